@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Real PostgreSQL and pgBackRest run in the end-to-end tests: they are slow and share
+// the machine's two cores, so files run one at a time and each test names its timeout.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
+  },
+});
