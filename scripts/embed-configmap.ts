@@ -33,6 +33,8 @@ function embed(file: EmbeddedFile): boolean {
 if (import.meta.main) {
   for (const file of EMBEDDED_FILES) {
     const changed = embed(file);
-    console.log(`${file.manifest}: ${file.key} ${changed ? "updated from" : "already matches"} ${file.source}`);
+    console.log(
+      `${file.manifest}: ${file.key} ${changed ? "updated from" : "already matches"} ${file.source}`,
+    );
   }
 }

@@ -1,0 +1,60 @@
+// `pgbackrest info --output=json`: the shape pgBackRest 2.45 to 2.5x prints, parsed
+// without losing the 64-bit system identifier.
+
+export interface BackupInfo {
+  label: string;
+  type: "full" | "diff" | "incr";
+  prior: string | null;
+  reference: string[] | null;
+  timestamp: { start: number; stop: number };
+  archive: { start: string | null; stop: string | null };
+  info: { size: number; delta: number; repository: { size: number; delta: number } };
+  error?: boolean;
+}
+
+export interface StanzaInfo {
+  name: string;
+  status: { code: number; message: string; lock?: { backup?: { held: boolean } } };
+  db: { id: number; "system-id": string; version: string }[];
+  archive: { id: string; min: string | null; max: string | null }[];
+  backup: BackupInfo[];
+}
+
+/** What status.code means, from pgBackRest's info command. */
+export const STANZA_STATUS: Record<number, string> = {
+  0: "ok",
+  1: "missing stanza path",
+  2: "no valid backups",
+  3: "missing stanza data",
+  99: "other",
+};
+
+export function parseInfo(json: string): StanzaInfo[] {
+  // JSON.parse would round system-id (a 64-bit integer) to the nearest double.
+  const exact = json.replace(/"system-id"\s*:\s*(\d+)/g, '"system-id":"$1"');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(exact);
+  } catch (cause) {
+    throw new Error("parse pgbackrest info: output is not JSON; was --output=json given?", {
+      cause,
+    });
+  }
+  if (!Array.isArray(parsed))
+    throw new Error("parse pgbackrest info: expected an array of stanzas");
+  return parsed as StanzaInfo[];
+}
+
+export function findStanza(stanzas: StanzaInfo[], name: string): StanzaInfo {
+  const stanza = stanzas.find((s) => s.name === name);
+  if (!stanza) {
+    const known = stanzas.map((s) => s.name).join(", ") || "none";
+    throw new Error(`stanza ${name} not found in pgbackrest info (stanzas: ${known})`);
+  }
+  return stanza;
+}
+
+/** Backups that can be restored, oldest first. */
+export function validBackups(stanza: StanzaInfo): BackupInfo[] {
+  return stanza.backup.filter((b) => !b.error).sort((a, b) => a.timestamp.stop - b.timestamp.stop);
+}

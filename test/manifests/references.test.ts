@@ -1,0 +1,171 @@
+// What a pod uses is defined, and every path pgBackRest is configured with is mounted in
+// the container that reads it; each kind of dangling reference is reported by name.
+import { describe, expect, it } from "vitest";
+import type { ManifestDoc } from "../../src/core/manifests/load.ts";
+import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
+import { checkReferences } from "../../src/core/manifests/references.ts";
+import { loadCommittedManifests, PROVIDED } from "./support.ts";
+
+const docs = loadCommittedManifests();
+
+// biome-ignore lint/suspicious/noExplicitAny: mutating YAML objects
+type Mutation = (object: any) => void;
+
+function problemsAfter(file: string, kind: string, mutate: Mutation): string {
+  const mutated = docs.map((d): ManifestDoc => {
+    if (!d.file.endsWith(`/${file}`) || d.object.kind !== kind) return d;
+    const object = structuredClone(d.object);
+    mutate(object);
+    return { ...d, object };
+  });
+  return checkReferences(mutated, PROVIDED).map(formatManifestProblem).join("\n");
+}
+
+const postgresPod = "postgres-statefulset.yaml";
+
+describe("references between manifests", () => {
+  it("the committed manifests have no dangling reference", () => {
+    expect(checkReferences(docs, PROVIDED).map(formatManifestProblem)).toEqual([]);
+  });
+
+  const cases: [string, string, string, Mutation, string][] = [
+    [
+      "a ConfigMap that does not exist",
+      postgresPod,
+      "StatefulSet",
+      (o) =>
+        (o.spec.template.spec.volumes.find(
+          (v: { name: string }) => v.name === "postgres-config",
+        ).configMap.name = "postgres-confg"),
+      'ConfigMap "postgres-confg" is not defined',
+    ],
+    [
+      "a claim that does not exist",
+      "pgbackrest-repo-host-statefulset.yaml",
+      "StatefulSet",
+      (o) =>
+        (o.spec.template.spec.volumes[0].persistentVolumeClaim.claimName = "pgbackrest-repository"),
+      'spec.template.spec.volumes[0]: PersistentVolumeClaim "pgbackrest-repository" is not defined',
+    ],
+    [
+      "a ConfigMap key that does not exist",
+      "pgbackrest-restore-validation-cronjob.yaml",
+      "CronJob",
+      (o) =>
+        (o.spec.jobTemplate.spec.template.spec.volumes[1].configMap.items[0].key = "validate.sh"),
+      'ConfigMap "pgbackrest-config" has no key "validate.sh"',
+    ],
+    [
+      "a mount of a volume that does not exist",
+      postgresPod,
+      "StatefulSet",
+      (o) => (o.spec.template.spec.containers[1].volumeMounts[0].name = "data"),
+      'StatefulSet/postgres: spec.template.spec.containers[1].volumeMounts[0].name: no volume named "data"',
+    ],
+    [
+      "a ServiceAccount that does not exist",
+      "pgbackrest-full-backup-cronjob.yaml",
+      "CronJob",
+      (o) => (o.spec.jobTemplate.spec.template.spec.serviceAccountName = "backup"),
+      'serviceAccountName: ServiceAccount "backup" is not defined',
+    ],
+    [
+      "a Secret that is neither committed nor provided",
+      postgresPod,
+      "StatefulSet",
+      (o) =>
+        (o.spec.template.spec.containers[0].envFrom[0].secretRef.name = "postgres-credentials"),
+      'Secret "postgres-credentials" is not defined',
+    ],
+    [
+      "a Service that selects no pod",
+      "postgres-service.yaml",
+      "Service",
+      (o) => (o.spec.selector = { app: "postgresql" }),
+      "Service/postgres-service: spec.selector: selects no pod template",
+    ],
+    [
+      "a Service port name no container has",
+      "pgbackrest-repo-host-service.yaml",
+      "Service",
+      (o) => (o.spec.ports[0].targetPort = "tls"),
+      'no selected container has a port named "tls"',
+    ],
+    [
+      "a NetworkPolicy peer that matches nothing",
+      "postgres-networkpolicy.yaml",
+      "NetworkPolicy",
+      (o) =>
+        (o.spec.ingress[1].from[0].podSelector.matchLabels["app.kubernetes.io/component"] =
+          "repohost"),
+      "spec.ingress[1].from[0].podSelector: selects no pod template",
+    ],
+    [
+      "a backup exec into a pod no StatefulSet creates",
+      "pgbackrest-diff-backup-cronjob.yaml",
+      "CronJob",
+      (o) => (o.spec.jobTemplate.spec.template.spec.containers[0].command[3] = "pgbackrest-0"),
+      'execs in pod "pgbackrest-0", which no StatefulSet in the manifests creates',
+    ],
+    [
+      "a backup exec into a container that does not exist",
+      "pgbackrest-full-backup-cronjob.yaml",
+      "CronJob",
+      (o) =>
+        (o.spec.jobTemplate.spec.template.spec.containers[0].command[4] = "--container=backrest"),
+      'StatefulSet pgbackrest-repo-host has no container "backrest"',
+    ],
+    [
+      "a TLS file pgBackRest expects but the pod does not mount",
+      "pgbackrest-repo-host-statefulset.yaml",
+      "StatefulSet",
+      (o) => o.spec.template.spec.volumes[1].projected.sources[1].secret.items.pop(),
+      "pgbackrest option tls-server-key-file: /etc/pgbackrest/tls/tls.key is not mounted in this container",
+    ],
+    [
+      "pgBackRest's log path on the read-only root filesystem",
+      "pgbackrest-repo-host-statefulset.yaml",
+      "StatefulSet",
+      (o) =>
+        (o.spec.template.spec.containers[0].volumeMounts =
+          o.spec.template.spec.containers[0].volumeMounts.filter(
+            (m: { name: string }) => m.name !== "pgbackrest-log",
+          )),
+      "pgbackrest option log-path: /var/log/pgbackrest is not on a writable volume",
+    ],
+    [
+      "the repository not mounted where repo1-path points",
+      "pgbackrest-repo-host-statefulset.yaml",
+      "StatefulSet",
+      (o) => (o.spec.template.spec.containers[0].volumeMounts[0].mountPath = "/repo"),
+      "pgbackrest option repo1-path: /var/lib/pgbackrest is not on a writable volume",
+    ],
+    [
+      "the socket directory not shared with the sidecar",
+      postgresPod,
+      "StatefulSet",
+      (o) =>
+        (o.spec.template.spec.containers[1].volumeMounts =
+          o.spec.template.spec.containers[1].volumeMounts.filter(
+            (m: { name: string }) => m.name !== "socket",
+          )),
+      "containers[1]: pgbackrest option pg1-socket-path: /var/run/postgresql must be a shared writable volume",
+    ],
+    [
+      "the validation script not mounted",
+      "pgbackrest-restore-validation-cronjob.yaml",
+      "CronJob",
+      (o) =>
+        (o.spec.jobTemplate.spec.template.spec.containers[0].volumeMounts =
+          o.spec.jobTemplate.spec.template.spec.containers[0].volumeMounts.filter(
+            (m: { name: string }) => m.name !== "validation-script",
+          )),
+      "command: /usr/local/bin/pgbackrest-restore-validation.sh is not mounted in this container",
+    ],
+  ];
+  it.each(cases)("reports %s", (_, file, kind, mutate, expected) => {
+    const problems = problemsAfter(file, kind, mutate);
+    expect(problems).toContain(`manifests/${file}: `);
+    expect(problems).toContain(expected);
+  });
+});

@@ -1,0 +1,186 @@
+// The seed README's names, values and procedures are requirements: each is checked here
+// against the manifests as committed.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { APPLY_ORDER, SEED_FILES } from "../../src/core/manifests/order.ts";
+import {
+  containerArgv,
+  containersOf,
+  parseKubectlExec,
+  podSpecOf,
+} from "../../src/core/manifests/pod.ts";
+import { optionValue, parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
+import { loadCommittedManifests, manifestsDir, root } from "./support.ts";
+
+const docs = loadCommittedManifests();
+// biome-ignore lint/suspicious/noExplicitAny: reading YAML objects
+const find = (kind: string, name: string): any => {
+  const doc = docs.find(
+    (d) => d.object.kind === kind && (d.object.metadata as { name: string }).name === name,
+  );
+  if (!doc) throw new Error(`${kind}/${name} not found in manifests/`);
+  return doc.object;
+};
+const pgbackrestConf = parsePgbackrestConfig(
+  find("ConfigMap", "pgbackrest-config").data["pgbackrest.conf"],
+);
+
+function remoteCommand(kind: string, name: string): string {
+  const spec = podSpecOf(find(kind, name));
+  const container = spec && containersOf(spec)[0];
+  if (!container) throw new Error(`${kind}/${name} has no container`);
+  return parseKubectlExec(containerArgv(container)).command.join(" ");
+}
+
+describe("the seed's files", () => {
+  it.each(SEED_FILES.filter((f) => f !== "postgres-secret.yaml"))("manifests/%s exists", (file) => {
+    expect(existsSync(join(manifestsDir, file))).toBe(true);
+  });
+
+  it("postgres-secret.yaml is committed only as its .example and is git-ignored", () => {
+    expect(existsSync(join(manifestsDir, "postgres-secret.yaml.example"))).toBe(true);
+    const ignored = execFileSync(
+      "git",
+      ["check-ignore", "manifests/postgres-secret.yaml", "manifests/pgbackrest-tls-secrets.yaml"],
+      {
+        cwd: root,
+        encoding: "utf8",
+      },
+    );
+    expect(ignored.trim().split("\n")).toEqual([
+      "manifests/postgres-secret.yaml",
+      "manifests/pgbackrest-tls-secrets.yaml",
+    ]);
+  });
+
+  it("every manifest is in the apply order, and the seed's files keep the seed's order", () => {
+    const onDisk = readdirSync(manifestsDir)
+      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
+      .map((f) => f.replace(/\.example$/, ""));
+    expect([...onDisk].sort()).toEqual(
+      APPLY_ORDER.filter((f) => f !== "pgbackrest-tls-secrets.yaml").sort(),
+    );
+    const positions = SEED_FILES.map((f) => APPLY_ORDER.indexOf(f));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it("the README applies the manifests in the apply order", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const applied = [...readme.matchAll(/kubectl apply -f manifests\/([\w.-]+\.yaml)/g)].map(
+      (m) => m[1],
+    );
+    const inOrder = APPLY_ORDER.filter((f) => applied.includes(f));
+    expect(applied.filter((f, i) => applied.indexOf(f) === i)).toEqual(inOrder);
+    expect(inOrder.length).toBe(APPLY_ORDER.length);
+  });
+});
+
+describe("the seed's names and values", () => {
+  it("every object lives in namespace ai-governance", () => {
+    const elsewhere = docs
+      .filter((d) => d.object.kind !== "Namespace")
+      .filter((d) => (d.object.metadata as { namespace?: string }).namespace !== "ai-governance")
+      .map((d) => d.file);
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("every object of the pgbackrest files carries app: pgbackrest, so the seed's `kubectl get -l app=pgbackrest` finds it", () => {
+    const unlabelled = docs
+      .filter((d) => /\/pgbackrest-[^/]+$/.test(d.file))
+      .filter(
+        (d) =>
+          (d.object.metadata as { labels?: Record<string, string> }).labels?.app !== "pgbackrest",
+      )
+      .map((d) => `${d.file} ${d.object.kind}`);
+    expect(unlabelled).toEqual([]);
+  });
+
+  it.each([
+    ["pgbackrest-full-backup", "0 2 * * *", "pgbackrest --stanza=mcpgov --type=full backup"],
+    ["pgbackrest-diff-backup", "0 */6 * * *", "pgbackrest --stanza=mcpgov --type=diff backup"],
+  ])("CronJob %s runs at %s with the seed's command `%s`", (name, schedule, command) => {
+    const cron = find("CronJob", name);
+    expect(cron.spec.schedule).toBe(schedule);
+    expect(cron.spec.timeZone).toBe("Etc/UTC");
+    expect(remoteCommand("CronJob", name)).toBe(command);
+  });
+
+  it("CronJob pgbackrest-restore-validation runs Sundays at 03:00 UTC the script the VM installs", () => {
+    const cron = find("CronJob", "pgbackrest-restore-validation");
+    expect(cron.spec.schedule).toBe("0 3 * * 0");
+    expect(cron.spec.timeZone).toBe("Etc/UTC");
+    const container = cron.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(container.command).toEqual(["/usr/local/bin/pgbackrest-restore-validation.sh"]);
+  });
+
+  it("Job pgbackrest-stanza-create creates stanza mcpgov", () => {
+    expect(remoteCommand("Job", "pgbackrest-stanza-create")).toMatch(
+      /^sh -c pgbackrest --stanza=mcpgov stanza-create( |$)/,
+    );
+  });
+
+  it("the repository claim pgbackrest-repo asks for 20Gi and postgres-data exists for the restores", () => {
+    expect(find("PersistentVolumeClaim", "pgbackrest-repo").spec.resources.requests.storage).toBe(
+      "20Gi",
+    );
+    expect(find("PersistentVolumeClaim", "postgres-data").metadata.name).toBe("postgres-data");
+  });
+
+  it("pgbackrest.conf keeps 4 full and 3 differential backups of stanza mcpgov", () => {
+    expect(pgbackrestConf.problems).toEqual([]);
+    expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-full")).toBe("4");
+    expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-diff")).toBe("3");
+    expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-path")).toBe("/var/lib/pgbackrest");
+    expect(pgbackrestConf.config.has("mcpgov")).toBe(true);
+  });
+
+  it("PostgreSQL archives every WAL segment to stanza mcpgov", () => {
+    const conf: string = find("ConfigMap", "postgres-pgbackrest-config").data["postgresql.conf"];
+    expect(conf).toMatch(/^archive_mode = on$/m);
+    expect(conf).toMatch(/^archive_command = 'pgbackrest --stanza=mcpgov archive-push %p'$/m);
+    expect(conf).toMatch(/^wal_level = replica$/m);
+  });
+
+  it("the postgres pods carry app: postgres behind postgres-service and mount the seed's config files", () => {
+    const sts = find("StatefulSet", "postgres");
+    expect(sts.spec.template.metadata.labels.app).toBe("postgres");
+    expect(find("Service", "postgres-service").spec.selector).toEqual({ app: "postgres" });
+    const mounts = sts.spec.template.spec.containers[0].volumeMounts;
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        {
+          name: "postgres-config",
+          mountPath: "/etc/postgresql/postgresql.conf",
+          subPath: "postgresql.conf",
+        },
+        {
+          name: "postgres-config",
+          mountPath: "/etc/postgresql/pg_hba.conf",
+          subPath: "pg_hba.conf",
+        },
+      ]),
+    );
+    expect(sts.spec.template.spec.containers[0].args).toEqual([
+      "postgres",
+      "-c",
+      "config_file=/etc/postgresql/postgresql.conf",
+      "-c",
+      "hba_file=/etc/postgresql/pg_hba.conf",
+    ]);
+  });
+
+  it("no image is :latest, and every image is the one images/pgbackrest/Dockerfile builds", () => {
+    const dockerfile = readFileSync(join(root, "images/pgbackrest/Dockerfile"), "utf8");
+    const arg = (name: string) => new RegExp(`^ARG ${name}=(\\S+)$`, "m").exec(dockerfile)?.[1];
+    const expected = `ghcr.io/org/mcpgov-backup-pgbackrest:${arg("POSTGRES_VERSION")}-${arg("PGBACKREST_VERSION")}`;
+    const images = new Set(
+      docs.flatMap((d) => {
+        const spec = podSpecOf(d.object);
+        return spec ? containersOf(spec).map((c) => c.image) : [];
+      }),
+    );
+    expect([...images]).toEqual([expected]);
+  });
+});

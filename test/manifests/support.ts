@@ -1,0 +1,33 @@
+// Loading the repository's manifests once for the manifest tests.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  loadManifestDir,
+  loadManifestFile,
+  type ManifestDoc,
+} from "../../src/core/manifests/load.ts";
+import { APPLY_ORDER } from "../../src/core/manifests/order.ts";
+
+export const root = new URL("../..", import.meta.url).pathname;
+export const manifestsDir = join(root, "manifests");
+
+/** Objects made per cluster (by make-tls-secrets.sh) and the keys they carry. */
+export const PROVIDED = {
+  "Secret/pgbackrest-tls-repo-host": ["ca.crt", "tls.crt", "tls.key"],
+  "Secret/pgbackrest-tls-postgres": ["ca.crt", "tls.crt", "tls.key"],
+  "Secret/pgbackrest-tls-client": ["ca.crt", "tls.crt", "tls.key"],
+};
+
+/**
+ * Every committed manifest in apply order, postgres-secret.yaml read from its committed
+ * .example, then the restore pods of manifests/restore/ (created by hand, never applied).
+ */
+export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
+  const applied = APPLY_ORDER.flatMap((file) => {
+    const path = join(dir, file);
+    if (existsSync(path) && file !== "postgres-secret.yaml") return loadManifestFile(path);
+    if (existsSync(`${path}.example`)) return loadManifestFile(`${path}.example`);
+    return [];
+  });
+  return [...applied, ...loadManifestDir(join(dir, "restore"))];
+}
