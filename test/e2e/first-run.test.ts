@@ -1,5 +1,7 @@
 // The first real run: PostgreSQL 15 and pgBackRest configured from manifests/, driven by
 // the Jobs' and CronJobs' own command lines, and a restore that reads the data back.
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { firstRun } from "../../src/local/first-run.ts";
 
@@ -8,7 +10,11 @@ const manifestsDir = new URL("../../manifests", import.meta.url).pathname;
 describe("first real run with the manifests' configuration", () => {
   it("backs up full and diff, lists both, and restores the full backup exactly", async () => {
     const lines: string[] = [];
+    const hostDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith("mcpgov-backup-host-"));
+    const before = hostDirs();
     const result = await firstRun({ manifestsDir, log: (line) => lines.push(line) });
+    // Everything the run made is gone.
+    expect(hostDirs()).toEqual(before);
 
     expect(result.stanza.status).toMatchObject({ code: 0, message: "ok" });
     const [full, diff, ...rest] = result.stanza.backup;

@@ -28,6 +28,14 @@ function validate(scratch: string) {
 }
 
 describe("restore-validation.sh", () => {
+  it("runs against a PostgreSQL that runs as the postgres user, not root", async () => {
+    const pid = (await db.run(["head", "-n1", join(db.pgdata, "postmaster.pid")])).stdout.trim();
+    const status = await db.run(["grep", "^Uid:", `/proc/${pid}/status`]);
+    const passwd = await db.run(["id", "-u", "postgres"]);
+    expect(status.stdout.split(/\s+/)[1]).toBe(passwd.stdout.trim());
+    expect(passwd.stdout.trim()).not.toBe("0");
+  });
+
   it("refuses a stanza without a backup before touching anything, and says why", async () => {
     const result = await validate("scratch-empty");
     expect(result.code).toBe(2);
