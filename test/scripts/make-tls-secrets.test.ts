@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parseDocument } from "yaml";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { validateSchema } from "../../src/core/manifests/schema.ts";
 import { optionValue, parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -49,6 +51,7 @@ describe("make-tls-secrets.sh", () => {
       expect(secret.metadata.namespace).toBe("ai-governance");
     }
     expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(loadManifestFile(out).flatMap(validateSchema)).toEqual([]);
   });
 
   it("signs every certificate with the one CA", () => {
