@@ -161,8 +161,11 @@ function unknownFields(
   if (value === null || value === undefined) return;
   const array = /^Array<(.+)>$/.exec(type);
   if (array?.[1]) {
-    if (Array.isArray(value))
-      value.forEach((item, i) => unknownFields(item, array[1] as string, `${path}[${i}]`, found));
+    const itemType = array[1];
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries())
+        unknownFields(item, itemType, `${path}[${i}]`, found);
+    }
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
