@@ -23,10 +23,19 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = performance.now();
+  // Ctrl-C or a TERM stops the run at the next step and still removes what it made.
+  const interrupt = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: stopping after the current step and cleaning up`);
+      interrupt.abort(new Error(`interrupted by ${signal}`));
+    });
+  }
   const result = await firstRun({
     manifestsDir: new URL("../../manifests", import.meta.url).pathname,
     keep: values.keep ?? false,
     log: (line) => console.log(line),
+    signal: interrupt.signal,
   });
   console.log(renderFirstRunSummary(result, (performance.now() - started) / 1000));
   return result.rowsRestored === result.rowsBeforeFull ? 0 : 1;

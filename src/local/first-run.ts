@@ -26,6 +26,8 @@ export interface FirstRunOptions {
   log?: (line: string) => void;
   /** Keep the hosts' directories afterwards (their paths are logged). */
   keep?: boolean;
+  /** Stops the run before its next step; what it made is still cleaned up. */
+  signal?: AbortSignal;
 }
 
 /** The pgBackRest command a Job or CronJob runs on the repository host. */
@@ -41,6 +43,7 @@ export async function firstRun(options: FirstRunOptions): Promise<FirstRunResult
   const log = options.log ?? (() => {});
   const steps: Step[] = [];
   async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
+    options.signal?.throwIfAborted();
     log(`▶ ${name}`);
     const started = performance.now();
     const result = await work();

@@ -1,5 +1,6 @@
-// The local machine as a pgBackRest host: PostgreSQL and pgBackRest refuse to run as
-// root, so when this process is root every command runs as the postgres user.
+// The local machine as a pgBackRest host. PostgreSQL and pgBackRest refuse to run as
+// root, so this process runs as root and starts every command as the postgres user
+// (runuser), and what it creates for them belongs to postgres.
 import { spawn } from "node:child_process";
 import {
   chownSync,
@@ -98,15 +99,16 @@ export function runAsService(argv: string[], options: RunOptions = {}): Promise<
   });
 }
 
-/** A fresh directory owned by the service user. */
+/** A fresh directory owned by the postgres user. */
 export function makeServiceDir(prefix: string): string {
+  requireRoot();
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const { uid, gid } = serviceUser();
   chownSync(dir, uid, gid);
   return dir;
 }
 
-/** Writes a file (creating its directory) owned by the service user. */
+/** Writes a file (creating its directory) owned by the postgres user. */
 export function writeServiceFile(path: string, content: string, mode = 0o600): void {
   const { uid, gid } = serviceUser();
   makeServiceSubdir(dirname(path));
@@ -114,7 +116,7 @@ export function writeServiceFile(path: string, content: string, mode = 0o600): v
   chownSync(path, uid, gid);
 }
 
-/** mkdir -p, with every directory it creates owned by the service user. */
+/** mkdir -p, with every directory it creates owned by the postgres user. */
 export function makeServiceSubdir(dir: string): void {
   const { uid, gid } = serviceUser();
   const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
