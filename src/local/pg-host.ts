@@ -3,9 +3,9 @@
 // Paths that a pod gets from its volumes (data directory, repository, socket, logs) are
 // given to pgBackRest as PGBACKREST_* environment variables, which take precedence over
 // the config file, so the file itself runs unchanged.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
+import { loadManifestFile } from "../core/manifests/load.ts";
 import {
   freePort,
   makeServiceDir,
@@ -24,7 +24,7 @@ export interface PgHostOptions {
 }
 
 function configMapData(file: string): Record<string, string> {
-  const data = parseDocument(readFileSync(file, "utf8")).toJS()?.data;
+  const data = loadManifestFile(file)[0]?.object.data;
   if (!data || typeof data !== "object") throw new Error(`${file}: ConfigMap has no data`);
   return data as Record<string, string>;
 }

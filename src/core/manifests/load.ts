@@ -13,7 +13,8 @@ export interface ManifestDoc {
 export function loadManifestFile(path: string): ManifestDoc[] {
   const text = readFileSync(path, "utf8");
   const docs: ManifestDoc[] = [];
-  parseAllDocuments(text, { prettyErrors: true }).forEach((doc, index) => {
+  // YAML 1.1, as Kubernetes reads manifests: `defaultMode: 0440` is octal there, 440 in YAML 1.2.
+  parseAllDocuments(text, { prettyErrors: true, version: "1.1" }).forEach((doc, index) => {
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0].line;

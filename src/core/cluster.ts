@@ -1,0 +1,69 @@
+// The cluster operations the Action, the bot and the demo need, whichever engine runs
+// them: Kubernetes through its API, or the local runner that runs the manifests' pods as
+// processes on this machine.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export type JobOutcome = "Complete" | "Failed";
+
+export interface JobResult {
+  name: string;
+  outcome: JobOutcome;
+  /** Why a Job failed: BackoffLimitExceeded, DeadlineExceeded, ... */
+  reason?: string;
+  message?: string;
+  startTime?: string;
+  completionTime?: string;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Cluster {
+  /** Creates or updates each object, in order (kubectl apply). */
+  apply(objects: KubeObject[]): Promise<void>;
+  get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined>;
+  list(kind: string, namespace: string, labels?: Record<string, string>): Promise<KubeObject[]>;
+  /** kubectl create job --from=cronjob/NAME JOB */
+  createJobFromCronJob(
+    namespace: string,
+    cronJob: string,
+    job: string,
+    annotations?: Record<string, string>,
+  ): Promise<KubeObject>;
+  createJob(job: KubeObject): Promise<KubeObject>;
+  /** Waits until the Job completes or fails; throws when the deadline passes first. */
+  waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult>;
+  /** Waits until every pod matching the labels is ready; throws at the deadline. */
+  waitForPodsReady(
+    namespace: string,
+    labels: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<void>;
+  /** Logs of a pod's container, or of the newest pod of a Job (name "job/NAME"). */
+  logs(namespace: string, target: string, container?: string): Promise<string>;
+  exec(namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
+  scale(
+    namespace: string,
+    kind: "StatefulSet" | "Deployment",
+    name: string,
+    replicas: number,
+  ): Promise<void>;
+  delete(kind: string, namespace: string, name: string): Promise<void>;
+}

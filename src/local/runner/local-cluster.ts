@@ -1,0 +1,725 @@
+// The local cluster runner: the cluster operations of src/core/cluster.ts, carried out by
+// running the manifests' pods as processes on this machine (see pod.ts). It keeps the
+// objects it is given, runs StatefulSets, Deployments, Jobs and bare Pods, starts
+// CronJobs on demand, and resolves Services by name. It is not a Kubernetes: no API
+// server, no scheduler, no controllers beyond these.
+import { randomBytes } from "node:crypto";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { V1PodSpec } from "@kubernetes/client-node";
+import type { Cluster, ExecResult, JobResult, KubeObject } from "../../core/cluster.ts";
+import { podSpecOf } from "../../core/manifests/pod.ts";
+import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
+import { type ApiBackend, serveApi } from "./api.ts";
+import { containerEnv } from "./env.ts";
+import { isAlive, Network, removeStaleNamespaces } from "./network.ts";
+import { LocalPod } from "./pod.ts";
+import { unsupportedFields } from "./supported.ts";
+import { prepareVolumes } from "./volumes.ts";
+
+const STATE_PREFIX = "mcpgov-cluster-";
+const STAND_INS = new URL("./stand-ins/", import.meta.url).pathname;
+
+/** Kinds the runner keeps; only the workloads among them make it do anything. */
+const KINDS = new Set([
+  "Namespace",
+  "ConfigMap",
+  "Secret",
+  "Service",
+  "PersistentVolumeClaim",
+  "ServiceAccount",
+  "Role",
+  "RoleBinding",
+  "NetworkPolicy",
+  "StatefulSet",
+  "Deployment",
+  "Job",
+  "CronJob",
+  "Pod",
+]);
+
+interface JobState {
+  object: KubeObject;
+  pods: LocalPod[];
+  failures: number;
+  result?: JobResult;
+  deadline?: NodeJS.Timeout;
+}
+
+export interface LocalClusterOptions {
+  /** Progress lines for a person watching (one per notable event). */
+  log?: (line: string) => void;
+}
+
+function key(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+function suffix(): string {
+  return randomBytes(3).toString("hex").slice(0, 5);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class LocalCluster implements Cluster {
+  readonly dir: string;
+  private readonly network: Network;
+  private readonly log: (line: string) => void;
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly pods = new Map<string, LocalPod>();
+  private readonly jobs = new Map<string, JobState>();
+  private readonly servers = new Map<string, Server>();
+  private readonly said = new Set<string>();
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(dir: string, network: Network, log: (line: string) => void) {
+    this.dir = dir;
+    this.network = network;
+    this.log = log;
+  }
+
+  /** Starts an empty local cluster, after removing what crashed runners left behind. */
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    requireRoot();
+    const log = options.log ?? (() => {});
+    for (const name of await removeStaleNamespaces())
+      log(`removed ${name}, left by a runner that is gone`);
+    for (const entry of readdirSync(tmpdir())) {
+      const owner = new RegExp(`^${STATE_PREFIX}(\\d+)-`).exec(entry)?.[1];
+      if (owner && !isAlive(Number(owner)))
+        rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+    }
+    const dir = mkdtempSync(join(tmpdir(), `${STATE_PREFIX}${process.pid}-`));
+    for (const sub of ["pods", "claims"]) mkdirSync(join(dir, sub));
+    writeFileSync(join(dir, "hosts"), "127.0.0.1 localhost\n");
+    const network = await Network.create();
+    return new LocalCluster(dir, network, log);
+  }
+
+  private sayOnce(text: string): void {
+    if (this.said.has(text)) return;
+    this.said.add(text);
+    this.log(text);
+  }
+
+  private changed(): void {
+    this.writeHosts();
+    for (const wake of this.waiters) wake();
+  }
+
+  // ---- objects -------------------------------------------------------------------------
+
+  async apply(objects: KubeObject[]): Promise<void> {
+    for (const object of objects) await this.applyOne(object);
+  }
+
+  private async applyOne(object: KubeObject): Promise<void> {
+    const kind = object.kind;
+    const namespace = object.metadata.namespace ?? "default";
+    const name = object.metadata.name;
+    if (!KINDS.has(kind))
+      throw new Error(`apply ${kind}/${name}: the local runner does not support kind ${kind}`);
+    const spec = podSpecOf(object);
+    if (spec) {
+      const unsupported = unsupportedFields(spec);
+      if (unsupported.length > 0) {
+        throw new Error(
+          `apply ${kind}/${name}: the local runner does not support ${unsupported.join(", ")}`,
+        );
+      }
+    }
+    if (kind === "Service") this.checkService(object);
+    if (kind === "NetworkPolicy")
+      this.sayOnce("NetworkPolicies are kept but not enforced by the local runner");
+    const id = key(kind, namespace, name);
+    const previous = this.objects.get(id);
+    if ((kind === "Job" || kind === "Pod") && previous) {
+      if (JSON.stringify(previous.spec) !== JSON.stringify(object.spec)) {
+        throw new Error(`apply ${kind}/${name}: spec is immutable; delete it first`);
+      }
+      return;
+    }
+    const stored: KubeObject = {
+      ...structuredClone(object),
+      metadata: {
+        ...structuredClone(object.metadata),
+        namespace,
+        creationTimestamp: new Date().toISOString(),
+      },
+    };
+    this.objects.set(id, stored);
+    if (kind === "PersistentVolumeClaim") this.claimDir(namespace, name, true);
+    if (kind === "StatefulSet" || kind === "Deployment") await this.reconcile(stored, previous);
+    if (kind === "Job") await this.startJob(stored);
+    if (kind === "Pod")
+      await this.startPod(
+        namespace,
+        name,
+        (stored.metadata.labels ?? {}) as Record<string, string>,
+        stored.spec as V1PodSpec,
+        `Pod/${name}`,
+      );
+    this.changed();
+  }
+
+  /** Services resolve to pod addresses, with no proxy between: a port must be its own target. */
+  private checkService(service: KubeObject): void {
+    const spec = service.spec as {
+      ports?: { port: number; targetPort?: number | string }[];
+      type?: string;
+    };
+    if (spec.type && spec.type !== "ClusterIP")
+      throw new Error(
+        `Service ${service.metadata.name}: only ClusterIP Services are supported by the local runner`,
+      );
+    for (const port of spec.ports ?? []) {
+      if (typeof port.targetPort === "number" && port.targetPort !== port.port) {
+        throw new Error(
+          `Service ${service.metadata.name}: port ${port.port} must equal its targetPort in the local runner (names resolve to pod addresses, with no proxy)`,
+        );
+      }
+    }
+  }
+
+  async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const object = this.objects.get(key(kind, namespace, name));
+    if (!object) return undefined;
+    if (kind === "Job") return { ...object, status: this.jobStatus(namespace, name) };
+    if (kind === "StatefulSet" || kind === "Deployment") {
+      const pods = this.podsOf(`${kind}/${name}`, namespace);
+      return {
+        ...object,
+        status: { replicas: pods.length, readyReplicas: pods.filter((p) => p.ready).length },
+      };
+    }
+    return object;
+  }
+
+  async list(
+    kind: string,
+    namespace: string,
+    labels: Record<string, string> = {},
+  ): Promise<KubeObject[]> {
+    const matches = (l: Record<string, string> | undefined) =>
+      Object.entries(labels).every(([k, v]) => l?.[k] === v);
+    if (kind === "Pod") {
+      return [...this.pods.values()]
+        .filter((p) => p.namespace === namespace && matches(p.labels))
+        .map((p) => ({
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: p.name, namespace, labels: p.labels },
+          status: { phase: p.phase, podIP: p.address, ready: p.ready },
+        }));
+    }
+    const found: KubeObject[] = [];
+    for (const object of this.objects.values()) {
+      if (
+        object.kind !== kind ||
+        object.metadata.namespace !== namespace ||
+        !matches(object.metadata.labels)
+      )
+        continue;
+      found.push((await this.get(kind, namespace, object.metadata.name)) ?? object);
+    }
+    return found;
+  }
+
+  async delete(kind: string, namespace: string, name: string): Promise<void> {
+    const id = key(kind, namespace, name);
+    const object = this.objects.get(id);
+    if (kind === "Pod" && !object) {
+      await this.stopPod(namespace, name);
+      return;
+    }
+    if (!object) throw new Error(`delete ${kind}/${name}: not found in namespace ${namespace}`);
+    if (kind === "Job") {
+      const job = this.jobs.get(id);
+      if (job?.deadline) clearTimeout(job.deadline);
+      for (const pod of job?.pods ?? []) await this.stopPod(namespace, pod.name);
+      this.jobs.delete(id);
+    }
+    if (kind === "StatefulSet" || kind === "Deployment" || kind === "Pod") {
+      for (const pod of this.podsOf(`${kind}/${name}`, namespace))
+        await this.stopPod(namespace, pod.name);
+    }
+    if (kind === "PersistentVolumeClaim")
+      rmSync(this.claimDir(namespace, name, false), { recursive: true, force: true });
+    this.objects.delete(id);
+    this.changed();
+  }
+
+  // ---- pods ------------------------------------------------------------------------------
+
+  private owners = new Map<string, string>();
+
+  private podsOf(owner: string, namespace: string): LocalPod[] {
+    return [...this.pods.values()].filter(
+      (p) => p.namespace === namespace && this.owners.get(`${namespace}/${p.name}`) === owner,
+    );
+  }
+
+  private claimDir(namespace: string, name: string, create: boolean): string {
+    const dir = join(this.dir, "claims", namespace, name);
+    if (create && !existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+      const { uid, gid } = serviceUser();
+      chownSync(dir, uid, gid);
+    }
+    return dir;
+  }
+
+  private async startPod(
+    namespace: string,
+    name: string,
+    labels: Record<string, string>,
+    spec: V1PodSpec,
+    owner: string,
+  ): Promise<LocalPod> {
+    const podKey = `${namespace}/${name}`;
+    if (this.pods.has(podKey))
+      throw new Error(`pod ${name} already exists in namespace ${namespace}`);
+    for (const c of spec.containers) {
+      this.sayOnce(
+        `image ${c.image}: not pulled; this machine's PostgreSQL (${postgresBinDir()}) and pgBackRest stand in`,
+      );
+    }
+    const dir = join(this.dir, "pods", `${namespace}-${name}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const network = await this.network.addPod();
+    try {
+      const lookup = {
+        configMap: (n: string) => this.objects.get(key("ConfigMap", namespace, n)),
+        secret: (n: string) => this.objects.get(key("Secret", namespace, n)),
+      };
+      const volumes = prepareVolumes(
+        spec,
+        dir,
+        {
+          ...lookup,
+          claim: (n) =>
+            this.objects.has(key("PersistentVolumeClaim", namespace, n))
+              ? this.claimDir(namespace, n, true)
+              : undefined,
+        },
+        serviceUser(),
+      );
+      const serviceAccount = spec.serviceAccountName ?? "default";
+      const fields: Record<string, string> = {
+        "metadata.name": name,
+        "metadata.namespace": namespace,
+        "status.podIP": network.address,
+        "spec.serviceAccountName": serviceAccount,
+      };
+      const base = {
+        PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${postgresBinDir()}`,
+        HOSTNAME: name,
+        HOME: "/var/lib/postgresql",
+        LANG: "C.UTF-8",
+      };
+      const env = new Map(
+        spec.containers.map((c) => [
+          c.name,
+          containerEnv(c, base, { ...lookup, field: (p) => fields[p] }),
+        ]),
+      );
+      const extraMounts = [
+        { source: join(this.dir, "hosts"), target: "/etc/hosts", readOnly: true },
+        {
+          source: join(STAND_INS, "docker-entrypoint.sh"),
+          target: "/usr/local/bin/docker-entrypoint.sh",
+          readOnly: true,
+        },
+        { source: join(STAND_INS, "kubectl.sh"), target: "/usr/local/bin/kubectl", readOnly: true },
+        {
+          source: join(STAND_INS, "kubectl.mjs"),
+          target: "/usr/local/lib/mcpgov-runner/kubectl.mjs",
+          readOnly: true,
+        },
+        { source: process.execPath, target: "/usr/local/lib/mcpgov-runner/node", readOnly: true },
+      ];
+      if (this.hasApiToken(namespace, spec)) {
+        const socket = join(dir, "api.sock");
+        this.servers.set(
+          podKey,
+          await serveApi(socket, this.apiBackend(), namespace, serviceAccount),
+        );
+        extraMounts.push({
+          source: socket,
+          target: "/run/mcpgov-runner/api.sock",
+          readOnly: false,
+        });
+      }
+      const pod = new LocalPod({
+        name,
+        namespace,
+        labels,
+        spec,
+        dir,
+        network,
+        volumes,
+        env,
+        extraMounts,
+        hide: [this.dir],
+        onChange: () => this.changed(),
+      });
+      this.pods.set(podKey, pod);
+      this.owners.set(podKey, owner);
+      pod.start();
+      return pod;
+    } catch (error) {
+      await this.network.removePod(network);
+      throw new Error(`start pod ${name}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** A pod gets an API token unless its pod spec or its ServiceAccount turns it off. */
+  private hasApiToken(namespace: string, spec: V1PodSpec): boolean {
+    if (spec.automountServiceAccountToken !== undefined) return spec.automountServiceAccountToken;
+    const account = this.objects.get(
+      key("ServiceAccount", namespace, spec.serviceAccountName ?? "default"),
+    );
+    return account?.automountServiceAccountToken !== false;
+  }
+
+  private apiBackend(): ApiBackend {
+    return {
+      objects: (kind, namespace) =>
+        [...this.objects.values()].filter(
+          (o) => o.kind === kind && o.metadata.namespace === namespace,
+        ),
+      exec: (r) => this.exec(r.namespace, r.pod, r.container ?? "", r.command),
+    };
+  }
+
+  private async stopPod(namespace: string, name: string, graceMs?: number): Promise<void> {
+    const podKey = `${namespace}/${name}`;
+    const pod = this.pods.get(podKey);
+    if (!pod) return;
+    await pod.stop(graceMs);
+    const server = this.servers.get(podKey);
+    if (server) await new Promise((resolve) => server.close(resolve));
+    this.servers.delete(podKey);
+    await this.network.removePod(pod.network);
+    this.pods.delete(podKey);
+    this.owners.delete(podKey);
+    this.changed();
+  }
+
+  /** /etc/hosts of every pod: each Service name → the address of a ready pod it selects, and pod hostnames. */
+  private writeHosts(): void {
+    const lines = ["127.0.0.1 localhost"];
+    for (const pod of this.pods.values()) lines.push(`${pod.address} ${pod.name}`);
+    for (const service of this.objects.values()) {
+      if (service.kind !== "Service") continue;
+      const selector = (service.spec as { selector?: Record<string, string> }).selector ?? {};
+      const ns = service.metadata.namespace ?? "default";
+      const pod = [...this.pods.values()].find(
+        (p) =>
+          p.namespace === ns &&
+          p.ready &&
+          Object.entries(selector).every(([k, v]) => p.labels[k] === v),
+      );
+      const name = service.metadata.name;
+      if (pod)
+        lines.push(
+          `${pod.address} ${name} ${name}.${ns} ${name}.${ns}.svc ${name}.${ns}.svc.cluster.local`,
+        );
+    }
+    // In place, not by rename: every container has this file bind-mounted.
+    writeFileSync(join(this.dir, "hosts"), `${lines.join("\n")}\n`);
+  }
+
+  // ---- workloads -------------------------------------------------------------------------
+
+  private async reconcile(object: KubeObject, previous: KubeObject | undefined): Promise<void> {
+    const namespace = object.metadata.namespace ?? "default";
+    const owner = `${object.kind}/${object.metadata.name}`;
+    const spec = object.spec as {
+      replicas?: number;
+      template: { metadata?: { labels?: Record<string, string> }; spec: V1PodSpec };
+    };
+    const changedTemplate =
+      previous &&
+      JSON.stringify((previous.spec as typeof spec).template) !== JSON.stringify(spec.template);
+    if (changedTemplate) {
+      for (const pod of this.podsOf(owner, namespace)) await this.stopPod(namespace, pod.name);
+    }
+    const want = spec.replicas ?? 1;
+    const pods = this.podsOf(owner, namespace);
+    if (object.kind === "StatefulSet") {
+      for (let i = 0; i < want; i++) {
+        const name = `${object.metadata.name}-${i}`;
+        if (!pods.some((p) => p.name === name))
+          await this.startPod(
+            namespace,
+            name,
+            spec.template.metadata?.labels ?? {},
+            spec.template.spec,
+            owner,
+          );
+      }
+      for (const pod of pods) {
+        if (Number(pod.name.split("-").pop()) >= want) await this.stopPod(namespace, pod.name);
+      }
+    } else {
+      for (let i = pods.length; i < want; i++) {
+        await this.startPod(
+          namespace,
+          `${object.metadata.name}-${suffix()}`,
+          spec.template.metadata?.labels ?? {},
+          spec.template.spec,
+          owner,
+        );
+      }
+      for (const pod of pods.slice(want)) await this.stopPod(namespace, pod.name);
+    }
+  }
+
+  async scale(
+    namespace: string,
+    kind: "StatefulSet" | "Deployment",
+    name: string,
+    replicas: number,
+  ): Promise<void> {
+    const object = this.objects.get(key(kind, namespace, name));
+    if (!object) throw new Error(`scale ${kind}/${name}: not found in namespace ${namespace}`);
+    const updated = { ...object, spec: { ...(object.spec as object), replicas } };
+    this.objects.set(key(kind, namespace, name), updated);
+    await this.reconcile(updated, updated);
+    this.changed();
+  }
+
+  async createJobFromCronJob(
+    namespace: string,
+    cronJob: string,
+    job: string,
+    annotations: Record<string, string> = {},
+  ): Promise<KubeObject> {
+    const cron = this.objects.get(key("CronJob", namespace, cronJob));
+    if (!cron)
+      throw new Error(
+        `create job from cronjob/${cronJob}: CronJob not found in namespace ${namespace}`,
+      );
+    const template = (
+      cron.spec as {
+        jobTemplate: {
+          metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+          spec: object;
+        };
+      }
+    ).jobTemplate;
+    return this.createJob({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: {
+        name: job,
+        namespace,
+        labels: template.metadata?.labels ?? {},
+        annotations: {
+          ...template.metadata?.annotations,
+          "cronjob.kubernetes.io/instantiate": "manual",
+          ...annotations,
+        },
+      },
+      spec: structuredClone(template.spec),
+    });
+  }
+
+  async createJob(job: KubeObject): Promise<KubeObject> {
+    const namespace = job.metadata.namespace ?? "default";
+    if (this.objects.has(key("Job", namespace, job.metadata.name))) {
+      throw new Error(
+        `create job ${job.metadata.name}: a Job of that name already exists in namespace ${namespace}`,
+      );
+    }
+    await this.applyOne(job);
+    return (await this.get("Job", namespace, job.metadata.name)) as KubeObject;
+  }
+
+  private async startJob(object: KubeObject): Promise<void> {
+    const namespace = object.metadata.namespace ?? "default";
+    const id = key("Job", namespace, object.metadata.name);
+    const state: JobState = { object, pods: [], failures: 0 };
+    this.jobs.set(id, state);
+    const spec = object.spec as { activeDeadlineSeconds?: number };
+    if (spec.activeDeadlineSeconds) {
+      state.deadline = setTimeout(
+        () =>
+          void this.failJob(
+            state,
+            "DeadlineExceeded",
+            "Job was active longer than specified deadline",
+          ),
+        spec.activeDeadlineSeconds * 1000,
+      );
+    }
+    await this.runJobPod(state);
+  }
+
+  private async runJobPod(state: JobState): Promise<void> {
+    const namespace = state.object.metadata.namespace ?? "default";
+    const spec = state.object.spec as {
+      template: { metadata?: { labels?: Record<string, string> }; spec: V1PodSpec };
+    };
+    const labels = { ...spec.template.metadata?.labels, "job-name": state.object.metadata.name };
+    const pod = await this.startPod(
+      namespace,
+      `${state.object.metadata.name}-${suffix()}`,
+      labels,
+      spec.template.spec,
+      `Job/${state.object.metadata.name}`,
+    );
+    state.pods.push(pod);
+    const watch = setInterval(() => {
+      if (state.result || (pod.phase !== "Succeeded" && pod.phase !== "Failed")) return;
+      clearInterval(watch);
+      void this.jobPodFinished(state, pod);
+    }, 100);
+  }
+
+  private async jobPodFinished(state: JobState, pod: LocalPod): Promise<void> {
+    if (pod.phase === "Succeeded") {
+      this.finishJob(state, { outcome: "Complete" });
+      return;
+    }
+    state.failures++;
+    const backoffLimit = (state.object.spec as { backoffLimit?: number }).backoffLimit ?? 6;
+    if (state.failures > backoffLimit) {
+      await this.failJob(
+        state,
+        "BackoffLimitExceeded",
+        "Job has reached the specified backoff limit",
+      );
+    } else {
+      await delay(Math.min(10_000, 1000 * 2 ** (state.failures - 1)));
+      if (!state.result) await this.runJobPod(state);
+    }
+  }
+
+  private async failJob(state: JobState, reason: string, message: string): Promise<void> {
+    if (state.result) return;
+    this.finishJob(state, { outcome: "Failed", reason, message });
+    const namespace = state.object.metadata.namespace ?? "default";
+    for (const pod of state.pods)
+      if (pod.phase === "Running") await this.pods.get(`${namespace}/${pod.name}`)?.stop();
+  }
+
+  private finishJob(state: JobState, result: Omit<JobResult, "name">): void {
+    if (state.deadline) clearTimeout(state.deadline);
+    state.result = {
+      name: state.object.metadata.name,
+      startTime: state.object.metadata.creationTimestamp,
+      completionTime: new Date().toISOString(),
+      ...result,
+    };
+    this.changed();
+  }
+
+  private jobStatus(namespace: string, name: string): object {
+    const state = this.jobs.get(key("Job", namespace, name));
+    const result = state?.result;
+    return {
+      startTime: state?.object.metadata.creationTimestamp,
+      active: state?.pods.filter((p) => p.phase === "Running").length ?? 0,
+      succeeded: state?.pods.filter((p) => p.phase === "Succeeded").length ?? 0,
+      failed: state?.failures ?? 0,
+      ...(result?.completionTime && result.outcome === "Complete"
+        ? { completionTime: result.completionTime }
+        : {}),
+      conditions: result
+        ? [{ type: result.outcome, status: "True", reason: result.reason, message: result.message }]
+        : [],
+    };
+  }
+
+  private async until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined) return value;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(left, 500));
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult> {
+    const id = key("Job", namespace, name);
+    if (!this.jobs.has(id))
+      return Promise.reject(new Error(`wait for job/${name}: not found in namespace ${namespace}`));
+    return this.until(`job/${name} to complete`, timeoutMs, () => this.jobs.get(id)?.result);
+  }
+
+  async waitForPodsReady(
+    namespace: string,
+    labels: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<void> {
+    const selector = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    await this.until(`pods ${selector} to be ready`, timeoutMs, () => {
+      const pods = [...this.pods.values()].filter(
+        (p) =>
+          p.namespace === namespace && Object.entries(labels).every(([k, v]) => p.labels[k] === v),
+      );
+      return pods.length > 0 && pods.every((p) => p.ready) ? true : undefined;
+    });
+  }
+
+  async logs(namespace: string, target: string, container?: string): Promise<string> {
+    if (target.startsWith("job/")) {
+      const state = this.jobs.get(key("Job", namespace, target.slice(4)));
+      const pod = state?.pods.at(-1);
+      if (!pod) throw new Error(`logs ${target}: no pod found in namespace ${namespace}`);
+      return pod.logs(container);
+    }
+    const pod = this.pods.get(`${namespace}/${target}`);
+    if (!pod) throw new Error(`logs ${target}: pod not found in namespace ${namespace}`);
+    return pod.logs(container);
+  }
+
+  async exec(
+    namespace: string,
+    pod: string,
+    container: string,
+    command: string[],
+  ): Promise<ExecResult> {
+    const target = this.pods.get(`${namespace}/${pod}`);
+    if (!target) throw new Error(`pods "${pod}" not found in namespace ${namespace}`);
+    return target.exec(container || (target.containerNames()[0] ?? ""), command);
+  }
+
+  /** Stops every pod and removes every namespace and directory the cluster made. */
+  async shutdown(): Promise<void> {
+    for (const state of this.jobs.values()) if (state.deadline) clearTimeout(state.deadline);
+    await Promise.all(
+      [...this.pods.values()].map((p) => this.stopPod(p.namespace, p.name, 10_000)),
+    );
+    await this.network.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
