@@ -1,13 +1,19 @@
 // The manifests, unchanged, on the local cluster runner with real PostgreSQL and
-// pgBackRest: deploy, stanza-create Job, full and differential backups from the CronJobs,
-// continuous WAL archiving, all over the mutual-TLS topology of docs/architecture.md.
+// pgBackRest, over the mutual-TLS topology of docs/architecture.md: deploy, stanza-create
+// Job, full and differential backups from the CronJobs, continuous WAL archiving, the
+// restore-validation CronJob on a good and a damaged repository, and the seed's full and
+// point-in-time restores with an exact ledger cut.
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { deployDatabase, manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 
 const ns = "ai-governance";
+const root = new URL("../..", import.meta.url).pathname;
 let cluster: LocalCluster;
 let objects: KubeObject[];
 const events: string[] = [];
@@ -34,6 +40,55 @@ async function sql(query: string): Promise<string> {
   ]);
   if (result.code !== 0) throw new Error(`psql: ${result.stderr}`);
   return result.stdout.trim();
+}
+
+async function waitWritable(timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await cluster
+      .exec(ns, "postgres-0", "postgres", [
+        "psql",
+        "-U",
+        "postgres",
+        "-Atqc",
+        "select pg_is_in_recovery()",
+      ])
+      .catch(() => undefined);
+    if (result?.stdout.trim() === "f") return;
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL not writable after ${timeoutMs} ms: ${result?.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Closes the current WAL segment and waits until archive_command has pushed it. */
+async function archiveNow(): Promise<void> {
+  const segment = await sql("select pg_walfile_name(pg_switch_wal())");
+  const deadline = Date.now() + 60_000;
+  while ((await sql("select coalesce(last_archived_wal, '') from pg_stat_archiver")) < segment) {
+    if (Date.now() > deadline) throw new Error(`WAL ${segment} not archived within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The seed's restore procedure: stop PostgreSQL, run the restore Job, start PostgreSQL. */
+async function restore(file: string, target?: string) {
+  await cluster.scale(ns, "StatefulSet", "postgres", 0);
+  const [doc] = loadManifestFile(join(root, "manifests/restore", file));
+  const job = structuredClone(doc?.object) as KubeObject & {
+    spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } };
+  };
+  for (const variable of job.spec.template.spec.containers[0]?.env ?? []) {
+    if (variable.name === "RESTORE_TARGET" && target) variable.value = target;
+  }
+  await cluster.createJob(job);
+  const result = await cluster.waitForJob(ns, job.metadata.name, 300_000);
+  const logs = await cluster.logs(ns, `job/${job.metadata.name}`);
+  await cluster.delete("Job", ns, job.metadata.name);
+  await cluster.scale(ns, "StatefulSet", "postgres", 1);
+  await cluster.waitForPodsReady(ns, { app: "postgres" }, 180_000);
+  await waitWritable();
+  return { result, logs };
 }
 
 async function runJob(cronJob: string, job: string) {
@@ -82,5 +137,81 @@ describe("the manifests on the local cluster runner", () => {
     expect(stanza.backup[1]?.prior).toBe(stanza.backup[0]?.label);
     const archive = stanza.archive[0];
     expect(archive?.max && archive.max >= (stanza.backup[1]?.archive.stop ?? "")).toBe(true);
+  }, 600_000);
+
+  it("passes the weekly restore validation on the good repository", async () => {
+    const { result, logs } = await runJob(
+      "pgbackrest-restore-validation",
+      "pgbackrest-manual-validation-1",
+    );
+    expect(logs).toContain("check: database mcpgov answers");
+    expect(logs).toContain("check: pg_amcheck found no corruption");
+    expect(logs).toMatch(/PASSED in \d+s/);
+    expect(result.outcome).toBe("Complete");
+  }, 300_000);
+
+  it("brings back the latest state with the seed's full restore", async () => {
+    await sql("insert into ledger (id) select generate_series(2001, 2500)");
+    await archiveNow();
+    const { result, logs } = await restore("pgbackrest-restore-job.yaml");
+    expect(logs).toContain("restore command end: completed successfully");
+    expect(result.outcome).toBe("Complete");
+    expect(await sql("select count(*), max(id) from ledger")).toBe("2500|2500");
+  }, 600_000);
+
+  it("restores to a point in time: exactly the rows committed at or before it, and writable", async () => {
+    // The ledger: one commit every 100 ms, each row stamped just before its commit (each
+    // -c of psql runs as a transaction of its own).
+    const ledger = Array.from({ length: 30 }, (_, i) => [
+      "-c",
+      `insert into ledger (id) values (${3001 + i})`,
+      "-c",
+      "select pg_sleep(0.1)",
+    ]);
+    const psql = ["psql", "-U", "postgres", "-d", "mcpgov", "-q", "-v", "ON_ERROR_STOP=1"];
+    const written = await cluster.exec(ns, "postgres-0", "postgres", [...psql, ...ledger.flat()]);
+    expect(written.code).toBe(0);
+    await archiveNow();
+    const rows = (
+      await sql(
+        "select id || '|' || to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id > 3000 order by id",
+      )
+    )
+      .split("\n")
+      .map((line) => line.split("|"));
+    const [cutId, cutAt] = rows[14] ?? [];
+    // 50 ms after row 3015 was stamped: it has committed, row 3016 has not started.
+    const target = `${new Date(Date.parse(`${cutAt?.replace(" ", "T")}Z`) + 50).toISOString().replace("T", " ").replace("Z", "")}+00`;
+
+    const { result, logs } = await restore("pgbackrest-restore-pitr-job.yaml", target);
+    expect(result.outcome).toBe("Complete");
+    expect(logs).toContain("restore command end: completed successfully");
+    expect(await sql("select max(id) from ledger")).toBe(cutId);
+    expect(await sql("select count(*) from ledger where id > 3000")).toBe("15");
+    expect(await sql("select count(*) from ledger")).toBe("2515");
+    await sql("insert into ledger (id) values (9999)");
+    expect(await sql("select timeline_id > 1 from pg_control_checkpoint()")).toBe("t");
+  }, 600_000);
+
+  it("fails the restore validation on a damaged repository, naming the cause", async () => {
+    // A new full backup on the new timeline, then one of its files damaged.
+    const full = await runJob("pgbackrest-full-backup", "pgbackrest-manual-full-2");
+    expect(full.result.outcome).toBe("Complete");
+    const backups = join(cluster.claimPath(ns, "pgbackrest-repo"), "backup/mcpgov");
+    const newest =
+      readdirSync(backups)
+        .filter((d) => /F$/.test(d))
+        .sort()
+        .at(-1) ?? "";
+    const control = join(backups, newest, "pg_data/global/pg_control.zst");
+    writeFileSync(control, "not a zstd frame");
+    const { result, logs } = await runJob(
+      "pgbackrest-restore-validation",
+      "pgbackrest-manual-validation-2",
+    );
+    expect(result.outcome).toBe("Failed");
+    expect(result.reason).toBe("BackoffLimitExceeded");
+    expect(logs).toContain("pgbackrest restore failed");
+    expect(logs).toMatch(/ERROR: \[\d+\]/);
   }, 600_000);
 });

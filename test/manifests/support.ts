@@ -20,7 +20,7 @@ export const PROVIDED = {
 
 /**
  * Every committed manifest in apply order, postgres-secret.yaml read from its committed
- * .example, then the restore pods of manifests/restore/ (created by hand, never applied).
+ * .example, then the restore Jobs of manifests/restore/ (created by hand, never applied).
  */
 export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   const applied = APPLY_ORDER.flatMap((file) => {

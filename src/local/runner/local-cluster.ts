@@ -271,6 +271,11 @@ export class LocalCluster implements Cluster {
     );
   }
 
+  /** Where a PersistentVolumeClaim's data lives on this machine. */
+  claimPath(namespace: string, name: string): string {
+    return this.claimDir(namespace, name, false);
+  }
+
   private claimDir(namespace: string, name: string, create: boolean): string {
     const dir = join(this.dir, "claims", namespace, name);
     if (create && !existsSync(dir)) {
