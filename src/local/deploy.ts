@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
-import { loadManifestFile } from "../core/manifests/load.ts";
+import { loadManifestDir, loadManifestFile } from "../core/manifests/load.ts";
 import { APPLY_ORDER } from "../core/manifests/order.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -40,6 +40,11 @@ export function manifestObjects(manifestsDir = join(root, "manifests")): KubeObj
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The restore Jobs of manifests/restore/, which a person creates when needed (docs/restore.md). */
+export function restoreJobObjects(manifestsDir = join(root, "manifests")): KubeObject[] {
+  return loadManifestDir(join(manifestsDir, "restore")).map((d) => d.object as KubeObject);
 }
 
 /** Applies everything up to the stanza Job, then waits for PostgreSQL and the repository host. */

@@ -7,11 +7,7 @@ import { loadManifestFile } from "../core/manifests/load.ts";
 import { containerArgv, containersOf, parseKubectlExec, podSpecOf } from "../core/manifests/pod.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "../core/pgbackrest/info.ts";
 import { PgHost } from "./pg-host.ts";
-
-export interface Step {
-  name: string;
-  seconds: number;
-}
+import { type Step, Steps } from "./steps.ts";
 
 export interface FirstRunResult {
   steps: Step[];
@@ -41,17 +37,8 @@ export function jobCommand(manifestsDir: string, file: string): string[] {
 
 export async function firstRun(options: FirstRunOptions): Promise<FirstRunResult> {
   const log = options.log ?? (() => {});
-  const steps: Step[] = [];
-  async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
-    options.signal?.throwIfAborted();
-    log(`▶ ${name}`);
-    const started = performance.now();
-    const result = await work();
-    const seconds = (performance.now() - started) / 1000;
-    steps.push({ name, seconds });
-    log(`  done in ${seconds.toFixed(1)}s`);
-    return result;
-  }
+  const steps = new Steps(log, options.signal);
+  const step = <T>(name: string, work: () => Promise<T>) => steps.run(name, work);
 
   const commands = {
     stanzaCreate: jobCommand(options.manifestsDir, "pgbackrest-stanza-create-job.yaml"),
@@ -110,7 +97,7 @@ export async function firstRun(options: FirstRunOptions): Promise<FirstRunResult
         return Number(await target.sql("select count(*) from ledger"));
       },
     );
-    return { steps, stanza, rowsBeforeFull, rowsRestored };
+    return { steps: steps.done, stanza, rowsBeforeFull, rowsRestored };
   } finally {
     for (const host of [restored, db]) {
       if (!host) continue;
