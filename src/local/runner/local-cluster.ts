@@ -300,6 +300,12 @@ export class LocalCluster implements Cluster {
       this.sayOnce(
         `image ${c.image}: not pulled; this machine's PostgreSQL (${postgresBinDir()}) and pgBackRest stand in`,
       );
+      if (c.resources)
+        this.sayOnce("resource requests and limits are kept but not enforced by the local runner");
+    }
+    const seccomp = [spec.securityContext, ...spec.containers.map((c) => c.securityContext)];
+    if (seccomp.some((context) => context?.seccompProfile)) {
+      this.sayOnce("seccomp profiles are kept but not enforced by the local runner");
     }
     const dir = join(this.dir, "pods", `${namespace}-${name}`);
     rmSync(dir, { recursive: true, force: true });
