@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1PodSpec } from "@kubernetes/client-node";
 import type { Cluster, ExecResult, JobResult, KubeObject } from "../../core/cluster.ts";
-import { podSpecOf } from "../../core/manifests/pod.ts";
+import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
 import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
 import { containerEnv } from "./env.ts";
@@ -133,7 +133,7 @@ export class LocalCluster implements Cluster {
       throw new Error(`apply ${kind}/${name}: the local runner does not support kind ${kind}`);
     const spec = podSpecOf(object);
     if (spec) {
-      const unsupported = unsupportedFields(spec);
+      const unsupported = unsupportedFields(spec, podSpecPath(kind));
       if (unsupported.length > 0) {
         throw new Error(
           `apply ${kind}/${name}: the local runner does not support ${unsupported.join(", ")}`,

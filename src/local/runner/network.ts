@@ -25,19 +25,24 @@ export interface PodNetwork {
   address: string;
 }
 
+/** Clusters started by this process so far: several may run at once (tests). */
+let started = 0;
+
 export class Network {
   readonly hub: string;
-  private readonly owner: number;
+  private readonly owner: string;
   private nextHost = 2;
   private readonly free: number[] = [];
 
-  private constructor(owner: number) {
+  private constructor(owner: string) {
     this.owner = owner;
     this.hub = `${NETNS_PREFIX}${owner}-hub`;
   }
 
-  static async create(owner = process.pid): Promise<Network> {
-    const network = new Network(owner);
+  /** The namespaces are named mcpgov-<pid>c<n>-...: the runner's PID tells whether their owner still runs. */
+  static async create(): Promise<Network> {
+    started++;
+    const network = new Network(`${process.pid}c${started}`);
     await ip("netns", "add", network.hub);
     await ip("-n", network.hub, "link", "add", "br0", "type", "bridge");
     await ip("-n", network.hub, "link", "set", "br0", "up");
@@ -49,7 +54,9 @@ export class Network {
     const host = this.free.shift() ?? this.nextHost++;
     if (host > 254) throw new Error("the local runner's pod network is full (253 pods)");
     const netns = `${NETNS_PREFIX}${this.owner}-${host}`;
-    const veth = `mcg${this.owner % 100000}v${host}`;
+    // Interface names have at most 15 characters.
+    const [pid, cluster] = this.owner.split("c");
+    const veth = `mcg${Number(pid) % 10000}c${cluster}v${host}`.slice(0, 15);
     const address = `${SUBNET}.${host}`;
     await ip("netns", "add", netns);
     await ip(
@@ -88,7 +95,7 @@ export async function removeStaleNamespaces(): Promise<string[]> {
   const removed: string[] = [];
   for (const line of (await ip("netns", "list")).split("\n")) {
     const name = line.split(" ")[0] ?? "";
-    const owner = new RegExp(`^${NETNS_PREFIX}(\\d+)-`).exec(name)?.[1];
+    const owner = new RegExp(`^${NETNS_PREFIX}(\\d+)c\\d+-`).exec(name)?.[1];
     if (!owner || isAlive(Number(owner))) continue;
     for (const pid of (await ip("netns", "pids", name)).split("\n").filter(Boolean)) {
       try {

@@ -1,0 +1,330 @@
+// The local cluster runner's promises, one at a time, with small pods: what a pod sees
+// (user, privileges, files, names), how Jobs end, RBAC on exec, refusals by field name,
+// and clean-up after a runner that died.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+
+const ns = "runner-test";
+let cluster: LocalCluster;
+const said: string[] = [];
+
+beforeAll(async () => {
+  cluster = await LocalCluster.start({ log: (line) => said.push(line) });
+  await cluster.apply([
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "worker", namespace: ns } },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "settings", namespace: ns },
+      data: { greeting: "hello", "app.conf": "a=1\n" },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "credentials", namespace: ns },
+      stringData: { password: "s3cret" },
+    },
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.shutdown();
+}, 60_000);
+
+interface PodOptions {
+  securityContext?: object;
+  volumes?: object[];
+  volumeMounts?: object[];
+  env?: object[];
+  envFrom?: object[];
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  extra?: object;
+}
+
+function podSpec(script: string, options: PodOptions = {}): object {
+  return {
+    serviceAccountName: options.serviceAccountName ?? "worker",
+    ...(options.automountServiceAccountToken === undefined
+      ? {}
+      : { automountServiceAccountToken: options.automountServiceAccountToken }),
+    restartPolicy: "Never",
+    securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+    containers: [
+      {
+        name: "main",
+        image: "example/tools:1.0",
+        command: ["sh", "-c", script],
+        securityContext: { readOnlyRootFilesystem: true, ...options.securityContext },
+        volumeMounts: options.volumeMounts ?? [],
+        env: options.env ?? [],
+        envFrom: options.envFrom ?? [],
+      },
+    ],
+    volumes: options.volumes ?? [],
+    ...options.extra,
+  };
+}
+
+function job(
+  name: string,
+  script: string,
+  options: PodOptions = {},
+  jobSpec: object = {},
+): KubeObject {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace: ns },
+    spec: {
+      backoffLimit: 0,
+      ...jobSpec,
+      template: { metadata: { labels: { test: name } }, spec: podSpec(script, options) },
+    },
+  };
+}
+
+async function runJob(
+  name: string,
+  script: string,
+  options: PodOptions = {},
+  jobSpec: object = {},
+) {
+  await cluster.createJob(job(name, script, options, jobSpec));
+  const result = await cluster.waitForJob(ns, name, 60_000);
+  return { result, logs: await cluster.logs(ns, `job/${name}`) };
+}
+
+describe("what a local pod sees", () => {
+  it("runs as the local postgres user, with no capabilities and no new privileges", async () => {
+    const { result, logs } = await runJob(
+      "identity",
+      "id -un; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status",
+    );
+    expect(logs).toMatch(/^postgres\nCapEff:\s+0{16}\nNoNewPrivs:\s+1\n$/);
+    expect(result.outcome).toBe("Complete");
+  }, 60_000);
+
+  it("has a read-only root filesystem when asked, and writable emptyDirs", async () => {
+    const { logs } = await runJob(
+      "readonly",
+      "touch /etc/x 2>&1 || echo root-readonly; touch /scratch/x && echo scratch-writable",
+      {
+        volumes: [{ name: "scratch", emptyDir: {} }],
+        volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+      },
+    );
+    expect(logs).toContain("root-readonly");
+    expect(logs).toContain("scratch-writable");
+  }, 60_000);
+
+  it("mounts Secret items with their mode (YAML 1.1 octal), read-only, and ConfigMap keys by subPath", async () => {
+    const { logs } = await runJob(
+      "files",
+      "stat -c '%a %G' /secret/pw; cat /secret/pw; echo; cat /etc/app.conf; touch /secret/x 2>/dev/null || echo secret-readonly",
+      {
+        volumes: [
+          {
+            name: "secret",
+            secret: {
+              secretName: "credentials",
+              defaultMode: 0o440,
+              items: [{ key: "password", path: "pw" }],
+            },
+          },
+          { name: "settings", configMap: { name: "settings" } },
+        ],
+        volumeMounts: [
+          { name: "secret", mountPath: "/secret" },
+          { name: "settings", mountPath: "/etc/app.conf", subPath: "app.conf" },
+        ],
+      },
+    );
+    expect(logs).toBe("440 postgres\ns3cret\na=1\nsecret-readonly\n");
+  }, 60_000);
+
+  it("gets env from values, ConfigMaps, Secrets and the downward API, and $(VAR) in its command", async () => {
+    await cluster.createJob({
+      ...job("env", ""),
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            ...(podSpec("") as object),
+            containers: [
+              {
+                name: "main",
+                image: "example/tools:1.0",
+                command: [
+                  "sh",
+                  "-c",
+                  // $(GREETING) is expanded by the runner, as by the kubelet; $$(GREETING) escapes it.
+                  `echo "$GREETING $PASSWORD $POD_NAMESPACE $(GREETING)" '$$(GREETING)'`,
+                ],
+                env: [
+                  {
+                    name: "GREETING",
+                    valueFrom: { configMapKeyRef: { name: "settings", key: "greeting" } },
+                  },
+                  {
+                    name: "PASSWORD",
+                    valueFrom: { secretKeyRef: { name: "credentials", key: "password" } },
+                  },
+                  {
+                    name: "POD_NAMESPACE",
+                    valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    await cluster.waitForJob(ns, "env", 60_000);
+    expect(await cluster.logs(ns, "job/env")).toBe(`hello s3cret ${ns} hello $(GREETING)\n`);
+  }, 60_000);
+
+  it("resolves Services by name to the ready pod they select", async () => {
+    await cluster.apply([
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "echo", namespace: ns },
+        spec: { selector: { app: "echo" }, ports: [{ port: 7000, targetPort: 7000 }] },
+      },
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "echo", namespace: ns },
+        spec: {
+          serviceName: "echo",
+          replicas: 1,
+          selector: { matchLabels: { app: "echo" } },
+          template: { metadata: { labels: { app: "echo" } }, spec: podSpec("exec sleep 600") },
+        },
+      },
+    ]);
+    await cluster.waitForPodsReady(ns, { app: "echo" }, 30_000);
+    const [pod] = await cluster.list("Pod", ns, { app: "echo" });
+    const { logs } = await runJob(
+      "resolve",
+      "getent hosts echo echo.runner-test.svc.cluster.local | awk '{print $1}' | sort -u",
+    );
+    expect(logs.trim()).toBe((pod?.status as { podIP?: string } | undefined)?.podIP);
+  }, 60_000);
+});
+
+describe("how Jobs end", () => {
+  it("fails with DeadlineExceeded when activeDeadlineSeconds passes, and stops its pod", async () => {
+    const started = Date.now();
+    const { result } = await runJob("too-slow", "exec sleep 60", {}, { activeDeadlineSeconds: 2 });
+    expect(result).toMatchObject({ outcome: "Failed", reason: "DeadlineExceeded" });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+
+  it("retries a failing pod backoffLimit times, then fails with BackoffLimitExceeded", async () => {
+    const { result } = await runJob(
+      "always-fails",
+      "echo attempt; exit 3",
+      {},
+      { backoffLimit: 1 },
+    );
+    expect(result).toMatchObject({ outcome: "Failed", reason: "BackoffLimitExceeded" });
+    const status = (await cluster.get("Job", ns, "always-fails"))?.status as { failed: number };
+    expect(status.failed).toBe(2);
+  }, 60_000);
+});
+
+describe("kubectl exec from a pod", () => {
+  const exec =
+    "kubectl exec --namespace=runner-test echo-0 --container=main -- echo reached 2>&1; echo exit=$?";
+
+  it("is forbidden without a Role that allows pods/exec on that pod", async () => {
+    const { logs } = await runJob("exec-denied", exec);
+    expect(logs).toContain(
+      'Error from server: pods "echo-0" is forbidden: User "system:serviceaccount:runner-test:worker" cannot get resource "pods"',
+    );
+    expect(logs).toContain("exit=1");
+  }, 60_000);
+
+  it("works once RBAC allows it, and returns the command's output", async () => {
+    await cluster.apply([
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: "exec-echo", namespace: ns },
+        rules: [
+          {
+            apiGroups: [""],
+            resources: ["pods", "pods/exec"],
+            resourceNames: ["echo-0"],
+            verbs: ["get", "create"],
+          },
+        ],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "exec-echo", namespace: ns },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "exec-echo" },
+        subjects: [{ kind: "ServiceAccount", name: "worker", namespace: ns }],
+      },
+    ]);
+    const { logs } = await runJob("exec-allowed", exec);
+    expect(logs).toBe("reached\nexit=0\n");
+  }, 60_000);
+
+  it("cannot reach the API at all from a pod without a token", async () => {
+    const { logs } = await runJob("exec-no-token", exec, { automountServiceAccountToken: false });
+    expect(logs).toContain("kubectl: cannot reach the API");
+  }, 60_000);
+});
+
+describe("what the runner refuses", () => {
+  it.each([
+    ["hostNetwork", { extra: { hostNetwork: true } }, "spec.template.spec.hostNetwork"],
+    [
+      "a hostPath volume",
+      { volumes: [{ name: "h", hostPath: { path: "/" } }] },
+      "spec.template.spec.volumes[0].hostPath",
+    ],
+    [
+      "a uid other than the image's postgres user",
+      { securityContext: { runAsUser: 0 } },
+      "runAsUser=0 (only 999)",
+    ],
+    [
+      "added capabilities",
+      { securityContext: { capabilities: { add: ["NET_ADMIN"] } } },
+      "spec.template.spec.containers[0].securityContext.capabilities.add",
+    ],
+  ])("refuses %s by the field's name", async (_, options, field) => {
+    await expect(
+      cluster.apply([job(`refused-${Math.random().toString(36).slice(2, 7)}`, "true", options)]),
+    ).rejects.toThrow(field);
+  });
+});
+
+describe("after a crash", () => {
+  it("removes the namespaces and directories a dead runner left behind", async () => {
+    const dead = 999_999; // above the kernel's default pid_max: no such process
+    execFileSync("ip", ["netns", "add", `mcpgov-${dead}c1-hub`]);
+    const stale = join(tmpdir(), `mcpgov-cluster-${dead}-abc`);
+    mkdirSync(stale, { recursive: true });
+    const lines: string[] = [];
+    const fresh = await LocalCluster.start({ log: (line) => lines.push(line) });
+    await fresh.shutdown();
+    expect(lines).toContain(`removed mcpgov-${dead}c1-hub, left by a runner that is gone`);
+    expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(
+      `mcpgov-${dead}-`,
+    );
+    expect(existsSync(stale)).toBe(false);
+  }, 60_000);
+});
