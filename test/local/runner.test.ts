@@ -1,7 +1,7 @@
 // The local cluster runner's promises, one at a time, with small pods: what a pod sees
 // (user, privileges, files, names), how Jobs end, RBAC on exec, refusals by field name,
 // and clean-up after a runner that died.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -221,6 +221,39 @@ describe("what a local pod sees", () => {
   }, 60_000);
 });
 
+describe("how workloads keep running", () => {
+  it("restarts a StatefulSet's container that exits, and keeps its pod", async () => {
+    await cluster.apply([
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "flaky", namespace: ns },
+        spec: {
+          serviceName: "flaky",
+          replicas: 1,
+          selector: { matchLabels: { app: "flaky" } },
+          template: {
+            metadata: { labels: { app: "flaky" } },
+            spec: { ...podSpec("echo started; sleep 0.3; exit 1"), restartPolicy: "Always" },
+          },
+        },
+      },
+    ]);
+    const deadline = Date.now() + 20_000;
+    let logs = "";
+    while ((logs.match(/started/g) ?? []).length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      logs = await cluster.logs(ns, "flaky-0", "main");
+    }
+    expect((logs.match(/started/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect((await cluster.list("Pod", ns, { app: "flaky" })).map((p) => p.metadata.name)).toEqual([
+      "flaky-0",
+    ]);
+    await cluster.scale(ns, "StatefulSet", "flaky", 0);
+    expect(await cluster.list("Pod", ns, { app: "flaky" })).toEqual([]);
+  }, 60_000);
+});
+
 describe("how Jobs end", () => {
   it("fails with DeadlineExceeded when activeDeadlineSeconds passes, and stops its pod", async () => {
     const started = Date.now();
@@ -309,6 +342,21 @@ describe("what the runner refuses", () => {
     await expect(
       cluster.apply([job(`refused-${Math.random().toString(36).slice(2, 7)}`, "true", options)]),
     ).rejects.toThrow(field);
+  });
+});
+
+describe("who may run it", () => {
+  it("says what to run when it is not root", () => {
+    const node = `${new URL("../..", import.meta.url).pathname}node_modules/.bin/node`;
+    const script = `import { LocalCluster } from ${JSON.stringify(new URL("../../src/local/runner/local-cluster.ts", import.meta.url).pathname)};
+      LocalCluster.start().catch((error) => { console.error(error.message); process.exit(1); });`;
+    const result = spawnSync(
+      "runuser",
+      ["-u", "nobody", "--", node, "--input-type=module", "-e", script],
+      { encoding: "utf8" },
+    );
+    expect(result.stderr).toContain("needs root: run again as root or with sudo");
+    expect(result.status).toBe(1);
   });
 });
 

@@ -15,7 +15,11 @@ export interface ExecRequest {
 export interface ApiBackend {
   /** Objects of a kind in a namespace (Role, RoleBinding). */
   objects(kind: string, namespace: string): KubeObject[];
-  exec(request: ExecRequest): Promise<ExecResult>;
+  /** Runs the command, passing its output on as it comes. */
+  exec(
+    request: ExecRequest,
+    onOutput: (stream: "stdout" | "stderr", chunk: string) => void,
+  ): Promise<ExecResult>;
 }
 
 interface Rule {
@@ -93,8 +97,9 @@ export function serveApi(
             return res.end();
           }
         }
-        const result = await backend.exec(request);
-        send({ stdout: result.stdout, stderr: result.stderr, exit: result.code });
+        // Streamed, so a long backup's progress shows in the Job's log as it happens.
+        const result = await backend.exec(request, (stream, chunk) => send({ [stream]: chunk }));
+        send({ exit: result.code });
       } catch (error) {
         send({ error: (error as Error).message, exit: 1 });
       }

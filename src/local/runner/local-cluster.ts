@@ -22,6 +22,7 @@ import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
 import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
 import { containerEnv } from "./env.ts";
+import { LocalJob } from "./job.ts";
 import { isAlive, Network, removeStaleNamespaces } from "./network.ts";
 import { LocalPod } from "./pod.ts";
 import { unsupportedFields } from "./supported.ts";
@@ -48,14 +49,6 @@ const KINDS = new Set([
   "Pod",
 ]);
 
-interface JobState {
-  object: KubeObject;
-  pods: LocalPod[];
-  failures: number;
-  result?: JobResult;
-  deadline?: NodeJS.Timeout;
-}
-
 export interface LocalClusterOptions {
   /** Progress lines for a person watching (one per notable event). */
   log?: (line: string) => void;
@@ -69,17 +62,15 @@ function suffix(): string {
   return randomBytes(3).toString("hex").slice(0, 5);
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export class LocalCluster implements Cluster {
   readonly dir: string;
   private readonly network: Network;
   private readonly log: (line: string) => void;
   private readonly objects = new Map<string, KubeObject>();
   private readonly pods = new Map<string, LocalPod>();
-  private readonly jobs = new Map<string, JobState>();
+  /** "namespace/pod" → the workload that made it: "StatefulSet/postgres", "Job/...", "Pod/...". */
+  private readonly owners = new Map<string, string>();
+  private readonly jobs = new Map<string, LocalJob>();
   private readonly servers = new Map<string, Server>();
   private readonly said = new Set<string>();
   private readonly waiters = new Set<() => void>();
@@ -196,7 +187,8 @@ export class LocalCluster implements Cluster {
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
     const object = this.objects.get(key(kind, namespace, name));
     if (!object) return undefined;
-    if (kind === "Job") return { ...object, status: this.jobStatus(namespace, name) };
+    if (kind === "Job")
+      return { ...object, status: this.jobs.get(key(kind, namespace, name))?.status() };
     if (kind === "StatefulSet" || kind === "Deployment") {
       const pods = this.podsOf(`${kind}/${name}`, namespace);
       return {
@@ -246,9 +238,7 @@ export class LocalCluster implements Cluster {
     }
     if (!object) throw new Error(`delete ${kind}/${name}: not found in namespace ${namespace}`);
     if (kind === "Job") {
-      const job = this.jobs.get(id);
-      if (job?.deadline) clearTimeout(job.deadline);
-      for (const pod of job?.pods ?? []) await this.stopPod(namespace, pod.name);
+      await this.jobs.get(id)?.stop();
       this.jobs.delete(id);
     }
     if (kind === "StatefulSet" || kind === "Deployment" || kind === "Pod") {
@@ -262,8 +252,6 @@ export class LocalCluster implements Cluster {
   }
 
   // ---- pods ------------------------------------------------------------------------------
-
-  private owners = new Map<string, string>();
 
   private podsOf(owner: string, namespace: string): LocalPod[] {
     return [...this.pods.values()].filter(
@@ -412,7 +400,16 @@ export class LocalCluster implements Cluster {
         [...this.objects.values()].filter(
           (o) => o.kind === kind && o.metadata.namespace === namespace,
         ),
-      exec: (r) => this.exec(r.namespace, r.pod, r.container ?? "", r.command),
+      exec: (r, onOutput) => {
+        const target = this.pods.get(`${r.namespace}/${r.pod}`);
+        if (!target) throw new Error(`pods "${r.pod}" not found`);
+        return target.exec(
+          r.container || (target.containerNames()[0] ?? ""),
+          r.command,
+          0,
+          onOutput,
+        );
+      },
     };
   }
 
@@ -562,99 +559,14 @@ export class LocalCluster implements Cluster {
   }
 
   private async startJob(object: KubeObject): Promise<void> {
-    const namespace = object.metadata.namespace ?? "default";
-    const id = key("Job", namespace, object.metadata.name);
-    const state: JobState = { object, pods: [], failures: 0 };
-    this.jobs.set(id, state);
-    const spec = object.spec as { activeDeadlineSeconds?: number };
-    if (spec.activeDeadlineSeconds) {
-      state.deadline = setTimeout(
-        () =>
-          void this.failJob(
-            state,
-            "DeadlineExceeded",
-            "Job was active longer than specified deadline",
-          ),
-        spec.activeDeadlineSeconds * 1000,
-      );
-    }
-    await this.runJobPod(state);
-  }
-
-  private async runJobPod(state: JobState): Promise<void> {
-    const namespace = state.object.metadata.namespace ?? "default";
-    const spec = state.object.spec as {
-      template: { metadata?: { labels?: Record<string, string> }; spec: V1PodSpec };
-    };
-    const labels = { ...spec.template.metadata?.labels, "job-name": state.object.metadata.name };
-    const pod = await this.startPod(
-      namespace,
-      `${state.object.metadata.name}-${suffix()}`,
-      labels,
-      spec.template.spec,
-      `Job/${state.object.metadata.name}`,
-    );
-    state.pods.push(pod);
-    const watch = setInterval(() => {
-      if (state.result || (pod.phase !== "Succeeded" && pod.phase !== "Failed")) return;
-      clearInterval(watch);
-      void this.jobPodFinished(state, pod);
-    }, 100);
-  }
-
-  private async jobPodFinished(state: JobState, pod: LocalPod): Promise<void> {
-    if (pod.phase === "Succeeded") {
-      this.finishJob(state, { outcome: "Complete" });
-      return;
-    }
-    state.failures++;
-    const backoffLimit = (state.object.spec as { backoffLimit?: number }).backoffLimit ?? 6;
-    if (state.failures > backoffLimit) {
-      await this.failJob(
-        state,
-        "BackoffLimitExceeded",
-        "Job has reached the specified backoff limit",
-      );
-    } else {
-      await delay(Math.min(10_000, 1000 * 2 ** (state.failures - 1)));
-      if (!state.result) await this.runJobPod(state);
-    }
-  }
-
-  private async failJob(state: JobState, reason: string, message: string): Promise<void> {
-    if (state.result) return;
-    this.finishJob(state, { outcome: "Failed", reason, message });
-    const namespace = state.object.metadata.namespace ?? "default";
-    for (const pod of state.pods)
-      if (pod.phase === "Running") await this.pods.get(`${namespace}/${pod.name}`)?.stop();
-  }
-
-  private finishJob(state: JobState, result: Omit<JobResult, "name">): void {
-    if (state.deadline) clearTimeout(state.deadline);
-    state.result = {
-      name: state.object.metadata.name,
-      startTime: state.object.metadata.creationTimestamp,
-      completionTime: new Date().toISOString(),
-      ...result,
-    };
-    this.changed();
-  }
-
-  private jobStatus(namespace: string, name: string): object {
-    const state = this.jobs.get(key("Job", namespace, name));
-    const result = state?.result;
-    return {
-      startTime: state?.object.metadata.creationTimestamp,
-      active: state?.pods.filter((p) => p.phase === "Running").length ?? 0,
-      succeeded: state?.pods.filter((p) => p.phase === "Succeeded").length ?? 0,
-      failed: state?.failures ?? 0,
-      ...(result?.completionTime && result.outcome === "Complete"
-        ? { completionTime: result.completionTime }
-        : {}),
-      conditions: result
-        ? [{ type: result.outcome, status: "True", reason: result.reason, message: result.message }]
-        : [],
-    };
+    const job = new LocalJob(object, {
+      startPod: (namespace, name, labels, spec, owner) =>
+        this.startPod(namespace, name, labels, spec, owner),
+      stopPod: (namespace, name) => this.stopPod(namespace, name),
+      changed: () => this.changed(),
+    });
+    this.jobs.set(key("Job", object.metadata.namespace ?? "default", object.metadata.name), job);
+    await job.start();
   }
 
   private async until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
@@ -703,8 +615,7 @@ export class LocalCluster implements Cluster {
 
   async logs(namespace: string, target: string, container?: string): Promise<string> {
     if (target.startsWith("job/")) {
-      const state = this.jobs.get(key("Job", namespace, target.slice(4)));
-      const pod = state?.pods.at(-1);
+      const pod = this.jobs.get(key("Job", namespace, target.slice(4)))?.pods.at(-1);
       if (!pod) throw new Error(`logs ${target}: no pod found in namespace ${namespace}`);
       return pod.logs(container);
     }
@@ -726,7 +637,7 @@ export class LocalCluster implements Cluster {
 
   /** Stops every pod and removes every namespace and directory the cluster made. */
   async shutdown(): Promise<void> {
-    for (const state of this.jobs.values()) if (state.deadline) clearTimeout(state.deadline);
+    for (const job of this.jobs.values()) await job.stop();
     await Promise.all(
       [...this.pods.values()].map((p) => this.stopPod(p.namespace, p.name, 10_000)),
     );

@@ -291,7 +291,12 @@ export class LocalPod {
   }
 
   /** Runs a command in a running container: its namespaces, root, user and environment. */
-  async exec(container: string, command: string[], timeoutMs = 0): Promise<ExecResult> {
+  async exec(
+    container: string,
+    command: string[],
+    timeoutMs = 0,
+    onOutput?: OutputListener,
+  ): Promise<ExecResult> {
     const state = this.containers.get(container);
     if (!state) throw new Error(`pod ${this.name} has no container "${container}"`);
     const deadline = Date.now() + 30_000;
@@ -329,6 +334,7 @@ export class LocalPod {
       ],
       env,
       timeoutMs,
+      onOutput,
     );
   }
 
@@ -371,11 +377,15 @@ export class LocalPod {
   }
 }
 
+/** Receives a command's output as it comes, for progress on long work. */
+export type OutputListener = (stream: "stdout" | "stderr", chunk: string) => void;
+
 /** Runs a command and collects its output; a timeout kills it and reports exit code 124. */
 export function run(
   argv: string[],
   env: Record<string, string>,
   timeoutMs = 0,
+  onOutput?: OutputListener,
 ): Promise<ExecResult> {
   const [file, ...args] = argv;
   return new Promise((resolve, reject) => {
@@ -387,9 +397,11 @@ export function run(
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
+      onOutput?.("stdout", chunk);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
+      onOutput?.("stderr", chunk);
     });
     const timer = timeoutMs > 0 ? setTimeout(() => child.kill("SIGKILL"), timeoutMs) : undefined;
     child.on("error", reject);

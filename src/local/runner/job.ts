@@ -1,0 +1,139 @@
+// A Job on the local runner: runs its pod to completion, starts a new pod after a failure
+// until backoffLimit is exceeded, and fails the Job when activeDeadlineSeconds passes.
+import { randomBytes } from "node:crypto";
+import type { V1PodSpec } from "@kubernetes/client-node";
+import type { JobResult, KubeObject } from "../../core/cluster.ts";
+import type { LocalPod } from "./pod.ts";
+
+/** What a Job needs from the cluster that runs it. */
+export interface JobHost {
+  startPod(
+    namespace: string,
+    name: string,
+    labels: Record<string, string>,
+    spec: V1PodSpec,
+    owner: string,
+  ): Promise<LocalPod>;
+  stopPod(namespace: string, name: string): Promise<void>;
+  changed(): void;
+}
+
+interface JobSpec {
+  backoffLimit?: number;
+  activeDeadlineSeconds?: number;
+  template: { metadata?: { labels?: Record<string, string> }; spec: V1PodSpec };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class LocalJob {
+  readonly object: KubeObject;
+  readonly pods: LocalPod[] = [];
+  result: JobResult | undefined;
+  private failures = 0;
+  private stopped = false;
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly host: JobHost;
+
+  constructor(object: KubeObject, host: JobHost) {
+    this.object = object;
+    this.host = host;
+  }
+
+  private get spec(): JobSpec {
+    return this.object.spec as JobSpec;
+  }
+
+  private get namespace(): string {
+    return this.object.metadata.namespace ?? "default";
+  }
+
+  async start(): Promise<void> {
+    const seconds = this.spec.activeDeadlineSeconds;
+    if (seconds) {
+      this.deadline = setTimeout(
+        () => void this.fail("DeadlineExceeded", "Job was active longer than specified deadline"),
+        seconds * 1000,
+      );
+    }
+    await this.runPod();
+  }
+
+  private async runPod(): Promise<void> {
+    if (this.stopped || this.result) return;
+    const name = this.object.metadata.name;
+    const labels = { ...this.spec.template.metadata?.labels, "job-name": name };
+    const suffix = randomBytes(3).toString("hex").slice(0, 5);
+    const pod = await this.host.startPod(
+      this.namespace,
+      `${name}-${suffix}`,
+      labels,
+      this.spec.template.spec,
+      `Job/${name}`,
+    );
+    this.pods.push(pod);
+    const watch = setInterval(() => {
+      if (pod.phase !== "Succeeded" && pod.phase !== "Failed") return;
+      clearInterval(watch);
+      void this.podFinished(pod);
+    }, 100);
+  }
+
+  private async podFinished(pod: LocalPod): Promise<void> {
+    if (this.stopped || this.result) return;
+    if (pod.phase === "Succeeded") {
+      this.finish({ outcome: "Complete" });
+      return;
+    }
+    this.failures++;
+    if (this.failures > (this.spec.backoffLimit ?? 6)) {
+      await this.fail("BackoffLimitExceeded", "Job has reached the specified backoff limit");
+      return;
+    }
+    // Back off before the next pod, as the Job controller does: 1 s, 2 s, 4 s ... up to 10 s here.
+    await delay(Math.min(10_000, 1000 * 2 ** (this.failures - 1)));
+    await this.runPod();
+  }
+
+  private async fail(reason: string, message: string): Promise<void> {
+    if (this.result) return;
+    this.finish({ outcome: "Failed", reason, message });
+    for (const pod of this.pods)
+      if (pod.phase === "Running") await this.host.stopPod(this.namespace, pod.name);
+  }
+
+  private finish(result: Omit<JobResult, "name">): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.result = {
+      name: this.object.metadata.name,
+      startTime: this.object.metadata.creationTimestamp,
+      completionTime: new Date().toISOString(),
+      ...result,
+    };
+    this.host.changed();
+  }
+
+  /** Ends the Job for good (deleted, or the cluster shuts down): no new pods, its pods stopped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    for (const pod of this.pods) await this.host.stopPod(this.namespace, pod.name);
+  }
+
+  /** The Job's status as the Kubernetes API shows it. */
+  status(): object {
+    const result = this.result;
+    return {
+      startTime: this.object.metadata.creationTimestamp,
+      active: this.pods.filter((p) => p.phase === "Running").length,
+      succeeded: this.pods.filter((p) => p.phase === "Succeeded").length,
+      failed: this.failures,
+      ...(result?.outcome === "Complete" ? { completionTime: result.completionTime } : {}),
+      conditions: result
+        ? [{ type: result.outcome, status: "True", reason: result.reason, message: result.message }]
+        : [],
+    };
+  }
+}
