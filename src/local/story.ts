@@ -2,17 +2,21 @@
 // pgBackRest: verify and deploy the manifests, back up, validate the backups the way the
 // weekly CronJob does, make a mistake (a dropped table) and undo it with the seed's
 // point-in-time restore.
-import type { Cluster, JobResult, KubeObject } from "../core/cluster.ts";
+import type { JobResult, KubeObject } from "../core/cluster.ts";
+import { archiveNow, psql } from "../core/database.ts";
+import { requireComplete, runCronJob } from "../core/jobs.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { formatManifestProblem } from "../core/manifests/problem.ts";
 import { verifyManifests } from "../core/manifests/verify.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "../core/pgbackrest/info.ts";
+import { restoreDatabase } from "../core/restore.ts";
 import { deployDatabase, manifestObjects, restoreJobObjects } from "./deploy.ts";
 import { LocalCluster } from "./runner/local-cluster.ts";
 import { type Step, Steps } from "./steps.ts";
 
 const NS = "ai-governance";
 const root = new URL("../..", import.meta.url).pathname;
+const JOB_TIMEOUT_MS = 600_000;
 
 export interface StoryResult {
   steps: Step[];
@@ -27,74 +31,6 @@ export interface StoryResult {
 export interface StoryOptions {
   log?: (line: string) => void;
   signal?: AbortSignal;
-}
-
-async function psql(cluster: Cluster, query: string): Promise<string> {
-  const result = await cluster.exec(NS, "postgres-0", "postgres", [
-    "psql",
-    "-U",
-    "postgres",
-    "-d",
-    "mcpgov",
-    "-v",
-    "ON_ERROR_STOP=1",
-    "-Atqc",
-    query,
-  ]);
-  if (result.code !== 0) throw new Error(`psql: ${result.stderr.trim()}`);
-  return result.stdout.trim();
-}
-
-async function runJob(
-  cluster: Cluster,
-  job: KubeObject,
-): Promise<{ result: JobResult; logs: string }> {
-  await cluster.createJob(job);
-  const result = await cluster.waitForJob(NS, job.metadata.name, 600_000);
-  return { result, logs: await cluster.logs(NS, `job/${job.metadata.name}`) };
-}
-
-/** kubectl create job --from=cronjob/CRONJOB NAME, then its outcome and log. */
-async function runCronJob(
-  cluster: Cluster,
-  cronJob: string,
-  name: string,
-): Promise<{ result: JobResult; logs: string }> {
-  await cluster.createJobFromCronJob(NS, cronJob, name);
-  const result = await cluster.waitForJob(NS, name, 600_000);
-  return { result, logs: await cluster.logs(NS, `job/${name}`) };
-}
-
-function requireComplete(what: string, run: { result: JobResult; logs: string }): void {
-  if (run.result.outcome !== "Complete") {
-    throw new Error(
-      `${what} failed (${run.result.reason ?? "no reason given"}); its log ends:\n${run.logs.trimEnd().split("\n").slice(-15).join("\n")}`,
-    );
-  }
-}
-
-async function waitWritable(cluster: Cluster, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await psql(cluster, "select pg_is_in_recovery()").catch(() => "")) !== "f") {
-    if (Date.now() > deadline)
-      throw new Error(`PostgreSQL did not finish recovery within ${timeoutMs / 1000}s`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/** Closes the current WAL segment and waits until archive_command has pushed it. */
-async function archiveNow(cluster: Cluster): Promise<void> {
-  const segment = await psql(cluster, "select pg_walfile_name(pg_switch_wal())");
-  const deadline = Date.now() + 60_000;
-  while (
-    (await psql(cluster, "select coalesce(last_archived_wal, '') from pg_stat_archiver")) < segment
-  ) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `WAL segment ${segment} was not archived within 60s; see the postgres container's log`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 export async function runStory(options: StoryOptions = {}): Promise<StoryResult> {
@@ -147,7 +83,13 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     await steps.run("full backup (from CronJob pgbackrest-full-backup)", async () =>
       requireComplete(
         "the full backup",
-        await runCronJob(cluster, "pgbackrest-full-backup", "pgbackrest-demo-full"),
+        await runCronJob(
+          cluster,
+          NS,
+          "pgbackrest-full-backup",
+          "pgbackrest-demo-full",
+          JOB_TIMEOUT_MS,
+        ),
       ),
     );
     await steps.run(
@@ -159,7 +101,13 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
         );
         requireComplete(
           "the differential backup",
-          await runCronJob(cluster, "pgbackrest-diff-backup", "pgbackrest-demo-diff"),
+          await runCronJob(
+            cluster,
+            NS,
+            "pgbackrest-diff-backup",
+            "pgbackrest-demo-diff",
+            JOB_TIMEOUT_MS,
+          ),
         );
       },
     );
@@ -168,8 +116,10 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
       async () => {
         const run = await runCronJob(
           cluster,
+          NS,
           "pgbackrest-restore-validation",
           "pgbackrest-demo-validation",
+          JOB_TIMEOUT_MS,
         );
         requireComplete("the restore validation", run);
         for (const line of run.logs
@@ -197,22 +147,14 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     const policiesRestored = await steps.run(
       "point-in-time restore (the seed's procedure: stop PostgreSQL, restore Job, start)",
       async () => {
-        await cluster.scale(NS, "StatefulSet", "postgres", 0);
         const [doc] = loadManifestFile(`${root}manifests/restore/pgbackrest-restore-pitr-job.yaml`);
-        const job = structuredClone(doc?.object) as KubeObject & {
-          spec: {
-            template: { spec: { containers: { env?: { name: string; value: string }[] }[] } };
-          };
-        };
-        const variable = job.spec.template.spec.containers[0]?.env?.find(
-          (e) => e.name === "RESTORE_TARGET",
-        );
-        if (!variable) throw new Error("pgbackrest-restore-pitr-job.yaml has no RESTORE_TARGET");
-        variable.value = target;
-        requireComplete("the point-in-time restore", await runJob(cluster, job));
-        await cluster.scale(NS, "StatefulSet", "postgres", 1);
-        await cluster.waitForPodsReady(NS, { app: "postgres" }, 300_000);
-        await waitWritable(cluster, 300_000);
+        if (!doc) throw new Error("manifests/restore/pgbackrest-restore-pitr-job.yaml is empty");
+        const run = await restoreDatabase(cluster, {
+          job: doc.object as KubeObject,
+          target,
+          timeoutMs: JOB_TIMEOUT_MS,
+        });
+        requireComplete("the point-in-time restore", run);
         return Number(await psql(cluster, "select count(*) from governance_policies"));
       },
     );

@@ -7,8 +7,11 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
+import { archiveNow, psql } from "../../src/core/database.ts";
+import { runCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
+import { restoreDatabase } from "../../src/core/restore.ts";
 import { deployDatabase, manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 
@@ -28,73 +31,13 @@ afterAll(async () => {
   await cluster?.shutdown();
 }, 60_000);
 
-async function sql(query: string): Promise<string> {
-  const result = await cluster.exec(ns, "postgres-0", "postgres", [
-    "psql",
-    "-U",
-    "postgres",
-    "-d",
-    "mcpgov",
-    "-Atqc",
-    query,
-  ]);
-  if (result.code !== 0) throw new Error(`psql: ${result.stderr}`);
-  return result.stdout.trim();
-}
+const sql = (query: string) => psql(cluster, query);
+const runJob = (cronJob: string, job: string) => runCronJob(cluster, ns, cronJob, job, 240_000);
 
-async function waitWritable(timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await cluster
-      .exec(ns, "postgres-0", "postgres", [
-        "psql",
-        "-U",
-        "postgres",
-        "-Atqc",
-        "select pg_is_in_recovery()",
-      ])
-      .catch(() => undefined);
-    if (result?.stdout.trim() === "f") return;
-    if (Date.now() > deadline)
-      throw new Error(`PostgreSQL not writable after ${timeoutMs} ms: ${result?.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/** Closes the current WAL segment and waits until archive_command has pushed it. */
-async function archiveNow(): Promise<void> {
-  const segment = await sql("select pg_walfile_name(pg_switch_wal())");
-  const deadline = Date.now() + 60_000;
-  while ((await sql("select coalesce(last_archived_wal, '') from pg_stat_archiver")) < segment) {
-    if (Date.now() > deadline) throw new Error(`WAL ${segment} not archived within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** The seed's restore procedure: stop PostgreSQL, run the restore Job, start PostgreSQL. */
-async function restore(file: string, target?: string) {
-  await cluster.scale(ns, "StatefulSet", "postgres", 0);
+/** The seed's restore procedure with a Job of manifests/restore/. */
+function restore(file: string, target?: string) {
   const [doc] = loadManifestFile(join(root, "manifests/restore", file));
-  const job = structuredClone(doc?.object) as KubeObject & {
-    spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } };
-  };
-  for (const variable of job.spec.template.spec.containers[0]?.env ?? []) {
-    if (variable.name === "RESTORE_TARGET" && target) variable.value = target;
-  }
-  await cluster.createJob(job);
-  const result = await cluster.waitForJob(ns, job.metadata.name, 300_000);
-  const logs = await cluster.logs(ns, `job/${job.metadata.name}`);
-  await cluster.delete("Job", ns, job.metadata.name);
-  await cluster.scale(ns, "StatefulSet", "postgres", 1);
-  await cluster.waitForPodsReady(ns, { app: "postgres" }, 180_000);
-  await waitWritable();
-  return { result, logs };
-}
-
-async function runJob(cronJob: string, job: string) {
-  await cluster.createJobFromCronJob(ns, cronJob, job);
-  const result = await cluster.waitForJob(ns, job, 240_000);
-  return { result, logs: await cluster.logs(ns, `job/${job}`) };
+  return restoreDatabase(cluster, { job: doc?.object as KubeObject, target, timeoutMs: 300_000 });
 }
 
 describe("the manifests on the local cluster runner", () => {
@@ -152,7 +95,7 @@ describe("the manifests on the local cluster runner", () => {
 
   it("brings back the latest state with the seed's full restore", async () => {
     await sql("insert into ledger (id) select generate_series(2001, 2500)");
-    await archiveNow();
+    await archiveNow(cluster);
     const { result, logs } = await restore("pgbackrest-restore-job.yaml");
     expect(logs).toContain("restore command end: completed successfully");
     expect(result.outcome).toBe("Complete");
@@ -168,10 +111,10 @@ describe("the manifests on the local cluster runner", () => {
       "-c",
       "select pg_sleep(0.1)",
     ]);
-    const psql = ["psql", "-U", "postgres", "-d", "mcpgov", "-q", "-v", "ON_ERROR_STOP=1"];
-    const written = await cluster.exec(ns, "postgres-0", "postgres", [...psql, ...ledger.flat()]);
+    const client = ["psql", "-U", "postgres", "-d", "mcpgov", "-q", "-v", "ON_ERROR_STOP=1"];
+    const written = await cluster.exec(ns, "postgres-0", "postgres", [...client, ...ledger.flat()]);
     expect(written.code).toBe(0);
-    await archiveNow();
+    await archiveNow(cluster);
     const rows = (
       await sql(
         "select id || '|' || to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id > 3000 order by id",

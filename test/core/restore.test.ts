@@ -1,0 +1,33 @@
+// The restore Jobs of manifests/restore/ take their target through RESTORE_TARGET, which
+// reaches pgBackRest as one argument; a target for the full restore Job is refused.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { restoreJobFor } from "../../src/core/restore.ts";
+
+const dir = new URL("../../manifests/restore", import.meta.url).pathname;
+const load = (file: string) => loadManifestFile(join(dir, file))[0]?.object as KubeObject;
+// biome-ignore lint/suspicious/noExplicitAny: reading the Job's container
+const container = (job: KubeObject): any => (job.spec as any).template.spec.containers[0];
+
+describe("restore Jobs", () => {
+  it("sets the point-in-time target, leaving the manifest as it was", () => {
+    const manifest = load("pgbackrest-restore-pitr-job.yaml");
+    const job = restoreJobFor(manifest, "2026-11-24 10:00:00+00; rm -rf /");
+    expect(container(job).env).toEqual([
+      { name: "RESTORE_TARGET", value: "2026-11-24 10:00:00+00; rm -rf /" },
+    ]);
+    expect(container(job).args).toContain("--target=$(RESTORE_TARGET)");
+    expect(container(job).command).toEqual(["pgbackrest"]);
+    expect(container(manifest).env[0].value).toBe("2024-01-15 14:30:00+00");
+  });
+
+  it("refuses a target for the full restore Job, saying which Job to use", () => {
+    expect(() =>
+      restoreJobFor(load("pgbackrest-restore-job.yaml"), "2026-11-24 10:00:00+00"),
+    ).toThrow(
+      "restore Job pgbackrest-restore takes no target (no RESTORE_TARGET); use the point-in-time restore Job",
+    );
+  });
+});
