@@ -1,31 +1,42 @@
 #!/usr/bin/env bash
-# pgbackrest-restore-validation.sh: prove that the newest backup of a stanza restores.
+# pgbackrest-restore-validation.sh: prove that a backup of a stanza restores.
 #
 # Restores into scratch space (never the production data directory), starts a private
 # PostgreSQL on a Unix socket only with archiving off (it must never push WAL into the
-# production repository), waits until recovery has finished, then checks every database.
-# The same file runs in the restore-validation CronJob and on a VM
-# (/usr/local/bin/pgbackrest-restore-validation.sh).
+# production repository), waits until recovery has finished, checks the copy, and writes
+# a JSON report (docs/restore-validation-report.md). The same file runs in the
+# restore-validation CronJob and on a VM (/usr/local/bin/pgbackrest-restore-validation.sh).
 set -Eeuo pipefail
 
 validation_usage() {
 	cat <<'EOF'
-usage: pgbackrest-restore-validation.sh [--stanza NAME] [--scratch DIR] [--set LABEL]
-                                        [--timeout SECONDS] [--keep] [--help]
+usage: pgbackrest-restore-validation.sh [options]
 
-Restore the newest backup of a pgBackRest stanza into DIR/pgdata, start it privately
-and check that every database answers and passes pg_amcheck. Exits 0 when all checks
-pass, 1 when a check fails, 2 on bad usage or a failed precondition.
+Restore a backup of a pgBackRest stanza into SCRATCH/pgdata, start it privately with
+archiving off, check it, and write a JSON report. Exits 0 when every check passes, 1 when
+a check fails or the backup does not restore, 2 on bad usage or a failed precondition.
 
-  --stanza NAME       stanza to validate (env PGBACKREST_STANZA, default mcpgov)
-  --scratch DIR       scratch directory, emptied first (env VALIDATION_SCRATCH,
-                      default /var/lib/pgbackrest-validation)
-  --set LABEL         restore this backup set instead of the newest
-  --timeout SECONDS   deadline for the restored server to finish recovery
-                      (env VALIDATION_TIMEOUT, default 1800)
-  --keep              leave the restored data directory for inspection
+  --stanza NAME        stanza to validate (env PGBACKREST_STANZA, default mcpgov)
+  --scratch DIR        scratch directory; its pgdata is replaced (env VALIDATION_SCRATCH,
+                       default /var/lib/pgbackrest-validation)
+  --set LABEL          restore this backup set instead of the newest
+  --target TIME        recover to this time ("2026-01-15 14:30:00+00") instead
+  --latest             recover to the newest archived WAL (default: stop at consistency,
+                       the backup's own end)
+  --assertions FILE    SQL assertions, one per line: DATABASE<TAB>NAME<TAB>SQL, where the
+                       SQL returns true when the assertion holds; :'backup_stop' is the
+                       backup's end time (env VALIDATION_ASSERTIONS, default
+                       /etc/pgbackrest/validation-assertions.tsv when it exists)
+  --verify             also run `pgbackrest verify` on the repository
+  --timeout SECONDS    deadline for the restored server to finish recovery
+                       (env VALIDATION_TIMEOUT, default 1800)
+  --report FILE        where to write the JSON report (env VALIDATION_REPORT, default
+                       SCRATCH/report.json); it is also printed at the end
+  --keep               leave the restored data directory for inspection
+  -h, --help           show this text
 
-PostgreSQL's bin directory (pg_ctl, postgres, psql, pg_amcheck) must be on PATH.
+PostgreSQL's bin directory (pg_ctl, postgres, psql, pg_amcheck) must be on PATH, and jq
+installed.
 EOF
 }
 
@@ -33,11 +44,39 @@ validation_log() {
 	printf '%s restore-validation: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
 }
 
-validation_die() {
-	local code=$1
-	shift
-	validation_log "error: $*"
-	exit "$code"
+# usage: validation_stop STATUS CODE MESSAGE -- ends the run: the EXIT trap writes the report
+validation_stop() {
+	validation_status=$1
+	validation_reason=$3
+	validation_log "$validation_status: $validation_reason"
+	exit "$2"
+}
+
+# usage: validation_check NAME RESULT DETAIL  (RESULT: pass, fail or warn)
+validation_check() {
+	local name=$1 result=$2 detail=$3
+	validation_checks=$(jq -c --arg name "$name" --arg result "$result" --arg detail "$detail" \
+		'. + [{name: $name, result: $result, detail: $detail}]' <<<"$validation_checks")
+	validation_log "check $result: $name${detail:+ ($detail)}"
+	[ "$result" != fail ] || validation_failed=1
+}
+
+# usage: validation_phase NAME -- closes the running phase and opens NAME ("" closes only)
+validation_phase() {
+	local now
+	now=$(date +%s.%N)
+	if [ -n "${validation_phase_name:-}" ]; then
+		validation_phases=$(jq -c --arg name "$validation_phase_name" \
+			--argjson seconds "$(awk -v a="$validation_phase_started" -v b="$now" 'BEGIN { printf "%.3f", b - a }')" \
+			'. + [{name: $name, seconds: $seconds}]' <<<"$validation_phases")
+	fi
+	validation_phase_name=$1
+	validation_phase_started=$now
+	[ -z "$1" ] || validation_log "phase: $1"
+}
+
+validation_psql() {
+	psql -h "$validation_socket" -p "$validation_port" -U postgres -X -v ON_ERROR_STOP=1 -Atq "$@"
 }
 
 # usage: validation_require_tools TOOL...
@@ -45,120 +84,285 @@ validation_require_tools() {
 	local tool
 	for tool in "$@"; do
 		command -v "$tool" >/dev/null 2>&1 ||
-			validation_die 2 "$tool not found on PATH; add PostgreSQL's bin directory (Debian: /usr/lib/postgresql/<version>/bin) and install pgBackRest"
+			validation_stop error 2 "$tool not found on PATH; add PostgreSQL's bin directory (Debian: /usr/lib/postgresql/<version>/bin), install pgBackRest and jq"
 	done
 }
 
-# usage: validation_wait_writable DEADLINE_EPOCH
-# Waits until the restored server accepts connections and has left recovery.
-validation_wait_writable() {
-	local deadline=$1 state
-	while :; do
-		if ! kill -0 "$validation_server_pid" 2>/dev/null; then
-			validation_die 1 "the restored server exited during recovery; see $validation_scratch/postgres.log"
-		fi
-		state=$(psql -h "$validation_socket" -p "$validation_port" -U postgres -d postgres -Atqc \
-			'select pg_is_in_recovery()' 2>/dev/null || true)
-		[ "$state" = f ] && return 0
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			validation_die 1 "recovery did not finish within ${validation_timeout}s"
-		fi
-		sleep 1
-	done
-}
-
-validation_cleanup() {
-	if [ -n "${validation_server_pid:-}" ] && kill -0 "$validation_server_pid" 2>/dev/null; then
-		pg_ctl -D "$validation_scratch/pgdata" -m immediate -w stop >/dev/null 2>&1 ||
-			kill -KILL "$validation_server_pid" 2>/dev/null || true
+# Stanza ready, a backup to restore, room for it, a clean scratch directory.
+validation_preflight() {
+	local info status message
+	if ! info=$(pgbackrest --stanza="$validation_stanza" --output=json info 2>&1); then
+		validation_stop error 2 "pgbackrest info failed: $(tail -n 3 <<<"$info" | tr '\n' ' ')"
 	fi
-	if [ "${validation_keep:-0}" != 1 ] && [ -n "${validation_scratch:-}" ]; then
-		rm -rf "${validation_scratch:?}/pgdata" "${validation_scratch:?}/socket"
+	if ! validation_info=$(jq -c --arg s "$validation_stanza" '.[] | select(.name == $s)' <<<"$info" 2>/dev/null); then
+		# A wrong passphrase decrypts to garbage, which pgBackRest reports as a format
+		# error and copies, binary and all, into output that is then not even JSON.
+		if grep -qaE 'FormatError|CryptoError' <<<"$info"; then
+			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest cannot parse its own repository files; check repo1-cipher-pass)"
+		fi
+		validation_stop error 2 "pgbackrest info printed something that is not JSON: $(head -c 200 <<<"$info" | tr -cd '[:print:]')"
 	fi
-}
+	[ -n "$validation_info" ] || validation_stop error 2 "stanza $validation_stanza not found in the repository"
+	status=$(jq -r '.status.code' <<<"$validation_info")
+	# The stanza's status says "other" for most errors; each repository's status says what.
+	message=$(jq -r '[.status.message] + [.repo[]?.status | select(.code != 0) | .message] | unique | join("; ")' <<<"$validation_info")
+	if [ "$status" != 0 ]; then
+		if grep -qiE 'FormatError|CryptoError|cipher' <<<"$message"; then
+			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest: $(head -c 200 <<<"$message" | tr -cd '[:print:]'))"
+		fi
+		validation_stop error 2 "stanza $validation_stanza cannot be restored: $message"
+	fi
+	# The newest backup without errors, or the one asked for; for a target time pgBackRest
+	# picks the set itself and the report names the one it used.
+	validation_backup=$(jq -c --arg set "$validation_set" \
+		'[.backup[] | select(if $set == "" then .error != true else .label == $set end)] | last' <<<"$validation_info")
+	if [ "$validation_backup" = null ]; then
+		validation_stop error 2 "no backup ${validation_set:-without errors} in stanza $validation_stanza; run a backup first"
+	fi
+	validation_log "preflight: backup $(jq -r .label <<<"$validation_backup") ($(jq -r .type <<<"$validation_backup"))"
 
-_main() {
-	local stanza=${PGBACKREST_STANZA:-mcpgov} set_label=""
-	validation_scratch=${VALIDATION_SCRATCH:-/var/lib/pgbackrest-validation}
-	validation_timeout=${VALIDATION_TIMEOUT:-1800}
-	validation_port=${VALIDATION_PORT:-55432}
-	validation_keep=0
-	while [ $# -gt 0 ]; do
-		case $1 in
-		--stanza) stanza=${2:?--stanza needs a name} && shift ;;
-		--scratch) validation_scratch=${2:?--scratch needs a directory} && shift ;;
-		--set) set_label=${2:?--set needs a backup label} && shift ;;
-		--timeout) validation_timeout=${2:?--timeout needs seconds} && shift ;;
-		--keep) validation_keep=1 ;;
-		-h | --help) validation_usage && return 0 ;;
-		*) validation_usage >&2 && validation_die 2 "unknown argument: $1" ;;
-		esac
-		shift
-	done
-	[[ $validation_timeout =~ ^[0-9]+$ ]] || validation_die 2 "--timeout must be a whole number of seconds"
-	[ "$(id -u)" != 0 ] || validation_die 2 "run as the postgres user, not root (PostgreSQL refuses root)"
-	validation_require_tools pgbackrest pg_ctl postgres psql pg_amcheck jq
-
-	local started phase_started
-	started=$(date +%s)
-	validation_socket=$validation_scratch/socket
 	mkdir -p "$validation_scratch"
-	trap validation_cleanup EXIT
-	rm -rf "${validation_scratch:?}/pgdata" "${validation_socket:?}"
+	# The restored files need the database's size plus room for WAL replayed during recovery.
+	local need have
+	need=$(jq -r '(.info.size * 1.1 + 256 * 1024 * 1024) | floor' <<<"$validation_backup")
+	have=$(df --output=avail -B1 "$validation_scratch" | tail -n 1 | tr -d ' ')
+	validation_sizes=$(jq -c -n --argjson need "$need" --argjson have "$have" \
+		--argjson db "$(jq .info.size <<<"$validation_backup")" \
+		--argjson repo "$(jq .info.repository.size <<<"$validation_backup")" \
+		'{databaseBytes: $db, backupRepositoryBytes: $repo, scratchNeededBytes: $need, scratchFreeBytes: $have}')
+	if [ "$have" -lt "$need" ]; then
+		validation_stop error 2 "not enough space in $validation_scratch: the restore needs about $((need / 1048576)) MiB, $((have / 1048576)) MiB free; give --scratch a larger volume (CronJob: raise the scratch volume's size)"
+	fi
+	rm -rf "${validation_scratch:?}/pgdata" "${validation_scratch:?}/socket"
 	mkdir -m 0700 "$validation_scratch/pgdata" "$validation_socket"
+}
 
-	validation_log "preflight: stanza $stanza"
-	local info status
-	info=$(pgbackrest --stanza="$stanza" --output=json info) ||
-		validation_die 2 "pgbackrest info failed; check the repository settings in /etc/pgbackrest"
-	# info exits 0 even when the stanza is broken: the status code says whether it can restore.
-	status=$(jq -r '.[0].status.code' <<<"$info")
-	[ "$status" = 0 ] ||
-		validation_die 2 "stanza $stanza cannot be restored: $(jq -r '.[0].status.message' <<<"$info")"
-	local restore_args=(--stanza="$stanza" --pg1-path="$validation_scratch/pgdata"
-		--type=immediate --target-action=promote --archive-mode=off)
-	[ -z "$set_label" ] || restore_args+=(--set="$set_label")
+validation_restore() {
+	local args=(--stanza="$validation_stanza" --pg1-path="$validation_scratch/pgdata" --archive-mode=off)
+	if [ "$validation_mode" != time ] || [ -n "$validation_set" ]; then
+		args+=(--set="$(jq -r .label <<<"$validation_backup")")
+	fi
+	case $validation_mode in
+	consistent) args+=(--type=immediate --target-action=promote) ;;
+	latest) args+=(--type=default) ;;
+	time) args+=(--type=time --target="$validation_target" --target-action=promote) ;;
+	esac
+	local output
+	if ! output=$(pgbackrest "${args[@]}" restore 2>&1); then
+		printf '%s\n' "$output" >&2
+		validation_stop failed 1 "pgbackrest restore failed: $(grep -m1 -E 'ERROR: \[[0-9]+\]' <<<"$output" || tail -n 1 <<<"$output")"
+	fi
+	local used
+	used=$(sed -nE 's/.*restore backup set ([0-9A-Za-z_-]+).*/\1/p' <<<"$output" | head -n 1)
+	if [ -n "$used" ]; then
+		validation_backup=$(jq -c --arg set "$used" '[.backup[] | select(.label == $set)] | last' <<<"$validation_info")
+	fi
+}
 
-	phase_started=$(date +%s)
-	validation_log "restore: ${set_label:-newest backup} into $validation_scratch/pgdata"
-	pgbackrest "${restore_args[@]}" restore ||
-		validation_die 1 "pgbackrest restore failed; see the output above"
-	validation_log "restore: done in $(($(date +%s) - phase_started))s"
-
-	phase_started=$(date +%s)
-	validation_log "recovery: starting a private server on socket $validation_socket"
+# Starts the copy privately and waits, with the deadline, until it accepts writes.
+validation_recover() {
 	postgres -D "$validation_scratch/pgdata" -c port="$validation_port" -c listen_addresses= \
 		-c unix_socket_directories="$validation_socket" -c archive_mode=off \
 		-c config_file="$validation_scratch/pgdata/postgresql.conf" \
 		-c hba_file="$validation_scratch/pgdata/pg_hba.conf" \
 		>"$validation_scratch/postgres.log" 2>&1 &
 	validation_server_pid=$!
-	validation_wait_writable $(($(date +%s) + validation_timeout))
-	validation_log "recovery: writable in $(($(date +%s) - phase_started))s"
-
-	phase_started=$(date +%s)
-	local db failed=0
-	while IFS= read -r db; do
-		if psql -h "$validation_socket" -p "$validation_port" -U postgres -d "$db" -Atqc 'select 1' >/dev/null; then
-			validation_log "check: database $db answers"
-		else
-			validation_log "check failed: database $db does not answer"
-			failed=1
+	local deadline=$(($(date +%s) + validation_timeout)) state
+	while :; do
+		if ! kill -0 "$validation_server_pid" 2>/dev/null; then
+			validation_stop failed 1 "the restored server stopped during recovery: $(grep -m1 -E 'FATAL|PANIC' "$validation_scratch/postgres.log" || tail -n 1 "$validation_scratch/postgres.log")"
 		fi
-	done < <(psql -h "$validation_socket" -p "$validation_port" -U postgres -d postgres -Atqc \
-		'select datname from pg_database where datallowconn order by 1')
-	if pg_amcheck -h "$validation_socket" -p "$validation_port" -U postgres --all --install-missing >&2; then
-		validation_log "check: pg_amcheck found no corruption"
-	else
-		validation_log "check failed: pg_amcheck reported corruption"
-		failed=1
-	fi
-	validation_log "checks: done in $(($(date +%s) - phase_started))s"
+		state=$(validation_psql -d postgres -c 'select pg_is_in_recovery()' 2>/dev/null || true)
+		[ "$state" = f ] && break
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			validation_stop failed 1 "deadline exceeded: recovery did not finish within ${validation_timeout}s"
+		fi
+		sleep 1
+	done
+	validation_recovered_to=$(validation_psql -d postgres -c "select coalesce(max(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')), '')")
+	validation_timeline=$(validation_psql -d postgres -c 'select timeline_id from pg_control_checkpoint()')
+}
 
-	if [ "$failed" = 1 ]; then
-		validation_die 1 "FAILED after $(($(date +%s) - started))s"
+validation_run_checks() {
+	local db output databases
+	databases=$(validation_psql -d postgres -c 'select datname from pg_database where datallowconn order by 1')
+	while IFS= read -r db; do
+		if output=$(validation_psql -d "$db" -c 'select count(*) from pg_class' 2>&1); then
+			validation_check "database $db answers" pass "$output relations"
+		else
+			validation_check "database $db answers" fail "$output"
+		fi
+	done <<<"$databases"
+
+	local checksums
+	checksums=$(validation_psql -d postgres -c 'show data_checksums')
+	if [ "$checksums" = on ]; then
+		validation_check "data checksums" pass "on"
+	else
+		validation_check "data checksums" warn "off: corrupted pages go unnoticed until read; initdb --data-checksums (or pg_checksums --enable) turns them on"
 	fi
-	validation_log "PASSED in $(($(date +%s) - started))s"
+
+	if [ "$(validation_psql -d postgres -c 'show server_version_num')" -lt 140000 ]; then
+		validation_check "pg_amcheck" warn "PostgreSQL before 14 has no pg_amcheck; not checked"
+	elif output=$(pg_amcheck -h "$validation_socket" -p "$validation_port" -U postgres --all --install-missing 2>&1); then
+		validation_check "pg_amcheck" pass "no corruption in any database"
+	else
+		validation_check "pg_amcheck" fail "$(head -c 2000 <<<"$output")"
+	fi
+
+	if [ -n "$validation_assertions" ]; then
+		local name sql result
+		# "|| [ -n ... ]": the last line counts even without a final newline.
+		while IFS=$'\t' read -r db name sql || [ -n "$db" ]; do
+			case $db in '' | '#'*) continue ;; esac
+			if result=$(printf '%s\n' "$sql" | validation_psql -d "$db" -v backup_stop="$validation_backup_stop" 2>&1) && [ "$result" = t ]; then
+				validation_check "assertion: $name" pass ""
+			else
+				validation_check "assertion: $name" fail "${result:-returned no row}"
+			fi
+		done <"$validation_assertions"
+	fi
+
+	if [ "$validation_verify" = 1 ]; then
+		if output=$(pgbackrest --stanza="$validation_stanza" verify 2>&1); then
+			validation_check "pgbackrest verify" pass "repository files match their checksums"
+		else
+			validation_check "pgbackrest verify" fail "$(grep -E 'ERROR|WARN' <<<"$output" | head -n 5 | tr '\n' ' ')"
+		fi
+	fi
+}
+
+validation_stop_server() {
+	if [ -n "${validation_server_pid:-}" ] && kill -0 "$validation_server_pid" 2>/dev/null; then
+		pg_ctl -D "$validation_scratch/pgdata" -m immediate -w stop >/dev/null 2>&1 ||
+			kill -KILL "$validation_server_pid" 2>/dev/null || true
+		wait "$validation_server_pid" 2>/dev/null || true
+	fi
+}
+
+# The EXIT trap: stop the copy, remove it, write the report whatever happened.
+validation_finish() {
+	local code=$?
+	trap - EXIT
+	validation_phase cleanup
+	validation_stop_server
+	if [ "$validation_keep" != 1 ] && [ -n "${validation_scratch:-}" ]; then
+		rm -rf "${validation_scratch:?}/pgdata" "${validation_socket:?}"
+	fi
+	validation_phase ""
+	if [ "$validation_status" = running ]; then
+		if [ "$code" = 0 ] && [ "$validation_failed" = 0 ]; then
+			validation_status=passed
+		elif [ "$validation_failed" = 1 ]; then
+			validation_status=failed
+			validation_reason=$(jq -r '[.[] | select(.result == "fail") | .name] | "failed checks: " + join(", ")' <<<"$validation_checks")
+			code=1
+		else
+			validation_status=error
+			validation_reason="stopped by an unexpected error (exit code $code); see the log above"
+		fi
+	fi
+	jq -n \
+		--arg stanza "$validation_stanza" --arg status "$validation_status" --arg reason "$validation_reason" \
+		--arg mode "$validation_mode" --arg target "$validation_target" \
+		--arg started "$validation_started_at" --arg finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--arg recoveredTo "${validation_recovered_to:-}" --arg timeline "${validation_timeline:-}" \
+		--argjson info "${validation_info:-null}" --argjson backup "${validation_backup:-null}" \
+		--argjson phases "$validation_phases" --argjson checks "$validation_checks" \
+		--argjson sizes "${validation_sizes:-null}" --arg pgbackrest "$(pgbackrest version 2>/dev/null | awk '{print $2}')" \
+		--arg postgresql "$(postgres --version 2>/dev/null | awk '{print $NF}')" '
+		def iso: if . == null then null else todate end;
+		{
+			schema: "mcpgov-backup/restore-validation/v1",
+			stanza: $stanza, status: $status,
+			reason: (if $reason == "" then null else $reason end),
+			mode: $mode, target: (if $target == "" then null else $target end),
+			startedAt: $started, finishedAt: $finished,
+			backup: (if $backup == null then null else {
+				label: $backup.label, type: $backup.type,
+				start: ($backup.timestamp.start | iso), stop: ($backup.timestamp.stop | iso),
+				walStart: $backup.archive.start, walStop: $backup.archive.stop
+			} end),
+			recoveryWindow: (if $info == null or ($info.backup | length) == 0 then null else {
+				from: ([$info.backup[] | select(.error != true) | .timestamp.stop] | min | iso),
+				newestBackup: ([$info.backup[].timestamp.stop] | max | iso),
+				walMin: ($info.archive[0].min // null), walMax: ($info.archive[0].max // null)
+			} end),
+			recovery: {recoveredTo: (if $recoveredTo == "" then null else $recoveredTo end),
+				timeline: (if $timeline == "" then null else ($timeline | tonumber) end)},
+			phases: $phases,
+			rtoSeconds: ([$phases[] | select(.name == "restore" or .name == "recovery") | .seconds] | add // null),
+			checks: $checks, sizes: $sizes,
+			versions: {pgbackrest: $pgbackrest, postgresql: $postgresql}
+		}' >"$validation_report.tmp" && mv "$validation_report.tmp" "$validation_report"
+	cat "$validation_report"
+	validation_log "${validation_status^^} in $(($(date +%s) - validation_started))s; report: $validation_report"
+	exit "$code"
+}
+
+_main() {
+	validation_stanza=${PGBACKREST_STANZA:-mcpgov}
+	validation_scratch=${VALIDATION_SCRATCH:-/var/lib/pgbackrest-validation}
+	validation_timeout=${VALIDATION_TIMEOUT:-1800}
+	validation_assertions=${VALIDATION_ASSERTIONS:-}
+	validation_report=${VALIDATION_REPORT:-}
+	validation_port=${VALIDATION_PORT:-55432}
+	validation_set="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
+	validation_status=running validation_reason="" validation_failed=0
+	validation_checks='[]' validation_phases='[]' validation_backup_stop=""
+	validation_started=$(date +%s)
+	validation_started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--stanza) validation_stanza=${2:?--stanza needs a name} && shift ;;
+		--scratch) validation_scratch=${2:?--scratch needs a directory} && shift ;;
+		--set) validation_set=${2:?--set needs a backup label} && shift ;;
+		--target) validation_target=${2:?--target needs a time} && validation_mode="time" && shift ;;
+		--latest) validation_mode=latest ;;
+		--assertions) validation_assertions=${2:?--assertions needs a file} && shift ;;
+		--verify) validation_verify=1 ;;
+		--timeout) validation_timeout=${2:?--timeout needs seconds} && shift ;;
+		--report) validation_report=${2:?--report needs a file} && shift ;;
+		--keep) validation_keep=1 ;;
+		-h | --help) validation_usage && return 0 ;;
+		*) validation_usage >&2 && printf 'error: unknown argument: %s\n' "$1" >&2 && return 2 ;;
+		esac
+		shift
+	done
+	if ! [[ $validation_timeout =~ ^[0-9]+$ ]]; then
+		printf 'error: --timeout must be a whole number of seconds\n' >&2
+		return 2
+	fi
+	if [[ $validation_set =~ [^0-9A-Za-z_-] ]]; then
+		printf 'error: --set must be a backup label such as 20260115-020000F\n' >&2
+		return 2
+	fi
+	if [ "$(id -u)" = 0 ]; then
+		printf 'error: run as the postgres user, not root (PostgreSQL refuses root)\n' >&2
+		return 2
+	fi
+	if [ -z "$validation_assertions" ] && [ -f /etc/pgbackrest/validation-assertions.tsv ]; then
+		validation_assertions=/etc/pgbackrest/validation-assertions.tsv
+	fi
+	if [ -n "$validation_assertions" ] && [ ! -r "$validation_assertions" ]; then
+		printf 'error: cannot read the assertions file %s\n' "$validation_assertions" >&2
+		return 2
+	fi
+	validation_socket=$validation_scratch/socket
+	validation_report=${validation_report:-$validation_scratch/report.json}
+	mkdir -p "$(dirname "$validation_report")"
+	trap validation_finish EXIT
+	validation_require_tools pgbackrest pg_ctl postgres psql pg_amcheck jq
+
+	validation_phase preflight
+	validation_preflight
+	validation_phase restore
+	validation_restore
+	validation_backup_stop=$(jq -r '.timestamp.stop | todate' <<<"$validation_backup")
+	validation_phase recovery
+	validation_recover
+	validation_phase checks
+	validation_run_checks
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -88,8 +88,10 @@ export class PgHost {
     return runAsService(argv, { ...options, env: { ...this.env, ...options.env } });
   }
 
-  async initdb(): Promise<void> {
-    await this.run(["initdb", "--pgdata", this.pgdata, "--username=postgres", "--data-checksums"]);
+  /** initdb with page checksums, as the reference StatefulSet does (checksums: false to leave them off). */
+  async initdb(options: { checksums?: boolean } = {}): Promise<void> {
+    const checksums = options.checksums === false ? [] : ["--data-checksums"];
+    await this.run(["initdb", "--pgdata", this.pgdata, "--username=postgres", ...checksums]);
   }
 
   /**

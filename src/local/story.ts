@@ -124,7 +124,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
         requireComplete("the restore validation", run);
         for (const line of run.logs
           .split("\n")
-          .filter((l) => /check|PASSED|restore: done|recovery: writable/.test(l)))
+          .filter((l) => /check |phase: |PASSED|FAILED/.test(l)))
           log(`  ${line}`);
         return run.result;
       },

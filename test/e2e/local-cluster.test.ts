@@ -87,9 +87,17 @@ describe("the manifests on the local cluster runner", () => {
       "pgbackrest-restore-validation",
       "pgbackrest-manual-validation-1",
     );
-    expect(logs).toContain("check: database mcpgov answers");
-    expect(logs).toContain("check: pg_amcheck found no corruption");
+    expect(logs).toContain("check pass: database mcpgov answers");
+    expect(logs).toContain("check pass: pg_amcheck (no corruption in any database)");
+    expect(logs).toContain("check pass: assertion: database mcpgov exists");
     expect(logs).toMatch(/PASSED in \d+s/);
+    // The JSON report ends the log.
+    const report = JSON.parse(logs.slice(logs.indexOf('{\n  "schema"'), logs.lastIndexOf("}") + 1));
+    expect(report).toMatchObject({
+      schema: "mcpgov-backup/restore-validation/v1",
+      status: "passed",
+      mode: "consistent",
+    });
     expect(result.outcome).toBe("Complete");
   }, 300_000);
 

@@ -1,60 +1,342 @@
-// scripts/restore-validation.sh (the ConfigMap's script) against a real repository:
-// it restores the newest backup into scratch, starts it privately and checks it; it
-// refuses a stanza that has nothing to restore.
+// scripts/restore-validation.sh (the ConfigMap's script, the VM's
+// /usr/local/bin/pgbackrest-restore-validation.sh) against real repositories: it passes on
+// a good one without touching the repository or the production data directory, and on
+// each kind of damage it fails with a report that names the cause, and cleans up.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobCommand } from "../../src/local/first-run.ts";
+import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const manifestsDir = join(root, "manifests");
 const script = join(root, "scripts/restore-validation.sh");
+const fullBackup = jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml");
+
+interface Report {
+  status: "passed" | "failed" | "error";
+  reason: string | null;
+  mode: string;
+  backup: { label: string; type: string; walStart: string } | null;
+  recoveryWindow: { from: string; walMax: string } | null;
+  phases: { name: string; seconds: number }[];
+  rtoSeconds: number | null;
+  checks: { name: string; result: string; detail: string }[];
+  sizes: { databaseBytes: number } | null;
+  versions: { pgbackrest: string; postgresql: string };
+}
 
 let db: PgHost;
+let scratchCount = 0;
+
 beforeAll(async () => {
   db = await PgHost.create({ manifestsDir });
   await db.initdb();
   await db.start();
   await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
-});
+}, 120_000);
+
 afterAll(async () => {
+  for (const mount of readFileSync("/proc/mounts", "utf8").split("\n")) {
+    const path = mount.split(" ")[1];
+    if (db && path?.startsWith(db.dir)) execFileSync("umount", [path]);
+  }
   await db?.destroy();
 });
 
-function validate(scratch: string) {
-  return db.run([script, "--scratch", join(db.dir, scratch), "--timeout", "120"], {
-    allowFailure: true,
-  });
+/** Runs the validation as the postgres user with the host's pgBackRest settings. */
+async function validate(args: string[] = [], env: Record<string, string> = {}) {
+  const scratch = join(db.dir, `scratch-${++scratchCount}`);
+  const report = join(db.dir, `report-${scratchCount}.json`);
+  const result = await db.run(
+    [script, "--scratch", scratch, "--report", report, "--timeout", "120", ...args],
+    {
+      allowFailure: true,
+      env,
+    },
+  );
+  const parsed = existsSync(report)
+    ? (JSON.parse(readFileSync(report, "utf8")) as Report)
+    : undefined;
+  return { ...result, report: parsed, scratch };
 }
 
-describe("restore-validation.sh", () => {
-  it("runs against a PostgreSQL that runs as the postgres user, not root", async () => {
-    const pid = (await db.run(["head", "-n1", join(db.pgdata, "postmaster.pid")])).stdout.trim();
-    const status = await db.run(["grep", "^Uid:", `/proc/${pid}/status`]);
-    const passwd = await db.run(["id", "-u", "postgres"]);
-    expect(status.stdout.split(/\s+/)[1]).toBe(passwd.stdout.trim());
-    expect(passwd.stdout.trim()).not.toBe("0");
-  });
+/** A copy of the repository to damage, so the real one stays good for the other tests. */
+function repoCopy(name: string): string {
+  const copy = join(db.dir, name);
+  cpSync(db.repoPath, copy, { recursive: true });
+  execFileSync("chown", ["-R", `${serviceUser().uid}:${serviceUser().gid}`, copy]);
+  return copy;
+}
 
+function treeHash(dir: string): string {
+  const hash = createHash("sha256");
+  const walk = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const full = join(path, entry.name);
+      hash.update(full);
+      if (entry.isSymbolicLink()) hash.update(readlinkSync(full));
+      else if (entry.isDirectory()) walk(full);
+      else hash.update(readFileSync(full));
+    }
+  };
+  walk(dir);
+  return hash.digest("hex");
+}
+
+function expectCleanedUp(scratch: string): void {
+  expect(existsSync(join(scratch, "pgdata"))).toBe(false);
+  const servers = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n");
+  expect(servers.filter((line) => line.includes(scratch))).toEqual([]);
+}
+
+describe("restore-validation.sh preconditions", () => {
   it("refuses a stanza without a backup before touching anything, and says why", async () => {
-    const result = await validate("scratch-empty");
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("stanza mcpgov cannot be restored: no valid backups");
+    const { code, report, stderr } = await validate();
+    expect(code).toBe(2);
+    expect(report?.status).toBe("error");
+    expect(report?.reason).toBe("stanza mcpgov cannot be restored: no valid backups");
+    expect(stderr).toContain("stanza mcpgov cannot be restored: no valid backups");
   }, 60_000);
 
-  it("restores the newest backup, recovers it privately and passes its checks", async () => {
+  it.each([
+    [["--timeout", "soon"], "--timeout must be a whole number of seconds"],
+    [["--set", "x; rm -rf /"], "--set must be a backup label"],
+    [["--frobnicate"], "unknown argument: --frobnicate"],
+    [["--assertions", "/nonexistent.tsv"], "cannot read the assertions file /nonexistent.tsv"],
+  ])("rejects %j with a clear error", async (args, message) => {
+    const { code, stderr } = await validate(args);
+    expect(stderr).toContain(message);
+    expect(code).toBe(2);
+  });
+});
+
+describe("restore-validation.sh on a good repository", () => {
+  beforeAll(async () => {
     await db.sql(
-      "create table audit (id int primary key); insert into audit select generate_series(1, 100)",
+      "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
     );
-    await db.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
-    const result = await validate("scratch");
-    expect(result.stderr).toContain("check: database postgres answers");
-    expect(result.stderr).toContain("check: pg_amcheck found no corruption");
-    expect(result.stderr).toMatch(/PASSED in \d+s/);
-    expect(result.code).toBe(0);
-    // The scratch copy is gone afterwards; production keeps running untouched.
-    const left = await db.run(["ls", "-A", join(db.dir, "scratch")]);
-    expect(left.stdout.split("\n")).not.toContain("pgdata");
-    expect(await db.sql("select count(*) from audit")).toBe("100");
+    await db.sql("insert into ledger (id) select generate_series(1, 1000)");
+    await db.run(fullBackup);
+    await db.sql("insert into ledger (id) select generate_series(1001, 1500)");
+    await db.sql("select pg_switch_wal()");
+  }, 120_000);
+
+  it("passes, and the repository and the production data directory are byte for byte as before", async () => {
+    // Production stopped, so that only the validation could change these files.
+    await db.stop();
+    const hashes = () => ({ repo: treeHash(db.repoPath), pgdata: treeHash(db.pgdata) });
+    const before = hashes();
+    let after: ReturnType<typeof hashes>;
+    let run: Awaited<ReturnType<typeof validate>>;
+    try {
+      run = await validate();
+      after = hashes();
+    } finally {
+      await db.start();
+    }
+    expect(after).toEqual(before);
+    const { code, report, scratch } = run;
+
+    expect(report?.status).toBe("passed");
+    expect(report?.reason).toBeNull();
+    expect(report?.mode).toBe("consistent");
+    expect(report?.backup?.type).toBe("full");
+    expect(report?.phases.map((p) => p.name)).toEqual([
+      "preflight",
+      "restore",
+      "recovery",
+      "checks",
+      "cleanup",
+    ]);
+    expect(report?.rtoSeconds).toBeGreaterThan(0);
+    expect(report?.checks.map((c) => `${c.name}: ${c.result}`)).toEqual([
+      "database postgres answers: pass",
+      "database template1 answers: pass",
+      "data checksums: pass",
+      "pg_amcheck: pass",
+    ]);
+    expect(report?.sizes?.databaseBytes).toBeGreaterThan(1_000_000);
+    expect(report?.versions.postgresql).toMatch(/^15\./);
+    expect(report?.recoveryWindow?.walMax).toMatch(/^[0-9A-F]{24}$/);
+    expect(code).toBe(0);
+    expectCleanedUp(scratch);
+  }, 120_000);
+
+  it("recovers to the newest archived WAL with --latest, and checks SQL assertions", async () => {
+    const assertions = join(db.dir, "assertions.tsv");
+    writeServiceFile(
+      assertions,
+      [
+        "# database\tname\tsql returning true",
+        "postgres\tall 1500 ledger rows\tselect count(*) = 1500 from ledger",
+        "postgres\tnewest row after the backup\tselect max(at) > :'backup_stop'::timestamptz from ledger",
+      ].join("\n"),
+    );
+    const { code, report } = await validate(["--latest", "--assertions", assertions]);
+    expect(report?.mode).toBe("latest");
+    expect(report?.checks.filter((c) => c.name.startsWith("assertion:"))).toEqual([
+      { name: "assertion: all 1500 ledger rows", result: "pass", detail: "" },
+      { name: "assertion: newest row after the backup", result: "pass", detail: "" },
+    ]);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it("fails on a failed SQL assertion, naming it", async () => {
+    const assertions = join(db.dir, "assertions-failing.tsv");
+    writeServiceFile(
+      assertions,
+      "postgres\tat least a million ledger rows\tselect count(*) >= 1000000 from ledger\n",
+    );
+    const { code, report, stderr } = await validate(["--assertions", assertions]);
+    expect(report?.status).toBe("failed");
+    expect(report?.reason).toBe("failed checks: assertion: at least a million ledger rows");
+    expect(
+      report?.checks.find((c) => c.name === "assertion: at least a million ledger rows"),
+    ).toMatchObject({ result: "fail", detail: "f" });
+    expect(stderr).toContain("check fail: assertion: at least a million ledger rows");
+    expect(code).toBe(1);
+  }, 120_000);
+
+  it("fails when a backup file is corrupted, with pgBackRest's error", async () => {
+    const repo = repoCopy("repo-corrupted");
+    const label = readdirSync(join(repo, "backup/mcpgov")).find((d) => d.endsWith("F")) ?? "";
+    const control = join(repo, "backup/mcpgov", label, "pg_data/global/pg_control.zst");
+    writeServiceFile(control, "not a zstd frame");
+    const { code, report, scratch } = await validate([], { PGBACKREST_REPO1_PATH: repo });
+    expect(report?.status).toBe("failed");
+    expect(report?.reason).toMatch(/^pgbackrest restore failed: .*ERROR: \[\d+\]/);
+    expect(code).toBe(1);
+    expectCleanedUp(scratch);
+  }, 120_000);
+
+  it("fails when a WAL segment needed for consistency is missing, with PostgreSQL's reason", async () => {
+    const repo = repoCopy("repo-missing-wal");
+    const info = JSON.parse(
+      (
+        await db.run(["pgbackrest", "--stanza=mcpgov", "info", "--output=json"], {
+          env: { PGBACKREST_REPO1_PATH: repo },
+        })
+      ).stdout,
+    );
+    const walStart: string = info[0].backup.at(-1).archive.start;
+    const archive = join(repo, "archive/mcpgov/15-1", walStart.slice(0, 16));
+    for (const file of readdirSync(archive).filter((f) => f.startsWith(walStart)))
+      execFileSync("rm", [join(archive, file)]);
+    const { code, report, scratch } = await validate([], { PGBACKREST_REPO1_PATH: repo });
+    expect(report?.status).toBe("failed");
+    expect(report?.reason).toMatch(/^the restored server stopped during recovery: .*(FATAL|PANIC)/);
+    expect(code).toBe(1);
+    expectCleanedUp(scratch);
+  }, 120_000);
+
+  it("fails when there is not enough disk for the restore, before restoring anything", async () => {
+    const small = join(db.dir, "small-disk");
+    makeServiceSubdir(small);
+    execFileSync("mount", [
+      "-t",
+      "tmpfs",
+      "-o",
+      `size=16m,uid=${serviceUser().uid}`,
+      "tmpfs",
+      small,
+    ]);
+    try {
+      const result = await db.run(
+        [script, "--scratch", small, "--report", join(db.dir, "report-small.json")],
+        { allowFailure: true },
+      );
+      const report = JSON.parse(readFileSync(join(db.dir, "report-small.json"), "utf8")) as Report;
+      expect(report.status).toBe("error");
+      expect(report.reason).toMatch(
+        /^not enough space in .*small-disk: the restore needs about \d+ MiB, \d+ MiB free; give --scratch a larger volume/,
+      );
+      expect(report.phases.map((p) => p.name)).toEqual(["preflight", "cleanup"]);
+      expect(result.code).toBe(2);
+    } finally {
+      execFileSync("umount", [small]);
+    }
+  }, 60_000);
+
+  it("fails when the deadline passes before recovery has finished, and stops the server", async () => {
+    const { code, report, scratch } = await validate(["--latest", "--timeout", "0"]);
+    expect(report?.status).toBe("failed");
+    expect(report?.reason).toBe("deadline exceeded: recovery did not finish within 0s");
+    expect(code).toBe(1);
+    expectCleanedUp(scratch);
+  }, 60_000);
+});
+
+describe("restore-validation.sh and other damage", () => {
+  it("says 'wrong cipher passphrase?' when the repository cannot be decrypted", async () => {
+    const encrypted = {
+      PGBACKREST_REPO1_PATH: join(db.dir, "repo-encrypted"),
+      PGBACKREST_REPO1_CIPHER_TYPE: "aes-256-cbc",
+    };
+    makeServiceSubdir(encrypted.PGBACKREST_REPO1_PATH);
+    await db.run(["pgbackrest", "--stanza=mcpgov", "stanza-create"], {
+      env: { ...encrypted, PGBACKREST_REPO1_CIPHER_PASS: "the right one" },
+    });
+    const { code, report, stderr } = await validate([], {
+      ...encrypted,
+      PGBACKREST_REPO1_CIPHER_PASS: "a wrong one",
+    });
+    expect(report?.status).toBe("error");
+    expect(report?.reason).toMatch(
+      /^cannot read the repository of stanza mcpgov: wrong cipher passphrase\?/,
+    );
+    expect(stderr).not.toContain("the right one");
+    expect(JSON.stringify(report)).not.toContain("a wrong one");
+    expect(code).toBe(2);
+  }, 60_000);
+
+  it("fails when pg_amcheck finds a corrupted table page the backup carried", async () => {
+    const plain = await PgHost.create({ manifestsDir });
+    try {
+      // Without page checksums nothing notices the damage until something reads the page.
+      await plain.initdb({ checksums: false });
+      await plain.start();
+      await plain.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
+      await plain.sql(
+        "create table victim (id int, note text); insert into victim select n, repeat('x', 100) from generate_series(1, 5000) n; checkpoint",
+      );
+      const relation = join(plain.pgdata, await plain.sql("select pg_relation_filepath('victim')"));
+      await plain.stop();
+      // Point the first page's line pointers (after its 24-byte header) past the page's end:
+      // lp_off 32752, LP_NORMAL, lp_len 100.
+      const fd = openSync(relation, "r+");
+      writeSync(fd, Buffer.from("f0ffc800".repeat(16), "hex"), 0, 64, 24);
+      closeSync(fd);
+      expect(statSync(relation).size).toBeGreaterThan(8192);
+      await plain.start();
+      await plain.run(fullBackup);
+      const scratch = join(plain.dir, "scratch");
+      const result = await plain.run([script, "--scratch", scratch, "--timeout", "120"], {
+        allowFailure: true,
+      });
+      const report = JSON.parse(readFileSync(join(scratch, "report.json"), "utf8")) as Report;
+      expect(report.status).toBe("failed");
+      expect(report.reason).toBe("failed checks: pg_amcheck");
+      expect(report.checks.find((c) => c.name === "pg_amcheck")?.detail).toContain("victim");
+      expect(report.checks.find((c) => c.name === "data checksums")?.result).toBe("warn");
+      expect(result.code).toBe(1);
+    } finally {
+      await plain.destroy();
+    }
   }, 180_000);
 });
