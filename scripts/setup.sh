@@ -5,7 +5,7 @@
 #   npm: the locked dependencies (npm ci), again only when package-lock.json changed
 set -Eeuo pipefail
 
-setup_packages=(postgresql postgresql-contrib pgbackrest shellcheck jq openssl util-linux iproute2 ca-certificates)
+setup_packages=(postgresql postgresql-contrib pgbackrest shellcheck jq openssl util-linux iproute2 systemd ca-certificates)
 
 setup_log() {
 	printf 'setup: %s\n' "$*" >&2

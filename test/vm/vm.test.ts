@@ -1,0 +1,176 @@
+// The VM variant (seed: "VM/Non-Kubernetes Deployment"): vm/install.sh puts the same
+// validation script at the same path, and systemd timers or a cron file that run the
+// three CronJobs' commands on the CronJobs' schedules; systemd accepts the units.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import {
+  containerArgv,
+  containersOf,
+  parseKubectlExec,
+  podSpecOf,
+} from "../../src/core/manifests/pod.ts";
+import { postgresBinDir, serviceUser } from "../../src/local/host.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+let target: string;
+let cronTarget: string;
+
+beforeAll(() => {
+  target = mkdtempSync(join(tmpdir(), "mcpgov-backup-vm-"));
+  cronTarget = mkdtempSync(join(tmpdir(), "mcpgov-backup-vm-cron-"));
+  execFileSync(join(root, "vm/install.sh"), ["--root", target], { stdio: "pipe" });
+  execFileSync(join(root, "vm/install.sh"), ["--root", cronTarget, "--cron"], { stdio: "pipe" });
+});
+
+afterAll(() => {
+  rmSync(target, { recursive: true, force: true });
+  rmSync(cronTarget, { recursive: true, force: true });
+});
+
+interface CronJobFacts {
+  name: string;
+  schedule: string;
+  command: string;
+}
+
+/** Each CronJob's schedule and the command its pod runs (the remote one for the backups). */
+const cronJobs: CronJobFacts[] = ["full-backup", "diff-backup", "restore-validation"].map(
+  (kind) => {
+    const [doc] = loadManifestFile(join(root, `manifests/pgbackrest-${kind}-cronjob.yaml`));
+    const object = doc?.object as { metadata: { name: string }; spec: { schedule: string } };
+    const spec = podSpecOf(doc?.object ?? {});
+    const argv = containerArgv(spec ? (containersOf(spec)[0] ?? { name: "" }) : { name: "" });
+    const command =
+      argv[0] === "kubectl" ? parseKubectlExec(argv).command.join(" ") : argv.join(" ");
+    return { name: object.metadata.name, schedule: object.spec.schedule, command };
+  },
+);
+
+/** The next `count` minutes matching a five-field cron schedule (numbers, "*", "*\/n"), in UTC. */
+function cronTimes(schedule: string, from: Date, count: number): string[] {
+  const fields = schedule.split(" ");
+  const matches = (field: string | undefined, value: number) =>
+    field === "*" ||
+    (field?.startsWith("*/") ? value % Number(field.slice(2)) === 0 : Number(field) === value);
+  const times: string[] = [];
+  for (let t = from.getTime() + 60_000; times.length < count; t += 60_000) {
+    const d = new Date(t);
+    const values = [
+      d.getUTCMinutes(),
+      d.getUTCHours(),
+      d.getUTCDate(),
+      d.getUTCMonth() + 1,
+      d.getUTCDay(),
+    ];
+    if (values.every((v, i) => matches(fields[i], v)))
+      times.push(d.toISOString().replace(/:00\.000Z$/, ""));
+  }
+  return times;
+}
+
+/** The next `count` elapses systemd computes for an OnCalendar expression. */
+function timerTimes(onCalendar: string, from: Date, count: number): string[] {
+  const out = execFileSync(
+    "systemd-analyze",
+    ["calendar", `--iterations=${count}`, `--base-time=@${from.getTime() / 1000}`, onCalendar],
+    { encoding: "utf8", env: { ...process.env, TZ: "UTC", SYSTEMD_COLORS: "0" } },
+  );
+  return [
+    ...out.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d \d\d:\d\d):00 UTC/g),
+  ].map((m) => (m[1] ?? "").replace(" ", "T"));
+}
+
+describe("vm/install.sh", () => {
+  it("installs the ConfigMap's validation script byte for byte at the seed's path", () => {
+    const installed = join(target, "usr/local/bin/pgbackrest-restore-validation.sh");
+    expect(readFileSync(installed, "utf8")).toBe(
+      readFileSync(join(root, "scripts/restore-validation.sh"), "utf8"),
+    );
+    expect(statSync(installed).mode & 0o777).toBe(0o755);
+  });
+
+  it("makes the scratch directory, owned by postgres and private", () => {
+    const scratch = statSync(join(target, "var/lib/pgbackrest-validation"));
+    expect([scratch.uid, scratch.mode & 0o777]).toEqual([serviceUser().uid, 0o700]);
+  });
+
+  it("writes this machine's PostgreSQL bin directory into the units and the cron file", () => {
+    const unit = readFileSync(
+      join(target, "etc/systemd/system/pgbackrest-restore-validation.service"),
+      "utf8",
+    );
+    expect(unit).toContain(`Environment=PATH=${postgresBinDir()}:/usr/bin:/bin`);
+    expect(readFileSync(join(cronTarget, "etc/cron.d/mcpgov-backup"), "utf8")).toContain(
+      `PATH=${postgresBinDir()}:`,
+    );
+  });
+
+  it("refuses to run without root, saying how", () => {
+    const result = (() => {
+      try {
+        execFileSync(
+          "runuser",
+          ["-u", "nobody", "--", join(root, "vm/install.sh"), "--root", "/nonexistent"],
+          { stdio: "pipe" },
+        );
+        return "";
+      } catch (error) {
+        return String((error as { stderr?: Buffer }).stderr);
+      }
+    })();
+    expect(result).toContain("run as root (sudo vm/install.sh)");
+  });
+});
+
+describe("the systemd units", () => {
+  it("pass systemd-analyze verify", () => {
+    const units = readdirSync(join(target, "etc/systemd/system")).map((u) =>
+      join(target, "etc/systemd/system", u),
+    );
+    // verify wants ExecStart's programs to exist: the validation script is shown at its
+    // path in a private mount namespace, so the host's /usr/local/bin stays untouched.
+    const script = join(target, "usr/local/bin/pgbackrest-restore-validation.sh");
+    const output = execFileSync(
+      "unshare",
+      [
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        'mount -t tmpfs tmpfs /usr/local/bin && cp "$1" /usr/local/bin/ && shift && systemd-analyze verify "$@" 2>&1',
+        "sh",
+        script,
+        ...units,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(output.split("\n").filter((line) => line.includes("pgbackrest-"))).toEqual([]);
+    expect(units).toHaveLength(6);
+  });
+
+  it.each(cronJobs)(
+    "run $name's command on its schedule ($schedule)",
+    ({ name, schedule, command }) => {
+      const service = readFileSync(join(target, `etc/systemd/system/${name}.service`), "utf8");
+      const timer = readFileSync(join(target, `etc/systemd/system/${name}.timer`), "utf8");
+      expect(
+        /^ExecStart=(.*)$/m.exec(service)?.[1]?.replace("/usr/bin/pgbackrest", "pgbackrest"),
+      ).toBe(command.replace(/^pgbackrest/, "pgbackrest"));
+      const onCalendar = /^OnCalendar=(.*)$/m.exec(timer)?.[1] ?? "";
+      const from = new Date("2026-01-01T00:00:00Z");
+      expect(timerTimes(onCalendar, from, 10)).toEqual(cronTimes(schedule, from, 10));
+    },
+  );
+});
+
+describe("the cron file", () => {
+  it.each(cronJobs)("runs $name's command on its schedule as postgres", ({ schedule, command }) => {
+    const lines = readFileSync(join(cronTarget, "etc/cron.d/mcpgov-backup"), "utf8").split("\n");
+    expect(lines).toContain(`${schedule} postgres ${command}`);
+  });
+});

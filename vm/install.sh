@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# install.sh: set up the VM variant: the restore-validation script at the path the
+# CronJob uses, its scratch directory, and the schedules of the three CronJobs as systemd
+# timers (default) or as /etc/cron.d/mcpgov-backup (--cron). Safe to run again.
+set -Eeuo pipefail
+
+install_usage() {
+	cat <<'EOF_USAGE'
+usage: vm/install.sh [--cron] [--root DIR] [--no-enable] [--help]
+
+Installs, as root:
+  /usr/local/bin/pgbackrest-restore-validation.sh   (scripts/restore-validation.sh)
+  /var/lib/pgbackrest-validation                    (scratch, owned by postgres)
+  /etc/systemd/system/pgbackrest-{full-backup,diff-backup,restore-validation}.{service,timer}
+    and enables the timers, or with --cron: /etc/cron.d/mcpgov-backup
+PostgreSQL's bin directory is found under /usr/lib/postgresql and written into the
+units' and the cron file's PATH. pgBackRest must already be configured for stanza
+mcpgov in /etc/pgbackrest/pgbackrest.conf (the same file as the ConfigMap's, with
+repo1-path on a local disk or mount).
+
+  --cron        install the cron file instead of the systemd units
+  --root DIR    install below DIR instead of / (nothing is enabled)
+  --no-enable   install the units without enabling or starting the timers
+EOF_USAGE
+}
+
+install_die() {
+	printf 'install: error: %s\n' "$*" >&2
+	exit 2
+}
+
+install_log() {
+	printf 'install: %s\n' "$*" >&2
+}
+
+# usage: install_pg_bin -> the newest /usr/lib/postgresql/<major>/bin with postgres in it
+install_pg_bin() {
+	local dir best=""
+	for dir in /usr/lib/postgresql/*/bin; do
+		[ -x "$dir/postgres" ] && best=$dir
+	done
+	[ -n "$best" ] || install_die "PostgreSQL's server binaries not found under /usr/lib/postgresql; install PostgreSQL first"
+	printf '%s\n' "$best"
+}
+
+# usage: install_file SOURCE TARGET MODE PG_BIN -- copies with the PostgreSQL bin directory substituted
+install_file() {
+	local source=$1 target=$2 mode=$3 bin=$4
+	mkdir -p "$(dirname "$target")"
+	sed "s#/usr/lib/postgresql/[0-9]*/bin#$bin#g" "$source" >"$target.tmp"
+	chmod "$mode" "$target.tmp"
+	mv "$target.tmp" "$target"
+	install_log "installed $target"
+}
+
+_main() {
+	local here root="" cron=0 enable=1
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--cron) cron=1 ;;
+		--root) root=${2:?--root needs a directory} && enable=0 && shift ;;
+		--no-enable) enable=0 ;;
+		-h | --help) install_usage && return 0 ;;
+		*) install_usage >&2 && install_die "unknown argument: $1" ;;
+		esac
+		shift
+	done
+	[ "$(id -u)" = 0 ] || install_die "run as root (sudo vm/install.sh)"
+	getent passwd postgres >/dev/null || install_die "no postgres user; install PostgreSQL first"
+	command -v pgbackrest >/dev/null || install_die "pgbackrest not found; install it (apt-get install pgbackrest)"
+	command -v jq >/dev/null || install_die "jq not found; the validation report needs it (apt-get install jq)"
+	local bin
+	bin=$(install_pg_bin)
+
+	# The script itself byte for byte: the same file as in the ConfigMap.
+	install -D -m 0755 "$here/../scripts/restore-validation.sh" "$root/usr/local/bin/pgbackrest-restore-validation.sh"
+	install_log "installed $root/usr/local/bin/pgbackrest-restore-validation.sh"
+	install -d -o postgres -g postgres -m 0700 "$root/var/lib/pgbackrest-validation"
+	if [ "$cron" = 1 ]; then
+		install_file "$here/cron.d/mcpgov-backup" "$root/etc/cron.d/mcpgov-backup" 0644 "$bin"
+		return 0
+	fi
+	local unit
+	for unit in "$here"/systemd/*.service "$here"/systemd/*.timer; do
+		install_file "$unit" "$root/etc/systemd/system/$(basename "$unit")" 0644 "$bin"
+	done
+	if [ "$enable" = 1 ]; then
+		systemctl daemon-reload
+		systemctl enable --now pgbackrest-full-backup.timer pgbackrest-diff-backup.timer pgbackrest-restore-validation.timer
+		systemctl list-timers 'pgbackrest-*' >&2
+	fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	_main "$@"
+fi
