@@ -270,7 +270,7 @@ validation_finish() {
 		--argjson info "${validation_info:-null}" --argjson backup "${validation_backup:-null}" \
 		--argjson phases "$validation_phases" --argjson checks "$validation_checks" \
 		--argjson sizes "${validation_sizes:-null}" --arg pgbackrest "$(pgbackrest version 2>/dev/null | awk '{print $2}')" \
-		--arg postgresql "$(postgres --version 2>/dev/null | awk '{print $NF}')" '
+		--arg postgresql "$(postgres --version 2>/dev/null | awk '{print $3}')" '
 		def iso: if . == null then null else todate end;
 		{
 			schema: "mcpgov-backup/restore-validation/v1",

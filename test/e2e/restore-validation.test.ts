@@ -41,6 +41,8 @@ interface Report {
 
 let db: PgHost;
 let scratchCount = 0;
+/** A moment between the full backup and the 500 rows written after it. */
+let beforeMoreRows = "";
 
 beforeAll(async () => {
   db = await PgHost.create({ manifestsDir });
@@ -133,6 +135,12 @@ describe("restore-validation.sh on a good repository", () => {
     );
     await db.sql("insert into ledger (id) select generate_series(1, 1000)");
     await db.run(fullBackup);
+    // pgBackRest keeps backup stop times in whole seconds: a target must be past the next one.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    beforeMoreRows = await db.sql(
+      "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await db.sql("insert into ledger (id) select generate_series(1001, 1500)");
     await db.sql("select pg_switch_wal()");
   }, 120_000);
@@ -172,7 +180,10 @@ describe("restore-validation.sh on a good repository", () => {
       "pg_amcheck: pass",
     ]);
     expect(report?.sizes?.databaseBytes).toBeGreaterThan(1_000_000);
-    expect(report?.versions.postgresql).toMatch(/^15\./);
+    expect(report?.versions).toEqual({
+      pgbackrest: "2.45",
+      postgresql: expect.stringMatching(/^15\.\d+$/),
+    });
     expect(report?.recoveryWindow?.walMax).toMatch(/^[0-9A-F]{24}$/);
     expect(code).toBe(0);
     expectCleanedUp(scratch);
@@ -194,6 +205,29 @@ describe("restore-validation.sh on a good repository", () => {
       { name: "assertion: all 1500 ledger rows", result: "pass", detail: "" },
       { name: "assertion: newest row after the backup", result: "pass", detail: "" },
     ]);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it("recovers to a target time with --target, and verifies the repository with --verify", async () => {
+    const assertions = join(db.dir, "assertions-target.tsv");
+    writeServiceFile(
+      assertions,
+      "postgres\tthe 1000 rows before the target\tselect count(*) = 1000 from ledger\n",
+    );
+    const { code, report } = await validate([
+      "--target",
+      beforeMoreRows,
+      "--assertions",
+      assertions,
+      "--verify",
+    ]);
+    expect(report?.mode).toBe("time");
+    expect(report?.checks.map((c) => `${c.name}: ${c.result}`)).toEqual(
+      expect.arrayContaining([
+        "assertion: the 1000 rows before the target: pass",
+        "pgbackrest verify: pass",
+      ]),
+    );
     expect(code).toBe(0);
   }, 120_000);
 
