@@ -1,0 +1,370 @@
+// The Kubernetes implementation of the cluster operations, against the API's contract:
+// each test answers with the shapes the real API server sends (nock) and checks the
+// requests client-node makes: paths, query, content types, bodies.
+import { EventEmitter } from "node:events";
+import * as k8s from "@kubernetes/client-node";
+import nock from "nock";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
+
+const SERVER = "https://127.0.0.1:6443";
+const NS = "ai-governance";
+
+function config(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "test", server: SERVER, skipTLSVerify: true }],
+    users: [{ name: "test", token: "test-token" }],
+    contexts: [{ name: "test", cluster: "test", user: "test", namespace: NS }],
+    currentContext: "test",
+  });
+  return kc;
+}
+
+const api = () => nock(SERVER, { reqheaders: { authorization: "Bearer test-token" } });
+
+// Discovery documents, as the API server serves them, for the groups the tests touch.
+const discovery = {
+  "/apis/batch/v1": {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: "batch/v1",
+    resources: [
+      {
+        name: "cronjobs",
+        singularName: "cronjob",
+        namespaced: true,
+        kind: "CronJob",
+        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+      },
+      {
+        name: "jobs",
+        singularName: "job",
+        namespaced: true,
+        kind: "Job",
+        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+      },
+    ],
+  },
+  "/api/v1": {
+    kind: "APIResourceList",
+    groupVersion: "v1",
+    resources: [
+      {
+        name: "configmaps",
+        singularName: "configmap",
+        namespaced: true,
+        kind: "ConfigMap",
+        verbs: ["create", "delete", "get", "list", "patch", "update"],
+      },
+    ],
+  },
+};
+
+const cronJob = {
+  apiVersion: "batch/v1",
+  kind: "CronJob",
+  metadata: {
+    name: "pgbackrest-full-backup",
+    namespace: NS,
+    uid: "5f0c1a43-2f1e-4b6e-9d7b-1c2d3e4f5a6b",
+    labels: { app: "pgbackrest" },
+  },
+  spec: {
+    schedule: "0 2 * * *",
+    jobTemplate: {
+      metadata: { labels: { app: "pgbackrest", "app.kubernetes.io/component": "full-backup" } },
+      spec: {
+        backoffLimit: 1,
+        template: {
+          spec: {
+            restartPolicy: "Never",
+            containers: [{ name: "backup", image: "example/backup:1.0" }],
+          },
+        },
+      },
+    },
+  },
+};
+
+function job(conditions: object[], extra: object = {}) {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "manual-full", namespace: NS },
+    status: { startTime: "2026-11-24T02:00:01Z", conditions, ...extra },
+  };
+}
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+
+describe("KubeCluster against the Kubernetes API", () => {
+  it("applies with server-side apply, field manager mcpgov-backup, forcing conflicts", async () => {
+    let sent: unknown;
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
+    api()
+      .matchHeader("content-type", "application/apply-patch+yaml")
+      .patch(`/apis/batch/v1/namespaces/${NS}/cronjobs/pgbackrest-full-backup`, (body) => {
+        sent = body;
+        return true;
+      })
+      .query({ fieldManager: "mcpgov-backup", force: "true" })
+      .reply(200, cronJob);
+    await new KubeCluster(config()).apply([cronJob]);
+    expect(sent).toMatchObject({
+      kind: "CronJob",
+      metadata: { name: "pgbackrest-full-backup" },
+    });
+  });
+
+  it("names the object when an apply is refused", async () => {
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().patch(`/api/v1/namespaces/${NS}/configmaps/pgbackrest-config`).query(true).reply(403, {
+      kind: "Status",
+      apiVersion: "v1",
+      status: "Failure",
+      message: 'configmaps "pgbackrest-config" is forbidden',
+      reason: "Forbidden",
+      code: 403,
+    });
+    const configMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "pgbackrest-config", namespace: NS },
+    };
+    await expect(new KubeCluster(config()).apply([configMap])).rejects.toThrow(
+      /^apply ConfigMap\/pgbackrest-config: /,
+    );
+  });
+
+  it("creates a Job from a CronJob as kubectl create job --from=cronjob does, with our annotations", async () => {
+    let created: k8s.V1Job | undefined;
+    api()
+      .get(`/apis/batch/v1/namespaces/${NS}/cronjobs/pgbackrest-full-backup`)
+      .reply(200, cronJob);
+    api()
+      .post(`/apis/batch/v1/namespaces/${NS}/jobs`, (body) => {
+        created = body as k8s.V1Job;
+        return true;
+      })
+      .query({ fieldManager: "mcpgov-backup" })
+      .reply(201, {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: "manual-full", namespace: NS },
+      });
+    await new KubeCluster(config()).createJobFromCronJob(
+      NS,
+      "pgbackrest-full-backup",
+      "manual-full",
+      {
+        "mcpgov-backup/run-url": "https://github.com/org/ops/actions/runs/1",
+      },
+    );
+    expect(created?.metadata).toEqual({
+      name: "manual-full",
+      namespace: NS,
+      labels: { app: "pgbackrest", "app.kubernetes.io/component": "full-backup" },
+      annotations: {
+        "cronjob.kubernetes.io/instantiate": "manual",
+        "mcpgov-backup/run-url": "https://github.com/org/ops/actions/runs/1",
+      },
+      ownerReferences: [
+        {
+          apiVersion: "batch/v1",
+          kind: "CronJob",
+          name: "pgbackrest-full-backup",
+          uid: cronJob.metadata.uid,
+          controller: true,
+        },
+      ],
+    });
+    expect(created?.spec).toEqual(cronJob.spec.jobTemplate.spec);
+  });
+
+  it.each([
+    [
+      "Complete",
+      [{ type: "Complete", status: "True", lastTransitionTime: "2026-11-24T02:04:00Z" }],
+      { outcome: "Complete" },
+    ],
+    [
+      "Failed",
+      [
+        {
+          type: "Failed",
+          status: "True",
+          reason: "BackoffLimitExceeded",
+          message: "Job has reached the specified backoff limit",
+        },
+      ],
+      { outcome: "Failed", reason: "BackoffLimitExceeded" },
+    ],
+  ])("waits for a Job until it is %s", async (_, conditions, expected) => {
+    api().get(`/apis/batch/v1/namespaces/${NS}/jobs/manual-full`).reply(200, job([]));
+    api().get(`/apis/batch/v1/namespaces/${NS}/jobs/manual-full`).reply(200, job(conditions));
+    const result = await new KubeCluster(config(), { pollMs: 1 }).waitForJob(
+      NS,
+      "manual-full",
+      10_000,
+    );
+    expect(result).toMatchObject({
+      name: "manual-full",
+      startTime: "2026-11-24T02:00:01.000Z",
+      ...expected,
+    });
+  });
+
+  it("gives up waiting for a Job at the deadline, saying what it waited for", async () => {
+    api().get(`/apis/batch/v1/namespaces/${NS}/jobs/manual-full`).times(3).reply(200, job([]));
+    const cluster = new KubeCluster(config(), { pollMs: 40 });
+    await expect(cluster.waitForJob(NS, "manual-full", 60)).rejects.toThrow(
+      "timed out after 0s waiting for job/manual-full to complete",
+    );
+    nock.cleanAll();
+  });
+
+  it("waits until every pod the labels select is Ready", async () => {
+    const pod = (ready: string) => ({
+      metadata: { name: "postgres-0" },
+      status: { conditions: [{ type: "Ready", status: ready }] },
+    });
+    api()
+      .get(`/api/v1/namespaces/${NS}/pods`)
+      .query({ labelSelector: "app=postgres" })
+      .reply(200, { kind: "PodList", items: [pod("False")] });
+    api()
+      .get(`/api/v1/namespaces/${NS}/pods`)
+      .query({ labelSelector: "app=postgres" })
+      .reply(200, { kind: "PodList", items: [pod("True")] });
+    await new KubeCluster(config(), { pollMs: 1 }).waitForPodsReady(
+      NS,
+      { app: "postgres" },
+      10_000,
+    );
+  });
+
+  it("reads the log of a Job's newest pod", async () => {
+    const pod = (name: string, created: string) => ({
+      metadata: { name, creationTimestamp: created },
+    });
+    api()
+      .get(`/api/v1/namespaces/${NS}/pods`)
+      .query({ labelSelector: "job-name=manual-full" })
+      .reply(200, {
+        kind: "PodList",
+        items: [
+          pod("manual-full-b", "2026-11-24T02:01:00Z"),
+          pod("manual-full-a", "2026-11-24T02:00:00Z"),
+        ],
+      });
+    api()
+      .get(`/api/v1/namespaces/${NS}/pods/manual-full-b/log`)
+      .reply(200, "backup command end: completed successfully\n", { "content-type": "text/plain" });
+    expect(await new KubeCluster(config()).logs(NS, "job/manual-full")).toBe(
+      "backup command end: completed successfully\n",
+    );
+  });
+
+  it("returns undefined for an object that does not exist", async () => {
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
+    api().get(`/apis/batch/v1/namespaces/${NS}/cronjobs/missing`).reply(404, {
+      kind: "Status",
+      apiVersion: "v1",
+      status: "Failure",
+      message: 'cronjobs.batch "missing" not found',
+      reason: "NotFound",
+      code: 404,
+    });
+    expect(await new KubeCluster(config()).get("CronJob", NS, "missing")).toBeUndefined();
+  });
+
+  it("scales a StatefulSet through its scale subresource with a JSON patch", async () => {
+    let sent: unknown;
+    api()
+      .matchHeader("content-type", "application/json-patch+json")
+      .patch(`/apis/apps/v1/namespaces/${NS}/statefulsets/postgres/scale`, (body) => {
+        sent = body;
+        return true;
+      })
+      .reply(200, { kind: "Scale", spec: { replicas: 0 } });
+    await new KubeCluster(config()).scale(NS, "StatefulSet", "postgres", 0);
+    expect(sent).toEqual([{ op: "replace", path: "/spec/replicas", value: 0 }]);
+  });
+
+  it("deletes a Job with its pods (propagation Background)", async () => {
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
+    api()
+      .delete(`/apis/batch/v1/namespaces/${NS}/jobs/manual-full`)
+      .query({ propagationPolicy: "Background" })
+      .reply(200, { kind: "Status", status: "Success" });
+    await new KubeCluster(config()).delete("Job", NS, "manual-full");
+  });
+
+  it.each([
+    [
+      "passes on output and a success",
+      [
+        [1, "4\n"],
+        [2, "a warning\n"],
+        [3, '{"metadata":{},"status":"Success"}'],
+      ],
+      { code: 0, stdout: "4\n", stderr: "a warning\n" },
+    ],
+    [
+      "takes the exit code from a failure",
+      [
+        [2, "ERROR: [056]\n"],
+        [
+          3,
+          '{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"56"}]}}',
+        ],
+      ],
+      { code: 56, stdout: "", stderr: "ERROR: [056]\n" },
+    ],
+    [
+      "reports a connection that closes without a status",
+      [[1, "partial"]],
+      {
+        code: 1,
+        stdout: "partial",
+        stderr: "the exec connection closed before the command's exit status arrived\n",
+      },
+    ],
+  ])("execs in a container over the API's websocket and %s", async (_, frames, expected) => {
+    const paths: string[] = [];
+    const handler = {
+      connect: async (
+        path: string,
+        _text: unknown,
+        binary: ((stream: number, data: Buffer) => boolean) | null,
+      ) => {
+        paths.push(path);
+        const socket = new EventEmitter();
+        setImmediate(() => {
+          for (const [stream, data] of frames as [number, string][])
+            binary?.(stream, Buffer.from(data));
+          socket.emit("close");
+        });
+        return socket;
+      },
+    } as unknown as WebSocketHandler;
+    const result = await new KubeCluster(config(), {}, handler).exec(NS, "postgres-0", "postgres", [
+      "psql",
+      "-Atc",
+      "select 2+2",
+    ]);
+    expect(result).toEqual(expected);
+    expect(paths).toEqual([
+      `/api/v1/namespaces/${NS}/pods/postgres-0/exec?stdout=true&stderr=true&stdin=false&tty=false&command=psql&command=-Atc&command=select%202%2B2&container=postgres`,
+    ]);
+  });
+});
