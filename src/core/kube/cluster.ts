@@ -274,7 +274,10 @@ export class KubeCluster implements Cluster {
     });
     // Without an exit code the status says why (the pod is gone, the connection closed).
     const causes = status.details?.causes ?? [];
-    const why = status.status !== "Success" && !causes.some((c) => c.reason === "ExitCode") ? `${status.message ?? "exec failed"}\n` : "";
+    const why =
+      status.status !== "Success" && !causes.some((c) => c.reason === "ExitCode")
+        ? `${status.message ?? "exec failed"}\n`
+        : "";
     return { code: exitCode(status), stdout: out.join(""), stderr: err.join("") + why };
   }
 
