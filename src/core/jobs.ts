@@ -1,5 +1,55 @@
-// Running a Job to its end and reading what it said.
+// Jobs: made from a CronJob's template, run to their end, and what they said.
 import type { Cluster, JobResult, KubeObject } from "./cluster.ts";
+
+interface CronJobTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: object;
+}
+
+/**
+ * The Job `kubectl create job --from=cronjob/NAME JOB` makes: the CronJob's job template,
+ * marked as started by hand, owned by the CronJob, with the caller's annotations.
+ */
+export function jobFromCronJob(
+  cronJob: KubeObject,
+  name: string,
+  annotations: Record<string, string> = {},
+): KubeObject {
+  const template = (cronJob.spec as { jobTemplate?: CronJobTemplate } | undefined)?.jobTemplate;
+  if (!template?.spec)
+    throw new Error(
+      `create job from cronjob/${cronJob.metadata.name}: the CronJob has no job template`,
+    );
+  const uid = (cronJob.metadata as { uid?: string }).uid;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name,
+      namespace: cronJob.metadata.namespace,
+      labels: template.metadata?.labels ?? {},
+      annotations: {
+        ...template.metadata?.annotations,
+        "cronjob.kubernetes.io/instantiate": "manual",
+        ...annotations,
+      },
+      ...(uid
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: "batch/v1",
+                kind: "CronJob",
+                name: cronJob.metadata.name,
+                uid,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
+    },
+    spec: structuredClone(template.spec),
+  };
+}
 
 export interface JobRun {
   result: JobResult;

@@ -5,6 +5,7 @@
 import { PassThrough } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
 import type { Cluster, ExecResult, JobResult, KubeObject } from "../cluster.ts";
+import { jobFromCronJob } from "../jobs.ts";
 
 export const FIELD_MANAGER = "mcpgov-backup";
 
@@ -131,39 +132,7 @@ export class KubeCluster implements Cluster {
     annotations: Record<string, string> = {},
   ): Promise<KubeObject> {
     const cron = await this.batch.readNamespacedCronJob({ name: cronJob, namespace });
-    const template = cron.spec?.jobTemplate;
-    if (!template?.spec)
-      throw new Error(`create job from cronjob/${cronJob}: the CronJob has no job template`);
-    // What kubectl create job --from=cronjob does: the template, the CronJob as owner.
-    const body: k8s.V1Job = {
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: {
-        name: job,
-        namespace,
-        labels: template.metadata?.labels,
-        annotations: {
-          ...template.metadata?.annotations,
-          "cronjob.kubernetes.io/instantiate": "manual",
-          ...annotations,
-        },
-        ownerReferences: [
-          {
-            apiVersion: "batch/v1",
-            kind: "CronJob",
-            name: cronJob,
-            uid: cron.metadata?.uid ?? "",
-            controller: true,
-          },
-        ],
-      },
-      spec: template.spec,
-    };
-    return (await this.batch.createNamespacedJob({
-      namespace,
-      body,
-      fieldManager: FIELD_MANAGER,
-    })) as KubeObject;
+    return this.createJob(jobFromCronJob(cron as unknown as KubeObject, job, annotations));
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1PodSpec } from "@kubernetes/client-node";
 import type { Cluster, ExecResult, JobResult, KubeObject } from "../../core/cluster.ts";
+import { jobFromCronJob } from "../../core/jobs.ts";
 import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
 import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
@@ -522,29 +523,7 @@ export class LocalCluster implements Cluster {
       throw new Error(
         `create job from cronjob/${cronJob}: CronJob not found in namespace ${namespace}`,
       );
-    const template = (
-      cron.spec as {
-        jobTemplate: {
-          metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-          spec: object;
-        };
-      }
-    ).jobTemplate;
-    return this.createJob({
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: {
-        name: job,
-        namespace,
-        labels: template.metadata?.labels ?? {},
-        annotations: {
-          ...template.metadata?.annotations,
-          "cronjob.kubernetes.io/instantiate": "manual",
-          ...annotations,
-        },
-      },
-      spec: structuredClone(template.spec),
-    });
+    return this.createJob(jobFromCronJob(cron, job, annotations));
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {
