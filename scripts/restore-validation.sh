@@ -291,7 +291,7 @@ validation_finish() {
 			recovery: {recoveredTo: (if $recoveredTo == "" then null else $recoveredTo end),
 				timeline: (if $timeline == "" then null else ($timeline | tonumber) end)},
 			phases: $phases,
-			rtoSeconds: ([$phases[] | select(.name == "restore" or .name == "recovery") | .seconds] | add // null),
+			rtoSeconds: ([$phases[] | select(.name == "restore" or .name == "recovery") | .seconds] | add // null | if . == null then null else (. * 1000 | round) / 1000 end),
 			checks: $checks, sizes: $sizes,
 			versions: {pgbackrest: $pgbackrest, postgresql: $postgresql}
 		}' >"$validation_report.tmp" && mv "$validation_report.tmp" "$validation_report"

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { loadManifestDir, loadManifestFile } from "../core/manifests/load.ts";
 import { APPLY_ORDER } from "../core/manifests/order.ts";
+import { projectRoot } from "../core/paths.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
+const root = projectRoot();
 
 /** The objects of manifests/, in apply order, with the per-cluster files generated. */
 export function manifestObjects(manifestsDir = join(root, "manifests")): KubeObject[] {

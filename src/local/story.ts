@@ -2,12 +2,14 @@
 // pgBackRest: verify and deploy the manifests, back up, validate the backups the way the
 // weekly CronJob does, make a mistake (a dropped table) and undo it with the seed's
 // point-in-time restore.
+import { join } from "node:path";
 import type { JobResult, KubeObject } from "../core/cluster.ts";
 import { archiveNow, psql } from "../core/database.ts";
 import { requireComplete, runCronJob } from "../core/jobs.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { formatManifestProblem } from "../core/manifests/problem.ts";
 import { verifyManifests } from "../core/manifests/verify.ts";
+import { projectRoot } from "../core/paths.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "../core/pgbackrest/info.ts";
 import { restoreDatabase } from "../core/restore.ts";
 import { deployDatabase, manifestObjects, restoreJobObjects } from "./deploy.ts";
@@ -15,7 +17,7 @@ import { LocalCluster } from "./runner/local-cluster.ts";
 import { type Step, Steps } from "./steps.ts";
 
 const NS = "ai-governance";
-const root = new URL("../..", import.meta.url).pathname;
+const root = projectRoot();
 const JOB_TIMEOUT_MS = 600_000;
 
 export interface StoryResult {
@@ -147,7 +149,9 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     const policiesRestored = await steps.run(
       "point-in-time restore (the seed's procedure: stop PostgreSQL, restore Job, start)",
       async () => {
-        const [doc] = loadManifestFile(`${root}manifests/restore/pgbackrest-restore-pitr-job.yaml`);
+        const [doc] = loadManifestFile(
+          join(root, "manifests/restore/pgbackrest-restore-pitr-job.yaml"),
+        );
         if (!doc) throw new Error("manifests/restore/pgbackrest-restore-pitr-job.yaml is empty");
         const run = await restoreDatabase(cluster, {
           job: doc.object as KubeObject,

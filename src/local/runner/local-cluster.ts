@@ -20,6 +20,7 @@ import type { V1PodSpec } from "@kubernetes/client-node";
 import type { Cluster, ExecResult, JobResult, KubeObject } from "../../core/cluster.ts";
 import { jobFromCronJob } from "../../core/jobs.ts";
 import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
+import { projectPath } from "../../core/paths.ts";
 import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
 import { containerEnv } from "./env.ts";
@@ -30,7 +31,7 @@ import { unsupportedFields } from "./supported.ts";
 import { prepareVolumes } from "./volumes.ts";
 
 const STATE_PREFIX = "mcpgov-cluster-";
-const STAND_INS = new URL("./stand-ins/", import.meta.url).pathname;
+const STAND_INS = projectPath("src/local/runner/stand-ins");
 
 /** Kinds the runner keeps; only the workloads among them make it do anything. */
 const KINDS = new Set([

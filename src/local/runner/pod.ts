@@ -15,11 +15,12 @@ import { join } from "node:path";
 import type { V1Container, V1PodSpec, V1Probe } from "@kubernetes/client-node";
 import type { ExecResult } from "../../core/cluster.ts";
 import { containerArgv } from "../../core/manifests/pod.ts";
+import { projectPath } from "../../core/paths.ts";
 import { expand } from "./env.ts";
 import type { PodNetwork } from "./network.ts";
 import { containerMounts, type Mount } from "./volumes.ts";
 
-const LAUNCHER = new URL("./launcher.sh", import.meta.url).pathname;
+const LAUNCHER = projectPath("src/local/runner/launcher.sh");
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed";
 

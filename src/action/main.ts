@@ -1,0 +1,81 @@
+// Entry point of the GitHub Action (action.yml): reads the inputs, opens the cluster
+// (Kubernetes from a kubeconfig, or the local cluster runner), runs the operations,
+// writes outputs and the job summary, and fails the step when an operation failed.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as core from "@actions/core";
+import * as k8s from "@kubernetes/client-node";
+import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { KubeCluster } from "../core/kube/cluster.ts";
+import { loadManifestFile } from "../core/manifests/load.ts";
+import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
+import { projectPath } from "../core/paths.ts";
+import { manifestObjects } from "../local/deploy.ts";
+import { LocalCluster } from "../local/runner/local-cluster.ts";
+import { InputError, type Inputs, readInputs } from "./inputs.ts";
+import { runOperations } from "./run.ts";
+import { renderSummary } from "./summary.ts";
+
+/** The manifests to deploy to Kubernetes; the per-cluster secrets must already be there. */
+function kubernetesObjects(dir: string): KubeObject[] {
+  return APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES)).flatMap((file) => {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new InputError(`input manifests: ${path} is missing`);
+    return loadManifestFile(path).map((d) => d.object as KubeObject);
+  });
+}
+
+async function openCluster(
+  inputs: Inputs,
+): Promise<{ cluster: Cluster; objects: () => KubeObject[]; close: () => Promise<void> }> {
+  if (inputs.cluster === "local") {
+    const cluster = await LocalCluster.start({ log: (line) => core.info(`runner: ${line}`) });
+    return {
+      cluster,
+      objects: () => manifestObjects(inputs.manifests || undefined),
+      close: () => cluster.shutdown(),
+    };
+  }
+  const config = new k8s.KubeConfig();
+  if (!inputs.kubeconfig) config.loadFromDefault();
+  else if (inputs.kubeconfig.includes("apiVersion")) config.loadFromString(inputs.kubeconfig);
+  else config.loadFromFile(inputs.kubeconfig);
+  return {
+    cluster: new KubeCluster(config),
+    objects: () => kubernetesObjects(inputs.manifests || projectPath("manifests")),
+    close: async () => {},
+  };
+}
+
+function annotations(): Record<string, string> {
+  const env = process.env;
+  const run = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    : "";
+  return Object.fromEntries(
+    Object.entries({
+      "mcpgov-backup/run-url": run,
+      "mcpgov-backup/actor": env.GITHUB_ACTOR ?? "",
+      "mcpgov-backup/commit": env.GITHUB_SHA ?? "",
+    }).filter(([, v]) => v),
+  );
+}
+
+async function main(): Promise<void> {
+  const inputs = readInputs();
+  const { cluster, objects, close } = await openCluster(inputs);
+  try {
+    const run = await runOperations(cluster, inputs, objects, annotations(), (line) =>
+      core.info(line),
+    );
+    for (const [name, value] of Object.entries(run.outputs)) core.setOutput(name, value);
+    await core.summary.addRaw(renderSummary(run.results, run.outputs)).write();
+    if (!run.ok) core.setFailed(run.results.find((r) => !r.ok)?.detail ?? "an operation failed");
+  } finally {
+    await close();
+  }
+}
+
+main().catch((error: Error) => {
+  core.setFailed(error instanceof InputError ? error.message : `mcpgov-backup: ${error.message}`);
+});

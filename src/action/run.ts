@@ -1,0 +1,59 @@
+// The Action's work: each operation in order, timed; a failed step stops the sequence.
+import type { Cluster, KubeObject } from "../core/cluster.ts";
+import type { Inputs, Operation } from "./inputs.ts";
+import { backupStep } from "./steps/backup.ts";
+import { deployStep } from "./steps/deploy.ts";
+import { statusStep } from "./steps/status.ts";
+import type { Step, StepResult } from "./steps/step.ts";
+import { validateStep } from "./steps/validate.ts";
+import { verifyStep } from "./steps/verify.ts";
+
+export interface ActionRun {
+  results: StepResult[];
+  outputs: Record<string, string>;
+  ok: boolean;
+}
+
+export async function runOperations(
+  cluster: Cluster,
+  inputs: Inputs,
+  objects: () => KubeObject[],
+  annotations: Record<string, string>,
+  log: (line: string) => void,
+): Promise<ActionRun> {
+  const steps: Record<Operation, Step> = {
+    deploy: (context) => deployStep(objects())(context),
+    verify: verifyStep,
+    backup: backupStep,
+    validate: validateStep,
+    status: statusStep,
+  };
+  const results: StepResult[] = [];
+  const outputs: Record<string, string> = {};
+  for (const name of inputs.operations) {
+    const started = performance.now();
+    log(`▶ ${name}`);
+    let outcome: Awaited<ReturnType<Step>>;
+    try {
+      outcome = await steps[name]({
+        cluster,
+        inputs,
+        annotations,
+        log: (line) => log(`  ${line}`),
+      });
+    } catch (error) {
+      outcome = { ok: false, detail: (error as Error).message };
+    }
+    const seconds = (performance.now() - started) / 1000;
+    results.push({ name, seconds, ...outcome });
+    Object.assign(outputs, outcome.outputs);
+    log(`  ${outcome.ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)}s: ${outcome.detail}`);
+    if (!outcome.ok) break;
+  }
+  outputs["duration-seconds"] = results.reduce((sum, r) => sum + r.seconds, 0).toFixed(1);
+  return {
+    results,
+    outputs,
+    ok: results.every((r) => r.ok) && results.length === inputs.operations.length,
+  };
+}

@@ -1,0 +1,45 @@
+// backup: a Job from the backup CronJob (what `kubectl create job --from=cronjob` does; an
+// incremental one from the differential CronJob with the type changed), annotated with
+// who ran it and from where, run to its end; reports the backup pgBackRest recorded.
+import { type JobRun, jobFromCronJob, requireComplete, runJob } from "../../core/jobs.ts";
+import { validBackups } from "../../core/pgbackrest/info.ts";
+import { stanzaInfo } from "./repository.ts";
+import type { Step } from "./step.ts";
+
+export function backupJobName(type: string, now = new Date()): string {
+  return `pgbackrest-action-${type}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
+}
+
+export const backupStep: Step = async ({ cluster, inputs, annotations, log }) => {
+  const ns = inputs.namespace;
+  const type = inputs.backupType;
+  const cronJob = await cluster.get(
+    "CronJob",
+    ns,
+    `pgbackrest-${type === "incr" ? "diff" : type}-backup`,
+  );
+  if (!cronJob)
+    throw new Error(
+      `CronJob pgbackrest-${type === "incr" ? "diff" : type}-backup not found in ${ns}; run deploy first`,
+    );
+  const job = jobFromCronJob(cronJob, backupJobName(type), annotations);
+  if (type === "incr") {
+    const containers = (
+      job.spec as { template: { spec: { containers: { command?: string[] }[] } } }
+    ).template.spec.containers;
+    for (const c of containers)
+      c.command = c.command?.map((arg) => (arg === "--type=diff" ? "--type=incr" : arg));
+  }
+  log(`running Job ${job.metadata.name}`);
+  const run: JobRun = await runJob(cluster, job, inputs.timeoutMs);
+  requireComplete(`the ${type} backup`, run);
+  const newest = validBackups(await stanzaInfo(cluster, ns, inputs.stanza)).at(-1);
+  if (!newest) throw new Error("the backup Job completed but pgbackrest info lists no backup");
+  const seconds = newest.timestamp.stop - newest.timestamp.start;
+  const mib = (newest.info.repository.delta / 1048576).toFixed(1);
+  return {
+    ok: true,
+    detail: `${newest.type} backup ${newest.label}: ${seconds}s, ${mib} MiB stored`,
+    outputs: { "backup-label": newest.label, "backup-duration-seconds": String(seconds) },
+  };
+};

@@ -1,0 +1,67 @@
+// validate: the restore-validation Job from its CronJob; its JSON report (the end of its
+// log) becomes the step's result and a file for later steps.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { jobFromCronJob, runJob } from "../../core/jobs.ts";
+import { backupJobName } from "./backup.ts";
+import type { Step, StepOutcome } from "./step.ts";
+
+export interface ValidationReport {
+  schema: string;
+  status: "passed" | "failed" | "error";
+  reason: string | null;
+  rtoSeconds: number | null;
+  backup: { label: string } | null;
+  checks: { name: string; result: string; detail: string }[];
+}
+
+/** The report the validation script prints last in its log. */
+export function reportFromLog(log: string): ValidationReport | undefined {
+  const start = log.lastIndexOf('{\n  "schema"');
+  const end = log.lastIndexOf("}");
+  if (start < 0 || end < start) return undefined;
+  try {
+    return JSON.parse(log.slice(start, end + 1)) as ValidationReport;
+  } catch {
+    return undefined;
+  }
+}
+
+export const validateStep: Step = async ({
+  cluster,
+  inputs,
+  annotations,
+  log,
+}): Promise<StepOutcome> => {
+  const cronJob = await cluster.get("CronJob", inputs.namespace, "pgbackrest-restore-validation");
+  if (!cronJob)
+    throw new Error(
+      `CronJob pgbackrest-restore-validation not found in ${inputs.namespace}; run deploy first`,
+    );
+  const job = jobFromCronJob(cronJob, backupJobName("validation"), annotations);
+  log(`running Job ${job.metadata.name}`);
+  const run = await runJob(cluster, job, inputs.timeoutMs);
+  const report = reportFromLog(run.logs);
+  if (!report) {
+    return {
+      ok: false,
+      detail: `no report in the Job's log (${run.result.outcome}, ${run.result.reason ?? "no reason"})`,
+      outputs: { "validation-status": "error" },
+    };
+  }
+  const path = join(process.env.RUNNER_TEMP ?? process.cwd(), "mcpgov-backup-validation.json");
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  const failed = report.checks.filter((c) => c.result === "fail").map((c) => c.name);
+  return {
+    ok: report.status === "passed",
+    detail:
+      report.status === "passed"
+        ? `passed: ${report.checks.length} checks on ${report.backup?.label}, RTO ${report.rtoSeconds?.toFixed(1)}s`
+        : `${report.status}: ${report.reason ?? failed.join(", ")}`,
+    outputs: {
+      "validation-status": report.status,
+      "report-path": path,
+      "rto-seconds": String(report.rtoSeconds ?? ""),
+    },
+  };
+};

@@ -1,0 +1,56 @@
+// The job summary: a table of what each step did, and the backups and the recovery
+// window on a time line (GitHub renders Mermaid).
+import type { StepResult } from "./steps/step.ts";
+
+interface BackupRow {
+  label: string;
+  type: string;
+  start: number;
+  stop: number;
+  size: number;
+}
+
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+function mermaidTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().slice(0, 19);
+}
+
+export function renderSummary(results: StepResult[], outputs: Record<string, string>): string {
+  const lines = ["## mcpgov-backup", "", "| step | result | detail | time |", "|---|---|---|---|"];
+  for (const r of results) {
+    lines.push(
+      `| ${r.name} | ${r.ok ? "✅ ok" : "❌ failed"} | ${cell(r.detail)} | ${r.seconds.toFixed(1)}s |`,
+    );
+  }
+  const backups = outputs["backups-json"]
+    ? (JSON.parse(outputs["backups-json"]) as BackupRow[])
+    : [];
+  const start = outputs["recovery-window-start"];
+  const end = outputs["recovery-window-end"];
+  if (backups.length > 0 && start && end) {
+    lines.push(
+      "",
+      "```mermaid",
+      "gantt",
+      "  title Backups and recovery window (UTC)",
+      "  dateFormat YYYY-MM-DDTHH:mm:ss",
+      "  axisFormat %m-%d %H:%M",
+      "  section Backups",
+    );
+    for (const b of backups) {
+      // A bar needs some width to be seen: at least a minute.
+      lines.push(
+        `  ${b.type} ${b.label} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
+      );
+    }
+    lines.push(
+      "  section Restorable",
+      `  any point in time :active, ${start.slice(0, 19)}, ${end.slice(0, 19)}`,
+      "```",
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

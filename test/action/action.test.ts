@@ -1,0 +1,116 @@
+// The Action as GitHub runs it: the bundled dist/index.js as a process, with INPUT_*
+// variables and the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, against the local
+// cluster runner with real PostgreSQL and pgBackRest: deploy → verify → backup →
+// validate → status. And dist/ is what the sources build.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = new URL("../..", import.meta.url).pathname;
+const node = join(root, "node_modules/.bin/node");
+const work = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function runAction(
+  inputs: Record<string, string>,
+): Promise<{ code: number | null; log: string; outputs: Record<string, string>; summary: string }> {
+  const outputFile = join(work, `output-${Date.now()}`);
+  const summaryFile = join(work, `summary-${Date.now()}`);
+  writeFileSync(outputFile, "");
+  writeFileSync(summaryFile, "");
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: work,
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_REPOSITORY: "org/ops",
+    GITHUB_RUN_ID: "42",
+    GITHUB_ACTOR: "octocat",
+    GITHUB_SHA: "0123456789abcdef",
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const child = spawn(node, [join(root, "dist/index.js")], { env, cwd: work });
+  let log = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      // GITHUB_OUTPUT holds name<<delimiter blocks.
+      const outputs: Record<string, string> = {};
+      for (const m of readFileSync(outputFile, "utf8").matchAll(
+        /^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm,
+      ))
+        outputs[m[1] as string] = m[3] as string;
+      resolve({ code, log, outputs, summary: readFileSync(summaryFile, "utf8") });
+    }),
+  );
+}
+
+describe("the Action's bundle", () => {
+  it("is what the sources build (run npm run build and commit dist/ after a change)", () => {
+    const fresh = join(work, "index.js");
+    execFileSync(
+      join(root, "node_modules/.bin/esbuild"),
+      [
+        "src/action/main.ts",
+        "--bundle",
+        "--platform=node",
+        "--target=node24",
+        "--format=esm",
+        `--outfile=${fresh}`,
+        "--legal-comments=none",
+        "--log-level=warning",
+        "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      ],
+      { cwd: root },
+    );
+    expect(readFileSync(join(root, "dist/index.js"), "utf8") === readFileSync(fresh, "utf8")).toBe(
+      true,
+    );
+  });
+
+  it("declares node24 and the entry point in action.yml, with every input it reads", () => {
+    const action = parse(readFileSync(join(root, "action.yml"), "utf8"));
+    expect(action.runs).toEqual({ using: "node24", main: "dist/index.js" });
+    const source = readFileSync(join(root, "src/action/inputs.ts"), "utf8");
+    const read = [...source.matchAll(/get\("([\w-]+)"\)/g)].map((m) => m[1]);
+    expect(Object.keys(action.inputs).sort()).toEqual([...new Set(read)].sort());
+  });
+
+  it("refuses a misspelt operation with a message that lists the right ones", async () => {
+    const { code, log } = await runAction({ operations: "deploy bakup", cluster: "local" });
+    expect(log).toContain(
+      '::error::input operations: "bakup" is not one of deploy, verify, backup, validate, status',
+    );
+    expect(code).toBe(1);
+  });
+});
+
+describe("the Action against the local cluster runner", () => {
+  it("deploys, verifies, backs up, validates and reports, with outputs and a job summary", async () => {
+    const { code, log, outputs, summary } = await runAction({
+      operations: "deploy verify backup validate status",
+      cluster: "local",
+      "timeout-minutes": "5",
+    });
+    expect(log).not.toContain("::error::");
+    expect(outputs["backup-label"]).toMatch(/^\d{8}-\d{6}F$/);
+    expect(outputs["validation-status"]).toBe("passed");
+    expect(JSON.parse(readFileSync(outputs["report-path"] ?? "", "utf8"))).toMatchObject({
+      status: "passed",
+      backup: { label: outputs["backup-label"] },
+    });
+    expect(outputs["recovery-window-start"]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(Number(outputs["duration-seconds"])).toBeGreaterThan(0);
+    for (const step of ["deploy", "verify", "backup", "validate", "status"])
+      expect(summary).toMatch(new RegExp(`\\| ${step} \\| ✅ ok \\|`));
+    expect(summary).toContain("stanza mcpgov ok; no backup yet");
+    expect(summary).toContain("```mermaid\ngantt");
+    expect(code).toBe(0);
+    writeFileSync(join(root, "test-results/action-summary.md"), summary);
+  }, 600_000);
+});
