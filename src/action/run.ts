@@ -1,5 +1,6 @@
 // The Action's work: each operation in order, timed; a failed step stops the sequence.
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { redact } from "../core/redact.ts";
 import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
 import { deployStep } from "./steps/deploy.ts";
@@ -42,12 +43,13 @@ export async function runOperations(
         log: (line) => log(`  ${line}`),
       });
     } catch (error) {
-      outcome = { ok: false, detail: (error as Error).message };
+      outcome = { ok: false, detail: redact((error as Error).message) };
     }
     const seconds = (performance.now() - started) / 1000;
     results.push({ name, seconds, ...outcome });
     Object.assign(outputs, outcome.outputs);
     log(`  ${outcome.ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)}s: ${outcome.detail}`);
+    if (outcome.diagnostics) log(outcome.diagnostics.replace(/^/gm, "    "));
     if (!outcome.ok) break;
   }
   outputs["duration-seconds"] = results.reduce((sum, r) => sum + r.seconds, 0).toFixed(1);

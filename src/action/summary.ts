@@ -25,6 +25,19 @@ export function renderSummary(results: StepResult[], outputs: Record<string, str
       `| ${r.name} | ${r.ok ? "✅ ok" : "❌ failed"} | ${cell(r.detail)} | ${r.seconds.toFixed(1)}s |`,
     );
   }
+  for (const r of results.filter((r) => r.diagnostics)) {
+    const text = (r.diagnostics ?? "").replaceAll("```", "'''");
+    lines.push(
+      "",
+      `<details><summary>${r.name}: what failed</summary>`,
+      "",
+      "```",
+      text,
+      "```",
+      "",
+      "</details>",
+    );
+  }
   const backups = outputs["backups-json"]
     ? (JSON.parse(outputs["backups-json"]) as BackupRow[])
     : [];

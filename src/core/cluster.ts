@@ -59,6 +59,8 @@ export interface Cluster {
   /** Logs of a pod's container, or of the newest pod of a Job (name "job/NAME"). */
   logs(namespace: string, target: string, container?: string): Promise<string>;
   exec(namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
+  /** What a person needs when a Job failed: its pods' phases and container states, and events. */
+  describeJob(namespace: string, name: string): Promise<string>;
   scale(
     namespace: string,
     kind: "StatefulSet" | "Deployment",

@@ -1,16 +1,18 @@
 // backup: a Job from the backup CronJob (what `kubectl create job --from=cronjob` does; an
 // incremental one from the differential CronJob with the type changed), annotated with
 // who ran it and from where, run to its end; reports the backup pgBackRest recorded.
-import { type JobRun, jobFromCronJob, requireComplete, runJob } from "../../core/jobs.ts";
+import { type JobRun, jobFromCronJob, runJob } from "../../core/jobs.ts";
 import { validBackups } from "../../core/pgbackrest/info.ts";
+import { jobFailure } from "./failure.ts";
 import { stanzaInfo } from "./repository.ts";
-import type { Step } from "./step.ts";
+import type { Step, StepOutcome } from "./step.ts";
 
 export function backupJobName(type: string, now = new Date()): string {
   return `pgbackrest-action-${type}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
 }
 
-export const backupStep: Step = async ({ cluster, inputs, annotations, log }) => {
+export const backupStep: Step = async (context): Promise<StepOutcome> => {
+  const { cluster, inputs, annotations, log } = context;
   const ns = inputs.namespace;
   const type = inputs.backupType;
   const cronJob = await cluster.get(
@@ -32,7 +34,7 @@ export const backupStep: Step = async ({ cluster, inputs, annotations, log }) =>
   }
   log(`running Job ${job.metadata.name}`);
   const run: JobRun = await runJob(cluster, job, inputs.timeoutMs);
-  requireComplete(`the ${type} backup`, run);
+  if (run.result.outcome !== "Complete") return jobFailure(context, `the ${type} backup`, run);
   const newest = validBackups(await stanzaInfo(cluster, ns, inputs.stanza)).at(-1);
   if (!newest) throw new Error("the backup Job completed but pgbackrest info lists no backup");
   const seconds = newest.timestamp.stop - newest.timestamp.start;

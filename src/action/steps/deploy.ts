@@ -2,11 +2,13 @@
 // and the repository host ready, the stanza-create Job run to completion. A second run
 // changes nothing: a completed stanza Job is left alone, a failed one is run again.
 import type { KubeObject } from "../../core/cluster.ts";
-import { requireComplete, runJob } from "../../core/jobs.ts";
+import { runJob } from "../../core/jobs.ts";
+import { jobFailure } from "./failure.ts";
 import type { Step } from "./step.ts";
 
 export function deployStep(objects: KubeObject[]): Step {
-  return async ({ cluster, inputs, log }) => {
+  return async (context) => {
+    const { cluster, inputs, log } = context;
     const ns = inputs.namespace;
     const stanzaJob = objects.find((o) => o.kind === "Job");
     if (!stanzaJob) throw new Error("the manifests have no stanza-create Job");
@@ -28,7 +30,9 @@ export function deployStep(objects: KubeObject[]): Step {
       log(`Job ${stanzaJob.metadata.name} already completed; not run again`);
     } else {
       if (existing) await cluster.delete("Job", ns, stanzaJob.metadata.name);
-      requireComplete("the stanza-create Job", await runJob(cluster, stanzaJob, inputs.timeoutMs));
+      const run = await runJob(cluster, stanzaJob, inputs.timeoutMs);
+      if (run.result.outcome !== "Complete")
+        return jobFailure(context, "the stanza-create Job", run);
     }
     await cluster.apply(objects.slice(first + 1));
     return {

@@ -17,6 +17,8 @@ export interface StepResult {
   detail: string;
   seconds: number;
   outputs?: Record<string, string>;
+  /** For a failure: pod states, events and a log tail, redacted, shown folded in the summary. */
+  diagnostics?: string;
 }
 
 export type StepOutcome = Omit<StepResult, "seconds" | "name">;

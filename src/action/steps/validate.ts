@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobFromCronJob, runJob } from "../../core/jobs.ts";
 import { backupJobName } from "./backup.ts";
+import { jobFailure } from "./failure.ts";
 import type { Step, StepOutcome } from "./step.ts";
 
 export interface ValidationReport {
@@ -27,12 +28,8 @@ export function reportFromLog(log: string): ValidationReport | undefined {
   }
 }
 
-export const validateStep: Step = async ({
-  cluster,
-  inputs,
-  annotations,
-  log,
-}): Promise<StepOutcome> => {
+export const validateStep: Step = async (context): Promise<StepOutcome> => {
+  const { cluster, inputs, annotations, log } = context;
   const cronJob = await cluster.get("CronJob", inputs.namespace, "pgbackrest-restore-validation");
   if (!cronJob)
     throw new Error(
@@ -43,11 +40,8 @@ export const validateStep: Step = async ({
   const run = await runJob(cluster, job, inputs.timeoutMs);
   const report = reportFromLog(run.logs);
   if (!report) {
-    return {
-      ok: false,
-      detail: `no report in the Job's log (${run.result.outcome}, ${run.result.reason ?? "no reason"})`,
-      outputs: { "validation-status": "error" },
-    };
+    const failure = await jobFailure(context, "the restore validation (no report in its log)", run);
+    return { ...failure, outputs: { "validation-status": "error" } };
   }
   const path = join(process.env.RUNNER_TEMP ?? process.cwd(), "mcpgov-backup-validation.json");
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);

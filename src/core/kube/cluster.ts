@@ -250,6 +250,33 @@ export class KubeCluster implements Cluster {
     return { code: exitCode(status), stdout: out.join(""), stderr: err.join("") + why };
   }
 
+  async describeJob(namespace: string, name: string): Promise<string> {
+    const lines: string[] = [];
+    const pods = await this.core.listNamespacedPod({
+      namespace,
+      labelSelector: `job-name=${name}`,
+    });
+    for (const pod of pods.items) {
+      lines.push(`pod ${pod.metadata?.name}: ${pod.status?.phase ?? "unknown"}`);
+      for (const c of pod.status?.containerStatuses ?? []) {
+        const state = c.state?.terminated
+          ? `terminated (${c.state.terminated.reason ?? "?"}, exit code ${c.state.terminated.exitCode})`
+          : c.state?.waiting
+            ? `waiting (${c.state.waiting.reason ?? "?"}: ${c.state.waiting.message ?? ""})`
+            : "running";
+        lines.push(`  container ${c.name}: ${state}, restarts ${c.restartCount}`);
+      }
+    }
+    const names = [name, ...pods.items.map((p) => p.metadata?.name ?? "")];
+    const events = await this.core.listNamespacedEvent({ namespace });
+    for (const e of events.items.filter((e) => names.includes(e.involvedObject.name ?? ""))) {
+      lines.push(
+        `event ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.type} ${e.reason}: ${e.message}`,
+      );
+    }
+    return lines.join("\n") || `no pods or events found for job/${name}`;
+  }
+
   async scale(
     namespace: string,
     kind: "StatefulSet" | "Deployment",

@@ -615,6 +615,18 @@ export class LocalCluster implements Cluster {
     return target.exec(container || (target.containerNames()[0] ?? ""), command);
   }
 
+  async describeJob(namespace: string, name: string): Promise<string> {
+    const job = this.jobs.get(key("Job", namespace, name));
+    if (!job) throw new Error(`describe job/${name}: not found in namespace ${namespace}`);
+    const lines = job.pods.flatMap((pod) => [
+      `pod ${pod.name}: ${pod.phase}`,
+      ...pod.containerStates().map((s) => `  container ${s}`),
+    ]);
+    if (job.result?.reason)
+      lines.push(`event Job/${name}: Warning ${job.result.reason}: ${job.result.message ?? ""}`);
+    return lines.join("\n") || `no pods found for job/${name}`;
+  }
+
   /** Stops every pod and removes every namespace and directory the cluster made. */
   async shutdown(): Promise<void> {
     for (const job of this.jobs.values()) await job.stop();

@@ -373,6 +373,18 @@ export class LocalPod {
     return existsSync(state.log) ? readFileSync(state.log, "utf8") : "";
   }
 
+  /** "name: running|exited (exit code N), restarts R" for each container. */
+  containerStates(): string[] {
+    return [...this.containers.values()].map((c) => {
+      const state = c.process
+        ? "running"
+        : c.exitCode === undefined
+          ? "waiting"
+          : `terminated (exit code ${c.exitCode})`;
+      return `${c.spec.name}: ${state}, restarts ${c.restarts}`;
+    });
+  }
+
   containerNames(): string[] {
     return [...this.containers.keys()];
   }

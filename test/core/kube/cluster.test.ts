@@ -274,6 +274,56 @@ describe("KubeCluster against the Kubernetes API", () => {
     );
   });
 
+  it("describes a failed Job: its pods' container states and the events about it", async () => {
+    api()
+      .get(`/api/v1/namespaces/${NS}/pods`)
+      .query({ labelSelector: "job-name=manual-full" })
+      .reply(200, {
+        kind: "PodList",
+        items: [
+          {
+            metadata: { name: "manual-full-x7k2p" },
+            status: {
+              phase: "Failed",
+              containerStatuses: [
+                {
+                  name: "backup",
+                  restartCount: 0,
+                  state: { terminated: { exitCode: 56, reason: "Error" } },
+                },
+              ],
+            },
+          },
+        ],
+      });
+    api()
+      .get(`/api/v1/namespaces/${NS}/events`)
+      .reply(200, {
+        kind: "EventList",
+        items: [
+          {
+            involvedObject: { kind: "Job", name: "manual-full" },
+            type: "Warning",
+            reason: "BackoffLimitExceeded",
+            message: "Job has reached the specified backoff limit",
+          },
+          {
+            involvedObject: { kind: "Pod", name: "other" },
+            type: "Normal",
+            reason: "Pulled",
+            message: "not ours",
+          },
+        ],
+      });
+    expect(await new KubeCluster(config()).describeJob(NS, "manual-full")).toBe(
+      [
+        "pod manual-full-x7k2p: Failed",
+        "  container backup: terminated (Error, exit code 56), restarts 0",
+        "event Job/manual-full: Warning BackoffLimitExceeded: Job has reached the specified backoff limit",
+      ].join("\n"),
+    );
+  });
+
   it("returns undefined for an object that does not exist", async () => {
     api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
     api().get(`/apis/batch/v1/namespaces/${NS}/cronjobs/missing`).reply(404, {

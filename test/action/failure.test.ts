@@ -1,0 +1,65 @@
+// A failed Job fails the step with what a person needs: the reason, the pods' states and
+// events, the end of the log; credentials in any of them are redacted, in the log and in
+// the job summary.
+import { describe, expect, it } from "vitest";
+import type { Inputs } from "../../src/action/inputs.ts";
+import { jobFailure } from "../../src/action/steps/failure.ts";
+import { renderSummary } from "../../src/action/summary.ts";
+import type { Cluster } from "../../src/core/cluster.ts";
+import type { JobRun } from "../../src/core/jobs.ts";
+
+const inputs: Inputs = {
+  operations: ["backup"],
+  cluster: "kubernetes",
+  namespace: "ai-governance",
+  stanza: "mcpgov",
+  kubeconfig: "",
+  manifests: "",
+  backupType: "full",
+  timeoutMs: 60_000,
+};
+
+// Only describeJob is used; the rest of the cluster must not be touched.
+const cluster = {
+  describeJob: async (namespace: string, name: string) =>
+    `pod ${name}-x7k2p: Failed\n  container backup: terminated (Error, exit code 56), restarts 0\nevent Job/${name}: Warning BackoffLimitExceeded: Job has reached the specified backoff limit (${namespace})`,
+} as unknown as Cluster;
+
+const run: JobRun = {
+  result: {
+    name: "pgbackrest-action-full-20261124",
+    outcome: "Failed",
+    reason: "BackoffLimitExceeded",
+  },
+  logs: [
+    "P00 INFO: backup command begin 2.45: --repo1-cipher-pass=hunter2 --stanza=mcpgov",
+    "P00 ERROR: [056]: unable to find primary cluster - cannot proceed",
+    "PGPASSWORD=s3cr3t-value",
+  ].join("\n"),
+};
+
+describe("a failed Job", () => {
+  it("fails the step with the reason, the pods, the events and the log tail, redacted", async () => {
+    const outcome = await jobFailure(
+      { cluster, inputs, annotations: {}, log: () => {} },
+      "the full backup",
+      run,
+    );
+    expect(outcome.ok).toBe(false);
+    expect(outcome.detail).toBe(
+      "the full backup failed (BackoffLimitExceeded): job/pgbackrest-action-full-20261124",
+    );
+    expect(outcome.diagnostics).toContain("container backup: terminated (Error, exit code 56)");
+    expect(outcome.diagnostics).toContain("Warning BackoffLimitExceeded");
+    expect(outcome.diagnostics).toContain("ERROR: [056]: unable to find primary cluster");
+    expect(outcome.diagnostics).toContain("--repo1-cipher-pass=[redacted]");
+    expect(outcome.diagnostics).not.toMatch(/hunter2|s3cr3t-value/);
+
+    const summary = renderSummary([{ name: "backup", seconds: 12.3, ...outcome }], {});
+    expect(summary).toContain(
+      "| backup | ❌ failed | the full backup failed (BackoffLimitExceeded)",
+    );
+    expect(summary).toContain("<details><summary>backup: what failed</summary>");
+    expect(summary).not.toMatch(/hunter2|s3cr3t-value/);
+  });
+});
