@@ -97,7 +97,7 @@ validation_preflight() {
 	if ! validation_info=$(jq -c --arg s "$validation_stanza" '.[] | select(.name == $s)' <<<"$info" 2>/dev/null); then
 		# A wrong passphrase decrypts to garbage, which pgBackRest reports as a format
 		# error and copies, binary and all, into output that is then not even JSON.
-		if grep -qaE 'FormatError|CryptoError' <<<"$info"; then
+		if grep -qa 'FormatError' <<<"$info"; then
 			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest cannot parse its own repository files; check repo1-cipher-pass)"
 		fi
 		validation_stop error 2 "pgbackrest info printed something that is not JSON: $(head -c 200 <<<"$info" | tr -cd '[:print:]')"
@@ -107,8 +107,14 @@ validation_preflight() {
 	# The stanza's status says "other" for most errors; each repository's status says what.
 	message=$(jq -r '[.status.message] + [.repo[]?.status | select(.code != 0) | .message] | unique | join("; ")' <<<"$validation_info")
 	if [ "$status" != 0 ]; then
-		if grep -qiE 'FormatError|CryptoError|cipher' <<<"$message"; then
-			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest: $(head -c 200 <<<"$message" | tr -cd '[:print:]'))"
+		local said
+		said=$(head -c 300 <<<"$message" | tr -cd '[:print:]')
+		# TLS failures are CryptoErrors too: tell them apart from a wrong passphrase.
+		if grep -qiE 'certificate|TLS' <<<"$message"; then
+			validation_stop error 2 "cannot reach the repository host over TLS: check that this pod's CA and certificate match the repository host's (scripts/make-tls-secrets.sh makes them as one set) (pgBackRest: $said)"
+		fi
+		if grep -qiE 'FormatError|cipher|decrypt' <<<"$message"; then
+			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest: $said)"
 		fi
 		validation_stop error 2 "stanza $validation_stanza cannot be restored: $message"
 	fi

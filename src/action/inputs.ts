@@ -13,6 +13,8 @@ export interface Inputs {
   manifests: string;
   backupType: "full" | "diff" | "incr";
   timeoutMs: number;
+  /** Replaces the image of every container the manifests run (a registry of your own). */
+  image: string;
 }
 
 /** A mistake in the workflow's `with:` block, told to the person who wrote it. */
@@ -51,5 +53,6 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
       "incr",
     ] as const),
     timeoutMs: minutes * 60_000,
+    image: get("image"),
   };
 }

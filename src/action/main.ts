@@ -9,6 +9,7 @@ import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { KubeCluster } from "../core/kube/cluster.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
+import { containersOf, podSpecOf } from "../core/manifests/pod.ts";
 import { projectPath } from "../core/paths.ts";
 import { manifestObjects } from "../local/deploy.ts";
 import { LocalCluster } from "../local/runner/local-cluster.ts";
@@ -25,6 +26,26 @@ function kubernetesObjects(dir: string): KubeObject[] {
   });
 }
 
+/** Every container of every pod template runs `image` instead of the manifests' one. */
+function withImage(objects: KubeObject[], image: string): KubeObject[] {
+  if (!image) return objects;
+  return objects.map((object) => {
+    const copy = structuredClone(object);
+    const spec = podSpecOf(copy);
+    for (const container of spec ? containersOf(spec) : []) container.image = image;
+    return copy;
+  });
+}
+
+/** Computes once: the per-cluster secrets are made once per run, so every deploy applies the same ones. */
+function once<T>(make: () => T): () => T {
+  let value: { made: T } | undefined;
+  return () => {
+    value ??= { made: make() };
+    return value.made;
+  };
+}
+
 async function openCluster(
   inputs: Inputs,
 ): Promise<{ cluster: Cluster; objects: () => KubeObject[]; close: () => Promise<void> }> {
@@ -32,7 +53,7 @@ async function openCluster(
     const cluster = await LocalCluster.start({ log: (line) => core.info(`runner: ${line}`) });
     return {
       cluster,
-      objects: () => manifestObjects(inputs.manifests || undefined),
+      objects: once(() => withImage(manifestObjects(inputs.manifests || undefined), inputs.image)),
       close: () => cluster.shutdown(),
     };
   }
@@ -42,7 +63,9 @@ async function openCluster(
   else config.loadFromFile(inputs.kubeconfig);
   return {
     cluster: new KubeCluster(config),
-    objects: () => kubernetesObjects(inputs.manifests || projectPath("manifests")),
+    objects: once(() =>
+      withImage(kubernetesObjects(inputs.manifests || projectPath("manifests")), inputs.image),
+    ),
     close: async () => {},
   };
 }

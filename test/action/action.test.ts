@@ -3,7 +3,7 @@
 // cluster runner with real PostgreSQL and pgBackRest: deploy → verify → backup →
 // validate → status. And dist/ is what the sources build.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -93,11 +93,16 @@ describe("the Action's bundle", () => {
 describe("the Action against the local cluster runner", () => {
   it("deploys, verifies, backs up, validates and reports, with outputs and a job summary", async () => {
     const { code, log, outputs, summary } = await runAction({
-      operations: "deploy verify backup validate status",
+      // deploy twice: the second run must change nothing and succeed.
+      operations: "deploy deploy verify backup validate status",
       cluster: "local",
       "timeout-minutes": "5",
+      image: "registry.example/mcpgov/pgbackrest:test",
     });
     expect(log).not.toContain("::error::");
+    // The image input replaced every container's image.
+    expect(log).toContain("image registry.example/mcpgov/pgbackrest:test: not pulled");
+    expect(log).not.toContain("image ghcr.io/");
     expect(outputs["backup-label"]).toMatch(/^\d{8}-\d{6}F$/);
     expect(outputs["validation-status"]).toBe("passed");
     expect(JSON.parse(readFileSync(outputs["report-path"] ?? "", "utf8"))).toMatchObject({
@@ -109,8 +114,12 @@ describe("the Action against the local cluster runner", () => {
     for (const step of ["deploy", "verify", "backup", "validate", "status"])
       expect(summary).toMatch(new RegExp(`\\| ${step} \\| ✅ ok \\|`));
     expect(summary).toContain("stanza mcpgov ok; no backup yet");
+    expect(log).toContain("Job pgbackrest-stanza-create already completed; not run again");
+    expect(summary.match(/\| deploy \| ✅ ok \|/g)).toHaveLength(2);
     expect(summary).toContain("```mermaid\ngantt");
     expect(code).toBe(0);
+    // Kept for a person to read: the job summary as GitHub would render it.
+    mkdirSync(join(root, "test-results"), { recursive: true });
     writeFileSync(join(root, "test-results/action-summary.md"), summary);
   }, 600_000);
 });

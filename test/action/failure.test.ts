@@ -17,6 +17,7 @@ const inputs: Inputs = {
   manifests: "",
   backupType: "full",
   timeoutMs: 60_000,
+  image: "",
 };
 
 // Only describeJob is used; the rest of the cluster must not be touched.

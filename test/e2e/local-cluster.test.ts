@@ -6,6 +6,7 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql } from "../../src/core/database.ts";
 import { runCronJob } from "../../src/core/jobs.ts";
@@ -165,4 +166,23 @@ describe("the manifests on the local cluster runner", () => {
     expect(logs).toContain("pgbackrest restore failed");
     expect(logs).toMatch(/ERROR: \[\d+\]/);
   }, 600_000);
+
+  it("verify (the Action's step) then reports the failed validation run and what else is wrong", async () => {
+    const inputs = {
+      operations: ["verify" as const],
+      cluster: "local" as const,
+      namespace: ns,
+      stanza: "mcpgov",
+      kubeconfig: "",
+      manifests: "",
+      backupType: "full" as const,
+      timeoutMs: 60_000,
+      image: "",
+    };
+    const outcome = await verifyStep({ cluster, inputs, annotations: {}, log: () => {} });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.detail).toContain(
+      "the latest run of CronJob pgbackrest-restore-validation, job/pgbackrest-manual-validation-2, failed",
+    );
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 // verify: what a healthy deployment has: the claims bound, the CronJobs with their
 // schedules and not suspended, the configuration, WAL archiving succeeding, stanza ok.
+import type { Cluster, KubeObject } from "../../core/cluster.ts";
 import { psql } from "../../core/database.ts";
 import { stanzaInfo } from "./repository.ts";
 import type { Step } from "./step.ts";
@@ -9,6 +10,29 @@ const CRONJOBS: Record<string, string> = {
   "pgbackrest-diff-backup": "0 */6 * * *",
   "pgbackrest-restore-validation": "0 3 * * 0",
 };
+
+/** The newest Job made from the CronJob's template (its labels), when it failed. */
+async function latestRunFailed(
+  cluster: Cluster,
+  namespace: string,
+  cron: KubeObject,
+): Promise<string | undefined> {
+  const labels = (cron.spec as { jobTemplate?: { metadata?: { labels?: Record<string, string> } } })
+    .jobTemplate?.metadata?.labels;
+  if (!labels) return undefined;
+  const jobs = await cluster.list("Job", namespace, labels);
+  const newest = jobs
+    .sort((a, b) =>
+      String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
+    )
+    .at(-1);
+  const conditions =
+    (newest?.status as { conditions?: { type: string; status: string }[] } | undefined)
+      ?.conditions ?? [];
+  return conditions.some((c) => c.type === "Failed" && c.status === "True")
+    ? newest?.metadata.name
+    : undefined;
+}
 
 export const verifyStep: Step = async ({ cluster, inputs }) => {
   const ns = inputs.namespace;
@@ -20,6 +44,10 @@ export const verifyStep: Step = async ({ cluster, inputs }) => {
     else if (spec?.schedule !== schedule)
       problems.push(`CronJob ${name} runs "${spec?.schedule}", expected "${schedule}"`);
     else if (spec.suspend) problems.push(`CronJob ${name} is suspended`);
+    if (cron) {
+      const failed = await latestRunFailed(cluster, ns, cron);
+      if (failed) problems.push(`the latest run of CronJob ${name}, job/${failed}, failed`);
+    }
   }
   for (const name of ["pgbackrest-config", "postgres-pgbackrest-config"]) {
     if (!(await cluster.get("ConfigMap", ns, name))) problems.push(`ConfigMap ${name} missing`);

@@ -8,7 +8,7 @@ const run = promisify(execFile);
 
 /** Prefix of every namespace the runner makes; the runner's PID follows, for clean-up after a crash. */
 export const NETNS_PREFIX = "mcpgov-";
-const SUBNET = "10.244.0";
+const SUBNET = "10.244";
 
 async function ip(...args: string[]): Promise<string> {
   try {
@@ -31,8 +31,11 @@ let started = 0;
 export class Network {
   readonly hub: string;
   private readonly owner: string;
+  /**
+   * Never reused: a deleted namespace lives on while any process still holds it (a probe
+   * that has not timed out yet), and so do its veth pair and its name in the hub.
+   */
   private nextHost = 2;
-  private readonly free: number[] = [];
 
   private constructor(owner: string) {
     this.owner = owner;
@@ -51,13 +54,15 @@ export class Network {
 
   /** A namespace with loopback and eth0 on the pod network. */
   async addPod(): Promise<PodNetwork> {
-    const host = this.free.shift() ?? this.nextHost++;
-    if (host > 254) throw new Error("the local runner's pod network is full (253 pods)");
+    const host = this.nextHost++;
+    if (host > 65_000)
+      throw new Error(
+        "the local runner's pod network is used up (65,000 pods); start a new cluster",
+      );
     const netns = `${NETNS_PREFIX}${this.owner}-${host}`;
-    // Interface names have at most 15 characters.
-    const [pid, cluster] = this.owner.split("c");
-    const veth = `mcg${Number(pid) % 10000}c${cluster}v${host}`.slice(0, 15);
-    const address = `${SUBNET}.${host}`;
+    // The veth's end in the hub is named there only, and the hub is this cluster's own.
+    const veth = `veth${host}`;
+    const address = `${SUBNET}.${host >> 8}.${host & 255}`;
     await ip("netns", "add", netns);
     await ip(
       "-n",
@@ -74,7 +79,7 @@ export class Network {
       netns,
     );
     await ip("-n", this.hub, "link", "set", veth, "master", "br0", "up");
-    await ip("-n", netns, "addr", "add", `${address}/24`, "dev", "eth0");
+    await ip("-n", netns, "addr", "add", `${address}/16`, "dev", "eth0");
     await ip("-n", netns, "link", "set", "eth0", "up");
     await ip("-n", netns, "link", "set", "lo", "up");
     return { netns, address };
@@ -82,7 +87,6 @@ export class Network {
 
   async removePod(pod: PodNetwork): Promise<void> {
     await ip("netns", "del", pod.netns).catch(() => {});
-    this.free.push(Number(pod.address.split(".").pop()));
   }
 
   async destroy(): Promise<void> {
