@@ -2,7 +2,7 @@
 // is reported with the file, the object and the field.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { loadManifestFile, type ManifestDoc } from "../../src/core/manifests/load.ts";
 import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
 import { validateSchema } from "../../src/core/manifests/schema.ts";
 import { loadCommittedManifests, root } from "./support.ts";
@@ -45,6 +45,24 @@ describe("Kubernetes 1.34 schemas", () => {
   it("reports a kind the API does not have", () => {
     expect(problemsIn("unknown-kind.yaml").join()).toContain(
       "unknown-kind.yaml: CronJobs/plural: kind: kind CronJobs in apiVersion batch/v1 is not one this validator knows",
+    );
+  });
+
+  it("reads YAML as Kubernetes does: 0440 is octal, dates and 1:20 stay strings", () => {
+    const [doc] = loadManifestFile(join(fixtures, "yaml-1-1-values.yaml"));
+    expect(doc?.object.data).toEqual({ since: "2024-01-01", every: "1:20" });
+    expect(validateSchema(doc as ManifestDoc)).toEqual([]);
+    const [, statefulSet] = loadManifestFile(join(root, "manifests/postgres-statefulset.yaml"));
+    // biome-ignore lint/suspicious/noExplicitAny: reading the volume
+    const volumes = (statefulSet as any).object.spec.template.spec.volumes;
+    expect(
+      volumes.find((v: { name: string }) => v.name === "pgbackrest-config").projected.defaultMode,
+    ).toBe(0o440);
+  });
+
+  it("refuses a document that is not a mapping, with the file and line", () => {
+    expect(() => loadManifestFile(join(fixtures, "not-a-mapping.yaml"))).toThrow(
+      /not-a-mapping\.yaml: the document at line 2 is not a mapping of fields/,
     );
   });
 

@@ -1,30 +1,52 @@
 // Reading Kubernetes manifests: multi-document YAML files, one object per document.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import {
+  type DocumentOptions,
+  type ParseOptions,
+  parseAllDocuments,
+  type SchemaOptions,
+} from "yaml";
+import { objectName } from "./problem.ts";
 
 export interface ManifestDoc {
+  /** The path as given to loadManifestFile. */
   file: string;
-  /** Position of the document in its file, from 0. */
+  /** Position of the document in its file, from 0, empty documents included. */
   index: number;
   object: Record<string, unknown>;
 }
 
+// YAML 1.1, as Kubernetes reads manifests: `defaultMode: 0440` is octal there, 440 in YAML 1.2.
+// Kubernetes keeps timestamps and base-60 numbers (`2024-01-01`, `1:20`) as strings, so
+// those tags of the YAML 1.1 schema are left out.
+const yamlOptions: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: "1.1",
+  customTags: (tags) =>
+    tags.filter(
+      (t) =>
+        typeof t === "string" || (t.format !== "TIME" && t.tag !== "tag:yaml.org,2002:timestamp"),
+    ),
+};
+
 export function loadManifestFile(path: string): ManifestDoc[] {
   const text = readFileSync(path, "utf8");
+  const line = (offset: number) => text.slice(0, offset).split("\n").length;
   const docs: ManifestDoc[] = [];
-  // YAML 1.1, as Kubernetes reads manifests: `defaultMode: 0440` is octal there, 440 in YAML 1.2.
-  parseAllDocuments(text, { prettyErrors: true, version: "1.1" }).forEach((doc, index) => {
+  parseAllDocuments(text, yamlOptions).forEach((doc, index) => {
     const error = doc.errors[0];
     if (error) {
-      const line = error.linePos?.[0].line;
-      throw new Error(
-        `${path}: YAML error${line ? ` at line ${line}` : ""}: ${error.message.split("\n")[0]}`,
-      );
+      // The message's first line ends with its own " at line L, column C:".
+      const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:$/, "");
+      throw new Error(`${path}: YAML error at line ${line(error.pos[0])}: ${message}`);
     }
-    const object = doc.toJS();
+    const object: unknown = doc.toJS();
     if (object === null || object === undefined) return;
-    docs.push({ file: path, index, object });
+    if (typeof object !== "object" || Array.isArray(object)) {
+      const at = doc.contents?.range[0] ?? doc.range[0];
+      throw new Error(`${path}: the document at line ${line(at)} is not a mapping of fields`);
+    }
+    docs.push({ file: path, index, object: object as Record<string, unknown> });
   });
   return docs;
 }
@@ -32,12 +54,12 @@ export function loadManifestFile(path: string): ManifestDoc[] {
 /** Every *.yaml / *.yml file of a directory (not recursive), by name. */
 export function loadManifestDir(dir: string): ManifestDoc[] {
   return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
+    .filter((f) => /\.ya?ml$/.test(f) && statSync(join(dir, f)).isFile())
     .sort()
     .flatMap((f) => loadManifestFile(join(dir, f)));
 }
 
+/** "<file>: <Kind>/<name>" */
 export function describeDoc(doc: ManifestDoc): string {
-  const metadata = doc.object.metadata as { name?: string } | undefined;
-  return `${doc.file}: ${String(doc.object.kind)}/${metadata?.name ?? "?"}`;
+  return `${doc.file}: ${objectName(doc.object)}`;
 }
