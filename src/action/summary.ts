@@ -59,9 +59,11 @@ export function renderSummary(results: StepResult[], outputs: Record<string, str
         `  ${b.type} ${b.label} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
       );
     }
+    const from = Date.parse(start) / 1000;
+    const to = Math.max(Date.parse(end) / 1000, from + 60);
     lines.push(
       "  section Restorable",
-      `  any point in time :active, ${start.slice(0, 19)}, ${end.slice(0, 19)}`,
+      `  any point in time :active, ${mermaidTime(from)}, ${mermaidTime(to)}`,
       "```",
     );
   }

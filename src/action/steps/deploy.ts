@@ -26,7 +26,8 @@ export function deployStep(objects: KubeObject[]): Step {
     const conditions = (
       (existing?.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []
     ).filter((c) => c.status === "True");
-    if (conditions.some((c) => c.type === "Complete")) {
+    const alreadyCreated = conditions.some((c) => c.type === "Complete");
+    if (alreadyCreated) {
       log(`Job ${stanzaJob.metadata.name} already completed; not run again`);
     } else {
       if (existing) await cluster.delete("Job", ns, stanzaJob.metadata.name);
@@ -37,7 +38,7 @@ export function deployStep(objects: KubeObject[]): Step {
     await cluster.apply(objects.slice(first + 1));
     return {
       ok: true,
-      detail: `${objects.length} objects applied; stanza ${inputs.stanza} created`,
+      detail: `${objects.length} objects applied; stanza ${inputs.stanza} ${alreadyCreated ? "already created" : "created"}`,
     };
   };
 }
