@@ -11,6 +11,7 @@ import { loadManifestFile } from "../core/manifests/load.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
 import { containersOf, podSpecOf } from "../core/manifests/pod.ts";
 import { projectPath } from "../core/paths.ts";
+import { redact } from "../core/redact.ts";
 import { manifestObjects } from "../local/deploy.ts";
 import { LocalCluster } from "../local/runner/local-cluster.ts";
 import { InputError, type Inputs, readInputs } from "./inputs.ts";
@@ -100,5 +101,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  core.setFailed(error instanceof InputError ? error.message : `mcpgov-backup: ${error.message}`);
+  core.setFailed(
+    error instanceof InputError ? error.message : `mcpgov-backup: ${redact(error.message)}`,
+  );
 });

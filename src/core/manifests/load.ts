@@ -7,7 +7,6 @@ import {
   parseAllDocuments,
   type SchemaOptions,
 } from "yaml";
-import { objectName } from "./problem.ts";
 
 export interface ManifestDoc {
   /** The path as given to loadManifestFile. */
@@ -57,9 +56,4 @@ export function loadManifestDir(dir: string): ManifestDoc[] {
     .filter((f) => /\.ya?ml$/.test(f) && statSync(join(dir, f)).isFile())
     .sort()
     .flatMap((f) => loadManifestFile(join(dir, f)));
-}
-
-/** "<file>: <Kind>/<name>" */
-export function describeDoc(doc: ManifestDoc): string {
-  return `${doc.file}: ${objectName(doc.object)}`;
 }

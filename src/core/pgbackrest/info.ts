@@ -20,15 +20,6 @@ export interface StanzaInfo {
   backup: BackupInfo[];
 }
 
-/** What status.code means, from pgBackRest's info command. */
-export const STANZA_STATUS: Record<number, string> = {
-  0: "ok",
-  1: "missing stanza path",
-  2: "no valid backups",
-  3: "missing stanza data",
-  99: "other",
-};
-
 export function parseInfo(json: string): StanzaInfo[] {
   // JSON.parse would round system-id (a 64-bit integer) to the nearest double.
   const exact = json.replace(/"system-id"\s*:\s*(\d+)/g, '"system-id":"$1"');
