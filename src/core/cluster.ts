@@ -35,6 +35,14 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** create found an object of that name already there: the caller's work was done before. */
+export class AlreadyExistsError extends Error {
+  constructor(kind: string, namespace: string, name: string) {
+    super(`${kind}/${name} already exists in namespace ${namespace}`);
+    this.name = "AlreadyExistsError";
+  }
+}
+
 export interface Cluster {
   /** Creates or updates each object, in order (kubectl apply). */
   apply(objects: KubeObject[]): Promise<void>;
@@ -47,7 +55,10 @@ export interface Cluster {
     job: string,
     annotations?: Record<string, string>,
   ): Promise<KubeObject>;
+  /** Creates the Job; AlreadyExistsError when one of that name exists. */
   createJob(job: KubeObject): Promise<KubeObject>;
+  /** Creates the object, never replaces it: AlreadyExistsError when it exists (a lock, a record). */
+  create(object: KubeObject): Promise<KubeObject>;
   /** Waits until the Job completes or fails; throws when the deadline passes first. */
   waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult>;
   /** Waits until every pod matching the labels is ready; throws at the deadline. */
@@ -68,4 +79,23 @@ export interface Cluster {
     replicas: number,
   ): Promise<void>;
   delete(kind: string, namespace: string, name: string): Promise<void>;
+}
+
+/** Waits until no pod matching the labels is left (after scaling to zero). */
+export async function waitForNoPods(
+  cluster: Cluster,
+  namespace: string,
+  labels: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await cluster.list("Pod", namespace, labels)).length > 0) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `pods ${Object.entries(labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",")} still exist after ${timeoutMs / 1000}s`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

@@ -81,3 +81,63 @@ export async function archiveNow(
   }
   return segment;
 }
+
+export interface ArchiverStatus {
+  archivedCount: number;
+  lastArchivedWal: string;
+  /** ISO-8601 UTC, or "" when nothing was archived yet. */
+  lastArchivedTime: string;
+  failedCount: number;
+  lastFailedWal: string;
+  lastFailedTime: string;
+}
+
+/** pg_stat_archiver: whether archive_command keeps up, and when it last failed. */
+export async function archiverStatus(
+  cluster: Cluster,
+  target = MCPGOV_DATABASE,
+): Promise<ArchiverStatus> {
+  const utc = (column: string) =>
+    `coalesce(to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')`;
+  const row = await psql(
+    cluster,
+    `select archived_count, coalesce(last_archived_wal, ''), ${utc("last_archived_time")}, failed_count, coalesce(last_failed_wal, ''), ${utc("last_failed_time")} from pg_stat_archiver`,
+    target,
+  );
+  const [archived, lastWal, lastTime, failed, failedWal, failedTime] = row.split("|");
+  return {
+    archivedCount: Number(archived),
+    lastArchivedWal: lastWal ?? "",
+    lastArchivedTime: lastTime ?? "",
+    failedCount: Number(failed),
+    lastFailedWal: failedWal ?? "",
+    lastFailedTime: failedTime ?? "",
+  };
+}
+
+/**
+ * Makes every moment up to now reachable by a point-in-time restore, and returns now (UTC,
+ * ISO-8601 with milliseconds). Recovery to a time stops at the first commit after it, so a
+ * commit is written after now (an empty transaction that takes an xid), and the segment that
+ * holds it is closed and archived.
+ */
+export async function sealWal(
+  cluster: Cluster,
+  timeoutMs = 60_000,
+  target = MCPGOV_DATABASE,
+): Promise<string> {
+  const now = await psql(
+    cluster,
+    `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    target,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await psql(cluster, "select txid_current()", target);
+  await archiveNow(cluster, timeoutMs, target);
+  return now;
+}
+
+/** The timeline PostgreSQL is on (a point-in-time restore that promotes starts a new one). */
+export async function timeline(cluster: Cluster, target = MCPGOV_DATABASE): Promise<number> {
+  return Number(await psql(cluster, "select timeline_id from pg_control_checkpoint()", target));
+}

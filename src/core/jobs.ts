@@ -1,5 +1,5 @@
 // Jobs: made from a CronJob's template, run to their end, and what they said.
-import type { Cluster, JobResult, KubeObject } from "./cluster.ts";
+import { AlreadyExistsError, type Cluster, type JobResult, type KubeObject } from "./cluster.ts";
 
 interface CronJobTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -66,6 +66,27 @@ export async function runJob(
   await cluster.createJob(job);
   const result = await cluster.waitForJob(namespace, job.metadata.name, timeoutMs);
   return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`) };
+}
+
+/**
+ * runJob for work that must happen once: when a Job of that name exists (the same request
+ * seen again, or a restarted caller), waits for it instead of starting a second one.
+ */
+export async function runJobOnce(
+  cluster: Cluster,
+  job: KubeObject,
+  timeoutMs: number,
+): Promise<JobRun & { attached: boolean }> {
+  const namespace = job.metadata.namespace ?? "default";
+  let attached = false;
+  try {
+    await cluster.createJob(job);
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    attached = true;
+  }
+  const result = await cluster.waitForJob(namespace, job.metadata.name, timeoutMs);
+  return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`), attached };
 }
 
 /** kubectl create job --from=cronjob/CRONJOB NAME, then its outcome and log. */

@@ -1,10 +1,11 @@
 // backup: a Job from the backup CronJob (what `kubectl create job --from=cronjob` does; an
 // incremental one from the differential CronJob with the type changed), annotated with
 // who ran it and from where, run to its end; reports the backup pgBackRest recorded.
-import { type JobRun, jobFromCronJob, runJob } from "../../core/jobs.ts";
+import { backupJob } from "../../core/backup.ts";
+import { type JobRun, runJob } from "../../core/jobs.ts";
 import { validBackups } from "../../core/pgbackrest/info.ts";
+import { stanzaInfo } from "../../core/repository.ts";
 import { jobFailure } from "./failure.ts";
-import { stanzaInfo } from "./repository.ts";
 import type { Step, StepOutcome } from "./step.ts";
 
 export function backupJobName(type: string, now = new Date()): string {
@@ -15,23 +16,7 @@ export const backupStep: Step = async (context): Promise<StepOutcome> => {
   const { cluster, inputs, annotations, log } = context;
   const ns = inputs.namespace;
   const type = inputs.backupType;
-  const cronJob = await cluster.get(
-    "CronJob",
-    ns,
-    `pgbackrest-${type === "incr" ? "diff" : type}-backup`,
-  );
-  if (!cronJob)
-    throw new Error(
-      `CronJob pgbackrest-${type === "incr" ? "diff" : type}-backup not found in ${ns}; run deploy first`,
-    );
-  const job = jobFromCronJob(cronJob, backupJobName(type), annotations);
-  if (type === "incr") {
-    const containers = (
-      job.spec as { template: { spec: { containers: { command?: string[] }[] } } }
-    ).template.spec.containers;
-    for (const c of containers)
-      c.command = c.command?.map((arg) => (arg === "--type=diff" ? "--type=incr" : arg));
-  }
+  const job = await backupJob(cluster, ns, type, backupJobName(type), annotations);
   log(`running Job ${job.metadata.name}`);
   const run: JobRun = await runJob(cluster, job, inputs.timeoutMs);
   if (run.result.outcome !== "Complete") return jobFailure(context, `the ${type} backup`, run);

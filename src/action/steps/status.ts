@@ -1,7 +1,7 @@
 // status: the backups in the repository and the recovery window.
 import { psql } from "../../core/database.ts";
 import { validBackups } from "../../core/pgbackrest/info.ts";
-import { recoveryWindow, stanzaInfo } from "./repository.ts";
+import { recoveryWindow, stanzaInfo } from "../../core/repository.ts";
 import type { Step } from "./step.ts";
 
 export const statusStep: Step = async ({ cluster, inputs }) => {

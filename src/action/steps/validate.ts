@@ -3,30 +3,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobFromCronJob, runJob } from "../../core/jobs.ts";
+import { reportFromLog } from "../../core/validation-report.ts";
 import { backupJobName } from "./backup.ts";
 import { jobFailure } from "./failure.ts";
 import type { Step, StepOutcome } from "./step.ts";
-
-export interface ValidationReport {
-  schema: string;
-  status: "passed" | "failed" | "error";
-  reason: string | null;
-  rtoSeconds: number | null;
-  backup: { label: string } | null;
-  checks: { name: string; result: string; detail: string }[];
-}
-
-/** The report the validation script prints last in its log. */
-export function reportFromLog(log: string): ValidationReport | undefined {
-  const start = log.lastIndexOf('{\n  "schema"');
-  const end = log.lastIndexOf("}");
-  if (start < 0 || end < start) return undefined;
-  try {
-    return JSON.parse(log.slice(start, end + 1)) as ValidationReport;
-  } catch {
-    return undefined;
-  }
-}
 
 export const validateStep: Step = async (context): Promise<StepOutcome> => {
   const { cluster, inputs, annotations, log } = context;

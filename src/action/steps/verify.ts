@@ -2,7 +2,7 @@
 // schedules and not suspended, the configuration, WAL archiving succeeding, stanza ok.
 import type { Cluster, KubeObject } from "../../core/cluster.ts";
 import { psql } from "../../core/database.ts";
-import { stanzaInfo } from "./repository.ts";
+import { stanzaInfo } from "../../core/repository.ts";
 import type { Step } from "./step.ts";
 
 const CRONJOBS: Record<string, string> = {

@@ -4,7 +4,13 @@
 // exec over the API's websocket, scale and delete.
 import { PassThrough } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
-import type { Cluster, ExecResult, JobResult, KubeObject } from "../cluster.ts";
+import {
+  AlreadyExistsError,
+  type Cluster,
+  type ExecResult,
+  type JobResult,
+  type KubeObject,
+} from "../cluster.ts";
 import { jobFromCronJob } from "../jobs.ts";
 
 export const FIELD_MANAGER = "mcpgov-backup";
@@ -47,6 +53,10 @@ function selector(labels: Record<string, string>): string {
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: number }).code === 404;
+}
+
+function isConflict(error: unknown): boolean {
+  return (error as { code?: number }).code === 409;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -137,11 +147,38 @@ export class KubeCluster implements Cluster {
 
   async createJob(job: KubeObject): Promise<KubeObject> {
     const namespace = job.metadata.namespace ?? "default";
-    return (await this.batch.createNamespacedJob({
-      namespace,
-      body: job as k8s.V1Job,
-      fieldManager: FIELD_MANAGER,
-    })) as KubeObject;
+    try {
+      return (await this.batch.createNamespacedJob({
+        namespace,
+        body: job as k8s.V1Job,
+        fieldManager: FIELD_MANAGER,
+      })) as KubeObject;
+    } catch (error) {
+      if (isConflict(error)) throw new AlreadyExistsError("Job", namespace, job.metadata.name);
+      throw error;
+    }
+  }
+
+  async create(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    const body = { ...object, apiVersion: object.apiVersion ?? apiVersionOf(object.kind) };
+    try {
+      return (await this.objects.create(
+        body as k8s.KubernetesObject,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+      )) as KubeObject;
+    } catch (error) {
+      if (isConflict(error))
+        throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
+      throw new Error(
+        `create ${object.kind}/${object.metadata.name}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   async waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult> {

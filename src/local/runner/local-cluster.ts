@@ -17,7 +17,13 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1PodSpec } from "@kubernetes/client-node";
-import type { Cluster, ExecResult, JobResult, KubeObject } from "../../core/cluster.ts";
+import {
+  AlreadyExistsError,
+  type Cluster,
+  type ExecResult,
+  type JobResult,
+  type KubeObject,
+} from "../../core/cluster.ts";
 import { jobFromCronJob } from "../../core/jobs.ts";
 import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
 import { projectPath } from "../../core/paths.ts";
@@ -528,14 +534,16 @@ export class LocalCluster implements Cluster {
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {
-    const namespace = job.metadata.namespace ?? "default";
-    if (this.objects.has(key("Job", namespace, job.metadata.name))) {
-      throw new Error(
-        `create job ${job.metadata.name}: a Job of that name already exists in namespace ${namespace}`,
-      );
-    }
-    await this.applyOne(job);
-    return (await this.get("Job", namespace, job.metadata.name)) as KubeObject;
+    return this.create(job);
+  }
+
+  async create(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    const { kind, name } = { kind: object.kind, name: object.metadata.name };
+    if (this.objects.has(key(kind, namespace, name)))
+      throw new AlreadyExistsError(kind, namespace, name);
+    await this.applyOne(object);
+    return (await this.get(kind, namespace, name)) as KubeObject;
   }
 
   private async startJob(object: KubeObject): Promise<void> {

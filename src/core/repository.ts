@@ -1,11 +1,12 @@
-// What the steps read from the repository host: pgBackRest's info, and the recovery window.
-import type { Cluster } from "../../core/cluster.ts";
+// What the Action and the bot read from the repository host: pgBackRest's info, and the recovery window.
+import type { Cluster } from "./cluster.ts";
 import {
+  type BackupInfo,
   findStanza,
   parseInfo,
   type StanzaInfo,
   validBackups,
-} from "../../core/pgbackrest/info.ts";
+} from "./pgbackrest/info.ts";
 
 export const REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
 
@@ -48,4 +49,15 @@ export function recoveryWindow(
     start: iso(oldest.timestamp.stop),
     end: lastArchived || iso(newest?.timestamp.stop ?? oldest.timestamp.stop),
   };
+}
+
+/**
+ * The backup a restore to this instant starts from: the newest valid one that ended in an
+ * earlier second (pgBackRest records stop times in whole seconds and picks it that way).
+ */
+export function backupBefore(stanza: StanzaInfo, epochMs: number): BackupInfo | undefined {
+  const second = Math.floor(epochMs / 1000);
+  return validBackups(stanza)
+    .filter((b) => b.timestamp.stop < second)
+    .at(-1);
 }

@@ -1,0 +1,280 @@
+// The Probot app: `issue_comment.created` only (edits and deletions never run anything),
+// human authors only. The webhook is answered at once; the command runs afterwards, with a
+// reaction on receipt and one status comment edited in place as it goes.
+import { readFileSync } from "node:fs";
+import type { ApplicationFunction, Context } from "probot";
+import { parse } from "yaml";
+import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { projectPath } from "../core/paths.ts";
+import { type Command, commandText, parseCommand, USAGE } from "./command.ts";
+import { backupCommand } from "./commands/backup.ts";
+import { cancel, confirm } from "./commands/confirm.ts";
+import { type CommandContext, StoppedError } from "./commands/context.ts";
+import { pitrCommand, planText } from "./commands/pitr.ts";
+import { ProductionDownError, restoreCommand } from "./commands/restore.ts";
+import { statusCommand } from "./commands/status.ts";
+import { validateCommand } from "./commands/validate.ts";
+import { LockedError, type Operation, OperationStore, operationId } from "./operations.ts";
+import { decide } from "./permission.ts";
+import { POLICY_FILE, type Policy, readPolicy, rightFor } from "./policy.ts";
+import { code, reply, StatusComment, type Target } from "./status-comment.ts";
+
+export interface BotOptions {
+  cluster: Cluster;
+  /** Where PostgreSQL, the CronJobs and the bot's records live. */
+  namespace?: string;
+  stanza?: string;
+  /** The PITR Job template; manifests/restore/pgbackrest-restore-pitr-job.yaml by default. */
+  restoreJob?: KubeObject;
+}
+
+export interface Bot {
+  app: ApplicationFunction;
+  /** Resolves when every command received so far has finished (for tests and shutdown). */
+  idle(): Promise<void>;
+}
+
+type CommentContext = Context<"issue_comment.created">;
+
+export function heading(operation: Operation): string {
+  return `**mcpgov-backup** · ${code(commandText(operation.command))} · op ${code(operation.id)} · requested by @${operation.requester} ([comment](${operation.commentUrl}))`;
+}
+
+function defaultRestoreJob(): KubeObject {
+  return parse(
+    readFileSync(projectPath("manifests/restore/pgbackrest-restore-pitr-job.yaml"), "utf8"),
+  ) as KubeObject;
+}
+
+export function createBot(options: BotOptions): Bot {
+  const running = new Set<Promise<void>>();
+  const namespace = options.namespace ?? "ai-governance";
+  const stanza = options.stanza ?? "mcpgov";
+  const store = new OperationStore(options.cluster, namespace);
+  const restoreJob = options.restoreJob ?? defaultRestoreJob();
+
+  const app: ApplicationFunction = (probot) => {
+    probot.on("issue_comment.created", async (context) => {
+      if (context.isBot) return;
+      const parsed = parseCommand(context.payload.comment.body);
+      if (parsed.kind === "none") return;
+      const task = handle(context, parsed).catch((error: Error) =>
+        context.log.error({ err: error }, "command failed unexpectedly"),
+      );
+      running.add(task);
+      void task.finally(() => running.delete(task));
+    });
+  };
+
+  async function handle(
+    context: CommentContext,
+    parsed: Exclude<ReturnType<typeof parseCommand>, { kind: "none" }>,
+  ): Promise<void> {
+    const { comment, issue, repository } = context.payload;
+    const user = comment.user?.login;
+    if (!user) return;
+    const target: Target = {
+      owner: repository.owner.login,
+      repo: repository.name,
+      issue: issue.number,
+    };
+    const command: Command = parsed.kind === "command" ? parsed.command : { name: "help" };
+    const operation: Operation = {
+      id: operationId(comment.id),
+      command,
+      requester: user,
+      owner: target.owner,
+      repo: target.repo,
+      issue: target.issue,
+      commentUrl: comment.html_url,
+      deliveryId: context.id,
+      createdAt: new Date().toISOString(),
+      state: "received",
+    };
+    if (!(await store.create(operation))) {
+      context.log.info(`delivery ${context.id}: comment ${comment.id} was handled before`);
+      return;
+    }
+    await context.octokit
+      .request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+        owner: target.owner,
+        repo: target.repo,
+        comment_id: comment.id,
+        content: "eyes",
+      })
+      .catch((error: Error) => context.log.warn(`could not react: ${error.message}`));
+
+    const refuse = async (why: string) => {
+      operation.state = "refused";
+      await store.save(operation);
+      await reply(context.octokit, target, `@${user}: ${why}`);
+    };
+    let policy: Policy;
+    try {
+      policy = readPolicy(await context.config(POLICY_FILE));
+    } catch (error) {
+      return refuse(`nothing was run: ${(error as Error).message}`);
+    }
+    const labels = issue.labels.map((l) => (typeof l === "string" ? l : l.name));
+    if (issue.pull_request || !labels.includes(policy.opsLabel))
+      return refuse(
+        `commands run only on issues labelled ${code(policy.opsLabel)} (set by \`ops_label\` in .github/${POLICY_FILE}).`,
+      );
+    if (parsed.kind === "invalid") return refuse(parsed.message);
+    if (command.name === "help") {
+      operation.state = "succeeded";
+      await store.save(operation);
+      return reply(context.octokit, target, `@${user}: what I can do on this issue:\n\n${USAGE}`);
+    }
+    const right = rightFor(command.name);
+    if (right) {
+      const decision = await decide(context.octokit, target, user, right, policy);
+      if (!decision.allowed)
+        return refuse(
+          `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
+        );
+    }
+
+    const log = (line: string) => context.log.info(`op ${operation.id}: ${line}`);
+    const status = new StatusComment({
+      octokit: context.octokit,
+      target,
+      heading: heading(operation),
+      log,
+    });
+    const commandContext: CommandContext = {
+      cluster: options.cluster,
+      namespace,
+      stanza,
+      policy,
+      store,
+      operation,
+      comment: status,
+      octokit: context.octokit,
+      annotations: {
+        "mcpgov-backup/requested-by": user,
+        "mcpgov-backup/request-url": comment.html_url,
+        "mcpgov-backup/delivery-id": context.id,
+        "mcpgov-backup/operation": operation.id,
+      },
+      restoreJob,
+      log,
+    };
+    if (command.name === "confirm" || command.name === "cancel")
+      return planDecision(commandContext, command.name, command.id, target);
+
+    await status.finish("⏳ Working on it.");
+    operation.statusCommentId = status.id;
+    operation.state = "running";
+    await store.save(operation);
+    const started = Date.now();
+    const locked = command.name === "backup" || command.name === "validate";
+    try {
+      if (locked) await store.lock(operation, commandText(command));
+      const result = await run(commandContext, command);
+      // pitr leaves its operation planned; everything else is done when it returns.
+      const planned = (operation as Operation).state === "planned";
+      if (!planned) operation.state = "succeeded";
+      await status.finish(
+        `${result}\n\n_${planned ? "Planned" : "Done"} in ${((Date.now() - started) / 1000).toFixed(1)} s._`,
+      );
+    } catch (error) {
+      operation.state = error instanceof LockedError ? "refused" : "failed";
+      const message =
+        error instanceof LockedError
+          ? `❌ Not now: ${error.message}.`
+          : error instanceof StoppedError
+            ? error.message
+            : `❌ Failed: ${(error as Error).message}`;
+      await status.finish(message);
+    } finally {
+      if (locked) await store.unlock(operation).catch(() => {});
+      await store.save(operation);
+    }
+  }
+
+  async function run(context: CommandContext, command: Command): Promise<string> {
+    switch (command.name) {
+      case "backup":
+        return backupCommand(context, command.type);
+      case "status":
+        return statusCommand(context);
+      case "validate":
+        return validateCommand(context);
+      case "pitr":
+        return pitrCommand(context, command.time);
+      default:
+        throw new Error(`${command.name} is not run this way`);
+    }
+  }
+
+  /** /restore confirm and cancel: they change the plan's own status comment. */
+  async function planDecision(
+    context: CommandContext,
+    decision: "confirm" | "cancel",
+    id: string,
+    target: Target,
+  ): Promise<void> {
+    const { operation, store } = context;
+    let planned: Operation;
+    try {
+      planned = decision === "confirm" ? await confirm(context, id) : await cancel(context, id);
+    } catch (error) {
+      operation.state = "refused";
+      await store.save(operation);
+      const message =
+        error instanceof StoppedError ? error.message : `❌ ${(error as Error).message}`;
+      return reply(context.octokit, target, `@${operation.requester}: ${message}`);
+    }
+    operation.state = "succeeded";
+    await store.save(operation);
+    const plan = planned.plan;
+    const intro = `${heading(planned)}\n\n${plan ? planText(planned.id, planned.requester, plan, context.policy.secondApprover) : ""}`;
+    const when = new Date().toISOString().slice(0, 19).replace("T", " ");
+    const status = new StatusComment({
+      octokit: context.octokit,
+      target,
+      heading:
+        decision === "cancel"
+          ? `${intro}\n\n**Cancelled** by @${operation.requester} at ${when} UTC; nothing was changed.`
+          : `${intro}\n\n**Confirmed** by @${operation.requester} at ${when} UTC.`,
+      id: planned.statusCommentId,
+      log: context.log,
+    });
+    if (decision === "cancel") return status.publish();
+
+    const started = Date.now();
+    let keepLock = false;
+    try {
+      const result = await restoreCommand(
+        {
+          ...context,
+          operation: planned,
+          comment: status,
+          annotations: { ...context.annotations, "mcpgov-backup/operation": planned.id },
+        },
+        planned,
+      );
+      planned.state = "succeeded";
+      await status.finish(
+        `${result}\n\n_Done in ${((Date.now() - started) / 1000).toFixed(1)} s._`,
+      );
+    } catch (error) {
+      planned.state = "failed";
+      keepLock = error instanceof ProductionDownError;
+      await status.finish(
+        error instanceof StoppedError ? error.message : `❌ Failed: ${(error as Error).message}`,
+      );
+    } finally {
+      if (!keepLock) await store.unlock(planned).catch(() => {});
+      await store.save(planned);
+    }
+  }
+
+  return {
+    app,
+    async idle() {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Reading a command from an issue comment. Only the first line counts, and only when it
+// starts with the command: a command quoted (`> /restore ...`), in a code block or in the
+// middle of a sentence is someone talking about it, not asking for it.
+import { BACKUP_TYPES, type BackupType } from "../core/backup.ts";
+
+export type Command =
+  | { name: "backup"; type: BackupType }
+  | { name: "status" }
+  | { name: "validate" }
+  | { name: "pitr"; time: string }
+  | { name: "confirm"; id: string }
+  | { name: "cancel"; id: string }
+  | { name: "help" };
+
+export type CommandName = Command["name"];
+
+export type Parsed =
+  | { kind: "none" }
+  | { kind: "command"; command: Command }
+  | { kind: "invalid"; message: string };
+
+/** Longest first line read as a command; anything longer is refused, not truncated. */
+export const MAX_COMMAND_LENGTH = 200;
+
+export const USAGE = [
+  "`/backup full|diff|incr` — run a backup now",
+  "`/backup status` — the recovery window, the last backups, the last validation, WAL archiving",
+  "`/restore validate` — restore the newest backup to scratch space and check it",
+  "`/restore pitr <time>` — plan a point-in-time restore of production, e.g. `/restore pitr 2026-11-24 14:30:00+00`",
+  "`/restore confirm <id>` — carry out a planned restore",
+  "`/restore cancel <id>` — drop a planned restore",
+  "`/help` — this list",
+].join("\n");
+
+const ID = /^[a-z0-9]{1,13}$/;
+
+function invalid(message: string): Parsed {
+  return { kind: "invalid", message };
+}
+
+export function parseCommand(body: string): Parsed {
+  const firstLine = (body.split(/\r?\n/, 1)[0] ?? "").trimEnd();
+  const word = /^\/(backup|restore|help)(?=\s|$)/.exec(firstLine)?.[1];
+  if (!word) return { kind: "none" };
+  if (firstLine.length > MAX_COMMAND_LENGTH)
+    return invalid(`that command is longer than ${MAX_COMMAND_LENGTH} characters`);
+  const args = firstLine.split(/\s+/).slice(1);
+  const [sub, ...rest] = args;
+  if (word === "help") return args.length === 0 ? command({ name: "help" }) : usage("/help");
+  if (word === "backup") {
+    if (sub === "status" && rest.length === 0) return command({ name: "status" });
+    if (BACKUP_TYPES.includes(sub as BackupType) && rest.length === 0)
+      return command({ name: "backup", type: sub as BackupType });
+    return usage("/backup");
+  }
+  switch (sub) {
+    case "validate":
+      return rest.length === 0 ? command({ name: "validate" }) : usage("/restore validate");
+    case "pitr":
+      if (rest.length === 0)
+        return invalid(
+          "`/restore pitr` needs the time to restore to, with its zone, e.g. `/restore pitr 2026-11-24 14:30:00+00`",
+        );
+      return command({ name: "pitr", time: rest.join(" ") });
+    case "confirm":
+    case "cancel": {
+      const id = rest[0];
+      if (rest.length !== 1 || !id || !ID.test(id))
+        return invalid(
+          `\`/restore ${sub}\` needs the id of the planned restore, as its plan shows it (e.g. \`/restore ${sub} 1fq3x9k\`)`,
+        );
+      return command({ name: sub, id });
+    }
+    default:
+      return usage("/restore");
+  }
+}
+
+function command(command: Command): Parsed {
+  return { kind: "command", command };
+}
+
+function usage(prefix: string): Parsed {
+  const lines = USAGE.split("\n").filter((l) => l.startsWith(`\`${prefix}`));
+  return invalid(`that is not a command I know. Try:\n${lines.join("\n")}`);
+}
+
+/** The command as a person would type it, for headings and annotations. */
+export function commandText(command: Command): string {
+  switch (command.name) {
+    case "backup":
+      return `/backup ${command.type}`;
+    case "status":
+      return "/backup status";
+    case "validate":
+      return "/restore validate";
+    case "pitr":
+      return `/restore pitr ${command.time}`;
+    case "confirm":
+    case "cancel":
+      return `/restore ${command.name} ${command.id}`;
+    case "help":
+      return "/help";
+  }
+}

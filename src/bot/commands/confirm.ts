@@ -1,0 +1,64 @@
+// /restore confirm <id> and /restore cancel <id>: the only way a planned restore starts
+// or goes away. A confirmation is checked (same issue, still planned, in time, the second
+// person when the policy asks) and then takes the lock, so that two confirmations, or a
+// confirmation and a backup, cannot both run.
+import { formatUtc } from "../../core/time.ts";
+import type { Operation } from "../operations.ts";
+import { LockedError } from "../operations.ts";
+import { type CommandContext, StoppedError } from "./context.ts";
+
+export async function plannedOperation(context: CommandContext, id: string): Promise<Operation> {
+  const planned = await context.store.get(id);
+  const here = context.operation;
+  if (
+    planned?.command.name !== "pitr" ||
+    planned.owner !== here.owner ||
+    planned.repo !== here.repo ||
+    planned.issue !== here.issue
+  )
+    throw new StoppedError(
+      `❌ There is no planned restore ${id} on this issue. Plan one with \`/restore pitr <time>\`.`,
+    );
+  if (planned.state !== "planned")
+    throw new StoppedError(`Restore ${id} is ${planned.state}; nothing new was started.`);
+  return planned;
+}
+
+/** Checks the confirmation and marks the plan as running; the caller then carries it out. */
+export async function confirm(context: CommandContext, id: string): Promise<Operation> {
+  const { store, operation, policy } = context;
+  let planned = await plannedOperation(context, id);
+  if (Date.now() > Date.parse(planned.plan?.expiresAt ?? "")) {
+    planned.state = "expired";
+    await store.save(planned);
+    throw new StoppedError(
+      `❌ Restore ${id} expired at ${formatUtc(Date.parse(planned.plan?.expiresAt ?? ""))}; nothing was started. Plan it again with \`/restore pitr\`.`,
+    );
+  }
+  if (policy.secondApprover && operation.requester === planned.requester)
+    throw new StoppedError(
+      `❌ The policy asks for a second person: someone other than @${planned.requester} must confirm restore ${id}.`,
+    );
+  try {
+    await store.lock(planned, `/restore pitr ${planned.plan?.target}`);
+  } catch (error) {
+    if (error instanceof LockedError) throw new StoppedError(`❌ Not now: ${error.message}.`);
+    throw error;
+  }
+  // Read again under the lock: a confirmation handled meanwhile has moved it on.
+  planned = await plannedOperation(context, id).catch(async (error) => {
+    await store.unlock({ ...context.operation, id });
+    throw error;
+  });
+  planned.state = "running";
+  planned.confirmedBy = operation.requester;
+  await store.save(planned);
+  return planned;
+}
+
+export async function cancel(context: CommandContext, id: string): Promise<Operation> {
+  const planned = await plannedOperation(context, id);
+  planned.state = "cancelled";
+  await context.store.save(planned);
+  return planned;
+}

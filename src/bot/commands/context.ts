@@ -1,0 +1,51 @@
+// What every command gets: the cluster, the policy, its operation record and status
+// comment, and the Jobs' annotations (who asked, where, which delivery).
+import type { Context } from "probot";
+import type { Cluster, KubeObject } from "../../core/cluster.ts";
+import type { DatabaseTarget } from "../../core/database.ts";
+import type { Operation, OperationStore } from "../operations.ts";
+import type { Policy } from "../policy.ts";
+import type { StatusComment } from "../status-comment.ts";
+
+export interface CommandContext {
+  cluster: Cluster;
+  namespace: string;
+  stanza: string;
+  policy: Policy;
+  store: OperationStore;
+  operation: Operation;
+  comment: StatusComment;
+  octokit: Context["octokit"];
+  /** Every Job the command creates carries these. */
+  annotations: Record<string, string>;
+  /** manifests/restore/pgbackrest-restore-pitr-job.yaml, the template of restore Jobs. */
+  restoreJob: KubeObject;
+  log: (line: string) => void;
+}
+
+/** Where the bot's SQL checks run: the production pod, the always-present database. */
+export function databaseOf(context: CommandContext): DatabaseTarget {
+  return {
+    namespace: context.namespace,
+    pod: "postgres-0",
+    container: "postgres",
+    database: "postgres",
+  };
+}
+
+/** Deterministic Job names: a repeated request finds its Job instead of making another. */
+export function jobName(context: CommandContext, what: string): string {
+  return `pgbackrest-bot-${context.operation.id}-${what}`;
+}
+
+export function timeoutMs(context: CommandContext): number {
+  return context.policy.jobTimeoutMinutes * 60_000;
+}
+
+/** A step failed; the comment already shows where and what to do next. */
+export class StoppedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoppedError";
+  }
+}

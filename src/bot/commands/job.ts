@@ -1,0 +1,41 @@
+// Running one Job as a step of a command: shown in the status comment, attached to when it
+// already exists, and when it fails, its pods' states, events and log tail folded in.
+import type { KubeObject } from "../../core/cluster.ts";
+import { type JobRun, runJobOnce } from "../../core/jobs.ts";
+import { code } from "../status-comment.ts";
+import { type CommandContext, StoppedError, timeoutMs } from "./context.ts";
+
+export function logTail(logs: string, lines = 40): string {
+  return logs.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+export async function jobStep(
+  context: CommandContext,
+  title: string,
+  job: KubeObject,
+): Promise<JobRun> {
+  const name = job.metadata.name;
+  const run = await context.comment
+    .step(`${title}: Job ${code(name)}`, async () => {
+      const run = await runJobOnce(context.cluster, job, timeoutMs(context));
+      if (run.result.outcome !== "Complete") throw new StoppedError(`${title} failed`);
+      return run;
+    })
+    .catch(async (error: Error) => {
+      await attachFailure(context, name);
+      throw error;
+    });
+  return run;
+}
+
+async function attachFailure(context: CommandContext, name: string): Promise<void> {
+  const { cluster, namespace } = context;
+  const described = await cluster
+    .describeJob(namespace, name)
+    .catch((e: Error) => `could not describe job/${name}: ${e.message}`);
+  const logs = await cluster
+    .logs(namespace, `job/${name}`)
+    .catch((e: Error) => `could not read the log of job/${name}: ${e.message}`);
+  context.comment.attach(`Job ${name}: pods and events`, described);
+  context.comment.attach(`Job ${name}: last lines of its log`, logTail(logs));
+}

@@ -1,0 +1,150 @@
+// Carrying out a confirmed point-in-time restore: a safety backup, the applications and
+// PostgreSQL stopped, the restore Job (delta restore to the target, promote), PostgreSQL
+// started and checked, the applications started. When a step fails it stops there and
+// says what state production is in and how to go on by hand.
+import { backupJob } from "../../core/backup.ts";
+import { waitForNoPods } from "../../core/cluster.ts";
+import { psql, timeline, waitWritable } from "../../core/database.ts";
+import { validBackups } from "../../core/pgbackrest/info.ts";
+import { stanzaInfo } from "../../core/repository.ts";
+import { restoreJobFor } from "../../core/restore.ts";
+import type { Operation } from "../operations.ts";
+import { code } from "../status-comment.ts";
+import { type CommandContext, databaseOf, jobName, StoppedError, timeoutMs } from "./context.ts";
+import { jobStep } from "./job.ts";
+
+/** A failure after PostgreSQL was stopped keeps the lock: nothing else should start on it. */
+export class ProductionDownError extends StoppedError {}
+
+function kubectl(context: CommandContext, args: string): string {
+  return `\`kubectl -n ${context.namespace} ${args}\``;
+}
+
+export async function restoreCommand(context: CommandContext, planned: Operation): Promise<string> {
+  const { cluster, namespace, comment, store } = context;
+  const plan = planned.plan;
+  if (!plan) throw new Error(`operation ${planned.id} has no plan`);
+  const db = databaseOf(context);
+  const wait = timeoutMs(context);
+  const appsBack = () =>
+    Object.entries(planned.stoppedReplicas ?? {})
+      .map(([w, n]) => kubectl(context, `scale ${w} --replicas=${n}`))
+      .join(", ");
+
+  const safety = await (async () => {
+    const job = await backupJob(
+      cluster,
+      namespace,
+      "incr",
+      jobName(context, "safety"),
+      context.annotations,
+    );
+    await jobStep(context, "safety backup (incr)", job).catch((error: Error) => {
+      throw new StoppedError(
+        `❌ Stopped before changing anything: the safety backup failed (${error.message}). PostgreSQL and the applications still run. Read the Job's log below, fix the cause, and plan the restore again.`,
+      );
+    });
+    return validBackups(await stanzaInfo(cluster, namespace, context.stanza)).at(-1)?.label ?? "?";
+  })();
+  const before = await timeline(cluster, db);
+
+  try {
+    await comment.step(
+      `stop applications: ${plan.workloads.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(", ") || "none listed"}`,
+      async () => {
+        planned.stoppedReplicas = {};
+        for (const w of plan.workloads) {
+          const object = await cluster.get(w.kind, namespace, w.name);
+          if (!object) throw new Error(`${w.kind}/${w.name} not found in ${namespace}`);
+          planned.stoppedReplicas[`${w.kind.toLowerCase()}/${w.name}`] =
+            (object.spec as { replicas?: number }).replicas ?? 1;
+          await store.save(planned);
+          await cluster.scale(namespace, w.kind, w.name, 0);
+          const selector = (object.spec as { selector?: { matchLabels?: Record<string, string> } })
+            .selector?.matchLabels;
+          if (selector) await waitForNoPods(cluster, namespace, selector, wait);
+        }
+      },
+    );
+  } catch (error) {
+    throw new StoppedError(
+      `❌ Stopped while stopping the applications (${(error as Error).message}). PostgreSQL was not touched. Start what was stopped again: ${appsBack() || "nothing was stopped"}.`,
+    );
+  }
+
+  const down = (what: string, error: unknown, next: string) =>
+    new ProductionDownError(
+      `❌ Stopped at: ${what} (${(error as Error).message}). **PostgreSQL is stopped** and the applications too. ${next} Afterwards start the applications: ${appsBack() || "none were stopped"}. The bot's lock stays until then: ${kubectl(context, "delete configmap mcpgov-backup-lock")}.`,
+    );
+  try {
+    await comment.step("stop PostgreSQL (statefulset/postgres to 0)", async () => {
+      await cluster.scale(namespace, "StatefulSet", "postgres", 0);
+      await waitForNoPods(cluster, namespace, { app: "postgres" }, wait);
+    });
+  } catch (error) {
+    throw down(
+      "stopping PostgreSQL",
+      error,
+      `Start it again: ${kubectl(context, "scale statefulset/postgres --replicas=1")}.`,
+    );
+  }
+
+  const job = restoreJobFor(context.restoreJob, plan.target);
+  job.metadata.name = jobName(context, "restore");
+  job.metadata.annotations = { ...job.metadata.annotations, ...context.annotations };
+  try {
+    await jobStep(context, `restore to ${plan.target.replace(/\+00$/, " UTC")}`, job);
+  } catch (error) {
+    throw down(
+      "the restore Job",
+      error,
+      `Its data directory may be half restored: do not start it as it is. Read the Job's log below, fix the cause, then run the restore again as docs/restore.md shows (RESTORE_TARGET=${code(plan.target)}) and ${kubectl(context, "scale statefulset/postgres --replicas=1")}.`,
+    );
+  }
+
+  let after: number;
+  try {
+    await comment.step(
+      "start PostgreSQL; wait until recovery has ended and it accepts writes",
+      async () => {
+        await cluster.scale(namespace, "StatefulSet", "postgres", 1);
+        await cluster.waitForPodsReady(namespace, { app: "postgres" }, wait);
+        await waitWritable(cluster, wait, db);
+      },
+    );
+    after = await comment.step(
+      "check: out of recovery, on a new timeline, a query works",
+      async () => {
+        const now = await timeline(cluster, db);
+        if (now <= before) throw new Error(`still on timeline ${now}; the restore did not promote`);
+        await psql(cluster, "select count(*) from pg_database", db);
+        return now;
+      },
+    );
+  } catch (error) {
+    throw down(
+      "starting and checking PostgreSQL",
+      error,
+      `The restore Job completed. Read ${kubectl(context, "logs postgres-0 -c postgres")}; when PostgreSQL is fine, go on.`,
+    );
+  }
+
+  try {
+    await comment.step("start applications", async () => {
+      for (const [workload, replicas] of Object.entries(planned.stoppedReplicas ?? {})) {
+        const [kind, name] = workload.split("/") as [string, string];
+        await cluster.scale(
+          namespace,
+          kind === "deployment" ? "Deployment" : "StatefulSet",
+          name,
+          replicas,
+        );
+      }
+    });
+  } catch (error) {
+    throw new StoppedError(
+      `❌ The database is restored, but starting the applications failed (${(error as Error).message}). Start them: ${appsBack()}.`,
+    );
+  }
+  return `✅ Restored to **${plan.target.replace(/\+00$/, " UTC")}** from backup set ${code(plan.backupLabel)}. PostgreSQL is writable on timeline ${after} (was ${before}). The state before the restore is in safety backup ${code(safety)} and the WAL of timeline ${before}.`;
+}

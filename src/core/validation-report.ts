@@ -1,0 +1,23 @@
+// The JSON report scripts/restore-validation.sh prints last in its log
+// (docs/restore-validation-report.md).
+
+export interface ValidationReport {
+  schema: string;
+  status: "passed" | "failed" | "error";
+  reason: string | null;
+  rtoSeconds: number | null;
+  backup: { label: string } | null;
+  checks: { name: string; result: string; detail: string }[];
+}
+
+/** The report at the end of a validation Job's log, if it got that far. */
+export function reportFromLog(log: string): ValidationReport | undefined {
+  const start = log.lastIndexOf('{\n  "schema"');
+  const end = log.lastIndexOf("}");
+  if (start < 0 || end < start) return undefined;
+  try {
+    return JSON.parse(log.slice(start, end + 1)) as ValidationReport;
+  } catch {
+    return undefined;
+  }
+}
