@@ -21,7 +21,7 @@ function status(error: unknown): number | undefined {
 export async function roleOf(octokit: Octokit, repo: Repository, user: string): Promise<Level> {
   const { data } = await octokit.request(
     "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
-    { ...repo, username: user },
+    { owner: repo.owner, repo: repo.repo, username: user },
   );
   const role = (data as { role_name?: string }).role_name;
   if (LEVELS.includes(role as Level)) return role as Level;
@@ -53,6 +53,11 @@ export async function decide(
   try {
     role = await roleOf(octokit, repo, user);
   } catch (error) {
+    if (status(error) === 404)
+      return {
+        allowed: false,
+        reason: `needs ${needed}; you are not a collaborator on ${repo.owner}/${repo.repo}`,
+      };
     return {
       allowed: false,
       reason: `could not read your permission on ${repo.owner}/${repo.repo} (${status(error) ?? (error as Error).message}), so nothing was run; try again`,

@@ -7,6 +7,9 @@ const PATTERNS: [RegExp, string][] = [
     "[redacted private key]",
   ],
   [/\b(Bearer)\s+[\w.~+/=-]+/gi, "$1 [redacted]"],
+  // GitHub tokens (installation, personal, OAuth) and AWS access key ids, wherever they appear.
+  [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}/g, "[redacted token]"],
+  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, "[redacted key id]"],
   // key=value and key: value, for the names credentials go by (pgBackRest options and env included).
   [
     /\b([\w-]*(?:password|passwd|secret|token|cipher[-_]pass|s3[-_]key)[\w-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi,

@@ -1,0 +1,93 @@
+// The bot's server: GitHub's webhooks on /api/github/webhooks, /healthz for probes. The
+// cluster is the Kubernetes one it runs in (or KUBECONFIG's); with --local, the local
+// cluster runner with manifests/ deployed, for trying the bot on one machine.
+import { createServer } from "node:http";
+import { parseArgs } from "node:util";
+import * as k8s from "@kubernetes/client-node";
+import { createNodeMiddleware, createProbot } from "probot";
+import type { Cluster } from "../core/cluster.ts";
+import { KubeCluster } from "../core/kube/cluster.ts";
+import { createBot } from "./app.ts";
+
+const HELP = `usage: node src/bot/main.ts [--local] [--help]
+
+Serves the mcpgov-backup GitHub App: /backup and /restore commands in comments on ops
+issues (see docs/bot.md). Webhooks on POST /api/github/webhooks, health on GET /healthz.
+
+Environment:
+  APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET   the GitHub App (required)
+  PORT (3000), HOST (0.0.0.0)                                  where to listen
+  MCPGOV_NAMESPACE (ai-governance), MCPGOV_STANZA (mcpgov)     what to back up
+  KUBECONFIG                                                   outside a cluster
+  GHE_HOST                                                     GitHub Enterprise Server
+
+  --local   run the pods of manifests/ on this machine (the local cluster runner, needs
+            root) and act on them instead of Kubernetes: for trying the bot end to end
+  --help    show this text`;
+
+async function localCluster(): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
+  const { LocalCluster } = await import("../local/runner/local-cluster.ts");
+  const { deployDatabase, manifestObjects } = await import("../local/deploy.ts");
+  const cluster = await LocalCluster.start({ log: (line) => console.log(`runner: ${line}`) });
+  const objects = manifestObjects();
+  await deployDatabase(cluster, objects, 180_000);
+  await cluster.apply(objects.filter((o) => o.kind === "Job" || o.kind === "CronJob"));
+  const stanza = await cluster.waitForJob("ai-governance", "pgbackrest-stanza-create", 300_000);
+  if (stanza.outcome !== "Complete") throw new Error("the stanza-create Job failed");
+  return { cluster, stop: () => cluster.shutdown() };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { local: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const env = process.env;
+  const missing = ["APP_ID", "WEBHOOK_SECRET"].filter((name) => !env[name]);
+  if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH) missing.push("PRIVATE_KEY or PRIVATE_KEY_PATH");
+  if (missing.length > 0)
+    throw new Error(`set ${missing.join(", ")} (the GitHub App's settings; see --help)`);
+
+  let cluster: Cluster;
+  let stop = async () => {};
+  if (values.local) ({ cluster, stop } = await localCluster());
+  else {
+    const config = new k8s.KubeConfig();
+    config.loadFromDefault();
+    cluster = new KubeCluster(config);
+  }
+  const bot = createBot({
+    cluster,
+    namespace: env.MCPGOV_NAMESPACE || "ai-governance",
+    stanza: env.MCPGOV_STANZA || "mcpgov",
+  });
+  const middleware = await createNodeMiddleware(bot.app, { probot: createProbot() });
+  const server = createServer((request, response) => {
+    if (request.method === "GET" && request.url === "/healthz") {
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    void middleware(request, response, () => response.writeHead(404).end());
+  });
+  const port = Number(env.PORT || 3000);
+  server.listen(port, env.HOST || "0.0.0.0", () => console.log(`listening on port ${port}`));
+  // A restore in flight is seen through: stop taking webhooks, then wait for the work.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.log(`${signal}: finishing the commands under way, taking no new ones`);
+      server.close();
+      void bot
+        .idle()
+        .then(stop)
+        .then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`mcpgov-backup bot: ${error.message}`);
+  process.exit(1);
+});

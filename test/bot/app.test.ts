@@ -1,0 +1,484 @@
+// The bot's decisions against GitHub's and the cluster's contracts: who may run what, on
+// which issues, once; what it posts (and never posts); how a restore plan is checked.
+// Real backups and restores are in test/e2e/bot.test.ts.
+import { join } from "node:path";
+import nock from "nock";
+import type { Probot } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Bot, createBot } from "../../src/bot/app.ts";
+import type { Operation } from "../../src/bot/operations.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { FakeCluster } from "./fake-cluster.ts";
+import {
+  commentPayload,
+  deliver,
+  FakeGitHub,
+  type GitHubOptions,
+  INSTALLATION_TOKEN,
+  testProbot,
+} from "./github.ts";
+
+const NS = "ai-governance";
+const HOUR = 3_600_000;
+const now = Date.now();
+const sec = (ms: number) => Math.floor(ms / 1000);
+
+function manifest(file: string): KubeObject {
+  return loadManifestFile(projectPath(join("manifests", file)))[0]?.object as KubeObject;
+}
+
+/** A full backup 3 h ago and a diff 1 h ago, as `pgbackrest info --output=json` prints them. */
+function info(extra: object[] = []): string {
+  const backup = (label: string, type: string, start: number, stop: number) => ({
+    label,
+    type,
+    prior: null,
+    reference: null,
+    timestamp: { start: sec(start), stop: sec(stop) },
+    archive: { start: "000000010000000000000002", stop: "000000010000000000000003" },
+    info: {
+      size: 50_000_000,
+      delta: 50_000_000,
+      repository: { size: 5_000_000, delta: 5_000_000 },
+    },
+    error: false,
+  });
+  return JSON.stringify([
+    {
+      name: "mcpgov",
+      status: { code: 0, message: "ok" },
+      db: [{ id: 1, "system-id": 7441234567890, version: "15" }],
+      archive: [{ id: "15-1", min: "000000010000000000000001", max: "000000010000000000000009" }],
+      backup: [
+        backup("20261124-010000F", "full", now - 3 * HOUR - 60_000, now - 3 * HOUR),
+        backup("20261124-010000F_20261124-030000D", "diff", now - HOUR - 10_000, now - HOUR),
+        ...extra,
+      ],
+    },
+  ]);
+}
+
+function cluster(): FakeCluster {
+  let timeline = 1;
+  const fake = new FakeCluster({
+    job: (job) => {
+      if (!job.metadata.name.endsWith("-restore")) return { outcome: "Complete", logs: "done" };
+      timeline = 2;
+      return { outcome: "Complete", logs: "restore done" };
+    },
+    exec: (pod, command) => {
+      const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
+      if (pod === "pgbackrest-repo-host-0") return out(info());
+      const sql = command.at(-1) ?? "";
+      if (sql.includes("clock_timestamp")) return out(new Date().toISOString());
+      if (sql.includes("pg_switch_wal")) return out("00000001000000000000000A");
+      if (sql.includes("last_archived_wal, ''), ") || sql.includes("archived_count"))
+        return out(`10|00000001000000000000000A|${new Date().toISOString()}|0||`);
+      if (sql.includes("last_archived_wal")) return out("00000001000000000000000A");
+      if (sql.includes("timeline_id")) return out(String(timeline));
+      if (sql.includes("pg_is_in_recovery")) return out("f");
+      return out("1");
+    },
+  });
+  void fake.apply([
+    manifest("pgbackrest-full-backup-cronjob.yaml"),
+    manifest("pgbackrest-diff-backup-cronjob.yaml"),
+    manifest("pgbackrest-restore-validation-cronjob.yaml"),
+  ]);
+  return fake;
+}
+
+let probot: Probot;
+let bot: Bot;
+let fake: FakeCluster;
+let github: FakeGitHub;
+
+async function setup(options: GitHubOptions = {}) {
+  github = new FakeGitHub(options);
+  fake = cluster();
+  bot = createBot({ cluster: fake });
+  probot = testProbot();
+  await probot.load(bot.app);
+}
+
+beforeEach(() => {
+  nock.disableNetConnect();
+});
+
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+async function operation(commentId: number): Promise<Operation> {
+  const object = await fake.get("ConfigMap", NS, `mcpgov-bot-op-${commentId.toString(36)}`);
+  const data = (object?.data ?? {}) as Record<string, string>;
+  return JSON.parse(data["operation.json"] ?? "null");
+}
+
+describe("/backup", () => {
+  it("runs one Job from the CronJob, annotated, and edits one status comment to the result", async () => {
+    await setup();
+    const payload = commentPayload("/backup full", { user: "bob" });
+    await deliver(probot, bot, payload, "delivery-full-1");
+    expect(github.reactions).toEqual(["eyes"]);
+    expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
+      `pgbackrest-bot-${payload.comment.id.toString(36)}-full`,
+    ]);
+    const annotations = fake.createdJobs[0]?.metadata.annotations;
+    expect(annotations).toMatchObject({
+      "mcpgov-backup/requested-by": "bob",
+      "mcpgov-backup/request-url": payload.comment.html_url,
+      "mcpgov-backup/delivery-id": "delivery-full-1",
+      "cronjob.kubernetes.io/instantiate": "manual",
+    });
+    expect(github.comments.size).toBe(1);
+    const [body] = github.latest();
+    expect(body).toContain("`/backup full`");
+    expect(body).toMatch(/✅ \| full backup: Job `pgbackrest-bot-\w+-full` \| \d+\.\d s/);
+    expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
+    expect((await operation(payload.comment.id)).state).toBe("succeeded");
+    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("makes an incremental backup from the differential CronJob with the type changed", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup incr"));
+    const spec = fake.createdJobs[0]?.spec as {
+      template: { spec: { containers: { command: string[] }[] } };
+    };
+    const command = spec.template.spec.containers[0]?.command;
+    expect(command?.join(" ")).toContain("--type=incr");
+    expect(command?.join(" ")).not.toContain("--type=diff");
+  });
+
+  it("does nothing a second time when GitHub delivers the same comment again", async () => {
+    await setup();
+    const payload = commentPayload("/backup full");
+    await deliver(probot, bot, payload, "delivery-a");
+    await deliver(probot, bot, payload, "delivery-b");
+    expect(fake.createdJobs).toHaveLength(1);
+    expect(github.comments.size).toBe(1);
+    expect(github.reactions).toHaveLength(1);
+  });
+
+  it("refuses while another operation holds the lock, naming it", async () => {
+    await setup();
+    await fake.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "mcpgov-backup-lock", namespace: NS },
+      data: {
+        operation: "abc123",
+        command: "/restore validate",
+        requester: "carol",
+        since: "2026-11-24T10:00:00Z",
+      },
+    });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    expect(fake.createdJobs).toHaveLength(0);
+    expect(github.latest()[0]).toContain(
+      "❌ Not now: another operation is running: `/restore validate` (op abc123) by @carol",
+    );
+    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeDefined();
+  });
+
+  it("shows a failed Job's pods, events and log tail, and never a secret from it", async () => {
+    await setup();
+    const secrets = [
+      "PGPASSWORD=hunter2-db-password",
+      "repo1-cipher-pass=Zx9-cipher-passphrase",
+      "PGBACKREST_REPO1_S3_KEY_SECRET=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      `token ${INSTALLATION_TOKEN}`,
+      "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.signature",
+    ];
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      reason: "BackoffLimitExceeded",
+      logs: `${"x\n".repeat(100)}${secrets.join("\n")}\nERROR: [082]: WAL segment 000000010000000000000005 was not archived before the 60000ms timeout`,
+    });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("❌ | full backup");
+    expect(body).toContain("<details><summary>Job pgbackrest-bot-");
+    expect(body).toContain("ERROR: [082]: WAL segment");
+    for (const value of [
+      "hunter2-db-password",
+      "Zx9-cipher-passphrase",
+      "wJalrXUtnFEMI",
+      INSTALLATION_TOKEN,
+      "eyJhbGciOiJSUzI1NiJ9",
+    ])
+      expect(github.everything()).not.toContain(value);
+    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("keeps the status comment under GitHub's 65,536 characters with a huge log", async () => {
+    await setup();
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      // Long lines: the tail shown is 40 lines, so only their length can overflow a comment.
+      logs: `${"P00 INFO: backup file base/1/2613 (8KB, 0.00%) ".repeat(200)}\n`.repeat(100),
+    });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    for (const body of [...github.comments.values()].flat())
+      expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(github.latest()[0]).toContain("…(earlier lines cut)");
+  });
+});
+
+describe("who may run what, where", () => {
+  it("tells a writer that /restore needs admin, and runs nothing", async () => {
+    await setup();
+    await deliver(
+      probot,
+      bot,
+      commentPayload("/restore pitr 2026-11-24 14:30:00+00", { user: "bob" }),
+    );
+    expect(github.latest()).toEqual(["@bob: `/restore pitr` needs admin; you have write"]);
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("lets a member of a restore team plan a restore", async () => {
+    await setup({ policy: "restore_teams: [dba-oncall]\n", teams: { "dba-oncall": ["bob"] } });
+    await deliver(
+      probot,
+      bot,
+      commentPayload(`/restore pitr ${new Date(now - 2 * HOUR).toISOString()}`, { user: "bob" }),
+    );
+    expect(github.latest()[0]).toContain("**Plan — nothing has changed yet.**");
+  });
+
+  it("fails closed when GitHub cannot say what the requester may do", async () => {
+    await setup({ permissionStatus: 502 });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    expect(github.latest()[0]).toMatch(
+      /could not read your permission on acme\/ops \(502\), so nothing was run/,
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("denies someone who is not a collaborator", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup status", { user: "mallory" }));
+    expect(github.latest()[0]).toBe(
+      "@mallory: `/backup status` needs write; you are not a collaborator on acme/ops",
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("takes commands only on issues with the ops label, not on pull requests", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup full", { labels: ["bug"] }));
+    await deliver(probot, bot, commentPayload("/backup full", { pullRequest: true }));
+    expect(github.latest()).toEqual([
+      "@alice: commands run only on issues labelled `ops` (set by `ops_label` in .github/mcpgov-backup.yml).",
+      "@alice: commands run only on issues labelled `ops` (set by `ops_label` in .github/mcpgov-backup.yml).",
+    ]);
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("reads the ops label from the policy, and refuses everything when the policy is wrong", async () => {
+    await setup({ policy: "ops_label: incident\n" });
+    await deliver(probot, bot, commentPayload("/backup full", { labels: ["incident"] }));
+    expect(fake.createdJobs).toHaveLength(1);
+    nock.cleanAll();
+    await setup({ policy: "ops_lable: incident\n" });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    expect(github.latest()[0]).toMatch(
+      /nothing was run: .github\/mcpgov-backup.yml: unknown setting ops_lable/,
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("ignores bots, and comments that only mention a command", async () => {
+    await setup();
+    await deliver(
+      probot,
+      bot,
+      commentPayload("/backup full", { userType: "Bot", user: "ci[bot]" }),
+    );
+    await deliver(probot, bot, commentPayload("> /backup full\nshould we?"));
+    expect(github.comments.size).toBe(0);
+    expect(github.reactions).toHaveLength(0);
+  });
+
+  it("answers /help and explains a mistyped command", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/help", { user: "bob" }));
+    await deliver(probot, bot, commentPayload("/backup everything", { user: "bob" }));
+    const [help, wrong] = github.latest();
+    expect(help).toContain("`/restore pitr <time>`");
+    expect(wrong).toContain("@bob: that is not a command I know. Try:\n`/backup full|diff|incr`");
+  });
+});
+
+describe("/restore pitr: the plan and its checks", () => {
+  async function plan(time: string, user = "alice") {
+    const payload = commentPayload(`/restore pitr ${time}`, { user });
+    await deliver(probot, bot, payload);
+    return { payload, body: github.latest().at(-1) ?? "" };
+  }
+
+  it("posts the plan — target, backup set, what stops, estimate — and changes nothing", async () => {
+    await setup({ policy: "stop_workloads: [deployment/governance-api]\nconfirm_minutes: 10\n" });
+    const target = new Date(now - 2 * HOUR);
+    const { payload, body } = await plan(target.toISOString());
+    const id = payload.comment.id.toString(36);
+    expect(body).toContain(
+      `Restore production to **${target.toISOString().slice(0, 19).replace("T", " ")}.`,
+    );
+    expect(body).toContain("backup set `20261124-010000F`");
+    expect(body).toContain("stops `deployment/governance-api`, `statefulset/postgres`");
+    expect(body).toMatch(/estimated duration: about \d+ min/);
+    expect(body).toContain(`\`/restore confirm ${id}\``);
+    expect(fake.createdJobs).toHaveLength(0);
+    expect(fake.scaled).toHaveLength(0);
+    expect((await operation(payload.comment.id)).state).toBe("planned");
+  });
+
+  it.each([
+    [
+      "a time before the oldest backup",
+      () => new Date(now - 5 * HOUR).toISOString(),
+      /is before the oldest restorable point\. The recovery window is/,
+    ],
+    ["a time in the future", () => new Date(now + HOUR).toISOString(), /is in the future/],
+    ["a time without a zone", () => "2026-11-24 14:30:00", /has no zone/],
+    [
+      "a local time that never happened",
+      () => "2026-03-29 02:30:00 Europe/Berlin",
+      /did not happen/,
+    ],
+    [
+      "shell metacharacters",
+      () => "2026-11-24 14:30:00+00$(reboot)",
+      /cannot read .* as a point in time/,
+    ],
+  ])("refuses %s, saying why", async (_what, time, message) => {
+    await setup();
+    const { body } = await plan(time());
+    expect(body).toMatch(message);
+    expect(body).not.toContain("Plan —");
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("refuses to plan while a backup Job runs", async () => {
+    await setup();
+    await fake.apply([
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: {
+          name: "pgbackrest-full-backup-29123",
+          namespace: NS,
+          labels: { app: "pgbackrest" },
+        },
+        status: { active: 1 },
+      },
+    ]);
+    const { body } = await plan(new Date(now - 2 * HOUR).toISOString());
+    expect(body).toContain("Job `pgbackrest-full-backup-29123` is still running");
+  });
+});
+
+describe("/restore confirm and cancel", () => {
+  async function planned(policy = "") {
+    await setup({ policy, roles: { alice: "admin", dana: "admin", bob: "write" } });
+    const payload = commentPayload(`/restore pitr ${new Date(now - 2 * HOUR).toISOString()}`);
+    await deliver(probot, bot, payload);
+    return payload.comment.id.toString(36);
+  }
+
+  it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {
+    const id = await planned("stop_workloads: [deployment/governance-api]\n");
+    await fake.apply([
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "governance-api", namespace: NS },
+        spec: { replicas: 3, selector: { matchLabels: { app: "governance-api" } } },
+      },
+    ]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
+      `pgbackrest-bot-${id}-safety`,
+      `pgbackrest-bot-${id}-restore`,
+    ]);
+    expect(fake.scaled).toEqual([
+      "Deployment/governance-api=0",
+      "StatefulSet/postgres=0",
+      "StatefulSet/postgres=1",
+      "Deployment/governance-api=3",
+    ]);
+    expect(github.comments.size).toBe(1);
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("**Confirmed** by @alice");
+    expect(body).toMatch(
+      /✅ Restored to \*\*.*\*\* from backup set `20261124-010000F`\. PostgreSQL is writable on timeline 2 \(was 1\)/,
+    );
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
+    expect(fake.createdJobs).toHaveLength(2);
+    expect(github.latest().at(-1)).toBe(
+      `@dana: Restore ${id} is succeeded; nothing new was started.`,
+    );
+  });
+
+  it("asks for a second person when the policy says so", async () => {
+    const id = await planned("second_approver: true\n");
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("someone other than @alice must confirm");
+    expect(fake.createdJobs).toHaveLength(0);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
+    expect(fake.createdJobs).toHaveLength(2);
+  });
+
+  it("does not start a plan that was cancelled, or one for another id", async () => {
+    const id = await planned();
+    await deliver(probot, bot, commentPayload("/restore confirm zzzzzz"));
+    expect(github.latest().at(-1)).toContain("There is no planned restore zzzzzz on this issue");
+    await deliver(probot, bot, commentPayload(`/restore cancel ${id}`));
+    expect(github.latest()[0]).toContain("**Cancelled** by @alice");
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      `Restore ${id} is cancelled; nothing new was started.`,
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("stops where a step failed, keeps the lock, and says how to go on by hand", async () => {
+    const id = await planned();
+    fake.behaviour.job = (job) =>
+      job.metadata.name.endsWith("-restore")
+        ? {
+            outcome: "Failed",
+            reason: "BackoffLimitExceeded",
+            logs: "ERROR: [075]: unable to find backup set with stop time less than '2026-11-24 01:00:00+00'",
+          }
+        : { outcome: "Complete", logs: "" };
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("❌ Stopped at: the restore Job");
+    expect(body).toContain("**PostgreSQL is stopped**");
+    expect(body).toContain("kubectl -n ai-governance scale statefulset/postgres --replicas=1");
+    expect(body).toContain("ERROR: [075]");
+    expect(fake.scaled).toEqual(["StatefulSet/postgres=0"]);
+    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeDefined();
+  });
+
+  it("changes nothing when the safety backup fails", async () => {
+    const id = await planned();
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      logs: "ERROR: [050]: unable to acquire lock",
+    });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest()[0]).toContain(
+      "❌ Stopped before changing anything: the safety backup failed",
+    );
+    expect(fake.scaled).toEqual([]);
+    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { commandText, parseCommand } from "../../src/bot/command.ts";
+
+describe("parseCommand", () => {
+  it.each([
+    ["/backup full", { name: "backup", type: "full" }],
+    ["/backup diff\nplease, before the migration", { name: "backup", type: "diff" }],
+    ["/backup incr  ", { name: "backup", type: "incr" }],
+    ["/backup status", { name: "status" }],
+    ["/restore validate", { name: "validate" }],
+    ["/restore pitr 2026-11-24 14:30:00+00", { name: "pitr", time: "2026-11-24 14:30:00+00" }],
+    ["/restore confirm 1fq3x9k", { name: "confirm", id: "1fq3x9k" }],
+    ["/restore cancel 1fq3x9k", { name: "cancel", id: "1fq3x9k" }],
+    ["/help", { name: "help" }],
+  ])("reads %j", (body, command) => {
+    expect(parseCommand(body)).toEqual({ kind: "command", command });
+  });
+
+  it.each([
+    "please run /backup full",
+    "> /restore pitr 2026-11-24 14:30:00+00",
+    "```\n/backup full\n```",
+    "thanks!\n/backup full",
+    " /backup full",
+    "/backupfull",
+    "/restores pitr x",
+    "",
+  ])("ignores %j (not a command on the first line)", (body) => {
+    expect(parseCommand(body)).toEqual({ kind: "none" });
+  });
+
+  it.each([
+    ["/backup", /not a command I know[\s\S]*\/backup full\|diff\|incr/],
+    ["/backup everything", /not a command I know/],
+    ["/backup full now", /not a command I know/],
+    ["/restore", /not a command I know[\s\S]*\/restore pitr/],
+    ["/restore pitr", /needs the time/],
+    ["/restore confirm", /needs the id/],
+    ["/restore confirm $(reboot)", /needs the id/],
+    ["/restore confirm abc def", /needs the id/],
+    ["/help me", /not a command I know/],
+    [`/restore pitr ${"9".repeat(300)}`, /longer than 200/],
+  ])("explains what is wrong with %j", (body, message) => {
+    const parsed = parseCommand(body);
+    expect(parsed.kind).toBe("invalid");
+    expect(parsed.kind === "invalid" && parsed.message).toMatch(message);
+  });
+
+  it("writes a command back as a person types it", () => {
+    expect(commandText({ name: "backup", type: "incr" })).toBe("/backup incr");
+    expect(commandText({ name: "status" })).toBe("/backup status");
+    expect(commandText({ name: "pitr", time: "2026-11-24T14:30:00Z" })).toBe(
+      "/restore pitr 2026-11-24T14:30:00Z",
+    );
+  });
+});

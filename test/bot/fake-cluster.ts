@@ -1,0 +1,135 @@
+// An in-memory Cluster for the bot's unit tests: objects kept as given, Jobs that end the
+// way the test says, exec answered by the test. What really happens to data is the
+// end-to-end test's business (test/e2e/bot.test.ts), on the local cluster runner.
+import {
+  AlreadyExistsError,
+  type Cluster,
+  type ExecResult,
+  type JobResult,
+  type KubeObject,
+} from "../../src/core/cluster.ts";
+import { jobFromCronJob } from "../../src/core/jobs.ts";
+
+export interface JobEnding {
+  outcome: "Complete" | "Failed";
+  logs: string;
+  reason?: string;
+}
+
+export interface FakeBehaviour {
+  /** How each Job ends; Complete with an empty log unless said otherwise. */
+  job?: (job: KubeObject) => JobEnding;
+  /** Answers exec (psql, pgbackrest info). */
+  exec?: (pod: string, command: string[]) => ExecResult;
+}
+
+export class FakeCluster implements Cluster {
+  readonly objects = new Map<string, KubeObject>();
+  readonly createdJobs: KubeObject[] = [];
+  readonly scaled: string[] = [];
+  private readonly endings = new Map<string, JobEnding>();
+  behaviour: FakeBehaviour;
+
+  constructor(behaviour: FakeBehaviour = {}) {
+    this.behaviour = behaviour;
+  }
+
+  private key(kind: string, namespace: string, name: string): string {
+    return `${kind}/${namespace}/${name}`;
+  }
+
+  async apply(objects: KubeObject[]): Promise<void> {
+    for (const o of objects)
+      this.objects.set(
+        this.key(o.kind, o.metadata.namespace ?? "default", o.metadata.name),
+        structuredClone(o),
+      );
+  }
+
+  async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const object = this.objects.get(this.key(kind, namespace, name));
+    return object && structuredClone(object);
+  }
+
+  async list(
+    kind: string,
+    namespace: string,
+    labels: Record<string, string> = {},
+  ): Promise<KubeObject[]> {
+    return [...this.objects.values()].filter(
+      (o) =>
+        o.kind === kind &&
+        o.metadata.namespace === namespace &&
+        Object.entries(labels).every(([k, v]) => o.metadata.labels?.[k] === v),
+    );
+  }
+
+  async create(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    if (this.objects.has(this.key(object.kind, namespace, object.metadata.name)))
+      throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
+    await this.apply([{ ...object, metadata: { ...object.metadata, namespace } }]);
+    return object;
+  }
+
+  async createJobFromCronJob(
+    namespace: string,
+    cronJob: string,
+    job: string,
+    annotations?: Record<string, string>,
+  ): Promise<KubeObject> {
+    const cron = await this.get("CronJob", namespace, cronJob);
+    if (!cron) throw new Error(`CronJob ${cronJob} not found`);
+    return this.createJob(jobFromCronJob(cron, job, annotations));
+  }
+
+  async createJob(job: KubeObject): Promise<KubeObject> {
+    await this.create(job);
+    this.createdJobs.push(job);
+    const ending = this.behaviour.job?.(job) ?? { outcome: "Complete", logs: "" };
+    this.endings.set(job.metadata.name, ending);
+    const stored = this.objects.get(
+      this.key("Job", job.metadata.namespace ?? "default", job.metadata.name),
+    );
+    if (stored)
+      stored.status = {
+        conditions: [{ type: ending.outcome, status: "True", reason: ending.reason }],
+      };
+    return job;
+  }
+
+  async waitForJob(_namespace: string, name: string): Promise<JobResult> {
+    const ending = this.endings.get(name);
+    if (!ending) throw new Error(`job/${name} was never created`);
+    return { name, outcome: ending.outcome, reason: ending.reason };
+  }
+
+  async waitForPodsReady(): Promise<void> {}
+
+  async logs(_namespace: string, target: string): Promise<string> {
+    return this.endings.get(target.replace(/^job\//, ""))?.logs ?? "";
+  }
+
+  async exec(_namespace: string, pod: string, _container: string, command: string[]) {
+    const answer = this.behaviour.exec?.(pod, command);
+    if (!answer) throw new Error(`exec in ${pod}: ${command.join(" ")} not expected`);
+    return answer;
+  }
+
+  async describeJob(_namespace: string, name: string): Promise<string> {
+    return `pod ${name}-x: Failed; container pgbackrest: terminated (exit 1)`;
+  }
+
+  async scale(
+    _namespace: string,
+    kind: "StatefulSet" | "Deployment",
+    name: string,
+    replicas: number,
+  ): Promise<void> {
+    this.scaled.push(`${kind}/${name}=${replicas}`);
+  }
+
+  async delete(kind: string, namespace: string, name: string): Promise<void> {
+    this.objects.delete(this.key(kind, namespace, name));
+  }
+}

@@ -1,0 +1,163 @@
+// GitHub's side of the bot's unit tests: a Probot with retries and throttling off, nock
+// answering the REST calls the bot makes and keeping every comment it posts or edits.
+import { generateKeyPairSync } from "node:crypto";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import type { Bot } from "../../src/bot/app.ts";
+
+export const API = "https://api.github.com";
+export const OWNER = "acme";
+export const REPO = "ops";
+export const ISSUE = 7;
+export const INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+export const WEBHOOK_SECRET = "webhook-secret-for-tests";
+
+export function testProbot(): Probot {
+  return new Probot({
+    appId: 1,
+    privateKey,
+    secret: WEBHOOK_SECRET,
+    logLevel: (process.env.BOT_LOG as "fatal") ?? "fatal",
+    // A function, not an object: Probot passes its own throttle options when it builds a
+    // client, and those would win over object defaults (with a 1 s pause between writes).
+    Octokit: ProbotOctokit.defaults((options: object) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+  });
+}
+
+export { privateKey as TEST_PRIVATE_KEY };
+
+export interface GitHubOptions {
+  /** The requesters' roles; anyone else gets 404 (not a collaborator). */
+  roles?: Record<string, string>;
+  /** Answer the permission API with this status instead. */
+  permissionStatus?: number;
+  /** .github/mcpgov-backup.yml's text; none when undefined. */
+  policy?: string;
+  /** team slug → members. */
+  teams?: Record<string, string[]>;
+  labels?: string[];
+}
+
+export class FakeGitHub {
+  /** Every comment the bot made, by id: its bodies, first to last. */
+  readonly comments = new Map<number, string[]>();
+  readonly reactions: string[] = [];
+  private next = 1000;
+
+  constructor(options: GitHubOptions = {}) {
+    const roles = options.roles ?? { alice: "admin", bob: "write" };
+    const api = nock(API).persist();
+    api.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, {
+      token: INSTALLATION_TOKEN,
+      expires_at: "2099-01-01T00:00:00Z",
+    });
+    api
+      .get(new RegExp(`/repos/${OWNER}/${REPO}/collaborators/([^/]+)/permission`))
+      .reply((request: Request) => {
+        const uri = request.url;
+        if (options.permissionStatus) return [options.permissionStatus, { message: "boom" }];
+        const user = /collaborators\/([^/]+)\//.exec(uri)?.[1] ?? "";
+        const role = roles[user];
+        if (!role) return [404, { message: "Not Found" }];
+        const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+        return [200, { permission, role_name: role, user: { login: user } }];
+      });
+    api.get(/\/orgs\/[^/]+\/teams\/([^/]+)\/memberships\/([^/]+)/).reply((request: Request) => {
+      const uri = request.url;
+      const [, team = "", user = ""] = /teams\/([^/]+)\/memberships\/([^/]+)/.exec(uri) ?? [];
+      return options.teams?.[team]?.includes(user)
+        ? [200, { state: "active", role: "member" }]
+        : [404, { message: "Not Found" }];
+    });
+    api
+      .get(/\/repos\/[^/]+\/[^/]+\/contents\/\.github(%2F|\/)mcpgov-backup\.yml/)
+      .reply((request: Request) =>
+        options.policy !== undefined && request.url.includes(`/repos/${OWNER}/${REPO}/`)
+          ? [200, options.policy, { "content-type": "text/plain; charset=utf-8" }]
+          : [404, { message: "Not Found" }],
+      );
+    api.post(/\/issues\/comments\/\d+\/reactions/).reply(async (request: Request) => {
+      this.reactions.push(((await request.json()) as { content: string }).content);
+      return [201, {}];
+    });
+    api.post(`/repos/${OWNER}/${REPO}/issues/${ISSUE}/comments`).reply(async (request: Request) => {
+      const id = this.next++;
+      this.comments.set(id, [((await request.json()) as { body: string }).body]);
+      return [201, { id }];
+    });
+    api.patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)/).reply(async (request: Request) => {
+      const id = Number(/comments\/(\d+)/.exec(request.url)?.[1]);
+      const bodies = this.comments.get(id);
+      if (!bodies) return [404, { message: "Not Found" }];
+      bodies.push(((await request.json()) as { body: string }).body);
+      return [200, { id }];
+    });
+  }
+
+  /** The last body of each comment, in the order they were made. */
+  latest(): string[] {
+    return [...this.comments.values()].map((bodies) => bodies.at(-1) ?? "");
+  }
+
+  /** Every body ever posted or edited. */
+  everything(): string {
+    return [...this.comments.values()].flat().join("\n---\n");
+  }
+}
+
+let commentId = 2_000_000_000;
+
+export interface CommentOptions {
+  user?: string;
+  labels?: string[];
+  userType?: string;
+  commentId?: number;
+  pullRequest?: boolean;
+}
+
+export function commentPayload(body: string, options: CommentOptions = {}) {
+  const user = options.user ?? "alice";
+  const id = options.commentId ?? commentId++;
+  return {
+    action: "created",
+    issue: {
+      number: ISSUE,
+      title: "Restore after the bad migration",
+      labels: (options.labels ?? ["ops"]).map((name) => ({ name })),
+      ...(options.pullRequest ? { pull_request: { url: "https://example.invalid" } } : {}),
+    },
+    comment: {
+      id,
+      body,
+      user: { login: user, type: options.userType ?? "User" },
+      html_url: `https://github.com/${OWNER}/${REPO}/issues/${ISSUE}#issuecomment-${id}`,
+    },
+    repository: { name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER } },
+    installation: { id: 42 },
+    sender: { login: user, type: options.userType ?? "User" },
+  };
+}
+
+let delivery = 1;
+
+/** Delivers the comment as GitHub would (bypassing the HTTP layer) and waits for the work. */
+export async function deliver(
+  probot: Probot,
+  bot: Bot,
+  payload: ReturnType<typeof commentPayload>,
+  id = `delivery-${delivery++}`,
+): Promise<void> {
+  await probot.receive({ id, name: "issue_comment", payload } as never);
+  await bot.idle();
+}
