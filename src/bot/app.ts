@@ -1,10 +1,9 @@
 // The Probot app: `issue_comment.created` only (edits and deletions never run anything),
 // human authors only. The webhook is answered at once; the command runs afterwards, with a
 // reaction on receipt and one status comment edited in place as it goes.
-import { readFileSync } from "node:fs";
 import type { ApplicationFunction, Context } from "probot";
-import { parse } from "yaml";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { loadManifestFile } from "../core/manifests/load.ts";
 import { projectPath } from "../core/paths.ts";
 import { type Command, commandText, parseCommand, USAGE } from "./command.ts";
 import { backupCommand } from "./commands/backup.ts";
@@ -40,10 +39,12 @@ export function heading(operation: Operation): string {
   return `**mcpgov-backup** · ${code(commandText(operation.command))} · op ${code(operation.id)} · requested by @${operation.requester} ([comment](${operation.commentUrl}))`;
 }
 
+/** Read as Kubernetes reads it (YAML 1.1: `defaultMode: 0440` is octal). */
 function defaultRestoreJob(): KubeObject {
-  return parse(
-    readFileSync(projectPath("manifests/restore/pgbackrest-restore-pitr-job.yaml"), "utf8"),
-  ) as KubeObject;
+  const file = projectPath("manifests/restore/pgbackrest-restore-pitr-job.yaml");
+  const [doc] = loadManifestFile(file);
+  if (!doc) throw new Error(`${file} is empty`);
+  return doc.object as KubeObject;
 }
 
 export function createBot(options: BotOptions): Bot {

@@ -27,13 +27,14 @@ Environment:
 
 async function localCluster(): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
   const { LocalCluster } = await import("../local/runner/local-cluster.ts");
-  const { deployDatabase, manifestObjects } = await import("../local/deploy.ts");
+  const { deployForBackups } = await import("../local/deploy.ts");
   const cluster = await LocalCluster.start({ log: (line) => console.log(`runner: ${line}`) });
-  const objects = manifestObjects();
-  await deployDatabase(cluster, objects, 180_000);
-  await cluster.apply(objects.filter((o) => o.kind === "Job" || o.kind === "CronJob"));
-  const stanza = await cluster.waitForJob("ai-governance", "pgbackrest-stanza-create", 300_000);
-  if (stanza.outcome !== "Complete") throw new Error("the stanza-create Job failed");
+  try {
+    await deployForBackups(cluster);
+  } catch (error) {
+    await cluster.shutdown();
+    throw error;
+  }
   return { cluster, stop: () => cluster.shutdown() };
 }
 

@@ -63,3 +63,20 @@ export async function deployDatabase(
     timeoutMs,
   );
 }
+
+/** The whole of manifests/ deployed and ready for backups: the stanza Job done, the CronJobs in place. */
+export async function deployForBackups(
+  cluster: Cluster,
+  timeoutMs = 300_000,
+): Promise<KubeObject[]> {
+  const objects = manifestObjects();
+  await deployDatabase(cluster, objects, timeoutMs);
+  await cluster.apply(objects.filter((o) => o.kind === "Job"));
+  const stanza = await cluster.waitForJob("ai-governance", "pgbackrest-stanza-create", timeoutMs);
+  if (stanza.outcome !== "Complete")
+    throw new Error(
+      `the stanza-create Job failed (${stanza.reason}); its log:\n${await cluster.logs("ai-governance", "job/pgbackrest-stanza-create")}`,
+    );
+  await cluster.apply(objects.filter((o) => o.kind === "CronJob"));
+  return objects;
+}

@@ -1,0 +1,202 @@
+// The bot end to end: a real Probot server on loopback receives signed webhook requests and
+// drives the local cluster runner, with real PostgreSQL and pgBackRest, through
+// `/backup full`, ledger writes, `/restore pitr T` and `/restore confirm`: the ledger is
+// cut exactly at T and the comments say so. GitHub's API is nock (no network here).
+import { createHmac } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import nock from "nock";
+import { createNodeMiddleware } from "probot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Bot, createBot } from "../../src/bot/app.ts";
+import { psql, timeline } from "../../src/core/database.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { deployForBackups } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { commentPayload, FakeGitHub, testProbot, WEBHOOK_SECRET } from "../bot/github.ts";
+
+const NS = "ai-governance";
+let cluster: LocalCluster;
+let github: FakeGitHub;
+let bot: Bot;
+let server: Server;
+let url: string;
+
+/** An application that must stop during a restore: two replicas of a stand-in process. */
+const governanceApi = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "governance-api", namespace: NS, labels: { app: "governance-api" } },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: "governance-api" } },
+    template: {
+      metadata: { labels: { app: "governance-api" } },
+      spec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
+        containers: [
+          {
+            name: "api",
+            image: "example/governance-api:1",
+            command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"],
+          },
+        ],
+      },
+    },
+  },
+};
+
+beforeAll(async () => {
+  cluster = await LocalCluster.start();
+  await deployForBackups(cluster);
+  await cluster.apply([governanceApi]);
+  await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
+  nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
+  github = new FakeGitHub({ policy: "stop_workloads: [deployment/governance-api]\n" });
+  bot = createBot({ cluster });
+  const probot = testProbot();
+  const middleware = await createNodeMiddleware(bot.app, { probot });
+  server = createServer((request, response) => {
+    void middleware(request, response, () => response.writeHead(404).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+}, 360_000);
+
+afterAll(async () => {
+  server?.close();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  await cluster?.shutdown();
+}, 60_000);
+
+let delivery = 0;
+
+/** Delivers a comment as GitHub does: JSON, signed with the webhook secret. */
+async function send(body: string, signature?: string): Promise<{ status: number; ms: number }> {
+  const payload = JSON.stringify(commentPayload(body));
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "issue_comment",
+      "x-github-delivery": `e2e-${++delivery}`,
+      "x-hub-signature-256":
+        signature ?? `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(payload).digest("hex")}`,
+    },
+    body: payload,
+  });
+  await response.text();
+  return { status: response.status, ms: performance.now() - started };
+}
+
+const sql = (query: string) => psql(cluster, query);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function transcript(title: string): void {
+  mkdirSync(projectPath("test-results"), { recursive: true });
+  const text = github
+    .latest()
+    .map((body, i) => `### Comment ${i + 1}\n\n${body}`)
+    .join("\n\n");
+  writeFileSync(projectPath("test-results/bot-e2e-comments.md"), `# ${title}\n\n${text}\n`);
+}
+
+describe("the bot on the local cluster", () => {
+  it("rejects a delivery with a forged signature, and does nothing", async () => {
+    const forged = `sha256=${createHmac("sha256", "not-the-secret").update("{}").digest("hex")}`;
+    const { status } = await send("/backup full", forged);
+    expect(status).toBe(400);
+    await bot.idle();
+    expect(github.comments.size).toBe(0);
+    expect(await cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" })).toEqual(
+      [],
+    );
+  });
+
+  let target = "";
+  let before = 0;
+
+  it("answers at once and takes a full backup on /backup full", async () => {
+    await sql(
+      "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
+    );
+    await sql("insert into ledger (id) select generate_series(1, 1000)");
+    const { status, ms } = await send("/backup full");
+    expect(status).toBe(200);
+    expect(ms).toBeLessThan(2000);
+    await bot.idle();
+    const [comment] = github.latest();
+    expect(comment).toMatch(/✅ full backup `\d{8}-\d{6}F`: \d+ s, database [\d.]+ MiB/);
+    const [job] = await cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" });
+    expect(job?.metadata.annotations).toMatchObject({
+      "mcpgov-backup/requested-by": "alice",
+      "mcpgov-backup/delivery-id": "e2e-2",
+    });
+    expect(job?.metadata.annotations?.["mcpgov-backup/request-url"]).toMatch(
+      /^https:\/\/github.com\/acme\/ops\/issues\/7#issuecomment-\d+$/,
+    );
+  }, 300_000);
+
+  it("plans /restore pitr T after more writes, and changes nothing until it is confirmed", async () => {
+    await sleep(1500); // a target must lie a whole second after the backup ended
+    for (let id = 1001; id <= 1010; id++) await sql(`insert into ledger (id) values (${id})`);
+    await sleep(150);
+    target = await sql(
+      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    );
+    await sleep(150);
+    for (let id = 1011; id <= 1020; id++) await sql(`insert into ledger (id) values (${id})`);
+    before = await timeline(cluster);
+
+    await send(`/restore pitr ${target}`);
+    await bot.idle();
+    const plan = github.latest().at(-1) ?? "";
+    expect(plan).toContain("**Plan — nothing has changed yet.**");
+    expect(plan).toContain(
+      `Restore production to **${target.replace("T", " ").replace("Z", "")} UTC**`,
+    );
+    expect(plan).toContain("stops `deployment/governance-api`, `statefulset/postgres`");
+    expect(await sql("select count(*) from ledger")).toBe("1020");
+  }, 300_000);
+
+  it("carries out the restore on /restore confirm: the ledger is cut exactly at T", async () => {
+    const plan = github.latest().at(-1) ?? "";
+    const id = /`\/restore confirm (\w+)`/.exec(plan)?.[1];
+    expect(id).toBeTruthy();
+    await send(`/restore confirm ${id}`);
+    await bot.idle();
+    const comment = github.latest().at(-1) ?? "";
+    transcript("Comments the bot posted in test/e2e/bot.test.ts");
+    expect(comment).toContain("**Confirmed** by @alice");
+    expect(comment).toMatch(/✅ \| safety backup \(incr\): Job `pgbackrest-bot-\w+-safety`/);
+    expect(comment).toContain("✅ | stop applications: deployment/governance-api");
+    expect(comment).toMatch(/✅ Restored to \*\*.+ UTC\*\* from backup set `\d{8}-\d{6}F`/);
+    expect(comment).toContain(`PostgreSQL is writable on timeline ${before + 1} (was ${before})`);
+
+    expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
+    expect(await timeline(cluster)).toBe(before + 1);
+    await sql("insert into ledger (id) values (5000)");
+    await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
+    expect(await cluster.list("Pod", NS, { app: "governance-api" })).toHaveLength(2);
+    expect(await cluster.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+  }, 600_000);
+
+  it("never posted a password, key or passphrase from the cluster's Secrets", async () => {
+    const posted = github.everything();
+    const secrets = (await cluster.list("Secret", NS)).flatMap((s) => [
+      ...Object.values((s.stringData as Record<string, string>) ?? {}),
+      ...Object.values((s.data as Record<string, string>) ?? {}).map((v) =>
+        Buffer.from(v, "base64").toString(),
+      ),
+    ]);
+    expect(secrets.length).toBeGreaterThan(3);
+    for (const value of secrets.filter((v) => v.length >= 8)) {
+      for (const line of value.split("\n").filter((l) => l.length >= 16))
+        expect(posted).not.toContain(line);
+    }
+  });
+});
