@@ -60,6 +60,9 @@ function info(extra: object[] = []): string {
   ]);
 }
 
+/** When the last transaction recovery replayed committed; the plans below target now - 2 h. */
+let replayed = () => new Date(now - 2 * HOUR - 60_000);
+
 function cluster(): FakeCluster {
   let timeline = 1;
   const fake = new FakeCluster({
@@ -79,6 +82,8 @@ function cluster(): FakeCluster {
       if (sql.includes("last_archived_wal")) return out("00000001000000000000000A");
       if (sql.includes("timeline_id")) return out(String(timeline));
       if (sql.includes("pg_is_in_recovery")) return out("f");
+      if (sql.includes("pg_last_xact_replay_timestamp"))
+        return out(replayed().toISOString().replace("T", " ").replace("Z", "000"));
       return out("1");
     },
   });
@@ -466,6 +471,22 @@ describe("/restore confirm and cancel", () => {
     expect(body).toContain("ERROR: [075]");
     expect(fake.scaled).toEqual(["StatefulSet/postgres=0"]);
     expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeDefined();
+  });
+
+  it("refuses a restore that replayed past the target, and keeps the applications stopped", async () => {
+    const id = await planned();
+    replayed = () => new Date(now - HOUR);
+    try {
+      await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    } finally {
+      replayed = () => new Date(now - 2 * HOUR - 60_000);
+    }
+    const body = github.latest()[0] ?? "";
+    expect(body).toMatch(
+      /❌ Stopped at: starting and checking PostgreSQL \(recovery replayed a commit of .* UTC, after the target\)/,
+    );
+    expect(body).toContain("**PostgreSQL may be running but did not pass the checks**");
+    expect(fake.scaled).toEqual(["StatefulSet/postgres=0", "StatefulSet/postgres=1"]);
   });
 
   it("changes nothing when the safety backup fails", async () => {

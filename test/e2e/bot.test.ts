@@ -75,8 +75,11 @@ afterAll(async () => {
 let delivery = 0;
 
 /** Delivers a comment as GitHub does: JSON, signed with the webhook secret. */
-async function send(body: string, signature?: string): Promise<{ status: number; ms: number }> {
-  const payload = JSON.stringify(commentPayload(body));
+async function send(
+  comment: string | ReturnType<typeof commentPayload>,
+  signature?: string,
+): Promise<{ status: number; ms: number }> {
+  const payload = JSON.stringify(typeof comment === "string" ? commentPayload(comment) : comment);
   const started = performance.now();
   const response = await fetch(url, {
     method: "POST",
@@ -125,10 +128,15 @@ describe("the bot on the local cluster", () => {
       "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
     );
     await sql("insert into ledger (id) select generate_series(1, 1000)");
-    const { status, ms } = await send("/backup full");
+    const payload = commentPayload("/backup full");
+    const { status, ms } = await send(payload);
     expect(status).toBe(200);
     expect(ms).toBeLessThan(2000);
     await bot.idle();
+    // GitHub delivers the same comment again: nothing new happens.
+    expect((await send(payload)).status).toBe(200);
+    await bot.idle();
+    expect(github.comments.size).toBe(1);
     const [comment] = github.latest();
     expect(comment).toMatch(/✅ full backup `\d{8}-\d{6}F`: \d+ s, database [\d.]+ MiB/);
     const [job] = await cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" });
@@ -139,6 +147,30 @@ describe("the bot on the local cluster", () => {
     expect(job?.metadata.annotations?.["mcpgov-backup/request-url"]).toMatch(
       /^https:\/\/github.com\/acme\/ops\/issues\/7#issuecomment-\d+$/,
     );
+  }, 300_000);
+
+  it("answers /backup status with the recovery window, the last backups and WAL archiving", async () => {
+    await send("/backup status");
+    await bot.idle();
+    const status = github.latest().at(-1) ?? "";
+    expect(status).toContain("**Stanza `mcpgov`:** ok (code 0)");
+    expect(status).toMatch(/\*\*Recovery window:\*\* \S+Z → \S+Z/);
+    expect(status).toMatch(/\| full \| `\d{8}-\d{6}F` \|/);
+    expect(status).toContain("| diff | none |");
+    expect(status).toMatch(
+      /\*\*WAL archiving:\*\* ✅ working — last archived `0{7}1[0-9A-F]{16}[^`]*` at \S+Z; 0 failures/,
+    );
+  }, 120_000);
+
+  it("runs /restore validate and posts the validation's checks", async () => {
+    await send("/restore validate");
+    await bot.idle();
+    const validation = github.latest().at(-1) ?? "";
+    expect(validation).toMatch(
+      /✅ Validation passed: backup `\d{8}-\d{6}F` restored and checked, RTO [\d.]+ s/,
+    );
+    expect(validation).toMatch(/\| ✅ \| pg_amcheck \|/);
+    expect(validation).toContain("<details><summary>Validation report (JSON)</summary>");
   }, 300_000);
 
   it("plans /restore pitr T after more writes, and changes nothing until it is confirmed", async () => {
@@ -178,6 +210,14 @@ describe("the bot on the local cluster", () => {
     expect(comment).toContain(`PostgreSQL is writable on timeline ${before + 1} (was ${before})`);
 
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
+    const replayed = /the last transaction it replayed committed at ([\d-]+ [\d:.]+) UTC/.exec(
+      comment,
+    )?.[1];
+    const lastKept = await sql(
+      `select to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id = 1010`,
+    );
+    expect(replayed && replayed >= lastKept).toBe(true);
+    expect(replayed && replayed < target.replace("T", " ").replace("Z", "")).toBe(true);
     expect(await timeline(cluster)).toBe(before + 1);
     await sql("insert into ledger (id) values (5000)");
     await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);

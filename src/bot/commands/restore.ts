@@ -72,9 +72,14 @@ export async function restoreCommand(context: CommandContext, planned: Operation
     );
   }
 
-  const down = (what: string, error: unknown, next: string) =>
+  const down = (
+    what: string,
+    error: unknown,
+    next: string,
+    state = "**PostgreSQL is stopped** and the applications too.",
+  ) =>
     new ProductionDownError(
-      `❌ Stopped at: ${what} (${(error as Error).message}). **PostgreSQL is stopped** and the applications too. ${next} Afterwards start the applications: ${appsBack() || "none were stopped"}. The bot's lock stays until then: ${kubectl(context, "delete configmap mcpgov-backup-lock")}.`,
+      `❌ Stopped at: ${what} (${(error as Error).message}). ${state} ${next} Afterwards start the applications: ${appsBack() || "none were stopped"}. The bot's lock stays until then: ${kubectl(context, "delete configmap mcpgov-backup-lock")}.`,
     );
   try {
     await comment.step("stop PostgreSQL (statefulset/postgres to 0)", async () => {
@@ -102,7 +107,7 @@ export async function restoreCommand(context: CommandContext, planned: Operation
     );
   }
 
-  let after: number;
+  let after: { timeline: number; replayed: string };
   try {
     await comment.step(
       "start PostgreSQL; wait until recovery has ended and it accepts writes",
@@ -113,12 +118,21 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       },
     );
     after = await comment.step(
-      "check: out of recovery, on a new timeline, a query works",
+      "check: out of recovery, on a new timeline, stopped before the target, a query works",
       async () => {
         const now = await timeline(cluster, db);
         if (now <= before) throw new Error(`still on timeline ${now}; the restore did not promote`);
+        // Recovery stops before the first commit after the target: the last one replayed
+        // must not be later than the target.
+        const replayed = await psql(
+          cluster,
+          `select coalesce(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '')`,
+          db,
+        );
+        if (replayed && `${replayed}+00` > plan.target)
+          throw new Error(`recovery replayed a commit of ${replayed} UTC, after the target`);
         await psql(cluster, "select count(*) from pg_database", db);
-        return now;
+        return { timeline: now, replayed };
       },
     );
   } catch (error) {
@@ -126,6 +140,7 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       "starting and checking PostgreSQL",
       error,
       `The restore Job completed. Read ${kubectl(context, "logs postgres-0 -c postgres")}; when PostgreSQL is fine, go on.`,
+      "**PostgreSQL may be running but did not pass the checks**; the applications are stopped.",
     );
   }
 
@@ -146,5 +161,5 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       `❌ The database is restored, but starting the applications failed (${(error as Error).message}). Start them: ${appsBack()}.`,
     );
   }
-  return `✅ Restored to **${plan.target.replace(/\+00$/, " UTC")}** from backup set ${code(plan.backupLabel)}. PostgreSQL is writable on timeline ${after} (was ${before}). The state before the restore is in safety backup ${code(safety)} and the WAL of timeline ${before}.`;
+  return `✅ Restored to **${plan.target.replace(/\+00$/, " UTC")}** from backup set ${code(plan.backupLabel)}. PostgreSQL is writable on timeline ${after.timeline} (was ${before}); ${after.replayed ? `the last transaction it replayed committed at ${after.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(safety)} and the WAL of timeline ${before}.`;
 }

@@ -53,10 +53,10 @@ export async function statusCommand(context: CommandContext): Promise<string> {
   );
   const window = recoveryWindow(stanza, archiver.lastArchivedTime);
   const lines = [
-    `**Stanza ${code(name)}:** ${stanza.status.message} (code ${stanza.status.code})`,
+    `- **Stanza ${code(name)}:** ${stanza.status.message} (code ${stanza.status.code})`,
     window
-      ? `**Recovery window:** ${window.start} → ${window.end} (a point-in-time restore can reach any moment in it)`
-      : "**Recovery window:** none — there is no valid backup; run `/backup full`",
+      ? `- **Recovery window:** ${window.start} → ${window.end} (a point-in-time restore can reach any moment in it)`
+      : "- **Recovery window:** none — there is no valid backup; run `/backup full`",
     "",
     "| Type | Last backup | Ended | Took | Database | Stored |",
     "|---|---|---|---|---|---|",
@@ -73,8 +73,8 @@ export async function statusCommand(context: CommandContext): Promise<string> {
   const failing = archiver.failedCount > 0 && archiver.lastFailedTime > archiver.lastArchivedTime;
   lines.push(
     "",
-    `**Last validation:** ${validation}`,
-    `**WAL archiving:** ${failing ? "❌ failing" : "✅ working"} — last archived ${code(archiver.lastArchivedWal || "none")} at ${archiver.lastArchivedTime || "never"}; ${archiver.failedCount} failures${archiver.lastFailedWal ? `, last ${code(archiver.lastFailedWal)} at ${archiver.lastFailedTime}` : ""}`,
+    `- **Last validation:** ${validation}`,
+    `- **WAL archiving:** ${failing ? "❌ failing" : "✅ working"} — last archived ${code(archiver.lastArchivedWal || "none")} at ${archiver.lastArchivedTime || "never"}; ${archiver.failedCount} failures${archiver.lastFailedWal ? `, last ${code(archiver.lastFailedWal)} at ${archiver.lastFailedTime}` : ""}`,
   );
   return lines.join("\n");
 }
