@@ -489,6 +489,27 @@ describe("/restore confirm and cancel", () => {
     expect(fake.scaled).toEqual(["StatefulSet/postgres=0", "StatefulSet/postgres=1"]);
   });
 
+  it("refuses a confirmation while a scheduled backup runs, and frees the lock", async () => {
+    const id = await planned();
+    await fake.apply([
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: {
+          name: "pgbackrest-diff-backup-29124",
+          namespace: NS,
+          labels: { app: "pgbackrest" },
+        },
+        status: { active: 1 },
+      },
+    ]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("Job `pgbackrest-diff-backup-29124` is still running");
+    expect(fake.createdJobs).toHaveLength(0);
+    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect((await operation(parseInt(id, 36))).state).toBe("planned");
+  });
+
   it("changes nothing when the safety backup fails", async () => {
     const id = await planned();
     fake.behaviour.job = () => ({

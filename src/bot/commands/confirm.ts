@@ -6,6 +6,7 @@ import { formatUtc } from "../../core/time.ts";
 import type { Operation } from "../operations.ts";
 import { LockedError } from "../operations.ts";
 import { type CommandContext, StoppedError } from "./context.ts";
+import { requireNoRunningJobs } from "./pitr.ts";
 
 export async function plannedOperation(context: CommandContext, id: string): Promise<Operation> {
   const planned = await context.store.get(id);
@@ -45,11 +46,15 @@ export async function confirm(context: CommandContext, id: string): Promise<Oper
     if (error instanceof LockedError) throw new StoppedError(`❌ Not now: ${error.message}.`);
     throw error;
   }
-  // Read again under the lock: a confirmation handled meanwhile has moved it on.
-  planned = await plannedOperation(context, id).catch(async (error) => {
+  // Read again under the lock: a confirmation handled meanwhile has moved it on; and a
+  // scheduled Job may have started since the plan was made.
+  try {
+    planned = await plannedOperation(context, id);
+    await requireNoRunningJobs(context);
+  } catch (error) {
     await store.unlock({ ...context.operation, id });
     throw error;
-  });
+  }
   planned.state = "running";
   planned.confirmedBy = operation.requester;
   await store.save(planned);

@@ -19,6 +19,7 @@ export async function jobStep(
     .step(`${title}: Job ${code(name)}`, async () => {
       const run = await runJobOnce(context.cluster, job, timeoutMs(context));
       if (run.result.outcome !== "Complete") throw new StoppedError(`${title} failed`);
+      context.comment.attach(`Job ${name}: last lines of its log`, logTail(run.logs, 20));
       return run;
     })
     .catch(async (error: Error) => {

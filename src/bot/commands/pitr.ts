@@ -26,6 +26,11 @@ export async function requireIdle(context: CommandContext): Promise<void> {
     throw new StoppedError(
       `❌ Not now: \`${holder.command}\` (op ${holder.operation}) by @${holder.requester} has held the lock since ${holder.since}. Wait for it to finish.`,
     );
+  await requireNoRunningJobs(context);
+}
+
+/** A scheduled backup or validation may be running though the bot holds no lock. */
+export async function requireNoRunningJobs(context: CommandContext): Promise<void> {
   const running = (await context.cluster.list("Job", context.namespace, { app: "pgbackrest" }))
     .filter(unfinished)
     .map((j) => code(j.metadata.name));
