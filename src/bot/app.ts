@@ -7,16 +7,15 @@ import { loadManifestFile } from "../core/manifests/load.ts";
 import { projectPath } from "../core/paths.ts";
 import { type Command, commandText, parseCommand, USAGE } from "./command.ts";
 import { backupCommand } from "./commands/backup.ts";
-import { cancel, confirm } from "./commands/confirm.ts";
 import { type CommandContext, StoppedError } from "./commands/context.ts";
-import { pitrCommand, planText } from "./commands/pitr.ts";
-import { ProductionDownError, restoreCommand } from "./commands/restore.ts";
+import { decidePlan } from "./commands/decision.ts";
+import { pitrCommand } from "./commands/pitr.ts";
 import { statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { LockedError, type Operation, OperationStore, operationId } from "./operations.ts";
 import { decide } from "./permission.ts";
 import { POLICY_FILE, type Policy, readPolicy, rightFor } from "./policy.ts";
-import { code, reply, StatusComment, type Target } from "./status-comment.ts";
+import { code, operationHeading, reply, StatusComment, type Target } from "./status-comment.ts";
 
 export interface BotOptions {
   cluster: Cluster;
@@ -34,10 +33,6 @@ export interface Bot {
 }
 
 type CommentContext = Context<"issue_comment.created">;
-
-export function heading(operation: Operation): string {
-  return `**mcpgov-backup** · ${code(commandText(operation.command))} · op ${code(operation.id)} · requested by @${operation.requester} ([comment](${operation.commentUrl}))`;
-}
 
 /** Read as Kubernetes reads it (YAML 1.1: `defaultMode: 0440` is octal). */
 function defaultRestoreJob(): KubeObject {
@@ -92,7 +87,18 @@ export function createBot(options: BotOptions): Bot {
       createdAt: new Date().toISOString(),
       state: "received",
     };
-    if (!(await store.create(operation))) {
+    let first: boolean;
+    try {
+      first = await store.create(operation);
+    } catch (error) {
+      // Without its record a command could run twice; so it does not run at all.
+      return reply(
+        context.octokit,
+        target,
+        `@${user}: nothing was run: the cluster did not take the command's record (${(error as Error).message}). Try again.`,
+      );
+    }
+    if (!first) {
       context.log.info(`delivery ${context.id}: comment ${comment.id} was handled before`);
       return;
     }
@@ -140,7 +146,7 @@ export function createBot(options: BotOptions): Bot {
     const status = new StatusComment({
       octokit: context.octokit,
       target,
-      heading: heading(operation),
+      heading: operationHeading(operation),
       log,
     });
     const commandContext: CommandContext = {
@@ -162,7 +168,7 @@ export function createBot(options: BotOptions): Bot {
       log,
     };
     if (command.name === "confirm" || command.name === "cancel")
-      return planDecision(commandContext, command.name, command.id, target);
+      return decidePlan(commandContext, command.name, command.id, target);
 
     await status.finish("⏳ Working on it.");
     operation.statusCommentId = status.id;
@@ -206,69 +212,6 @@ export function createBot(options: BotOptions): Bot {
         return pitrCommand(context, command.time);
       default:
         throw new Error(`${command.name} is not run this way`);
-    }
-  }
-
-  /** /restore confirm and cancel: they change the plan's own status comment. */
-  async function planDecision(
-    context: CommandContext,
-    decision: "confirm" | "cancel",
-    id: string,
-    target: Target,
-  ): Promise<void> {
-    const { operation, store } = context;
-    let planned: Operation;
-    try {
-      planned = decision === "confirm" ? await confirm(context, id) : await cancel(context, id);
-    } catch (error) {
-      operation.state = "refused";
-      await store.save(operation);
-      const message =
-        error instanceof StoppedError ? error.message : `❌ ${(error as Error).message}`;
-      return reply(context.octokit, target, `@${operation.requester}: ${message}`);
-    }
-    operation.state = "succeeded";
-    await store.save(operation);
-    const plan = planned.plan;
-    const intro = `${heading(planned)}\n\n${plan ? planText(planned.id, planned.requester, plan, context.policy.secondApprover) : ""}`;
-    const when = new Date().toISOString().slice(0, 19).replace("T", " ");
-    const status = new StatusComment({
-      octokit: context.octokit,
-      target,
-      heading:
-        decision === "cancel"
-          ? `${intro}\n\n**Cancelled** by @${operation.requester} at ${when} UTC; nothing was changed.`
-          : `${intro}\n\n**Confirmed** by @${operation.requester} at ${when} UTC.`,
-      id: planned.statusCommentId,
-      log: context.log,
-    });
-    if (decision === "cancel") return status.publish();
-
-    const started = Date.now();
-    let keepLock = false;
-    try {
-      const result = await restoreCommand(
-        {
-          ...context,
-          operation: planned,
-          comment: status,
-          annotations: { ...context.annotations, "mcpgov-backup/operation": planned.id },
-        },
-        planned,
-      );
-      planned.state = "succeeded";
-      await status.finish(
-        `${result}\n\n_Done in ${((Date.now() - started) / 1000).toFixed(1)} s._`,
-      );
-    } catch (error) {
-      planned.state = "failed";
-      keepLock = error instanceof ProductionDownError;
-      await status.finish(
-        error instanceof StoppedError ? error.message : `❌ Failed: ${(error as Error).message}`,
-      );
-    } finally {
-      if (!keepLock) await store.unlock(planned).catch(() => {});
-      await store.save(planned);
     }
   }
 

@@ -4,6 +4,8 @@
 // operation: the next edit carries the whole state again.
 import type { Context } from "probot";
 import { redact } from "../core/redact.ts";
+import { commandText } from "./command.ts";
+import type { Operation } from "./operations.ts";
 
 type Octokit = Context["octokit"];
 
@@ -175,4 +177,9 @@ export async function reply(octokit: Octokit, target: Target, body: string): Pro
     issue_number: target.issue,
     body: redact(body),
   });
+}
+
+/** The first line of an operation's status comment: what, which operation, who asked, where. */
+export function operationHeading(operation: Operation): string {
+  return `**mcpgov-backup** · ${code(commandText(operation.command))} · op ${code(operation.id)} · requested by @${operation.requester} ([comment](${operation.commentUrl}))`;
 }

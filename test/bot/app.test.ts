@@ -298,6 +298,18 @@ describe("who may run what, where", () => {
     expect(fake.createdJobs).toHaveLength(0);
   });
 
+  it("runs nothing when the cluster cannot record the command, and says so", async () => {
+    await setup();
+    fake.create = async () => {
+      throw new Error("connect ECONNREFUSED 10.96.0.1:443");
+    };
+    await deliver(probot, bot, commentPayload("/backup full"));
+    expect(github.latest()).toEqual([
+      "@alice: nothing was run: the cluster did not take the command's record (connect ECONNREFUSED 10.96.0.1:443). Try again.",
+    ]);
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
   it("ignores bots, and comments that only mention a command", async () => {
     await setup();
     await deliver(
