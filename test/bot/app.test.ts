@@ -452,6 +452,29 @@ describe("/restore confirm and cancel", () => {
     expect(fake.createdJobs).toHaveLength(2);
   });
 
+  it("does not start a plan whose time to confirm has passed", async () => {
+    const id = await planned();
+    const record = await operation(parseInt(id, 36));
+    record.plan = {
+      ...(record.plan as NonNullable<Operation["plan"]>),
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    };
+    await fake.apply([
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `mcpgov-bot-op-${id}`, namespace: NS },
+        data: { "operation.json": JSON.stringify(record) },
+      },
+    ]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toMatch(
+      new RegExp(`❌ Restore ${id} expired at .* UTC; nothing was started. Plan it again`),
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+    expect((await operation(parseInt(id, 36))).state).toBe("expired");
+  });
+
   it("does not start a plan that was cancelled, or one for another id", async () => {
     const id = await planned();
     await deliver(probot, bot, commentPayload("/restore confirm zzzzzz"));
