@@ -6,20 +6,33 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import nock from "nock";
 import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { psql, timeline } from "../../src/core/database.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { commentPayload, FakeGitHub, testProbot, WEBHOOK_SECRET } from "../bot/github.ts";
+import {
+  type Access,
+  describeAccess,
+  type PolicyRule,
+  recordingCluster,
+  rightsOf,
+  ruleAllows,
+  used,
+} from "../support/rbac.ts";
 
 const NS = "ai-governance";
 let cluster: LocalCluster;
 let github: FakeGitHub;
 let bot: Bot;
+/** What the bot asked of the Kubernetes API, to hold it to manifests/bot/bot-rbac.yaml. */
+let accesses: Access[];
 let server: Server;
 let url: string;
 
@@ -55,7 +68,9 @@ beforeAll(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   github = new FakeGitHub({ policy: "stop_workloads: [deployment/governance-api]\n" });
-  bot = createBot({ cluster });
+  const recorded = recordingCluster(cluster);
+  accesses = recorded.accesses;
+  bot = createBot({ cluster: recorded.cluster });
   const probot = testProbot();
   const middleware = await createNodeMiddleware(bot.app, { probot });
   server = createServer((request, response) => {
@@ -238,5 +253,18 @@ describe("the bot on the local cluster", () => {
       for (const line of value.split("\n").filter((l) => l.length >= 16))
         expect(posted).not.toContain(line);
     }
+  });
+
+  it("asked the Kubernetes API for nothing its Role does not grant, and its Role grants nothing more", () => {
+    const role = loadManifestFile(projectPath(join("manifests", "bot", "bot-rbac.yaml"))).find(
+      (d) => d.object.kind === "Role",
+    );
+    const rules = (role?.object.rules ?? []) as PolicyRule[];
+    const denied = accesses.filter((a) => !rules.some((rule) => ruleAllows(rule, a)));
+    expect(denied.map(describeAccess)).toEqual([]);
+    // Reading events is for a Job that failed, which this run has none of (the unit tests
+    // fail Jobs on purpose); every other right was used here.
+    const unused = rightsOf(rules).filter((right) => !used(right, accesses));
+    expect(unused.map(describeAccess)).toEqual(["list events"]);
   });
 });

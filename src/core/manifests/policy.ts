@@ -44,13 +44,21 @@ function containerRules(
   }
 }
 
-function podRules(spec: V1PodSpec, found: (path: string, message: string) => void): void {
+export interface PolicyOptions {
+  /** The uid (and gid) pods run as: the image's own non-root user. */
+  uid?: number;
+}
+
+function podRules(
+  spec: V1PodSpec,
+  uid: number,
+  found: (path: string, message: string) => void,
+): void {
   const sc = spec.securityContext;
   if (sc?.runAsNonRoot !== true) found("securityContext.runAsNonRoot", "must be true");
-  if (sc?.runAsUser !== POSTGRES_UID)
-    found("securityContext.runAsUser", `must be ${POSTGRES_UID} (the postgres user)`);
-  if (sc?.runAsGroup !== POSTGRES_UID)
-    found("securityContext.runAsGroup", `must be ${POSTGRES_UID}`);
+  const who = uid === POSTGRES_UID ? " (the postgres user)" : " (the image's user)";
+  if (sc?.runAsUser !== uid) found("securityContext.runAsUser", `must be ${uid}${who}`);
+  if (sc?.runAsGroup !== uid) found("securityContext.runAsGroup", `must be ${uid}`);
   if (sc?.seccompProfile?.type !== "RuntimeDefault")
     found("securityContext.seccompProfile.type", "must be RuntimeDefault");
   if (!spec.serviceAccountName)
@@ -128,7 +136,7 @@ function configMapRules(object: Record<string, unknown>): Rule {
   };
 }
 
-export function checkPolicy(doc: ManifestDoc): ManifestProblem[] {
+export function checkPolicy(doc: ManifestDoc, options: PolicyOptions = {}): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
   const object = doc.object;
   const found = (path: string, message: string) =>
@@ -136,7 +144,9 @@ export function checkPolicy(doc: ManifestDoc): ManifestProblem[] {
   const spec = podSpecOf(object);
   if (spec) {
     const base = podSpecPath(object.kind);
-    podRules(spec, (path, message) => found(`${base}.${path}`, message));
+    podRules(spec, options.uid ?? POSTGRES_UID, (path, message) =>
+      found(`${base}.${path}`, message),
+    );
     workloadRules(object)(found);
   }
   if (object.kind === "ConfigMap") configMapRules(object)(found);

@@ -14,6 +14,6 @@ export function verifyManifests(
   return [
     ...docs.flatMap(validateSchema),
     ...checkReferences(docs, provided),
-    ...docs.flatMap(checkPolicy),
+    ...docs.flatMap((doc) => checkPolicy(doc)),
   ];
 }

@@ -1,0 +1,137 @@
+// What a Cluster call asks of the Kubernetes API's authoriser, and whether a Role's rules
+// allow it. A recording Cluster notes every call a component makes, so that a test can
+// hold its Role to exactly what it uses. The mapping follows KubeCluster's requests
+// (src/core/kube/cluster.ts): each method's API calls and their RBAC verbs.
+import type { Cluster } from "../../src/core/cluster.ts";
+
+export interface Access {
+  verb: string;
+  group: string;
+  /** resource or resource/subresource, as in a Role */
+  resource: string;
+  /** undefined when the request names no object (list, create) or cannot know it */
+  name?: string;
+}
+
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs?: string[];
+}
+
+const RESOURCES: Record<string, [group: string, resource: string]> = {
+  ConfigMap: ["", "configmaps"],
+  Secret: ["", "secrets"],
+  Pod: ["", "pods"],
+  Service: ["", "services"],
+  Event: ["", "events"],
+  StatefulSet: ["apps", "statefulsets"],
+  Deployment: ["apps", "deployments"],
+  Job: ["batch", "jobs"],
+  CronJob: ["batch", "cronjobs"],
+};
+
+function on(kind: string, verb: string, name?: string, subresource?: string): Access {
+  const found = RESOURCES[kind];
+  if (!found) throw new Error(`no RBAC resource known for kind ${kind}`);
+  const [group, resource] = found;
+  return { verb, group, resource: subresource ? `${resource}/${subresource}` : resource, name };
+}
+
+/** The authorisation requests one call of a Cluster method makes. */
+export function accessOf(method: keyof Cluster, args: unknown[]): Access[] {
+  const [a, b, c] = args as [never, never, never];
+  switch (method) {
+    case "apply":
+      // Server-side apply is a PATCH of each object.
+      return (a as { kind: string; metadata: { name: string } }[]).map((o) =>
+        on(o.kind, "patch", o.metadata.name),
+      );
+    case "get":
+      return [on(a, "get", c)];
+    case "list":
+      return [on(a, "list")];
+    case "create":
+      return [on((a as { kind: string }).kind, "create")];
+    case "createJob":
+      return [on("Job", "create")];
+    case "createJobFromCronJob":
+      return [on("CronJob", "get", b), on("Job", "create")];
+    case "waitForJob":
+      return [on("Job", "get", b)];
+    case "waitForPodsReady":
+      return [on("Pod", "list")];
+    case "logs":
+      // "job/NAME" finds the Job's pod by label first; the pod's name is not known here.
+      return [
+        ...(String(b).startsWith("job/") ? [on("Pod", "list")] : []),
+        on("Pod", "get", String(b).startsWith("job/") ? undefined : b, "log"),
+      ];
+    case "exec":
+      // The websocket upgrade is a GET, authorised since Kubernetes 1.30 as create too.
+      return [on("Pod", "create", b, "exec"), on("Pod", "get", b, "exec")];
+    case "describeJob":
+      return [on("Pod", "list"), on("Event", "list")];
+    case "scale":
+      return [on(b, "patch", c, "scale")];
+    case "delete":
+      return [on(a, "delete", c)];
+  }
+}
+
+/** A Cluster that does what `inner` does and records what each call asked of the API. */
+export function recordingCluster(inner: Cluster): { cluster: Cluster; accesses: Access[] } {
+  const accesses: Access[] = [];
+  const cluster = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        accesses.push(...accessOf(property as keyof Cluster, args));
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { cluster, accesses };
+}
+
+export function ruleAllows(rule: PolicyRule, access: Access): boolean {
+  const has = (list: string[] | undefined, value: string) =>
+    (list ?? []).some((v) => v === value || v === "*");
+  if (!has(rule.apiGroups, access.group)) return false;
+  if (!has(rule.resources, access.resource)) return false;
+  if (!has(rule.verbs, access.verb)) return false;
+  if (rule.resourceNames?.length)
+    return access.name !== undefined && rule.resourceNames.includes(access.name);
+  return true;
+}
+
+export const describeAccess = (a: Access) =>
+  `${a.verb} ${a.group ? `${a.group}/` : ""}${a.resource}${a.name ? ` ${a.name}` : ""}`;
+
+/** Each single right a list of rules grants: one verb on one resource (and name). */
+export function rightsOf(rules: PolicyRule[]): Access[] {
+  return rules.flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((group) =>
+      (rule.resources ?? []).flatMap((resource) =>
+        (rule.verbs ?? []).flatMap((verb) =>
+          rule.resourceNames?.length
+            ? rule.resourceNames.map((name) => ({ verb, group, resource, name }))
+            : [{ verb, group, resource }],
+        ),
+      ),
+    ),
+  );
+}
+
+/** Whether a right was used: some access it alone would allow. */
+export function used(right: Access, accesses: Access[]): boolean {
+  const rule: PolicyRule = {
+    apiGroups: [right.group],
+    resources: [right.resource],
+    verbs: [right.verb],
+    ...(right.name ? { resourceNames: [right.name] } : {}),
+  };
+  return accesses.some((access) => ruleAllows(rule, access));
+}
