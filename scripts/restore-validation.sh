@@ -19,6 +19,8 @@ a check fails or the backup does not restore, 2 on bad usage or a failed precond
   --stanza NAME        stanza to validate (env PGBACKREST_STANZA, default mcpgov)
   --scratch DIR        scratch directory; its pgdata is replaced (env VALIDATION_SCRATCH,
                        default /var/lib/pgbackrest-validation)
+  --repo N             validate repository N (pgBackRest's repoN: 1 the volume, 2 S3);
+                       default: all of them, and the restore reads repo1 first
   --set LABEL          restore this backup set instead of the newest
   --target TIME        recover to this time ("2026-01-15 14:30:00+00") instead
   --latest             recover to the newest archived WAL (default: stop at consistency,
@@ -91,14 +93,14 @@ validation_require_tools() {
 # Stanza ready, a backup to restore, room for it, a clean scratch directory.
 validation_preflight() {
 	local info status message
-	if ! info=$(pgbackrest --stanza="$validation_stanza" --output=json info 2>&1); then
+	if ! info=$(pgbackrest --stanza="$validation_stanza" ${validation_repo:+--repo="$validation_repo"} --output=json info 2>&1); then
 		validation_stop error 2 "pgbackrest info failed: $(tail -n 3 <<<"$info" | tr '\n' ' ')"
 	fi
 	if ! validation_info=$(jq -c --arg s "$validation_stanza" '.[] | select(.name == $s)' <<<"$info" 2>/dev/null); then
 		# A wrong passphrase decrypts to garbage, which pgBackRest reports as a format
 		# error and copies, binary and all, into output that is then not even JSON.
 		if grep -qa 'FormatError' <<<"$info"; then
-			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest cannot parse its own repository files; check repo1-cipher-pass)"
+			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest cannot parse its own repository files; check ${validation_repo:+repo$validation_repo-}cipher-pass, the pgbackrest-cipher Secret)"
 		fi
 		validation_stop error 2 "pgbackrest info printed something that is not JSON: $(head -c 200 <<<"$info" | tr -cd '[:print:]')"
 	fi
@@ -145,6 +147,7 @@ validation_preflight() {
 
 validation_restore() {
 	local args=(--stanza="$validation_stanza" --pg1-path="$validation_scratch/pgdata" --archive-mode=off)
+	[ -z "$validation_repo" ] || args+=(--repo="$validation_repo")
 	if [ "$validation_mode" != time ] || [ -n "$validation_set" ]; then
 		args+=(--set="$(jq -r .label <<<"$validation_backup")")
 	fi
@@ -278,6 +281,8 @@ validation_finish() {
 		--argjson sizes "${validation_sizes:-null}" --arg pgbackrest "$(pgbackrest version 2>/dev/null | awk '{print $2}')" \
 		--arg postgresql "$(postgres --version 2>/dev/null | awk '{print $3}')" '
 		def iso: if . == null then null else todate end;
+		# The WAL of the repository the backup came from (pgBackRest lists one per repository).
+		($info // {} | [.archive[]? | select(.database["repo-key"] == ($backup // {} | .database["repo-key"]))] | .[0] // $info.archive[0]?) as $wal |
 		{
 			schema: "mcpgov-backup/restore-validation/v1",
 			stanza: $stanza, status: $status,
@@ -285,14 +290,14 @@ validation_finish() {
 			mode: $mode, target: (if $target == "" then null else $target end),
 			startedAt: $started, finishedAt: $finished,
 			backup: (if $backup == null then null else {
-				label: $backup.label, type: $backup.type,
+				label: $backup.label, type: $backup.type, repo: ($backup.database["repo-key"] // null),
 				start: ($backup.timestamp.start | iso), stop: ($backup.timestamp.stop | iso),
 				walStart: $backup.archive.start, walStop: $backup.archive.stop
 			} end),
 			recoveryWindow: (if $info == null or ($info.backup | length) == 0 then null else {
 				from: ([$info.backup[] | select(.error != true) | .timestamp.stop] | min | iso),
 				newestBackup: ([$info.backup[].timestamp.stop] | max | iso),
-				walMin: ($info.archive[0].min // null), walMax: ($info.archive[0].max // null)
+				walMin: ($wal.min // null), walMax: ($wal.max // null)
 			} end),
 			recovery: {recoveredTo: (if $recoveredTo == "" then null else $recoveredTo end),
 				timeline: (if $timeline == "" then null else ($timeline | tonumber) end)},
@@ -313,7 +318,7 @@ _main() {
 	validation_assertions=${VALIDATION_ASSERTIONS:-}
 	validation_report=${VALIDATION_REPORT:-}
 	validation_port=${VALIDATION_PORT:-55432}
-	validation_set="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
+	validation_set="" validation_repo="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
 	validation_status=running validation_reason="" validation_failed=0
 	validation_checks='[]' validation_phases='[]' validation_backup_stop=""
 	validation_started=$(date +%s)
@@ -322,6 +327,7 @@ _main() {
 		case $1 in
 		--stanza) validation_stanza=${2:?--stanza needs a name} && shift ;;
 		--scratch) validation_scratch=${2:?--scratch needs a directory} && shift ;;
+		--repo) validation_repo=${2:?--repo needs a repository number} && shift ;;
 		--set) validation_set=${2:?--set needs a backup label} && shift ;;
 		--target) validation_target=${2:?--target needs a time} && validation_mode="time" && shift ;;
 		--latest) validation_mode=latest ;;
@@ -337,6 +343,10 @@ _main() {
 	done
 	if ! [[ $validation_timeout =~ ^[0-9]+$ ]]; then
 		printf 'error: --timeout must be a whole number of seconds\n' >&2
+		return 2
+	fi
+	if [ -n "$validation_repo" ] && ! [[ $validation_repo =~ ^[1-4]$ ]]; then
+		printf 'error: --repo must be a repository number from 1 to 4\n' >&2
 		return 2
 	fi
 	if [[ $validation_set =~ [^0-9A-Za-z_-] ]]; then

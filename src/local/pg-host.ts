@@ -21,6 +21,8 @@ export interface PgHostOptions {
   manifestsDir: string;
   /** Repository directory shared with other hosts; a new one under the host's directory if absent. */
   repoPath?: string;
+  /** More pgBackRest settings as PGBACKREST_* variables (a second repository, say), for every command and archive_command. */
+  env?: Record<string, string>;
 }
 
 function configMapData(file: string): Record<string, string> {
@@ -66,6 +68,7 @@ export class PgHost {
   static async create(options: PgHostOptions): Promise<PgHost> {
     const dir = makeServiceDir("mcpgov-backup-host");
     const host = new PgHost(dir, await freePort(), options.repoPath ?? join(dir, "repo"));
+    Object.assign(host.env, options.env);
     const postgres = configMapData(join(options.manifestsDir, "postgres-config.yaml"));
     const pgbackrest = configMapData(join(options.manifestsDir, "pgbackrest-config.yaml"));
     for (const key of ["postgresql.conf", "pg_hba.conf"]) {

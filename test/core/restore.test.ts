@@ -15,9 +15,12 @@ describe("restore Jobs", () => {
   it("sets the point-in-time target, leaving the manifest as it was", () => {
     const manifest = load("pgbackrest-restore-pitr-job.yaml");
     const job = restoreJobFor(manifest, "2026-11-24 10:00:00+00; rm -rf /");
-    expect(container(job).env).toEqual([
-      { name: "RESTORE_TARGET", value: "2026-11-24 10:00:00+00; rm -rf /" },
-    ]);
+    expect(container(job).env[0]).toEqual({
+      name: "RESTORE_TARGET",
+      value: "2026-11-24 10:00:00+00; rm -rf /",
+    });
+    // The rest of the environment (the S3 repository's keys) is the manifest's.
+    expect(container(job).env.slice(1)).toEqual(container(manifest).env.slice(1));
     expect(container(job).args).toContain("--target=$(RESTORE_TARGET)");
     expect(container(job).command).toEqual(["pgbackrest"]);
     expect(container(manifest).env[0].value).toBe("2024-01-15 14:30:00+00");

@@ -109,6 +109,13 @@ describe("pod and workload policy", () => {
       (o) => (o.data["pgbackrest.conf"] += "repo1-cipher-pass=hunter2\n"),
       "ConfigMap/pgbackrest-config: data.pgbackrest.conf: contains a credential",
     ],
+    [
+      "a cipher passphrase as an environment variable in the S3 ConfigMap",
+      "s3/pgbackrest-s3.yaml",
+      "ConfigMap",
+      (o) => (o.data.PGBACKREST_REPO2_CIPHER_PASS = "hunter2"),
+      "ConfigMap/pgbackrest-s3: data.PGBACKREST_REPO2_CIPHER_PASS: is a credential",
+    ],
   ];
   it.each(cases)("reports %s in %s", (_, file, kind, mutate, expected) => {
     const problems = problemsAfter(file, kind, mutate);

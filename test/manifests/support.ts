@@ -1,5 +1,5 @@
 // Loading the repository's manifests once for the manifest tests.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   loadManifestDir,
@@ -20,7 +20,8 @@ export const PROVIDED = {
 
 /**
  * Every committed manifest in apply order, postgres-secret.yaml read from its committed
- * .example, then the restore Jobs of manifests/restore/ (created by hand, never applied).
+ * .example, then the restore Jobs of manifests/restore/ (created by hand, never applied),
+ * then the S3 repository's manifests/s3/.
  */
 export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   const applied = APPLY_ORDER.flatMap((file) => {
@@ -29,5 +30,14 @@ export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
     if (existsSync(`${path}.example`)) return loadManifestFile(`${path}.example`);
     return [];
   });
-  return [...applied, ...loadManifestDir(join(dir, "restore"))];
+  return [...applied, ...loadManifestDir(join(dir, "restore")), ...loadS3Manifests(dir)];
+}
+
+/** manifests/s3/, the off-site repository's additions, its Secrets from their .example. */
+export function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
+  const s3 = join(dir, "s3");
+  return readdirSync(s3)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
+    .sort()
+    .flatMap((f) => loadManifestFile(join(s3, f)));
 }

@@ -121,10 +121,15 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/^\s*[\w-]*(cipher-pass|s3-key|s3-key-secret|password)\s*=\s*\S/im, "a credential"],
 ];
 
+/** Keys that are credentials by name: a ConfigMap read as environment variables (envFrom). */
+const SECRET_KEY = /(CIPHER_PASS|S3_KEY|PASSWORD|SECRET|TOKEN)/i;
+
 function configMapRules(object: Record<string, unknown>): Rule {
   const data = (object.data ?? {}) as Record<string, string>;
   return (found) => {
     for (const [key, value] of Object.entries(data)) {
+      if (SECRET_KEY.test(key))
+        found(`data.${key}`, "is a credential; keep it in a Secret and pass it with secretKeyRef");
       for (const [pattern, what] of SECRET_PATTERNS) {
         if (pattern.test(value))
           found(

@@ -50,15 +50,20 @@ class Catalog {
     return object && [...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})];
   }
 
-  /** Reports a missing object, or a key the object does not have. */
+  /**
+   * Reports a missing object, or a key the object does not have. An optional reference
+   * (`optional: true`) may name an object that is absent; when it is there, its keys count.
+   */
   need(
     found: Found,
     path: string,
     kind: string,
     name: string | undefined,
     keys: string[] = [],
+    optional = false,
   ): void {
     if (!this.has(kind, name)) {
+      if (optional) return;
       found(path, `${kind} "${name}" is not defined in the manifests or provided per cluster`);
       return;
     }
@@ -100,15 +105,45 @@ function checkVolumes(spec: V1PodSpec, base: string, catalog: Catalog, found: Fo
     const path = `${base}.volumes[${i}]`;
     const keys = (items?: { key: string }[]) => items?.map((it) => it.key);
     if (v.configMap)
-      catalog.need(found, path, "ConfigMap", v.configMap.name, keys(v.configMap.items));
-    if (v.secret) catalog.need(found, path, "Secret", v.secret.secretName, keys(v.secret.items));
+      catalog.need(
+        found,
+        path,
+        "ConfigMap",
+        v.configMap.name,
+        keys(v.configMap.items),
+        v.configMap.optional,
+      );
+    if (v.secret)
+      catalog.need(
+        found,
+        path,
+        "Secret",
+        v.secret.secretName,
+        keys(v.secret.items),
+        v.secret.optional,
+      );
     if (v.persistentVolumeClaim)
       catalog.need(found, path, "PersistentVolumeClaim", v.persistentVolumeClaim.claimName);
     for (const [j, s] of (v.projected?.sources ?? []).entries()) {
       const sourcePath = `${path}.projected.sources[${j}]`;
       if (s.configMap)
-        catalog.need(found, sourcePath, "ConfigMap", s.configMap.name, keys(s.configMap.items));
-      if (s.secret) catalog.need(found, sourcePath, "Secret", s.secret.name, keys(s.secret.items));
+        catalog.need(
+          found,
+          sourcePath,
+          "ConfigMap",
+          s.configMap.name,
+          keys(s.configMap.items),
+          s.configMap.optional,
+        );
+      if (s.secret)
+        catalog.need(
+          found,
+          sourcePath,
+          "Secret",
+          s.secret.name,
+          keys(s.secret.items),
+          s.secret.optional,
+        );
     }
   }
 }
@@ -121,15 +156,24 @@ function checkContainerRefs(
   found: Found,
 ): void {
   for (const [i, e] of (c.envFrom ?? []).entries()) {
+    const at = `${path}.envFrom[${i}]`;
     if (e.configMapRef)
-      catalog.need(found, `${path}.envFrom[${i}]`, "ConfigMap", e.configMapRef.name);
-    if (e.secretRef) catalog.need(found, `${path}.envFrom[${i}]`, "Secret", e.secretRef.name);
+      catalog.need(found, at, "ConfigMap", e.configMapRef.name, [], e.configMapRef.optional);
+    if (e.secretRef) catalog.need(found, at, "Secret", e.secretRef.name, [], e.secretRef.optional);
   }
   for (const [i, e] of (c.env ?? []).entries()) {
     const cm = e.valueFrom?.configMapKeyRef;
     const secret = e.valueFrom?.secretKeyRef;
-    if (cm) catalog.need(found, `${path}.env[${i}]`, "ConfigMap", cm.name, [cm.key]);
-    if (secret) catalog.need(found, `${path}.env[${i}]`, "Secret", secret.name, [secret.key]);
+    if (cm) catalog.need(found, `${path}.env[${i}]`, "ConfigMap", cm.name, [cm.key], cm.optional);
+    if (secret)
+      catalog.need(
+        found,
+        `${path}.env[${i}]`,
+        "Secret",
+        secret.name,
+        [secret.key],
+        secret.optional,
+      );
   }
   for (const [i, m] of (c.volumeMounts ?? []).entries()) {
     const volume = volumes.get(m.name);

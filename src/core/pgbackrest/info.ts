@@ -10,14 +10,24 @@ export interface BackupInfo {
   archive: { start: string | null; stop: string | null };
   info: { size: number; delta: number; repository: { size: number; delta: number } };
   error?: boolean;
+  /** Which repository holds it (repo-key: 1, 2, ...); absent before pgBackRest 2.33. */
+  database?: { id: number; "repo-key": number };
 }
 
 export interface StanzaInfo {
   name: string;
   status: { code: number; message: string; lock?: { backup?: { held: boolean } } };
   db: { id: number; "system-id": string; version: string }[];
-  archive: { id: string; min: string | null; max: string | null }[];
+  /** One entry per repository (and database version), each with its repo-key. */
+  archive: {
+    id: string;
+    min: string | null;
+    max: string | null;
+    database?: { id: number; "repo-key": number };
+  }[];
   backup: BackupInfo[];
+  /** Each repository: its key, whether it is encrypted, and its own status. */
+  repo?: { key: number; cipher: string; status: { code: number; message: string } }[];
 }
 
 export function parseInfo(json: string): StanzaInfo[] {
@@ -43,6 +53,11 @@ export function findStanza(stanzas: StanzaInfo[], name: string): StanzaInfo {
     throw new Error(`stanza ${name} not found in pgbackrest info (stanzas: ${known})`);
   }
   return stanza;
+}
+
+/** The repository a backup is in. */
+export function repoOf(backup: BackupInfo): number {
+  return backup.database?.["repo-key"] ?? 1;
 }
 
 /** Backups that can be restored, oldest first. */

@@ -37,7 +37,10 @@ function filesOf(object: KubeObject): Record<string, Buffer> {
   return files;
 }
 
-/** Writes a ConfigMap's or Secret's keys (or the chosen items) under dir. */
+/**
+ * Writes a ConfigMap's or Secret's keys (or the chosen items) under dir. As the kubelet
+ * does, an optional source that is absent, or lacks a key, puts nothing there.
+ */
 function writeKeys(
   dir: string,
   what: string,
@@ -45,12 +48,17 @@ function writeKeys(
   items: V1KeyToPath[] | undefined,
   mode: number,
   gid: number,
+  optional = false,
 ): void {
-  if (!object) throw new Error(`${what} not found: apply it before the pods that mount it`);
+  if (!object) {
+    if (optional) return;
+    throw new Error(`${what} not found: apply it before the pods that mount it`);
+  }
   const files = filesOf(object);
   const chosen: V1KeyToPath[] = items ?? Object.keys(files).map((key) => ({ key, path: key }));
   for (const item of chosen) {
     const content = files[item.key];
+    if (content === undefined && optional) continue;
     if (content === undefined) throw new Error(`${what} has no key "${item.key}"`);
     if (item.path.split("/").includes(".."))
       throw new Error(`${what}: item path "${item.path}" leaves the volume`);
@@ -94,6 +102,7 @@ function prepareVolume(
       volume.configMap.items,
       volume.configMap.defaultMode ?? 0o644,
       gid,
+      volume.configMap.optional,
     );
   } else if (volume.secret) {
     const name = volume.secret.secretName ?? "";
@@ -104,6 +113,7 @@ function prepareVolume(
       volume.secret.items,
       volume.secret.defaultMode ?? 0o644,
       gid,
+      volume.secret.optional,
     );
   } else if (volume.projected) {
     const mode = volume.projected.defaultMode ?? 0o644;
@@ -117,10 +127,19 @@ function prepareVolume(
           source.configMap.items,
           mode,
           gid,
+          source.configMap.optional,
         );
       } else if (source.secret) {
         const name = source.secret.name ?? "";
-        writeKeys(dir, `Secret "${name}"`, lookup.secret(name), source.secret.items, mode, gid);
+        writeKeys(
+          dir,
+          `Secret "${name}"`,
+          lookup.secret(name),
+          source.secret.items,
+          mode,
+          gid,
+          source.secret.optional,
+        );
       } else {
         throw new Error(
           `volume ${volume.name}: projected.sources[${i}] must be a configMap or a secret in the local runner`,

@@ -1,0 +1,261 @@
+// Repository 2 on S3, encrypted, with the settings of manifests/s3/ and the commands of
+// its CronJobs, against a real S3-compatible server over HTTPS (s3rver, a test CA): the
+// stanza, WAL to both repositories, backups, validation and a point-in-time restore
+// from the bucket alone; nothing in the bucket is readable without the passphrase; an
+// outage of the bucket in the middle of a write load loses no WAL, and a PITR across
+// it is exact.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { jobCommand } from "../../src/local/first-run.ts";
+import { makeServiceSubdir } from "../../src/local/host.ts";
+import { PgHost } from "../../src/local/pg-host.ts";
+import { S3_KEY, S3_KEY_SECRET, S3Server } from "../support/s3.ts";
+
+const manifestsDir = projectPath("manifests");
+const PASSPHRASE = "a-test-passphrase-0f7c2d9e41b8";
+/** A value written to the database that must never appear in the bucket as it is. */
+const MARKER = `mcpgov-plaintext-marker-${process.pid}-7b1e`;
+
+let s3: S3Server;
+let db: PgHost;
+const restored: PgHost[] = [];
+
+/** manifests/s3/pgbackrest-s3.yaml's settings, pointed at the local server. */
+function repo2Env(server: S3Server, passphrase = PASSPHRASE): Record<string, string> {
+  const [configMap] = loadManifestFile(join(manifestsDir, "s3", "pgbackrest-s3.yaml"));
+  const data = configMap?.object.data as Record<string, string>;
+  return {
+    ...data,
+    PGBACKREST_REPO2_S3_BUCKET: server.bucket,
+    PGBACKREST_REPO2_S3_ENDPOINT: server.host,
+    PGBACKREST_REPO2_S3_URI_STYLE: "path",
+    PGBACKREST_REPO2_STORAGE_PORT: String(server.port),
+    PGBACKREST_REPO2_STORAGE_CA_FILE: server.caFile,
+    // What the Secrets give the pods.
+    PGBACKREST_REPO2_S3_KEY: S3_KEY,
+    PGBACKREST_REPO2_S3_KEY_SECRET: S3_KEY_SECRET,
+    PGBACKREST_REPO2_CIPHER_PASS: passphrase,
+  };
+}
+
+interface Backup {
+  label: string;
+  type: string;
+  database: { "repo-key": number };
+  archive: { start: string; stop: string };
+  timestamp: { stop: number };
+}
+
+async function info(host: PgHost, repo?: number) {
+  const { stdout } = await host.run([
+    "pgbackrest",
+    "--stanza=mcpgov",
+    ...(repo ? [`--repo=${repo}`] : []),
+    "--output=json",
+    "info",
+  ]);
+  const [stanza] = JSON.parse(stdout) as {
+    status: { code: number; message: string };
+    backup: Backup[];
+    archive: { database: { "repo-key": number }; min: string; max: string }[];
+    repo: { key: number; cipher: string; status: { code: number } }[];
+  }[];
+  if (!stanza) throw new Error("pgbackrest info listed no stanza");
+  return stanza;
+}
+
+/** WAL segment names in the bucket's archive, in order. */
+function bucketSegments(): string[] {
+  return s3
+    .objects()
+    .map((o) => /\/(0{7}[1-9A-F][0-9A-F]{16})-[0-9a-f]{40}/.exec(o.key)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+const segmentNumber = (name: string) => BigInt(`0x${name.slice(8)}`);
+
+/** A fresh host whose repository 1 is empty: whatever it restores came from the bucket. */
+async function hostWithOnlyTheBucket(): Promise<PgHost> {
+  const host = await PgHost.create({ manifestsDir, env: repo2Env(s3) });
+  restored.push(host);
+  return host;
+}
+
+beforeAll(async () => {
+  s3 = await S3Server.start();
+  db = await PgHost.create({ manifestsDir, env: repo2Env(s3) });
+  await db.initdb();
+  await db.start();
+}, 120_000);
+
+afterAll(async () => {
+  for (const host of [...restored, db]) await host?.destroy();
+  await s3?.destroy();
+}, 60_000);
+
+describe("repository 2 on S3, encrypted", () => {
+  it("creates the stanza in both repositories and archives WAL to both", async () => {
+    await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
+    const { stdout, stderr } = await db.run(["pgbackrest", "--stanza=mcpgov", "check"]);
+    const said = stdout + stderr;
+    expect(said).toMatch(/successfully archived to .* on repo1/);
+    expect(said).toMatch(/successfully archived to .* on repo2/);
+    const stanza = await info(db);
+    expect(stanza.status.message).toBe("no valid backups");
+    expect(stanza.repo.map((r) => [r.key, r.cipher])).toEqual([
+      [1, "none"],
+      [2, "aes-256-cbc"],
+    ]);
+    expect(bucketSegments().length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("backs up to the bucket with the -s3 CronJobs' commands, and says which repository", async () => {
+    await db.sql(
+      `create table ledger (id bigint primary key, note text not null, at timestamptz not null default clock_timestamp());
+       insert into ledger (id, note) select n, '${MARKER} ' || n from generate_series(1, 2000) n;`,
+    );
+    const full = jobCommand(manifestsDir, join("s3", "pgbackrest-full-backup-s3-cronjob.yaml"));
+    expect(full).toEqual(["pgbackrest", "--stanza=mcpgov", "--repo=2", "--type=full", "backup"]);
+    await db.run(full);
+    await db.sql(
+      "insert into ledger (id, note) select n, 'after full' from generate_series(2001, 2100) n",
+    );
+    await db.run(jobCommand(manifestsDir, join("s3", "pgbackrest-diff-backup-s3-cronjob.yaml")));
+    // The seed's own full backup still goes to repository 1.
+    await db.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
+    const backups = (await info(db)).backup.map((b) => [b.type, b.database["repo-key"]]);
+    expect(backups).toEqual([
+      ["full", 2],
+      ["diff", 2],
+      ["full", 1],
+    ]);
+  }, 180_000);
+
+  it("keeps nothing readable in the bucket: every file is encrypted, no row appears", async () => {
+    await db.sql("select pg_switch_wal()");
+    await db.run(["pgbackrest", "--stanza=mcpgov", "check"]);
+    // The marker is in the database's own files, so its absence below means something.
+    const walDir = join(db.pgdata, "pg_wal");
+    const { stdout: grep } = await db.run(["grep", "-rl", MARKER, walDir], { allowFailure: true });
+    expect(grep).not.toBe("");
+    const objects = s3.objects();
+    expect(objects.length).toBeGreaterThan(20);
+    const readable = objects.filter((o) => readFileSync(o.path).includes(MARKER));
+    expect(readable.map((o) => o.key)).toEqual([]);
+    // pgBackRest's encrypted files start with OpenSSL's salt header; repository 1's do not.
+    const plain = objects.filter(
+      (o) => !readFileSync(o.path).subarray(0, 8).equals(Buffer.from("Salted__")),
+    );
+    expect(plain.map((o) => o.key)).toEqual([]);
+  }, 60_000);
+
+  it("validates the bucket's newest backup with --repo 2, and the report names it", async () => {
+    const scratch = join(db.dir, "scratch-s3");
+    makeServiceSubdir(scratch);
+    const report = join(scratch, "report.json");
+    const { code, stderr } = await db.run(
+      [projectPath("scripts", "restore-validation.sh"), "--repo", "2", "--scratch", scratch].concat(
+        ["--report", report, "--timeout", "120"],
+      ),
+      { allowFailure: true },
+    );
+    expect(stderr).toContain("PASSED");
+    expect(code).toBe(0);
+    const parsed = JSON.parse(readFileSync(report, "utf8"));
+    expect(parsed.status).toBe("passed");
+    expect(parsed.backup).toMatchObject({ type: "diff", repo: 2 });
+  }, 180_000);
+
+  it("says 'wrong cipher passphrase?' when the passphrase is wrong", async () => {
+    const scratch = join(db.dir, "scratch-wrong");
+    makeServiceSubdir(scratch);
+    const report = join(scratch, "report.json");
+    const { code } = await db.run(
+      [projectPath("scripts", "restore-validation.sh"), "--repo", "2", "--scratch", scratch].concat(
+        ["--report", report],
+      ),
+      { allowFailure: true, env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
+    );
+    expect(code).toBe(2);
+    const parsed = JSON.parse(readFileSync(report, "utf8"));
+    expect(parsed.reason).toContain("wrong cipher passphrase?");
+    expect(parsed.reason).toContain("repo2-cipher-pass, the pgbackrest-cipher Secret");
+  }, 60_000);
+});
+
+describe("an outage of the bucket during a write load", () => {
+  let target = "";
+  let rowsAtTarget = 0;
+  let lastSegment = "";
+
+  it("keeps PostgreSQL serving and every WAL segment, and archives them once it is back", async () => {
+    const before = await db.sql("select failed_count from pg_stat_archiver");
+    await s3.stop();
+    let id = 10_000;
+    const batch = async () => {
+      await db.sql(
+        `insert into ledger (id, note) select n, 'outage' from generate_series(${id + 1}, ${id + 200}) n`,
+      );
+      id += 200;
+      await db.sql("select pg_switch_wal()");
+    };
+    for (let i = 0; i < 4; i++) await batch();
+    target = await db.sql(
+      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`,
+    );
+    rowsAtTarget = Number(await db.sql("select count(*) from ledger"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 4; i++) await batch();
+    // PostgreSQL took every write while archive_command failed (it gives up on the bucket
+    // after io-timeout per file, about 40 s) and kept the segments.
+    expect(Number(await db.sql("select count(*) from ledger"))).toBe(rowsAtTarget + 800);
+    const failing = Date.now() + 120_000;
+    while (Number(await db.sql("select failed_count from pg_stat_archiver")) <= Number(before)) {
+      if (Date.now() > failing) throw new Error("archive_command did not fail within 120 s");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+
+    await s3.resume();
+    lastSegment = await db.sql("select pg_walfile_name(pg_current_wal_lsn())");
+    await db.sql("select pg_switch_wal()");
+    const deadline = Date.now() + 120_000;
+    while (
+      (await db.sql("select coalesce(last_archived_wal, '') from pg_stat_archiver")) < lastSegment
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(`WAL up to ${lastSegment} was not archived in 120 s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    // No gap in the bucket's WAL from the first backup to the last segment written.
+    const segments = bucketSegments().filter((s) => s <= lastSegment);
+    const numbers = [...new Set(segments.map(segmentNumber))];
+    const first = numbers[0] ?? 0n;
+    expect(numbers).toEqual(numbers.map((_, i) => first + BigInt(i)));
+    expect(segments.at(-1)).toBe(lastSegment);
+  }, 240_000);
+
+  it("restores from the bucket alone to a moment inside the outage, exactly", async () => {
+    const host = await hostWithOnlyTheBucket();
+    const pitr = loadManifestFile(
+      join(manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml"),
+    )[0]?.object as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    const args = (pitr.spec.template.spec.containers[0]?.args ?? []).map((a) =>
+      a.replace("$(RESTORE_TARGET)", target),
+    );
+    await host.run(["pgbackrest", "--repo=2", ...args, "--archive-mode=off"]);
+    await host.start({ archive_mode: "off" });
+    const deadline = Date.now() + 120_000;
+    while ((await host.sql("select pg_is_in_recovery()")) === "t") {
+      if (Date.now() > deadline) throw new Error("recovery did not finish in 120 s");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(Number(await host.sql("select count(*) from ledger"))).toBe(rowsAtTarget);
+    expect(await host.sql("select count(*) from ledger where note like 'mcpgov-plaintext%'")).toBe(
+      "2000",
+    );
+  }, 240_000);
+});

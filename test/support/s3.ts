@@ -1,0 +1,165 @@
+// A real S3-compatible repository for pgBackRest in the tests: s3rver over HTTPS with a
+// certificate from a test CA (pgBackRest 2.45 speaks only HTTPS to S3 and verifies it),
+// stoppable and restartable on the same data to make an outage.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectPath } from "../../src/core/paths.ts";
+import { freePort, makeServiceDir, makeServiceSubdir } from "../../src/local/host.ts";
+
+/** s3rver's built-in account: its access key id is checked, the secret is not (see s3-server.ts). */
+export const S3_KEY = "S3RVER";
+export const S3_KEY_SECRET = "S3RVER";
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync("openssl", args, { cwd, stdio: "pipe" });
+}
+
+/** PEM files: a test CA, and a server certificate it signed for these DNS names. */
+export interface TestCertificates {
+  caFile: string;
+  keyFile: string;
+  certFile: string;
+}
+
+/** Makes a CA and a server certificate under dir (which must exist). */
+export function makeTestCertificates(dir: string, names: string[]): TestCertificates {
+  const days = ["-days", "2"];
+  openssl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      ...days,
+      "-subj",
+      "/CN=mcpgov-test-ca",
+    ].concat(["-keyout", "ca.key", "-out", "ca.crt"]),
+    dir,
+  );
+  openssl(
+    ["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${names[0]}`].concat([
+      "-keyout",
+      "server.key",
+      "-out",
+      "server.csr",
+    ]),
+    dir,
+  );
+  writeFileSync(join(dir, "san.cnf"), `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\n`);
+  openssl(
+    ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", ...days].concat([
+      "-CAcreateserial",
+      "-out",
+      "server.crt",
+      "-extfile",
+      "san.cnf",
+    ]),
+    dir,
+  );
+  // pgBackRest, as the postgres user, reads the CA certificate.
+  chmodSync(join(dir, "ca.crt"), 0o644);
+  return {
+    caFile: join(dir, "ca.crt"),
+    keyFile: join(dir, "server.key"),
+    certFile: join(dir, "server.crt"),
+  };
+}
+
+/** The command that runs the test S3 server (test/support/s3-server.ts). */
+export function s3ServerCommand(
+  port: number,
+  dataDir: string,
+  tls: TestCertificates,
+  bucket: string,
+): string[] {
+  return [
+    projectPath("node_modules", ".bin", "node"),
+    projectPath("test", "support", "s3-server.ts"),
+    String(port),
+    dataDir,
+    tls.keyFile,
+    tls.certFile,
+    bucket,
+  ];
+}
+
+export class S3Server {
+  readonly dir: string;
+  readonly port: number;
+  readonly bucket: string;
+  /** The name pgBackRest connects to, which the certificate names. */
+  readonly host = "localhost";
+  readonly caFile: string;
+  readonly dataDir: string;
+  private process: ChildProcess | undefined;
+  private tls!: TestCertificates;
+
+  private constructor(dir: string, port: number, bucket: string) {
+    this.dir = dir;
+    this.port = port;
+    this.bucket = bucket;
+    this.caFile = join(dir, "ca.crt"); // written by makeTestCertificates
+    this.dataDir = join(dir, "data");
+  }
+
+  /** A CA, a server certificate for localhost signed by it, and the server, running. */
+  static async start(bucket = "mcpgov-backups"): Promise<S3Server> {
+    const server = new S3Server(makeServiceDir("mcpgov-backup-s3"), await freePort(), bucket);
+    server.tls = makeTestCertificates(server.dir, [server.host]);
+    makeServiceSubdir(server.dataDir);
+    await server.resume();
+    return server;
+  }
+
+  /** Starts the server (again) on the same port and data. */
+  async resume(): Promise<void> {
+    const [node, ...args] = s3ServerCommand(this.port, this.dataDir, this.tls, this.bucket);
+    const child = spawn(node as string, args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.process = child;
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (chunk) => {
+        output += chunk;
+        if (output.includes("ready")) resolve();
+      });
+      child.stderr?.on("data", (chunk) => (output += chunk));
+      child.on("exit", (code) => reject(new Error(`the S3 server exited (${code}):\n${output}`)));
+    });
+  }
+
+  /** Stops the server: pgBackRest's requests to it fail until resume(). */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    // The start-up listener would report this exit as a failure to start.
+    child.removeAllListeners("exit");
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    this.process = undefined;
+  }
+
+  /** Every object in the bucket: its key and its bytes' path on disk. */
+  objects(): { key: string; path: string }[] {
+    const found: { key: string; path: string }[] = [];
+    const bucketDir = join(this.dataDir, this.bucket);
+    const walk = (path: string, key: string) => {
+      for (const entry of readdirSync(path)) {
+        const full = join(path, entry);
+        if (statSync(full).isDirectory()) walk(full, `${key}${entry}/`);
+        // s3rver keeps each object as <key>._S3rver_object beside its metadata.
+        else if (entry.endsWith("._S3rver_object"))
+          found.push({ key: `${key}${entry.slice(0, -"._S3rver_object".length)}`, path: full });
+      }
+    };
+    walk(bucketDir, "");
+    return found;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
