@@ -6,7 +6,8 @@ export interface ValidationReport {
   status: "passed" | "failed" | "error";
   reason: string | null;
   rtoSeconds: number | null;
-  backup: { label: string } | null;
+  /** repo: which repository the backup came from (absent in reports before it was added). */
+  backup: { label: string; repo?: number } | null;
   checks: { name: string; result: string; detail: string }[];
 }
 

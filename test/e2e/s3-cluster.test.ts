@@ -15,6 +15,7 @@ import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { findStanza, parseInfo, repoOf } from "../../src/core/pgbackrest/info.ts";
 import { restoreDatabase } from "../../src/core/restore.ts";
+import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { makeTestCertificates, S3_KEY, S3_KEY_SECRET, s3ServerCommand } from "../support/s3.ts";
@@ -37,6 +38,7 @@ function s3Objects(): KubeObject[] {
     "/data",
     { ...tls, keyFile: "/tls/server.key", certFile: "/tls/server.crt" },
     BUCKET,
+    "0.0.0.0",
   );
   const meta = (name: string) => ({ name, namespace: NS, labels });
   return [
@@ -135,7 +137,10 @@ beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), "mcpgov-backup-s3-tls-"));
   cluster = await LocalCluster.start();
   await cluster.apply(s3Objects());
-  await cluster.waitForPodsReady(NS, { app: "s3" }, 60_000);
+  await cluster.waitForPodsReady(NS, { app: "s3" }, 60_000).catch(async (error) => {
+    const logs = await cluster.logs(NS, await s3Pod(), "s3").catch((e) => String(e));
+    throw new Error(`${error.message}; the S3 server's log:\n${logs}`);
+  });
   await deployForBackups(cluster);
   for (const file of [
     "pgbackrest-full-backup-s3-cronjob.yaml",
@@ -195,9 +200,9 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
       240_000,
     );
     expect(validation.result.outcome).toBe("Complete");
-    const report = JSON.parse(validation.logs.slice(validation.logs.indexOf("{\n")));
-    expect(report.status).toBe("passed");
-    expect(report.backup).toMatchObject({ type: "full", repo: 2 });
+    const report = reportFromLog(validation.logs) as { status: string; backup: object } | undefined;
+    expect(report?.status).toBe("passed");
+    expect(report?.backup).toMatchObject({ type: "full", repo: 2 });
   }, 600_000);
 
   it("restores production from the bucket to a point in time with the seed's PITR Job", async () => {
@@ -229,13 +234,15 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     const grep = await cluster.exec(NS, await s3Pod(), "s3", ["grep", "-rlF", MARKER, "/data"]);
     expect(grep.stdout).toBe("");
     expect(grep.code).toBe(1); // grep: no file matched
-    const files = await cluster.exec(NS, await s3Pod(), "s3", [
-      "find",
-      `/data/${BUCKET}`,
-      "-name",
-      "*._S3rver_object",
+    // Every object starts with the cipher's salt header: encrypted, not merely compressed.
+    const headers = await cluster.exec(NS, await s3Pod(), "s3", [
+      "sh",
+      "-c",
+      `find /data/${BUCKET} -name '*._S3rver_object' -exec head -c 8 {} \\; -exec echo \\;`,
     ]);
-    expect(files.stdout.split("\n").filter(Boolean).length).toBeGreaterThan(20);
+    const lines = headers.stdout.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((l) => l !== "Salted__")).toEqual([]);
   }, 60_000);
 });
 

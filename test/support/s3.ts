@@ -73,6 +73,7 @@ export function s3ServerCommand(
   dataDir: string,
   tls: TestCertificates,
   bucket: string,
+  address = "127.0.0.1",
 ): string[] {
   return [
     projectPath("node_modules", ".bin", "node"),
@@ -82,6 +83,7 @@ export function s3ServerCommand(
     tls.keyFile,
     tls.certFile,
     bucket,
+    address,
   ];
 }
 
