@@ -5,6 +5,8 @@ import type { StepResult } from "./steps/step.ts";
 interface BackupRow {
   label: string;
   type: string;
+  /** The repository holding it (1 the volume, 2 S3); absent from older outputs. */
+  repo?: number;
   start: number;
   stop: number;
   size: number;
@@ -51,13 +53,16 @@ export function renderSummary(results: StepResult[], outputs: Record<string, str
       "  title Backups and recovery window (UTC)",
       "  dateFormat YYYY-MM-DDTHH:mm:ss",
       "  axisFormat %m-%d %H:%M",
-      "  section Backups",
     );
-    for (const b of backups) {
-      // A bar needs some width to be seen: at least a minute.
-      lines.push(
-        `  ${b.type} ${b.label} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
-      );
+    // One section per repository, so that the volume's and the bucket's backups read apart.
+    for (const repo of [...new Set(backups.map((b) => b.repo ?? 1))].sort()) {
+      lines.push(`  section Backups repo${repo}`);
+      for (const b of backups.filter((b) => (b.repo ?? 1) === repo)) {
+        // A bar needs some width to be seen: at least a minute.
+        lines.push(
+          `  ${b.type} ${b.label} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
+        );
+      }
     }
     const from = Date.parse(start) / 1000;
     const to = Math.max(Date.parse(end) / 1000, from + 60);

@@ -21,6 +21,8 @@ export interface RestorePlanRecord {
   target: string;
   targetEpochMs: number;
   backupLabel: string;
+  /** The repository that holds it (pgBackRest reads repo1 first); absent in older records. */
+  backupRepo?: number;
   window: { start: string; end: string };
   workloads: Workload[];
   estimateSeconds: number;

@@ -148,6 +148,41 @@ describe("/backup", () => {
     expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
 
+  it("reports each repository on /backup status, and what a wrong passphrase means", async () => {
+    await setup();
+    const two = JSON.parse(info()) as { backup: object[]; repo?: object[] }[];
+    const stanza = two[0] as { backup: Record<string, unknown>[]; repo?: object[] };
+    // The full backup is in the bucket (repo2), the diff on the volume (repo1).
+    stanza.backup[0] = { ...stanza.backup[0], database: { id: 1, "repo-key": 2 } };
+    stanza.backup[1] = { ...stanza.backup[1], database: { id: 1, "repo-key": 1 } };
+    stanza.repo = [
+      { key: 1, cipher: "none", status: { code: 0, message: "ok" } },
+      {
+        key: 2,
+        cipher: "aes-256-cbc",
+        status: {
+          code: 99,
+          message:
+            "other\n[FormatError] key/value found outside of section at line 1: \u0001\u00ff",
+        },
+      },
+    ];
+    const exec = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) =>
+      pod === "pgbackrest-repo-host-0"
+        ? { code: 0, stdout: JSON.stringify(two), stderr: "" }
+        : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const [body] = github.latest();
+    expect(body).toContain("- **repo1** (not encrypted): ✅ ok");
+    expect(body).toMatch(
+      /- \*\*repo2\*\* \(aes-256-cbc\): ❌ other \[FormatError\] key\/value found outside of section at line 1: — wrong cipher passphrase\? pgBackRest cannot read the files of repo2; check repo2-cipher-pass, the pgbackrest-cipher Secret/,
+    );
+    expect(body).toMatch(/\| full \| `20261124-010000F` \|.*\| repo2 \|/);
+    expect(body).toMatch(/\| diff \| `20261124-010000F_20261124-030000D` \|.*\| repo1 \|/);
+    expect(body).toMatch(/ {2}- repo1: \S+Z → \S+Z\n {2}- repo2: \S+Z → \S+Z/);
+  });
+
   it("makes an incremental backup from the differential CronJob with the type changed", async () => {
     await setup();
     await deliver(probot, bot, commentPayload("/backup incr"));
@@ -434,7 +469,7 @@ describe("/restore confirm and cancel", () => {
     const body = github.latest()[0] ?? "";
     expect(body).toContain("**Confirmed** by @alice");
     expect(body).toMatch(
-      /✅ Restored to \*\*.*\*\* from backup set `20261124-010000F`\. PostgreSQL is writable on timeline 2 \(was 1\)/,
+      /✅ Restored to \*\*.*\*\* from backup set `20261124-010000F` \(repo1\)\. PostgreSQL is writable on timeline 2 \(was 1\)/,
     );
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(fake.createdJobs).toHaveLength(2);

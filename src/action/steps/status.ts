@@ -1,7 +1,12 @@
 // status: the backups in the repository and the recovery window.
 import { psql } from "../../core/database.ts";
-import { validBackups } from "../../core/pgbackrest/info.ts";
-import { recoveryWindow, stanzaInfo } from "../../core/repository.ts";
+import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
+import {
+  recoveryWindow,
+  recoveryWindows,
+  repositories,
+  stanzaInfo,
+} from "../../core/repository.ts";
 import type { Step } from "./step.ts";
 
 export const statusStep: Step = async ({ cluster, inputs }) => {
@@ -19,14 +24,21 @@ export const statusStep: Step = async ({ cluster, inputs }) => {
   );
   const window = recoveryWindow(stanza, archived);
   const backups = validBackups(stanza);
+  const unreadable = repositories(stanza).filter((r) => !r.ok);
+  const problems = unreadable.map((r) => `repo${r.repo}: ${r.message}`).join("; ");
   if (!window)
     return {
       ok: false,
-      detail: `no valid backup of stanza ${inputs.stanza} (status: ${stanza.status.message})`,
+      detail: `no valid backup of stanza ${inputs.stanza} (status: ${problems || stanza.status.message})`,
     };
+  const windows = recoveryWindows(stanza, archived);
+  const perRepo =
+    windows.length > 1
+      ? ` (${windows.map((w) => `repo${w.repo} from ${w.start}`).join(", ")})`
+      : "";
   return {
-    ok: stanza.status.code === 0,
-    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}`,
+    ok: stanza.status.code === 0 && unreadable.length === 0,
+    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${problems ? `; ${problems}` : ""}`,
     outputs: {
       "recovery-window-start": window.start,
       "recovery-window-end": window.end,
@@ -34,6 +46,7 @@ export const statusStep: Step = async ({ cluster, inputs }) => {
         backups.map((b) => ({
           label: b.label,
           type: b.type,
+          repo: repoOf(b),
           start: b.timestamp.start,
           stop: b.timestamp.stop,
           size: b.info.repository.delta,

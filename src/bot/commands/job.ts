@@ -2,6 +2,7 @@
 // already exists, and when it fails, its pods' states, events and log tail folded in.
 import type { KubeObject } from "../../core/cluster.ts";
 import { type JobRun, runJobOnce } from "../../core/jobs.ts";
+import { explainPgbackrest } from "../../core/pgbackrest/errors.ts";
 import { code } from "../status-comment.ts";
 import { type CommandContext, StoppedError, timeoutMs } from "./context.ts";
 
@@ -18,7 +19,10 @@ export async function jobStep(
   const run = await context.comment
     .step(`${title}: Job ${code(name)}`, async () => {
       const run = await runJobOnce(context.cluster, job, timeoutMs(context));
-      if (run.result.outcome !== "Complete") throw new StoppedError(`${title} failed`);
+      if (run.result.outcome !== "Complete") {
+        const meaning = explainPgbackrest(run.logs);
+        throw new StoppedError(`${title} failed${meaning ? `: ${meaning}` : ""}`);
+      }
       context.comment.attach(`Job ${name}: last lines of its log`, logTail(run.logs, 20));
       return run;
     })

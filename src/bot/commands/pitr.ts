@@ -3,7 +3,7 @@
 // happen and waits for `/restore confirm <id>` (confirm.ts carries it out).
 import type { KubeObject } from "../../core/cluster.ts";
 import { sealWal } from "../../core/database.ts";
-import { validBackups } from "../../core/pgbackrest/info.ts";
+import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
 import { backupBefore, iso, stanzaInfo } from "../../core/repository.ts";
 import { formatUtc, parsePointInTime, TimeError } from "../../core/time.ts";
 import type { RestorePlanRecord } from "../operations.ts";
@@ -89,6 +89,7 @@ export async function pitrCommand(context: CommandContext, time: string): Promis
     target: point.target,
     targetEpochMs: point.epochMs,
     backupLabel: backup.label,
+    backupRepo: repoOf(backup),
     window,
     workloads: policy.stopWorkloads,
     estimateSeconds,
@@ -113,7 +114,7 @@ export function planText(
   const who = secondApprover ? `, by someone other than @${requester}` : "";
   return [
     `**Plan — nothing has changed yet.** Restore production to **${plan.target.replace(/\+00$/, " UTC")}**:`,
-    `- backup set ${code(plan.backupLabel)}, then WAL up to the target; the server is promoted onto a new timeline`,
+    `- backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` from repo${plan.backupRepo}` : ""}, then WAL up to the target; the server is promoted onto a new timeline`,
     `- recovery window checked: ${plan.window.start} → ${plan.window.end}`,
     "- first a safety backup (incr), so that this restore can itself be undone",
     `- stops ${stops.join(", ")} for the restore, then starts them again`,

@@ -161,5 +161,5 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       `❌ The database is restored, but starting the applications failed (${(error as Error).message}). Start them: ${appsBack()}.`,
     );
   }
-  return `✅ Restored to **${plan.target.replace(/\+00$/, " UTC")}** from backup set ${code(plan.backupLabel)}. PostgreSQL is writable on timeline ${after.timeline} (was ${before}); ${after.replayed ? `the last transaction it replayed committed at ${after.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(safety)} and the WAL of timeline ${before}. Next: \`/backup full\`, so that the new timeline has a full backup of its own (docs/restore.md, step 7).`;
+  return `✅ Restored to **${plan.target.replace(/\+00$/, " UTC")}** from backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` (repo${plan.backupRepo})` : ""}. PostgreSQL is writable on timeline ${after.timeline} (was ${before}); ${after.replayed ? `the last transaction it replayed committed at ${after.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(safety)} and the WAL of timeline ${before}. Next: \`/backup full\`, so that the new timeline has a full backup of its own (docs/restore.md, step 7).`;
 }

@@ -2,8 +2,14 @@
 // restore can reach, the last backup of each type, the last validation, WAL archiving.
 import type { KubeObject } from "../../core/cluster.ts";
 import { archiverStatus } from "../../core/database.ts";
-import { validBackups } from "../../core/pgbackrest/info.ts";
-import { iso, recoveryWindow, stanzaInfo } from "../../core/repository.ts";
+import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
+import {
+  iso,
+  recoveryWindow,
+  recoveryWindows,
+  repositories,
+  stanzaInfo,
+} from "../../core/repository.ts";
 import { reportFromLog } from "../../core/validation-report.ts";
 import { code } from "../status-comment.ts";
 import { mib } from "./backup.ts";
@@ -52,23 +58,37 @@ export async function statusCommand(context: CommandContext): Promise<string> {
     lastValidation(context),
   );
   const window = recoveryWindow(stanza, archiver.lastArchivedTime);
+  const repos = repositories(stanza);
+  const windows = recoveryWindows(stanza, archiver.lastArchivedTime);
   const lines = [
     `- **Stanza ${code(name)}:** ${stanza.status.message} (code ${stanza.status.code})`,
+    // With one healthy repository its line says nothing the stanza's does not.
+    ...(repos.length > 1 || repos.some((r) => !r.ok)
+      ? repos.map(
+          (r) =>
+            `- **repo${r.repo}** (${r.cipher === "none" ? "not encrypted" : r.cipher}): ${r.ok ? "✅" : "❌"} ${r.message}`,
+        )
+      : []),
     window
       ? `- **Recovery window:** ${window.start} → ${window.end} (a point-in-time restore can reach any moment in it)`
       : "- **Recovery window:** none — there is no valid backup; run `/backup full`",
+    ...(windows.length > 1 ? windows.map((w) => `  - repo${w.repo}: ${w.start} → ${w.end}`) : []),
     "",
-    "| Type | Last backup | Ended | Took | Database | Stored |",
-    "|---|---|---|---|---|---|",
+    "| Type | Last backup | Ended | Took | Database | Stored | Repo |",
+    "|---|---|---|---|---|---|---|",
   ];
   const backups = validBackups(stanza);
+  const repoKeys = repos.map((r) => r.repo);
   for (const type of ["full", "diff", "incr"] as const) {
-    const last = backups.filter((b) => b.type === type).at(-1);
-    lines.push(
-      last
-        ? `| ${type} | ${code(last.label)} | ${iso(last.timestamp.stop)} | ${last.timestamp.stop - last.timestamp.start} s | ${mib(last.info.size)} | ${mib(last.info.repository.delta)} |`
-        : `| ${type} | none | | | | |`,
-    );
+    const ofType = backups.filter((b) => b.type === type);
+    if (ofType.length === 0) lines.push(`| ${type} | none | | | | | |`);
+    for (const repo of repoKeys) {
+      const last = ofType.filter((b) => repoOf(b) === repo).at(-1);
+      if (last)
+        lines.push(
+          `| ${type} | ${code(last.label)} | ${iso(last.timestamp.stop)} | ${last.timestamp.stop - last.timestamp.start} s | ${mib(last.info.size)} | ${mib(last.info.repository.delta)} | repo${repo} |`,
+        );
+    }
   }
   const failing = archiver.failedCount > 0 && archiver.lastFailedTime > archiver.lastArchivedTime;
   lines.push(

@@ -1,0 +1,42 @@
+// pgBackRest's errors that do not say what a person should do, said plainly. A wrong
+// cipher passphrase is the worst of them: pgBackRest decrypts its own files to garbage
+// and reports a format error about them (seen on 2.45); a missing one names an option.
+
+interface Known {
+  pattern: RegExp;
+  /** match[1], when the pattern captures it, is the repository's number. */
+  explain: (match: RegExpMatchArray, repo: string | undefined) => string;
+}
+
+const repoName = (n: string | undefined) => (n ? `repo${n}` : "the repository");
+
+const KNOWN: Known[] = [
+  {
+    pattern: /requires option: repo(\d)-cipher-pass/,
+    explain: (_match, repo) =>
+      `the cipher passphrase of ${repoName(repo)} is not set: create the pgbackrest-cipher Secret (manifests/s3/pgbackrest-cipher-secret.yaml.example) and restart the pods that run pgBackRest`,
+  },
+  {
+    pattern:
+      /(?:repo(\d)[^\n]*)?(?:FormatError|\[029\]|key\/value found outside of section|cipher header invalid|\[095\])/,
+    explain: (_match, repo) =>
+      `wrong cipher passphrase? pgBackRest cannot read the files of ${repoName(repo)}; check ${repo ? `repo${repo}-` : ""}cipher-pass, the pgbackrest-cipher Secret, against the passphrase the stanza was created with`,
+  },
+  {
+    pattern: /unable to connect to '([^']+)'/,
+    explain: (m) =>
+      `cannot connect to '${m[1]}': is the S3 endpoint (or the repository host) up, and reachable from this pod through its NetworkPolicies?`,
+  },
+];
+
+/**
+ * A plain explanation of pgBackRest's output when it holds a known puzzle, else undefined.
+ * `repo` names the repository when the caller knows it and the output does not say.
+ */
+export function explainPgbackrest(output: string, repo?: number): string | undefined {
+  for (const { pattern, explain } of KNOWN) {
+    const match = output.match(pattern);
+    if (match) return explain(match, match[1] ?? (repo ? String(repo) : undefined));
+  }
+  return undefined;
+}

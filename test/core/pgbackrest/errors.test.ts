@@ -1,0 +1,36 @@
+// pgBackRest's puzzling errors, as 2.45 prints them (seen against a real S3 repository in
+// test/e2e/s3.test.ts), each with what to do.
+import { describe, expect, it } from "vitest";
+import { explainPgbackrest } from "../../../src/core/pgbackrest/errors.ts";
+
+describe("explainPgbackrest", () => {
+  it("says a missing passphrase is missing, and where it comes from", () => {
+    expect(
+      explainPgbackrest("ERROR: [037]: backup command requires option: repo2-cipher-pass"),
+    ).toBe(
+      "the cipher passphrase of repo2 is not set: create the pgbackrest-cipher Secret (manifests/s3/pgbackrest-cipher-secret.yaml.example) and restart the pods that run pgBackRest",
+    );
+  });
+
+  it("reads a format error as a wrong passphrase", () => {
+    const said = explainPgbackrest(
+      "status: error (other)\n  [FormatError] key/value found outside of section at line 1: \u0010\u00ff",
+    );
+    expect(said).toMatch(/^wrong cipher passphrase\? /);
+    expect(
+      explainPgbackrest("repo2: [FormatError] key/value found outside of section at line 1"),
+    ).toContain("check repo2-cipher-pass, the pgbackrest-cipher Secret");
+  });
+
+  it("names the endpoint it cannot reach", () => {
+    expect(
+      explainPgbackrest(
+        "[HostConnectError] unable to connect to 's3.example:443': [111] Connection refused",
+      ),
+    ).toMatch(/^cannot connect to 's3.example:443'/);
+  });
+
+  it("says nothing about errors that explain themselves", () => {
+    expect(explainPgbackrest("ERROR: [056]: unable to find primary cluster")).toBeUndefined();
+  });
+});
