@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
+import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
+import { repositories } from "../../src/core/repository.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
@@ -184,6 +187,42 @@ describe("repository 2 on S3, encrypted", () => {
     const parsed = JSON.parse(readFileSync(report, "utf8"));
     expect(parsed.reason).toContain("wrong cipher passphrase?");
     expect(parsed.reason).toContain("repo2-cipher-pass, the pgbackrest-cipher Secret");
+  }, 60_000);
+});
+
+describe("a missing or wrong passphrase, as pgBackRest really reports it", () => {
+  const backup = ["pgbackrest", "--stanza=mcpgov", "--repo=2", "--type=incr", "backup"];
+
+  it("is explained where the Action and the bot show a failed Job's log", async () => {
+    const missing = await db.run(["env", "-u", "PGBACKREST_REPO2_CIPHER_PASS", ...backup], {
+      allowFailure: true,
+    });
+    expect(missing.code).not.toBe(0);
+    expect(explainPgbackrest(missing.stdout + missing.stderr)).toMatch(
+      /^the cipher passphrase of repo2 is not set: create the pgbackrest-cipher Secret/,
+    );
+    const wrong = await db.run(backup, {
+      allowFailure: true,
+      env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
+    });
+    expect(wrong.code).not.toBe(0);
+    expect(explainPgbackrest(wrong.stdout + wrong.stderr, 2)).toMatch(
+      /^wrong cipher passphrase\? pgBackRest cannot read the files of repo2; check repo2-cipher-pass/,
+    );
+  }, 120_000);
+
+  it("is explained in the repository's status, which /backup status and the Action show", async () => {
+    const { stdout } = await db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"], {
+      env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
+    });
+    const states = repositories(findStanza(parseInfo(stdout), "mcpgov"));
+    expect(states.map((r) => [r.repo, r.ok])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(states[1]?.message).toContain(
+      "wrong cipher passphrase? pgBackRest cannot read the files of repo2",
+    );
   }, 60_000);
 });
 

@@ -37,9 +37,17 @@ export function parseInfo(json: string): StanzaInfo[] {
   try {
     parsed = JSON.parse(exact);
   } catch (cause) {
-    throw new Error("parse pgbackrest info: output is not JSON; was --output=json given?", {
-      cause,
-    });
+    // A repository it cannot decrypt (a wrong passphrase) puts raw bytes of garbage into
+    // its status message; pgBackRest prints its JSON on one line, so control characters
+    // can only be those bytes.
+    try {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: those bytes are the point
+      parsed = JSON.parse(exact.replace(/[\u0000-\u001f]/g, " "));
+    } catch {
+      throw new Error("parse pgbackrest info: output is not JSON; was --output=json given?", {
+        cause,
+      });
+    }
   }
   if (!Array.isArray(parsed))
     throw new Error("parse pgbackrest info: expected an array of stanzas");

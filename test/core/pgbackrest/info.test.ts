@@ -44,6 +44,14 @@ describe("pgbackrest info", () => {
     expect(() => parseInfo(input)).toThrow(message);
   });
 
+  it("reads a status message holding raw bytes, as a wrong passphrase makes pgBackRest print", () => {
+    const garbage = `[{"name":"mcpgov","status":{"code":99,"message":"other"},"repo":[{"key":2,"cipher":"aes-256-cbc","status":{"code":99,"message":"[FormatError] key/value found outside of section at line 1: \u0001\u0010\u00ff"}}],"db":[],"archive":[],"backup":[]}]`;
+    const [stanza] = parseInfo(garbage);
+    expect(stanza?.repo?.[0]?.status.message).toMatch(
+      /^\[FormatError\] key\/value found outside of section at line 1: {3}\u00ff$/,
+    );
+  });
+
   it("names the stanzas it has when the one asked for is missing", () => {
     expect(() => findStanza(parseInfo(captured), "other")).toThrow(
       "stanza other not found in pgbackrest info (stanzas: mcpgov)",
