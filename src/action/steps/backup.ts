@@ -3,7 +3,7 @@
 // who ran it and from where, run to its end; reports the backup pgBackRest recorded.
 import { backupJob } from "../../core/backup.ts";
 import { type JobRun, runJob } from "../../core/jobs.ts";
-import { validBackups } from "../../core/pgbackrest/info.ts";
+import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../core/repository.ts";
 import { jobFailure } from "./failure.ts";
 import type { Step, StepOutcome } from "./step.ts";
@@ -26,7 +26,7 @@ export const backupStep: Step = async (context): Promise<StepOutcome> => {
   const mib = (newest.info.repository.delta / 1048576).toFixed(1);
   return {
     ok: true,
-    detail: `${newest.type} backup ${newest.label}: ${seconds}s, ${mib} MiB stored`,
+    detail: `${newest.type} backup ${newest.label}: ${seconds}s, ${mib} MiB stored in repo${repoOf(newest)}`,
     outputs: { "backup-label": newest.label, "backup-duration-seconds": String(seconds) },
   };
 };

@@ -1,7 +1,7 @@
 // /backup full|diff|incr: one Job from the matching CronJob, under the lock; the result is
 // the backup pgBackRest recorded.
 import { type BackupType, backupJob } from "../../core/backup.ts";
-import { validBackups } from "../../core/pgbackrest/info.ts";
+import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../core/repository.ts";
 import { code } from "../status-comment.ts";
 import type { CommandContext } from "./context.ts";
@@ -25,5 +25,5 @@ export async function backupCommand(context: CommandContext, type: BackupType): 
   const newest = validBackups(await stanzaInfo(cluster, namespace, context.stanza)).at(-1);
   if (!newest) throw new Error("the backup Job completed but pgbackrest info lists no backup");
   const took = newest.timestamp.stop - newest.timestamp.start;
-  return `✅ ${newest.type} backup ${code(newest.label)}: ${took} s, database ${mib(newest.info.size)}, ${mib(newest.info.repository.delta)} stored`;
+  return `✅ ${newest.type} backup ${code(newest.label)}: ${took} s, database ${mib(newest.info.size)}, ${mib(newest.info.repository.delta)} stored in repo${repoOf(newest)}`;
 }
