@@ -100,50 +100,33 @@ function volumeFiles(volume: V1Volume, catalog: Catalog): string[] {
   ]);
 }
 
+/** A ConfigMap or Secret a volume reads: its name, the keys it picks, whether it may be absent. */
+interface KeySource {
+  name?: string;
+  items?: { key: string }[];
+  optional?: boolean;
+}
+
 function checkVolumes(spec: V1PodSpec, base: string, catalog: Catalog, found: Found): void {
+  const need = (path: string, kind: string, source: KeySource) =>
+    catalog.need(
+      found,
+      path,
+      kind,
+      source.name,
+      source.items?.map((it) => it.key),
+      source.optional,
+    );
   for (const [i, v] of (spec.volumes ?? []).entries()) {
     const path = `${base}.volumes[${i}]`;
-    const keys = (items?: { key: string }[]) => items?.map((it) => it.key);
-    if (v.configMap)
-      catalog.need(
-        found,
-        path,
-        "ConfigMap",
-        v.configMap.name,
-        keys(v.configMap.items),
-        v.configMap.optional,
-      );
-    if (v.secret)
-      catalog.need(
-        found,
-        path,
-        "Secret",
-        v.secret.secretName,
-        keys(v.secret.items),
-        v.secret.optional,
-      );
+    if (v.configMap) need(path, "ConfigMap", v.configMap);
+    if (v.secret) need(path, "Secret", { ...v.secret, name: v.secret.secretName });
     if (v.persistentVolumeClaim)
       catalog.need(found, path, "PersistentVolumeClaim", v.persistentVolumeClaim.claimName);
     for (const [j, s] of (v.projected?.sources ?? []).entries()) {
       const sourcePath = `${path}.projected.sources[${j}]`;
-      if (s.configMap)
-        catalog.need(
-          found,
-          sourcePath,
-          "ConfigMap",
-          s.configMap.name,
-          keys(s.configMap.items),
-          s.configMap.optional,
-        );
-      if (s.secret)
-        catalog.need(
-          found,
-          sourcePath,
-          "Secret",
-          s.secret.name,
-          keys(s.secret.items),
-          s.secret.optional,
-        );
+      if (s.configMap) need(sourcePath, "ConfigMap", s.configMap);
+      if (s.secret) need(sourcePath, "Secret", s.secret);
     }
   }
 }
