@@ -119,6 +119,7 @@ describe("restore-validation.sh preconditions", () => {
   it.each([
     [["--timeout", "soon"], "--timeout must be a whole number of seconds"],
     [["--set", "x; rm -rf /"], "--set must be a backup label"],
+    [["--repo", "9"], "--repo must be a repository number from 1 to 4"],
     [["--frobnicate"], "unknown argument: --frobnicate"],
     [["--assertions", "/nonexistent.tsv"], "cannot read the assertions file /nonexistent.tsv"],
   ])("rejects %j with a clear error", async (args, message) => {

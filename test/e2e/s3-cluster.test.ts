@@ -18,7 +18,13 @@ import { restoreDatabase } from "../../src/core/restore.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
-import { makeTestCertificates, S3_KEY, S3_KEY_SECRET, s3ServerCommand } from "../support/s3.ts";
+import {
+  bundledS3Server,
+  makeTestCertificates,
+  S3_KEY,
+  S3_KEY_SECRET,
+  systemNode,
+} from "../support/s3.ts";
 
 const NS = "ai-governance";
 const BUCKET = "mcpgov-offsite";
@@ -33,13 +39,13 @@ const labels = { app: "s3", "app.kubernetes.io/part-of": "mcpgov-backup-tests" }
 /** The test's S3 server as a Deployment and a Service, its key and certificate in a Secret. */
 function s3Objects(): KubeObject[] {
   const tls = makeTestCertificates(certDir, [ENDPOINT, "s3"]);
-  const command = s3ServerCommand(
-    PORT,
-    "/data",
-    { ...tls, keyFile: "/tls/server.key", certFile: "/tls/server.crt" },
+  // The server bundled into a ConfigMap, run by the machine's node (see bundledS3Server).
+  const command = [systemNode(), "/opt/s3/s3-server.mjs", String(PORT), "/data"].concat([
+    "/tls/server.key",
+    "/tls/server.crt",
     BUCKET,
     "0.0.0.0",
-  );
+  ]);
   const meta = (name: string) => ({ name, namespace: NS, labels });
   return [
     {
@@ -50,6 +56,12 @@ function s3Objects(): KubeObject[] {
         "server.key": readFileSync(tls.keyFile, "utf8"),
         "server.crt": readFileSync(tls.certFile, "utf8"),
       },
+    },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta("s3-server"),
+      data: { "s3-server.mjs": bundledS3Server() },
     },
     {
       apiVersion: "v1",
@@ -77,12 +89,14 @@ function s3Objects(): KubeObject[] {
                 readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 },
                 volumeMounts: [
                   { name: "tls", mountPath: "/tls", readOnly: true },
+                  { name: "server", mountPath: "/opt/s3", readOnly: true },
                   { name: "data", mountPath: "/data" },
                 ],
               },
             ],
             volumes: [
               { name: "tls", secret: { secretName: "s3-tls", defaultMode: 0o440 } },
+              { name: "server", configMap: { name: "s3-server" } },
               { name: "data", emptyDir: {} },
             ],
           },

@@ -4,9 +4,8 @@
 // ADDRESS is 127.0.0.1 unless given (0.0.0.0 in a pod, where clients come from outside).
 // Prints "ready" once it accepts connections.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import S3rver from "@20minutes/s3rver";
 
-const S3rver = createRequire(import.meta.url)("@20minutes/s3rver");
 const [port, directory, keyFile, certFile, bucket, address = "127.0.0.1"] = process.argv.slice(2);
 if (!port || !directory || !keyFile || !certFile || !bucket) {
   console.error("usage: node test/support/s3-server.ts PORT DIRECTORY KEY_FILE CERT_FILE BUCKET");

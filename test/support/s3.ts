@@ -2,7 +2,7 @@
 // certificate from a test CA (pgBackRest 2.45 speaks only HTTPS to S3 and verifies it),
 // stoppable and restartable on the same data to make an outage.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../src/core/paths.ts";
 import { freePort, makeServiceDir, makeServiceSubdir } from "../../src/local/host.ts";
@@ -85,6 +85,34 @@ export function s3ServerCommand(
     bucket,
     address,
   ];
+}
+
+/**
+ * The test S3 server as one JavaScript file with its dependencies, for a pod of the local
+ * cluster runner: a pod sees the host's root filesystem but its own /tmp, so a checkout
+ * under /tmp is invisible to it. It runs on the machine's own Node.js (20 or newer).
+ */
+export function bundledS3Server(): string {
+  return execFileSync(
+    projectPath("node_modules", ".bin", "esbuild"),
+    [
+      projectPath("test", "support", "s3-server.ts"),
+      "--bundle",
+      "--platform=node",
+      "--target=node20",
+      "--format=esm",
+      "--log-level=warning",
+      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+}
+
+/** The machine's own node, outside any checkout (what a runner pod can run). */
+export function systemNode(): string {
+  const found = ["/usr/local/bin/node", "/usr/bin/node"].find((path) => existsSync(path));
+  if (!found) throw new Error("no node in /usr/local/bin or /usr/bin for the S3 server's pod");
+  return found;
 }
 
 export class S3Server {

@@ -27,6 +27,16 @@ const KNOWN: Known[] = [
     explain: (m) =>
       `cannot connect to '${m[1]}': is the S3 endpoint (or the repository host) up, and reachable from this pod through its NetworkPolicies?`,
   },
+  {
+    pattern: /\[050\]: unable to acquire lock on file '[^']*\/([\w.-]+?)-(?:backup|archive)\.lock'/,
+    explain: (m) =>
+      `another pgBackRest command holds stanza ${m[1]}'s lock: a backup or expire is already running (a CronJob's Job, a manual one, the bot's); wait for it to finish, or find it with \`kubectl get jobs -l app=pgbackrest\``,
+  },
+  {
+    pattern: /No space left on device/,
+    explain: () =>
+      "the repository's volume is full: earlier backups are intact; make room (lower the retention, or grow the pgbackrest-repo claim) and run the backup again",
+  },
 ];
 
 /**

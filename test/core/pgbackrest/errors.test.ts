@@ -30,6 +30,24 @@ describe("explainPgbackrest", () => {
     ).toMatch(/^cannot connect to 's3.example:443'/);
   });
 
+  it("says a second backup met the first one's lock", () => {
+    expect(
+      explainPgbackrest(
+        "ERROR: [050]: unable to acquire lock on file '/tmp/pgbackrest/mcpgov-backup.lock': Resource temporarily unavailable\n       HINT: is another pgBackRest process running?",
+      ),
+    ).toMatch(
+      /^another pgBackRest command holds stanza mcpgov's lock: a backup or expire is already running/,
+    );
+  });
+
+  it("says a full repository is full, and that earlier backups are intact", () => {
+    expect(
+      explainPgbackrest(
+        "ERROR: [047]: unable to write '/repo/backup/x': [28] No space left on device",
+      ),
+    ).toMatch(/^the repository's volume is full: earlier backups are intact/);
+  });
+
   it("says nothing about errors that explain themselves", () => {
     expect(explainPgbackrest("ERROR: [056]: unable to find primary cluster")).toBeUndefined();
   });

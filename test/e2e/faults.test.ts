@@ -1,0 +1,194 @@
+// Faults during backups, with real PostgreSQL and pgBackRest and the manifests'
+// configuration and commands: a backup killed half way, two backups at once, a full
+// repository volume, PostgreSQL restarted under a backup. In each, nothing that was
+// backed up before is lost, no partial backup is ever listed as good, the failure says
+// what happened, and the next backup succeeds. docs/reliability.md is the record.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectPath } from "../../src/core/paths.ts";
+import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
+import { findStanza, parseInfo, validBackups } from "../../src/core/pgbackrest/info.ts";
+import { jobCommand } from "../../src/local/first-run.ts";
+import { makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
+import { PgHost } from "../../src/local/pg-host.ts";
+
+const manifestsDir = projectPath("manifests");
+const fullBackup = jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml");
+const diffBackup = jobCommand(manifestsDir, "pgbackrest-diff-backup-cronjob.yaml");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let db: PgHost;
+
+async function stanza(host = db) {
+  const { stdout } = await host.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"]);
+  return findStanza(parseInfo(stdout), "mcpgov");
+}
+
+/** Starts a command in the background as the postgres user; its pid is in the returned file. */
+function background(host: PgHost, argv: string[], name: string) {
+  const pidFile = join(host.dir, `${name}.pid`);
+  const script = `echo $$ > ${pidFile}; exec "$@"`;
+  const done = host.run(["bash", "-c", script, "bash", ...argv], { allowFailure: true });
+  return { pidFile, done };
+}
+
+/** Waits until a backup is copying files: its directory in the repository exists. */
+async function backupUnderway(host: PgHost, before: string[]): Promise<void> {
+  const dir = join(host.repoPath, "backup", "mcpgov");
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const labels = existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{8}-\d{6}F/.test(f)) : [];
+    if (labels.some((l) => !before.includes(l))) return;
+    if (Date.now() > deadline) throw new Error("the backup did not start within 30 s");
+    await sleep(50);
+  }
+}
+
+const labelsOnDisk = (host: PgHost) => {
+  const dir = join(host.repoPath, "backup", "mcpgov");
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{8}-\d{6}F/.test(f)) : [];
+};
+
+beforeAll(async () => {
+  db = await PgHost.create({ manifestsDir });
+  await db.initdb();
+  await db.start();
+  await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
+  // Enough data that a backup takes a few seconds: about 150 MB.
+  await db.run(
+    ["pgbench", "--initialize", "--scale=10", "--quiet", "--host", db.socketDir].concat([
+      "--port",
+      String(db.port),
+      "--username=postgres",
+      "postgres",
+    ]),
+  );
+  await db.run(fullBackup);
+}, 300_000);
+
+afterAll(async () => {
+  await db?.destroy();
+}, 60_000);
+
+describe("a backup killed half way", () => {
+  it("is never listed as good; the next backup succeeds; validation uses the last good one", async () => {
+    const good = validBackups(await stanza()).at(-1)?.label;
+    expect(good).toBeDefined();
+    const before = labelsOnDisk(db);
+    const { pidFile, done } = background(db, fullBackup, "killed");
+    await backupUnderway(db, before);
+    const pid = readFileSync(pidFile, "utf8").trim();
+    // SIGKILL: no chance to clean up, as when a node dies or a Job's deadline kills the pod.
+    execFileSync("pkill", ["-KILL", "-P", pid]);
+    execFileSync("kill", ["-KILL", pid]);
+    const killed = await done;
+    expect(killed.code).not.toBe(0);
+
+    const after = await stanza();
+    expect(validBackups(after).map((b) => b.label)).toEqual([good]);
+    expect(after.backup.filter((b) => b.label !== good)).toEqual([]);
+
+    const next = await db.run(fullBackup);
+    expect(next.stdout + next.stderr).toContain("backup command end: completed successfully");
+    expect(validBackups(await stanza())).toHaveLength(2);
+  }, 180_000);
+});
+
+describe("two backups at once", () => {
+  it("refuses the second with a lock message that says what is going on; the first completes", async () => {
+    const count = validBackups(await stanza()).length;
+    const before = labelsOnDisk(db);
+    const first = background(db, fullBackup, "first");
+    await backupUnderway(db, before);
+    const second = await db.run(diffBackup, { allowFailure: true });
+    expect(second.code).not.toBe(0);
+    const said = second.stdout + second.stderr;
+    expect(said).toMatch(/ERROR: \[050\]: unable to acquire lock/);
+    expect(explainPgbackrest(said)).toMatch(
+      /^another pgBackRest command holds stanza mcpgov's lock/,
+    );
+    const done = await first.done;
+    expect(done.stdout + done.stderr).toContain("backup command end: completed successfully");
+    expect(validBackups(await stanza())).toHaveLength(count + 1);
+  }, 180_000);
+});
+
+describe("PostgreSQL restarted during a backup", () => {
+  it("fails that backup with a clear error, keeps the earlier ones, and the next one succeeds", async () => {
+    const good = validBackups(await stanza()).map((b) => b.label);
+    const before = labelsOnDisk(db);
+    const backup = background(db, fullBackup, "restarted");
+    await backupUnderway(db, before);
+    await db.run(["pg_ctl", "--pgdata", db.pgdata, "--mode=fast", "--wait", "stop"]);
+    await db.start();
+    const failed = await backup.done;
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toMatch(/ERROR: \[\d+\]: /);
+    expect(validBackups(await stanza()).map((b) => b.label)).toEqual(good);
+    const next = await db.run(diffBackup);
+    expect(next.stdout + next.stderr).toContain("backup command end: completed successfully");
+  }, 180_000);
+});
+
+describe("the repository volume full", () => {
+  let host: PgHost;
+  let mount = "";
+
+  afterAll(async () => {
+    await host?.destroy().catch(() => {});
+    if (mount) execFileSync("umount", ["--lazy", mount]);
+  });
+
+  it("fails the backup with a clear message; earlier backups stay intact and restorable", async () => {
+    // A repository on a 64 MiB volume: room for one small backup, not for a second after
+    // 100 MB of incompressible rows.
+    host = await PgHost.create({ manifestsDir });
+    mount = join(host.dir, "small-repo");
+    makeServiceSubdir(mount);
+    const { uid, gid } = serviceUser();
+    execFileSync(
+      "mount",
+      ["-t", "tmpfs", "-o", `size=64m,mode=0700,uid=${uid},gid=${gid}`].concat(["tmpfs", mount]),
+    );
+    Object.assign(host.env, { PGBACKREST_REPO1_PATH: mount });
+    await host.initdb();
+    await host.start();
+    await host.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
+    await host.sql("create table ledger (id bigint primary key, note text)");
+    await host.sql("insert into ledger select n, 'before' from generate_series(1, 1000) n");
+    await host.run(fullBackup);
+    const good = validBackups(await stanza(host)).map((b) => b.label);
+
+    await host.sql("create extension if not exists pgcrypto");
+    await host.sql(
+      "create table noise as select n, gen_random_bytes(1000) as b from generate_series(1, 100000) n",
+    );
+    const full = await host.run(fullBackup, { allowFailure: true });
+    expect(full.code).not.toBe(0);
+    const said = full.stdout + full.stderr;
+    expect(said).toMatch(/No space left on device/);
+    expect(explainPgbackrest(said)).toMatch(/^the repository's volume is full/);
+    expect(validBackups(await stanza(host)).map((b) => b.label)).toEqual(good);
+
+    // The earlier backup still restores and holds its rows.
+    const scratch = join(host.dir, "scratch");
+    makeServiceSubdir(scratch);
+    const validation = await host.run(
+      [projectPath("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
+        "--report",
+        join(scratch, "report.json"),
+        "--timeout",
+        "120",
+      ]),
+      { allowFailure: true },
+    );
+    const report = JSON.parse(readFileSync(join(scratch, "report.json"), "utf8"));
+    expect({ status: report.status, label: report.backup?.label }).toEqual({
+      status: "passed",
+      label: good.at(-1),
+    });
+    expect(validation.code).toBe(0);
+  }, 300_000);
+});
