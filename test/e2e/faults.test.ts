@@ -3,7 +3,7 @@
 // repository volume, PostgreSQL restarted under a backup. In each, nothing that was
 // backed up before is lost, no partial backup is ever listed as good, the failure says
 // what happened, and the next backup succeeds. docs/reliability.md is the record.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,15 +80,29 @@ describe("a backup killed half way", () => {
     const { pidFile, done } = background(db, fullBackup, "killed");
     await backupUnderway(db, before);
     const pid = readFileSync(pidFile, "utf8").trim();
-    // SIGKILL: no chance to clean up, as when a node dies or a Job's deadline kills the pod.
-    execFileSync("pkill", ["-KILL", "-P", pid]);
-    execFileSync("kill", ["-KILL", pid]);
+    // SIGKILL to the backup and its worker processes at once: no chance to clean up, as
+    // when a node dies or a Job's deadline kills the pod.
+    const workers = spawnSync("pgrep", ["-P", pid], { encoding: "utf8" }).stdout.split("\n");
+    spawnSync("kill", ["-KILL", pid, ...workers.filter(Boolean)]);
     const killed = await done;
     expect(killed.code).not.toBe(0);
 
     const after = await stanza();
     expect(validBackups(after).map((b) => b.label)).toEqual([good]);
     expect(after.backup.filter((b) => b.label !== good)).toEqual([]);
+    // The restore validation picks the last good backup, and it restores.
+    const scratch = join(db.dir, "scratch-killed");
+    makeServiceSubdir(scratch);
+    const report = join(scratch, "report.json");
+    await db.run(
+      [projectPath("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
+        "--report",
+        report,
+        "--timeout",
+        "120",
+      ]),
+    );
+    expect(JSON.parse(readFileSync(report, "utf8")).backup.label).toBe(good);
 
     const next = await db.run(fullBackup);
     expect(next.stdout + next.stderr).toContain("backup command end: completed successfully");
@@ -135,15 +149,37 @@ describe("PostgreSQL restarted during a backup", () => {
 describe("the repository volume full", () => {
   let host: PgHost;
   let mount = "";
+  let good: string[] = [];
 
   afterAll(async () => {
     await host?.destroy().catch(() => {});
     if (mount) execFileSync("umount", ["--lazy", mount]);
   });
 
-  it("fails the backup with a clear message; earlier backups stay intact and restorable", async () => {
-    // A repository on a 64 MiB volume: room for one small backup, not for a second after
-    // 100 MB of incompressible rows.
+  /** The earlier backup still restores: the validation passes on it. */
+  async function earlierBackupRestores(name: string) {
+    const scratch = join(host.dir, name);
+    makeServiceSubdir(scratch);
+    const report = join(scratch, "report.json");
+    const validation = await host.run(
+      [projectPath("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
+        "--report",
+        report,
+        "--timeout",
+        "120",
+      ]),
+      { allowFailure: true },
+    );
+    const parsed = JSON.parse(readFileSync(report, "utf8"));
+    expect({ status: parsed.status, label: parsed.backup?.label }).toEqual({
+      status: "passed",
+      label: good.at(-1),
+    });
+    expect(validation.code).toBe(0);
+  }
+
+  beforeAll(async () => {
+    // A repository on its own 64 MiB volume, with one good backup in it.
     host = await PgHost.create({ manifestsDir });
     mount = join(host.dir, "small-repo");
     makeServiceSubdir(mount);
@@ -159,36 +195,48 @@ describe("the repository volume full", () => {
     await host.sql("create table ledger (id bigint primary key, note text)");
     await host.sql("insert into ledger select n, 'before' from generate_series(1, 1000) n");
     await host.run(fullBackup);
-    const good = validBackups(await stanza(host)).map((b) => b.label);
+    good = validBackups(await stanza(host)).map((b) => b.label);
+  }, 180_000);
 
+  it("fails a backup that does not fit with a clear message; the earlier one stays and restores", async () => {
+    // Something else fills the volume to within 1 MiB.
+    const free = Number(
+      execFileSync("df", ["--output=avail", "-B1", mount], { encoding: "utf8" }).split("\n")[1],
+    );
+    await host.run(["fallocate", "-l", String(free - 1024 * 1024), join(mount, "filler")]);
+    const full = await host.run(fullBackup, { allowFailure: true });
+    expect(full.code).not.toBe(0);
+    const said = full.stdout + full.stderr;
+    // The main process reports the system's reason; a worker process only the file.
+    expect(said).toMatch(new RegExp(`No space left on device|unable to write '${mount}/backup/`));
+    expect(explainPgbackrest(said)).toMatch(
+      /^(the repository's volume is full|pgBackRest could not write '[^']+': is that volume full)/,
+    );
+    expect(validBackups(await stanza(host)).map((b) => b.label)).toEqual(good);
+    await earlierBackupRestores("scratch-filled");
+    await host.run(["rm", join(mount, "filler")]);
+  }, 180_000);
+
+  it("stops archiving when WAL fills it, and a backup then says to look at the archiver", async () => {
+    // 100 MB of incompressible rows: their WAL alone outgrows the volume.
     await host.sql("create extension if not exists pgcrypto");
     await host.sql(
       "create table noise as select n, gen_random_bytes(1000) as b from generate_series(1, 100000) n",
     );
+    await host.sql("select pg_switch_wal()");
     const full = await host.run(fullBackup, { allowFailure: true });
     expect(full.code).not.toBe(0);
-    const said = full.stdout + full.stderr;
-    expect(said).toMatch(/No space left on device/);
-    expect(explainPgbackrest(said)).toMatch(/^the repository's volume is full/);
-    expect(validBackups(await stanza(host)).map((b) => b.label)).toEqual(good);
-
-    // The earlier backup still restores and holds its rows.
-    const scratch = join(host.dir, "scratch");
-    makeServiceSubdir(scratch);
-    const validation = await host.run(
-      [projectPath("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
-        "--report",
-        join(scratch, "report.json"),
-        "--timeout",
-        "120",
-      ]),
-      { allowFailure: true },
+    const meaning = explainPgbackrest(full.stdout + full.stderr);
+    expect(meaning).toMatch(
+      /did not reach the repository in time: PostgreSQL's archive_command is failing/,
     );
-    const report = JSON.parse(readFileSync(join(scratch, "report.json"), "utf8"));
-    expect({ status: report.status, label: report.backup?.label }).toEqual({
-      status: "passed",
-      label: good.at(-1),
-    });
-    expect(validation.code).toBe(0);
-  }, 300_000);
+    // Where the explanation sends a person: the archiver's failures, the log's reason.
+    expect(Number(await host.sql("select failed_count from pg_stat_archiver"))).toBeGreaterThan(0);
+    expect(readFileSync(host.logFile, "utf8")).toContain(
+      `[FileWriteError] unable to write '${mount}/archive/mcpgov/`,
+    );
+    // PostgreSQL kept every segment it could not archive, and the earlier backup restores.
+    expect(validBackups(await stanza(host)).map((b) => b.label)).toEqual(good);
+    await earlierBackupRestores("scratch-wal");
+  }, 240_000);
 });

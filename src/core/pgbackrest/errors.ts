@@ -33,9 +33,20 @@ const KNOWN: Known[] = [
       `another pgBackRest command holds stanza ${m[1]}'s lock: a backup or expire is already running (a CronJob's Job, a manual one, the bot's); wait for it to finish, or find it with \`kubectl get jobs -l app=pgbackrest\``,
   },
   {
+    pattern: /\[082\]: WAL segment (\w+) was not archived/,
+    explain: (m) =>
+      `WAL segment ${m[1]} did not reach the repository in time: PostgreSQL's archive_command is failing or behind; pg_stat_archiver and PostgreSQL's log say why (a full repository volume, an unreachable repository, a wrong passphrase)`,
+  },
+  {
     pattern: /No space left on device/,
     explain: () =>
       "the repository's volume is full: earlier backups are intact; make room (lower the retention, or grow the pgbackrest-repo claim) and run the backup again",
+  },
+  // pgBackRest's worker processes report a failed write without the system's reason.
+  {
+    pattern: /unable to write '([^']+)'/,
+    explain: (m) =>
+      `pgBackRest could not write '${m[1]}': is that volume full (df on the pod that mounts it)? Earlier backups are intact; make room (lower the retention, or grow the claim) and run it again`,
   },
 ];
 

@@ -48,6 +48,26 @@ describe("explainPgbackrest", () => {
     ).toMatch(/^the repository's volume is full: earlier backups are intact/);
   });
 
+  it("sends a backup that waited for WAL to the archiver's status", () => {
+    expect(
+      explainPgbackrest(
+        "ERROR: [082]: WAL segment 00000001000000000000000A was not archived before the 60000ms timeout",
+      ),
+    ).toMatch(
+      /^WAL segment 00000001000000000000000A did not reach the repository in time: PostgreSQL's archive_command is failing/,
+    );
+  });
+
+  it("asks whether the volume is full when a worker could not write, and says where", () => {
+    expect(
+      explainPgbackrest(
+        "ERROR: [064]: raised from local-2 protocol: unable to write '/var/lib/pgbackrest/backup/mcpgov/20261125-192624F/pg_data/base/1/2838.zst'\n       [FileWriteError] on retry after 0ms",
+      ),
+    ).toMatch(
+      /^pgBackRest could not write '\/var\/lib\/pgbackrest\/backup\/mcpgov\/[^']+': is that volume full/,
+    );
+  });
+
   it("says nothing about errors that explain themselves", () => {
     expect(explainPgbackrest("ERROR: [056]: unable to find primary cluster")).toBeUndefined();
   });
