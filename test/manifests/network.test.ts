@@ -1,0 +1,132 @@
+// Who may reach whom, worked out from the NetworkPolicies as Kubernetes applies them
+// (policies that select a pod for Ingress allow the union of their rules; a pod no such
+// policy selects accepts everything): PostgreSQL and the pgBackRest TLS servers accept
+// exactly the pods that need them, and nothing from another namespace but what must.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadManifestDir } from "../../src/core/manifests/load.ts";
+import { containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
+import { loadCommittedManifests, manifestsDir } from "./support.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
+type Any = any;
+
+const objects = [...loadCommittedManifests(), ...loadManifestDir(join(manifestsDir, "bot"))].map(
+  (d) => d.object as Any,
+);
+
+interface Pod {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  ports: number[];
+}
+
+const pods: Pod[] = objects.flatMap((o): Pod[] => {
+  const spec = podSpecOf(o);
+  if (!spec) return [];
+  const template = o.kind === "CronJob" ? o.spec.jobTemplate.spec.template : o.spec.template;
+  return [
+    {
+      name: `${o.kind}/${o.metadata.name}`,
+      namespace: o.metadata.namespace,
+      labels: template.metadata?.labels ?? {},
+      ports: containersOf(spec).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)),
+    },
+  ];
+});
+/** An application pod in the namespace, and any pod of another namespace. */
+const app: Pod = {
+  name: "an application pod",
+  namespace: "ai-governance",
+  labels: { app: "governance-api" },
+  ports: [],
+};
+const outsider: Pod = {
+  name: "a pod in another namespace",
+  namespace: "other",
+  labels: {},
+  ports: [],
+};
+
+const selects = (selector: Any, labels: Record<string, string>) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+  (selector?.matchExpressions ?? []).every((e: Any) =>
+    e.operator === "In"
+      ? e.values.includes(labels[e.key])
+      : e.operator === "Exists"
+        ? e.key in labels
+        : false,
+  );
+
+function peerMatches(peer: Any, from: Pod, policyNamespace: string): boolean {
+  if (peer.ipBlock) return from.namespace !== policyNamespace; // outside the cluster's pods
+  const namespaceOk = peer.namespaceSelector ? true : from.namespace === policyNamespace;
+  const podOk = peer.podSelector ? selects(peer.podSelector, from.labels) : true;
+  return namespaceOk && podOk;
+}
+
+/** Whether `from` may open a connection to `to` on `port`. */
+function allowed(from: Pod, to: Pod, port: number): boolean {
+  const policies = objects.filter(
+    (o) =>
+      o.kind === "NetworkPolicy" &&
+      o.metadata.namespace === to.namespace &&
+      (o.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
+      selects(o.spec.podSelector, to.labels),
+  );
+  if (policies.length === 0) return true;
+  return policies.some((p) =>
+    (p.spec.ingress ?? []).some(
+      (rule: Any) =>
+        (!rule.ports || rule.ports.some((rp: Any) => rp.port === port)) &&
+        (!rule.from ||
+          rule.from.some((peer: Any) => peerMatches(peer, from, p.metadata.namespace))),
+    ),
+  );
+}
+
+function who(target: string, port: number): string[] {
+  const to = pods.find((p) => p.name === target);
+  if (!to) throw new Error(`${target} not found`);
+  return [...pods, app, outsider]
+    .filter((from) => from !== to && allowed(from, to, port))
+    .map((p) => p.name)
+    .sort();
+}
+
+describe("who reaches whom", () => {
+  it("PostgreSQL on 5432: the pods of its namespace (the applications), nothing from outside", () => {
+    const reach = who("StatefulSet/postgres", 5432);
+    expect(reach).toContain("an application pod");
+    expect(reach).not.toContain("a pod in another namespace");
+  });
+
+  it("the TLS server beside PostgreSQL on 8432: the repository host only", () => {
+    expect(who("StatefulSet/postgres", 8432)).toEqual(["StatefulSet/pgbackrest-repo-host"]);
+  });
+
+  it("the repository host on 8432: PostgreSQL, the restores and the validations only", () => {
+    expect(who("StatefulSet/pgbackrest-repo-host", 8432)).toEqual([
+      "CronJob/pgbackrest-restore-validation",
+      "CronJob/pgbackrest-restore-validation-s3",
+      "Job/pgbackrest-restore",
+      "Job/pgbackrest-restore-pitr",
+      "StatefulSet/postgres",
+    ]);
+  });
+
+  it("every pod that listens is behind an ingress policy", () => {
+    const open = pods.filter(
+      (p) =>
+        p.ports.length > 0 &&
+        p.ports.some((port) => allowed(outsider, p, port) && !p.name.includes("bot")),
+    );
+    expect(open.map((p) => p.name)).toEqual([]);
+  });
+
+  it("the bot on 3000: webhooks through an ingress in any namespace", () => {
+    expect(who("Deployment/mcpgov-backup-bot", 3000)).toContain("a pod in another namespace");
+    expect(who("Deployment/mcpgov-backup-bot", 8432)).toEqual([]);
+  });
+});
