@@ -59,11 +59,39 @@ function isConflict(error: unknown): boolean {
   return (error as { code?: number }).code === 409;
 }
 
+/** Whether `found` carries the labels and annotations `sent` had: the object we created. */
+function sameMetadata(sent: KubeObject, found: KubeObject): boolean {
+  const within = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
+    Object.entries(a).every(([k, v]) => b[k] === v);
+  return (
+    within(sent.metadata.labels, found.metadata.labels) &&
+    within(sent.metadata.annotations, found.metadata.annotations)
+  );
+}
+
+function sameData(sent: KubeObject, found: KubeObject): boolean {
+  return JSON.stringify(sent.data ?? null) === JSON.stringify(found.data ?? null);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const NETWORK_ERRORS = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"];
+
+/** The API server overloaded, restarting or out of reach for a moment: worth another try. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "number") return code === 429 || code >= 500;
+  const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+  return NETWORK_ERRORS.includes(String(code)) || NETWORK_ERRORS.includes(String(cause));
+}
 
 export interface KubeClusterOptions {
   /** How often the waits poll the API. */
   pollMs?: number;
+  /** Attempts for a call that fails transiently (5xx, 429, a dropped connection). */
+  attempts?: number;
+  /** The first pause between attempts; it doubles each time. */
+  retryMs?: number;
 }
 
 export class KubeCluster implements Cluster {
@@ -73,6 +101,8 @@ export class KubeCluster implements Cluster {
   private readonly apps: k8s.AppsV1Api;
   private readonly execClient: k8s.Exec;
   private readonly pollMs: number;
+  private readonly attempts: number;
+  private readonly retryMs: number;
 
   constructor(
     config: k8s.KubeConfig,
@@ -85,18 +115,46 @@ export class KubeCluster implements Cluster {
     this.apps = config.makeApiClient(k8s.AppsV1Api);
     this.execClient = new k8s.Exec(config, websocket);
     this.pollMs = options.pollMs ?? 2000;
+    this.attempts = options.attempts ?? 4;
+    this.retryMs = options.retryMs ?? 500;
+  }
+
+  /**
+   * Calls the API again after a pause when it fails transiently. Only for calls that are
+   * safe to repeat: reads, server-side apply, scale, delete; creates check what they find.
+   * `retried` tells the caller, on the last attempt, that an earlier one may have landed.
+   */
+  private async retrying<T>(what: string, call: (retried: boolean) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call(attempt > 1);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        if (attempt >= this.attempts) {
+          const code = (error as { code?: unknown }).code;
+          const said = typeof code === "number" ? `HTTP ${code}` : (error as Error).message;
+          throw new Error(
+            `${what}: the Kubernetes API failed ${attempt} times in a row (${said.split("\n")[0]}); is the API server up and reachable?`,
+            { cause: error },
+          );
+        }
+        await sleep(this.retryMs * 2 ** (attempt - 1));
+      }
+    }
   }
 
   async apply(objects: KubeObject[]): Promise<void> {
     for (const object of objects) {
       try {
-        await this.objects.patch(
-          object as k8s.KubernetesObject,
-          undefined,
-          undefined,
-          FIELD_MANAGER,
-          true,
-          k8s.PatchStrategy.ServerSideApply,
+        await this.retrying(`apply ${object.kind}/${object.metadata.name}`, () =>
+          this.objects.patch(
+            object as k8s.KubernetesObject,
+            undefined,
+            undefined,
+            FIELD_MANAGER,
+            true,
+            k8s.PatchStrategy.ServerSideApply,
+          ),
         );
       } catch (cause) {
         throw new Error(
@@ -110,7 +168,9 @@ export class KubeCluster implements Cluster {
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
     try {
       const spec = { apiVersion: apiVersionOf(kind), kind, metadata: { name, namespace } };
-      return (await this.objects.read(spec)) as KubeObject;
+      return (await this.retrying(`get ${kind}/${name}`, () =>
+        this.objects.read(spec),
+      )) as KubeObject;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new Error(`get ${kind}/${name}: ${(error as Error).message}`, { cause: error });
@@ -122,15 +182,17 @@ export class KubeCluster implements Cluster {
     namespace: string,
     labels: Record<string, string> = {},
   ): Promise<KubeObject[]> {
-    const list = await this.objects.list(
-      apiVersionOf(kind),
-      kind,
-      namespace,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      selector(labels) || undefined,
+    const list = await this.retrying(`list ${kind}`, () =>
+      this.objects.list(
+        apiVersionOf(kind),
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        selector(labels) || undefined,
+      ),
     );
     return list.items as KubeObject[];
   }
@@ -141,50 +203,67 @@ export class KubeCluster implements Cluster {
     job: string,
     annotations: Record<string, string> = {},
   ): Promise<KubeObject> {
-    const cron = await this.batch.readNamespacedCronJob({ name: cronJob, namespace });
+    const cron = await this.retrying(`get cronjob/${cronJob}`, () =>
+      this.batch.readNamespacedCronJob({ name: cronJob, namespace }),
+    );
     return this.createJob(jobFromCronJob(cron as unknown as KubeObject, job, annotations));
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {
     const namespace = job.metadata.namespace ?? "default";
-    try {
-      return (await this.batch.createNamespacedJob({
-        namespace,
-        body: job as k8s.V1Job,
-        fieldManager: FIELD_MANAGER,
-      })) as KubeObject;
-    } catch (error) {
-      if (isConflict(error)) throw new AlreadyExistsError("Job", namespace, job.metadata.name);
-      throw error;
-    }
+    const name = job.metadata.name;
+    return this.retrying(`create job/${name}`, async (retried) => {
+      try {
+        return (await this.batch.createNamespacedJob({
+          namespace,
+          body: job as k8s.V1Job,
+          fieldManager: FIELD_MANAGER,
+        })) as KubeObject;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        // A create that timed out may have landed: the Job found is ours if it carries
+        // what we sent, and then there is still exactly one.
+        const found = retried ? await this.get("Job", namespace, name) : undefined;
+        if (found && sameMetadata(job, found)) return found;
+        throw new AlreadyExistsError("Job", namespace, name);
+      }
+    });
   }
 
   async create(object: KubeObject): Promise<KubeObject> {
     const namespace = object.metadata.namespace ?? "default";
     const body = { ...object, apiVersion: object.apiVersion ?? apiVersionOf(object.kind) };
+    const what = `create ${object.kind}/${object.metadata.name}`;
     try {
-      return (await this.objects.create(
-        body as k8s.KubernetesObject,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-      )) as KubeObject;
+      return await this.retrying(what, async (retried) => {
+        try {
+          return (await this.objects.create(
+            body as k8s.KubernetesObject,
+            undefined,
+            undefined,
+            FIELD_MANAGER,
+          )) as KubeObject;
+        } catch (error) {
+          if (!isConflict(error)) throw error;
+          const found = retried
+            ? await this.get(object.kind, namespace, object.metadata.name)
+            : undefined;
+          if (found && sameMetadata(object, found) && sameData(object, found)) return found;
+          throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
+        }
+      });
     } catch (error) {
-      if (isConflict(error))
-        throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
-      throw new Error(
-        `create ${object.kind}/${object.metadata.name}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      if (error instanceof AlreadyExistsError) throw error;
+      throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
     }
   }
 
   async waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const job = await this.batch.readNamespacedJob({ name, namespace });
+      const job = await this.retrying(`get job/${name}`, () =>
+        this.batch.readNamespacedJob({ name, namespace }),
+      );
       const done = job.status?.conditions?.find(
         (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
       );
@@ -213,10 +292,9 @@ export class KubeCluster implements Cluster {
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const pods = await this.core.listNamespacedPod({
-        namespace,
-        labelSelector: selector(labels),
-      });
+      const pods = await this.retrying(`list pods ${selector(labels)}`, () =>
+        this.core.listNamespacedPod({ namespace, labelSelector: selector(labels) }),
+      );
       const ready = (pod: k8s.V1Pod) =>
         pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
       if (pods.items.length > 0 && pods.items.every(ready)) return;
@@ -232,10 +310,9 @@ export class KubeCluster implements Cluster {
   async logs(namespace: string, target: string, container?: string): Promise<string> {
     let pod = target;
     if (target.startsWith("job/")) {
-      const pods = await this.core.listNamespacedPod({
-        namespace,
-        labelSelector: `job-name=${target.slice(4)}`,
-      });
+      const pods = await this.retrying(`list the pods of ${target}`, () =>
+        this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${target.slice(4)}` }),
+      );
       const newest = pods.items
         .sort(
           (a, b) =>
@@ -247,7 +324,9 @@ export class KubeCluster implements Cluster {
         throw new Error(`logs ${target}: no pod found in namespace ${namespace}`);
       pod = newest.metadata.name;
     }
-    return this.core.readNamespacedPodLog({ name: pod, namespace, container });
+    return this.retrying(`logs ${pod}`, () =>
+      this.core.readNamespacedPodLog({ name: pod, namespace, container }),
+    );
   }
 
   async exec(
@@ -322,15 +401,25 @@ export class KubeCluster implements Cluster {
   ): Promise<void> {
     const body = [{ op: "replace", path: "/spec/replicas", value: replicas }];
     const options = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
-    if (kind === "StatefulSet")
-      await this.apps.patchNamespacedStatefulSetScale({ name, namespace, body }, options);
-    else await this.apps.patchNamespacedDeploymentScale({ name, namespace, body }, options);
+    // Setting the replica count is the same request however often it is sent.
+    await this.retrying(`scale ${kind.toLowerCase()}/${name}`, () =>
+      kind === "StatefulSet"
+        ? this.apps.patchNamespacedStatefulSetScale({ name, namespace, body }, options)
+        : this.apps.patchNamespacedDeploymentScale({ name, namespace, body }, options),
+    );
   }
 
   async delete(kind: string, namespace: string, name: string): Promise<void> {
     const spec = { apiVersion: apiVersionOf(kind), kind, metadata: { name, namespace } };
-    // Background: a Job's pods go with it, as kubectl delete does.
-    await this.objects.delete(spec, undefined, undefined, undefined, undefined, "Background");
+    // Background: a Job's pods go with it, as kubectl delete does. A retry that finds it
+    // gone finds the work done.
+    await this.retrying(`delete ${kind}/${name}`, async (retried) => {
+      try {
+        await this.objects.delete(spec, undefined, undefined, undefined, undefined, "Background");
+      } catch (error) {
+        if (!(retried && isNotFound(error))) throw error;
+      }
+    });
   }
 }
 

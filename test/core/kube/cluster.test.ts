@@ -5,6 +5,7 @@ import { EventEmitter } from "node:events";
 import * as k8s from "@kubernetes/client-node";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AlreadyExistsError } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
 
 const SERVER = "https://127.0.0.1:6443";
@@ -416,5 +417,94 @@ describe("KubeCluster against the Kubernetes API", () => {
     expect(paths).toEqual([
       `/api/v1/namespaces/${NS}/pods/postgres-0/exec?stdout=true&stderr=true&stdin=false&tty=false&command=psql&command=-Atc&command=select%202%2B2&container=postgres`,
     ]);
+  });
+});
+
+describe("KubeCluster when the API fails for a moment", () => {
+  const status = (code: number, reason: string) => ({
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    message: reason,
+    reason,
+    code,
+  });
+  const quick = () => new KubeCluster(config(), { retryMs: 1 });
+  const newJob = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: "pgbackrest-bot-x1-full",
+      namespace: NS,
+      annotations: { "mcpgov-backup/delivery-id": "d-1" },
+    },
+    spec: {},
+  };
+
+  it("reads again after a 503, a 429 and a 504, then returns the answer", async () => {
+    const path = `/apis/batch/v1/namespaces/${NS}/cronjobs/pgbackrest-full-backup`;
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
+    api().get(path).reply(503, status(503, "ServiceUnavailable"));
+    api().get(path).reply(429, status(429, "TooManyRequests"));
+    api().get(path).reply(504, status(504, "Timeout"));
+    api().get(path).reply(200, cronJob);
+    const found = await quick().get("CronJob", NS, "pgbackrest-full-backup");
+    expect(found?.metadata.name).toBe("pgbackrest-full-backup");
+  });
+
+  it("gives up after four attempts and says what it was doing", async () => {
+    const path = `/apis/batch/v1/namespaces/${NS}/jobs/manual-full`;
+    for (let i = 0; i < 4; i++) api().get(path).reply(500, status(500, "InternalError"));
+    await expect(quick().waitForJob(NS, "manual-full", 60_000)).rejects.toThrow(
+      /^get job\/manual-full: the Kubernetes API failed 4 times in a row \(.*\); is the API server up and reachable\?$/,
+    );
+  });
+
+  it("does not repeat a refusal", async () => {
+    api()
+      .get(`/apis/batch/v1/namespaces/${NS}/jobs/manual-full`)
+      .reply(403, status(403, "Forbidden"));
+    await expect(quick().waitForJob(NS, "manual-full", 60_000)).rejects.toThrow();
+  });
+
+  it("creates one Job when the answer is lost after the API server made it", async () => {
+    const jobs = `/apis/batch/v1/namespaces/${NS}/jobs`;
+    // A gateway timeout: the API server may well have created the Job.
+    api().post(jobs).query(true).reply(504, status(504, "Timeout"));
+    api().post(jobs).query(true).reply(409, status(409, "AlreadyExists"));
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
+    api()
+      .get(`${jobs}/pgbackrest-bot-x1-full`)
+      .reply(200, { ...newJob, metadata: { ...newJob.metadata, uid: "u-1" } });
+    const created = await quick().createJob(newJob);
+    expect(created.metadata.name).toBe("pgbackrest-bot-x1-full");
+  });
+
+  it("says a Job of that name exists when it was not its own", async () => {
+    const jobs = `/apis/batch/v1/namespaces/${NS}/jobs`;
+    api().post(jobs).query(true).reply(409, status(409, "AlreadyExists"));
+    await expect(quick().createJob(newJob)).rejects.toBeInstanceOf(AlreadyExistsError);
+  });
+
+  it("takes a lock once: a create whose answer was lost is recognised by its content", async () => {
+    const lock = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "mcpgov-backup-lock", namespace: NS },
+      data: { operation: "x1" },
+    };
+    const path = `/api/v1/namespaces/${NS}/configmaps`;
+    api().get("/api/v1").times(2).reply(200, discovery["/api/v1"]);
+    api().post(path).query(true).reply(502, status(502, "BadGateway"));
+    api().post(path).query(true).reply(409, status(409, "AlreadyExists"));
+    api().get(`${path}/mcpgov-backup-lock`).reply(200, lock);
+    expect((await quick().create(lock)).data).toEqual({ operation: "x1" });
+    // Someone else's lock stays theirs.
+    api().post(path).query(true).reply(502, status(502, "BadGateway"));
+    api().post(path).query(true).reply(409, status(409, "AlreadyExists"));
+    api()
+      .get(`${path}/mcpgov-backup-lock`)
+      .reply(200, { ...lock, data: { operation: "other" } });
+    await expect(quick().create(lock)).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 });
