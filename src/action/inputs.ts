@@ -20,9 +20,15 @@ export interface Inputs {
 /** A mistake in the workflow's `with:` block, told to the person who wrote it. */
 export class InputError extends Error {}
 
+/** A value as an error message shows it: printable, and short even when the input was not. */
+function shown(value: string): string {
+  const printable = value.replace(/[^\x20-\x7e]/g, "?");
+  return printable.length > 80 ? `${printable.slice(0, 77)}...` : printable;
+}
+
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new InputError(`input ${name}: "${value}" is not one of ${allowed.join(", ")}`);
+    throw new InputError(`input ${name}: "${shown(value)}" is not one of ${allowed.join(", ")}`);
   }
   return value as T;
 }
@@ -34,17 +40,32 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     .map((op) => oneOf("operations", op, OPERATIONS));
   if (operations.length === 0)
     throw new InputError(`input operations: give one or more of ${OPERATIONS.join(", ")}`);
-  const minutes = Number(get("timeout-minutes") || "30");
-  if (!Number.isFinite(minutes) || minutes <= 0)
-    throw new InputError("input timeout-minutes: must be a positive number");
+  const timeout = get("timeout-minutes") || "30";
+  const minutes = Number(timeout);
+  if (!/^\d+(\.\d+)?$/.test(timeout) || minutes <= 0 || minutes > 1440)
+    throw new InputError(
+      `input timeout-minutes: "${shown(timeout)}" should be a number of minutes from 1 to 1440`,
+    );
   const namespace = get("namespace") || "ai-governance";
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace))
-    throw new InputError(`input namespace: "${namespace}" is not a valid namespace name`);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+    throw new InputError(
+      `input namespace: "${shown(namespace)}" is not a namespace name (lower-case letters, digits and -, at most 63)`,
+    );
+  const stanza = get("stanza") || "mcpgov";
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(stanza))
+    throw new InputError(
+      `input stanza: "${shown(stanza)}" is not a stanza name (letters, digits, _, . and -, at most 64)`,
+    );
+  const image = get("image");
+  if (image && !/^[a-z0-9][a-z0-9._/:@-]{0,254}$/.test(image))
+    throw new InputError(
+      `input image: "${shown(image)}" is not an image reference such as registry.example/team/pgbackrest:2.57.0`,
+    );
   return {
     operations,
     cluster: oneOf("cluster", get("cluster") || "kubernetes", ["kubernetes", "local"] as const),
     namespace,
-    stanza: get("stanza") || "mcpgov",
+    stanza,
     kubeconfig: get("kubeconfig"),
     manifests: get("manifests"),
     backupType: oneOf("backup-type", get("backup-type") || "full", [
@@ -53,6 +74,6 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
       "incr",
     ] as const),
     timeoutMs: minutes * 60_000,
-    image: get("image"),
+    image,
   };
 }

@@ -1,0 +1,69 @@
+// Every input of the Action is checked before anything touches a cluster: a mistake gets
+// a message that names the input and says what it should be, with the value shown
+// printable and short, however it was written.
+import { describe, expect, it } from "vitest";
+import { InputError, readInputs } from "../../src/action/inputs.ts";
+
+const read = (inputs: Record<string, string>) =>
+  readInputs((name) => ({ operations: "status", ...inputs })[name] ?? "");
+
+describe("the Action's inputs", () => {
+  it("takes the defaults", () => {
+    expect(read({})).toMatchObject({
+      namespace: "ai-governance",
+      stanza: "mcpgov",
+      backupType: "full",
+      timeoutMs: 30 * 60_000,
+    });
+  });
+
+  it.each([
+    [
+      { operations: "backup; rm -rf /" },
+      'input operations: "backup;" is not one of deploy, verify, backup, validate, status',
+    ],
+    [
+      { namespace: "ai-governance; rm -rf /" },
+      'input namespace: "ai-governance; rm -rf /" is not a namespace name',
+    ],
+    [
+      { namespace: "a".repeat(64) },
+      "is not a namespace name (lower-case letters, digits and -, at most 63)",
+    ],
+    [{ stanza: "$(reboot)" }, 'input stanza: "$(reboot)" is not a stanza name'],
+    [
+      { stanza: "mcpgov\n--repo1-path=/" },
+      'input stanza: "mcpgov?--repo1-path=/" is not a stanza name',
+    ],
+    [{ stanza: "s".repeat(500) }, `input stanza: "${"s".repeat(77)}..." is not a stanza name`],
+    [
+      { "timeout-minutes": "soon" },
+      'input timeout-minutes: "soon" should be a number of minutes from 1 to 1440',
+    ],
+    [{ "timeout-minutes": "1e9" }, 'input timeout-minutes: "1e9" should be a number'],
+    [{ "backup-type": "full`id`" }, 'input backup-type: "full`id`" is not one of full, diff, incr'],
+    [{ cluster: "kind" }, 'input cluster: "kind" is not one of kubernetes, local'],
+    [
+      { image: "registry.example/pgbackrest:2.57 && curl evil" },
+      'input image: "registry.example/pgbackrest:2.57 && curl evil" is not an image reference',
+    ],
+  ])("refuses %j, saying what it should be", (inputs, message) => {
+    expect(() => read(inputs)).toThrow(InputError);
+    expect(() => read(inputs)).toThrow(message);
+  });
+
+  it("accepts what a workflow writes", () => {
+    expect(
+      read({
+        operations: "deploy, verify backup",
+        stanza: "mcpgov_2",
+        "timeout-minutes": "90",
+        image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.15-2.57.0",
+      }),
+    ).toMatchObject({
+      operations: ["deploy", "verify", "backup"],
+      stanza: "mcpgov_2",
+      timeoutMs: 90 * 60_000,
+    });
+  });
+});
