@@ -4,7 +4,7 @@
 
 interface Known {
   pattern: RegExp;
-  /** match[1], when the pattern captures it, is the repository's number. */
+  /** `repo`: the repository's number, when the caller knows it. */
   explain: (match: RegExpMatchArray, repo: string | undefined) => string;
 }
 
@@ -13,14 +13,16 @@ const repoName = (n: string | undefined) => (n ? `repo${n}` : "the repository");
 const KNOWN: Known[] = [
   {
     pattern: /requires option: repo(\d)-cipher-pass/,
-    explain: (_match, repo) =>
-      `the cipher passphrase of ${repoName(repo)} is not set: create the pgbackrest-cipher Secret (manifests/s3/pgbackrest-cipher-secret.yaml.example) and restart the pods that run pgBackRest`,
+    explain: (m) =>
+      `the cipher passphrase of ${repoName(m[1])} is not set: create the pgbackrest-cipher Secret (manifests/s3/pgbackrest-cipher-secret.yaml.example) and restart the pods that run pgBackRest`,
   },
   {
     pattern:
       /(?:repo(\d)[^\n]*)?(?:FormatError|\[029\]|key\/value found outside of section|cipher header invalid|\[095\])/,
-    explain: (_match, repo) =>
-      `wrong cipher passphrase? pgBackRest cannot read the files of ${repoName(repo)}; check ${repo ? `repo${repo}-` : ""}cipher-pass, the pgbackrest-cipher Secret, against the passphrase the stanza was created with`,
+    explain: (m, known) => {
+      const repo = m[1] ?? known;
+      return `wrong cipher passphrase? pgBackRest cannot read the files of ${repoName(repo)}; check ${repo ? `repo${repo}-` : ""}cipher-pass, the pgbackrest-cipher Secret, against the passphrase the stanza was created with`;
+    },
   },
   {
     pattern: /unable to connect to '([^']+)'/,
@@ -57,7 +59,7 @@ const KNOWN: Known[] = [
 export function explainPgbackrest(output: string, repo?: number): string | undefined {
   for (const { pattern, explain } of KNOWN) {
     const match = output.match(pattern);
-    if (match) return explain(match, match[1] ?? (repo ? String(repo) : undefined));
+    if (match) return explain(match, repo === undefined ? undefined : String(repo));
   }
   return undefined;
 }
