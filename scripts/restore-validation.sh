@@ -115,7 +115,7 @@ validation_preflight() {
 		if grep -qiE 'certificate|TLS' <<<"$message"; then
 			validation_stop error 2 "cannot reach the repository host over TLS: check that this pod's CA and certificate match the repository host's (scripts/make-tls-secrets.sh makes them as one set) (pgBackRest: $said)"
 		fi
-		if grep -qiE 'FormatError|cipher|decrypt' <<<"$message"; then
+		if grep -qiE 'FormatError|cipher|decrypt|is or was the repo encrypted' <<<"$message"; then
 			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest: $said)"
 		fi
 		validation_stop error 2 "stanza $validation_stanza cannot be restored: $message"

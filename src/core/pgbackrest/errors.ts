@@ -18,7 +18,7 @@ const KNOWN: Known[] = [
   },
   {
     pattern:
-      /(?:repo(\d)[^\n]*)?(?:FormatError|\[029\]|key\/value found outside of section|cipher header invalid|\[095\])/,
+      /(?:repo(\d)[^\n]*)?(?:FormatError|\[029\]|key\/value found outside of section|cipher header invalid|\[095\]|is or was the repo encrypted)/,
     explain: (m, known) => {
       const repo = m[1] ?? known;
       return `wrong cipher passphrase? pgBackRest cannot read the files of ${repoName(repo)}; check ${repo ? `repo${repo}-` : ""}cipher-pass, the pgbackrest-cipher Secret, against the passphrase the stanza was created with`;

@@ -22,6 +22,15 @@ describe("explainPgbackrest", () => {
     ).toContain("check repo2-cipher-pass, the pgbackrest-cipher Secret");
   });
 
+  it("reads a decryption that fails on padding as a wrong passphrase too", () => {
+    // The same wrong passphrase gives this or a FormatError, depending on the bytes.
+    expect(
+      explainPgbackrest(
+        "[CryptoError] unable to load info file '/repo/backup/mcpgov/backup.info':\nCryptoError: unable to flush\nHINT: is or was the repo encrypted?",
+      ),
+    ).toMatch(/^wrong cipher passphrase\? /);
+  });
+
   it("names the endpoint it cannot reach", () => {
     expect(
       explainPgbackrest(
