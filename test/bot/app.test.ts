@@ -345,6 +345,18 @@ describe("who may run what, where", () => {
     expect(fake.createdJobs).toHaveLength(0);
   });
 
+  it("goes on when GitHub refuses comment writes, and the comment catches up with the whole state", async () => {
+    await setup({ failWrites: 2 });
+    const payload = commentPayload("/backup full");
+    await deliver(probot, bot, payload);
+    expect(github.failedWrites).toBe(2);
+    expect(fake.createdJobs).toHaveLength(1);
+    expect((await operation(payload.comment.id)).state).toBe("succeeded");
+    const [body] = github.latest();
+    expect(body).toMatch(/✅ \| full backup: Job `pgbackrest-bot-\w+-full`/);
+    expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
+  });
+
   it("ignores bots, and comments that only mention a command", async () => {
     await setup();
     await deliver(

@@ -47,12 +47,16 @@ export interface GitHubOptions {
   /** team slug → members. */
   teams?: Record<string, string[]>;
   labels?: string[];
+  /** Answer this many comment writes (create or edit) with 502 first, as GitHub does in an incident. */
+  failWrites?: number;
 }
 
 export class FakeGitHub {
   /** Every comment the bot made, by id: its bodies, first to last. */
   readonly comments = new Map<number, string[]>();
   readonly reactions: string[] = [];
+  /** Comment writes GitHub refused (502). */
+  failedWrites = 0;
   private next = 1000;
 
   constructor(options: GitHubOptions = {}) {
@@ -91,12 +95,15 @@ export class FakeGitHub {
       this.reactions.push(((await request.json()) as { content: string }).content);
       return [201, {}];
     });
+    const outage = () => this.failedWrites < (options.failWrites ?? 0) && ++this.failedWrites > 0;
     api.post(`/repos/${OWNER}/${REPO}/issues/${ISSUE}/comments`).reply(async (request: Request) => {
+      if (outage()) return [502, { message: "Server Error" }];
       const id = this.next++;
       this.comments.set(id, [((await request.json()) as { body: string }).body]);
       return [201, { id }];
     });
     api.patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)/).reply(async (request: Request) => {
+      if (outage()) return [502, { message: "Server Error" }];
       const id = Number(/comments\/(\d+)/.exec(request.url)?.[1]);
       const bodies = this.comments.get(id);
       if (!bodies) return [404, { message: "Not Found" }];
