@@ -14,6 +14,7 @@ import { findStanza, parseInfo, validBackups } from "../../src/core/pgbackrest/i
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceDir, makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { restoreToTime } from "../support/pitr.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
 const manifestsDir = projectPath("manifests");
@@ -337,19 +338,7 @@ describe("the repository host unreachable during a write load", () => {
     await archived(last, 120_000);
 
     restored = await PgHost.create({ manifestsDir, repoPath: repoDir });
-    const pitr = loadManifestFile(
-      join(manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml"),
-    )[0]?.object as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-    const args = (pitr.spec.template.spec.containers[0]?.args ?? []).map((a) =>
-      a.replace("$(RESTORE_TARGET)", target),
-    );
-    await restored.run(["pgbackrest", ...args, "--archive-mode=off"]);
-    await restored.start({ archive_mode: "off" });
-    const deadline = Date.now() + 120_000;
-    while ((await restored.sql("select pg_is_in_recovery()")) === "t") {
-      if (Date.now() > deadline) throw new Error("recovery did not finish in 120 s");
-      await sleep(250);
-    }
+    await restoreToTime(restored, manifestsDir, target);
     expect(Number(await restored.sql("select count(*) from ledger"))).toBe(rowsAtTarget);
     // The figure for docs/reliability.md.
     console.log(`shutdown with the repository host unreachable: ${stopSeconds.toFixed(1)} s`);

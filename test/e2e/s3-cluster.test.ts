@@ -13,7 +13,8 @@ import { archiveNow, psql } from "../../src/core/database.ts";
 import { runCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { findStanza, parseInfo, repoOf } from "../../src/core/pgbackrest/info.ts";
+import { repoOf } from "../../src/core/pgbackrest/info.ts";
+import { stanzaInfo } from "../../src/core/repository.ts";
 import { restoreDatabase } from "../../src/core/restore.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
@@ -171,15 +172,7 @@ afterAll(async () => {
 
 const sql = (query: string) => psql(cluster, query);
 
-async function info() {
-  const result = await cluster.exec(NS, "pgbackrest-repo-host-0", "pgbackrest", [
-    "pgbackrest",
-    "--stanza=mcpgov",
-    "info",
-    "--output=json",
-  ]);
-  return findStanza(parseInfo(result.stdout), "mcpgov");
-}
+const info = () => stanzaInfo(cluster, NS, "mcpgov");
 
 describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
   it("created the stanza in both repositories with the stanza Job; repository 2 is encrypted", async () => {

@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
-import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
+import { findStanza, parseInfo, repoOf } from "../../src/core/pgbackrest/info.ts";
 import { repositories } from "../../src/core/repository.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { restoreToTime } from "../support/pitr.ts";
 import { S3_KEY, S3_KEY_SECRET, S3Server } from "../support/s3.ts";
 
 const manifestsDir = projectPath("manifests");
@@ -44,14 +45,6 @@ function repo2Env(server: S3Server, passphrase = PASSPHRASE): Record<string, str
   };
 }
 
-interface Backup {
-  label: string;
-  type: string;
-  database: { "repo-key": number };
-  archive: { start: string; stop: string };
-  timestamp: { stop: number };
-}
-
 async function info(host: PgHost, repo?: number) {
   const { stdout } = await host.run([
     "pgbackrest",
@@ -60,14 +53,7 @@ async function info(host: PgHost, repo?: number) {
     "--output=json",
     "info",
   ]);
-  const [stanza] = JSON.parse(stdout) as {
-    status: { code: number; message: string };
-    backup: Backup[];
-    archive: { database: { "repo-key": number }; min: string; max: string }[];
-    repo: { key: number; cipher: string; status: { code: number } }[];
-  }[];
-  if (!stanza) throw new Error("pgbackrest info listed no stanza");
-  return stanza;
+  return findStanza(parseInfo(stdout), "mcpgov");
 }
 
 /** WAL segment names in the bucket's archive, in order. */
@@ -109,7 +95,7 @@ describe("repository 2 on S3, encrypted", () => {
     expect(said).toMatch(/successfully archived to .* on repo2/);
     const stanza = await info(db);
     expect(stanza.status.message).toBe("no valid backups");
-    expect(stanza.repo.map((r) => [r.key, r.cipher])).toEqual([
+    expect(stanza.repo?.map((r) => [r.key, r.cipher])).toEqual([
       [1, "none"],
       [2, "aes-256-cbc"],
     ]);
@@ -130,7 +116,7 @@ describe("repository 2 on S3, encrypted", () => {
     await db.run(jobCommand(manifestsDir, join("s3", "pgbackrest-diff-backup-s3-cronjob.yaml")));
     // The seed's own full backup still goes to repository 1.
     await db.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
-    const backups = (await info(db)).backup.map((b) => [b.type, b.database["repo-key"]]);
+    const backups = (await info(db)).backup.map((b) => [b.type, repoOf(b)]);
     expect(backups).toEqual([
       ["full", 2],
       ["diff", 2],
@@ -279,19 +265,7 @@ describe("an outage of the bucket during a write load", () => {
 
   it("restores from the bucket alone to a moment inside the outage, exactly", async () => {
     const host = await hostWithOnlyTheBucket();
-    const pitr = loadManifestFile(
-      join(manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml"),
-    )[0]?.object as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-    const args = (pitr.spec.template.spec.containers[0]?.args ?? []).map((a) =>
-      a.replace("$(RESTORE_TARGET)", target),
-    );
-    await host.run(["pgbackrest", "--repo=2", ...args, "--archive-mode=off"]);
-    await host.start({ archive_mode: "off" });
-    const deadline = Date.now() + 120_000;
-    while ((await host.sql("select pg_is_in_recovery()")) === "t") {
-      if (Date.now() > deadline) throw new Error("recovery did not finish in 120 s");
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await restoreToTime(host, manifestsDir, target, ["--repo=2"]);
     expect(Number(await host.sql("select count(*) from ledger"))).toBe(rowsAtTarget);
     expect(await host.sql("select count(*) from ledger where note like 'mcpgov-plaintext%'")).toBe(
       "2000",

@@ -1,0 +1,28 @@
+// The seed's point-in-time restore on a host of this machine: the PITR Job's own
+// pgBackRest arguments with its RESTORE_TARGET filled in, then PostgreSQL started and
+// waited for until recovery has ended.
+import { join } from "node:path";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import type { PgHost } from "../../src/local/pg-host.ts";
+
+/** Restores `host` to `target` (pgBackRest's --target form) with the Job's arguments plus `extra`. */
+export async function restoreToTime(
+  host: PgHost,
+  manifestsDir: string,
+  target: string,
+  extra: string[] = [],
+): Promise<void> {
+  const [doc] = loadManifestFile(join(manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml"));
+  const job = doc?.object as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+  const args = (job.spec.template.spec.containers[0]?.args ?? []).map((a) =>
+    a.replace("$(RESTORE_TARGET)", target),
+  );
+  // The copy must never push WAL into the repository it came from.
+  await host.run(["pgbackrest", ...extra, ...args, "--archive-mode=off"]);
+  await host.start({ archive_mode: "off" });
+  const deadline = Date.now() + 120_000;
+  while ((await host.sql("select pg_is_in_recovery()")) === "t") {
+    if (Date.now() > deadline) throw new Error("recovery did not finish in 120 s");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
