@@ -24,6 +24,7 @@ import {
   makeTestCertificates,
   S3_KEY,
   S3_KEY_SECRET,
+  s3ServerCommand,
   systemNode,
 } from "../support/s3.ts";
 
@@ -41,12 +42,15 @@ const labels = { app: "s3", "app.kubernetes.io/part-of": "mcpgov-backup-tests" }
 function s3Objects(): KubeObject[] {
   const tls = makeTestCertificates(certDir, [ENDPOINT, "s3"]);
   // The server bundled into a ConfigMap, run by the machine's node (see bundledS3Server).
-  const command = [systemNode(), "/opt/s3/s3-server.mjs", String(PORT), "/data"].concat([
-    "/tls/server.key",
-    "/tls/server.crt",
-    BUCKET,
-    "0.0.0.0",
-  ]);
+  const command = s3ServerCommand({
+    port: PORT,
+    dataDir: "/data",
+    keyFile: "/tls/server.key",
+    certFile: "/tls/server.crt",
+    bucket: BUCKET,
+    address: "0.0.0.0",
+    program: [systemNode(), "/opt/s3/s3-server.mjs"],
+  });
   const meta = (name: string) => ({ name, namespace: NS, labels });
   return [
     {

@@ -67,24 +67,32 @@ export function makeTestCertificates(dir: string, names: string[]): TestCertific
   };
 }
 
-/** The command that runs the test S3 server (test/support/s3-server.ts). */
-export function s3ServerCommand(
-  port: number,
-  dataDir: string,
-  tls: TestCertificates,
-  bucket: string,
-  address = "127.0.0.1",
-): string[] {
-  return [
+/** Where and how the test S3 server (test/support/s3-server.ts) runs. */
+export interface S3ServerOptions {
+  port: number;
+  dataDir: string;
+  keyFile: string;
+  certFile: string;
+  bucket: string;
+  address?: string;
+  /** The interpreter and script; by default the project's node running the TypeScript. */
+  program?: string[];
+}
+
+/** The command that runs the test S3 server. */
+export function s3ServerCommand(options: S3ServerOptions): string[] {
+  const program = options.program ?? [
     projectPath("node_modules", ".bin", "node"),
     projectPath("test", "support", "s3-server.ts"),
-    String(port),
-    dataDir,
-    tls.keyFile,
-    tls.certFile,
-    bucket,
-    address,
   ];
+  return program.concat([
+    String(options.port),
+    options.dataDir,
+    options.keyFile,
+    options.certFile,
+    options.bucket,
+    options.address ?? "127.0.0.1",
+  ]);
 }
 
 /**
@@ -145,7 +153,13 @@ export class S3Server {
 
   /** Starts the server (again) on the same port and data. */
   async resume(): Promise<void> {
-    const [node, ...args] = s3ServerCommand(this.port, this.dataDir, this.tls, this.bucket);
+    const [node, ...args] = s3ServerCommand({
+      port: this.port,
+      dataDir: this.dataDir,
+      keyFile: this.tls.keyFile,
+      certFile: this.tls.certFile,
+      bucket: this.bucket,
+    });
     const child = spawn(node as string, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.process = child;
     let output = "";

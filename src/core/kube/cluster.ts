@@ -77,8 +77,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const NETWORK_ERRORS = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"];
 
+/** A request given up on by its deadline (node-fetch's AbortError). */
+function isTimedOut(error: unknown): boolean {
+  return (error as { name?: unknown }).name === "AbortError";
+}
+
 /** The API server overloaded, restarting or out of reach for a moment: worth another try. */
 function isTransient(error: unknown): boolean {
+  if (isTimedOut(error)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "number") return code === 429 || code >= 500;
   const cause = (error as { cause?: { code?: unknown } }).cause?.code;
@@ -92,6 +98,38 @@ export interface KubeClusterOptions {
   attempts?: number;
   /** The first pause between attempts; it doubles each time. */
   retryMs?: number;
+  /** How long one request may go without its whole answer before it is given up and retried. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * What client-node's makeApiClient builds, plus a deadline on every request: client-node
+ * sets none, and an API server that accepts a connection and never answers would
+ * otherwise hold an operation forever.
+ */
+function configurationWithDeadline(config: k8s.KubeConfig, timeoutMs: number) {
+  const server = config.getCurrentCluster()?.server;
+  if (!server) throw new Error("the kubeconfig has no current cluster; set its current-context");
+  return k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server, {}),
+    authMethods: {
+      default: {
+        getName: () => "kubeconfig",
+        applySecurityAuthentication: async (request) => {
+          await config.applySecurityAuthentication(request);
+          request.setSignal(AbortSignal.timeout(timeoutMs));
+        },
+      },
+    },
+  });
+}
+
+/** KubernetesObjectApi as makeApiClient makes it (the context's namespace as default), on our configuration. */
+class ObjectApi extends k8s.KubernetesObjectApi {
+  constructor(configuration: k8s.Configuration, config: k8s.KubeConfig) {
+    super(configuration);
+    this.setDefaultNamespace(config);
+  }
 }
 
 export class KubeCluster implements Cluster {
@@ -103,20 +141,23 @@ export class KubeCluster implements Cluster {
   private readonly pollMs: number;
   private readonly attempts: number;
   private readonly retryMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     config: k8s.KubeConfig,
     options: KubeClusterOptions = {},
     websocket?: WebSocketHandler,
   ) {
-    this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
-    this.core = config.makeApiClient(k8s.CoreV1Api);
-    this.batch = config.makeApiClient(k8s.BatchV1Api);
-    this.apps = config.makeApiClient(k8s.AppsV1Api);
-    this.execClient = new k8s.Exec(config, websocket);
     this.pollMs = options.pollMs ?? 2000;
     this.attempts = options.attempts ?? 4;
     this.retryMs = options.retryMs ?? 500;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+    const configuration = configurationWithDeadline(config, this.requestTimeoutMs);
+    this.objects = new ObjectApi(configuration, config);
+    this.core = new k8s.CoreV1Api(configuration);
+    this.batch = new k8s.BatchV1Api(configuration);
+    this.apps = new k8s.AppsV1Api(configuration);
+    this.execClient = new k8s.Exec(config, websocket);
   }
 
   /**
@@ -132,7 +173,11 @@ export class KubeCluster implements Cluster {
         if (!isTransient(error)) throw error;
         if (attempt >= this.attempts) {
           const code = (error as { code?: unknown }).code;
-          const said = typeof code === "number" ? `HTTP ${code}` : (error as Error).message;
+          const said = isTimedOut(error)
+            ? `no answer within ${this.requestTimeoutMs / 1000} s`
+            : typeof code === "number"
+              ? `HTTP ${code}`
+              : (error as Error).message;
           throw new Error(
             `${what}: the Kubernetes API failed ${attempt} times in a row (${said.split("\n")[0]}); is the API server up and reachable?`,
             { cause: error },
