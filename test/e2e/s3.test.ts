@@ -272,3 +272,32 @@ describe("an outage of the bucket during a write load", () => {
     );
   }, 240_000);
 });
+
+describe("adding the bucket to a stanza that already has repository 1", () => {
+  it("stanza-create run again creates it in the bucket and leaves repository 1 and its backups", async () => {
+    const host = await PgHost.create({ manifestsDir });
+    restored.push(host);
+    await host.initdb();
+    await host.start();
+    const stanzaCreate = jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml");
+    await host.run(stanzaCreate);
+    await host.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
+    const before = await info(host);
+
+    // What the pods see after pgbackrest-s3 is applied and they restart (docs/s3.md):
+    // PostgreSQL's archive_command too, or check's WAL never reaches the bucket.
+    Object.assign(host.env, repo2Env(s3), { PGBACKREST_REPO2_PATH: "/added-later" });
+    await host.stop();
+    await host.start();
+    const again = await host.run(stanzaCreate);
+    expect(again.stdout + again.stderr).toMatch(
+      /stanza 'mcpgov' already exists on repo1 and is valid/,
+    );
+    const after = await info(host);
+    expect(after.repo?.map((r) => [r.key, r.cipher, r.status.message])).toEqual([
+      [1, "none", "ok"],
+      [2, "aes-256-cbc", "no valid backups"],
+    ]);
+    expect(after.backup.map((b) => b.label)).toEqual(before.backup.map((b) => b.label));
+  }, 120_000);
+});
