@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# pgbackrest-metrics.sh: the figures only pgBackRest and the restore validation know, in the
+# Prometheus text format: last backup of each type (time, duration, sizes), the recovery
+# window, each repository's health, the last validation's verdict and RTO.
+#
+# On a VM it writes node_exporter's textfile collector directory from a timer; on
+# Kubernetes the pgbackrest-metrics Deployment runs it in a loop next to node_exporter
+# (docs/monitoring.md). Metric names: docs/monitoring.md.
+set -Eeuo pipefail
+
+metrics_usage() {
+	cat <<'EOF'
+usage: pgbackrest-metrics.sh [options]
+
+Print pgBackRest's backup figures and the restore validation's verdict as Prometheus
+metrics, or write them atomically to a file for node_exporter's textfile collector.
+
+  --stanza NAME              only this stanza (env PGBACKREST_STANZA; default: all)
+  --validation-reports DIR   read restore-validation reports (*.json) from DIR (env
+                             METRICS_VALIDATION_REPORTS); each report counts for the
+                             repository it names
+  --textfile FILE            write to FILE (through FILE.tmp and a rename, so a scrape
+                             never sees half a file) instead of standard output
+  --interval SECONDS         keep running, refreshing every SECONDS
+  -h, --help                 show this text
+
+When pgBackRest cannot answer, the output still says so (mcpgov_backup_info_success 0),
+so an alert fires instead of the figures going stale in silence. pgbackrest and jq must
+be on PATH.
+EOF
+}
+
+metrics_log() {
+	printf '%s pgbackrest-metrics: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
+}
+
+# usage: metrics_pgbackrest ARG... -- pgBackRest with JSON output; its errors go to the log
+metrics_pgbackrest() {
+	local args=(pgbackrest --output=json)
+	[ -z "$metrics_stanza" ] || args+=("--stanza=$metrics_stanza")
+	"${args[@]}" "$@"
+}
+
+# usage: metrics_archive_times INFO -- for each stanza and repository, the time its newest
+# WAL segment was archived (the end of the recovery window), as "stanza repo epoch" lines
+metrics_archive_times() {
+	local stanza repo id max listing
+	while read -r stanza repo id max; do
+		# Only the directory of the newest segment, filtered to it: cheap on any repository.
+		listing=$(pgbackrest --output=json --stanza="$stanza" --repo="$repo" \
+			--filter="^${max}" repo-ls "archive/$stanza/$id/${max:0:16}") || continue
+		jq -r --arg s "$stanza" --arg r "$repo" \
+			'[.[] | select(.type == "file") | .time] | max // empty | "\($s) \($r) \(.)"' <<<"$listing"
+	done < <(jq -r '.[] | .name as $s | .archive[]? | select(.max != null)
+		| "\($s) \(.database."repo-key") \(.id) \(.max)"' <<<"$1")
+}
+
+# usage: metrics_render INFO ARCHIVE_TIMES REPORTS NOW SUCCESS -- the exposition text
+metrics_render() {
+	jq -r --argjson archived "$2" --argjson reports "$3" --argjson now "$4" --argjson ok "$5" \
+		--arg stanza "$metrics_stanza" '
+		def esc: tostring | gsub("\\\\"; "\\\\") | gsub("\n"; "\\n") | gsub("\""; "\\\"");
+		def labels($l): if ($l | length) == 0 then "" else
+			"{" + ([$l | to_entries[] | "\(.key)=\"\(.value | esc)\""] | join(",")) + "}" end;
+		def metric($name; $type; $help; $samples):
+			"# HELP \($name) \($help)", "# TYPE \($name) \($type)",
+			($samples[] | "\($name)\(labels(.l)) \(.v)");
+		. as $info
+		| [$info[] | .name as $stanza | (.repo // [{key: 1, status: .status}])[]
+			| {stanza: $stanza, repo: (.key | tostring), code: .status.code}] as $repos
+		| [$info[] | .name as $stanza | .backup[]? | select(.error != true)
+			| . + {stanza: $stanza, repo: (.database."repo-key" | tostring)}] as $backups
+		| def newest($r; $type): [$backups[] | select(.stanza == $r.stanza and .repo == $r.repo
+			and .type == $type)] | max_by(.timestamp.stop);
+		def each_type(f): [$repos[] as $r | ("full", "diff", "incr") as $t
+			| {l: {stanza: $r.stanza, repo: $r.repo, type: $t}, b: newest($r; $t)} | f];
+		def report($r): [$reports[] | select(.stanza == $r.stanza
+			and ((.backup.repo // 1) | tostring) == $r.repo)] | max_by(.finishedAt);
+		metric("mcpgov_backup_info_timestamp_seconds"; "gauge";
+			"When these figures were collected from pgbackrest info.";
+			[{l: (if $stanza == "" then {} else {stanza: $stanza} end), v: $now}]),
+		metric("mcpgov_backup_info_success"; "gauge";
+			"1 when pgbackrest info answered, 0 when it failed (see the metrics log).";
+			[{l: (if $stanza == "" then {} else {stanza: $stanza} end), v: $ok}]),
+		if $ok == 0 then empty else
+		metric("mcpgov_backup_repo_status_code"; "gauge";
+			"pgBackRest status code of the stanza in the repository: 0 ok, 2 no valid backup, others an error.";
+			[$repos[] | {l: {stanza, repo}, v: .code}]),
+		metric("mcpgov_backup_last_success_timestamp_seconds"; "gauge";
+			"Stop time of the newest good backup of the type, 0 when there is none.";
+			each_type({l, v: (.b.timestamp.stop // 0)})),
+		metric("mcpgov_backup_last_duration_seconds"; "gauge";
+			"How long the newest good backup of the type took.";
+			each_type(select(.b) | {l, v: (.b.timestamp.stop - .b.timestamp.start)})),
+		metric("mcpgov_backup_last_size_bytes"; "gauge";
+			"Size of the database in the newest good backup of the type.";
+			each_type(select(.b) | {l, v: .b.info.size})),
+		metric("mcpgov_backup_last_repo_size_bytes"; "gauge";
+			"What the newest good backup of the type added to the repository (compressed, deduplicated).";
+			each_type(select(.b) | {l, v: .b.info.repository.delta})),
+		metric("mcpgov_backup_backups"; "gauge";
+			"Good backups of the type kept in the repository.";
+			each_type(.l as $l | {l: $l, v: ([$backups[] | select(.stanza == $l.stanza
+				and .repo == $l.repo and .type == $l.type)] | length)})),
+		metric("mcpgov_backup_recovery_window_start_timestamp_seconds"; "gauge";
+			"The earliest moment the repository can restore to: the stop time of its oldest good backup.";
+			[$repos[] as $r | [$backups[] | select(.stanza == $r.stanza and .repo == $r.repo)
+				| .timestamp.stop] | min | select(. != null)
+				| {l: {stanza: $r.stanza, repo: $r.repo}, v: .}]),
+		metric("mcpgov_backup_recovery_window_end_timestamp_seconds"; "gauge";
+			"The latest moment the repository can restore to: when its newest WAL segment was archived.";
+			[$archived[] as $a | select(any($backups[]; .stanza == $a.stanza and .repo == $a.repo))
+				| {l: {stanza: $a.stanza, repo: $a.repo}, v: $a.time}]),
+		metric("mcpgov_backup_validation_last_timestamp_seconds"; "gauge";
+			"When the last restore validation of the repository finished, 0 when none is known.";
+			[$repos[] as $r | report($r) | {l: {stanza: $r.stanza, repo: $r.repo},
+				v: (if . then .finishedAt | fromdateiso8601 else 0 end)}]),
+		metric("mcpgov_backup_validation_last_success"; "gauge";
+			"1 when the last restore validation of the repository passed, 0 when it did not.";
+			[$repos[] as $r | report($r) | select(.)
+				| {l: {stanza: $r.stanza, repo: $r.repo}, v: (if .status == "passed" then 1 else 0 end)}]),
+		metric("mcpgov_backup_validation_last_rto_seconds"; "gauge";
+			"Restore and recovery time measured by the last restore validation that got that far.";
+			[$repos[] as $r | report($r) | select(. and .rtoSeconds != null)
+				| {l: {stanza: $r.stanza, repo: $r.repo}, v: .rtoSeconds}])
+		end
+	' <<<"$1"
+}
+
+# usage: metrics_reports DIR -- every readable validation report in DIR as one JSON array
+metrics_reports() {
+	local dir=$1 file reports=()
+	if [ -n "$dir" ] && [ -d "$dir" ]; then
+		for file in "$dir"/*.json; do
+			[ -r "$file" ] || continue
+			if jq -e 'select(.schema == "mcpgov-backup/restore-validation/v1" and .finishedAt)' \
+				"$file" >/dev/null 2>&1; then
+				reports+=("$file")
+			else
+				metrics_log "skipping $file: not a finished restore-validation report"
+			fi
+		done
+	fi
+	if [ ${#reports[@]} -eq 0 ]; then
+		echo '[]'
+	else
+		jq -s '.' "${reports[@]}"
+	fi
+}
+
+# usage: metrics_collect -- one round: the metrics on standard output
+metrics_collect() {
+	local info ok=1 archived='[]' reports
+	reports=$(metrics_reports "$metrics_reports_dir")
+	if ! info=$(metrics_pgbackrest info) || ! jq -e 'type == "array"' <<<"$info" >/dev/null 2>&1; then
+		metrics_log "pgbackrest info failed; exporting mcpgov_backup_info_success 0"
+		info='[]' ok=0
+	else
+		# What is wrong with a repository is a message, not a number: it goes to the log.
+		jq -r '.[] | .name as $s | .repo[]? | select(.status.code != 0 and .status.code != 2)
+			| "stanza \($s) repo\(.key): \(.status.message)"' <<<"$info" | while read -r line; do
+			metrics_log "$line"
+		done
+		archived=$(metrics_archive_times "$info" | jq -R -s \
+			'[split("\n")[] | select(length > 0) | split(" ") | {stanza: .[0], repo: .[1], time: (.[2] | tonumber)}]')
+	fi
+	metrics_render "$info" "$archived" "$reports" "$(date +%s)" "$ok"
+}
+
+# usage: metrics_write FILE -- one round into FILE, replaced whole
+metrics_write() {
+	local file=$1 tmp="$1.tmp.$$"
+	if metrics_collect >"$tmp"; then
+		mv -f "$tmp" "$file"
+	else
+		rm -f "$tmp"
+		metrics_log "could not render the metrics; $file left as it was"
+		return 1
+	fi
+}
+
+_main() {
+	metrics_stanza=${PGBACKREST_STANZA:-}
+	metrics_reports_dir=${METRICS_VALIDATION_REPORTS:-}
+	local textfile="" interval=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--stanza) metrics_stanza=${2:?--stanza needs a name} && shift ;;
+		--validation-reports) metrics_reports_dir=${2:?--validation-reports needs a directory} && shift ;;
+		--textfile) textfile=${2:?--textfile needs a file} && shift ;;
+		--interval) interval=${2:?--interval needs seconds} && shift ;;
+		-h | --help) metrics_usage && return 0 ;;
+		*) metrics_usage >&2 && printf 'error: unknown argument: %s\n' "$1" >&2 && return 2 ;;
+		esac
+		shift
+	done
+	if [ -n "$interval" ] && ! [[ $interval =~ ^[1-9][0-9]*$ ]]; then
+		printf 'error: --interval must be a whole number of seconds, 1 or more\n' >&2
+		return 2
+	fi
+	if [[ $metrics_stanza =~ [^0-9A-Za-z_.-] ]]; then
+		printf 'error: --stanza must be a stanza name such as mcpgov\n' >&2
+		return 2
+	fi
+	if [ -n "$textfile" ] && [ ! -d "$(dirname "$textfile")" ]; then
+		printf 'error: the directory of --textfile %s does not exist\n' "$textfile" >&2
+		return 2
+	fi
+	for tool in pgbackrest jq; do
+		command -v "$tool" >/dev/null || {
+			printf 'error: %s is not on PATH\n' "$tool" >&2
+			return 2
+		}
+	done
+	while :; do
+		if [ -n "$textfile" ]; then
+			metrics_write "$textfile" || [ -n "$interval" ] || return 1
+		else
+			metrics_collect
+		fi
+		[ -n "$interval" ] || return 0
+		sleep "$interval"
+	done
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	_main "$@"
+fi

@@ -1,0 +1,250 @@
+// scripts/pgbackrest-metrics.sh (the metrics Deployment's writer, the VM's textfile timer)
+// against real PostgreSQL, pgBackRest and restore validations: every figure equals what
+// pgBackRest and the validation report say, the exposition passes promtool's lint, it is
+// read through the repository host as the Deployment reads it, a failure is exported
+// rather than hidden, and node_exporter's textfile collector serves the file.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectPath } from "../../src/core/paths.ts";
+import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
+import { jobCommand } from "../../src/local/first-run.ts";
+import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
+import { PgHost } from "../../src/local/pg-host.ts";
+import { lintMetrics, parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
+import { RepoHost } from "../support/repo-host.ts";
+
+const manifestsDir = projectPath("manifests");
+const script = projectPath("scripts", "pgbackrest-metrics.sh");
+const mcpgov = { stanza: "mcpgov", repo: "1" };
+
+let db: PgHost;
+let reports: string;
+
+async function metrics(args: string[] = [], env: Record<string, string> = {}) {
+  const { stdout, stderr, code } = await db.run([script, ...args], { allowFailure: true, env });
+  return { text: stdout, samples: parseMetrics(stdout), stderr, code };
+}
+
+async function info() {
+  const { stdout } = await db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"]);
+  return findStanza(parseInfo(stdout), "mcpgov");
+}
+
+const last = (samples: Sample[], metric: string, type: string) =>
+  sampleValue(samples, `mcpgov_backup_last_${metric}`, { ...mcpgov, type });
+
+beforeAll(async () => {
+  db = await PgHost.create({ manifestsDir });
+  await db.initdb();
+  await db.start();
+  await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
+  reports = join(db.dir, "validation-reports");
+  makeServiceSubdir(reports);
+}, 120_000);
+
+afterAll(async () => {
+  await db?.destroy();
+});
+
+describe("pgbackrest-metrics.sh", () => {
+  it("before the first backup: every last-backup time is 0, so the age alerts fire", async () => {
+    const { text, samples, code } = await metrics();
+    expect(code).toBe(0);
+    expect(lintMetrics(text)).toBe("");
+    expect(sampleValue(samples, "mcpgov_backup_info_success")).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_repo_status_code", mcpgov)).toBe(2); // no valid backup
+    for (const type of ["full", "diff", "incr"]) {
+      expect(last(samples, "success_timestamp_seconds", type)).toBe(0);
+    }
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_timestamp_seconds", mcpgov)).toBe(0);
+    // No window without a backup, though stanza-create's check archived a segment.
+    expect(
+      sampleValue(samples, "mcpgov_backup_recovery_window_end_timestamp_seconds", mcpgov),
+    ).toBe(undefined);
+  }, 60_000);
+
+  it("after a full and a diff: the figures are pgBackRest's, the window runs to the newest WAL", async () => {
+    await db.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
+    await db.sql("create table ledger as select g as id from generate_series(1, 50000) g");
+    await db.run(jobCommand(manifestsDir, "pgbackrest-diff-backup-cronjob.yaml"));
+    await db.sql("insert into ledger values (0)");
+    await db.sql("select pg_switch_wal()");
+    await db.run(["pgbackrest", "--stanza=mcpgov", "check"]); // waits until it is archived
+    const archivedAt = Math.floor(Date.now() / 1000);
+
+    const { text, samples } = await metrics(["--stanza", "mcpgov"]);
+    expect(lintMetrics(text)).toBe("");
+    const stanza = await info();
+    const [full, diff] = stanza.backup;
+    expect([full?.type, diff?.type]).toEqual(["full", "diff"]);
+    expect(sampleValue(samples, "mcpgov_backup_info_success", { stanza: "mcpgov" })).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_repo_status_code", mcpgov)).toBe(0);
+    for (const backup of [full, diff]) {
+      if (!backup) throw new Error("missing backup");
+      expect(last(samples, "success_timestamp_seconds", backup.type)).toBe(backup.timestamp.stop);
+      expect(last(samples, "duration_seconds", backup.type)).toBe(
+        backup.timestamp.stop - backup.timestamp.start,
+      );
+      expect(last(samples, "size_bytes", backup.type)).toBe(backup.info.size);
+      expect(last(samples, "repo_size_bytes", backup.type)).toBe(backup.info.repository.delta);
+      expect(sampleValue(samples, "mcpgov_backup_backups", { ...mcpgov, type: backup.type })).toBe(
+        1,
+      );
+    }
+    expect(last(samples, "success_timestamp_seconds", "incr")).toBe(0);
+    expect(
+      sampleValue(samples, "mcpgov_backup_recovery_window_start_timestamp_seconds", mcpgov),
+    ).toBe(full?.timestamp.stop);
+    // The end is when the newest segment reached the repository: after the diff, by now.
+    const end = sampleValue(samples, "mcpgov_backup_recovery_window_end_timestamp_seconds", mcpgov);
+    expect(end).toBeGreaterThan(diff?.timestamp.stop ?? Infinity);
+    expect(end).toBeLessThanOrEqual(archivedAt);
+  }, 120_000);
+
+  it("exports the newest validation report's verdict and RTO, and skips what is not a report", async () => {
+    const passed = join(reports, "repo1.json");
+    await db.run(
+      [projectPath("scripts", "restore-validation.sh"), "--repo", "1", "--report", passed].concat([
+        "--scratch",
+        join(db.dir, "validation-scratch"),
+      ]),
+    );
+    const report = JSON.parse(readFileSync(passed, "utf8"));
+    expect(report.status).toBe("passed");
+    writeFileSync(join(reports, "notes.json"), '{"not": "a report"}\n');
+
+    let { samples, stderr } = await metrics(["--validation-reports", reports]);
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_success", mcpgov)).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_rto_seconds", mcpgov)).toBe(
+      report.rtoSeconds,
+    );
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_timestamp_seconds", mcpgov)).toBe(
+      Date.parse(report.finishedAt) / 1000,
+    );
+    expect(stderr).toContain(
+      `skipping ${join(reports, "notes.json")}: not a finished restore-validation report`,
+    );
+
+    // A later validation that failed is the verdict now.
+    const finishedAt = new Date(Date.parse(report.finishedAt) + 3_600_000).toISOString();
+    writeFileSync(
+      join(reports, "repo1-later.json"),
+      JSON.stringify({
+        ...report,
+        status: "failed",
+        finishedAt: finishedAt.replace(/\.\d+Z$/, "Z"),
+      }),
+    );
+    ({ samples } = await metrics(["--validation-reports", reports]));
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_success", mcpgov)).toBe(0);
+  }, 120_000);
+
+  it("reads the repository through the repository host as the metrics Deployment does, and says when it cannot", async () => {
+    const repoHost = await RepoHost.start(manifestsDir, db.repoPath);
+    try {
+      const env = repoHost.clientEnv(repoHost.client("pgbackrest-client"));
+      // The host authorises a client for its stanzas only (tls-server-auth), so the
+      // Deployment names the stanza; without it pgBackRest answers with an error status.
+      const remote = await metrics(["--stanza", "mcpgov"], env);
+      const local = await metrics(["--stanza", "mcpgov"]);
+      const figures = (samples: Sample[]) =>
+        samples.filter((s) => !s.name.startsWith("mcpgov_backup_info_"));
+      expect(figures(remote.samples)).toEqual(figures(local.samples));
+
+      const unnamed = await metrics([], env);
+      expect(sampleValue(unnamed.samples, "mcpgov_backup_repo_status_code", { repo: "1" })).toBe(
+        99,
+      );
+
+      await repoHost.stop();
+      // pgBackRest retries the connection for its I/O timeout (60 s by default) each time.
+      const down = await metrics(["--stanza", "mcpgov"], { ...env, PGBACKREST_IO_TIMEOUT: "3" });
+      expect(down.code).toBe(0);
+      expect(sampleValue(down.samples, "mcpgov_backup_repo_status_code", mcpgov)).toBe(99);
+      expect(down.stderr).toMatch(/stanza mcpgov repo1: \[HostConnectError\] unable to connect/);
+
+      // pgBackRest itself failing (here: a client certificate not configured).
+      const { PGBACKREST_REPO1_HOST_CERT_FILE: _, ...misconfigured } = env;
+      const broken = await metrics(["--stanza", "mcpgov"], misconfigured);
+      expect(broken.code).toBe(0);
+      expect(sampleValue(broken.samples, "mcpgov_backup_info_success", { stanza: "mcpgov" })).toBe(
+        0,
+      );
+      expect(broken.stderr).toContain("pgbackrest info failed");
+    } finally {
+      await repoHost.destroy();
+    }
+  }, 120_000);
+
+  it("writes a whole file for node_exporter's textfile collector, which serves it", async () => {
+    const dir = join(db.dir, "textfile");
+    makeServiceSubdir(dir);
+    const file = join(dir, "pgbackrest.prom");
+    await db.run([script, "--textfile", file]);
+    const written = parseMetrics(readFileSync(file, "utf8"));
+    expect(sampleValue(written, "mcpgov_backup_info_success")).toBe(1);
+
+    const port = await freePort();
+    const exporter: ChildProcess = spawn(
+      "prometheus-node-exporter",
+      [
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--collector.disable-defaults",
+        "--collector.textfile",
+        `--collector.textfile.directory=${dir}`,
+      ],
+      { stdio: "ignore" },
+    );
+    try {
+      let served = "";
+      for (let i = 0; i < 50 && !served; i++) {
+        served = await fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((r) => r.text())
+          .catch(async () => {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return "";
+          });
+      }
+      const samples = parseMetrics(served);
+      expect(sampleValue(samples, "node_textfile_scrape_error")).toBe(0);
+      expect(
+        sampleValue(samples, "mcpgov_backup_last_success_timestamp_seconds", {
+          ...mcpgov,
+          type: "full",
+        }),
+      ).toBe(
+        sampleValue(written, "mcpgov_backup_last_success_timestamp_seconds", {
+          ...mcpgov,
+          type: "full",
+        }),
+      );
+    } finally {
+      exporter.kill();
+    }
+  }, 60_000);
+
+  it.each([
+    [["--interval", "0"], "--interval must be a whole number of seconds, 1 or more"],
+    [["--stanza", "mcpgov; rm -rf /"], "--stanza must be a stanza name such as mcpgov"],
+    [
+      ["--textfile", "/nonexistent/dir/x.prom"],
+      "the directory of --textfile /nonexistent/dir/x.prom does not exist",
+    ],
+    [["--frobnicate"], "unknown argument: --frobnicate"],
+  ])("refuses %j with a message that says what to give", async (args, message) => {
+    const { code, stderr } = await metrics(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it("explains itself with --help", async () => {
+    const { code, text } = await db
+      .run([script, "--help"])
+      .then((r) => ({ code: r.code, text: r.stdout }));
+    expect(code).toBe(0);
+    expect(text).toMatch(/^usage: pgbackrest-metrics.sh \[options\]/);
+    expect(text).toContain("--textfile FILE");
+  });
+});
