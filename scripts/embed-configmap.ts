@@ -1,5 +1,7 @@
-// Copies repository files into the ConfigMap keys that carry them, so the scripts a pod
-// runs are the files that are linted and tested. Run: npm run manifests:embed
+// Copies repository files into the manifests that carry them, so the scripts a pod runs
+// and the alerts Prometheus loads are the files that are linted and tested:
+// scripts into ConfigMap keys, the rules file into the PrometheusRule's spec.
+// Run: npm run manifests:embed
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 
@@ -15,7 +17,19 @@ export const EMBEDDED_FILES: EmbeddedFile[] = [
     key: "restore-validation.sh",
     source: "scripts/restore-validation.sh",
   },
+
+  {
+    manifest: "manifests/monitoring/pgbackrest-metrics-configmap.yaml",
+    key: "pgbackrest-metrics.sh",
+    source: "scripts/pgbackrest-metrics.sh",
+  },
 ];
+
+/** The PrometheusRule whose spec is the plain rules file (the same groups). */
+export const RULES = {
+  manifest: "manifests/monitoring/pgbackrest-prometheusrule.yaml",
+  source: "monitoring/pgbackrest-alerts.rules.yml",
+};
 
 export function readEmbedded(file: EmbeddedFile, root = "."): unknown {
   return parseDocument(readFileSync(`${root}/${file.manifest}`, "utf8")).getIn(["data", file.key]);
@@ -30,6 +44,17 @@ function embed(file: EmbeddedFile): boolean {
   return true;
 }
 
+function embedRules(): boolean {
+  const doc = parseDocument(readFileSync(RULES.manifest, "utf8"));
+  const rules = parseDocument(readFileSync(RULES.source, "utf8")).toJS();
+  if (JSON.stringify((doc.toJS() as { spec?: unknown }).spec ?? null) === JSON.stringify(rules))
+    return false;
+  doc.setIn(["spec"], doc.createNode(rules));
+  // Expressions as literal blocks, lines as written: the manifest reads like the rules file.
+  writeFileSync(RULES.manifest, doc.toString({ lineWidth: 0, blockQuote: "literal" }));
+  return true;
+}
+
 if (import.meta.main) {
   for (const file of EMBEDDED_FILES) {
     const changed = embed(file);
@@ -37,4 +62,8 @@ if (import.meta.main) {
       `${file.manifest}: ${file.key} ${changed ? "updated from" : "already matches"} ${file.source}`,
     );
   }
+  const changed = embedRules();
+  console.log(
+    `${RULES.manifest}: spec ${changed ? "updated from" : "already matches"} ${RULES.source}`,
+  );
 }

@@ -58,7 +58,7 @@ metrics_archive_times() {
 # usage: metrics_render INFO ARCHIVE_TIMES REPORTS NOW SUCCESS -- the exposition text
 metrics_render() {
 	jq -r --argjson archived "$2" --argjson reports "$3" --argjson now "$4" --argjson ok "$5" \
-		--arg stanza "$metrics_stanza" '
+		--arg stanza "$metrics_stanza" --argjson reading_reports "$([ -n "$metrics_reports_dir" ] && echo 1 || echo 0)" '
 		def esc: tostring | gsub("\\\\"; "\\\\") | gsub("\n"; "\\n") | gsub("\""; "\\\"");
 		def labels($l): if ($l | length) == 0 then "" else
 			"{" + ([$l | to_entries[] | "\(.key)=\"\(.value | esc)\""] | join(",")) + "}" end;
@@ -111,6 +111,9 @@ metrics_render() {
 			"The latest moment the repository can restore to: when its newest WAL segment was archived.";
 			[$archived[] as $a | select(any($backups[]; .stanza == $a.stanza and .repo == $a.repo))
 				| {l: {stanza: $a.stanza, repo: $a.repo}, v: $a.time}]),
+		# Only where reports are read (a VM); on Kubernetes the outcome and age of the
+		# validation Jobs come from kube-state-metrics (docs/monitoring.md).
+		if $reading_reports == 0 then empty else
 		metric("mcpgov_backup_validation_last_timestamp_seconds"; "gauge";
 			"When the last restore validation of the repository finished, 0 when none is known.";
 			[$repos[] as $r | report($r) | {l: {stanza: $r.stanza, repo: $r.repo},
@@ -123,6 +126,7 @@ metrics_render() {
 			"Restore and recovery time measured by the last restore validation that got that far.";
 			[$repos[] as $r | report($r) | select(. and .rtoSeconds != null)
 				| {l: {stanza: $r.stanza, repo: $r.repo}, v: .rtoSeconds}])
+		end
 		end
 	' <<<"$1"
 }

@@ -50,7 +50,7 @@ afterAll(async () => {
 
 describe("pgbackrest-metrics.sh", () => {
   it("before the first backup: every last-backup time is 0, so the age alerts fire", async () => {
-    const { text, samples, code } = await metrics();
+    const { text, samples, code } = await metrics(["--validation-reports", reports]);
     expect(code).toBe(0);
     expect(lintMetrics(text)).toBe("");
     expect(sampleValue(samples, "mcpgov_backup_info_success")).toBe(1);
@@ -59,6 +59,9 @@ describe("pgbackrest-metrics.sh", () => {
       expect(last(samples, "success_timestamp_seconds", type)).toBe(0);
     }
     expect(sampleValue(samples, "mcpgov_backup_validation_last_timestamp_seconds", mcpgov)).toBe(0);
+    // Without a reports directory (Kubernetes) there is no validation figure at all.
+    const plain = await metrics();
+    expect(plain.samples.filter((s) => s.name.includes("validation"))).toEqual([]);
     // No window without a backup, though stanza-create's check archived a segment.
     expect(
       sampleValue(samples, "mcpgov_backup_recovery_window_end_timestamp_seconds", mcpgov),

@@ -49,6 +49,14 @@ const outsider: Pod = {
   ports: [],
 };
 
+/** The cluster's DNS, which every pod must reach on 53. */
+const dns: Pod = {
+  name: "the cluster DNS",
+  namespace: "kube-system",
+  labels: { "k8s-app": "kube-dns" },
+  ports: [53],
+};
+
 const selects = (selector: Any, labels: Record<string, string>) =>
   Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
   (selector?.matchExpressions ?? []).every((e: Any) =>
@@ -66,24 +74,46 @@ function peerMatches(peer: Any, from: Pod, policyNamespace: string): boolean {
   return namespaceOk && podOk;
 }
 
-/** Whether `from` may open a connection to `to` on `port`. */
-function allowed(from: Pod, to: Pod, port: number): boolean {
-  const policies = objects.filter(
+/** The policies of a type that select a pod (the pod is isolated for it when any does). */
+function policiesFor(type: "Ingress" | "Egress", pod: Pod): Any[] {
+  return objects.filter(
     (o) =>
       o.kind === "NetworkPolicy" &&
-      o.metadata.namespace === to.namespace &&
-      (o.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
-      selects(o.spec.podSelector, to.labels),
+      o.metadata.namespace === pod.namespace &&
+      (o.spec.policyTypes ?? (o.spec.egress ? ["Ingress", "Egress"] : ["Ingress"])).includes(
+        type,
+      ) &&
+      selects(o.spec.podSelector, pod.labels),
   );
-  if (policies.length === 0) return true;
-  return policies.some((p) =>
-    (p.spec.ingress ?? []).some(
-      (rule: Any) =>
-        (!rule.ports || rule.ports.some((rp: Any) => rp.port === port)) &&
-        (!rule.from ||
-          rule.from.some((peer: Any) => peerMatches(peer, from, p.metadata.namespace))),
-    ),
-  );
+}
+
+const portMatches = (rule: Any, port: number) =>
+  !rule.ports || rule.ports.some((rp: Any) => rp.port === port);
+
+/** Whether `from` may open a connection to `to` on `port`: its egress and their ingress. */
+function allowed(from: Pod, to: Pod, port: number): boolean {
+  const ingress = policiesFor("Ingress", to);
+  const egress = policiesFor("Egress", from);
+  const admitted =
+    ingress.length === 0 ||
+    ingress.some((p) =>
+      (p.spec.ingress ?? []).some(
+        (rule: Any) =>
+          portMatches(rule, port) &&
+          (!rule.from ||
+            rule.from.some((peer: Any) => peerMatches(peer, from, p.metadata.namespace))),
+      ),
+    );
+  const sent =
+    egress.length === 0 ||
+    egress.some((p) =>
+      (p.spec.egress ?? []).some(
+        (rule: Any) =>
+          portMatches(rule, port) &&
+          (!rule.to || rule.to.some((peer: Any) => peerMatches(peer, to, p.metadata.namespace))),
+      ),
+    );
+  return admitted && sent;
 }
 
 function who(target: string, port: number): string[] {
@@ -106,10 +136,11 @@ describe("who reaches whom", () => {
     expect(who("StatefulSet/postgres", 8432)).toEqual(["StatefulSet/pgbackrest-repo-host"]);
   });
 
-  it("the repository host on 8432: PostgreSQL, the restores and the validations only", () => {
+  it("the repository host on 8432: PostgreSQL, the restores, the validations and the metrics only", () => {
     expect(who("StatefulSet/pgbackrest-repo-host", 8432)).toEqual([
       "CronJob/pgbackrest-restore-validation",
       "CronJob/pgbackrest-restore-validation-s3",
+      "Deployment/pgbackrest-metrics",
       "Job/pgbackrest-restore",
       "Job/pgbackrest-restore-pitr",
       "StatefulSet/postgres",
@@ -128,5 +159,10 @@ describe("who reaches whom", () => {
   it("the bot on 3000: webhooks through an ingress in any namespace", () => {
     expect(who("Deployment/mcpgov-backup-bot", 3000)).toContain("a pod in another namespace");
     expect(who("Deployment/mcpgov-backup-bot", 8432)).toEqual([]);
+  });
+
+  it("every pod can look up names, with manifests/s3/ applied or not", () => {
+    const cannot = pods.filter((p) => !allowed(p, dns, 53));
+    expect(cannot.map((p) => p.name)).toEqual([]);
   });
 });

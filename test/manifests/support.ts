@@ -21,7 +21,7 @@ export const PROVIDED = {
 /**
  * Every committed manifest in apply order, postgres-secret.yaml read from its committed
  * .example, then the restore Jobs of manifests/restore/ (created by hand, never applied),
- * then the S3 repository's manifests/s3/.
+ * then the S3 repository's manifests/s3/, then manifests/monitoring/.
  */
 export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   const applied = APPLY_ORDER.flatMap((file) => {
@@ -30,7 +30,22 @@ export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
     if (existsSync(`${path}.example`)) return loadManifestFile(`${path}.example`);
     return [];
   });
-  return [...applied, ...loadManifestDir(join(dir, "restore")), ...loadS3Manifests(dir)];
+  return [
+    ...applied,
+    ...loadManifestDir(join(dir, "restore")),
+    ...loadS3Manifests(dir),
+    ...loadMonitoringManifests(dir),
+  ];
+}
+
+/**
+ * manifests/monitoring/'s Kubernetes objects; the Prometheus Operator's PrometheusRule and
+ * ServiceMonitor are checked by test/monitoring/.
+ */
+export function loadMonitoringManifests(dir = manifestsDir): ManifestDoc[] {
+  return loadManifestDir(join(dir, "monitoring")).filter(
+    (d) => !String(d.object.apiVersion).startsWith("monitoring.coreos.com/"),
+  );
 }
 
 /** manifests/s3/, the off-site repository's additions, its Secrets from their .example. */
