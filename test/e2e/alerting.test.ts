@@ -1,0 +1,158 @@
+// The archiving alerts in a real Prometheus: PostgreSQL whose archive_command fails (the
+// stanza was never created), Debian's postgres_exporter scraping it with the product's
+// custom query, Prometheus evaluating monitoring/pgbackrest-alerts.rules.yml. Before any
+// WAL is switched nothing fires; after, PgBackRestWALArchivingFailing and
+// PgBackRestWALArchivingLagging do. The rules run as written but without their `for:`
+// (minutes of waiting that promtool's unit tests cover).
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectPath } from "../../src/core/paths.ts";
+import { freePort, makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
+import { PgHost } from "../../src/local/pg-host.ts";
+import { parseMetrics } from "../support/metrics.ts";
+
+const manifestsDir = projectPath("manifests");
+let db: PgHost;
+const children: ChildProcess[] = [];
+let exporterPort: number;
+let prometheusPort: number;
+
+interface Alert {
+  labels: Record<string, string>;
+  state: "pending" | "firing";
+}
+
+function start(argv: string[], env: Record<string, string> = {}): ChildProcess {
+  const [command, ...args] = argv;
+  const { uid, gid } = serviceUser();
+  const child = spawn(command as string, args, {
+    uid,
+    gid,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: "ignore",
+  });
+  children.push(child);
+  return child;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * The alerts firing, less PgBackRestMetricsAbsent: the product's own metrics are not
+ * scraped here (test/e2e/metrics.test.ts covers them), so absent() is rightly true.
+ */
+async function firing(): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/alerts`);
+  const body = (await response.json()) as { data: { alerts: Alert[] } };
+  return body.data.alerts
+    .filter((a) => a.state === "firing" && a.labels.alertname !== "PgBackRestMetricsAbsent")
+    .map((a) => a.labels.alertname ?? "")
+    .sort();
+}
+
+async function scrapes(): Promise<number> {
+  const response = await fetch(
+    `http://127.0.0.1:${prometheusPort}/api/v1/query?query=count_over_time(pg_stat_archiver_failed_count[1m])`,
+  );
+  const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
+  return Number(body.data.result[0]?.value[1] ?? 0);
+}
+
+beforeAll(async () => {
+  db = await PgHost.create({ manifestsDir });
+  await db.initdb();
+  // The manifests' archive_command; no stanza-create, so every archive-push fails.
+  await db.start();
+
+  exporterPort = await freePort();
+  start(
+    [
+      "prometheus-postgres-exporter",
+      `--web.listen-address=127.0.0.1:${exporterPort}`,
+      `--extend.query-path=${projectPath("monitoring", "postgres-exporter-queries.yaml")}`,
+    ],
+    {
+      DATA_SOURCE_NAME: `host=${db.socketDir} port=${db.port} user=postgres dbname=postgres sslmode=disable`,
+    },
+  );
+
+  const dir = join(db.dir, "prometheus");
+  makeServiceSubdir(dir);
+  // The rules as written, less their `for:`.
+  const rules = readFileSync(projectPath("monitoring", "pgbackrest-alerts.rules.yml"), "utf8");
+  writeFileSync(join(dir, "rules.yml"), rules.replace(/^\s+for: .*\n/gm, ""));
+  writeFileSync(
+    join(dir, "prometheus.yml"),
+    [
+      "global: {scrape_interval: 1s, evaluation_interval: 1s}",
+      "rule_files: [rules.yml]",
+      "scrape_configs:",
+      `  - {job_name: postgres, static_configs: [{targets: ["127.0.0.1:${exporterPort}"]}]}`,
+      "",
+    ].join("\n"),
+  );
+  prometheusPort = await freePort();
+  start([
+    "prometheus",
+    `--config.file=${join(dir, "prometheus.yml")}`,
+    `--storage.tsdb.path=${join(dir, "data")}`,
+    `--web.listen-address=127.0.0.1:${prometheusPort}`,
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill();
+  await db?.destroy();
+});
+
+describe("the WAL archiving alerts on a real PostgreSQL, postgres_exporter and Prometheus", () => {
+  it("postgres_exporter exports pg_stat_archiver and the ready-segment count", async () => {
+    const text = await until("postgres_exporter answering", async () => {
+      const body = await (await fetch(`http://127.0.0.1:${exporterPort}/metrics`)).text();
+      return body.includes("pg_up 1") ? body : undefined;
+    });
+    const names = new Set(parseMetrics(text).map((s) => s.name));
+    for (const name of [
+      "pg_stat_archiver_failed_count",
+      "pg_stat_archiver_archived_count",
+      "pg_archive_ready_segments",
+    ]) {
+      expect(names).toContain(name);
+    }
+  }, 60_000);
+
+  it("fires nothing while no WAL waits", async () => {
+    await until("two scrapes", async () => ((await scrapes()) >= 2 ? true : undefined));
+    expect(await firing()).toEqual([]);
+  }, 60_000);
+
+  it("fires WALArchivingFailing and WALArchivingLagging once segments pile up unarchived", async () => {
+    for (let i = 0; i < 12; i++) {
+      await db.sql(`create table filler_${i} as select g from generate_series(1, 1000) g`);
+      await db.sql("select pg_switch_wal()");
+    }
+    expect(Number(await db.sql("select failed_count from pg_stat_archiver"))).toBeGreaterThan(0);
+    const alerts = await until("both archiving alerts firing", async () => {
+      const names = await firing();
+      return names.includes("PgBackRestWALArchivingFailing") &&
+        names.includes("PgBackRestWALArchivingLagging")
+        ? names
+        : undefined;
+    });
+    expect(alerts).toEqual(["PgBackRestWALArchivingFailing", "PgBackRestWALArchivingLagging"]);
+  }, 120_000);
+});
