@@ -34,11 +34,13 @@ metrics_log() {
 	printf '%s pgbackrest-metrics: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
 }
 
-# usage: metrics_pgbackrest ARG... -- pgBackRest with JSON output; its errors go to the log
+# usage: metrics_pgbackrest ARG... -- pgBackRest with JSON output; its errors go to the log.
+# A repository it cannot decrypt puts raw control bytes into its messages, which JSON does
+# not allow: they are dropped (tab, newline and carriage return kept).
 metrics_pgbackrest() {
 	local args=(pgbackrest --output=json)
 	[ -z "$metrics_stanza" ] || args+=("--stanza=$metrics_stanza")
-	"${args[@]}" "$@"
+	"${args[@]}" "$@" | tr -d '\000-\010\013\014\016-\037'
 }
 
 # usage: metrics_archive_times INFO -- for each stanza and repository, the time its newest
@@ -48,7 +50,10 @@ metrics_archive_times() {
 	while read -r stanza repo id max; do
 		# Only the directory of the newest segment, filtered to it: cheap on any repository.
 		listing=$(pgbackrest --output=json --stanza="$stanza" --repo="$repo" \
-			--filter="^${max}" repo-ls "archive/$stanza/$id/${max:0:16}") || continue
+			--filter="^${max}" repo-ls "archive/$stanza/$id/${max:0:16}") || {
+			metrics_log "stanza $stanza repo$repo: could not list its newest WAL; no window end"
+			continue
+		}
 		jq -r --arg s "$stanza" --arg r "$repo" \
 			'[.[] | select(.type == "file") | .time] | max // empty | "\($s) \($r) \(.)"' <<<"$listing"
 	done < <(jq -r '.[] | .name as $s | .archive[]? | select(.max != null)

@@ -15,6 +15,7 @@ import { repositories } from "../../src/core/repository.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { parseMetrics, sampleValue } from "../support/metrics.ts";
 import { restoreToTime } from "../support/pitr.ts";
 import { S3_KEY, S3_KEY_SECRET, S3Server } from "../support/s3.ts";
 
@@ -209,6 +210,18 @@ describe("a missing or wrong passphrase, as pgBackRest really reports it", () =>
     expect(states[1]?.message).toContain(
       "wrong cipher passphrase? pgBackRest cannot read the files of repo2",
     );
+  }, 60_000);
+
+  it("makes repo2 unhealthy in the metrics (PgBackRestRepositoryUnhealthy), repo1 still counted", async () => {
+    const { stdout, stderr } = await db.run(
+      [projectPath("scripts", "pgbackrest-metrics.sh"), "--stanza", "mcpgov"],
+      { env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
+    );
+    const samples = parseMetrics(stdout);
+    expect(sampleValue(samples, "mcpgov_backup_info_success", { stanza: "mcpgov" })).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_repo_status_code", { repo: "1" })).toBe(0);
+    expect(sampleValue(samples, "mcpgov_backup_repo_status_code", { repo: "2" })).toBe(99);
+    expect(stderr).toMatch(/stanza mcpgov repo2: /);
   }, 60_000);
 });
 
