@@ -7,6 +7,7 @@ import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AlreadyExistsError } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
+import { apiStatus, botJob } from "../../support/kube-api.ts";
 
 const SERVER = "https://127.0.0.1:6443";
 const NS = "ai-governance";
@@ -421,25 +422,9 @@ describe("KubeCluster against the Kubernetes API", () => {
 });
 
 describe("KubeCluster when the API fails for a moment", () => {
-  const status = (code: number, reason: string) => ({
-    kind: "Status",
-    apiVersion: "v1",
-    status: "Failure",
-    message: reason,
-    reason,
-    code,
-  });
+  const status = apiStatus;
   const quick = () => new KubeCluster(config(), { retryMs: 1 });
-  const newJob = {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
-      name: "pgbackrest-bot-x1-full",
-      namespace: NS,
-      annotations: { "mcpgov-backup/delivery-id": "d-1" },
-    },
-    spec: {},
-  };
+  const newJob = botJob(NS);
 
   it("reads again after a 503, a 429 and a 504, then returns the answer", async () => {
     const path = `/apis/batch/v1/namespaces/${NS}/cronjobs/pgbackrest-full-backup`;

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeCluster } from "../../../src/core/kube/cluster.ts";
+import { apiStatus, botJob } from "../../support/kube-api.ts";
 import { makeTestCertificates, type TestCertificates } from "../../support/s3.ts";
 
 const NS = "ai-governance";
@@ -88,14 +89,7 @@ class UnreliableApi {
   }
 }
 
-const status = (code: number, reason: string) => ({
-  kind: "Status",
-  apiVersion: "v1",
-  status: "Failure",
-  message: reason,
-  reason,
-  code,
-});
+const status = apiStatus;
 
 const completeJob = {
   apiVersion: "batch/v1",
@@ -155,16 +149,7 @@ describe("KubeCluster when the API server hangs or drops connections", () => {
       groupVersion: "batch/v1",
       resources: [{ name: "jobs", namespaced: true, kind: "Job", verbs: ["create", "get"] }],
     });
-    const job = {
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: {
-        name: "pgbackrest-bot-x1-full",
-        namespace: NS,
-        annotations: { "mcpgov-backup/delivery-id": "d-1" },
-      },
-      spec: {},
-    };
+    const job = botJob(NS);
     const created = await cluster(await api.start()).createJob(job);
     expect(created.metadata.name).toBe("pgbackrest-bot-x1-full");
     expect([...api.jobs.keys()]).toEqual(["pgbackrest-bot-x1-full"]);
