@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # install.sh: set up the VM variant: the restore-validation script at the path the
-# CronJob uses, its scratch directory, and the schedules of the three CronJobs as systemd
-# timers (default) or as /etc/cron.d/mcpgov-backup (--cron). Safe to run again.
+# CronJob uses, its scratch directory, the schedules of the three CronJobs as systemd
+# timers (default) or as /etc/cron.d/mcpgov-backup (--cron), and the backup metrics for
+# node_exporter's textfile collector every minute. Safe to run again.
 set -Eeuo pipefail
 
 install_usage() {
 	cat <<'EOF_USAGE'
-usage: vm/install.sh [--cron] [--root DIR] [--no-enable] [--help]
+usage: vm/install.sh [--cron] [--root DIR] [--no-enable] [--textfile-dir DIR] [--help]
 
 Installs, as root:
   /usr/local/bin/pgbackrest-restore-validation.sh   (scripts/restore-validation.sh)
+  /usr/local/bin/pgbackrest-metrics.sh              (scripts/pgbackrest-metrics.sh)
   /var/lib/pgbackrest-validation                    (scratch, owned by postgres)
-  /etc/systemd/system/pgbackrest-{full-backup,diff-backup,restore-validation}.{service,timer}
+  /var/lib/pgbackrest-metrics/pgbackrest.prom       (written by postgres every minute)
+    and a link to it in node_exporter's textfile directory
+  /etc/systemd/system/pgbackrest-{full-backup,diff-backup,restore-validation,metrics}.{service,timer}
     and enables the timers, or with --cron: /etc/cron.d/mcpgov-backup
 PostgreSQL's bin directory is found under /usr/lib/postgresql and written into the
 units' and the cron file's PATH. pgBackRest must already be configured for stanza
@@ -21,6 +25,9 @@ repo1-path on a local disk or mount).
   --cron        install the cron file instead of the systemd units
   --root DIR    install below DIR instead of / (nothing is enabled)
   --no-enable   install the units without enabling or starting the timers
+  --textfile-dir DIR
+                node_exporter's --collector.textfile.directory (default
+                /var/lib/prometheus/node-exporter, Debian's prometheus-node-exporter)
 EOF_USAGE
 }
 
@@ -54,18 +61,20 @@ install_file() {
 }
 
 _main() {
-	local here root="" cron=0 enable=1
+	local here root="" cron=0 enable=1 textfile_dir=/var/lib/prometheus/node-exporter
 	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--cron) cron=1 ;;
 		--root) root=${2:?--root needs a directory} && enable=0 && shift ;;
 		--no-enable) enable=0 ;;
+		--textfile-dir) textfile_dir=${2:?--textfile-dir needs a directory} && shift ;;
 		-h | --help) install_usage && return 0 ;;
 		*) install_usage >&2 && install_die "unknown argument: $1" ;;
 		esac
 		shift
 	done
+	[[ $textfile_dir == /* ]] || install_die "--textfile-dir must be an absolute path, as node_exporter's --collector.textfile.directory"
 	[ "$(id -u)" = 0 ] || install_die "run as root (sudo vm/install.sh)"
 	getent passwd postgres >/dev/null || install_die "no postgres user; install PostgreSQL first"
 	command -v pgbackrest >/dev/null || install_die "pgbackrest not found; install it (apt-get install pgbackrest)"
@@ -77,6 +86,14 @@ _main() {
 	install -D -m 0755 "$here/../scripts/restore-validation.sh" "$root/usr/local/bin/pgbackrest-restore-validation.sh"
 	install_log "installed $root/usr/local/bin/pgbackrest-restore-validation.sh"
 	install -d -o postgres -g postgres -m 0700 "$root/var/lib/pgbackrest-validation"
+	install -D -m 0755 "$here/../scripts/pgbackrest-metrics.sh" "$root/usr/local/bin/pgbackrest-metrics.sh"
+	install_log "installed $root/usr/local/bin/pgbackrest-metrics.sh"
+	# The writer runs as postgres and replaces its file by a rename, which needs a directory
+	# it owns; node_exporter's directory belongs to its package, so it gets a link instead.
+	install -d -o postgres -g postgres -m 0755 "$root/var/lib/pgbackrest-metrics"
+	install -d -m 0755 "$root$textfile_dir"
+	ln -sfn /var/lib/pgbackrest-metrics/pgbackrest.prom "$root$textfile_dir/pgbackrest.prom"
+	install_log "linked $root$textfile_dir/pgbackrest.prom to /var/lib/pgbackrest-metrics/pgbackrest.prom"
 	if [ "$cron" = 1 ]; then
 		install_file "$here/cron.d/mcpgov-backup" "$root/etc/cron.d/mcpgov-backup" 0644 "$bin"
 		return 0
@@ -87,7 +104,8 @@ _main() {
 	done
 	if [ "$enable" = 1 ]; then
 		systemctl daemon-reload
-		systemctl enable --now pgbackrest-full-backup.timer pgbackrest-diff-backup.timer pgbackrest-restore-validation.timer
+		systemctl enable --now pgbackrest-full-backup.timer pgbackrest-diff-backup.timer \
+			pgbackrest-restore-validation.timer pgbackrest-metrics.timer
 		systemctl list-timers 'pgbackrest-*' >&2
 	fi
 }

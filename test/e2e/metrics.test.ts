@@ -4,7 +4,7 @@
 // read through the repository host as the Deployment reads it, a failure is exported
 // rather than hidden, and node_exporter's textfile collector serves the file.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
@@ -181,13 +181,17 @@ describe("pgbackrest-metrics.sh", () => {
     }
   }, 120_000);
 
-  it("writes a whole file for node_exporter's textfile collector, which serves it", async () => {
+  it("writes a whole file for node_exporter's textfile collector, which serves it through a link as on a VM", async () => {
     const dir = join(db.dir, "textfile");
     makeServiceSubdir(dir);
     const file = join(dir, "pgbackrest.prom");
     await db.run([script, "--textfile", file]);
     const written = parseMetrics(readFileSync(file, "utf8"));
     expect(sampleValue(written, "mcpgov_backup_info_success")).toBe(1);
+    // vm/install.sh links the writer's file into node_exporter's own directory.
+    const exporterDir = join(db.dir, "node-exporter");
+    mkdirSync(exporterDir);
+    symlinkSync(file, join(exporterDir, "pgbackrest.prom"));
 
     const port = await freePort();
     const exporter: ChildProcess = spawn(
@@ -196,7 +200,7 @@ describe("pgbackrest-metrics.sh", () => {
         `--web.listen-address=127.0.0.1:${port}`,
         "--collector.disable-defaults",
         "--collector.textfile",
-        `--collector.textfile.directory=${dir}`,
+        `--collector.textfile.directory=${exporterDir}`,
       ],
       { stdio: "ignore" },
     );

@@ -1,8 +1,9 @@
 // The VM variant (seed: "VM/Non-Kubernetes Deployment"): vm/install.sh puts the same
 // validation script at the same path, and systemd timers or a cron file that run the
-// three CronJobs' commands on the CronJobs' schedules; systemd accepts the units.
+// three CronJobs' commands on the CronJobs' schedules, plus the metrics writer every
+// minute with its file linked into node_exporter's directory; systemd accepts the units.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +94,35 @@ describe("vm/install.sh", () => {
     expect(statSync(installed).mode & 0o777).toBe(0o755);
   });
 
+  it("installs the metrics script byte for byte, and links its file into node_exporter's directory", () => {
+    const installed = join(target, "usr/local/bin/pgbackrest-metrics.sh");
+    expect(readFileSync(installed, "utf8")).toBe(
+      readFileSync(join(root, "scripts/pgbackrest-metrics.sh"), "utf8"),
+    );
+    expect(statSync(installed).mode & 0o777).toBe(0o755);
+    // The writer replaces its file by a rename: the directory is postgres's own.
+    const dir = statSync(join(target, "var/lib/pgbackrest-metrics"));
+    expect([dir.uid, dir.mode & 0o777]).toEqual([serviceUser().uid, 0o755]);
+    const link = readlinkSync(join(target, "var/lib/prometheus/node-exporter/pgbackrest.prom"));
+    const service = readFileSync(
+      join(target, "etc/systemd/system/pgbackrest-metrics.service"),
+      "utf8",
+    );
+    expect(/--textfile (\S+)/.exec(service)?.[1]).toBe(link);
+  });
+
+  it("refuses a relative --textfile-dir, saying what to give", () => {
+    expect(() =>
+      execFileSync(
+        join(root, "vm/install.sh"),
+        ["--root", target, "--textfile-dir", "node-exporter"],
+        {
+          stdio: "pipe",
+        },
+      ),
+    ).toThrow(/--textfile-dir must be an absolute path/);
+  });
+
   it("makes the scratch directory, owned by postgres and private", () => {
     const scratch = statSync(join(target, "var/lib/pgbackrest-validation"));
     expect([scratch.uid, scratch.mode & 0o777]).toEqual([serviceUser().uid, 0o700]);
@@ -131,9 +161,9 @@ describe("the systemd units", () => {
     const units = readdirSync(join(target, "etc/systemd/system")).map((u) =>
       join(target, "etc/systemd/system", u),
     );
-    // verify wants ExecStart's programs to exist: the validation script is shown at its
-    // path in a private mount namespace, so the host's /usr/local/bin stays untouched.
-    const script = join(target, "usr/local/bin/pgbackrest-restore-validation.sh");
+    // verify wants ExecStart's programs to exist: the scripts are shown at their path in a
+    // private mount namespace, so the host's /usr/local/bin stays untouched.
+    const scripts = join(target, "usr/local/bin");
     const output = execFileSync(
       "unshare",
       [
@@ -142,15 +172,15 @@ describe("the systemd units", () => {
         "private",
         "sh",
         "-c",
-        'mount -t tmpfs tmpfs /usr/local/bin && cp "$1" /usr/local/bin/ && shift && systemd-analyze verify "$@" 2>&1',
+        'mount -t tmpfs tmpfs /usr/local/bin && cp "$1"/*.sh /usr/local/bin/ && shift && systemd-analyze verify "$@" 2>&1',
         "sh",
-        script,
+        scripts,
         ...units,
       ],
       { encoding: "utf8" },
     );
     expect(output.split("\n").filter((line) => line.includes("pgbackrest-"))).toEqual([]);
-    expect(units).toHaveLength(6);
+    expect(units).toHaveLength(8);
   });
 
   it.each(cronJobs)(
@@ -166,6 +196,29 @@ describe("the systemd units", () => {
       expect(timerTimes(onCalendar, from, 10)).toEqual(cronTimes(schedule, from, 10));
     },
   );
+});
+
+describe("the metrics writer", () => {
+  const command = () =>
+    /^ExecStart=(.*)$/m.exec(
+      readFileSync(join(target, "etc/systemd/system/pgbackrest-metrics.service"), "utf8"),
+    )?.[1] ?? "";
+
+  it("runs every minute from the timer, and from the cron file with the same command", () => {
+    const timer = readFileSync(join(target, "etc/systemd/system/pgbackrest-metrics.timer"), "utf8");
+    const onCalendar = /^OnCalendar=(.*)$/m.exec(timer)?.[1] ?? "";
+    const from = new Date("2026-01-01T00:00:00Z");
+    expect(timerTimes(onCalendar, from, 3)).toEqual(cronTimes("* * * * *", from, 3));
+    const lines = readFileSync(join(cronTarget, "etc/cron.d/mcpgov-backup"), "utf8").split("\n");
+    expect(lines).toContain(`* * * * * postgres ${command()}`);
+  });
+
+  it("reads the validation's report where the validation writes it by default", () => {
+    expect(command()).toContain("--validation-reports /var/lib/pgbackrest-validation ");
+    expect(readFileSync(join(root, "scripts/restore-validation.sh"), "utf8")).toMatch(
+      /validation_scratch=\$\{VALIDATION_SCRATCH:-\/var\/lib\/pgbackrest-validation\}/,
+    );
+  });
 });
 
 describe("the cron file", () => {
