@@ -34,6 +34,9 @@ a check fails or the backup does not restore, 2 on bad usage or a failed precond
                        (env VALIDATION_TIMEOUT, default 1800)
   --report FILE        where to write the JSON report (env VALIDATION_REPORT, default
                        SCRATCH/report.json); it is also printed at the end
+  --pushgateway URL    also push the verdict, time and RTO as metrics to a Prometheus
+                       Pushgateway at URL (env VALIDATION_PUSHGATEWAY; on Kubernetes the
+                       monitoring overlay sets it, docs/monitoring.md); needs curl
   --keep               leave the restored data directory for inspection
   -h, --help           show this text
 
@@ -307,8 +310,38 @@ validation_finish() {
 			versions: {pgbackrest: $pgbackrest, postgresql: $postgresql}
 		}' >"$validation_report.tmp" && mv "$validation_report.tmp" "$validation_report"
 	cat "$validation_report"
+	[ -z "$validation_pushgateway" ] || validation_push_metrics
 	validation_log "${validation_status^^} in $(($(date +%s) - validation_started))s; report: $validation_report"
 	exit "$code"
+}
+
+# The report as the metrics pgbackrest-metrics.sh exports from report files on a VM (the
+# same names, labels and values): a Job's pod leaves no file for a scraper, so it pushes.
+# A push that fails is logged; the verdict and the exit code stay the validation's own.
+validation_push_metrics() {
+	local repo body output
+	repo=$(jq -r '.backup.repo // 1' "$validation_report")
+	body=$(jq -r --arg repo "$repo" '
+		{stanza: .stanza, repo: $repo} as $l
+		| "{stanza=\"\($l.stanza)\",repo=\"\($l.repo)\"}" as $labels
+		| "# HELP mcpgov_backup_validation_last_timestamp_seconds When the last restore validation of the repository finished, 0 when none is known.",
+		"# TYPE mcpgov_backup_validation_last_timestamp_seconds gauge",
+		"mcpgov_backup_validation_last_timestamp_seconds\($labels) \(.finishedAt | fromdateiso8601)",
+		"# HELP mcpgov_backup_validation_last_success 1 when the last restore validation of the repository passed, 0 when it did not.",
+		"# TYPE mcpgov_backup_validation_last_success gauge",
+		"mcpgov_backup_validation_last_success\($labels) \(if .status == "passed" then 1 else 0 end)",
+		if .rtoSeconds == null then empty else
+		"# HELP mcpgov_backup_validation_last_rto_seconds Restore and recovery time measured by the last restore validation that got that far.",
+		"# TYPE mcpgov_backup_validation_last_rto_seconds gauge",
+		"mcpgov_backup_validation_last_rto_seconds\($labels) \(.rtoSeconds)" end' "$validation_report")
+	# PUT replaces the group: the newest validation of the repository is the one that counts.
+	local url="${validation_pushgateway%/}/metrics/job/pgbackrest-restore-validation/stanza/$validation_stanza/repo/$repo"
+	if output=$(curl --fail --silent --show-error --max-time 10 --retry 2 --request PUT \
+		--data-binary @- "$url" 2>&1 <<<"$body"); then
+		validation_log "pushed the verdict to $url"
+	else
+		validation_log "warning: could not push the verdict to $url ($output); the validation's result stands, but Prometheus will not see it: check the pgbackrest-metrics pod and that this pod may reach it"
+	fi
 }
 
 _main() {
@@ -318,6 +351,7 @@ _main() {
 	validation_assertions=${VALIDATION_ASSERTIONS:-}
 	validation_report=${VALIDATION_REPORT:-}
 	validation_port=${VALIDATION_PORT:-55432}
+	validation_pushgateway=${VALIDATION_PUSHGATEWAY:-}
 	validation_set="" validation_repo="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
 	validation_status=running validation_reason="" validation_failed=0
 	validation_checks='[]' validation_phases='[]' validation_backup_stop=""
@@ -335,6 +369,7 @@ _main() {
 		--verify) validation_verify=1 ;;
 		--timeout) validation_timeout=${2:?--timeout needs seconds} && shift ;;
 		--report) validation_report=${2:?--report needs a file} && shift ;;
+		--pushgateway) validation_pushgateway=${2:?--pushgateway needs a URL} && shift ;;
 		--keep) validation_keep=1 ;;
 		-h | --help) validation_usage && return 0 ;;
 		*) validation_usage >&2 && printf 'error: unknown argument: %s\n' "$1" >&2 && return 2 ;;
@@ -351,6 +386,18 @@ _main() {
 	fi
 	if [[ $validation_set =~ [^0-9A-Za-z_-] ]]; then
 		printf 'error: --set must be a backup label such as 20260115-020000F\n' >&2
+		return 2
+	fi
+	if [[ $validation_stanza =~ [^0-9A-Za-z_.-] ]] || [ -z "$validation_stanza" ]; then
+		printf 'error: --stanza must be a stanza name such as mcpgov\n' >&2
+		return 2
+	fi
+	if [ -n "$validation_pushgateway" ] && ! [[ $validation_pushgateway =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._/-]*)?$ ]]; then
+		printf 'error: --pushgateway must be an http(s) URL such as http://pgbackrest-metrics:9091\n' >&2
+		return 2
+	fi
+	if [ -n "$validation_pushgateway" ] && ! command -v curl >/dev/null; then
+		printf 'error: --pushgateway needs curl on PATH\n' >&2
 		return 2
 	fi
 	if [ "$(id -u)" = 0 ]; then

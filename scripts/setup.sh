@@ -2,13 +2,14 @@
 # setup.sh: everything the demo and the tests need on a Debian or Ubuntu machine, installed
 # only when missing, so it is cheap to run before every `npm run demo` and `npm test`.
 #   apt: PostgreSQL server, pgBackRest, shellcheck, jq, openssl, runuser; Prometheus
-#        (promtool for the alert tests), node_exporter and postgres_exporter (the tests
-#        run their own instances on free loopback ports, whatever the packages start)
+#        (promtool for the alert tests), node_exporter, postgres_exporter and the
+#        Pushgateway (the tests run their own instances on free loopback ports, whatever
+#        the packages start)
 #   npm: the locked dependencies (npm ci), again only when package-lock.json changed
 set -Eeuo pipefail
 
 setup_packages=(postgresql postgresql-contrib pgbackrest shellcheck jq openssl util-linux iproute2 systemd ca-certificates
-	prometheus prometheus-node-exporter prometheus-postgres-exporter)
+	prometheus prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway)
 
 setup_log() {
 	printf 'setup: %s\n' "$*" >&2

@@ -4,51 +4,24 @@
 // WAL is switched nothing fires; after, PgBackRestWALArchivingFailing and
 // PgBackRestWALArchivingLagging do. The rules run as written but without their `for:`
 // (minutes of waiting that promtool's unit tests cover).
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
-import { freePort, makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
+import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { Daemons, until } from "../support/daemons.ts";
 import { parseMetrics } from "../support/metrics.ts";
 
 const manifestsDir = projectPath("manifests");
 let db: PgHost;
-const children: ChildProcess[] = [];
+const daemons = new Daemons();
 let exporterPort: number;
 let prometheusPort: number;
 
 interface Alert {
   labels: Record<string, string>;
   state: "pending" | "firing";
-}
-
-function start(argv: string[], env: Record<string, string> = {}): ChildProcess {
-  const [command, ...args] = argv;
-  const { uid, gid } = serviceUser();
-  const child = spawn(command as string, args, {
-    uid,
-    gid,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-    stdio: "ignore",
-  });
-  children.push(child);
-  return child;
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 /**
@@ -79,7 +52,7 @@ beforeAll(async () => {
   await db.start();
 
   exporterPort = await freePort();
-  start(
+  daemons.start(
     [
       "prometheus-postgres-exporter",
       `--web.listen-address=127.0.0.1:${exporterPort}`,
@@ -106,7 +79,7 @@ beforeAll(async () => {
     ].join("\n"),
   );
   prometheusPort = await freePort();
-  start([
+  daemons.start([
     "prometheus",
     `--config.file=${join(dir, "prometheus.yml")}`,
     `--storage.tsdb.path=${join(dir, "data")}`,
@@ -115,7 +88,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) child.kill();
+  daemons.stopAll();
   await db?.destroy();
 });
 

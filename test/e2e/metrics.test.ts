@@ -3,7 +3,6 @@
 // pgBackRest and the validation report say, the exposition passes promtool's lint, it is
 // read through the repository host as the Deployment reads it, a failure is exported
 // rather than hidden, and node_exporter's textfile collector serves the file.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { Daemons, scrape } from "../support/daemons.ts";
 import { lintMetrics, parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
@@ -20,6 +20,7 @@ const script = projectPath("scripts", "pgbackrest-metrics.sh");
 const mcpgov = { stanza: "mcpgov", repo: "1" };
 
 let db: PgHost;
+const daemons = new Daemons();
 let reports: string;
 
 async function metrics(args: string[] = [], env: Record<string, string> = {}) {
@@ -45,6 +46,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  daemons.stopAll();
   await db?.destroy();
 });
 
@@ -144,6 +146,65 @@ describe("pgbackrest-metrics.sh", () => {
     expect(sampleValue(samples, "mcpgov_backup_validation_last_success", mcpgov)).toBe(0);
   }, 120_000);
 
+  it("a validation pushes the same verdict, time and RTO to a Pushgateway, and one it cannot reach leaves its verdict alone", async () => {
+    const port = await freePort();
+    daemons.start(["prometheus-pushgateway", `--web.listen-address=127.0.0.1:${port}`]);
+    await scrape(`http://127.0.0.1:${port}/metrics`);
+    const validate = (pushgateway: string, report: string) =>
+      db.run(
+        [
+          projectPath("scripts", "restore-validation.sh"),
+          "--scratch",
+          join(db.dir, "validation-scratch"),
+          "--report",
+          report,
+          "--pushgateway",
+          pushgateway,
+        ],
+        { allowFailure: true },
+      );
+    const own = join(db.dir, "pushed");
+    makeServiceSubdir(own);
+    const pushed = await validate(`http://127.0.0.1:${port}`, join(own, "report.json"));
+    expect(pushed.code).toBe(0);
+    expect(pushed.stderr).toContain(
+      `pushed the verdict to http://127.0.0.1:${port}/metrics/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
+    );
+
+    // What the Pushgateway serves is what the VM's writer exports from the same report.
+    const served = await scrape(`http://127.0.0.1:${port}/metrics`);
+    const { text: fromFile } = await metrics(["--validation-reports", own]);
+    const group = { ...mcpgov, job: "pgbackrest-restore-validation" };
+    for (const name of ["last_timestamp_seconds", "last_success", "last_rto_seconds"]) {
+      const metric = `mcpgov_backup_validation_${name}`;
+      expect(sampleValue(parseMetrics(served), metric, group)).toBe(
+        sampleValue(parseMetrics(fromFile), metric, mcpgov),
+      );
+      const help = new RegExp(`^# HELP ${metric} .*$`, "m");
+      expect(help.exec(served)?.[0]).toBe(help.exec(fromFile)?.[0]);
+    }
+    expect(sampleValue(parseMetrics(served), "mcpgov_backup_validation_last_success", group)).toBe(
+      1,
+    );
+
+    const unreachable = await validate(
+      `http://127.0.0.1:${await freePort()}`,
+      join(own, "again.json"),
+    );
+    expect(unreachable.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(own, "again.json"), "utf8")).status).toBe("passed");
+    expect(unreachable.stderr).toContain("could not push the verdict to http://127.0.0.1:");
+    expect(unreachable.stderr).toContain(
+      "the validation's result stands, but Prometheus will not see it",
+    );
+
+    const refused = await validate("http://pgbackrest-metrics:9091/$(id)", join(own, "bad.json"));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      "--pushgateway must be an http(s) URL such as http://pgbackrest-metrics:9091",
+    );
+  }, 180_000);
+
   it("reads the repository through the repository host as the metrics Deployment does, and says when it cannot", async () => {
     const repoHost = await RepoHost.start(manifestsDir, db.repoPath);
     try {
@@ -194,42 +255,26 @@ describe("pgbackrest-metrics.sh", () => {
     symlinkSync(file, join(exporterDir, "pgbackrest.prom"));
 
     const port = await freePort();
-    const exporter: ChildProcess = spawn(
+    daemons.start([
       "prometheus-node-exporter",
-      [
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--collector.disable-defaults",
-        "--collector.textfile",
-        `--collector.textfile.directory=${exporterDir}`,
-      ],
-      { stdio: "ignore" },
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--collector.disable-defaults",
+      "--collector.textfile",
+      `--collector.textfile.directory=${exporterDir}`,
+    ]);
+    const samples = parseMetrics(await scrape(`http://127.0.0.1:${port}/metrics`));
+    expect(sampleValue(samples, "node_textfile_scrape_error")).toBe(0);
+    expect(
+      sampleValue(samples, "mcpgov_backup_last_success_timestamp_seconds", {
+        ...mcpgov,
+        type: "full",
+      }),
+    ).toBe(
+      sampleValue(written, "mcpgov_backup_last_success_timestamp_seconds", {
+        ...mcpgov,
+        type: "full",
+      }),
     );
-    try {
-      let served = "";
-      for (let i = 0; i < 50 && !served; i++) {
-        served = await fetch(`http://127.0.0.1:${port}/metrics`)
-          .then((r) => r.text())
-          .catch(async () => {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            return "";
-          });
-      }
-      const samples = parseMetrics(served);
-      expect(sampleValue(samples, "node_textfile_scrape_error")).toBe(0);
-      expect(
-        sampleValue(samples, "mcpgov_backup_last_success_timestamp_seconds", {
-          ...mcpgov,
-          type: "full",
-        }),
-      ).toBe(
-        sampleValue(written, "mcpgov_backup_last_success_timestamp_seconds", {
-          ...mcpgov,
-          type: "full",
-        }),
-      );
-    } finally {
-      exporter.kill();
-    }
   }, 60_000);
 
   it.each([

@@ -49,6 +49,14 @@ const outsider: Pod = {
   ports: [],
 };
 
+/** Prometheus, in a namespace of its own. */
+const prometheus: Pod = {
+  name: "Prometheus",
+  namespace: "monitoring",
+  labels: { "app.kubernetes.io/name": "prometheus" },
+  ports: [],
+};
+
 /** The cluster's DNS, which every pod must reach on 53. */
 const dns: Pod = {
   name: "the cluster DNS",
@@ -119,7 +127,7 @@ function allowed(from: Pod, to: Pod, port: number): boolean {
 function who(target: string, port: number): string[] {
   const to = pods.find((p) => p.name === target);
   if (!to) throw new Error(`${target} not found`);
-  return [...pods, app, outsider]
+  return [...pods, app, outsider, prometheus]
     .filter((from) => from !== to && allowed(from, to, port))
     .map((p) => p.name)
     .sort();
@@ -144,6 +152,15 @@ describe("who reaches whom", () => {
       "Job/pgbackrest-restore",
       "Job/pgbackrest-restore-pitr",
       "StatefulSet/postgres",
+    ]);
+  });
+
+  it("the metrics pod: Prometheus scrapes 9100 and 9091, only the validations push to 9091", () => {
+    expect(who("Deployment/pgbackrest-metrics", 9100)).toEqual(["Prometheus"]);
+    expect(who("Deployment/pgbackrest-metrics", 9091)).toEqual([
+      "CronJob/pgbackrest-restore-validation",
+      "CronJob/pgbackrest-restore-validation-s3",
+      "Prometheus",
     ]);
   });
 

@@ -1,0 +1,53 @@
+// The exporters and servers the monitoring tests run on loopback (node_exporter,
+// postgres_exporter, the Pushgateway, Prometheus), as the postgres user, stopped by the test.
+import { type ChildProcess, spawn } from "node:child_process";
+import { serviceUser } from "../../src/local/host.ts";
+
+export class Daemons {
+  private readonly children: ChildProcess[] = [];
+
+  /** Starts argv as the postgres user with only PATH and `env` in its environment. */
+  start(argv: string[], env: Record<string, string> = {}): ChildProcess {
+    const [command, ...args] = argv;
+    const { uid, gid } = serviceUser();
+    const child = spawn(command as string, args, {
+      uid,
+      gid,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+      stdio: "ignore",
+    });
+    this.children.push(child);
+    return child;
+  }
+
+  stopAll(): void {
+    for (const child of this.children.splice(0)) child.kill();
+  }
+}
+
+/** Polls `probe` every 0.5 s until it gives a value; throws after `ms` saying what did not happen. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The exposition at `url` once the daemon answers (it may still be starting). */
+export function scrape(url: string, ms = 30_000): Promise<string> {
+  return until(
+    `${url} answering`,
+    async () => {
+      const response = await fetch(url);
+      return response.ok ? response.text() : undefined;
+    },
+    ms,
+  );
+}
