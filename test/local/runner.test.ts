@@ -345,6 +345,84 @@ describe("what the runner refuses", () => {
   });
 });
 
+describe("NetworkPolicy ingress, when the runner is asked to enforce it", () => {
+  const policyNs = "policy-test";
+  let enforcing: LocalCluster;
+  const pod = (name: string, command: string[], extra: object = {}): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: policyNs, labels: { app: name } },
+    spec: {
+      securityContext: { runAsUser: 999, runAsGroup: 999 },
+      containers: [{ name: "main", image: "example/tools:1.0", command, ...extra }],
+    },
+  });
+  const admitClient: KubeObject = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "server-from-client", namespace: policyNs },
+    spec: {
+      podSelector: { matchLabels: { app: "server" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: { app: "client" } } }], ports: [{ port: "echo" }] },
+      ],
+    },
+  };
+  /** Whether `from` opens a TCP connection to the server's port within 3 s. */
+  const connects = async (from: string) =>
+    (
+      await enforcing.exec(policyNs, from, "main", [
+        "timeout",
+        "3",
+        "bash",
+        "-c",
+        "exec 3<>/dev/tcp/server/7000",
+      ])
+    ).code === 0;
+
+  beforeAll(async () => {
+    enforcing = await LocalCluster.start({ enforceIngressPolicies: true });
+    await enforcing.apply([
+      admitClient,
+      // The machine's node, which the runner puts in every container.
+      pod(
+        "server",
+        [
+          "/usr/local/lib/mcpgov-runner/node",
+          "-e",
+          "require('net').createServer((s) => s.end()).listen(7000)",
+        ],
+        {
+          ports: [{ name: "echo", containerPort: 7000 }],
+          readinessProbe: { tcpSocket: { port: "echo" }, periodSeconds: 1 },
+        },
+      ),
+      pod("client", ["sleep", "600"]),
+      pod("stranger", ["sleep", "600"]),
+    ]);
+    await enforcing.waitForPodsReady(policyNs, { app: "server" }, 30_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await enforcing?.shutdown();
+  }, 60_000);
+
+  it("admits the selected pods on the named port, drops the others, and opens up when the policy goes", async () => {
+    expect(await connects("client")).toBe(true);
+    expect(await connects("stranger")).toBe(false);
+    await enforcing.delete("NetworkPolicy", policyNs, "server-from-client");
+    expect(await connects("stranger")).toBe(true);
+  }, 60_000);
+
+  it("refuses by name what it cannot enforce", async () => {
+    const ipBlock = structuredClone(admitClient) as KubeObject & { spec: { ingress: object[] } };
+    ipBlock.metadata.name = "from-a-network";
+    ipBlock.spec.ingress = [{ from: [{ ipBlock: { cidr: "10.0.0.0/8" } }] }];
+    await expect(enforcing.apply([ipBlock])).rejects.toThrow("spec.ingress[0].from[0].ipBlock");
+  });
+});
+
 describe("who may run it", () => {
   it("says what to run when it is not root", () => {
     const node = `${new URL("../..", import.meta.url).pathname}node_modules/.bin/node`;

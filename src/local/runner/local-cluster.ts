@@ -33,6 +33,7 @@ import { containerEnv } from "./env.ts";
 import { LocalJob } from "./job.ts";
 import { isAlive, Network, removeStaleNamespaces } from "./network.ts";
 import { LocalPod } from "./pod.ts";
+import { ingressAllows, unenforceableFields } from "./policy.ts";
 import { unsupportedFields } from "./supported.ts";
 import { prepareVolumes } from "./volumes.ts";
 
@@ -60,6 +61,11 @@ const KINDS = new Set([
 export interface LocalClusterOptions {
   /** Progress lines for a person watching (one per notable event). */
   log?: (line: string) => void;
+  /**
+   * Enforce the ingress of NetworkPolicies (TCP; see Network.setIngress). Off by default:
+   * policies are then kept, not enforced.
+   */
+  enforceIngressPolicies?: boolean;
 }
 
 function key(kind: string, namespace: string, name: string): string {
@@ -82,11 +88,20 @@ export class LocalCluster implements Cluster {
   private readonly servers = new Map<string, Server>();
   private readonly said = new Set<string>();
   private readonly waiters = new Set<() => void>();
+  private readonly enforceIngress: boolean;
+  /** Ingress rules are rewritten one pass at a time, in the order of the changes. */
+  private ingressPass: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, network: Network, log: (line: string) => void) {
+  private constructor(
+    dir: string,
+    network: Network,
+    log: (line: string) => void,
+    enforceIngress: boolean,
+  ) {
     this.dir = dir;
     this.network = network;
     this.log = log;
+    this.enforceIngress = enforceIngress;
   }
 
   /** Starts an empty local cluster, after removing what crashed runners left behind. */
@@ -104,7 +119,7 @@ export class LocalCluster implements Cluster {
     for (const sub of ["pods", "claims"]) mkdirSync(join(dir, sub));
     writeFileSync(join(dir, "hosts"), "127.0.0.1 localhost\n");
     const network = await Network.create();
-    return new LocalCluster(dir, network, log);
+    return new LocalCluster(dir, network, log, options.enforceIngressPolicies === true);
   }
 
   private sayOnce(text: string): void {
@@ -140,8 +155,7 @@ export class LocalCluster implements Cluster {
       }
     }
     if (kind === "Service") this.checkService(object);
-    if (kind === "NetworkPolicy")
-      this.sayOnce("NetworkPolicies are kept but not enforced by the local runner");
+    if (kind === "NetworkPolicy") this.checkPolicy(object);
     const id = key(kind, namespace, name);
     const previous = this.objects.get(id);
     if ((kind === "Job" || kind === "Pod") && previous) {
@@ -160,6 +174,7 @@ export class LocalCluster implements Cluster {
     };
     this.objects.set(id, stored);
     if (kind === "PersistentVolumeClaim") this.claimDir(namespace, name, true);
+    if (kind === "NetworkPolicy") await this.updateIngress();
     if (kind === "StatefulSet" || kind === "Deployment") await this.reconcile(stored, previous);
     if (kind === "Job") await this.startJob(stored);
     if (kind === "Pod")
@@ -190,6 +205,57 @@ export class LocalCluster implements Cluster {
         );
       }
     }
+  }
+
+  private checkPolicy(policy: KubeObject): void {
+    if (!this.enforceIngress) {
+      this.sayOnce("NetworkPolicies are kept but not enforced by the local runner");
+      return;
+    }
+    const unenforceable = unenforceableFields(policy);
+    if (unenforceable.length > 0)
+      throw new Error(
+        `apply NetworkPolicy/${policy.metadata.name}: the local runner cannot enforce ${unenforceable.join(", ")}`,
+      );
+    this.sayOnce(
+      "NetworkPolicies: ingress is enforced for TCP by the local runner; UDP and egress are kept but not enforced",
+    );
+  }
+
+  /** Rewrites every pod's ingress rules from the policies and the pods there are now. */
+  private updateIngress(): Promise<void> {
+    if (!this.enforceIngress) return Promise.resolve();
+    const pass = this.ingressPass.then(async () => {
+      const policies = [...this.objects.values()].filter((o) => o.kind === "NetworkPolicy");
+      const pods = [...this.pods.values()].map((p) => ({
+        pod: p,
+        namespace: p.namespace,
+        labels: p.labels,
+        address: p.address,
+        ports: p.spec.containers.flatMap((c) => c.ports ?? []),
+      }));
+      const namespaceLabels = (name: string) =>
+        (this.objects.get(key("Namespace", "default", name))?.metadata.labels ?? {}) as Record<
+          string,
+          string
+        >;
+      for (const target of pods) {
+        const stillThere = () =>
+          this.pods.get(`${target.namespace}/${target.pod.name}`) === target.pod;
+        try {
+          await this.network.setIngress(
+            target.pod.network,
+            ingressAllows(target, policies, pods, namespaceLabels),
+          );
+        } catch (error) {
+          // A pod stopped meanwhile took its namespace, and its rules, with it.
+          if (stillThere()) throw error;
+        }
+      }
+    });
+    // A failed pass fails its caller, not the passes after it.
+    this.ingressPass = pass.catch(() => {});
+    return pass;
   }
 
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
@@ -256,6 +322,7 @@ export class LocalCluster implements Cluster {
     if (kind === "PersistentVolumeClaim")
       rmSync(this.claimDir(namespace, name, false), { recursive: true, force: true });
     this.objects.delete(id);
+    if (kind === "NetworkPolicy") await this.updateIngress();
     this.changed();
   }
 
@@ -299,6 +366,8 @@ export class LocalCluster implements Cluster {
       if (c.resources)
         this.sayOnce("resource requests and limits are kept but not enforced by the local runner");
     }
+    if (spec.volumes?.some((v) => v.emptyDir?.sizeLimit))
+      this.sayOnce("emptyDir size limits are kept but not enforced by the local runner");
     const seccomp = [spec.securityContext, ...spec.containers.map((c) => c.securityContext)];
     if (seccomp.some((context) => context?.seccompProfile)) {
       this.sayOnce("seccomp profiles are kept but not enforced by the local runner");
@@ -385,9 +454,13 @@ export class LocalCluster implements Cluster {
       });
       this.pods.set(podKey, pod);
       this.owners.set(podKey, owner);
+      // Its own rules, and its admission by the others, before its first process runs.
+      await this.updateIngress();
       pod.start();
       return pod;
     } catch (error) {
+      this.pods.delete(podKey);
+      this.owners.delete(podKey);
       await this.network.removePod(network);
       throw new Error(`start pod ${name}: ${(error as Error).message}`, { cause: error });
     }

@@ -3,6 +3,7 @@
 // Nothing touches the host's own network namespace, so pods reach only each other.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import type { IngressAllow } from "./policy.ts";
 
 const run = promisify(execFile);
 
@@ -25,6 +26,27 @@ export interface PodNetwork {
   address: string;
 }
 
+/**
+ * Ingress filtering by policy routing, which needs nothing beyond iproute2 (this kernel
+ * has no tc classifiers, the machine no nft): the lookup of the local table, which
+ * delivers packets to the pod, moves behind rules that admit the allowed sources and
+ * ports and then refuse TCP to every port outside the ephemeral range. Those rules have no
+ * connection state, so replies to the pod's own connections, which arrive on its
+ * ephemeral ports (32768-60999, a new namespace's default), pass. Traffic from the pod
+ * itself (probes, loopback) never arrives on eth0 and always passes. UDP is not filtered.
+ */
+const LOCAL_PREF = 32_000;
+// The kernel's rules cannot name port 65535: it stays open.
+const DENY = ["1-32767", "61000-65534"];
+const DENY_PREF = 31_000;
+/** Two blocks of preferences, used in turn, so that new rules are in place before the old go. */
+const ALLOW_PREFS = [1_000, 11_000];
+
+interface IngressState {
+  block: number;
+  rules: string[][];
+}
+
 /** Clusters started by this process so far: several may run at once (tests). */
 let started = 0;
 
@@ -36,6 +58,8 @@ export class Network {
    * that has not timed out yet), and so do its veth pair and its name in the hub.
    */
   private nextHost = 2;
+  /** The admitting rules in force in each isolated pod's namespace. */
+  private readonly ingress = new Map<string, IngressState>();
 
   private constructor(owner: string) {
     this.owner = owner;
@@ -86,12 +110,68 @@ export class Network {
   }
 
   async removePod(pod: PodNetwork): Promise<void> {
+    this.ingress.delete(pod.netns);
     await ip("netns", "del", pod.netns).catch(() => {});
+  }
+
+  /** What the pod accepts over eth0: everything (undefined) or only what `allows` lists. */
+  async setIngress(pod: PodNetwork, allows: IngressAllow[] | undefined): Promise<void> {
+    const netns = pod.netns;
+    const current = this.ingress.get(netns);
+    if (!allows) {
+      if (!current) return;
+      await ip("-n", netns, "rule", "add", "pref", "0", "lookup", "local");
+      for (const rule of [...current.rules, ...denyRules()])
+        await ip("-n", netns, "rule", "del", ...rule);
+      await ip("-n", netns, "rule", "del", "pref", String(LOCAL_PREF), "lookup", "local");
+      this.ingress.delete(netns);
+      return;
+    }
+    const block = current ? 1 - current.block : 0;
+    const rules = allows.map((allow, i) => [
+      "pref",
+      String((ALLOW_PREFS[block] ?? 0) + i),
+      "iif",
+      "eth0",
+      ...(allow.from ? ["from", `${allow.from}/32`] : []),
+      ...(allow.port ? ["ipproto", "tcp", "dport", String(allow.port)] : []),
+      "lookup",
+      "local",
+    ]);
+    if (
+      current &&
+      JSON.stringify(current.rules.map((r) => r.slice(2))) ===
+        JSON.stringify(rules.map((r) => r.slice(2)))
+    )
+      return;
+    for (const rule of rules) await ip("-n", netns, "rule", "add", ...rule);
+    if (current) {
+      for (const rule of current.rules) await ip("-n", netns, "rule", "del", ...rule);
+    } else {
+      for (const rule of denyRules()) await ip("-n", netns, "rule", "add", ...rule);
+      await ip("-n", netns, "rule", "add", "pref", String(LOCAL_PREF), "lookup", "local");
+      await ip("-n", netns, "rule", "del", "pref", "0", "lookup", "local");
+    }
+    this.ingress.set(netns, { block, rules });
   }
 
   async destroy(): Promise<void> {
     await ip("netns", "del", this.hub).catch(() => {});
   }
+}
+
+function denyRules(): string[][] {
+  return DENY.map((ports, i) => [
+    "pref",
+    String(DENY_PREF + i),
+    "iif",
+    "eth0",
+    "ipproto",
+    "tcp",
+    "dport",
+    ports,
+    "prohibit",
+  ]);
 }
 
 /** Namespaces left by runners that no longer run (killed, crashed): their processes and the namespaces go. */

@@ -58,6 +58,8 @@ const ALLOWED: Record<string, string[]> = {
     "timeoutSeconds",
   ],
   volume: ["name", "configMap", "secret", "projected", "persistentVolumeClaim", "emptyDir"],
+  // sizeLimit is kept, not enforced (the runner says so); medium: Memory is not implemented.
+  emptyDir: ["sizeLimit"],
   volumeMount: ["name", "mountPath", "subPath", "readOnly"],
   env: ["name", "value", "valueFrom"],
   envValueFrom: ["secretKeyRef", "configMapKeyRef", "fieldRef"],
@@ -81,6 +83,9 @@ export function unsupportedFields(spec: V1PodSpec, path = "spec"): string[] {
   ];
   for (const [i, volume] of (spec.volumes ?? []).entries()) {
     found.push(...unknownKeys(volume, ALLOWED.volume ?? [], `${path}.volumes[${i}]`));
+    found.push(
+      ...unknownKeys(volume.emptyDir, ALLOWED.emptyDir ?? [], `${path}.volumes[${i}].emptyDir`),
+    );
   }
   for (const [i, c] of spec.containers.entries()) {
     const at = `${path}.containers[${i}]`;

@@ -1,0 +1,113 @@
+// manifests/ with manifests/monitoring/ on the local cluster runner: the pgbackrest-metrics
+// pod, unchanged, reads the repository host over mutual TLS and serves the figures of a
+// full backup taken by the manifests' own Jobs; a Prometheus stand-in scrapes them through
+// the Service, from inside the cluster network, and they are pgBackRest's own. The runner
+// enforces the policies' ingress here: the repository host admits the metrics pod only by
+// the overlay's policy, and a pod that is not Prometheus cannot reach 9100.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { requireComplete, runCronJob } from "../../src/core/jobs.ts";
+import { repoOf } from "../../src/core/pgbackrest/info.ts";
+import { stanzaInfo } from "../../src/core/repository.ts";
+import { deployForBackups } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { loadMonitoringManifests } from "../manifests/support.ts";
+import { until } from "../support/daemons.ts";
+import { parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
+
+const NS = "ai-governance";
+const METRICS_POD = { app: "pgbackrest", "app.kubernetes.io/component": "metrics" };
+const SCRAPE_URL = "http://pgbackrest-metrics:9100/metrics";
+let cluster: LocalCluster;
+
+/** A pod that only sleeps, to run commands in with these labels. */
+function probePod(name: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: NS, labels },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
+      containers: [{ name: "main", image: "example/curl:8", command: ["sleep", "3600"] }],
+    },
+  };
+}
+
+const prometheus = probePod("prometheus", { "app.kubernetes.io/name": "prometheus" });
+const application = probePod("governance-api", { app: "governance-api" });
+
+beforeAll(async () => {
+  cluster = await LocalCluster.start({ enforceIngressPolicies: true });
+  await deployForBackups(cluster);
+  // The backup comes first: the writer's first round, as the pod starts, must show it.
+  requireComplete(
+    "the full backup",
+    await runCronJob(cluster, NS, "pgbackrest-full-backup", "monitoring-full-1", 300_000),
+  );
+  const monitoring = loadMonitoringManifests().map((d) => d.object as KubeObject);
+  await cluster.apply([...monitoring, prometheus, application]);
+  await cluster.waitForPodsReady(NS, METRICS_POD, 120_000).catch(async (error) => {
+    throw new Error(`${error.message}; the metrics pod:\n${await metricsPodLogs()}`);
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await cluster?.shutdown();
+}, 60_000);
+
+async function metricsPodLogs(): Promise<string> {
+  const [pod] = await cluster.list("Pod", NS, METRICS_POD);
+  if (!pod) return "no pod";
+  const logs = [];
+  for (const container of ["writer", "node-exporter"])
+    logs.push(`${container}:\n${await cluster.logs(NS, pod.metadata.name, container)}`);
+  return logs.join("\n");
+}
+
+/** What `curl` in the pod gets from the URL, by the Service's name. */
+function fetchFrom(pod: string, url: string) {
+  return cluster.exec(NS, pod, "main", ["curl", "-sS", "--connect-timeout", "3", url]);
+}
+
+/** The first exposition that holds the writer's figures (node_exporter answers before the writer has written). */
+function scrapeWritten(): Promise<Sample[]> {
+  return until(
+    "the writer's figures served on pgbackrest-metrics:9100",
+    async () => {
+      const response = await fetchFrom(prometheus.metadata.name, SCRAPE_URL);
+      if (response.code !== 0) return undefined;
+      const samples = parseMetrics(response.stdout);
+      return samples.some((s) => s.name === "mcpgov_backup_info_success") ? samples : undefined;
+    },
+    90_000,
+  );
+}
+
+describe("manifests/monitoring/ on the local cluster runner", () => {
+  it("serves through the Service what pgbackrest info says of the full backup taken before the pod started", async () => {
+    const samples = await scrapeWritten();
+    const stanza = await stanzaInfo(cluster, NS, "mcpgov");
+    const fulls = stanza.backup.filter((b) => b.type === "full" && repoOf(b) === 1);
+    expect(fulls).toHaveLength(1);
+    const repo1 = { stanza: "mcpgov", repo: "1" };
+    expect(sampleValue(samples, "mcpgov_backup_info_success", { stanza: "mcpgov" })).toBe(1);
+    const repo1Status = stanza.repo?.find((r) => r.key === 1)?.status.code;
+    expect(repo1Status).toBe(0);
+    expect(sampleValue(samples, "mcpgov_backup_repo_status_code", repo1)).toBe(repo1Status);
+    expect(
+      sampleValue(samples, "mcpgov_backup_last_success_timestamp_seconds", {
+        ...repo1,
+        type: "full",
+      }),
+    ).toBe(fulls[0]?.timestamp.stop);
+    expect(sampleValue(samples, "mcpgov_backup_backups", { ...repo1, type: "full" })).toBe(1);
+  }, 120_000);
+
+  it("lets only Prometheus reach 9100: another pod's connection is dropped", async () => {
+    await scrapeWritten();
+    const refused = await fetchFrom(application.metadata.name, SCRAPE_URL);
+    expect(refused.stdout).toBe("");
+    // 28: the connection timed out (dropped), not a name that did not resolve (6) or a refusal (7).
+    expect(refused.code).toBe(28);
+  }, 60_000);
+});
