@@ -1,0 +1,177 @@
+// npm run bench: backup, restore, validation, archiving, the bot and the Action measured
+// on this machine against the alternatives and the machine's limit; writes
+// docs/benchmarks.json and renders docs/benchmarks.md from it.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadManifestFile } from "../src/core/manifests/load.ts";
+import { projectPath } from "../src/core/paths.ts";
+import { requireRoot } from "../src/local/host.ts";
+import { type BenchResults, renderReport, SUITES, type SuiteName } from "./report.ts";
+import { action } from "./suites/action.ts";
+import { archiving } from "./suites/archiving.ts";
+import { backups } from "./suites/backup.ts";
+import { bot } from "./suites/bot.ts";
+import { limits } from "./suites/limits.ts";
+import { pitr } from "./suites/pitr.ts";
+import { replay } from "./suites/replay.ts";
+import { restores } from "./suites/restore.ts";
+import { validation } from "./suites/validation.ts";
+import { source } from "./support/dataset.ts";
+import { Lab } from "./support/lab.ts";
+import { machine } from "./support/machine.ts";
+import { round } from "./support/stats.ts";
+
+const HELP = `usage: npm run bench -- [--size-gb N] [--only SUITE[,SUITE]] [--out DIR]
+
+Measures, on this machine, with real PostgreSQL and pgBackRest configured from manifests/:
+backup (full, diff, incr; the product's settings, pgBackRest's defaults, candidates,
+pg_basebackup gzip and zstd), restore, in-place PITR with --delta, PITR against the WAL to
+replay, restore validation, WAL archiving under pgbench, the machine's limit (reading and
+compressing PGDATA), the bot's webhook-to-Job latency and the Action's bundle. Writes
+DIR/benchmarks.json and renders DIR/benchmarks.md from it. Not part of npm test: a run
+at the default size takes about half an hour and uses every core. Needs root (PostgreSQL
+runs as the postgres user; the page cache is dropped before timed runs). Leaves nothing
+behind, also when interrupted.
+
+  --size-gb N       size of the generated database in GiB (default 2)
+  --only LIST       run only these suites: ${SUITES.join(", ")}
+  --out DIR         where to write benchmarks.json and benchmarks.md (default docs/)
+  --warm-cache      do not drop the page cache before timed runs
+  --report-only     render DIR/benchmarks.md from DIR/benchmarks.json, measure nothing
+  --help            show this text`;
+
+/** The product's pgBackRest settings that the figures are about, from the manifest. */
+function productSettings(): Record<string, string> {
+  const data = loadManifestFile(projectPath("manifests/pgbackrest-config.yaml"))[0]?.object
+    .data as Record<string, string>;
+  const keys = [
+    "compress-type",
+    "compress-level",
+    "process-max",
+    "archive-async",
+    "start-fast",
+    "delta",
+  ];
+  const found: Record<string, string> = {};
+  for (const line of (data["pgbackrest.conf"] ?? "").split("\n")) {
+    const [key, value] = line.trim().split("=", 2);
+    if (key && value !== undefined && keys.includes(key)) found[key] = value;
+  }
+  return found;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      help: { type: "boolean", short: "h" },
+      "size-gb": { type: "string", default: "2" },
+      only: { type: "string" },
+      out: { type: "string", default: projectPath("docs") },
+      "warm-cache": { type: "boolean" },
+      "report-only": { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const out = resolve(values.out);
+  const jsonFile = join(out, "benchmarks.json");
+  const mdFile = join(out, "benchmarks.md");
+  if (values["report-only"]) {
+    writeFileSync(mdFile, renderReport(JSON.parse(readFileSync(jsonFile, "utf8")) as BenchResults));
+    console.error(`rendered ${mdFile}`);
+    return 0;
+  }
+  const sizeGb = Number(values["size-gb"]);
+  if (!(sizeGb > 0 && sizeGb <= 1000))
+    throw new Error("--size-gb: give a size in GiB, such as 2 or 0.5");
+  const only = (values.only ?? SUITES.join(",")).split(",").filter(Boolean);
+  for (const name of only)
+    if (!(SUITES as readonly string[]).includes(name))
+      throw new Error(`--only: unknown suite ${name}; the suites are ${SUITES.join(", ")}`);
+  requireRoot();
+
+  // Ctrl-C or TERM: stop before the next step and remove everything made so far.
+  const interrupt = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: stopping after the current step and cleaning up`);
+      interrupt.abort(new Error(`interrupted by ${signal}`));
+    });
+  }
+  const lab = new Lab({
+    manifestsDir: projectPath("manifests"),
+    sizeGb,
+    coldCache: !values["warm-cache"],
+    signal: interrupt.signal,
+  });
+  const results: BenchResults = {
+    schema: "mcpgov-backup/bench/v1",
+    command: `npm run bench -- --size-gb ${sizeGb}${values.only ? ` --only ${values.only}` : ""}${values["warm-cache"] ? " --warm-cache" : ""}`,
+    machine: machine(),
+    sizeGb,
+    coldCache: lab.coldCache,
+    productSettings: productSettings(),
+    suites: {},
+    suiteSeconds: {},
+    errors: [],
+    totalSeconds: 0,
+  };
+  const runners: Record<SuiteName, () => Promise<unknown>> = {
+    limits: () => limits(lab),
+    backup: () => backups(lab),
+    restore: () => restores(lab),
+    pitr: () => pitr(lab),
+    replay: () => replay(lab),
+    validation: () => validation(lab),
+    archiving: () => archiving(lab),
+    bot: () => bot(lab),
+    action: () => action(lab),
+  };
+  const started = performance.now();
+  try {
+    for (const name of SUITES) {
+      if (!only.includes(name)) continue;
+      if (interrupt.signal.aborted) break;
+      lab.log(`━━ suite ${name}`);
+      const suiteStarted = performance.now();
+      try {
+        (results.suites as Record<string, unknown>)[name] = await runners[name]();
+      } catch (error) {
+        const message = (error as Error).message;
+        lab.log(`suite ${name} failed: ${message}`);
+        results.errors.push({ suite: name, message: message.slice(0, 2000) });
+      }
+      results.suiteSeconds[name] = round((performance.now() - suiteStarted) / 1000, 1);
+      if (lab.has("source") && !results.dataset) {
+        const db = await source(lab).catch(() => undefined);
+        if (db)
+          results.dataset = {
+            rows: db.rows,
+            databaseBytes: db.databaseBytes,
+            pgdataBytes: db.pgdataBytes,
+            loadSeconds: db.loadSeconds,
+          };
+      }
+    }
+  } finally {
+    lab.log("━━ cleaning up");
+    await lab.dispose();
+  }
+  results.totalSeconds = round((performance.now() - started) / 1000, 1);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(mdFile, renderReport(results));
+  lab.log(`wrote ${jsonFile} and ${mdFile} in ${results.totalSeconds}s`);
+  return results.errors.length === 0 && !interrupt.signal.aborted ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`bench failed: ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,165 @@
+// The bot as GitHub drives it: a real Probot server on loopback receives signed
+// issue_comment webhooks for `/backup full`; the time from sending the webhook to the
+// bot's request that creates the backup Job. The cluster is the bot tests' in-memory fake
+// and GitHub's API is answered in-process (nock), so this is the bot's own latency:
+// a real cluster and GitHub add their round trips (four GitHub calls and four cluster
+// writes come before the Job). Then a burst of commands at once, and the memory it takes.
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import nock from "nock";
+import { createNodeMiddleware } from "probot";
+import { createBot } from "../../src/bot/app.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { FakeCluster } from "../../test/bot/fake-cluster.ts";
+import { commentPayload, FakeGitHub, testProbot, WEBHOOK_SECRET } from "../../test/bot/github.ts";
+import type { Lab } from "../support/lab.ts";
+import { round, type Summary, summarize } from "../support/stats.ts";
+
+export interface BotResult {
+  webhooks: number;
+  /** Webhook sent → Job create request, milliseconds. */
+  jobCreatedMs: Summary;
+  /** Webhook sent → HTTP answer, milliseconds. */
+  answeredMs: Summary;
+  burst: {
+    commands: number;
+    seconds: number;
+    jobsCreated: number;
+    rssBeforeMB: number;
+    rssPeakMB: number;
+    heapPeakMB: number;
+    rssAfterMB: number;
+  };
+}
+
+const MB = 1024 * 1024;
+
+/** The fake cluster, noting when each Job's create request arrives (by delivery id). */
+class TimedCluster extends FakeCluster {
+  readonly created = new Map<string, number>();
+  override async createJob(job: KubeObject): Promise<KubeObject> {
+    const delivery = job.metadata.annotations?.["mcpgov-backup/delivery-id"] ?? "";
+    this.created.set(delivery, performance.now());
+    return super.createJob(job);
+  }
+}
+
+function info(): string {
+  const now = Math.floor(Date.now() / 1000);
+  return JSON.stringify([
+    {
+      name: "mcpgov",
+      status: { code: 0, message: "ok" },
+      db: [{ id: 1, "system-id": 7441234567890, version: "15" }],
+      archive: [{ id: "15-1", min: "000000010000000000000001", max: "000000010000000000000009" }],
+      backup: [
+        {
+          label: "20260101-010000F",
+          type: "full",
+          prior: null,
+          reference: null,
+          timestamp: { start: now - 60, stop: now },
+          archive: { start: "000000010000000000000002", stop: "000000010000000000000003" },
+          info: { size: 5e7, delta: 5e7, repository: { size: 5e6, delta: 5e6 } },
+          error: false,
+        },
+      ],
+    },
+  ]);
+}
+
+export async function bot(lab: Lab): Promise<BotResult> {
+  nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
+  new FakeGitHub();
+  const cluster = new TimedCluster({
+    exec: () => ({ code: 0, stdout: info(), stderr: "" }),
+  });
+  await cluster.apply(
+    ["pgbackrest-full-backup-cronjob.yaml"].map(
+      (file) => loadManifestFile(projectPath("manifests", file))[0]?.object as KubeObject,
+    ),
+  );
+  const app = createBot({ cluster });
+  const middleware = await createNodeMiddleware(app.app, { probot: testProbot() });
+  const server = createServer((request, response) => {
+    void middleware(request, response, () => response.writeHead(404).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+  let delivery = 0;
+  const send = async (): Promise<{ id: string; sent: number; answered: number }> => {
+    const body = JSON.stringify(commentPayload("/backup full"));
+    const id = `bench-${++delivery}`;
+    const sent = performance.now();
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issue_comment",
+        "x-github-delivery": id,
+        "x-hub-signature-256": `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`,
+      },
+      body,
+    });
+    await response.text();
+    if (response.status >= 300) throw new Error(`webhook answered ${response.status}`);
+    return { id, sent, answered: performance.now() };
+  };
+  try {
+    const webhooks = 100;
+    const created: number[] = [];
+    const answered: number[] = [];
+    await lab.step(`${webhooks} webhooks one after another: webhook → Job created`, async () => {
+      for (let i = 0; i < webhooks; i++) {
+        const sent = await send();
+        await app.idle();
+        const at = cluster.created.get(sent.id);
+        if (at === undefined) throw new Error(`webhook ${sent.id} created no Job`);
+        // The first few warm up Probot's and the app's code paths.
+        if (i < 5) continue;
+        created.push(at - sent.sent);
+        answered.push(sent.answered - sent.sent);
+      }
+    });
+    const commands = 50;
+    const burst = await lab.step(`a burst of ${commands} commands at once`, async () => {
+      const jobsBefore = cluster.createdJobs.length;
+      const rssBefore = process.memoryUsage().rss;
+      let rssPeak = rssBefore;
+      let heapPeak = process.memoryUsage().heapUsed;
+      const sampler = setInterval(() => {
+        const usage = process.memoryUsage();
+        rssPeak = Math.max(rssPeak, usage.rss);
+        heapPeak = Math.max(heapPeak, usage.heapUsed);
+      }, 5);
+      const started = performance.now();
+      await Promise.all(Array.from({ length: commands }, () => send()));
+      await app.idle();
+      const seconds = (performance.now() - started) / 1000;
+      clearInterval(sampler);
+      return {
+        commands,
+        seconds: round(seconds),
+        jobsCreated: cluster.createdJobs.length - jobsBefore,
+        rssBeforeMB: round(rssBefore / MB, 1),
+        rssPeakMB: round(rssPeak / MB, 1),
+        heapPeakMB: round(heapPeak / MB, 1),
+        rssAfterMB: round(process.memoryUsage().rss / MB, 1),
+      };
+    });
+    return {
+      webhooks: created.length,
+      jobCreatedMs: summarize(created, 1),
+      answeredMs: summarize(answered, 1),
+      burst,
+    };
+  } finally {
+    server.close();
+    nock.cleanAll();
+    nock.enableNetConnect();
+  }
+}

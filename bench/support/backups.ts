@@ -1,0 +1,157 @@
+// The backups several suites need, each taken once per run (memoised in the lab): the
+// product's full backup, full backups with other pgBackRest settings in repositories of
+// their own, and pg_basebackup archives.
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { source } from "./dataset.ts";
+import type { Lab } from "./lab.ts";
+import { archiveNow, type BackupResult, backup, dirBytes, type Settings, STANZA } from "./pg.ts";
+import { timed } from "./stats.ts";
+
+export interface Variant {
+  name: string;
+  /** What a reader is told it is. */
+  title: string;
+  /** Overrides of manifests/pgbackrest-config.yaml (PGBACKREST_* beat the file). */
+  settings: Settings;
+}
+
+/** The manifests' settings, unchanged. */
+export const PRODUCT: Variant = {
+  name: "product",
+  title: "product (manifests: zst level 3, process-max 2)",
+  settings: {},
+};
+
+/** What pgBackRest does out of the box: gzip level 6, one process. */
+export const DEFAULTS: Variant = {
+  name: "defaults",
+  title: "pgBackRest defaults (gz level 6, process-max 1)",
+  settings: {
+    PGBACKREST_COMPRESS_TYPE: "gz",
+    PGBACKREST_COMPRESS_LEVEL: "6",
+    PGBACKREST_PROCESS_MAX: "1",
+  },
+};
+
+/** Other settings the product could ship, measured for the choice of defaults. */
+export const CANDIDATES: Variant[] = [
+  {
+    name: "zst1-p2",
+    title: "zst level 1, process-max 2",
+    settings: { PGBACKREST_COMPRESS_LEVEL: "1" },
+  },
+  {
+    name: "lz4-p2",
+    title: "lz4, process-max 2",
+    settings: { PGBACKREST_COMPRESS_TYPE: "lz4" },
+  },
+  {
+    name: "zst3-p1",
+    title: "zst level 3, process-max 1",
+    settings: { PGBACKREST_PROCESS_MAX: "1" },
+  },
+  {
+    name: "bundle",
+    title: "product + repo1-bundle=y",
+    settings: { PGBACKREST_REPO1_BUNDLE: "y" },
+  },
+  {
+    name: "block",
+    title: "product + repo1-bundle=y, repo1-block=y (block incremental; beta in 2.45)",
+    settings: { PGBACKREST_REPO1_BUNDLE: "y", PGBACKREST_REPO1_BLOCK: "y" },
+  },
+];
+
+/** The settings whose incremental and differential backups are measured too. */
+export const INCREMENTAL: Variant[] = [
+  PRODUCT,
+  DEFAULTS,
+  ...CANDIDATES.filter((c) => c.name === "bundle" || c.name === "block"),
+];
+
+/** The product's full backup of the source database, with the full-backup CronJob's command. */
+export function productFull(lab: Lab): Promise<BackupResult> {
+  return lab.once("full:product", async () => {
+    const { host } = await source(lab);
+    return lab.step("full backup, product settings", () => backup(lab, host, "full"));
+  });
+}
+
+/**
+ * A repository of the variant's own (stanza-create there) and the settings that reach it.
+ * WAL is archived only to the product's repository, so its backups skip the archive
+ * check and restores from it fetch WAL from the product's repository.
+ */
+export function variantRepo(lab: Lab, variant: Variant): Promise<Settings> {
+  if (variant === PRODUCT) return Promise.resolve({});
+  return lab.once(`repo:${variant.name}`, async () => {
+    const { host } = await source(lab);
+    const settings = {
+      ...variant.settings,
+      PGBACKREST_REPO1_PATH: lab.dir(`repo-${variant.name}`),
+    };
+    await host.run(["pgbackrest", `--stanza=${STANZA}`, "stanza-create"], { env: settings });
+    return settings;
+  });
+}
+
+export function variantBackup(
+  lab: Lab,
+  variant: Variant,
+  type: BackupResult["type"],
+): Promise<BackupResult> {
+  if (variant === PRODUCT && type === "full") return productFull(lab);
+  const run = async () => {
+    const { host } = await source(lab);
+    const env = await variantRepo(lab, variant);
+    if (type !== "full") await variantBackup(lab, variant, "full");
+    const extra = variant === PRODUCT ? [] : ["--no-archive-check"];
+    const result = await lab.step(`${type} backup, ${variant.title}`, () =>
+      backup(lab, host, type, { env, extra }),
+    );
+    // Restores from this repository replay WAL from the product's: make sure it is there.
+    if (variant !== PRODUCT) await archiveNow(host);
+    return result;
+  };
+  // Fulls are shared; diff and incr depend on what changed since, so each call runs one.
+  return type === "full" ? lab.once(`full:${variant.name}`, run) : run();
+}
+
+export interface BaseBackup {
+  codec: "gzip" | "zstd";
+  /** pg_basebackup's --compress. */
+  compress: string;
+  dir: string;
+  archive: string;
+  seconds: number;
+  bytes: number;
+}
+
+/** pg_basebackup -Ft -X fetch with the codec, from a cold cache; gzip on the client, zstd on the server with all cores. */
+export function baseBackup(lab: Lab, codec: BaseBackup["codec"]): Promise<BaseBackup> {
+  return lab.once(`basebackup:${codec}`, async () => {
+    const { host } = await source(lab);
+    const compress =
+      codec === "gzip" ? "client-gzip" : `server-zstd:workers=${availableParallelism()}`;
+    const dir = join(lab.dir(`basebackup-${codec}`), "backup");
+    const run = await lab.step(`pg_basebackup --compress=${compress}`, () => {
+      lab.dropCaches();
+      return timed(() =>
+        host.run([
+          "pg_basebackup",
+          `--host=${host.socketDir}`,
+          `--port=${host.port}`,
+          "--username=postgres",
+          `--pgdata=${dir}`,
+          "--format=tar",
+          "--wal-method=fetch",
+          "--checkpoint=fast",
+          `--compress=${compress}`,
+        ]),
+      );
+    });
+    const archive = join(dir, codec === "gzip" ? "base.tar.gz" : "base.tar.zst");
+    return { codec, compress, dir, archive, seconds: run.seconds, bytes: dirBytes(dir) };
+  });
+}

@@ -1,0 +1,109 @@
+// The bench's workbench: every PostgreSQL host and directory a suite makes is registered
+// here and removed at the end (also after a failure or Ctrl-C); progress goes to stderr
+// with the time since the start; timed runs can start with a cold page cache.
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { makeServiceDir } from "../../src/local/host.ts";
+import { PgHost } from "../../src/local/pg-host.ts";
+import { Steps } from "../../src/local/steps.ts";
+
+export interface LabOptions {
+  manifestsDir: string;
+  /** Size of the generated database, GiB. */
+  sizeGb: number;
+  /** Drop the page cache before each timed backup, restore and read (root only). */
+  coldCache: boolean;
+  signal?: AbortSignal;
+}
+
+export class Lab {
+  readonly manifestsDir: string;
+  readonly sizeGb: number;
+  readonly coldCache: boolean;
+  readonly signal: AbortSignal | undefined;
+  private readonly started = performance.now();
+  private readonly steps: Steps;
+  private readonly hosts = new Set<PgHost>();
+  private readonly dirs = new Set<string>();
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(options: LabOptions) {
+    this.manifestsDir = options.manifestsDir;
+    this.sizeGb = options.sizeGb;
+    this.coldCache = options.coldCache;
+    this.signal = options.signal;
+    this.steps = new Steps((line) => this.log(line), options.signal);
+  }
+
+  /** A progress line on stderr, prefixed with the time since the start. */
+  log(line: string): void {
+    const seconds = Math.round((performance.now() - this.started) / 1000);
+    const stamp = `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+    process.stderr.write(`[${stamp.padStart(6)}] ${line}\n`);
+  }
+
+  /** A named step: logged when it starts and with its duration when it ends; stops here on Ctrl-C. */
+  step<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.steps.run(name, work);
+  }
+
+  /** Computes `make` once per run: what several suites need (the database, a full backup). */
+  once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let value = this.memo.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = make();
+      this.memo.set(key, value);
+      // A failure is not remembered: the next suite that needs it tries again.
+      value.catch(() => this.memo.delete(key));
+    }
+    return value;
+  }
+
+  /** Whether `key` was computed (or is being computed) in this run. */
+  has(key: string): boolean {
+    return this.memo.has(key);
+  }
+
+  /** A PostgreSQL host configured from the manifests, removed by dispose(). */
+  async host(options: { repoPath?: string; env?: Record<string, string> } = {}): Promise<PgHost> {
+    const host = await PgHost.create({ manifestsDir: this.manifestsDir, ...options });
+    this.hosts.add(host);
+    return host;
+  }
+
+  async drop(host: PgHost): Promise<void> {
+    this.hosts.delete(host);
+    await host.destroy();
+  }
+
+  /** A directory owned by the postgres user, removed by dispose(). */
+  dir(prefix: string): string {
+    const dir = makeServiceDir(`mcpgov-backup-bench-${prefix}`);
+    this.dirs.add(dir);
+    return dir;
+  }
+
+  removeDir(dir: string): void {
+    this.dirs.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Writes dirty pages and empties the page cache, so the next run reads from the disk. */
+  dropCaches(): void {
+    if (!this.coldCache) return;
+    execFileSync("sync");
+    writeFileSync("/proc/sys/vm/drop_caches", "3");
+  }
+
+  /** Stops every server and removes every directory this run made. */
+  async dispose(): Promise<void> {
+    for (const host of this.hosts) {
+      await host
+        .destroy()
+        .catch((error: Error) => this.log(`cleanup ${host.dir}: ${error.message}`));
+    }
+    this.hosts.clear();
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+    this.dirs.clear();
+  }
+}
