@@ -6,12 +6,16 @@
 import { randomBytes } from "node:crypto";
 import {
   chownSync,
+  closeSync,
   existsSync,
+  ftruncateSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -528,8 +532,16 @@ export class LocalCluster implements Cluster {
           `${pod.address} ${name} ${name}.${ns} ${name}.${ns}.svc ${name}.${ns}.svc.cluster.local`,
         );
     }
-    // In place, not by rename: every container has this file bind-mounted.
-    writeFileSync(join(this.dir, "hosts"), `${lines.join("\n")}\n`);
+    // In place, not by rename: every container has this file bind-mounted. Written over
+    // and then cut to length rather than truncated first, so a lookup never reads it empty.
+    const content = `${lines.join("\n")}\n`;
+    const fd = openSync(join(this.dir, "hosts"), "r+");
+    try {
+      writeSync(fd, content, 0);
+      ftruncateSync(fd, Buffer.byteLength(content));
+    } finally {
+      closeSync(fd);
+    }
   }
 
   // ---- workloads -------------------------------------------------------------------------
