@@ -3,12 +3,15 @@
 // full backup taken by the manifests' own Jobs; a Prometheus stand-in scrapes them through
 // the Service, from inside the cluster network, and they are pgBackRest's own. The runner
 // enforces the policies' ingress here: the repository host admits the metrics pod only by
-// the overlay's policy, and a pod that is not Prometheus cannot reach 9100.
+// the overlay's policy, and a pod that is not Prometheus cannot reach 9100. The weekly
+// validation, run from its CronJob, pushes its verdict and RTO to the Pushgateway in the
+// same pod, where Prometheus reads them; no other pod may push.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { requireComplete, runCronJob } from "../../src/core/jobs.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
+import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { loadMonitoringManifests } from "../manifests/support.ts";
@@ -18,6 +21,7 @@ import { parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 const NS = "ai-governance";
 const METRICS_POD = { app: "pgbackrest", "app.kubernetes.io/component": "metrics" };
 const SCRAPE_URL = "http://pgbackrest-metrics:9100/metrics";
+const PUSHGATEWAY_URL = "http://pgbackrest-metrics:9091/metrics";
 let cluster: LocalCluster;
 
 /** A pod that only sleeps, to run commands in with these labels. */
@@ -59,7 +63,7 @@ async function metricsPodLogs(): Promise<string> {
   const [pod] = await cluster.list("Pod", NS, METRICS_POD);
   if (!pod) return "no pod";
   const logs = [];
-  for (const container of ["writer", "node-exporter"])
+  for (const container of ["writer", "node-exporter", "pushgateway"])
     logs.push(`${container}:\n${await cluster.logs(NS, pod.metadata.name, container)}`);
   return logs.join("\n");
 }
@@ -110,4 +114,42 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
     // 28: the connection timed out (dropped), not a name that did not resolve (6) or a refusal (7).
     expect(refused.code).toBe(28);
   }, 60_000);
+
+  it("the validation Job pushes its verdict and RTO to the Pushgateway for Prometheus; another pod may not push", async () => {
+    const run = await runCronJob(
+      cluster,
+      NS,
+      "pgbackrest-restore-validation",
+      "monitoring-validation-1",
+      600_000,
+    );
+    requireComplete("the restore validation", run);
+    const report = reportFromLog(run.logs);
+    expect(report?.status).toBe("passed");
+    expect(run.logs).toContain(
+      "pushed the verdict to http://pgbackrest-metrics:9091/metrics/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1",
+    );
+
+    const scraped = await fetchFrom(prometheus.metadata.name, PUSHGATEWAY_URL);
+    expect(scraped.code).toBe(0);
+    const samples = parseMetrics(scraped.stdout);
+    const group = { stanza: "mcpgov", repo: "1", job: "pgbackrest-restore-validation" };
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_success", group)).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_validation_last_rto_seconds", group)).toBe(
+      report?.rtoSeconds,
+    );
+
+    const pushed = await cluster.exec(NS, application.metadata.name, "main", [
+      "curl",
+      "-sS",
+      "--connect-timeout",
+      "3",
+      "--request",
+      "PUT",
+      "--data-binary",
+      "mcpgov_backup_validation_last_success 1\n",
+      `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
+    ]);
+    expect(pushed.code).toBe(28);
+  }, 660_000);
 });
