@@ -107,6 +107,12 @@ async function main(): Promise<number> {
     coldCache: !values["warm-cache"],
     signal: interrupt.signal,
   });
+  // A promise nobody awaited failed: stop like Ctrl-C, so the run still cleans up.
+  process.on("unhandledRejection", (error) => {
+    lab.log(`unexpected failure: ${(error as Error)?.message ?? error}`);
+    interrupt.abort(error);
+  });
+  process.once("exit", () => lab.disposeSync());
   const results: BenchResults = {
     schema: "mcpgov-backup/bench/v1",
     command: `npm run bench -- --size-gb ${sizeGb}${values.only ? ` --only ${values.only}` : ""}${values["warm-cache"] ? " --warm-cache" : ""}`,

@@ -25,11 +25,13 @@ function runBundle(
   inputs: Record<string, string>,
 ): Promise<{ code: number | null; log: string; seconds: number; outputs: string }> {
   const outputFile = join(work, `output-${Date.now()}`);
+  const summaryFile = join(work, "summary.md");
   writeFileSync(outputFile, "");
+  writeFileSync(summaryFile, "");
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: join(work, "summary.md"),
+    GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: work,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;

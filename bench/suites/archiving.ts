@@ -1,11 +1,13 @@
-// WAL archiving under a pgbench write load that keeps every core busy: how many completed
+// WAL archiving under pgbench write loads that keep every core busy: how many completed
 // segments wait for archive_command (.ready files) and for how long, sampled four times a
 // second, with the product's settings (archive-push one segment per call) and with
-// asynchronous archiving on (a spool and process-max workers push ahead).
+// asynchronous archiving on (a spool and process-max workers push ahead). Two loads:
+// pgbench's own TPC-B-like transaction, and a bulk insert that writes WAL many times faster.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { jobCommand } from "../../src/local/first-run.ts";
+import { writeServiceFile } from "../../src/local/host.ts";
 import type { PgHost } from "../../src/local/pg-host.ts";
 import type { Lab } from "../support/lab.ts";
 import { archiveNow } from "../support/pg.ts";
@@ -14,6 +16,8 @@ import { round, type Summary, summarize } from "../support/stats.ts";
 export interface ArchivingRun {
   name: string;
   title: string;
+  /** tpcb: pgbench's own transaction; bulk: each transaction inserts 16 KB of random bytes. */
+  load: "tpcb" | "bulk";
   seconds: number;
   tps: number;
   walMBps: number;
@@ -53,13 +57,82 @@ function archiveBacklog(host: PgHost): { segments: number; oldestSeconds: number
   return { segments: ready.length, oldestSeconds: (Date.now() - oldest) / 1000 };
 }
 
+// gen_random_bytes gives at most 1024 bytes a call.
+const BULK_SCRIPT =
+  "insert into bench_bulk select gen_random_bytes(1024) from generate_series(1, 16);\n";
+
 async function runLoad(
+  lab: Lab,
+  host: PgHost,
+  load: ArchivingRun["load"],
+  seconds: number,
+): Promise<Omit<ArchivingRun, "name" | "title">> {
+  const lsnBefore = await host.sql("select pg_current_wal_lsn()");
+  const cpuBefore = cpuTimes();
+  const cores = availableParallelism();
+  const script = load === "bulk" ? ["--file", join(host.dir, "bulk.sql")] : [];
+  // synchronous_commit off: the load is CPU-bound, not fsync-bound, and writes WAL fast.
+  const pgbench = host.run(
+    [
+      "pgbench",
+      "-n",
+      "-c",
+      String(4 * cores),
+      "-j",
+      String(cores),
+      "-T",
+      String(seconds),
+      ...script,
+      `--host=${host.socketDir}`,
+      `--port=${host.port}`,
+      "--username=postgres",
+      "postgres",
+    ],
+    { env: { PGOPTIONS: "-c synchronous_commit=off" } },
+  );
+  let running = true;
+  const stopped = () => {
+    running = false;
+  };
+  pgbench.then(stopped, stopped);
+  const segments: number[] = [];
+  const ages: number[] = [];
+  while (running) {
+    const backlog = archiveBacklog(host);
+    segments.push(backlog.segments);
+    ages.push(backlog.oldestSeconds);
+    await sleep(250);
+  }
+  const output = (await pgbench).stdout;
+  const cpuAfter = cpuTimes();
+  const walBytes = Number(
+    await host.sql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '${lsnBefore}')`),
+  );
+  const drainStarted = performance.now();
+  await archiveNow(host);
+  lab.log(
+    `  ${(walBytes / 1e6).toFixed(0)} MB of WAL; backlog max ${Math.max(...segments)} segments`,
+  );
+  return {
+    load,
+    seconds,
+    tps: round(Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? Number.NaN), 0),
+    walMBps: round(walBytes / 1e6 / seconds, 1),
+    cpuBusy: round((cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total), 2),
+    lagSegments: summarize(segments, 1),
+    lagSeconds: summarize(ages, 2),
+    drainSeconds: round((performance.now() - drainStarted) / 1000, 2),
+  };
+}
+
+/** A fresh server with `env`'s archiving settings, under both loads. */
+async function runSetting(
   lab: Lab,
   name: string,
   title: string,
   env: Record<string, string>,
   seconds: number,
-): Promise<ArchivingRun> {
+): Promise<ArchivingRun[]> {
   const host = await lab.host({ env });
   try {
     await lab.step(`${title}: initdb, start, stanza-create, pgbench -i`, async () => {
@@ -77,64 +150,21 @@ async function runLoad(
         "--username=postgres",
         "postgres",
       ]);
+      await host.sql("create extension pgcrypto; create table bench_bulk (blob bytea)");
+      writeServiceFile(join(host.dir, "bulk.sql"), BULK_SCRIPT, 0o644);
       await archiveNow(host);
     });
-    return await lab.step(
-      `${title}: pgbench for ${seconds}s, archive backlog sampled`,
-      async () => {
-        const lsnBefore = await host.sql("select pg_current_wal_lsn()");
-        const cpuBefore = cpuTimes();
-        const clients = 4 * availableParallelism();
-        // synchronous_commit off: the load is CPU-bound, not fsync-bound, and writes WAL fast.
-        const load = host.run(
-          [
-            "pgbench",
-            "-n",
-            "-c",
-            String(clients),
-            "-j",
-            String(availableParallelism()),
-            "-T",
-            String(seconds),
-            `--host=${host.socketDir}`,
-            `--port=${host.port}`,
-            "--username=postgres",
-            "postgres",
-          ],
-          { env: { PGOPTIONS: "-c synchronous_commit=off" } },
-        );
-        let running = true;
-        void load.finally(() => {
-          running = false;
-        });
-        const segments: number[] = [];
-        const ages: number[] = [];
-        while (running) {
-          const backlog = archiveBacklog(host);
-          segments.push(backlog.segments);
-          ages.push(backlog.oldestSeconds);
-          await sleep(250);
-        }
-        const output = (await load).stdout;
-        const cpuAfter = cpuTimes();
-        const walBytes = Number(
-          await host.sql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '${lsnBefore}')`),
-        );
-        const drainStarted = performance.now();
-        await archiveNow(host);
-        return {
-          name,
-          title,
-          seconds,
-          tps: round(Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? Number.NaN), 0),
-          walMBps: round(walBytes / 1e6 / seconds, 1),
-          cpuBusy: round((cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total), 2),
-          lagSegments: summarize(segments, 1),
-          lagSeconds: summarize(ages, 2),
-          drainSeconds: round((performance.now() - drainStarted) / 1000, 2),
-        };
-      },
-    );
+    const runs: ArchivingRun[] = [];
+    for (const load of ["tpcb", "bulk"] as const) {
+      // The bulk load writes about 100 MB of WAL a second: 20 s show its backlog.
+      const time = load === "bulk" ? Math.min(seconds, 20) : seconds;
+      const run = await lab.step(
+        `${title}: pgbench (${load}) for ${time}s, archive backlog sampled`,
+        () => runLoad(lab, host, load, time),
+      );
+      runs.push({ name, title, ...run });
+    }
+    return runs;
   } finally {
     await lab.drop(host);
   }
@@ -142,14 +172,14 @@ async function runLoad(
 
 export async function archiving(lab: Lab): Promise<ArchivingRun[]> {
   const seconds = lab.sizeGb >= 1 ? 60 : 20;
-  const product = await runLoad(lab, "product", "product (archive-async off)", {}, seconds);
+  const product = await runSetting(lab, "product", "product (archive-async off)", {}, seconds);
   const spool = lab.dir("spool");
-  const async = await runLoad(
+  const async = await runSetting(
     lab,
     "async",
     "archive-async=y, process-max 2",
     { PGBACKREST_ARCHIVE_ASYNC: "y", PGBACKREST_SPOOL_PATH: spool },
     seconds,
   );
-  return [product, async];
+  return [...product, ...async];
 }

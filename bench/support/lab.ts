@@ -3,7 +3,8 @@
 // with the time since the start; timed runs can start with a cold page cache.
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import { makeServiceDir } from "../../src/local/host.ts";
+import { join } from "node:path";
+import { makeServiceDir, postgresBinDir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
 import { Steps } from "../../src/local/steps.ts";
 
@@ -93,6 +94,39 @@ export class Lab {
     if (!this.coldCache) return;
     execFileSync("sync");
     writeFileSync("/proc/sys/vm/drop_caches", "3");
+  }
+
+  /**
+   * The last resort when the process exits without dispose() (a crash): stop the servers
+   * at once and remove the directories, synchronously, as an exit handler must.
+   */
+  disposeSync(): void {
+    for (const host of this.hosts) {
+      try {
+        execFileSync(
+          "runuser",
+          [
+            "-u",
+            "postgres",
+            "--",
+            join(postgresBinDir(), "pg_ctl"),
+            "-D",
+            host.pgdata,
+            "-m",
+            "immediate",
+            "-w",
+            "stop",
+          ],
+          { stdio: "ignore" },
+        );
+      } catch {
+        // not running
+      }
+      rmSync(host.dir, { recursive: true, force: true });
+    }
+    this.hosts.clear();
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+    this.dirs.clear();
   }
 
   /** Stops every server and removes every directory this run made. */
