@@ -3,14 +3,17 @@
 // manifests, unchanged, reach it with the keys, passphrase and CA the S3 files give them.
 // The stanza Job creates the stanza in both repositories, the -s3 CronJobs back up to
 // and validate the bucket, and the seed's PITR Job restores from the bucket (repo 2)
-// with an exact ledger cut; nothing in the bucket is plaintext.
+// with an exact ledger cut; nothing in the bucket is plaintext. Last, the disaster: both
+// volumes lost, and the cluster rebuilt from the bucket alone by the steps of
+// docs/runbooks/disaster-recovery.md, its restore Job edited by the runbook's own jq.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { archiveNow, psql } from "../../src/core/database.ts";
-import { runCronJob } from "../../src/core/jobs.ts";
+import { archiveNow, psql, waitWritable } from "../../src/core/database.ts";
+import { runCronJob, runJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
@@ -241,6 +244,50 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
   }, 600_000);
 
+  it("rebuilds from the bucket alone after both volumes are lost, as the disaster-recovery runbook says", async () => {
+    const before = await sql("select count(*), max(id) from ledger");
+    await archiveNow(cluster);
+    // The disaster: PostgreSQL, the repository host and both their volumes are gone.
+    await cluster.delete("StatefulSet", NS, "postgres");
+    await cluster.delete("StatefulSet", NS, "pgbackrest-repo-host");
+    await cluster.delete("PersistentVolumeClaim", NS, "postgres-data");
+    await cluster.delete("PersistentVolumeClaim", NS, "pgbackrest-repo");
+
+    // Steps 1 and 3: new, empty volumes and the repository host; no PostgreSQL yet.
+    await cluster.apply([
+      ...baseManifest("postgres-data-pvc.yaml"),
+      ...baseManifest("pgbackrest-pvc.yaml"),
+      ...baseManifest("pgbackrest-repo-host-statefulset.yaml"),
+    ]);
+    await cluster.waitForPodsReady(NS, { "app.kubernetes.io/component": "repo-host" }, 120_000);
+
+    // Step 5: the restore Job, from repository 2, onto the empty claim: pgBackRest makes
+    // the data directory and says --delta had nothing to compare with, as the runbook says.
+    const restore = await runJob(cluster, runbookRestoreJob(), 300_000);
+    expect(restore.result.outcome).toBe("Complete");
+    expect(restore.logs).toContain("repo2: restore backup set");
+    expect(restore.logs).toContain("unable to find 'PG_VERSION' or 'backup.manifest'");
+
+    // Step 6: PostgreSQL recovers through archive-get from the bucket.
+    await cluster.apply(baseManifest("postgres-statefulset.yaml"));
+    await cluster.waitForPodsReady(NS, { app: "postgres" }, 300_000);
+    await waitWritable(cluster, 300_000);
+    expect(await sql("select count(*), max(id) from ledger")).toBe(before);
+
+    // Step 7: the stanza Job makes repository 1 again and finds repository 2 as it was.
+    await cluster.delete("Job", NS, "pgbackrest-stanza-create");
+    const stanza = await runJob(
+      cluster,
+      baseManifest("pgbackrest-stanza-create-job.yaml")[0] as KubeObject,
+      240_000,
+    );
+    expect(stanza.result.outcome).toBe("Complete");
+    expect((await info()).repo?.map((r) => [r.key, r.status.code])).toEqual([
+      [1, 2], // no valid backup yet: the runbook's first backups come next
+      [2, 0],
+    ]);
+  }, 900_000);
+
   it("holds nothing readable in the bucket", async () => {
     const grep = await cluster.exec(NS, await s3Pod(), "s3", ["grep", "-rlF", MARKER, "/data"]);
     expect(grep.stdout).toBe("");
@@ -256,6 +303,21 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     expect(lines.filter((l) => l !== "Salted__")).toEqual([]);
   }, 60_000);
 });
+
+/** The restore Job as step 5 of the disaster-recovery runbook makes it, with the runbook's jq program. */
+function runbookRestoreJob(): KubeObject {
+  const runbook = readFileSync(projectPath("docs", "runbooks", "disaster-recovery.md"), "utf8");
+  const program = /\| jq '([^']+)' \\\n/.exec(runbook)?.[1];
+  if (!program) throw new Error("disaster-recovery.md: no jq program in step 5");
+  const [doc] = loadManifestFile(
+    projectPath("manifests", "restore", "pgbackrest-restore-job.yaml"),
+  );
+  const edited = execFileSync("jq", [program], { input: JSON.stringify(doc?.object) });
+  return JSON.parse(edited.toString()) as KubeObject;
+}
+
+const baseManifest = (file: string) =>
+  loadManifestFile(projectPath("manifests", file)).map((d) => d.object as KubeObject);
 
 async function s3Pod(): Promise<string> {
   const [pod] = await cluster.list("Pod", NS, { app: "s3" });
