@@ -59,7 +59,8 @@ export const CANDIDATES: Variant[] = [
   {
     name: "block",
     title: "product + repo1-bundle=y, repo1-block=y (block incremental; beta in 2.45)",
-    settings: { PGBACKREST_REPO1_BUNDLE: "y", PGBACKREST_REPO1_BLOCK: "y" },
+    // 2.45 refuses beta features unless told --beta.
+    settings: { PGBACKREST_REPO1_BUNDLE: "y", PGBACKREST_REPO1_BLOCK: "y", PGBACKREST_BETA: "y" },
   },
 ];
 
