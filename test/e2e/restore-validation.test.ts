@@ -120,6 +120,8 @@ describe("restore-validation.sh preconditions", () => {
     [["--timeout", "soon"], "--timeout must be a whole number of seconds"],
     [["--set", "x; rm -rf /"], "--set must be a backup label"],
     [["--repo", "9"], "--repo must be a repository number from 1 to 4"],
+    [["--jobs", "0"], "--jobs must be a whole number from 1 to 99"],
+    [["--stanza", "mcpgov/../x"], "--stanza must be a stanza name such as mcpgov"],
     [["--frobnicate"], "unknown argument: --frobnicate"],
     [["--assertions", "/nonexistent.tsv"], "cannot read the assertions file /nonexistent.tsv"],
   ])("rejects %j with a clear error", async (args, message) => {
