@@ -295,7 +295,7 @@ export function targets(r: BenchResults): Target[] {
       () => {
         const p = pgbr as RestoreEntry;
         const b = bbZstd as RestoreEntry;
-        return `Both write and sync every file of the database. pgBackRest's restore took ${seconds(p.restoreSeconds)} with ${r.productSettings["process-max"] ?? "1"} processes against ${seconds(b.restoreSeconds)} for one zstd and one tar, and its recovery fetches the backup's WAL from the repository through archive-get (${seconds(p.promotedSeconds)} to promoted, against ${seconds(b.promotedSeconds)} for the WAL already in the archive). On ${cores} cores, decompression in parallel cannot gain more than ${cores}× over one stream, and the disk write is shared.`;
+        return `Both write and sync every file of the database. pgBackRest's restore took ${seconds(p.restoreSeconds)} with ${r.productSettings["process-max"] ?? "1"} processes against ${seconds(b.restoreSeconds)} for one zstd and one tar, and its recovery fetches the backup's WAL from the repository through archive-get: ${seconds(p.promotedSeconds)} from start to promoted, against ${seconds(b.promotedSeconds)} with the WAL already in pg_basebackup's archive. On ${cores} cores, decompression in parallel cannot gain more than ${cores}× over one stream, and the disk write is shared.`;
       },
     ),
   );

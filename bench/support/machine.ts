@@ -37,7 +37,7 @@ export function machine(): Machine {
   const block = device.replace(/^\/dev\//, "").replace(/[0-9]+$/, "");
   const rotational = output("cat", [`/sys/block/${block}/queue/rotational`]);
   const kind =
-    rotational === "0" ? "SSD or virtual disk" : rotational === "1" ? "rotating disk" : "disk";
+    rotational === "0" ? "non-rotational" : rotational === "1" ? "reported rotational" : "disk";
   return {
     date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     os: /^PRETTY_NAME="?([^"\n]+)/m.exec(release)?.[1] ?? "Linux",
