@@ -4,7 +4,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadManifestFile } from "../src/core/manifests/load.ts";
 import { projectPath } from "../src/core/paths.ts";
 import { requireRoot } from "../src/local/host.ts";
 import { type BenchResults, renderReport, SUITES, type SuiteName } from "./report.ts";
@@ -20,6 +19,7 @@ import { validation } from "./suites/validation.ts";
 import { source } from "./support/dataset.ts";
 import { Lab } from "./support/lab.ts";
 import { machine } from "./support/machine.ts";
+import { productSettings } from "./support/product.ts";
 import { round } from "./support/stats.ts";
 
 const HELP = `usage: npm run bench -- [--size-gb N] [--only SUITE[,SUITE]] [--out DIR]
@@ -40,26 +40,6 @@ behind, also when interrupted.
   --warm-cache      do not drop the page cache before timed runs
   --report-only     render DIR/benchmarks.md from DIR/benchmarks.json, measure nothing
   --help            show this text`;
-
-/** The product's pgBackRest settings that the figures are about, from the manifest. */
-function productSettings(): Record<string, string> {
-  const data = loadManifestFile(projectPath("manifests/pgbackrest-config.yaml"))[0]?.object
-    .data as Record<string, string>;
-  const keys = [
-    "compress-type",
-    "compress-level",
-    "process-max",
-    "archive-async",
-    "start-fast",
-    "delta",
-  ];
-  const found: Record<string, string> = {};
-  for (const line of (data["pgbackrest.conf"] ?? "").split("\n")) {
-    const [key, value] = line.trim().split("=", 2);
-    if (key && value !== undefined && keys.includes(key)) found[key] = value;
-  }
-  return found;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

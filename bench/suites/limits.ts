@@ -1,9 +1,10 @@
 // The machine's limit for a backup of this database: reading PGDATA (without pg_wal, as a
 // backup does) once, sequentially,
-// from the disk; and compressing it with the product's codec (zstd level 3) on every core.
+// from the disk; and compressing it with the product's codec (zstd at its level) on every core.
 import { availableParallelism } from "node:os";
 import { source } from "../support/dataset.ts";
 import type { Lab } from "../support/lab.ts";
+import { productCodec } from "../support/product.ts";
 import { bash, shellQuote } from "../support/shell.ts";
 import { round, timed } from "../support/stats.ts";
 
@@ -14,7 +15,8 @@ export interface LimitsResult {
   readColdMBps: number;
   /** The same read again, from the page cache. */
   readWarmSeconds: number;
-  /** tar of PGDATA (cached) through `zstd -3 -T<cores>`. */
+  /** tar of PGDATA (cached) through `zstd -<the product's level> -T<cores>`. */
+  zstdLevel: number;
   zstdSeconds: number;
   zstdMBps: number;
   zstdBytes: number;
@@ -55,8 +57,9 @@ export async function limits(lab: Lab): Promise<LimitsResult> {
         ).trim(),
       ),
     );
-  const zstd = await lab.step(`zstd -3 -T${cores} of PGDATA (cached)`, () =>
-    squeeze(`zstd -q -3 -T${cores} -c`),
+  const { level } = productCodec();
+  const zstd = await lab.step(`zstd -${level} -T${cores} of PGDATA (cached)`, () =>
+    squeeze(`zstd -q -${level} -T${cores} -c`),
   );
   const gzip = await lab.step("gzip -6 of PGDATA (cached), one core", () => squeeze("gzip -6 -c"));
   return {
@@ -64,6 +67,7 @@ export async function limits(lab: Lab): Promise<LimitsResult> {
     readColdSeconds: cold.seconds,
     readColdMBps: mbps(pgdataBytes, cold.seconds),
     readWarmSeconds: warm.seconds,
+    zstdLevel: level,
     zstdSeconds: zstd.seconds,
     zstdMBps: mbps(pgdataBytes, zstd.seconds),
     zstdBytes: zstd.value,

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { source } from "./dataset.ts";
 import type { Lab } from "./lab.ts";
 import { archiveNow, type BackupResult, backup, dirBytes, type Settings, STANZA } from "./pg.ts";
+import { productCodec } from "./product.ts";
 import { timed } from "./stats.ts";
 
 export interface Variant {
@@ -16,10 +17,12 @@ export interface Variant {
   settings: Settings;
 }
 
+const codec = productCodec();
+
 /** The manifests' settings, unchanged. */
 export const PRODUCT: Variant = {
   name: "product",
-  title: "product (manifests: zst level 3, process-max 2)",
+  title: `product (manifests: ${codec.type} level ${codec.level}, process-max ${codec.processes})`,
   settings: {},
 };
 
@@ -36,19 +39,23 @@ export const DEFAULTS: Variant = {
 
 /** Other settings the product could ship, measured for the choice of defaults. */
 export const CANDIDATES: Variant[] = [
+  // The other zstd level: 3 (pgBackRest's zstd default) against the product's 1, or 1.
   {
-    name: "zst1-p2",
-    title: "zst level 1, process-max 2",
-    settings: { PGBACKREST_COMPRESS_LEVEL: "1" },
+    name: "zst-other-level",
+    title: `zst level ${codec.level === 3 ? 1 : 3}, process-max ${codec.processes}`,
+    settings: {
+      PGBACKREST_COMPRESS_TYPE: "zst",
+      PGBACKREST_COMPRESS_LEVEL: codec.level === 3 ? "1" : "3",
+    },
   },
   {
-    name: "lz4-p2",
-    title: "lz4, process-max 2",
+    name: "lz4",
+    title: `lz4, process-max ${codec.processes}`,
     settings: { PGBACKREST_COMPRESS_TYPE: "lz4" },
   },
   {
-    name: "zst3-p1",
-    title: "zst level 3, process-max 1",
+    name: "one-process",
+    title: `${codec.type} level ${codec.level}, process-max 1`,
     settings: { PGBACKREST_PROCESS_MAX: "1" },
   },
   {

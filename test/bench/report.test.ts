@@ -52,6 +52,7 @@ function results(): BenchResults {
         readColdSeconds: 4,
         readColdMBps: 537,
         readWarmSeconds: 1,
+        zstdLevel: 1,
         zstdSeconds: 6,
         zstdMBps: 358,
         zstdBytes: 1.1e9,

@@ -1,0 +1,37 @@
+// The product's pgBackRest settings, read from manifests/pgbackrest-config.yaml, so that
+// what the bench calls "the product" is what the manifests ship.
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+
+const KEYS = [
+  "compress-type",
+  "compress-level",
+  "process-max",
+  "archive-async",
+  "start-fast",
+  "delta",
+];
+
+/** The settings the figures are about, as pgbackrest.conf's [global] sets them. */
+export function productSettings(): Record<string, string> {
+  const data = loadManifestFile(projectPath("manifests/pgbackrest-config.yaml"))[0]?.object
+    .data as Record<string, string>;
+  const found: Record<string, string> = {};
+  for (const line of (data["pgbackrest.conf"] ?? "").split("\n")) {
+    const [key, value] = line.trim().split("=", 2);
+    if (key && value !== undefined && KEYS.includes(key) && !(key in found)) found[key] = value;
+  }
+  return found;
+}
+
+/** The product's codec: zst at pgBackRest's default level 3 unless the manifest says otherwise. */
+export function productCodec(): { type: string; level: number; processes: number } {
+  const settings = productSettings();
+  const type = settings["compress-type"] ?? "gz";
+  const defaultLevel = type === "gz" ? 6 : type === "zst" ? 3 : 1;
+  return {
+    type,
+    level: Number(settings["compress-level"] ?? defaultLevel),
+    processes: Number(settings["process-max"] ?? 1),
+  };
+}
