@@ -15,6 +15,7 @@ import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../test/bot/fake-cluster.ts";
 import { commentPayload, FakeGitHub, testProbot, WEBHOOK_SECRET } from "../../test/bot/github.ts";
+import { sampleBackup, sampleInfo } from "../../test/support/pgbackrest-info.ts";
 import type { Lab } from "../support/lab.ts";
 import { round, type Summary, summarize } from "../support/stats.ts";
 
@@ -47,28 +48,10 @@ class TimedCluster extends FakeCluster {
   }
 }
 
+/** A full backup that has just finished, as the repository host reports it. */
 function info(): string {
-  const now = Math.floor(Date.now() / 1000);
-  return JSON.stringify([
-    {
-      name: "mcpgov",
-      status: { code: 0, message: "ok" },
-      db: [{ id: 1, "system-id": 7441234567890, version: "15" }],
-      archive: [{ id: "15-1", min: "000000010000000000000001", max: "000000010000000000000009" }],
-      backup: [
-        {
-          label: "20260101-010000F",
-          type: "full",
-          prior: null,
-          reference: null,
-          timestamp: { start: now - 60, stop: now },
-          archive: { start: "000000010000000000000002", stop: "000000010000000000000003" },
-          info: { size: 5e7, delta: 5e7, repository: { size: 5e6, delta: 5e6 } },
-          error: false,
-        },
-      ],
-    },
-  ]);
+  const now = Date.now();
+  return sampleInfo([sampleBackup("20260101-010000F", "full", now - 60_000, now)]);
 }
 
 export async function bot(lab: Lab): Promise<BotResult> {

@@ -2,53 +2,26 @@
 // variables and the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, against the local
 // cluster runner with real PostgreSQL and pgBackRest: deploy → verify → backup →
 // validate → status. And dist/ is what the sources build.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { runActionBundle } from "../support/action-bundle.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-const node = join(root, "node_modules/.bin/node");
 const work = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function runAction(
-  inputs: Record<string, string>,
-): Promise<{ code: number | null; log: string; outputs: Record<string, string>; summary: string }> {
-  const outputFile = join(work, `output-${Date.now()}`);
-  const summaryFile = join(work, `summary-${Date.now()}`);
-  writeFileSync(outputFile, "");
-  writeFileSync(summaryFile, "");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    RUNNER_TEMP: work,
+const runAction = (inputs: Record<string, string>) =>
+  runActionBundle(work, inputs, {
     GITHUB_SERVER_URL: "https://github.com",
     GITHUB_REPOSITORY: "org/ops",
     GITHUB_RUN_ID: "42",
     GITHUB_ACTOR: "octocat",
     GITHUB_SHA: "0123456789abcdef",
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const child = spawn(node, [join(root, "dist/index.js")], { env, cwd: work });
-  let log = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
-  return new Promise((resolve) =>
-    child.on("close", (code) => {
-      // GITHUB_OUTPUT holds name<<delimiter blocks.
-      const outputs: Record<string, string> = {};
-      for (const m of readFileSync(outputFile, "utf8").matchAll(
-        /^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm,
-      ))
-        outputs[m[1] as string] = m[3] as string;
-      resolve({ code, log, outputs, summary: readFileSync(summaryFile, "utf8") });
-    }),
-  );
-}
+  });
 
 describe("the Action's bundle", () => {
   it("is what the sources build (run npm run build and commit dist/ after a change)", () => {

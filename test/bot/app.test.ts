@@ -10,6 +10,7 @@ import type { Operation } from "../../src/bot/operations.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 import { FakeCluster } from "./fake-cluster.ts";
 import {
   commentPayload,
@@ -23,7 +24,6 @@ import {
 const NS = "ai-governance";
 const HOUR = 3_600_000;
 const now = Date.now();
-const sec = (ms: number) => Math.floor(ms / 1000);
 
 function manifest(file: string): KubeObject {
   return loadManifestFile(projectPath(join("manifests", file)))[0]?.object as KubeObject;
@@ -31,32 +31,10 @@ function manifest(file: string): KubeObject {
 
 /** A full backup 3 h ago and a diff 1 h ago, as `pgbackrest info --output=json` prints them. */
 function info(extra: object[] = []): string {
-  const backup = (label: string, type: string, start: number, stop: number) => ({
-    label,
-    type,
-    prior: null,
-    reference: null,
-    timestamp: { start: sec(start), stop: sec(stop) },
-    archive: { start: "000000010000000000000002", stop: "000000010000000000000003" },
-    info: {
-      size: 50_000_000,
-      delta: 50_000_000,
-      repository: { size: 5_000_000, delta: 5_000_000 },
-    },
-    error: false,
-  });
-  return JSON.stringify([
-    {
-      name: "mcpgov",
-      status: { code: 0, message: "ok" },
-      db: [{ id: 1, "system-id": 7441234567890, version: "15" }],
-      archive: [{ id: "15-1", min: "000000010000000000000001", max: "000000010000000000000009" }],
-      backup: [
-        backup("20261124-010000F", "full", now - 3 * HOUR - 60_000, now - 3 * HOUR),
-        backup("20261124-010000F_20261124-030000D", "diff", now - HOUR - 10_000, now - HOUR),
-        ...extra,
-      ],
-    },
+  return sampleInfo([
+    sampleBackup("20261124-010000F", "full", now - 3 * HOUR - 60_000, now - 3 * HOUR),
+    sampleBackup("20261124-010000F_20261124-030000D", "diff", now - HOUR - 10_000, now - HOUR),
+    ...extra,
   ]);
 }
 
