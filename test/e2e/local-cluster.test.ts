@@ -143,6 +143,12 @@ describe("the manifests on the local cluster runner", () => {
     expect(await sql("select count(*) from ledger")).toBe("2515");
     await sql("insert into ledger (id) values (9999)");
     expect(await sql("select timeline_id > 1 from pg_control_checkpoint()")).toBe("t");
+    // Recovery fetched WAL ahead through the spool, as postgres-host.conf asks.
+    const logFiles = await cluster.exec(ns, "postgres-0", "postgres", [
+      "ls",
+      "/var/log/pgbackrest",
+    ]);
+    expect(logFiles.stdout).toContain("mcpgov-archive-get-async.log");
   }, 600_000);
 
   it("fails the restore validation on a damaged repository, naming the cause", async () => {
