@@ -4,12 +4,12 @@
 #   apt: PostgreSQL server, pgBackRest, shellcheck, jq, openssl, runuser; Prometheus
 #        (promtool for the alert tests), node_exporter, postgres_exporter and the
 #        Pushgateway (the tests run their own instances on free loopback ports, whatever
-#        the packages start); zstd for the benchmark
+#        the packages start); zstd for the benchmark; curl, with which validations push
 #   npm: the locked dependencies (npm ci), again only when package-lock.json changed
 set -Eeuo pipefail
 
 setup_packages=(postgresql postgresql-contrib pgbackrest shellcheck jq openssl util-linux iproute2 systemd ca-certificates
-	prometheus prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway zstd)
+	prometheus prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway zstd curl)
 
 setup_log() {
 	printf 'setup: %s\n' "$*" >&2
