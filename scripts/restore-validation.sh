@@ -314,7 +314,8 @@ validation_finish() {
 			versions: {pgbackrest: $pgbackrest, postgresql: $postgresql}
 		}' >"$validation_report.tmp" && mv "$validation_report.tmp" "$validation_report"
 	cat "$validation_report"
-	[ -z "$validation_pushgateway" ] || validation_push_metrics
+	# Whatever happens while pushing, the exit code below is the validation's.
+	if [ -n "$validation_pushgateway" ]; then validation_push_metrics || true; fi
 	validation_log "${validation_status^^} in $(($(date +%s) - validation_started))s; report: $validation_report"
 	exit "$code"
 }
@@ -337,7 +338,10 @@ validation_push_metrics() {
 		if .rtoSeconds == null then empty else
 		"# HELP mcpgov_backup_validation_last_rto_seconds Restore and recovery time measured by the last restore validation that got that far.",
 		"# TYPE mcpgov_backup_validation_last_rto_seconds gauge",
-		"mcpgov_backup_validation_last_rto_seconds\($labels) \(.rtoSeconds)" end' "$validation_report")
+		"mcpgov_backup_validation_last_rto_seconds\($labels) \(.rtoSeconds)" end' "$validation_report") || {
+		validation_log "warning: could not render the verdict as metrics from $validation_report; nothing pushed"
+		return 0
+	}
 	# PUT replaces the group: the newest validation of the repository is the one that counts.
 	local url="${validation_pushgateway%/}/metrics/job/pgbackrest-restore-validation/stanza/$validation_stanza/repo/$repo"
 	if output=$(curl --fail --silent --show-error --max-time 10 --retry 2 --request PUT \
