@@ -30,9 +30,9 @@ pg_basebackup gzip and zstd), restore, in-place PITR with --delta, PITR against 
 replay, restore validation, WAL archiving under pgbench, the machine's limit (reading and
 compressing PGDATA), the bot's webhook-to-Job latency and the Action's bundle. Writes
 DIR/benchmarks.json and renders DIR/benchmarks.md from it. Not part of npm test: a run
-at the default size takes about half an hour and uses every core. Needs root (PostgreSQL
-runs as the postgres user; the page cache is dropped before timed runs). Leaves nothing
-behind, also when interrupted.
+at the default size takes about 12 minutes on two cores and uses every core. Needs root
+(PostgreSQL runs as the postgres user; the page cache is dropped before timed runs).
+Leaves nothing behind, also when interrupted.
 
   --size-gb N       size of the generated database in GiB (default 2)
   --only LIST       run only these suites: ${SUITES.join(", ")}
