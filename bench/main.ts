@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { projectPath } from "../src/core/paths.ts";
 import { requireRoot } from "../src/local/host.ts";
+import { stopOnSignals } from "../src/local/interrupt.ts";
 import { type BenchResults, renderReport, SUITES, type SuiteName } from "./report.ts";
 import { action } from "./suites/action.ts";
 import { archiving } from "./suites/archiving.ts";
@@ -32,7 +33,9 @@ compressing PGDATA), the bot's webhook-to-Job latency and the Action's bundle. W
 DIR/benchmarks.json and renders DIR/benchmarks.md from it. Not part of npm test: a run
 at the default size takes about 12 minutes on two cores and uses every core. Needs root
 (PostgreSQL runs as the postgres user; the page cache is dropped before timed runs).
-Leaves nothing behind, also when interrupted.
+Leaves nothing behind, also when interrupted: Ctrl-C (or TERM) stops at the end of the
+current step, removes every server and directory the run made, writes no report and
+exits 130 (143).
 
   --size-gb N       size of the generated database in GiB (default 2)
   --only LIST       run only these suites: ${SUITES.join(", ")}
@@ -74,23 +77,19 @@ async function main(): Promise<number> {
   requireRoot();
 
   // Ctrl-C or TERM: stop before the next step and remove everything made so far.
-  const interrupt = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      console.error(`${signal}: stopping after the current step and cleaning up`);
-      interrupt.abort(new Error(`interrupted by ${signal}`));
-    });
-  }
+  const interrupt = stopOnSignals((line) => console.error(line));
+  const failure = new AbortController();
+  const stop = AbortSignal.any([interrupt.signal, failure.signal]);
   const lab = new Lab({
     manifestsDir: projectPath("manifests"),
     sizeGb,
     coldCache: !values["warm-cache"],
-    signal: interrupt.signal,
+    signal: stop,
   });
   // A promise nobody awaited failed: stop like Ctrl-C, so the run still cleans up.
   process.on("unhandledRejection", (error) => {
     lab.log(`unexpected failure: ${(error as Error)?.message ?? error}`);
-    interrupt.abort(error);
+    failure.abort(error);
   });
   process.once("exit", () => lab.disposeSync());
   const results: BenchResults = {
@@ -120,7 +119,7 @@ async function main(): Promise<number> {
   try {
     for (const name of SUITES) {
       if (!only.includes(name)) continue;
-      if (interrupt.signal.aborted) break;
+      if (stop.aborted) break;
       lab.log(`━━ suite ${name}`);
       const suiteStarted = performance.now();
       try {
@@ -146,12 +145,18 @@ async function main(): Promise<number> {
     lab.log("━━ cleaning up");
     await lab.dispose();
   }
+  const interrupted = interrupt.exitCode();
+  if (interrupted !== undefined) {
+    // A partial run's figures would replace a whole run's: the report stays as it was.
+    lab.log(`interrupted: everything removed; ${jsonFile} left as it was`);
+    return interrupted;
+  }
   results.totalSeconds = round((performance.now() - started) / 1000, 1);
   mkdirSync(out, { recursive: true });
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(mdFile, renderReport(results));
   lab.log(`wrote ${jsonFile} and ${mdFile} in ${results.totalSeconds}s`);
-  return results.errors.length === 0 && !interrupt.signal.aborted ? 0 : 1;
+  return results.errors.length === 0 && !stop.aborted ? 0 : 1;
 }
 
 main().then(

@@ -105,7 +105,7 @@ validation_preflight() {
 		# A wrong passphrase decrypts to garbage, which pgBackRest reports as a format
 		# error and copies, binary and all, into output that is then not even JSON.
 		if grep -qa 'FormatError' <<<"$info"; then
-			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest cannot parse its own repository files; check ${validation_repo:+repo$validation_repo-}cipher-pass, the pgbackrest-cipher Secret)"
+			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? check ${validation_repo:+repo$validation_repo-}cipher-pass, the pgbackrest-cipher Secret (pgBackRest cannot parse its own repository files)"
 		fi
 		validation_stop error 2 "pgbackrest info printed something that is not JSON: $(head -c 200 <<<"$info" | tr -cd '[:print:]')"
 	fi
@@ -121,7 +121,8 @@ validation_preflight() {
 			validation_stop error 2 "cannot reach the repository host over TLS: check that this pod's CA and certificate match the repository host's (scripts/make-tls-secrets.sh makes them as one set) (pgBackRest: $said)"
 		fi
 		if grep -qiE 'FormatError|cipher|decrypt|is or was the repo encrypted' <<<"$message"; then
-			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? (pgBackRest: $said)"
+			# The garbage may or may not parse as JSON: both ways say the same.
+			validation_stop error 2 "cannot read the repository of stanza $validation_stanza: wrong cipher passphrase? check ${validation_repo:+repo$validation_repo-}cipher-pass, the pgbackrest-cipher Secret (pgBackRest: $said)"
 		fi
 		validation_stop error 2 "stanza $validation_stanza cannot be restored: $message"
 	fi

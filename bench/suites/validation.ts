@@ -3,8 +3,8 @@
 // backup started until it accepts writes: what the checks cost.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectPath } from "../../src/core/paths.ts";
 import { freePort } from "../../src/local/host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 import { productFull } from "../support/backups.ts";
 import { source } from "../support/dataset.ts";
 import type { Lab } from "../support/lab.ts";
@@ -49,7 +49,7 @@ export async function validation(lab: Lab): Promise<ValidationResult> {
       db.host.run(
         [
           "bash",
-          projectPath("scripts/restore-validation.sh"),
+          stagedForService("scripts", "restore-validation.sh"),
           "--set",
           full.label,
           "--scratch",

@@ -1,11 +1,16 @@
-// The bench's workbench: every PostgreSQL host and directory a suite makes is registered
-// here and removed at the end (also after a failure or Ctrl-C); progress goes to stderr
+// The bench's workbench: every PostgreSQL host and directory a suite makes is removed at
+// the end (also after a failure or Ctrl-C; the hosts remember what they made); progress goes to stderr
 // with the time since the start; timed runs can start with a cold page cache.
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { makeServiceDir, postgresBinDir } from "../../src/local/host.ts";
+import { writeFileSync } from "node:fs";
+import {
+  destroyStarted,
+  makeServiceDir,
+  removeServiceDir,
+  removeServiceDirs,
+} from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { removeStage } from "../../src/local/stage.ts";
 import { Steps } from "../../src/local/steps.ts";
 
 export interface LabOptions {
@@ -24,8 +29,6 @@ export class Lab {
   readonly signal: AbortSignal | undefined;
   private readonly started = performance.now();
   private readonly steps: Steps;
-  private readonly hosts = new Set<PgHost>();
-  private readonly dirs = new Set<string>();
   private readonly memo = new Map<string, Promise<unknown>>();
 
   constructor(options: LabOptions) {
@@ -66,27 +69,21 @@ export class Lab {
   }
 
   /** A PostgreSQL host configured from the manifests, removed by dispose(). */
-  async host(options: { repoPath?: string; env?: Record<string, string> } = {}): Promise<PgHost> {
-    const host = await PgHost.create({ manifestsDir: this.manifestsDir, ...options });
-    this.hosts.add(host);
-    return host;
+  host(options: { repoPath?: string; env?: Record<string, string> } = {}): Promise<PgHost> {
+    return PgHost.create({ manifestsDir: this.manifestsDir, ...options });
   }
 
   async drop(host: PgHost): Promise<void> {
-    this.hosts.delete(host);
     await host.destroy();
   }
 
   /** A directory owned by the postgres user, removed by dispose(). */
   dir(prefix: string): string {
-    const dir = makeServiceDir(`mcpgov-backup-bench-${prefix}`);
-    this.dirs.add(dir);
-    return dir;
+    return makeServiceDir(`mcpgov-backup-bench-${prefix}`);
   }
 
   removeDir(dir: string): void {
-    this.dirs.delete(dir);
-    rmSync(dir, { recursive: true, force: true });
+    removeServiceDir(dir);
   }
 
   /** Writes dirty pages and empties the page cache, so the next run reads from the disk. */
@@ -101,43 +98,14 @@ export class Lab {
    * at once and remove the directories, synchronously, as an exit handler must.
    */
   disposeSync(): void {
-    for (const host of this.hosts) {
-      try {
-        execFileSync(
-          "runuser",
-          [
-            "-u",
-            "postgres",
-            "--",
-            join(postgresBinDir(), "pg_ctl"),
-            "-D",
-            host.pgdata,
-            "-m",
-            "immediate",
-            "-w",
-            "stop",
-          ],
-          { stdio: "ignore" },
-        );
-      } catch {
-        // not running
-      }
-      rmSync(host.dir, { recursive: true, force: true });
-    }
-    this.hosts.clear();
-    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
-    this.dirs.clear();
+    PgHost.destroyAllSync();
+    removeServiceDirs();
+    removeStage();
   }
 
   /** Stops every server and removes every directory this run made. */
   async dispose(): Promise<void> {
-    for (const host of this.hosts) {
-      await host
-        .destroy()
-        .catch((error: Error) => this.log(`cleanup ${host.dir}: ${error.message}`));
-    }
-    this.hosts.clear();
-    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
-    this.dirs.clear();
+    await destroyStarted().catch((error: Error) => this.log(error.message));
+    removeStage();
   }
 }

@@ -1,5 +1,6 @@
 // npm run demo: the backup story on a local cluster with real PostgreSQL and pgBackRest.
 import { parseArgs } from "node:util";
+import { stopOnSignals } from "./interrupt.ts";
 import { runStory } from "./story.ts";
 import { renderSummary, storyPassed } from "./summary.ts";
 
@@ -26,16 +27,15 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   // Ctrl-C or a TERM stops the run at the next step and still removes what it made.
-  const interrupt = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      console.error(`${signal}: stopping after the current step and cleaning up`);
-      interrupt.abort(new Error(`interrupted by ${signal}`));
-    });
+  const interrupt = stopOnSignals((line) => console.error(line));
+  try {
+    const result = await runStory({ log: (line) => console.log(line), signal: interrupt.signal });
+    console.log(renderSummary(result, (performance.now() - started) / 1000));
+    return storyPassed(result) ? 0 : 1;
+  } catch (error) {
+    console.error(`demo failed: ${(error as Error).message}`);
+    return interrupt.exitCode() ?? 1;
   }
-  const result = await runStory({ log: (line) => console.log(line), signal: interrupt.signal });
-  console.log(renderSummary(result, (performance.now() - started) / 1000));
-  return storyPassed(result) ? 0 : 1;
 }
 
 main().then(

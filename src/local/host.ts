@@ -1,7 +1,7 @@
 // The local machine as a pgBackRest host. PostgreSQL and pgBackRest refuse to run as
 // root, so this process runs as root and starts every command as the postgres user
 // (runuser), and what it creates for them belongs to postgres.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   chownSync,
   existsSync,
@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
@@ -99,13 +100,78 @@ export function runAsService(argv: string[], options: RunOptions = {}): Promise<
   });
 }
 
-/** A fresh directory owned by the postgres user. */
+/** Directories makeServiceDir made in this process that nobody has removed yet. */
+const serviceDirs = new Set<string>();
+
+/** A fresh directory owned by the postgres user; removeServiceDirs() removes what is left. */
 export function makeServiceDir(prefix: string): string {
   requireRoot();
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const { uid, gid } = serviceUser();
   chownSync(dir, uid, gid);
+  serviceDirs.add(dir);
   return dir;
+}
+
+/** What is mounted at or under `dir`, deepest first (/proc/self/mounts escapes a space as \040). */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((line) =>
+      (line.split(" ")[1] ?? "").replace(/\\([0-7]{3})/g, (_, octal: string) =>
+        String.fromCharCode(Number.parseInt(octal, 8)),
+      ),
+    )
+    .filter((path) => path === dir || path.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Unmounts whatever a test or a step mounted under `dir` (a tmpfs, say), then removes it. */
+export function removeServiceDir(dir: string): void {
+  for (const mount of mountsUnder(dir)) execFileSync("umount", ["--lazy", mount]);
+  rmSync(dir, { recursive: true, force: true });
+  serviceDirs.delete(dir);
+}
+
+/** What this process started on the machine (servers with their directories) and must stop. */
+export interface Started {
+  destroy(): Promise<void>;
+}
+
+const started = new Set<Started>();
+
+/** Registers `thing` until forget(); destroyStarted() destroys whatever is still registered. */
+export function remember<T extends Started>(thing: T): T {
+  started.add(thing);
+  return thing;
+}
+
+export function forget(thing: Started): void {
+  started.delete(thing);
+}
+
+/** Everything remembered and not yet forgotten, newest first. */
+export function stillStarted(): Started[] {
+  return [...started].reverse();
+}
+
+/**
+ * Destroys, newest first, everything started and not yet destroyed, then removes the
+ * directories left: the net under a failed test or step. Every failure is reported.
+ */
+export async function destroyStarted(): Promise<void> {
+  const failures: string[] = [];
+  for (const thing of stillStarted()) {
+    await thing.destroy().catch((error: Error) => failures.push(error.message));
+    forget(thing);
+  }
+  removeServiceDirs();
+  if (failures.length > 0) throw new Error(`clean-up: ${failures.join("; ")}`);
+}
+
+/** Removes every directory makeServiceDir made in this process and nobody removed. */
+export function removeServiceDirs(): void {
+  for (const dir of [...serviceDirs].reverse()) removeServiceDir(dir);
 }
 
 /** Writes a file (creating its directory) owned by the postgres user. */

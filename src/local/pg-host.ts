@@ -3,16 +3,21 @@
 // Paths that a pod gets from its volumes (data directory, repository, socket, logs) are
 // given to pgBackRest as PGBACKREST_* environment variables, which take precedence over
 // the config file, so the file itself runs unchanged.
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import {
+  forget,
   freePort,
   makeServiceDir,
   makeServiceSubdir,
+  postgresBinDir,
   type RunOptions,
   type RunResult,
+  remember,
+  removeServiceDir,
   runAsService,
+  stillStarted,
   writeServiceFile,
 } from "./host.ts";
 
@@ -68,6 +73,7 @@ export class PgHost {
   static async create(options: PgHostOptions): Promise<PgHost> {
     const dir = makeServiceDir("mcpgov-backup-host");
     const host = new PgHost(dir, await freePort(), options.repoPath ?? join(dir, "repo"));
+    remember(host);
     Object.assign(host.env, options.env);
     const postgres = configMapData(join(options.manifestsDir, "postgres-config.yaml"));
     const pgbackrest = configMapData(join(options.manifestsDir, "pgbackrest-config.yaml"));
@@ -156,9 +162,32 @@ export class PgHost {
     return result.stdout.trim();
   }
 
-  /** Stops PostgreSQL and removes the host's directory (repository included if it is ours). */
+  /**
+   * Stops PostgreSQL and removes the host's directory (repository included if it is
+   * ours), unmounting first whatever was mounted under it.
+   */
   async destroy(): Promise<void> {
     await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeServiceDir(this.dir);
+    forget(this);
+  }
+
+  /**
+   * Every host not yet destroyed, destroyed in an exit handler, which cannot wait: each
+   * server is stopped at once (immediate mode; its directory goes anyway).
+   */
+  static destroyAllSync(): void {
+    const pgCtl = join(postgresBinDir(), "pg_ctl");
+    for (const host of stillStarted()) {
+      if (!(host instanceof PgHost)) continue;
+      try {
+        const stop = [pgCtl, "-D", host.pgdata, "-m", "immediate", "-w", "stop"];
+        execFileSync("runuser", ["-u", "postgres", "--", ...stop], { cwd: "/", stdio: "ignore" });
+      } catch {
+        // not running
+      }
+      removeServiceDir(host.dir);
+      forget(host);
+    }
   }
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 import { Daemons, until } from "../support/daemons.ts";
 import { parseMetrics } from "../support/metrics.ts";
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
     [
       "prometheus-postgres-exporter",
       `--web.listen-address=127.0.0.1:${exporterPort}`,
-      `--extend.query-path=${projectPath("monitoring", "postgres-exporter-queries.yaml")}`,
+      `--extend.query-path=${stagedForService("monitoring", "postgres-exporter-queries.yaml")}`,
     ],
     {
       DATA_SOURCE_NAME: `host=${db.socketDir} port=${db.port} user=postgres dbname=postgres sslmode=disable`,

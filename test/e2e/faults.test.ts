@@ -14,6 +14,7 @@ import { findStanza, parseInfo, validBackups } from "../../src/core/pgbackrest/i
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceDir, makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 import { restoreToTime } from "../support/pitr.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
@@ -98,7 +99,7 @@ describe("a backup killed half way", () => {
     makeServiceSubdir(scratch);
     const report = join(scratch, "report.json");
     await db.run(
-      [projectPath("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
+      [stagedForService("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
         "--report",
         report,
         "--timeout",
@@ -155,8 +156,7 @@ describe("the repository volume full", () => {
   let good: string[] = [];
 
   afterAll(async () => {
-    await host?.destroy().catch(() => {});
-    if (mount) execFileSync("umount", ["--lazy", mount]);
+    await host?.destroy(); // unmounts the volume, then removes the directory
   });
 
   /** The earlier backup still restores: the validation passes on it. */
@@ -165,7 +165,7 @@ describe("the repository volume full", () => {
     makeServiceSubdir(scratch);
     const report = join(scratch, "report.json");
     const validation = await host.run(
-      [projectPath("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
+      [stagedForService("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
         "--report",
         report,
         "--timeout",

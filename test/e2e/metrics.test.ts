@@ -11,12 +11,13 @@ import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 import { Daemons, scrape } from "../support/daemons.ts";
 import { lintMetrics, parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
 const manifestsDir = projectPath("manifests");
-const script = projectPath("scripts", "pgbackrest-metrics.sh");
+const script = stagedForService("scripts", "pgbackrest-metrics.sh");
 const mcpgov = { stanza: "mcpgov", repo: "1" };
 
 let db: PgHost;
@@ -111,10 +112,13 @@ describe("pgbackrest-metrics.sh", () => {
   it("exports the newest validation report's verdict and RTO, and skips what is not a report", async () => {
     const passed = join(reports, "repo1.json");
     await db.run(
-      [projectPath("scripts", "restore-validation.sh"), "--repo", "1", "--report", passed].concat([
-        "--scratch",
-        join(db.dir, "validation-scratch"),
-      ]),
+      [
+        stagedForService("scripts", "restore-validation.sh"),
+        "--repo",
+        "1",
+        "--report",
+        passed,
+      ].concat(["--scratch", join(db.dir, "validation-scratch")]),
     );
     const report = JSON.parse(readFileSync(passed, "utf8"));
     expect(report.status).toBe("passed");
@@ -153,7 +157,7 @@ describe("pgbackrest-metrics.sh", () => {
     const validate = (pushgateway: string, report: string) =>
       db.run(
         [
-          projectPath("scripts", "restore-validation.sh"),
+          stagedForService("scripts", "restore-validation.sh"),
           "--scratch",
           join(db.dir, "validation-scratch"),
           "--report",

@@ -20,10 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const manifestsDir = join(root, "manifests");
-const script = join(root, "scripts/restore-validation.sh");
+const script = stagedForService("scripts", "restore-validation.sh");
 const fullBackup = jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml");
 
 interface Report {
@@ -52,10 +53,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const mount of readFileSync("/proc/mounts", "utf8").split("\n")) {
-    const path = mount.split(" ")[1];
-    if (db && path?.startsWith(db.dir)) execFileSync("umount", [path]);
-  }
   await db?.destroy();
 });
 

@@ -15,6 +15,7 @@ import { repositories } from "../../src/core/repository.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 import { parseMetrics, sampleValue } from "../support/metrics.ts";
 import { restoreToTime } from "../support/pitr.ts";
 import { S3_KEY, S3_KEY_SECRET, S3Server } from "../support/s3.ts";
@@ -148,9 +149,13 @@ describe("repository 2 on S3, encrypted", () => {
     makeServiceSubdir(scratch);
     const report = join(scratch, "report.json");
     const { code, stderr } = await db.run(
-      [projectPath("scripts", "restore-validation.sh"), "--repo", "2", "--scratch", scratch].concat(
-        ["--report", report, "--timeout", "120"],
-      ),
+      [
+        stagedForService("scripts", "restore-validation.sh"),
+        "--repo",
+        "2",
+        "--scratch",
+        scratch,
+      ].concat(["--report", report, "--timeout", "120"]),
       { allowFailure: true },
     );
     expect(stderr).toContain("PASSED");
@@ -165,9 +170,13 @@ describe("repository 2 on S3, encrypted", () => {
     makeServiceSubdir(scratch);
     const report = join(scratch, "report.json");
     const { code } = await db.run(
-      [projectPath("scripts", "restore-validation.sh"), "--repo", "2", "--scratch", scratch].concat(
-        ["--report", report],
-      ),
+      [
+        stagedForService("scripts", "restore-validation.sh"),
+        "--repo",
+        "2",
+        "--scratch",
+        scratch,
+      ].concat(["--report", report]),
       { allowFailure: true, env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
     );
     expect(code).toBe(2);
@@ -214,7 +223,7 @@ describe("a missing or wrong passphrase, as pgBackRest really reports it", () =>
 
   it("makes repo2 unhealthy in the metrics (PgBackRestRepositoryUnhealthy), repo1 still counted", async () => {
     const { stdout, stderr } = await db.run(
-      [projectPath("scripts", "pgbackrest-metrics.sh"), "--stanza", "mcpgov"],
+      [stagedForService("scripts", "pgbackrest-metrics.sh"), "--stanza", "mcpgov"],
       { env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
     );
     const samples = parseMetrics(stdout);

@@ -3,26 +3,41 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { serviceUser } from "../../src/local/host.ts";
 
+/** Every daemon any Daemons started in this process and has not stopped. */
+const running = new Set<ChildProcess>();
+
 export class Daemons {
   private readonly children: ChildProcess[] = [];
 
-  /** Starts argv as the postgres user with only PATH and `env` in its environment. */
+  /**
+   * Starts argv as the postgres user with only PATH and `env` in its environment, in /
+   * (the checkout may be a directory the postgres user cannot enter).
+   */
   start(argv: string[], env: Record<string, string> = {}): ChildProcess {
     const [command, ...args] = argv;
     const { uid, gid } = serviceUser();
     const child = spawn(command as string, args, {
       uid,
       gid,
+      cwd: "/",
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
       stdio: "ignore",
     });
     this.children.push(child);
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     return child;
   }
 
   stopAll(): void {
     for (const child of this.children.splice(0)) child.kill();
   }
+}
+
+/** Stops every daemon still running, whoever started it: the net under a failed test. */
+export function stopAllDaemons(): void {
+  for (const child of running) child.kill();
+  running.clear();
 }
 
 /** Polls `probe` every 0.5 s until it gives a value; throws after `ms` saying what did not happen. */

@@ -7,7 +7,15 @@ import { chownSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { freePort, hostPath, makeServiceDir, serviceUser } from "../../src/local/host.ts";
+import {
+  forget,
+  freePort,
+  hostPath,
+  makeServiceDir,
+  remember,
+  removeServiceDir,
+  serviceUser,
+} from "../../src/local/host.ts";
 import { makeTestCertificates } from "./s3.ts";
 
 export interface ClientCertificate {
@@ -33,6 +41,7 @@ export class RepoHost {
       await freePort(),
       repoPath,
     );
+    remember(host);
     makeTestCertificates(host.dir, ["localhost"]);
     const config = loadManifestFile(join(manifestsDir, "pgbackrest-config.yaml"))[0]?.object
       .data as Record<string, string>;
@@ -116,6 +125,7 @@ export class RepoHost {
   /** Starts the server (again), and waits until it accepts connections. */
   async resume(): Promise<void> {
     this.server = spawn("runuser", ["-u", "postgres", "--", "pgbackrest", "server"], {
+      cwd: "/",
       env: {
         PATH: hostPath(),
         PGBACKREST_CONFIG: join(this.dir, "pgbackrest.conf"),
@@ -161,6 +171,7 @@ export class RepoHost {
 
   async destroy(): Promise<void> {
     await this.stop();
-    execFileSync("rm", ["-rf", this.dir]);
+    removeServiceDir(this.dir);
+    forget(this);
   }
 }

@@ -2,10 +2,17 @@
 // certificate from a test CA (pgBackRest 2.45 speaks only HTTPS to S3 and verifies it),
 // stoppable and restartable on the same data to make an outage.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../src/core/paths.ts";
-import { freePort, makeServiceDir, makeServiceSubdir } from "../../src/local/host.ts";
+import {
+  forget,
+  freePort,
+  makeServiceDir,
+  makeServiceSubdir,
+  remember,
+  removeServiceDir,
+} from "../../src/local/host.ts";
 
 /** s3rver's built-in account: its access key id is checked, the secret is not (see s3-server.ts). */
 export const S3_KEY = "S3RVER";
@@ -145,6 +152,7 @@ export class S3Server {
   /** A CA, a server certificate for localhost signed by it, and the server, running. */
   static async start(bucket = "mcpgov-backups"): Promise<S3Server> {
     const server = new S3Server(makeServiceDir("mcpgov-backup-s3"), await freePort(), bucket);
+    remember(server);
     server.tls = makeTestCertificates(server.dir, [server.host]);
     makeServiceSubdir(server.dataDir);
     await server.resume();
@@ -204,6 +212,7 @@ export class S3Server {
 
   async destroy(): Promise<void> {
     await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeServiceDir(this.dir);
+    forget(this);
   }
 }

@@ -15,6 +15,7 @@ import {
   podSpecOf,
 } from "../../src/core/manifests/pod.ts";
 import { postgresBinDir, serviceUser } from "../../src/local/host.ts";
+import { stagedForService } from "../../src/local/stage.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 let target: string;
@@ -144,8 +145,8 @@ describe("vm/install.sh", () => {
       try {
         execFileSync(
           "runuser",
-          ["-u", "nobody", "--", join(root, "vm/install.sh"), "--root", "/nonexistent"],
-          { stdio: "pipe" },
+          ["-u", "nobody", "--", stagedForService("vm", "install.sh"), "--root", "/nonexistent"],
+          { cwd: "/", stdio: "pipe" },
         );
         return "";
       } catch (error) {

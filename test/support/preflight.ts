@@ -1,0 +1,31 @@
+// vitest globalSetup: what the end-to-end tests need from this machine, checked once
+// before any test runs, so that a machine which cannot run them is told why and what to
+// do, at once, rather than by dozens of failures one after the other.
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { postgresBinDir, requireRoot, serviceUser } from "../../src/local/host.ts";
+import { removeStage, stagedForService } from "../../src/local/stage.ts";
+
+export default function preflight(): void {
+  requireRoot();
+  serviceUser();
+  postgresBinDir();
+  // What runs as postgres is staged under the temporary directory, never run from the
+  // checkout (which may be in root's 0700 home): postgres must be able to run it there.
+  const probe = stagedForService("scripts", "restore-validation.sh");
+  try {
+    const result = spawnSync("runuser", ["-u", "postgres", "--", probe, "--help"], {
+      cwd: "/",
+      encoding: "utf8",
+    });
+    if (result.status !== 0) {
+      throw new Error(
+        `the postgres user cannot run ${probe}, staged for it under ${tmpdir()}: ` +
+          `${(result.stderr || result.error?.message || "").trim()}\n` +
+          "Point TMPDIR at a directory every user can enter (such as /tmp) and run again.",
+      );
+    }
+  } finally {
+    removeStage();
+  }
+}
