@@ -108,10 +108,12 @@ metrics_render() {
 			each_type(.l as $l | {l: $l, v: ([$backups[] | select(.stanza == $l.stanza
 				and .repo == $l.repo and .type == $l.type)] | length)})),
 		metric("mcpgov_backup_recovery_window_start_timestamp_seconds"; "gauge";
-			"The earliest moment the repository can restore to: the stop time of its oldest good backup.";
+			"The earliest moment the repository can restore to: one second after its oldest good backup stopped.";
+			# pgBackRest restores a time from a backup that stopped in an earlier second:
+			# the stop second itself cannot be reached (src/core/recovery-window.ts).
 			[$repos[] as $r | [$backups[] | select(.stanza == $r.stanza and .repo == $r.repo)
 				| .timestamp.stop] | min | select(. != null)
-				| {l: {stanza: $r.stanza, repo: $r.repo}, v: .}]),
+				| {l: {stanza: $r.stanza, repo: $r.repo}, v: (. + 1)}]),
 		metric("mcpgov_backup_recovery_window_end_timestamp_seconds"; "gauge";
 			"The latest moment the repository can restore to: when its newest WAL segment was archived.";
 			[$archived[] as $a | select(any($backups[]; .stanza == $a.stanza and .repo == $a.repo))

@@ -1,9 +1,11 @@
 // The Action's work: each operation in order, timed; a failed step stops the sequence.
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { JobFailedError } from "../core/jobs.ts";
 import { redact } from "../core/redact.ts";
 import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
 import { deployStep } from "./steps/deploy.ts";
+import { failedJobOutcome } from "./steps/failure.ts";
 import { statusStep } from "./steps/status.ts";
 import type { Step, StepResult } from "./steps/step.ts";
 import { validateStep } from "./steps/validate.ts";
@@ -43,7 +45,10 @@ export async function runOperations(
         log: (line) => log(`  ${line}`),
       });
     } catch (error) {
-      outcome = { ok: false, detail: redact((error as Error).message) };
+      outcome =
+        error instanceof JobFailedError
+          ? failedJobOutcome(error.failure)
+          : { ok: false, detail: redact((error as Error).message) };
     }
     const seconds = (performance.now() - started) / 1000;
     results.push({ name, seconds, ...outcome });

@@ -5,6 +5,7 @@ import type { ApplicationFunction, Context } from "probot";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { projectPath } from "../core/paths.ts";
+import { UserError } from "../core/user-error.ts";
 import { type Command, commandText, parseCommand, USAGE } from "./command.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { type CommandContext, StoppedError } from "./commands/context.ts";
@@ -192,7 +193,9 @@ export function createBot(options: BotOptions): Bot {
           ? `❌ Not now: ${error.message}.`
           : error instanceof StoppedError
             ? error.message
-            : `❌ Failed: ${(error as Error).message}`;
+            : error instanceof UserError
+              ? `❌ ${error.message}`
+              : `❌ Failed: ${(error as Error).message}`;
       await status.finish(message);
     } finally {
       if (locked) await store.unlock(operation).catch(() => {});

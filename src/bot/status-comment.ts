@@ -77,11 +77,15 @@ export class StatusComment {
     this.log = options.log ?? (() => {});
   }
 
-  /** Runs one step, shown as running, then done or failed with its duration. */
+  /**
+   * Runs one step, shown as running, then done or failed with its duration: the time of
+   * the work alone, not of posting the comment (GitHub throttles edits to about one a second).
+   */
   async step<T>(name: string, work: () => Promise<T>): Promise<T> {
     const line: StepLine = { name, state: "running", startedAt: Date.now() };
     this.steps.push(line);
     await this.publish();
+    line.startedAt = Date.now();
     try {
       const value = await work();
       line.state = "done";

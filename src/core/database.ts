@@ -85,7 +85,7 @@ export async function archiveNow(
 export interface ArchiverStatus {
   archivedCount: number;
   lastArchivedWal: string;
-  /** ISO-8601 UTC, or "" when nothing was archived yet. */
+  /** ISO-8601 UTC with milliseconds, or "" when nothing was archived yet. */
   lastArchivedTime: string;
   failedCount: number;
   lastFailedWal: string;
@@ -98,7 +98,7 @@ export async function archiverStatus(
   target = MCPGOV_DATABASE,
 ): Promise<ArchiverStatus> {
   const utc = (column: string) =>
-    `coalesce(to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')`;
+    `coalesce(to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
   const row = await psql(
     cluster,
     `select archived_count, coalesce(last_archived_wal, ''), ${utc("last_archived_time")}, failed_count, coalesce(last_failed_wal, ''), ${utc("last_failed_time")} from pg_stat_archiver`,

@@ -1,5 +1,12 @@
 // Jobs: made from a CronJob's template, run to their end, and what they said.
-import { AlreadyExistsError, type Cluster, type JobResult, type KubeObject } from "./cluster.ts";
+import {
+  AlreadyExistsError,
+  type Cluster,
+  type JobOutcome,
+  type JobResult,
+  type KubeObject,
+} from "./cluster.ts";
+import { explainPgbackrest } from "./pgbackrest/errors.ts";
 
 interface CronJobTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -68,6 +75,17 @@ export async function runJob(
   return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`) };
 }
 
+/** Creates the Job; true when one of that name was there already (the work was asked for before). */
+async function createOnce(cluster: Cluster, job: KubeObject): Promise<boolean> {
+  try {
+    await cluster.createJob(job);
+    return false;
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) return true;
+    throw error;
+  }
+}
+
 /**
  * runJob for work that must happen once: when a Job of that name exists (the same request
  * seen again, or a restarted caller), waits for it instead of starting a second one.
@@ -78,15 +96,86 @@ export async function runJobOnce(
   timeoutMs: number,
 ): Promise<JobRun & { attached: boolean }> {
   const namespace = job.metadata.namespace ?? "default";
-  let attached = false;
-  try {
-    await cluster.createJob(job);
-  } catch (error) {
-    if (!(error instanceof AlreadyExistsError)) throw error;
-    attached = true;
-  }
+  const attached = await createOnce(cluster, job);
   const result = await cluster.waitForJob(namespace, job.metadata.name, timeoutMs);
   return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`), attached };
+}
+
+/** What a person needs to act on a Job that did not complete. */
+export interface JobFailure {
+  /** What the Job was for: "the full backup". */
+  what: string;
+  job: string;
+  /** Kubernetes' reason (BackoffLimitExceeded, DeadlineExceeded) or why waiting stopped. */
+  reason: string;
+  /** What pgBackRest's error in the log means, when it is one it knows. */
+  meaning: string | undefined;
+  /** The Job's pods with their states, and its events. */
+  description: string;
+  logTail: string;
+}
+
+/** A Job did not complete; `failure` holds its diagnosis. */
+export class JobFailedError extends Error {
+  readonly failure: JobFailure;
+  constructor(failure: JobFailure) {
+    super(
+      `${failure.what} failed (${failure.reason}): job/${failure.job}${failure.meaning ? `; ${failure.meaning}` : ""}`,
+    );
+    this.name = "JobFailedError";
+    this.failure = failure;
+  }
+}
+
+/** The last lines of a log. */
+export function logTail(logs: string, lines = 30): string {
+  return logs.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** A JobFailure for the Job: its log (read unless given), pods and events. */
+export async function diagnoseJob(
+  cluster: Cluster,
+  namespace: string,
+  what: string,
+  job: string,
+  reason: string,
+  logs?: string,
+): Promise<JobFailure> {
+  const log =
+    logs ??
+    (await cluster
+      .logs(namespace, `job/${job}`)
+      .catch((error: Error) => `could not read the log of job/${job}: ${error.message}`));
+  const description = await cluster
+    .describeJob(namespace, job)
+    .catch((error: Error) => `could not describe job/${job}: ${error.message}`);
+  return { what, job, reason, meaning: explainPgbackrest(log), description, logTail: logTail(log) };
+}
+
+/**
+ * runJobOnce, for work that must complete: unless the Job completes (it fails, or the wait
+ * ends first), throws a JobFailedError with its diagnosis.
+ */
+export async function runJobToCompletion(
+  cluster: Cluster,
+  job: KubeObject,
+  timeoutMs: number,
+  what: string,
+): Promise<JobRun & { attached: boolean }> {
+  const namespace = job.metadata.namespace ?? "default";
+  const name = job.metadata.name;
+  const attached = await createOnce(cluster, job);
+  let result: JobResult;
+  try {
+    result = await cluster.waitForJob(namespace, name, timeoutMs);
+  } catch (error) {
+    const why = (error as Error).message;
+    throw new JobFailedError(await diagnoseJob(cluster, namespace, what, name, why));
+  }
+  const logs = await cluster.logs(namespace, `job/${name}`);
+  if (result.outcome === "Complete") return { result, logs, attached };
+  const reason = result.reason ?? "no reason given";
+  throw new JobFailedError(await diagnoseJob(cluster, namespace, what, name, reason, logs));
 }
 
 /** kubectl create job --from=cronjob/CRONJOB NAME, then its outcome and log. */
@@ -109,4 +198,18 @@ export function requireComplete(what: string, run: JobRun): void {
   throw new Error(
     `${what} failed (${run.result.reason ?? "no reason given"}); its log ends:\n${tail}`,
   );
+}
+
+/** How a Job ended, read from its conditions; undefined while it runs. */
+export function jobEnding(job: KubeObject): JobOutcome | undefined {
+  const status = job.status as { conditions?: { type: string; status: string }[] } | undefined;
+  return status?.conditions?.find(
+    (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+  )?.type as JobOutcome | undefined;
+}
+
+/** The product's Jobs (backups, validations, restores: label app=pgbackrest) still running. */
+export async function runningJobs(cluster: Cluster, namespace: string): Promise<string[]> {
+  const jobs = await cluster.list("Job", namespace, { app: "pgbackrest" });
+  return jobs.filter((job) => !jobEnding(job)).map((job) => job.metadata.name);
 }

@@ -148,7 +148,16 @@ export function parsePointInTime(input: string, options: TimeOptions = {}): Poin
   return { epochMs: utcSeconds + Number(micros.slice(0, 3)), target };
 }
 
-/** UTC to the second for people: 2026-11-24 20:15:33 UTC. */
-export function formatUtc(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+/**
+ * UTC in ISO-8601 to the millisecond, as the recovery window, restore targets and their
+ * refusals are written, so that two times side by side always compare at the same
+ * precision: 2026-11-24T20:15:33.250Z.
+ */
+export function isoUtc(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+/** The whole second the instant falls in, for deadlines and when things happened: 2026-11-24T20:15:33Z. */
+export function isoUtcSecond(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }

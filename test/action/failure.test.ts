@@ -2,23 +2,14 @@
 // events, the end of the log; credentials in any of them are redacted, in the log and in
 // the job summary.
 import { describe, expect, it } from "vitest";
-import type { Inputs } from "../../src/action/inputs.ts";
-import { jobFailure } from "../../src/action/steps/failure.ts";
+import { readInputs } from "../../src/action/inputs.ts";
+import { failedJobOutcome } from "../../src/action/steps/failure.ts";
 import { renderSummary } from "../../src/action/summary.ts";
 import type { Cluster } from "../../src/core/cluster.ts";
-import type { JobRun } from "../../src/core/jobs.ts";
+import { diagnoseJob, type JobRun } from "../../src/core/jobs.ts";
 
-const inputs: Inputs = {
-  operations: ["backup"],
-  cluster: "kubernetes",
-  namespace: "ai-governance",
-  stanza: "mcpgov",
-  kubeconfig: "",
-  manifests: "",
-  backupType: "full",
-  timeoutMs: 60_000,
-  image: "",
-};
+// The Action's own defaults (namespace, stanza, timeout), as a workflow without `with:` gets them.
+const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
 
 // Only describeJob is used; the rest of the cluster must not be touched.
 const cluster = {
@@ -41,11 +32,15 @@ const run: JobRun = {
 
 describe("a failed Job", () => {
   it("fails the step with the reason, the pods, the events and the log tail, redacted", async () => {
-    const outcome = await jobFailure(
-      { cluster, inputs, annotations: {}, log: () => {} },
+    const failure = await diagnoseJob(
+      cluster,
+      inputs.namespace,
       "the full backup",
-      run,
+      run.result.name,
+      run.result.reason ?? "",
+      run.logs,
     );
+    const outcome = failedJobOutcome(failure);
     expect(outcome.ok).toBe(false);
     expect(outcome.detail).toBe(
       "the full backup failed (BackoffLimitExceeded): job/pgbackrest-action-full-20261124",

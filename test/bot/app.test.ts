@@ -120,7 +120,7 @@ describe("/backup", () => {
     expect(github.comments.size).toBe(1);
     const [body] = github.latest();
     expect(body).toContain("`/backup full`");
-    expect(body).toMatch(/✅ \| full backup: Job `pgbackrest-bot-\w+-full` \| \d+\.\d s/);
+    expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\) \| \d+\.\d s/);
     expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
     expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
@@ -331,7 +331,7 @@ describe("who may run what, where", () => {
     expect(fake.createdJobs).toHaveLength(1);
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
     const [body] = github.latest();
-    expect(body).toMatch(/✅ \| full backup: Job `pgbackrest-bot-\w+-full`/);
+    expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\)/);
     expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
   });
 
@@ -373,7 +373,9 @@ describe("/restore pitr: the plan and its checks", () => {
       `Restore production to **${target.toISOString().slice(0, 19).replace("T", " ")}.`,
     );
     expect(body).toContain("backup set `20261124-010000F`");
-    expect(body).toContain("stops `deployment/governance-api`, `statefulset/postgres`");
+    expect(body).toContain(
+      "stops `deployment/governance-api` and then `statefulset/postgres` for the restore, and starts them again afterwards",
+    );
     expect(body).toMatch(/estimated duration: about \d+ min/);
     expect(body).toContain(`\`/restore confirm ${id}\``);
     expect(fake.createdJobs).toHaveLength(0);
@@ -464,7 +466,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(fake.createdJobs).toHaveLength(2);
     expect(github.latest().at(-1)).toBe(
-      `@dana: Restore ${id} is succeeded; nothing new was started.`,
+      `@dana: Restore ${id} has already been carried out; nothing new was started.`,
     );
   });
 
@@ -494,7 +496,9 @@ describe("/restore confirm and cancel", () => {
     ]);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toMatch(
-      new RegExp(`❌ Restore ${id} expired at .* UTC; nothing was started. Plan it again`),
+      new RegExp(
+        `❌ Restore ${id} expired at \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z; nothing was started. Plan it again`,
+      ),
     );
     expect(fake.createdJobs).toHaveLength(0);
     expect((await operation(parseInt(id, 36))).state).toBe("expired");
@@ -508,7 +512,7 @@ describe("/restore confirm and cancel", () => {
     expect(github.latest()[0]).toContain("**Cancelled** by @alice");
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain(
-      `Restore ${id} is cancelled; nothing new was started.`,
+      `Restore ${id} was cancelled; nothing new was started.`,
     );
     expect(fake.createdJobs).toHaveLength(0);
   });

@@ -206,7 +206,9 @@ describe("the bot on the local cluster", () => {
     expect(plan).toContain(
       `Restore production to **${target.replace("T", " ").replace("Z", "")} UTC**`,
     );
-    expect(plan).toContain("stops `deployment/governance-api`, `statefulset/postgres`");
+    expect(plan).toContain(
+      "stops `deployment/governance-api` and then `statefulset/postgres` for the restore",
+    );
     expect(await sql("select count(*) from ledger")).toBe("1020");
   }, 300_000);
 
@@ -219,7 +221,7 @@ describe("the bot on the local cluster", () => {
     const comment = github.latest().at(-1) ?? "";
     transcript("Comments the bot posted in test/e2e/bot.test.ts");
     expect(comment).toContain("**Confirmed** by @alice");
-    expect(comment).toMatch(/✅ \| safety backup \(incr\): Job `pgbackrest-bot-\w+-safety`/);
+    expect(comment).toMatch(/✅ \| incr safety backup \(Job pgbackrest-bot-\w+-safety\)/);
     expect(comment).toContain("✅ | stop applications: deployment/governance-api");
     expect(comment).toMatch(/✅ Restored to \*\*.+ UTC\*\* from backup set `\d{8}-\d{6}F`/);
     expect(comment).toContain(`PostgreSQL is writable on timeline ${before + 1} (was ${before})`);

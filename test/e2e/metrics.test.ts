@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
+import { recoveryWindows } from "../../src/core/recovery-window.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
@@ -100,9 +101,11 @@ describe("pgbackrest-metrics.sh", () => {
       );
     }
     expect(last(samples, "success_timestamp_seconds", "incr")).toBe(0);
+    // The same start as /backup status and the Action give (src/core/recovery-window.ts).
+    const [window] = recoveryWindows(stanza, undefined);
     expect(
       sampleValue(samples, "mcpgov_backup_recovery_window_start_timestamp_seconds", mcpgov),
-    ).toBe(full?.timestamp.stop);
+    ).toBe(Date.parse(window?.start ?? "") / 1000);
     // The end is when the newest segment reached the repository: after the diff, by now.
     const end = sampleValue(samples, "mcpgov_backup_recovery_window_end_timestamp_seconds", mcpgov);
     expect(end).toBeGreaterThan(diff?.timestamp.stop ?? Infinity);

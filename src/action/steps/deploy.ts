@@ -2,8 +2,7 @@
 // and the repository host ready, the stanza-create Job run to completion. A second run
 // changes nothing: a completed stanza Job is left alone, a failed one is run again.
 import type { KubeObject } from "../../core/cluster.ts";
-import { runJob } from "../../core/jobs.ts";
-import { jobFailure } from "./failure.ts";
+import { jobEnding, runJobToCompletion } from "../../core/jobs.ts";
 import type { Step } from "./step.ts";
 
 export function deployStep(objects: KubeObject[]): Step {
@@ -23,17 +22,12 @@ export function deployStep(objects: KubeObject[]): Step {
     );
 
     const existing = await cluster.get("Job", ns, stanzaJob.metadata.name);
-    const conditions = (
-      (existing?.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []
-    ).filter((c) => c.status === "True");
-    const alreadyCreated = conditions.some((c) => c.type === "Complete");
+    const alreadyCreated = existing !== undefined && jobEnding(existing) === "Complete";
     if (alreadyCreated) {
       log(`Job ${stanzaJob.metadata.name} already completed; not run again`);
     } else {
       if (existing) await cluster.delete("Job", ns, stanzaJob.metadata.name);
-      const run = await runJob(cluster, stanzaJob, inputs.timeoutMs);
-      if (run.result.outcome !== "Complete")
-        return jobFailure(context, "the stanza-create Job", run);
+      await runJobToCompletion(cluster, stanzaJob, inputs.timeoutMs, "the stanza-create Job");
     }
     await cluster.apply(objects.slice(first + 1));
     return {

@@ -1,37 +1,19 @@
-// status: the backups in the repository and the recovery window.
-import { psql } from "../../core/database.ts";
-import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
-import {
-  recoveryWindow,
-  recoveryWindows,
-  repositories,
-  stanzaInfo,
-} from "../../core/repository.ts";
-import type { Step } from "./step.ts";
+// status: the backups in the repository and the recovery window, as outputs and one line.
+import { readStatus } from "../../core/operations/status.ts";
+import { repoOf } from "../../core/pgbackrest/info.ts";
+import { logProgress, type Step, settingsOf } from "./step.ts";
 
-export const statusStep: Step = async ({ cluster, inputs }) => {
-  const stanza = await stanzaInfo(cluster, inputs.namespace, inputs.stanza);
-  const target = {
-    namespace: inputs.namespace,
-    pod: "postgres-0",
-    container: "postgres",
-    database: "postgres",
-  };
-  const archived = await psql(
-    cluster,
-    "select coalesce(to_char(last_archived_time at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') from pg_stat_archiver",
-    target,
-  );
-  const window = recoveryWindow(stanza, archived);
-  const backups = validBackups(stanza);
-  const unreadable = repositories(stanza).filter((r) => !r.ok);
+export const statusStep: Step = async (context) => {
+  const { cluster, inputs } = context;
+  const status = await readStatus(cluster, settingsOf(context), logProgress(context));
+  const { window, windows, backups, stanza } = status;
+  const unreadable = status.repositories.filter((r) => !r.ok);
   const problems = unreadable.map((r) => `repo${r.repo}: ${r.message}`).join("; ");
   if (!window)
     return {
       ok: false,
       detail: `no valid backup of stanza ${inputs.stanza} (status: ${problems || stanza.status.message})`,
     };
-  const windows = recoveryWindows(stanza, archived);
   const perRepo =
     windows.length > 1
       ? ` (${windows.map((w) => `repo${w.repo} from ${w.start}`).join(", ")})`

@@ -1,5 +1,6 @@
 // What every step of the Action gets and gives back.
 import type { Cluster } from "../../core/cluster.ts";
+import type { Progress, Settings } from "../../core/operations/settings.ts";
 import type { Inputs } from "../inputs.ts";
 
 export interface StepContext {
@@ -24,3 +25,16 @@ export interface StepResult {
 export type StepOutcome = Omit<StepResult, "seconds" | "name">;
 
 export type Step = (context: StepContext) => Promise<StepOutcome>;
+
+/** The settings a core operation takes, from the Action's inputs. */
+export function settingsOf(context: StepContext): Settings {
+  return { namespace: context.inputs.namespace, stanza: context.inputs.stanza };
+}
+
+/** Each step of a core operation as a line of the Action's log. */
+export function logProgress(context: StepContext): Progress {
+  return (step, work) => {
+    context.log(step);
+    return work();
+  };
+}

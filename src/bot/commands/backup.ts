@@ -1,29 +1,25 @@
-// /backup full|diff|incr: one Job from the matching CronJob, under the lock; the result is
-// the backup pgBackRest recorded.
-import { type BackupType, backupJob } from "../../core/backup.ts";
-import { repoOf, validBackups } from "../../core/pgbackrest/info.ts";
-import { stanzaInfo } from "../../core/repository.ts";
+// /backup full|diff|incr: one Job from the matching CronJob, under the lock
+// (core/operations/backup.ts); the result is the backup pgBackRest recorded.
+import type { BackupType } from "../../core/backup.ts";
+import { runBackup } from "../../core/operations/backup.ts";
 import { code } from "../status-comment.ts";
-import type { CommandContext } from "./context.ts";
-import { jobName } from "./context.ts";
-import { jobStep } from "./job.ts";
+import { type CommandContext, jobName, timeoutMs } from "./context.ts";
+import { operate } from "./job.ts";
 
 export function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 export async function backupCommand(context: CommandContext, type: BackupType): Promise<string> {
-  const { cluster, namespace } = context;
-  const job = await backupJob(
-    cluster,
-    namespace,
+  const request = {
     type,
-    jobName(context, type),
-    context.annotations,
+    jobName: jobName(context, type),
+    annotations: context.annotations,
+    timeoutMs: timeoutMs(context),
+  };
+  const backup = await operate(context, (cluster, settings, progress) =>
+    runBackup(cluster, settings, request, progress),
   );
-  await jobStep(context, `${type} backup`, job);
-  const newest = validBackups(await stanzaInfo(cluster, namespace, context.stanza)).at(-1);
-  if (!newest) throw new Error("the backup Job completed but pgbackrest info lists no backup");
-  const took = newest.timestamp.stop - newest.timestamp.start;
-  return `✅ ${newest.type} backup ${code(newest.label)}: ${took} s, database ${mib(newest.info.size)}, ${mib(newest.info.repository.delta)} stored in repo${repoOf(newest)}`;
+  context.comment.attach(`Job ${backup.job}: last lines of its log`, backup.logTail);
+  return `✅ ${backup.type} backup ${code(backup.label)}: ${backup.seconds} s, database ${mib(backup.databaseBytes)}, ${mib(backup.storedBytes)} stored in repo${backup.repo}`;
 }

@@ -2,11 +2,24 @@
 // or goes away. A confirmation is checked (same issue, still planned, in time, the second
 // person when the policy asks) and then takes the lock, so that two confirmations, or a
 // confirmation and a backup, cannot both run.
-import { formatUtc } from "../../core/time.ts";
-import type { Operation } from "../operations.ts";
+
+import { requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
+import { isoUtcSecond } from "../../core/time.ts";
+import type { Operation, OperationState } from "../operations.ts";
 import { LockedError } from "../operations.ts";
 import { type CommandContext, StoppedError } from "./context.ts";
-import { requireNoRunningJobs } from "./pitr.ts";
+
+/** Where a plan that can no longer be confirmed or cancelled has got to, as a sentence ends. */
+const WHERE_IT_IS: Record<OperationState, string> = {
+  received: "has not been planned yet",
+  planned: "is planned",
+  running: "is already running",
+  succeeded: "has already been carried out",
+  failed: "has already been tried and failed",
+  cancelled: "was cancelled",
+  expired: "has expired",
+  refused: "was refused",
+};
 
 export async function plannedOperation(context: CommandContext, id: string): Promise<Operation> {
   const planned = await context.store.get(id);
@@ -21,7 +34,7 @@ export async function plannedOperation(context: CommandContext, id: string): Pro
       `❌ There is no planned restore ${id} on this issue. Plan one with \`/restore pitr <time>\`.`,
     );
   if (planned.state !== "planned")
-    throw new StoppedError(`Restore ${id} is ${planned.state}; nothing new was started.`);
+    throw new StoppedError(`Restore ${id} ${WHERE_IT_IS[planned.state]}; nothing new was started.`);
   return planned;
 }
 
@@ -33,7 +46,7 @@ export async function confirm(context: CommandContext, id: string): Promise<Oper
     planned.state = "expired";
     await store.save(planned);
     throw new StoppedError(
-      `❌ Restore ${id} expired at ${formatUtc(Date.parse(planned.plan?.expiresAt ?? ""))}; nothing was started. Plan it again with \`/restore pitr\`.`,
+      `❌ Restore ${id} expired at ${isoUtcSecond(Date.parse(planned.plan?.expiresAt ?? ""))}; nothing was started. Plan it again with \`/restore pitr\`.`,
     );
   }
   if (policy.secondApprover && operation.requester === planned.requester)
@@ -50,7 +63,7 @@ export async function confirm(context: CommandContext, id: string): Promise<Oper
   // scheduled Job may have started since the plan was made.
   try {
     planned = await plannedOperation(context, id);
-    await requireNoRunningJobs(context);
+    await requireNoRunningJobs(context.cluster, context.namespace);
   } catch (error) {
     await store.unlock({ ...context.operation, id });
     throw error;

@@ -1,6 +1,7 @@
 // /restore confirm and /restore cancel change the plan's own status comment: a cancelled
 // plan says so; a confirmed one shows the restore's steps and result below the plan.
 
+import { isoUtcSecond } from "../../core/time.ts";
 import type { Operation } from "../operations.ts";
 import { operationHeading, reply, StatusComment, type Target } from "../status-comment.ts";
 import { cancel, confirm } from "./confirm.ts";
@@ -30,14 +31,14 @@ export async function decidePlan(
   await store.save(operation);
   const plan = planned.plan;
   const intro = `${operationHeading(planned)}\n\n${plan ? planText(planned.id, planned.requester, plan, context.policy.secondApprover) : ""}`;
-  const when = new Date().toISOString().slice(0, 19).replace("T", " ");
+  const when = isoUtcSecond(Date.now());
   const status = new StatusComment({
     octokit: context.octokit,
     target,
     heading:
       decision === "cancel"
-        ? `${intro}\n\n**Cancelled** by @${operation.requester} at ${when} UTC; nothing was changed.`
-        : `${intro}\n\n**Confirmed** by @${operation.requester} at ${when} UTC.`,
+        ? `${intro}\n\n**Cancelled** by @${operation.requester} at ${when}; nothing was changed.`
+        : `${intro}\n\n**Confirmed** by @${operation.requester} at ${when}.`,
     id: planned.statusCommentId,
     log: context.log,
   });

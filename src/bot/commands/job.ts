@@ -1,46 +1,61 @@
-// Running one Job as a step of a command: shown in the status comment, attached to when it
-// already exists, and when it fails, its pods' states, events and log tail folded in.
-import type { KubeObject } from "../../core/cluster.ts";
-import { type JobRun, runJobOnce } from "../../core/jobs.ts";
-import { explainPgbackrest } from "../../core/pgbackrest/errors.ts";
-import { code } from "../status-comment.ts";
+// Core operations and Jobs in the status comment: an operation's steps shown as they go,
+// a step that runs one Job to completion, and what a failed Job leaves there (its pods'
+// states, events and log tail, folded in).
+import type { Cluster, KubeObject } from "../../core/cluster.ts";
+import {
+  JobFailedError,
+  type JobFailure,
+  type JobRun,
+  logTail,
+  runJobToCompletion,
+} from "../../core/jobs.ts";
+import type { Progress, Settings } from "../../core/operations/settings.ts";
 import { type CommandContext, StoppedError, timeoutMs } from "./context.ts";
 
-export function logTail(logs: string, lines = 40): string {
-  return logs.trimEnd().split("\n").slice(-lines).join("\n");
+/** Attaches a failed Job's diagnosis to the comment; returns why it failed, in a line. */
+export function attachJobFailure(context: CommandContext, failure: JobFailure): string {
+  context.comment.attach(`Job ${failure.job}: pods and events`, failure.description);
+  context.comment.attach(`Job ${failure.job}: last lines of its log`, failure.logTail);
+  return `${failure.reason}${failure.meaning ? `: ${failure.meaning}` : ""}`;
 }
 
+/** An error from a Job that did not complete becomes the comment's result; others stay as they are. */
+export function explainJobFailure(context: CommandContext, error: unknown): unknown {
+  if (!(error instanceof JobFailedError)) return error;
+  const why = attachJobFailure(context, error.failure);
+  return new StoppedError(`❌ ${error.failure.what} failed (${why})`);
+}
+
+/** One Job as a step of the comment, attached to when it already exists (a redelivery). */
 export async function jobStep(
   context: CommandContext,
   title: string,
   job: KubeObject,
 ): Promise<JobRun> {
   const name = job.metadata.name;
-  const run = await context.comment
-    .step(`${title}: Job ${code(name)}`, async () => {
-      const run = await runJobOnce(context.cluster, job, timeoutMs(context));
-      if (run.result.outcome !== "Complete") {
-        const meaning = explainPgbackrest(run.logs);
-        throw new StoppedError(`${title} failed${meaning ? `: ${meaning}` : ""}`);
-      }
-      context.comment.attach(`Job ${name}: last lines of its log`, logTail(run.logs, 20));
-      return run;
-    })
-    .catch(async (error: Error) => {
-      await attachFailure(context, name);
-      throw error;
-    });
-  return run;
+  try {
+    const run = await context.comment.step(`${title} (Job ${name})`, () =>
+      runJobToCompletion(context.cluster, job, timeoutMs(context), title),
+    );
+    context.comment.attach(`Job ${name}: last lines of its log`, logTail(run.logs, 20));
+    return run;
+  } catch (error) {
+    throw explainJobFailure(context, error);
+  }
 }
 
-async function attachFailure(context: CommandContext, name: string): Promise<void> {
-  const { cluster, namespace } = context;
-  const described = await cluster
-    .describeJob(namespace, name)
-    .catch((e: Error) => `could not describe job/${name}: ${e.message}`);
-  const logs = await cluster
-    .logs(namespace, `job/${name}`)
-    .catch((e: Error) => `could not read the log of job/${name}: ${e.message}`);
-  context.comment.attach(`Job ${name}: pods and events`, described);
-  context.comment.attach(`Job ${name}: last lines of its log`, logTail(logs));
+/**
+ * Runs a core operation with this command's settings, its steps shown in the status
+ * comment; a Job that did not complete has its diagnosis attached and becomes the result.
+ */
+export function operate<R>(
+  context: CommandContext,
+  operation: (cluster: Cluster, settings: Settings, progress: Progress) => Promise<R>,
+): Promise<R> {
+  const { cluster, namespace, stanza, comment } = context;
+  return operation(cluster, { namespace, stanza }, comment.step.bind(comment)).catch(
+    (error: unknown) => {
+      throw explainJobFailure(context, error);
+    },
+  );
 }

@@ -2,16 +2,15 @@
 // PostgreSQL stopped, the restore Job (delta restore to the target, promote), PostgreSQL
 // started and checked, the applications started. When a step fails it stops there and
 // says what state production is in and how to go on by hand.
-import { backupJob } from "../../core/backup.ts";
 import { waitForNoPods } from "../../core/cluster.ts";
 import { psql, timeline, waitWritable } from "../../core/database.ts";
-import { validBackups } from "../../core/pgbackrest/info.ts";
-import { stanzaInfo } from "../../core/repository.ts";
+import { JobFailedError } from "../../core/jobs.ts";
+import { runBackup } from "../../core/operations/backup.ts";
 import { restoreJobFor } from "../../core/restore.ts";
 import type { Operation } from "../operations.ts";
 import { code } from "../status-comment.ts";
 import { type CommandContext, databaseOf, jobName, StoppedError, timeoutMs } from "./context.ts";
-import { jobStep } from "./job.ts";
+import { attachJobFailure, jobStep } from "./job.ts";
 
 /** A failure after PostgreSQL was stopped keeps the lock: nothing else should start on it. */
 export class ProductionDownError extends StoppedError {}
@@ -31,21 +30,28 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       .map(([w, n]) => kubectl(context, `scale ${w} --replicas=${n}`))
       .join(", ");
 
-  const safety = await (async () => {
-    const job = await backupJob(
-      cluster,
-      namespace,
-      "incr",
-      jobName(context, "safety"),
-      context.annotations,
-    );
-    await jobStep(context, "safety backup (incr)", job).catch((error: Error) => {
+  const safetyRequest = {
+    type: "incr" as const,
+    jobName: jobName(context, "safety"),
+    annotations: context.annotations,
+    timeoutMs: wait,
+    title: "incr safety backup",
+  };
+  const safety = await runBackup(
+    cluster,
+    { namespace, stanza: context.stanza },
+    safetyRequest,
+    comment.step.bind(comment),
+  ).then(
+    (backup) => backup.label,
+    (error: Error) => {
+      const why =
+        error instanceof JobFailedError ? attachJobFailure(context, error.failure) : error.message;
       throw new StoppedError(
-        `❌ Stopped before changing anything: the safety backup failed (${error.message}). PostgreSQL and the applications still run. Read the Job's log below, fix the cause, and plan the restore again.`,
+        `❌ Stopped before changing anything: the safety backup failed (${why}). PostgreSQL and the applications still run. Read the Job's log below, fix the cause, and plan the restore again.`,
       );
-    });
-    return validBackups(await stanzaInfo(cluster, namespace, context.stanza)).at(-1)?.label ?? "?";
-  })();
+    },
+  );
   const before = await timeline(cluster, db);
 
   try {

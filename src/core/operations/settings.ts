@@ -1,0 +1,25 @@
+// What every operation takes besides the cluster: where it works, and how it reports its
+// steps. A face decides how a step looks (a row in the bot's comment, a line in the
+// Action's log); the operation only names its steps and times none of them itself.
+import type { DatabaseTarget } from "../database.ts";
+
+export interface Settings {
+  namespace: string;
+  stanza: string;
+}
+
+/** Runs one named step of an operation; the face shows it, and times the work alone. */
+export type Progress = <T>(step: string, work: () => Promise<T>) => Promise<T>;
+
+/** For callers that show no steps. */
+export const withoutProgress: Progress = (_step, work) => work();
+
+/** Where operations run SQL: the reference StatefulSet's pod, in the always-present database. */
+export function productionDatabase(settings: Settings): DatabaseTarget {
+  return {
+    namespace: settings.namespace,
+    pod: "postgres-0",
+    container: "postgres",
+    database: "postgres",
+  };
+}

@@ -1,0 +1,75 @@
+// status: what an on-call person wants first, read once for both faces: each
+// repository's health, the recovery window, the valid backups, WAL archiving and the
+// last restore validation. The bot renders it as /backup status, the Action as its
+// `status` step, outputs and summary.
+import type { Cluster } from "../cluster.ts";
+import { type ArchiverStatus, archiverStatus } from "../database.ts";
+import { jobEnding } from "../jobs.ts";
+import { type BackupInfo, type StanzaInfo, validBackups } from "../pgbackrest/info.ts";
+import { type RecoveryWindow, recoveryWindow, recoveryWindows } from "../recovery-window.ts";
+import { type RepoState, repositories, stanzaInfo } from "../repository.ts";
+import { reportFromLog, type ValidationReport } from "../validation-report.ts";
+import { type Progress, productionDatabase, type Settings } from "./settings.ts";
+
+export type LastValidation =
+  /** No finished validation Job is left (they are removed after their history limit). */
+  | { kind: "none" }
+  | { kind: "no-report"; job: string; createdAt: string; outcome: string }
+  | { kind: "report"; job: string; createdAt: string; report: ValidationReport };
+
+export interface StatusResult {
+  stanza: StanzaInfo;
+  repositories: RepoState[];
+  /** Over every repository; undefined when there is no valid backup. */
+  window: RecoveryWindow | undefined;
+  /** Each repository's own window, repo1 first. */
+  windows: (RecoveryWindow & { repo: number })[];
+  /** Valid backups, oldest first. */
+  backups: BackupInfo[];
+  archiver: ArchiverStatus;
+  lastValidation: LastValidation;
+}
+
+async function lastValidation(cluster: Cluster, namespace: string): Promise<LastValidation> {
+  const jobs = (
+    await cluster.list("Job", namespace, { "app.kubernetes.io/component": "restore-validation" })
+  )
+    .filter((j) => jobEnding(j))
+    .sort((a, b) =>
+      (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
+    );
+  const job = jobs.at(-1);
+  if (!job) return { kind: "none" };
+  const createdAt = job.metadata.creationTimestamp ?? "?";
+  // Its pod may be gone (deleted, or its node): then there is no log to read a report from.
+  const log = await cluster.logs(namespace, `job/${job.metadata.name}`).catch(() => "");
+  const report = reportFromLog(log);
+  return report
+    ? { kind: "report", job: job.metadata.name, createdAt, report }
+    : { kind: "no-report", job: job.metadata.name, createdAt, outcome: jobEnding(job) ?? "?" };
+}
+
+export async function readStatus(
+  cluster: Cluster,
+  settings: Settings,
+  progress: Progress,
+): Promise<StatusResult> {
+  const stanza = await progress("read the repository (pgbackrest info)", () =>
+    stanzaInfo(cluster, settings.namespace, settings.stanza),
+  );
+  const archiver = await progress("read WAL archiving (pg_stat_archiver)", () =>
+    archiverStatus(cluster, productionDatabase(settings)),
+  );
+  const validation = await progress("find the last restore validation", () =>
+    lastValidation(cluster, settings.namespace),
+  );
+  return {
+    stanza,
+    repositories: repositories(stanza),
+    window: recoveryWindow(stanza, archiver.lastArchivedTime),
+    windows: recoveryWindows(stanza, archiver.lastArchivedTime),
+    backups: validBackups(stanza),
+    archiver,
+    lastValidation: validation,
+  };
+}

@@ -1,0 +1,122 @@
+// One core, two faces: the same operation run through the Action's step and the bot's
+// command reports the same thing (the recovery window, a backup's result), and every
+// refusal of a restore target shows the window that status shows.
+import nock from "nock";
+import type { Probot } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
+import { backupStep } from "../../src/action/steps/backup.ts";
+import { statusStep } from "../../src/action/steps/status.ts";
+import { type Bot, createBot } from "../../src/bot/app.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { FakeCluster } from "../bot/fake-cluster.ts";
+import { commentPayload, deliver, FakeGitHub, testProbot } from "../bot/github.ts";
+import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
+
+const HOUR = 3_600_000;
+const now = Date.now();
+/** The full backup stopped at 1.5 s past a whole second, three hours ago. */
+const fullStopMs = Math.floor((now - 3 * HOUR) / 1000) * 1000 + 1500;
+const archivedMs = now - 30_000 + 250;
+
+// The Action's own defaults (namespace, stanza, timeout), as a workflow without `with:` gets them.
+const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
+
+function cluster(): FakeCluster {
+  const info = sampleInfo([
+    sampleBackup("20261124-010000F", "full", fullStopMs - 90_000, fullStopMs),
+  ]);
+  const fake = new FakeCluster({
+    exec: (pod, command) => {
+      const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
+      if (pod === "pgbackrest-repo-host-0") return out(info);
+      const sql = command.at(-1) ?? "";
+      if (sql.includes("archived_count"))
+        return out(`10|00000001000000000000000A|${new Date(archivedMs).toISOString()}|0||`);
+      if (sql.includes("clock_timestamp")) return out(new Date().toISOString());
+      if (sql.includes("pg_switch_wal")) return out("00000001000000000000000A");
+      if (sql.includes("last_archived_wal")) return out("00000001000000000000000A");
+      return out("1");
+    },
+  });
+  const manifest = (file: string) =>
+    loadManifestFile(projectPath("manifests", file))[0]?.object as KubeObject;
+  void fake.apply([manifest("pgbackrest-full-backup-cronjob.yaml")]);
+  return fake;
+}
+
+let probot: Probot;
+let bot: Bot;
+let github: FakeGitHub;
+let fake: FakeCluster;
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  github = new FakeGitHub();
+  fake = cluster();
+  bot = createBot({ cluster: fake });
+  probot = testProbot();
+  await probot.load(bot.app);
+});
+
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** What the bot answered to a command, as the issue shows it. */
+async function botSays(command: string): Promise<string> {
+  await deliver(probot, bot, commentPayload(command));
+  return github.latest().at(-1) ?? "";
+}
+
+const action = { annotations: {}, log: () => {} };
+const window = /Recovery window:\*\* (\S+) → (\S+)/;
+const refusedWindow = /The recovery window is (\S+) → (\S+); pick a time inside it/;
+
+describe("the recovery window", () => {
+  it("is the same in the Action's outputs and in /backup status, to the millisecond", async () => {
+    const step = await statusStep({ cluster: fake, inputs, ...action });
+    const [, start, end] = window.exec(await botSays("/backup status")) ?? [];
+    expect([
+      step.outputs?.["recovery-window-start"],
+      step.outputs?.["recovery-window-end"],
+    ]).toEqual([start, end]);
+    // It starts one second after the full backup's stop second: pgBackRest cannot reach
+    // the stop second itself. Both ends are written to the millisecond.
+    expect(start).toBe(new Date(Math.floor(fullStopMs / 1000) * 1000 + 1000).toISOString());
+    expect(end).toBe(new Date(archivedMs).toISOString());
+  });
+
+  it("a target in the backup's stop second is refused by /restore pitr with the window status shows", async () => {
+    const [, start] = window.exec(await botSays("/backup status")) ?? [];
+    const target = new Date(fullStopMs).toISOString();
+    const refused = await botSays(`/restore pitr ${target}`);
+    expect(refused).toContain(`${target} is before the oldest restorable point`);
+    expect(refusedWindow.exec(refused)?.[1]).toBe(start);
+    // The window's first second is accepted.
+    expect(await botSays(`/restore pitr ${start}`)).toContain(
+      "**Plan — nothing has changed yet.**",
+    );
+  });
+
+  it("a target in the future is refused with the window shown", async () => {
+    const target = new Date(now + HOUR).toISOString();
+    const refused = await botSays(`/restore pitr ${target}`);
+    expect(refused).toContain(`${target} is in the future`);
+    expect(refused).toMatch(refusedWindow);
+  });
+});
+
+describe("a backup", () => {
+  it("is reported alike by the Action's step and by /backup full", async () => {
+    const step = await backupStep({ cluster: fake, inputs, ...action });
+    const said = await botSays("/backup full");
+    expect(step.detail).toBe("full backup 20261124-010000F: 90s, 4.8 MiB stored in repo1");
+    expect(said).toContain(
+      "✅ full backup `20261124-010000F`: 90 s, database 47.7 MiB, 4.8 MiB stored in repo1",
+    );
+  });
+});
