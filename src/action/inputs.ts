@@ -1,5 +1,6 @@
 // The Action's inputs (action.yml), read and checked before anything touches a cluster.
 import * as core from "@actions/core";
+import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 
 export const OPERATIONS = ["deploy", "verify", "backup", "validate", "status"] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -46,12 +47,12 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError(
       `input timeout-minutes: "${shown(timeout)}" should be a number of minutes from 1 to 1440`,
     );
-  const namespace = get("namespace") || "ai-governance";
+  const namespace = get("namespace") || DEFAULT_SETTINGS.namespace;
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
     throw new InputError(
       `input namespace: "${shown(namespace)}" is not a namespace name (lower-case letters, digits and -, at most 63)`,
     );
-  const stanza = get("stanza") || "mcpgov";
+  const stanza = get("stanza") || DEFAULT_SETTINGS.stanza;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(stanza))
     throw new InputError(
       `input stanza: "${shown(stanza)}" is not a stanza name (letters, digits, _, . and -, at most 64)`,

@@ -4,16 +4,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as core from "@actions/core";
-import * as k8s from "@kubernetes/client-node";
-import type { Cluster, KubeObject } from "../core/cluster.ts";
-import { KubeCluster } from "../core/kube/cluster.ts";
+import type { KubeObject } from "../core/cluster.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
 import { containersOf, podSpecOf } from "../core/manifests/pod.ts";
+import { openCluster } from "../core/open-cluster.ts";
 import { projectPath } from "../core/paths.ts";
 import { redact } from "../core/redact.ts";
-import { manifestObjects } from "../local/deploy.ts";
-import { LocalCluster } from "../local/runner/local-cluster.ts";
 import { InputError, type Inputs, readInputs } from "./inputs.ts";
 import { runOperations } from "./run.ts";
 import { renderSummary } from "./summary.ts";
@@ -38,7 +35,7 @@ function withImage(objects: KubeObject[], image: string): KubeObject[] {
   });
 }
 
-/** Computes once: the per-cluster secrets are made once per run, so every deploy applies the same ones. */
+/** Computes once, when first asked. */
 function once<T>(make: () => T): () => T {
   let value: { made: T } | undefined;
   return () => {
@@ -47,28 +44,12 @@ function once<T>(make: () => T): () => T {
   };
 }
 
-async function openCluster(
-  inputs: Inputs,
-): Promise<{ cluster: Cluster; objects: () => KubeObject[]; close: () => Promise<void> }> {
-  if (inputs.cluster === "local") {
-    const cluster = await LocalCluster.start({ log: (line) => core.info(`runner: ${line}`) });
-    return {
-      cluster,
-      objects: once(() => withImage(manifestObjects(inputs.manifests || undefined), inputs.image)),
-      close: () => cluster.shutdown(),
-    };
-  }
-  const config = new k8s.KubeConfig();
-  if (!inputs.kubeconfig) config.loadFromDefault();
-  else if (inputs.kubeconfig.includes("apiVersion")) config.loadFromString(inputs.kubeconfig);
-  else config.loadFromFile(inputs.kubeconfig);
-  return {
-    cluster: new KubeCluster(config),
-    objects: once(() =>
-      withImage(kubernetesObjects(inputs.manifests || projectPath("manifests")), inputs.image),
-    ),
-    close: async () => {},
-  };
+/** The manifests to deploy: the local runner makes the per-cluster files itself. */
+async function objectsFor(inputs: Inputs): Promise<KubeObject[]> {
+  if (inputs.cluster !== "local")
+    return kubernetesObjects(inputs.manifests || projectPath("manifests"));
+  const { manifestObjects } = await import("../local/deploy.ts");
+  return manifestObjects(inputs.manifests || undefined);
 }
 
 function annotations(): Record<string, string> {
@@ -87,11 +68,15 @@ function annotations(): Record<string, string> {
 
 async function main(): Promise<void> {
   const inputs = readInputs();
-  const { cluster, objects, close } = await openCluster(inputs);
+  const log = (line: string) => core.info(line);
+  const { cluster, close } = await openCluster(inputs.cluster, {
+    kubeconfig: inputs.kubeconfig,
+    log,
+  });
   try {
-    const run = await runOperations(cluster, inputs, objects, annotations(), (line) =>
-      core.info(line),
-    );
+    // Made once per run: every deploy applies the same per-cluster secrets.
+    const objects = once(async () => withImage(await objectsFor(inputs), inputs.image));
+    const run = await runOperations(cluster, inputs, objects, annotations(), log);
     for (const [name, value] of Object.entries(run.outputs)) core.setOutput(name, value);
     await core.summary.addRaw(renderSummary(run.results, run.outputs)).write();
     if (!run.ok) core.setFailed(run.results.find((r) => !r.ok)?.detail ?? "an operation failed");

@@ -20,13 +20,13 @@ export interface ActionRun {
 export async function runOperations(
   cluster: Cluster,
   inputs: Inputs,
-  objects: () => KubeObject[],
+  objects: () => Promise<KubeObject[]>,
   annotations: Record<string, string>,
   log: (line: string) => void,
 ): Promise<ActionRun> {
   const steps: Record<Operation, Step> = {
-    deploy: (context) => deployStep(objects())(context),
-    verify: verifyStep,
+    deploy: async (context) => deployStep(await objects())(context),
+    verify: async (context) => verifyStep(await objects())(context),
     backup: backupStep,
     validate: validateStep,
     status: statusStep,

@@ -4,18 +4,15 @@
 import type { ApplicationFunction, Context } from "probot";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
+import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 import { projectPath } from "../core/paths.ts";
 import { UserError } from "../core/user-error.ts";
-import { type Command, commandText, parseCommand, USAGE } from "./command.ts";
-import { backupCommand } from "./commands/backup.ts";
+import { type Command, commandText, parseCommand } from "./command.ts";
 import { type CommandContext, StoppedError } from "./commands/context.ts";
-import { decidePlan } from "./commands/decision.ts";
-import { pitrCommand } from "./commands/pitr.ts";
-import { statusCommand } from "./commands/status.ts";
-import { validateCommand } from "./commands/validate.ts";
+import { entryFor } from "./commands/registry.ts";
 import { LockedError, type Operation, OperationStore, operationId } from "./operations.ts";
 import { decide } from "./permission.ts";
-import { POLICY_FILE, type Policy, readPolicy, rightFor } from "./policy.ts";
+import { POLICY_FILE, type Policy, readPolicy } from "./policy.ts";
 import { code, operationHeading, reply, StatusComment, type Target } from "./status-comment.ts";
 
 export interface BotOptions {
@@ -43,10 +40,18 @@ function defaultRestoreJob(): KubeObject {
   return doc.object as KubeObject;
 }
 
+/** The status comment's result for a command that did not succeed. */
+function failureText(error: unknown): string {
+  if (error instanceof LockedError) return `❌ Not now: ${error.message}.`;
+  if (error instanceof StoppedError) return error.message;
+  if (error instanceof UserError) return `❌ ${error.message}`;
+  return `❌ Failed: ${(error as Error).message}`;
+}
+
 export function createBot(options: BotOptions): Bot {
   const running = new Set<Promise<void>>();
-  const namespace = options.namespace ?? "ai-governance";
-  const stanza = options.stanza ?? "mcpgov";
+  const namespace = options.namespace ?? DEFAULT_SETTINGS.namespace;
+  const stanza = options.stanza ?? DEFAULT_SETTINGS.stanza;
   const store = new OperationStore(options.cluster, namespace);
   const restoreJob = options.restoreJob ?? defaultRestoreJob();
 
@@ -129,14 +134,9 @@ export function createBot(options: BotOptions): Bot {
         `commands run only on issues labelled ${code(policy.opsLabel)} (set by \`ops_label\` in .github/${POLICY_FILE}).`,
       );
     if (parsed.kind === "invalid") return refuse(parsed.message);
-    if (command.name === "help") {
-      operation.state = "succeeded";
-      await store.save(operation);
-      return reply(context.octokit, target, `@${user}: what I can do on this issue:\n\n${USAGE}`);
-    }
-    const right = rightFor(command.name);
-    if (right) {
-      const decision = await decide(context.octokit, target, user, right, policy);
+    const entry = entryFor(command);
+    if (entry.right) {
+      const decision = await decide(context.octokit, target, user, entry.right, policy);
       if (!decision.allowed)
         return refuse(
           `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
@@ -168,53 +168,36 @@ export function createBot(options: BotOptions): Bot {
       restoreJob,
       log,
     };
-    if (command.name === "confirm" || command.name === "cancel")
-      return decidePlan(commandContext, command.name, command.id, target);
+    if ("answer" in entry) {
+      await entry.answer(commandContext, command, target);
+      if (operation.state === "received") {
+        operation.state = "succeeded";
+        await store.save(operation);
+      }
+      return;
+    }
 
     await status.finish("⏳ Working on it.");
     operation.statusCommentId = status.id;
     operation.state = "running";
     await store.save(operation);
     const started = Date.now();
-    const locked = command.name === "backup" || command.name === "validate";
     try {
-      if (locked) await store.lock(operation, commandText(command));
-      const result = await run(commandContext, command);
-      // pitr leaves its operation planned; everything else is done when it returns.
-      const planned = (operation as Operation).state === "planned";
-      if (!planned) operation.state = "succeeded";
+      if (entry.lock) await store.lock(operation, commandText(command));
+      const outcome = await entry.run(commandContext, command);
+      // A plan waits for its confirmation; everything else is done when it returns.
+      operation.plan = outcome.plan;
+      operation.state = outcome.plan ? "planned" : "succeeded";
+      const took = ((Date.now() - started) / 1000).toFixed(1);
       await status.finish(
-        `${result}\n\n_${planned ? "Planned" : "Done"} in ${((Date.now() - started) / 1000).toFixed(1)} s._`,
+        `${outcome.result}\n\n_${outcome.plan ? "Planned" : "Done"} in ${took} s._`,
       );
     } catch (error) {
       operation.state = error instanceof LockedError ? "refused" : "failed";
-      const message =
-        error instanceof LockedError
-          ? `❌ Not now: ${error.message}.`
-          : error instanceof StoppedError
-            ? error.message
-            : error instanceof UserError
-              ? `❌ ${error.message}`
-              : `❌ Failed: ${(error as Error).message}`;
-      await status.finish(message);
+      await status.finish(failureText(error));
     } finally {
-      if (locked) await store.unlock(operation).catch(() => {});
+      if (entry.lock) await store.unlock(operation).catch(() => {});
       await store.save(operation);
-    }
-  }
-
-  async function run(context: CommandContext, command: Command): Promise<string> {
-    switch (command.name) {
-      case "backup":
-        return backupCommand(context, command.type);
-      case "status":
-        return statusCommand(context);
-      case "validate":
-        return validateCommand(context);
-      case "pitr":
-        return pitrCommand(context, command.time);
-      default:
-        throw new Error(`${command.name} is not run this way`);
     }
   }
 

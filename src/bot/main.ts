@@ -3,10 +3,9 @@
 // cluster runner with manifests/ deployed, for trying the bot on one machine.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
-import * as k8s from "@kubernetes/client-node";
 import { createNodeMiddleware, createProbot } from "probot";
-import type { Cluster } from "../core/cluster.ts";
-import { KubeCluster } from "../core/kube/cluster.ts";
+import { type OpenedCluster, openCluster } from "../core/open-cluster.ts";
+import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 import { createBot } from "./app.ts";
 
 const HELP = `usage: node src/bot/main.ts [--local] [--help]
@@ -25,17 +24,17 @@ Environment:
             root) and act on them instead of Kubernetes: for trying the bot end to end
   --help    show this text`;
 
-async function localCluster(): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
-  const { LocalCluster } = await import("../local/runner/local-cluster.ts");
+/** The local runner with manifests/ deployed on it, for trying the bot end to end. */
+async function localCluster(): Promise<OpenedCluster> {
+  const opened = await openCluster("local", { log: (line) => console.log(line) });
   const { deployForBackups } = await import("../local/deploy.ts");
-  const cluster = await LocalCluster.start({ log: (line) => console.log(`runner: ${line}`) });
   try {
-    await deployForBackups(cluster);
+    await deployForBackups(opened.cluster);
   } catch (error) {
-    await cluster.shutdown();
+    await opened.close();
     throw error;
   }
-  return { cluster, stop: () => cluster.shutdown() };
+  return opened;
 }
 
 async function main(): Promise<void> {
@@ -52,18 +51,13 @@ async function main(): Promise<void> {
   if (missing.length > 0)
     throw new Error(`set ${missing.join(", ")} (the GitHub App's settings; see --help)`);
 
-  let cluster: Cluster;
-  let stop = async () => {};
-  if (values.local) ({ cluster, stop } = await localCluster());
-  else {
-    const config = new k8s.KubeConfig();
-    config.loadFromDefault();
-    cluster = new KubeCluster(config);
-  }
+  const { cluster, close: stop } = values.local
+    ? await localCluster()
+    : await openCluster("kubernetes", { log: (line) => console.log(line) });
   const bot = createBot({
     cluster,
-    namespace: env.MCPGOV_NAMESPACE || "ai-governance",
-    stanza: env.MCPGOV_STANZA || "mcpgov",
+    namespace: env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace,
+    stanza: env.MCPGOV_STANZA || DEFAULT_SETTINGS.stanza,
   });
   const middleware = await createNodeMiddleware(bot.app, { probot: createProbot() });
   const server = createServer((request, response) => {

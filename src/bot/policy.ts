@@ -2,6 +2,8 @@
 // issues take commands, who may run what, and what a restore stops. A policy that cannot
 // be read or has a mistake in it stops every command (it fails closed), with the reason.
 
+import type { Workload } from "../core/operations/restore.ts";
+
 export const POLICY_FILE = "mcpgov-backup.yml";
 
 /** GitHub's repository roles, weakest first. */
@@ -11,10 +13,7 @@ export type Level = (typeof LEVELS)[number];
 /** What a command needs: backup, status and validate read or copy; restore overwrites production. */
 export type Right = "backup" | "status" | "validate" | "restore";
 
-export interface Workload {
-  kind: "Deployment" | "StatefulSet";
-  name: string;
-}
+export type { Workload };
 
 export interface Policy {
   /** Commands are taken only on issues with this label. */
@@ -145,22 +144,4 @@ export function readPolicy(raw: unknown): Policy {
   if (file.job_timeout_minutes !== undefined)
     policy.jobTimeoutMinutes = positive(file.job_timeout_minutes, "job_timeout_minutes", 1440);
   return policy;
-}
-
-/** The right a command needs; help needs none. */
-export function rightFor(command: string): Right | undefined {
-  switch (command) {
-    case "backup":
-      return "backup";
-    case "status":
-      return "status";
-    case "validate":
-      return "validate";
-    case "pitr":
-    case "confirm":
-    case "cancel":
-      return "restore";
-    default:
-      return undefined;
-  }
 }

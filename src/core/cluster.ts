@@ -48,13 +48,6 @@ export interface Cluster {
   apply(objects: KubeObject[]): Promise<void>;
   get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined>;
   list(kind: string, namespace: string, labels?: Record<string, string>): Promise<KubeObject[]>;
-  /** kubectl create job --from=cronjob/NAME JOB */
-  createJobFromCronJob(
-    namespace: string,
-    cronJob: string,
-    job: string,
-    annotations?: Record<string, string>,
-  ): Promise<KubeObject>;
   /** Creates the Job; AlreadyExistsError when one of that name exists. */
   createJob(job: KubeObject): Promise<KubeObject>;
   /** Creates the object, never replaces it: AlreadyExistsError when it exists (a lock, a record). */

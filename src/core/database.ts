@@ -115,6 +115,11 @@ export async function archiverStatus(
   };
 }
 
+/** Whether archive_command is failing now: its last failure is newer than its last success. */
+export function archivingFailing(archiver: ArchiverStatus): boolean {
+  return archiver.failedCount > 0 && archiver.lastFailedTime > archiver.lastArchivedTime;
+}
+
 /**
  * Makes every moment up to now reachable by a point-in-time restore, and returns now (UTC,
  * ISO-8601 with milliseconds). Recovery to a time stops at the first commit after it, so a

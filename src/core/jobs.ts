@@ -186,9 +186,9 @@ export async function runCronJob(
   name: string,
   timeoutMs: number,
 ): Promise<JobRun> {
-  await cluster.createJobFromCronJob(namespace, cronJob, name);
-  const result = await cluster.waitForJob(namespace, name, timeoutMs);
-  return { result, logs: await cluster.logs(namespace, `job/${name}`) };
+  const cron = await cluster.get("CronJob", namespace, cronJob);
+  if (!cron) throw new Error(`CronJob ${cronJob} not found in namespace ${namespace}`);
+  return runJob(cluster, jobFromCronJob(cron, name), timeoutMs);
 }
 
 /** Throws, with the reason and the end of the log, unless the Job completed. */

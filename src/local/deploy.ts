@@ -9,6 +9,8 @@ import { join } from "node:path";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { loadManifestDir, loadManifestFile } from "../core/manifests/load.ts";
 import { APPLY_ORDER } from "../core/manifests/order.ts";
+import { deploy } from "../core/operations/deploy.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../core/operations/settings.ts";
 import { projectRoot } from "../core/paths.ts";
 
 const root = projectRoot();
@@ -48,35 +50,12 @@ export function restoreJobObjects(manifestsDir = join(root, "manifests")): KubeO
   return loadManifestDir(join(manifestsDir, "restore")).map((d) => d.object as KubeObject);
 }
 
-/** Applies everything up to the stanza Job, then waits for PostgreSQL and the repository host. */
-export async function deployDatabase(
-  cluster: Cluster,
-  objects: KubeObject[],
-  timeoutMs = 120_000,
-): Promise<void> {
-  const first = objects.findIndex((o) => o.kind === "Job");
-  await cluster.apply(objects.slice(0, first));
-  await cluster.waitForPodsReady("ai-governance", { app: "postgres" }, timeoutMs);
-  await cluster.waitForPodsReady(
-    "ai-governance",
-    { "app.kubernetes.io/component": "repo-host" },
-    timeoutMs,
-  );
-}
-
-/** The whole of manifests/ deployed and ready for backups: the stanza Job done, the CronJobs in place. */
+/** The whole of manifests/ deployed and ready for backups (the seed's names), with the core's deploy. */
 export async function deployForBackups(
   cluster: Cluster,
   timeoutMs = 300_000,
 ): Promise<KubeObject[]> {
   const objects = manifestObjects();
-  await deployDatabase(cluster, objects, timeoutMs);
-  await cluster.apply(objects.filter((o) => o.kind === "Job"));
-  const stanza = await cluster.waitForJob("ai-governance", "pgbackrest-stanza-create", timeoutMs);
-  if (stanza.outcome !== "Complete")
-    throw new Error(
-      `the stanza-create Job failed (${stanza.reason}); its log:\n${await cluster.logs("ai-governance", "job/pgbackrest-stanza-create")}`,
-    );
-  await cluster.apply(objects.filter((o) => o.kind === "CronJob"));
+  await deploy(cluster, DEFAULT_SETTINGS, { objects, timeoutMs }, withoutProgress);
   return objects;
 }

@@ -3,27 +3,30 @@
 // weekly CronJob does, make a mistake (a dropped table) and undo it with the seed's
 // point-in-time restore.
 import { join } from "node:path";
-import type { JobResult, KubeObject } from "../core/cluster.ts";
+import type { KubeObject } from "../core/cluster.ts";
 import { archiveNow, psql } from "../core/database.ts";
-import { requireComplete, runCronJob } from "../core/jobs.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { formatManifestProblem } from "../core/manifests/problem.ts";
 import { verifyManifests } from "../core/manifests/verify.ts";
+import { runBackup } from "../core/operations/backup.ts";
+import { deploy } from "../core/operations/deploy.ts";
+import { restoreProduction } from "../core/operations/restore.ts";
+import { DEFAULT_SETTINGS, type Progress } from "../core/operations/settings.ts";
+import { readStatus, type StatusResult } from "../core/operations/status.ts";
+import { runValidation } from "../core/operations/validate.ts";
 import { projectRoot } from "../core/paths.ts";
-import { findStanza, parseInfo, type StanzaInfo } from "../core/pgbackrest/info.ts";
-import { restoreDatabase } from "../core/restore.ts";
-import { deployDatabase, manifestObjects, restoreJobObjects } from "./deploy.ts";
+import type { ValidationReport } from "../core/validation-report.ts";
+import { manifestObjects, restoreJobObjects } from "./deploy.ts";
 import { LocalCluster } from "./runner/local-cluster.ts";
 import { type Step, Steps } from "./steps.ts";
 
-const NS = "ai-governance";
 const root = projectRoot();
 const JOB_TIMEOUT_MS = 600_000;
 
 export interface StoryResult {
   steps: Step[];
-  stanza: StanzaInfo;
-  validation: JobResult;
+  status: StatusResult;
+  validation: ValidationReport;
   policiesBefore: number;
   policiesAfterMistake: boolean;
   policiesRestored: number;
@@ -57,20 +60,15 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     },
   );
   const cluster = await LocalCluster.start({ log: (line) => log(`  runner: ${line}`) });
+  const progress: Progress = (name, work) => steps.run(name, work);
+  const settings = DEFAULT_SETTINGS;
+  const jobRequest = (name: string) => ({
+    jobName: `pgbackrest-demo-${name}`,
+    annotations: {},
+    timeoutMs: JOB_TIMEOUT_MS,
+  });
   try {
-    await steps.run(
-      "deploy to the local cluster; wait for PostgreSQL and the repository host",
-      () => deployDatabase(cluster, objects, 180_000),
-    );
-    await steps.run("Job pgbackrest-stanza-create (stanza-create, check)", async () => {
-      await cluster.apply(objects.filter((o) => o.kind === "Job"));
-      const result = await cluster.waitForJob(NS, "pgbackrest-stanza-create", 300_000);
-      requireComplete("the stanza-create Job", {
-        result,
-        logs: await cluster.logs(NS, "job/pgbackrest-stanza-create"),
-      });
-      await cluster.apply(objects.filter((o) => o.kind === "CronJob"));
-    });
+    await deploy(cluster, settings, { objects, timeoutMs: 300_000 }, progress);
     const policiesBefore = await steps.run("write sample governance data", async () => {
       await psql(
         cluster,
@@ -82,55 +80,25 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
       );
       return Number(await psql(cluster, "select count(*) from governance_policies"));
     });
-    await steps.run("full backup (from CronJob pgbackrest-full-backup)", async () =>
-      requireComplete(
-        "the full backup",
-        await runCronJob(
-          cluster,
-          NS,
-          "pgbackrest-full-backup",
-          "pgbackrest-demo-full",
-          JOB_TIMEOUT_MS,
-        ),
+    await runBackup(cluster, settings, { type: "full", ...jobRequest("full") }, progress);
+    await steps.run("more writes", () =>
+      psql(
+        cluster,
+        "insert into audit_events (policy_id, event) select n % 20000 + 1, 'updated' from generate_series(1, 20000) n",
       ),
     );
-    await steps.run(
-      "more writes, then a differential backup (from CronJob pgbackrest-diff-backup)",
-      async () => {
-        await psql(
-          cluster,
-          "insert into audit_events (policy_id, event) select n % 20000 + 1, 'updated' from generate_series(1, 20000) n",
-        );
-        requireComplete(
-          "the differential backup",
-          await runCronJob(
-            cluster,
-            NS,
-            "pgbackrest-diff-backup",
-            "pgbackrest-demo-diff",
-            JOB_TIMEOUT_MS,
-          ),
-        );
-      },
+    await runBackup(cluster, settings, { type: "diff", ...jobRequest("diff") }, progress);
+    const { report: validation } = await runValidation(
+      cluster,
+      settings,
+      jobRequest("validation"),
+      progress,
     );
-    const validation = await steps.run(
-      "weekly restore validation (from CronJob pgbackrest-restore-validation)",
-      async () => {
-        const run = await runCronJob(
-          cluster,
-          NS,
-          "pgbackrest-restore-validation",
-          "pgbackrest-demo-validation",
-          JOB_TIMEOUT_MS,
-        );
-        requireComplete("the restore validation", run);
-        for (const line of run.logs
-          .split("\n")
-          .filter((l) => /check |phase: |PASSED|FAILED/.test(l)))
-          log(`  ${line}`);
-        return run.result;
-      },
+    log(
+      `  restore-validation: ${validation.status.toUpperCase()}${validation.reason ? ` (${validation.reason})` : ""}`,
     );
+    for (const check of validation.checks)
+      log(`  check ${check.name}: ${check.result} ${check.detail}`);
     const { target, survived } = await steps.run(
       "the mistake: DROP TABLE governance_policies",
       async () => {
@@ -146,34 +114,29 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
         return { target: before, survived: left === "t" };
       },
     );
-    const policiesRestored = await steps.run(
-      "point-in-time restore (the seed's procedure: stop PostgreSQL, restore Job, start)",
-      async () => {
-        const [doc] = loadManifestFile(
-          join(root, "manifests/restore/pgbackrest-restore-pitr-job.yaml"),
-        );
-        if (!doc) throw new Error("manifests/restore/pgbackrest-restore-pitr-job.yaml is empty");
-        const run = await restoreDatabase(cluster, {
-          job: doc.object as KubeObject,
-          target,
-          timeoutMs: JOB_TIMEOUT_MS,
-        });
-        requireComplete("the point-in-time restore", run);
-        return Number(await psql(cluster, "select count(*) from governance_policies"));
-      },
+    const [doc] = loadManifestFile(
+      join(root, "manifests/restore/pgbackrest-restore-pitr-job.yaml"),
     );
-    const stanza = await steps.run("pgbackrest info", async () => {
-      const info = await cluster.exec(NS, "pgbackrest-repo-host-0", "pgbackrest", [
-        "pgbackrest",
-        "--stanza=mcpgov",
-        "info",
-        "--output=json",
-      ]);
-      return findStanza(parseInfo(info.stdout), "mcpgov");
-    });
+    if (!doc) throw new Error("manifests/restore/pgbackrest-restore-pitr-job.yaml is empty");
+    // The seed's procedure, with the product's safety backup and checks around it.
+    const job = structuredClone(doc.object as KubeObject);
+    job.metadata.name = "pgbackrest-demo-restore";
+    const restore = {
+      job,
+      target,
+      workloads: [],
+      safetyJobName: "pgbackrest-demo-safety",
+      annotations: {},
+      timeoutMs: JOB_TIMEOUT_MS,
+    };
+    await restoreProduction(cluster, settings, restore, progress);
+    const policiesRestored = Number(
+      await psql(cluster, "select count(*) from governance_policies"),
+    );
+    const status = await readStatus(cluster, settings, progress);
     return {
       steps: steps.done,
-      stanza,
+      status,
       validation,
       policiesBefore,
       policiesAfterMistake: survived,

@@ -1,20 +1,15 @@
 // The demo's closing summary: what ran and how long it took, what the repository holds,
 // how far back it can restore, and whether the story's promises held.
-import { validBackups } from "../core/pgbackrest/info.ts";
 import type { StoryResult } from "./story.ts";
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function utc(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(".000Z", "Z");
-}
-
 /** Whether the story kept its promises: the validation passed and the dropped table came back whole. */
 export function storyPassed(result: StoryResult): boolean {
   return (
-    result.validation.outcome === "Complete" &&
+    result.validation.status === "passed" &&
     !result.policiesAfterMistake &&
     result.policiesRestored === result.policiesBefore
   );
@@ -24,7 +19,7 @@ export function renderSummary(result: StoryResult, wallSeconds: number): string 
   const lines = ["", "Summary", "-------"];
   for (const step of result.steps)
     lines.push(`${step.seconds.toFixed(1).padStart(6)}s  ${step.name}`);
-  const backups = validBackups(result.stanza);
+  const { backups, window } = result.status;
   lines.push("", "Backups in the repository:");
   for (const b of backups) {
     const took = b.timestamp.stop - b.timestamp.start;
@@ -32,15 +27,11 @@ export function renderSummary(result: StoryResult, wallSeconds: number): string 
       `  ${b.type.padEnd(4)} ${b.label.padEnd(34)} ${String(took).padStart(3)}s  database ${mib(b.info.size)}, stored ${mib(b.info.repository.delta)}`,
     );
   }
-  const archive = result.stanza.archive[0];
-  if (backups[0] && archive?.max) {
-    lines.push(
-      `Recovery window: from ${utc(backups[0].timestamp.stop)} (end of the oldest backup) to the newest archived WAL, ${archive.max}`,
-    );
-  }
+  if (window)
+    lines.push(`Recovery window: from ${window.start} to ${window.end} (the newest archived WAL)`);
   lines.push(
     "",
-    `Restore validation: ${result.validation.outcome === "Complete" ? "passed" : `FAILED (${result.validation.reason})`}`,
+    `Restore validation: ${result.validation.status === "passed" ? `passed, RTO ${result.validation.rtoSeconds?.toFixed(1)} s` : `FAILED (${result.validation.reason})`}`,
     `Point-in-time restore to ${result.target}: governance_policies had ${result.policiesBefore} rows, was dropped, and came back with ${result.policiesRestored}`,
     "",
     storyPassed(result)

@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
-import { checkPolicy } from "../../src/core/manifests/policy.ts";
 import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
 import { checkReferences } from "../../src/core/manifests/references.ts";
 import { validateSchema } from "../../src/core/manifests/schema.ts";
+import { checkPolicy } from "../../src/core/manifests/security-rules.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { accessOf, type PolicyRule, rightsOf, ruleAllows } from "../support/rbac.ts";
 

@@ -8,7 +8,6 @@ import {
   type JobResult,
   type KubeObject,
 } from "../../src/core/cluster.ts";
-import { jobFromCronJob } from "../../src/core/jobs.ts";
 
 export interface JobEnding {
   outcome: "Complete" | "Failed";
@@ -70,17 +69,6 @@ export class FakeCluster implements Cluster {
       throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
     await this.apply([{ ...object, metadata: { ...object.metadata, namespace } }]);
     return object;
-  }
-
-  async createJobFromCronJob(
-    namespace: string,
-    cronJob: string,
-    job: string,
-    annotations?: Record<string, string>,
-  ): Promise<KubeObject> {
-    const cron = await this.get("CronJob", namespace, cronJob);
-    if (!cron) throw new Error(`CronJob ${cronJob} not found`);
-    return this.createJob(jobFromCronJob(cron, job, annotations));
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {

@@ -6,14 +6,16 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
 import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql } from "../../src/core/database.ts";
 import { runCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { restoreProduction } from "../../src/core/operations/restore.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
-import { restoreDatabase } from "../../src/core/restore.ts";
-import { deployDatabase, manifestObjects } from "../../src/local/deploy.ts";
+import { manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 
 const ns = "ai-governance";
@@ -25,7 +27,11 @@ const events: string[] = [];
 beforeAll(async () => {
   cluster = await LocalCluster.start({ log: (line) => events.push(line) });
   objects = manifestObjects();
-  await deployDatabase(cluster, objects, 120_000);
+  // Up to the stanza-create Job, which the tests below run themselves.
+  const first = objects.findIndex((o) => o.kind === "Job");
+  await cluster.apply(objects.slice(0, first));
+  await cluster.waitForPodsReady(ns, { app: "postgres" }, 120_000);
+  await cluster.waitForPodsReady(ns, { "app.kubernetes.io/component": "repo-host" }, 120_000);
 }, 180_000);
 
 afterAll(async () => {
@@ -35,10 +41,15 @@ afterAll(async () => {
 const sql = (query: string) => psql(cluster, query);
 const runJob = (cronJob: string, job: string) => runCronJob(cluster, ns, cronJob, job, 240_000);
 
-/** The seed's restore procedure with a Job of manifests/restore/. */
-function restore(file: string, target?: string) {
+let restores = 0;
+
+/** The product's restore (the seed's procedure, checked) with a Job of manifests/restore/. */
+async function restore(file: string, target?: string) {
   const [doc] = loadManifestFile(join(root, "manifests/restore", file));
-  return restoreDatabase(cluster, { job: doc?.object as KubeObject, target, timeoutMs: 300_000 });
+  const job = structuredClone(doc?.object as KubeObject);
+  job.metadata.name = `${job.metadata.name}-${++restores}`;
+  const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
+  return restoreProduction(cluster, DEFAULT_SETTINGS, request, withoutProgress);
 }
 
 describe("the manifests on the local cluster runner", () => {
@@ -105,9 +116,8 @@ describe("the manifests on the local cluster runner", () => {
   it("brings back the latest state with the seed's full restore", async () => {
     await sql("insert into ledger (id) select generate_series(2001, 2500)");
     await archiveNow(cluster);
-    const { result, logs } = await restore("pgbackrest-restore-job.yaml");
-    expect(logs).toContain("restore command end: completed successfully");
-    expect(result.outcome).toBe("Complete");
+    const { jobLog } = await restore("pgbackrest-restore-job.yaml");
+    expect(jobLog).toContain("restore command end: completed successfully");
     expect(await sql("select count(*), max(id) from ledger")).toBe("2500|2500");
   }, 600_000);
 
@@ -135,9 +145,8 @@ describe("the manifests on the local cluster runner", () => {
     // 50 ms after row 3015 was stamped: it has committed, row 3016 has not started.
     const target = `${new Date(Date.parse(`${cutAt?.replace(" ", "T")}Z`) + 50).toISOString().replace("T", " ").replace("Z", "")}+00`;
 
-    const { result, logs } = await restore("pgbackrest-restore-pitr-job.yaml", target);
-    expect(result.outcome).toBe("Complete");
-    expect(logs).toContain("restore command end: completed successfully");
+    const { jobLog } = await restore("pgbackrest-restore-pitr-job.yaml", target);
+    expect(jobLog).toContain("restore command end: completed successfully");
     expect(await sql("select max(id) from ledger")).toBe(cutId);
     expect(await sql("select count(*) from ledger where id > 3000")).toBe("15");
     expect(await sql("select count(*) from ledger")).toBe("2515");
@@ -174,18 +183,9 @@ describe("the manifests on the local cluster runner", () => {
   }, 600_000);
 
   it("verify (the Action's step) then reports the failed validation run and what else is wrong", async () => {
-    const inputs = {
-      operations: ["verify" as const],
-      cluster: "local" as const,
-      namespace: ns,
-      stanza: "mcpgov",
-      kubeconfig: "",
-      manifests: "",
-      backupType: "full" as const,
-      timeoutMs: 60_000,
-      image: "",
-    };
-    const outcome = await verifyStep({ cluster, inputs, annotations: {}, log: () => {} });
+    const inputs = readInputs((name) => ({ operations: "verify", cluster: "local" })[name] ?? "");
+    const step = verifyStep(objects);
+    const outcome = await step({ cluster, inputs, annotations: {}, log: () => {} });
     expect(outcome.ok).toBe(false);
     expect(outcome.detail).toContain(
       "the latest run of CronJob pgbackrest-restore-validation, job/pgbackrest-manual-validation-2, failed",

@@ -15,10 +15,11 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql, waitWritable } from "../../src/core/database.ts";
 import { runCronJob, runJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { restoreProduction } from "../../src/core/operations/restore.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
-import { restoreDatabase } from "../../src/core/restore.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
@@ -238,9 +239,9 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
       spec: { template: { spec: { containers: { env: object[] }[] } } };
     };
     job.spec.template.spec.containers[0]?.env.push({ name: "PGBACKREST_REPO", value: "2" });
-    const run = await restoreDatabase(cluster, { job, target, timeoutMs: 300_000 });
-    expect(run.logs).toContain("repo2: restore backup set");
-    expect(run.result.outcome).toBe("Complete");
+    const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
+    const { jobLog } = await restoreProduction(cluster, DEFAULT_SETTINGS, request, withoutProgress);
+    expect(jobLog).toContain("repo2: restore backup set");
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
   }, 600_000);
 

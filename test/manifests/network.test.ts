@@ -65,6 +65,9 @@ const dns: Pod = {
   ports: [53],
 };
 
+// A second, independent reading of the selectors the manifests use (In and Exists), kept
+// apart from src/core/label-selector.ts on purpose: the policies are checked by an oracle
+// that does not share the product's code.
 const selects = (selector: Any, labels: Record<string, string>) =>
   Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
   (selector?.matchExpressions ?? []).every((e: Any) =>

@@ -56,8 +56,6 @@ export function accessOf(method: keyof Cluster, args: unknown[]): Access[] {
       return [on((a as { kind: string }).kind, "create")];
     case "createJob":
       return [on("Job", "create")];
-    case "createJobFromCronJob":
-      return [on("CronJob", "get", b), on("Job", "create")];
     case "waitForJob":
       return [on("Job", "get", b)];
     case "waitForPodsReady":

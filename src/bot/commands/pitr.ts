@@ -9,6 +9,7 @@ import type { RestorePlanRecord } from "../operations.ts";
 import { code } from "../status-comment.ts";
 import type { CommandContext } from "./context.ts";
 import { operate } from "./job.ts";
+import type { Outcome } from "./registry.ts";
 
 /** Refuses while another operation of the bot holds the lock. */
 async function requireUnlocked(context: CommandContext): Promise<void> {
@@ -19,7 +20,7 @@ async function requireUnlocked(context: CommandContext): Promise<void> {
     );
 }
 
-export async function pitrCommand(context: CommandContext, time: string): Promise<string> {
+export async function pitrCommand(context: CommandContext, time: string): Promise<Outcome> {
   const { policy, operation } = context;
   await context.comment.step("check that the bot is not busy with another operation", () =>
     requireUnlocked(context),
@@ -33,10 +34,8 @@ export async function pitrCommand(context: CommandContext, time: string): Promis
     workloads: policy.stopWorkloads,
     expiresAt: new Date(Date.now() + policy.confirmMinutes * 60_000).toISOString(),
   };
-  operation.plan = record;
-  operation.state = "planned";
-  await context.store.save(operation);
-  return planText(operation.id, operation.requester, record, policy.secondApprover);
+  const result = planText(operation.id, operation.requester, record, policy.secondApprover);
+  return { result, plan: record };
 }
 
 export function planText(

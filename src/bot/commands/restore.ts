@@ -1,16 +1,17 @@
-// Carrying out a confirmed point-in-time restore: a safety backup, the applications and
-// PostgreSQL stopped, the restore Job (delta restore to the target, promote), PostgreSQL
-// started and checked, the applications started. When a step fails it stops there and
-// says what state production is in and how to go on by hand.
-import { waitForNoPods } from "../../core/cluster.ts";
-import { psql, timeline, waitWritable } from "../../core/database.ts";
+// Carrying out a confirmed point-in-time restore (core/operations/restore.ts): a safety
+// backup, the applications and PostgreSQL stopped, the restore Job, PostgreSQL started and
+// checked, the applications started. When a stage fails the result says what state
+// production is in and how to go on by hand.
 import { JobFailedError } from "../../core/jobs.ts";
-import { runBackup } from "../../core/operations/backup.ts";
-import { restoreJobFor } from "../../core/restore.ts";
-import type { Operation } from "../operations.ts";
+import {
+  type RestoreResult,
+  RestoreStoppedError,
+  restoreProduction,
+} from "../../core/operations/restore.ts";
+import type { Operation, RestorePlanRecord } from "../operations.ts";
 import { code } from "../status-comment.ts";
-import { type CommandContext, databaseOf, jobName, StoppedError, timeoutMs } from "./context.ts";
-import { attachJobFailure, jobStep } from "./job.ts";
+import { type CommandContext, jobName, StoppedError, timeoutMs } from "./context.ts";
+import { attachJobFailure } from "./job.ts";
 
 /** A failure after PostgreSQL was stopped keeps the lock: nothing else should start on it. */
 export class ProductionDownError extends StoppedError {}
@@ -19,153 +20,79 @@ function kubectl(context: CommandContext, args: string): string {
   return `\`kubectl -n ${context.namespace} ${args}\``;
 }
 
+/** The comment's result for a restore stopped at a stage: where production is, what to do. */
+function stopped(context: CommandContext, plan: RestorePlanRecord, error: RestoreStoppedError) {
+  const cause = error.cause as Error;
+  const why =
+    cause instanceof JobFailedError ? attachJobFailure(context, cause.failure) : cause.message;
+  const appsBack =
+    Object.entries(error.replicas)
+      .map(([w, n]) => kubectl(context, `scale ${w} --replicas=${n}`))
+      .join(", ") || "";
+  const startPostgres = kubectl(context, "scale statefulset/postgres --replicas=1");
+  const down = (state: string, next: string) =>
+    new ProductionDownError(
+      `❌ Stopped at: ${error.stage} (${why}). ${state} ${next} Afterwards start the applications: ${appsBack || "none were stopped"}. The bot's lock stays until then: ${kubectl(context, "delete configmap mcpgov-backup-lock")}.`,
+    );
+  const stoppedBoth = "**PostgreSQL is stopped** and the applications too.";
+  switch (error.stage) {
+    case "safety backup":
+    case "reading PostgreSQL's timeline":
+      return new StoppedError(
+        `❌ Stopped before changing anything: ${error.stage === "safety backup" ? "the safety backup failed" : "PostgreSQL's timeline could not be read"} (${why}). PostgreSQL and the applications still run. Read the Job's log below, fix the cause, and plan the restore again.`,
+      );
+    case "stopping the applications":
+      return new StoppedError(
+        `❌ Stopped while stopping the applications (${why}). PostgreSQL was not touched. Start what was stopped again: ${appsBack || "nothing was stopped"}.`,
+      );
+    case "stopping PostgreSQL":
+      return down(stoppedBoth, `Start it again: ${startPostgres}.`);
+    case "the restore Job":
+      return down(
+        stoppedBoth,
+        `Its data directory may be half restored: do not start it as it is. Read the Job's log below, fix the cause, then run the restore again as docs/restore.md shows (RESTORE_TARGET=${code(plan.target)}) and ${startPostgres}.`,
+      );
+    case "starting and checking PostgreSQL":
+      return down(
+        "**PostgreSQL may be running but did not pass the checks**; the applications are stopped.",
+        `The restore Job completed. Read ${kubectl(context, "logs postgres-0 -c postgres")}; when PostgreSQL is fine, go on.`,
+      );
+    case "starting the applications":
+      return new StoppedError(
+        `❌ The database is restored, but starting the applications failed (${why}). Start them: ${appsBack}.`,
+      );
+  }
+}
+
 export async function restoreCommand(context: CommandContext, planned: Operation): Promise<string> {
-  const { cluster, namespace, comment, store } = context;
+  const { cluster, namespace, stanza, comment, store } = context;
   const plan = planned.plan;
   if (!plan) throw new Error(`operation ${planned.id} has no plan`);
-  const db = databaseOf(context);
-  const wait = timeoutMs(context);
-  const appsBack = () =>
-    Object.entries(planned.stoppedReplicas ?? {})
-      .map(([w, n]) => kubectl(context, `scale ${w} --replicas=${n}`))
-      .join(", ");
-
-  const safetyRequest = {
-    type: "incr" as const,
-    jobName: jobName(context, "safety"),
-    annotations: context.annotations,
-    timeoutMs: wait,
-    title: "incr safety backup",
-  };
-  const safety = await runBackup(
-    cluster,
-    { namespace, stanza: context.stanza },
-    safetyRequest,
-    comment.step.bind(comment),
-  ).then(
-    (backup) => backup.label,
-    (error: Error) => {
-      const why =
-        error instanceof JobFailedError ? attachJobFailure(context, error.failure) : error.message;
-      throw new StoppedError(
-        `❌ Stopped before changing anything: the safety backup failed (${why}). PostgreSQL and the applications still run. Read the Job's log below, fix the cause, and plan the restore again.`,
-      );
-    },
-  );
-  const before = await timeline(cluster, db);
-
-  try {
-    await comment.step(
-      `stop applications: ${plan.workloads.map((w) => `${w.kind.toLowerCase()}/${w.name}`).join(", ") || "none listed"}`,
-      async () => {
-        planned.stoppedReplicas = {};
-        for (const w of plan.workloads) {
-          const object = await cluster.get(w.kind, namespace, w.name);
-          if (!object) throw new Error(`${w.kind}/${w.name} not found in ${namespace}`);
-          planned.stoppedReplicas[`${w.kind.toLowerCase()}/${w.name}`] =
-            (object.spec as { replicas?: number }).replicas ?? 1;
-          await store.save(planned);
-          await cluster.scale(namespace, w.kind, w.name, 0);
-          const selector = (object.spec as { selector?: { matchLabels?: Record<string, string> } })
-            .selector?.matchLabels;
-          if (selector) await waitForNoPods(cluster, namespace, selector, wait);
-        }
-      },
-    );
-  } catch (error) {
-    throw new StoppedError(
-      `❌ Stopped while stopping the applications (${(error as Error).message}). PostgreSQL was not touched. Start what was stopped again: ${appsBack() || "nothing was stopped"}.`,
-    );
-  }
-
-  const down = (
-    what: string,
-    error: unknown,
-    next: string,
-    state = "**PostgreSQL is stopped** and the applications too.",
-  ) =>
-    new ProductionDownError(
-      `❌ Stopped at: ${what} (${(error as Error).message}). ${state} ${next} Afterwards start the applications: ${appsBack() || "none were stopped"}. The bot's lock stays until then: ${kubectl(context, "delete configmap mcpgov-backup-lock")}.`,
-    );
-  try {
-    await comment.step("stop PostgreSQL (statefulset/postgres to 0)", async () => {
-      await cluster.scale(namespace, "StatefulSet", "postgres", 0);
-      await waitForNoPods(cluster, namespace, { app: "postgres" }, wait);
-    });
-  } catch (error) {
-    throw down(
-      "stopping PostgreSQL",
-      error,
-      `Start it again: ${kubectl(context, "scale statefulset/postgres --replicas=1")}.`,
-    );
-  }
-
-  const job = restoreJobFor(context.restoreJob, plan.target);
+  const job = structuredClone(context.restoreJob);
   job.metadata.name = jobName(context, "restore");
-  job.metadata.annotations = { ...job.metadata.annotations, ...context.annotations };
+  let result: RestoreResult;
   try {
-    await jobStep(context, `restore to ${plan.target.replace(/\+00$/, " UTC")}`, job);
-  } catch (error) {
-    throw down(
-      "the restore Job",
-      error,
-      `Its data directory may be half restored: do not start it as it is. Read the Job's log below, fix the cause, then run the restore again as docs/restore.md shows (RESTORE_TARGET=${code(plan.target)}) and ${kubectl(context, "scale statefulset/postgres --replicas=1")}.`,
-    );
-  }
-
-  let after: { timeline: number; replayed: string };
-  try {
-    await comment.step(
-      "start PostgreSQL; wait until recovery has ended and it accepts writes",
-      async () => {
-        await cluster.scale(namespace, "StatefulSet", "postgres", 1);
-        await cluster.waitForPodsReady(namespace, { app: "postgres" }, wait);
-        await waitWritable(cluster, wait, db);
+    result = await restoreProduction(
+      cluster,
+      { namespace, stanza },
+      {
+        job,
+        target: plan.target,
+        workloads: plan.workloads,
+        safetyJobName: jobName(context, "safety"),
+        annotations: context.annotations,
+        timeoutMs: timeoutMs(context),
+        // Kept in the record: if the bot dies half way, a person can still start them.
+        onStopping: async (replicas) => {
+          planned.stoppedReplicas = replicas;
+          await store.save(planned);
+        },
       },
-    );
-    after = await comment.step(
-      "check: out of recovery, on a new timeline, stopped before the target, a query works",
-      async () => {
-        const now = await timeline(cluster, db);
-        if (now <= before) throw new Error(`still on timeline ${now}; the restore did not promote`);
-        // Recovery stops before the first commit after the target: the last one replayed
-        // must not be later than the target.
-        const replayed = await psql(
-          cluster,
-          `select coalesce(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '')`,
-          db,
-        );
-        if (replayed && `${replayed}+00` > plan.target)
-          throw new Error(`recovery replayed a commit of ${replayed} UTC, after the target`);
-        await psql(cluster, "select count(*) from pg_database", db);
-        return { timeline: now, replayed };
-      },
+      comment.step.bind(comment),
     );
   } catch (error) {
-    throw down(
-      "starting and checking PostgreSQL",
-      error,
-      `The restore Job completed. Read ${kubectl(context, "logs postgres-0 -c postgres")}; when PostgreSQL is fine, go on.`,
-      "**PostgreSQL may be running but did not pass the checks**; the applications are stopped.",
-    );
+    throw error instanceof RestoreStoppedError ? stopped(context, plan, error) : error;
   }
-
-  try {
-    await comment.step("start applications", async () => {
-      for (const [workload, replicas] of Object.entries(planned.stoppedReplicas ?? {})) {
-        const [kind, name] = workload.split("/") as [string, string];
-        await cluster.scale(
-          namespace,
-          kind === "deployment" ? "Deployment" : "StatefulSet",
-          name,
-          replicas,
-        );
-      }
-    });
-  } catch (error) {
-    throw new StoppedError(
-      `❌ The database is restored, but starting the applications failed (${(error as Error).message}). Start them: ${appsBack()}.`,
-    );
-  }
-  return `✅ Restored to **${plan.target.replace(/\+00$/, " UTC")}** from backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` (repo${plan.backupRepo})` : ""}. PostgreSQL is writable on timeline ${after.timeline} (was ${before}); ${after.replayed ? `the last transaction it replayed committed at ${after.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(safety)} and the WAL of timeline ${before}. Next: \`/backup full\`, so that the new timeline has a full backup of its own (docs/restore.md, step 7).`;
+  const target = plan.target.replace(/\+00$/, " UTC");
+  return `✅ Restored to **${target}** from backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` (repo${plan.backupRepo})` : ""}. PostgreSQL is writable on timeline ${result.timelineAfter} (was ${result.timelineBefore}); ${result.replayed ? `the last transaction it replayed committed at ${result.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(result.safetyBackup ?? "?")} and the WAL of timeline ${result.timelineBefore}. Next: \`/backup full\`, so that the new timeline has a full backup of its own (docs/restore.md, step 7).`;
 }

@@ -1,5 +1,6 @@
 // /backup status: what an on-call person wants first — how far back and how recently a
 // restore can reach, the last backup of each type, the last validation, WAL archiving.
+import { archivingFailing } from "../../core/database.ts";
 import { type LastValidation, readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
 import { isoUtc } from "../../core/time.ts";
@@ -56,7 +57,7 @@ export async function statusCommand(context: CommandContext): Promise<string> {
         );
     }
   }
-  const failing = archiver.failedCount > 0 && archiver.lastFailedTime > archiver.lastArchivedTime;
+  const failing = archivingFailing(archiver);
   lines.push(
     "",
     `- **Last validation:** ${validationLine(status.lastValidation)}`,

@@ -11,7 +11,6 @@ import {
   type JobResult,
   type KubeObject,
 } from "../cluster.ts";
-import { jobFromCronJob } from "../jobs.ts";
 
 export const FIELD_MANAGER = "mcpgov-backup";
 
@@ -240,18 +239,6 @@ export class KubeCluster implements Cluster {
       ),
     );
     return list.items as KubeObject[];
-  }
-
-  async createJobFromCronJob(
-    namespace: string,
-    cronJob: string,
-    job: string,
-    annotations: Record<string, string> = {},
-  ): Promise<KubeObject> {
-    const cron = await this.retrying(`get cronjob/${cronJob}`, () =>
-      this.batch.readNamespacedCronJob({ name: cronJob, namespace }),
-    );
-    return this.createJob(jobFromCronJob(cron as unknown as KubeObject, job, annotations));
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {

@@ -2,6 +2,7 @@
 // (or listed as provided per cluster), Services and policies select real pods, and every
 // path pgBackRest is configured with exists in the container that reads it.
 import type { V1Container, V1PodSpec, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { selects } from "../label-selector.ts";
 import { mergeConfigs, optionValue, parsePgbackrestConfig } from "../pgbackrest/config.ts";
 import type { ManifestDoc } from "./load.ts";
 import { containerArgv, parseKubectlExec, podSpecOf, podSpecPath } from "./pod.ts";
@@ -73,15 +74,8 @@ class Catalog {
   }
 
   podsSelectedBy(selector: Record<string, string> | undefined): V1PodSpec[] {
-    return this.pods.filter((p) => matches(selector, p.labels)).map((p) => p.spec);
+    return this.pods.filter((p) => selects({ matchLabels: selector }, p.labels)).map((p) => p.spec);
   }
-}
-
-function matches(
-  selector: Record<string, string> | undefined,
-  labels: Record<string, string>,
-): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 function under(path: string, mountPath: string): boolean {

@@ -2,10 +2,10 @@
 // references between objects, and the pod and workload policy.
 
 import type { ManifestDoc } from "./load.ts";
-import { checkPolicy } from "./policy.ts";
 import type { ManifestProblem } from "./problem.ts";
 import { checkReferences, type ProvidedObjects } from "./references.ts";
 import { validateSchema } from "./schema.ts";
+import { checkPolicy } from "./security-rules.ts";
 
 export function verifyManifests(
   docs: ManifestDoc[],

@@ -8,6 +8,12 @@ export interface Settings {
   stanza: string;
 }
 
+/** The seed's names, used wherever a user gives none. */
+export const DEFAULT_SETTINGS: Readonly<Settings> = {
+  namespace: "ai-governance",
+  stanza: "mcpgov",
+};
+
 /** Runs one named step of an operation; the face shows it, and times the work alone. */
 export type Progress = <T>(step: string, work: () => Promise<T>) => Promise<T>;
 

@@ -28,7 +28,7 @@ import {
   type JobResult,
   type KubeObject,
 } from "../../core/cluster.ts";
-import { jobFromCronJob } from "../../core/jobs.ts";
+import { selects } from "../../core/label-selector.ts";
 import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
 import { projectPath } from "../../core/paths.ts";
 import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
@@ -36,8 +36,8 @@ import { type ApiBackend, serveApi } from "./api.ts";
 import { containerEnv } from "./env.ts";
 import { LocalJob } from "./job.ts";
 import { isAlive, Network, removeStaleNamespaces } from "./network.ts";
+import { ingressAllows, unenforceableFields } from "./network-policy.ts";
 import { LocalPod } from "./pod.ts";
-import { ingressAllows, unenforceableFields } from "./policy.ts";
 import { unsupportedFields } from "./supported.ts";
 import { prepareVolumes } from "./volumes.ts";
 
@@ -282,8 +282,7 @@ export class LocalCluster implements Cluster {
     namespace: string,
     labels: Record<string, string> = {},
   ): Promise<KubeObject[]> {
-    const matches = (l: Record<string, string> | undefined) =>
-      Object.entries(labels).every(([k, v]) => l?.[k] === v);
+    const matches = (l: Record<string, string> | undefined) => selects({ matchLabels: labels }, l);
     if (kind === "Pod") {
       return [...this.pods.values()]
         .filter((p) => p.namespace === namespace && matches(p.labels))
@@ -521,10 +520,7 @@ export class LocalCluster implements Cluster {
       const selector = (service.spec as { selector?: Record<string, string> }).selector ?? {};
       const ns = service.metadata.namespace ?? "default";
       const pod = [...this.pods.values()].find(
-        (p) =>
-          p.namespace === ns &&
-          p.ready &&
-          Object.entries(selector).every(([k, v]) => p.labels[k] === v),
+        (p) => p.namespace === ns && p.ready && selects({ matchLabels: selector }, p.labels),
       );
       const name = service.metadata.name;
       if (pod)
@@ -602,20 +598,6 @@ export class LocalCluster implements Cluster {
     this.objects.set(key(kind, namespace, name), updated);
     await this.reconcile(updated, updated);
     this.changed();
-  }
-
-  async createJobFromCronJob(
-    namespace: string,
-    cronJob: string,
-    job: string,
-    annotations: Record<string, string> = {},
-  ): Promise<KubeObject> {
-    const cron = this.objects.get(key("CronJob", namespace, cronJob));
-    if (!cron)
-      throw new Error(
-        `create job from cronjob/${cronJob}: CronJob not found in namespace ${namespace}`,
-      );
-    return this.createJob(jobFromCronJob(cron, job, annotations));
   }
 
   async createJob(job: KubeObject): Promise<KubeObject> {

@@ -3,7 +3,7 @@
 // Nothing touches the host's own network namespace, so pods reach only each other.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { IngressAllow } from "./policy.ts";
+import type { IngressAllow } from "./network-policy.ts";
 
 const run = promisify(execFile);
 

@@ -5,6 +5,7 @@ import { EventEmitter } from "node:events";
 import * as k8s from "@kubernetes/client-node";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { backupJob } from "../../../src/core/backup.ts";
 import { AlreadyExistsError } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
 import { apiStatus, botJob } from "../../support/kube-api.ts";
@@ -149,6 +150,7 @@ describe("KubeCluster against the Kubernetes API", () => {
 
   it("creates a Job from a CronJob as kubectl create job --from=cronjob does, with our annotations", async () => {
     let created: k8s.V1Job | undefined;
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
     api()
       .get(`/apis/batch/v1/namespaces/${NS}/cronjobs/pgbackrest-full-backup`)
       .reply(200, cronJob);
@@ -163,14 +165,9 @@ describe("KubeCluster against the Kubernetes API", () => {
         kind: "Job",
         metadata: { name: "manual-full", namespace: NS },
       });
-    await new KubeCluster(config()).createJobFromCronJob(
-      NS,
-      "pgbackrest-full-backup",
-      "manual-full",
-      {
-        "mcpgov-backup/run-url": "https://github.com/org/ops/actions/runs/1",
-      },
-    );
+    const cluster = new KubeCluster(config());
+    const annotations = { "mcpgov-backup/run-url": "https://github.com/org/ops/actions/runs/1" };
+    await cluster.createJob(await backupJob(cluster, NS, "full", "manual-full", annotations));
     expect(created?.metadata).toEqual({
       name: "manual-full",
       namespace: NS,

@@ -3,11 +3,7 @@
 // the union of their rules. Only what the runner can enforce is accepted: TCP ports, pod
 // and namespace selectors; ipBlock, endPort and other protocols are refused by name.
 import type { KubeObject } from "../../core/cluster.ts";
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+import { type LabelSelector, SELECTOR_OPERATORS, selects } from "../../core/label-selector.ts";
 
 interface PolicyPeer {
   podSelector?: LabelSelector;
@@ -42,22 +38,6 @@ export interface IngressAllow {
   port?: number;
 }
 
-const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
-
-export function selects(selector: LabelSelector | undefined, labels: Record<string, string>) {
-  const matched = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  return (
-    matched &&
-    (selector?.matchExpressions ?? []).every((e) => {
-      const has = e.key in labels;
-      if (e.operator === "Exists") return has;
-      if (e.operator === "DoesNotExist") return !has;
-      const listed = has && (e.values ?? []).includes(labels[e.key] as string);
-      return e.operator === "In" ? listed : !listed;
-    })
-  );
-}
-
 function specOf(policy: KubeObject): PolicySpec {
   return (policy.spec ?? {}) as PolicySpec;
 }
@@ -68,7 +48,7 @@ export function unenforceableFields(policy: KubeObject): string[] {
   const found: string[] = [];
   const checkSelector = (selector: LabelSelector | undefined, at: string) => {
     for (const [i, e] of (selector?.matchExpressions ?? []).entries())
-      if (!OPERATORS.includes(e.operator))
+      if (!(SELECTOR_OPERATORS as readonly string[]).includes(e.operator))
         found.push(`${at}.matchExpressions[${i}].operator=${e.operator}`);
   };
   checkSelector(spec.podSelector, "spec.podSelector");

@@ -1,0 +1,77 @@
+// Every command the bot takes, in one table: the right it needs, whether it holds the
+// bot's lock while it runs, and what it runs. The webhook handler (app.ts) deduplicates,
+// gates and dispatches by this table, and knows nothing else about any command.
+
+import type { Command, CommandName } from "../command.ts";
+import type { RestorePlanRecord } from "../operations.ts";
+import type { Right } from "../policy.ts";
+import type { Target } from "../status-comment.ts";
+import { backupCommand } from "./backup.ts";
+import type { CommandContext } from "./context.ts";
+import { decidePlan } from "./decision.ts";
+import { helpText } from "./help.ts";
+import { pitrCommand } from "./pitr.ts";
+import { statusCommand } from "./status.ts";
+import { validateCommand } from "./validate.ts";
+
+/** What a command gives back for its status comment. */
+export interface Outcome {
+  /** The result, in Markdown. */
+  result: string;
+  /** A restore plan, which waits for its confirmation; without one the command is done. */
+  plan?: RestorePlanRecord;
+}
+
+type Of<N extends CommandName> = Extract<Command, { name: N }>;
+
+export type Entry<C extends Command> =
+  | {
+      /** The right it needs (policy.permissions); none for help. */
+      right: Right | undefined;
+      /** Held while it runs: one backup, validation or restore at a time. */
+      lock: boolean;
+      /** Runs under a status comment of its own, which the handler keeps. */
+      run: (context: CommandContext, command: C) => Promise<Outcome>;
+    }
+  | {
+      right: Right | undefined;
+      /** Answers by itself: a reply, or the plan's own comment (confirm, cancel). */
+      answer: (context: CommandContext, command: C, target: Target) => Promise<void>;
+    };
+
+export const COMMANDS: { [N in CommandName]: Entry<Of<N>> } = {
+  backup: {
+    right: "backup",
+    lock: true,
+    run: async (context, command) => ({ result: await backupCommand(context, command.type) }),
+  },
+  status: {
+    right: "status",
+    lock: false,
+    run: async (context) => ({ result: await statusCommand(context) }),
+  },
+  validate: {
+    right: "validate",
+    lock: true,
+    run: async (context) => ({ result: await validateCommand(context) }),
+  },
+  // The plan takes no lock; its confirmation does, and checks everything again.
+  pitr: {
+    right: "restore",
+    lock: false,
+    run: (context, command) => pitrCommand(context, command.time),
+  },
+  confirm: {
+    right: "restore",
+    answer: (context, command, target) => decidePlan(context, "confirm", command.id, target),
+  },
+  cancel: {
+    right: "restore",
+    answer: (context, command, target) => decidePlan(context, "cancel", command.id, target),
+  },
+  help: { right: undefined, answer: (context, _command, target) => helpText(context, target) },
+};
+
+export function entryFor(command: Command): Entry<Command> {
+  return COMMANDS[command.name] as Entry<Command>;
+}

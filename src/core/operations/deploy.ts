@@ -1,0 +1,55 @@
+// deploy: the manifests in their order, up to the stanza-create Job; PostgreSQL and the
+// repository host ready; the stanza-create Job run to completion; then the rest (the
+// CronJobs). A second run changes nothing: a completed stanza Job is left alone, a
+// failed one is run again.
+import type { Cluster, KubeObject } from "../cluster.ts";
+import { jobEnding, runJobToCompletion } from "../jobs.ts";
+import type { Progress, Settings } from "./settings.ts";
+
+export interface DeployRequest {
+  /** Every object, in apply order, the stanza-create Job among them. */
+  objects: KubeObject[];
+  timeoutMs: number;
+}
+
+export interface DeployResult {
+  applied: number;
+  /** Whether this run created the stanza, or found its Job completed before. */
+  stanza: "created" | "already created";
+  stanzaJob: string;
+}
+
+export async function deploy(
+  cluster: Cluster,
+  settings: Settings,
+  request: DeployRequest,
+  progress: Progress,
+): Promise<DeployResult> {
+  const { objects, timeoutMs } = request;
+  const { namespace } = settings;
+  const stanzaJob = objects.find((o) => o.kind === "Job");
+  if (!stanzaJob) throw new Error("the manifests have no stanza-create Job");
+  const first = objects.indexOf(stanzaJob);
+  await progress(`apply ${first} objects`, () => cluster.apply(objects.slice(0, first)));
+  await progress("wait for PostgreSQL and the repository host", async () => {
+    await cluster.waitForPodsReady(namespace, { app: "postgres" }, timeoutMs);
+    const repoHost = { "app.kubernetes.io/component": "repo-host" };
+    await cluster.waitForPodsReady(namespace, repoHost, timeoutMs);
+  });
+  const name = stanzaJob.metadata.name;
+  const existing = await cluster.get("Job", namespace, name);
+  const done = existing !== undefined && jobEnding(existing) === "Complete";
+  if (!done) {
+    await progress(`Job ${name} (stanza-create, check)`, async () => {
+      if (existing) await cluster.delete("Job", namespace, name);
+      await runJobToCompletion(cluster, stanzaJob, timeoutMs, "the stanza-create Job");
+    });
+  }
+  const rest = objects.slice(first + 1);
+  await progress(`apply ${rest.length} more (the CronJobs)`, () => cluster.apply(rest));
+  return {
+    applied: objects.length,
+    stanza: done ? "already created" : "created",
+    stanzaJob: name,
+  };
+}

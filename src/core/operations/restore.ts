@@ -1,0 +1,197 @@
+// restore: carrying out a restore of production, the seed's procedure made safe. A safety
+// backup first (when asked), so that the restore can itself be undone; the applications
+// stopped, then PostgreSQL; the restore Job (delta restore to the target, promote);
+// PostgreSQL started and checked (out of recovery, on a new timeline, nothing replayed
+// past the target); the applications started again. When a stage fails the operation
+// stops there and says which stage, and whether production is down, so that a face can
+// tell a person exactly where things are and how to go on.
+import type { Cluster, KubeObject } from "../cluster.ts";
+import { waitForNoPods } from "../cluster.ts";
+import { psql, timeline, waitWritable } from "../database.ts";
+import { runJobToCompletion } from "../jobs.ts";
+import { restoreJobFor } from "../restore.ts";
+import { runBackup } from "./backup.ts";
+import { type Progress, productionDatabase, type Settings } from "./settings.ts";
+
+export interface Workload {
+  kind: "Deployment" | "StatefulSet";
+  name: string;
+}
+
+export interface RestoreRequest {
+  /** The restore Job template (manifests/restore/), named as this restore's Job. */
+  job: KubeObject;
+  /** pgBackRest's --target (2026-11-24 20:15:33.250000+00); absent: the newest state. */
+  target?: string;
+  /** Stopped before PostgreSQL, in this order, and started again after it. */
+  workloads: Workload[];
+  /** The safety backup's Job name; absent: no safety backup. */
+  safetyJobName?: string;
+  annotations: Record<string, string>;
+  timeoutMs: number;
+  /** Told each workload's replica count before it is scaled to 0, to be kept for a restart by hand. */
+  onStopping?: (replicas: Record<string, number>) => Promise<void>;
+}
+
+export interface RestoreResult {
+  safetyBackup: string | undefined;
+  timelineBefore: number;
+  timelineAfter: number;
+  /** When the last transaction recovery replayed committed (UTC), or "" when none was. */
+  replayed: string;
+  /** `kind/name` → replicas, as they were before the restore and are again. */
+  replicas: Record<string, number>;
+  /** The restore Job's name and log. */
+  job: string;
+  jobLog: string;
+}
+
+/** Where a restore stopped; each leaves production in a different state. */
+export type RestoreStage =
+  | "safety backup"
+  | "reading PostgreSQL's timeline"
+  | "stopping the applications"
+  | "stopping PostgreSQL"
+  | "the restore Job"
+  | "starting and checking PostgreSQL"
+  | "starting the applications";
+
+export class RestoreStoppedError extends Error {
+  readonly stage: RestoreStage;
+  /** What to run to start the applications again (kind/name → replicas). */
+  readonly replicas: Record<string, number>;
+  constructor(stage: RestoreStage, cause: unknown, replicas: Record<string, number>) {
+    super(`stopped at ${stage}: ${(cause as Error).message}`, { cause });
+    this.name = "RestoreStoppedError";
+    this.stage = stage;
+    this.replicas = replicas;
+  }
+
+  /** PostgreSQL is down or unchecked: nothing else should start on it until a person has looked. */
+  get productionDown(): boolean {
+    return ["stopping PostgreSQL", "the restore Job", "starting and checking PostgreSQL"].includes(
+      this.stage,
+    );
+  }
+}
+
+/** Each workload's name as kubectl writes it: deployment/governance-api. */
+export function workloadName(workload: Workload): string {
+  return `${workload.kind.toLowerCase()}/${workload.name}`;
+}
+
+export async function restoreProduction(
+  cluster: Cluster,
+  settings: Settings,
+  request: RestoreRequest,
+  progress: Progress,
+): Promise<RestoreResult> {
+  const { namespace } = settings;
+  const { timeoutMs: wait } = request;
+  const db = productionDatabase(settings);
+  const replicas: Record<string, number> = {};
+  const stage = async <T>(name: RestoreStage, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new RestoreStoppedError(name, error, replicas);
+    }
+  };
+
+  const safetyBackup = request.safetyJobName
+    ? await stage("safety backup", async () => {
+        const backup = await runBackup(
+          cluster,
+          settings,
+          {
+            type: "incr",
+            jobName: request.safetyJobName as string,
+            annotations: request.annotations,
+            timeoutMs: wait,
+            title: "incr safety backup",
+          },
+          progress,
+        );
+        return backup.label;
+      })
+    : undefined;
+  const timelineBefore = await stage("reading PostgreSQL's timeline", () => timeline(cluster, db));
+
+  const names = request.workloads.map(workloadName).join(", ") || "none listed";
+  await stage("stopping the applications", () =>
+    progress(`stop applications: ${names}`, async () => {
+      for (const w of request.workloads) {
+        const object = await cluster.get(w.kind, namespace, w.name);
+        if (!object) throw new Error(`${w.kind}/${w.name} not found in ${namespace}`);
+        replicas[workloadName(w)] = (object.spec as { replicas?: number }).replicas ?? 1;
+        await request.onStopping?.({ ...replicas });
+        await cluster.scale(namespace, w.kind, w.name, 0);
+        const selector = (object.spec as { selector?: { matchLabels?: Record<string, string> } })
+          .selector?.matchLabels;
+        if (selector) await waitForNoPods(cluster, namespace, selector, wait);
+      }
+    }),
+  );
+
+  await stage("stopping PostgreSQL", () =>
+    progress("stop PostgreSQL (statefulset/postgres to 0)", async () => {
+      await cluster.scale(namespace, "StatefulSet", "postgres", 0);
+      await waitForNoPods(cluster, namespace, { app: "postgres" }, wait);
+    }),
+  );
+
+  const job = restoreJobFor(request.job, request.target);
+  job.metadata.annotations = { ...job.metadata.annotations, ...request.annotations };
+  const what = request.target ? `restore to ${request.target}` : "restore to the newest state";
+  const run = await stage("the restore Job", () =>
+    progress(`${what} (Job ${job.metadata.name})`, () =>
+      runJobToCompletion(cluster, job, wait, `the ${what}`),
+    ),
+  );
+
+  const after = await stage("starting and checking PostgreSQL", async () => {
+    await progress(
+      "start PostgreSQL; wait until recovery has ended and it accepts writes",
+      async () => {
+        await cluster.scale(namespace, "StatefulSet", "postgres", 1);
+        await cluster.waitForPodsReady(namespace, { app: "postgres" }, wait);
+        await waitWritable(cluster, wait, db);
+      },
+    );
+    return progress(
+      "check: out of recovery, on a new timeline, stopped before the target, a query works",
+      async () => {
+        const now = await timeline(cluster, db);
+        if (now <= timelineBefore)
+          throw new Error(`still on timeline ${now}; the restore did not promote`);
+        // Recovery stops before the first commit after the target: the last one replayed
+        // must not be later than the target.
+        const replayed = await psql(
+          cluster,
+          `select coalesce(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '')`,
+          db,
+        );
+        if (request.target && replayed && `${replayed}+00` > request.target)
+          throw new Error(`recovery replayed a commit of ${replayed} UTC, after the target`);
+        await psql(cluster, "select count(*) from pg_database", db);
+        return { timeline: now, replayed };
+      },
+    );
+  });
+
+  await stage("starting the applications", () =>
+    progress("start applications", async () => {
+      for (const w of request.workloads)
+        await cluster.scale(namespace, w.kind, w.name, replicas[workloadName(w)] ?? 1);
+    }),
+  );
+  return {
+    safetyBackup,
+    timelineBefore,
+    timelineAfter: after.timeline,
+    replayed: after.replayed,
+    replicas,
+    job: job.metadata.name,
+    jobLog: run.logs,
+  };
+}
