@@ -35,6 +35,28 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A Job's pods with their containers' states, and the events about the Job and its pods. */
+export interface JobDescription {
+  pods: {
+    name: string;
+    phase: string;
+    /** state: "running", "waiting (reason: message)" or "terminated (reason, exit code N)". */
+    containers: { name: string; state: string; restarts: number }[];
+  }[];
+  events: { object: string; type: string; reason: string; message: string }[];
+}
+
+/** The description as kubectl describe would say it, a line for each pod, container and event. */
+export function describedText(job: string, description: JobDescription): string {
+  const lines = description.pods.flatMap((pod) => [
+    `pod ${pod.name}: ${pod.phase}`,
+    ...pod.containers.map((c) => `  container ${c.name}: ${c.state}, restarts ${c.restarts}`),
+  ]);
+  for (const e of description.events)
+    lines.push(`event ${e.object}: ${e.type} ${e.reason}: ${e.message}`);
+  return lines.join("\n") || `no pods or events found for job/${job}`;
+}
+
 /** create found an object of that name already there: the caller's work was done before. */
 export class AlreadyExistsError extends Error {
   constructor(kind: string, namespace: string, name: string) {
@@ -64,7 +86,7 @@ export interface Cluster {
   logs(namespace: string, target: string, container?: string): Promise<string>;
   exec(namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
   /** What a person needs when a Job failed: its pods' phases and container states, and events. */
-  describeJob(namespace: string, name: string): Promise<string>;
+  describeJob(namespace: string, name: string): Promise<JobDescription>;
   scale(
     namespace: string,
     kind: "StatefulSet" | "Deployment",

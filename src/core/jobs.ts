@@ -2,6 +2,7 @@
 import {
   AlreadyExistsError,
   type Cluster,
+  describedText,
   type JobOutcome,
   type JobResult,
   type KubeObject,
@@ -148,6 +149,7 @@ export async function diagnoseJob(
       .catch((error: Error) => `could not read the log of job/${job}: ${error.message}`));
   const description = await cluster
     .describeJob(namespace, job)
+    .then((described) => describedText(job, described))
     .catch((error: Error) => `could not describe job/${job}: ${error.message}`);
   return { what, job, reason, meaning: explainPgbackrest(log), description, logTail: logTail(log) };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { failedJobOutcome } from "../../src/action/steps/failure.ts";
 import { renderSummary } from "../../src/action/summary.ts";
-import type { Cluster } from "../../src/core/cluster.ts";
+import type { Cluster, JobDescription } from "../../src/core/cluster.ts";
 import { diagnoseJob, type JobRun } from "../../src/core/jobs.ts";
 
 // The Action's own defaults (namespace, stanza, timeout), as a workflow without `with:` gets them.
@@ -13,8 +13,23 @@ const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
 
 // Only describeJob is used; the rest of the cluster must not be touched.
 const cluster = {
-  describeJob: async (namespace: string, name: string) =>
-    `pod ${name}-x7k2p: Failed\n  container backup: terminated (Error, exit code 56), restarts 0\nevent Job/${name}: Warning BackoffLimitExceeded: Job has reached the specified backoff limit (${namespace})`,
+  describeJob: async (namespace: string, name: string): Promise<JobDescription> => ({
+    pods: [
+      {
+        name: `${name}-x7k2p`,
+        phase: "Failed",
+        containers: [{ name: "backup", state: "terminated (Error, exit code 56)", restarts: 0 }],
+      },
+    ],
+    events: [
+      {
+        object: `Job/${name}`,
+        type: "Warning",
+        reason: "BackoffLimitExceeded",
+        message: `Job has reached the specified backoff limit (${namespace})`,
+      },
+    ],
+  }),
 } as unknown as Cluster;
 
 const run: JobRun = {

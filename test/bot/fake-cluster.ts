@@ -5,6 +5,7 @@ import {
   AlreadyExistsError,
   type Cluster,
   type ExecResult,
+  type JobDescription,
   type JobResult,
   type KubeObject,
 } from "../../src/core/cluster.ts";
@@ -104,8 +105,9 @@ export class FakeCluster implements Cluster {
     return answer;
   }
 
-  async describeJob(_namespace: string, name: string): Promise<string> {
-    return `pod ${name}-x: Failed; container pgbackrest: terminated (exit 1)`;
+  async describeJob(_namespace: string, name: string): Promise<JobDescription> {
+    const containers = [{ name: "pgbackrest", state: "terminated (exit code 1)", restarts: 0 }];
+    return { pods: [{ name: `${name}-x`, phase: "Failed", containers }], events: [] };
   }
 
   async scale(

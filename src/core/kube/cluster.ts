@@ -1,16 +1,30 @@
 // The cluster operations against a real Kubernetes API, with @kubernetes/client-node 1.x:
-// server-side apply with the field manager mcpgov-backup, Jobs from CronJobs as
-// `kubectl create job --from=cronjob` makes them, waits that poll with a deadline, logs,
-// exec over the API's websocket, scale and delete.
+// server-side apply with the field manager mcpgov-backup, Jobs created once, waits that
+// poll with a deadline, logs, exec over the API's websocket, scale and delete; every call
+// retried while the API's failure is transient (api.ts tells which are).
 import { PassThrough } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
 import {
   AlreadyExistsError,
   type Cluster,
   type ExecResult,
+  type JobDescription,
   type JobResult,
   type KubeObject,
 } from "../cluster.ts";
+import {
+  apiVersionOf,
+  configurationWithDeadline,
+  isConflict,
+  isNotFound,
+  isTimedOut,
+  isTransient,
+  ObjectApi,
+  sameData,
+  sameMetadata,
+  selector,
+  sleep,
+} from "./api.ts";
 
 export const FIELD_MANAGER = "mcpgov-backup";
 
@@ -18,78 +32,6 @@ export const FIELD_MANAGER = "mcpgov-backup";
 export type WebSocketHandler = ConstructorParameters<typeof k8s.Exec>[1];
 
 /** apiVersion of each kind the product works with. */
-const API_VERSIONS: Record<string, string> = {
-  Namespace: "v1",
-  ConfigMap: "v1",
-  Secret: "v1",
-  Service: "v1",
-  ServiceAccount: "v1",
-  PersistentVolumeClaim: "v1",
-  Pod: "v1",
-  StatefulSet: "apps/v1",
-  Deployment: "apps/v1",
-  Job: "batch/v1",
-  CronJob: "batch/v1",
-  Role: "rbac.authorization.k8s.io/v1",
-  RoleBinding: "rbac.authorization.k8s.io/v1",
-  NetworkPolicy: "networking.k8s.io/v1",
-};
-
-function apiVersionOf(kind: string): string {
-  const apiVersion = API_VERSIONS[kind];
-  if (!apiVersion)
-    throw new Error(
-      `kind ${kind} is not one mcpgov-backup works with (${Object.keys(API_VERSIONS).join(", ")})`,
-    );
-  return apiVersion;
-}
-
-function selector(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-}
-
-function isNotFound(error: unknown): boolean {
-  return (error as { code?: number }).code === 404;
-}
-
-function isConflict(error: unknown): boolean {
-  return (error as { code?: number }).code === 409;
-}
-
-/** Whether `found` carries the labels and annotations `sent` had: the object we created. */
-function sameMetadata(sent: KubeObject, found: KubeObject): boolean {
-  const within = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
-    Object.entries(a).every(([k, v]) => b[k] === v);
-  return (
-    within(sent.metadata.labels, found.metadata.labels) &&
-    within(sent.metadata.annotations, found.metadata.annotations)
-  );
-}
-
-function sameData(sent: KubeObject, found: KubeObject): boolean {
-  return JSON.stringify(sent.data ?? null) === JSON.stringify(found.data ?? null);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const NETWORK_ERRORS = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"];
-
-/** A request given up on by its deadline (node-fetch's AbortError). */
-function isTimedOut(error: unknown): boolean {
-  return (error as { name?: unknown }).name === "AbortError";
-}
-
-/** The API server overloaded, restarting or out of reach for a moment: worth another try. */
-function isTransient(error: unknown): boolean {
-  if (isTimedOut(error)) return true;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "number") return code === 429 || code >= 500;
-  const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-  return NETWORK_ERRORS.includes(String(code)) || NETWORK_ERRORS.includes(String(cause));
-}
-
 export interface KubeClusterOptions {
   /** How often the waits poll the API. */
   pollMs?: number;
@@ -99,36 +41,6 @@ export interface KubeClusterOptions {
   retryMs?: number;
   /** How long one request may go without its whole answer before it is given up and retried. */
   requestTimeoutMs?: number;
-}
-
-/**
- * What client-node's makeApiClient builds, plus a deadline on every request: client-node
- * sets none, and an API server that accepts a connection and never answers would
- * otherwise hold an operation forever.
- */
-function configurationWithDeadline(config: k8s.KubeConfig, timeoutMs: number) {
-  const server = config.getCurrentCluster()?.server;
-  if (!server) throw new Error("the kubeconfig has no current cluster; set its current-context");
-  return k8s.createConfiguration({
-    baseServer: new k8s.ServerConfiguration(server, {}),
-    authMethods: {
-      default: {
-        getName: () => "kubeconfig",
-        applySecurityAuthentication: async (request) => {
-          await config.applySecurityAuthentication(request);
-          request.setSignal(AbortSignal.timeout(timeoutMs));
-        },
-      },
-    },
-  });
-}
-
-/** KubernetesObjectApi as makeApiClient makes it (the context's namespace as default), on our configuration. */
-class ObjectApi extends k8s.KubernetesObjectApi {
-  constructor(configuration: k8s.Configuration, config: k8s.KubeConfig) {
-    super(configuration);
-    this.setDefaultNamespace(config);
-  }
 }
 
 export class KubeCluster implements Cluster {
@@ -398,31 +310,38 @@ export class KubeCluster implements Cluster {
     return { code: exitCode(status), stdout: out.join(""), stderr: err.join("") + why };
   }
 
-  async describeJob(namespace: string, name: string): Promise<string> {
-    const lines: string[] = [];
+  async describeJob(namespace: string, name: string): Promise<JobDescription> {
     const pods = await this.core.listNamespacedPod({
       namespace,
       labelSelector: `job-name=${name}`,
     });
+    const described: JobDescription = { pods: [], events: [] };
     for (const pod of pods.items) {
-      lines.push(`pod ${pod.metadata?.name}: ${pod.status?.phase ?? "unknown"}`);
-      for (const c of pod.status?.containerStatuses ?? []) {
-        const state = c.state?.terminated
-          ? `terminated (${c.state.terminated.reason ?? "?"}, exit code ${c.state.terminated.exitCode})`
-          : c.state?.waiting
-            ? `waiting (${c.state.waiting.reason ?? "?"}: ${c.state.waiting.message ?? ""})`
-            : "running";
-        lines.push(`  container ${c.name}: ${state}, restarts ${c.restartCount}`);
-      }
+      described.pods.push({
+        name: pod.metadata?.name ?? "?",
+        phase: pod.status?.phase ?? "unknown",
+        containers: (pod.status?.containerStatuses ?? []).map((c) => ({
+          name: c.name,
+          state: c.state?.terminated
+            ? `terminated (${c.state.terminated.reason ?? "?"}, exit code ${c.state.terminated.exitCode})`
+            : c.state?.waiting
+              ? `waiting (${c.state.waiting.reason ?? "?"}: ${c.state.waiting.message ?? ""})`
+              : "running",
+          restarts: c.restartCount,
+        })),
+      });
     }
     const names = [name, ...pods.items.map((p) => p.metadata?.name ?? "")];
     const events = await this.core.listNamespacedEvent({ namespace });
     for (const e of events.items.filter((e) => names.includes(e.involvedObject.name ?? ""))) {
-      lines.push(
-        `event ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.type} ${e.reason}: ${e.message}`,
-      );
+      described.events.push({
+        object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
+        type: e.type ?? "",
+        reason: e.reason ?? "",
+        message: e.message ?? "",
+      });
     }
-    return lines.join("\n") || `no pods or events found for job/${name}`;
+    return described;
   }
 
   async scale(

@@ -1,98 +1,17 @@
 // Cross-object checks that the schema cannot make: everything a pod uses is defined
 // (or listed as provided per cluster), Services and policies select real pods, and every
-// path pgBackRest is configured with exists in the container that reads it.
-import type { V1Container, V1PodSpec, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import { selects } from "../label-selector.ts";
-import { mergeConfigs, optionValue, parsePgbackrestConfig } from "../pgbackrest/config.ts";
+// path pgBackRest is configured with exists in the container that reads it
+// (pgbackrest-paths.ts).
+import type { V1Container, V1PodSpec, V1Volume } from "@kubernetes/client-node";
+import type { KubeObject } from "../cluster.ts";
+import type { LabelSelector } from "../label-selector.ts";
+import { Catalog, type Found, type ProvidedObjects, volumeFiles } from "./catalog.ts";
 import type { ManifestDoc } from "./load.ts";
+import { checkPgbackrestPaths } from "./pgbackrest-paths.ts";
 import { containerArgv, parseKubectlExec, podSpecOf, podSpecPath } from "./pod.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
 
-/** Objects made per cluster rather than committed: "Kind/name" → the keys they carry. */
-export type ProvidedObjects = Record<string, string[]>;
-
-// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML
-type Any = any;
-type Found = (path: string, message: string) => void;
-
-/** Everything the manifests define, for lookups by kind and name. */
-class Catalog {
-  private readonly objects = new Map<string, Any>();
-  private readonly provided: ProvidedObjects;
-  readonly pods: { spec: V1PodSpec; labels: Record<string, string> }[] = [];
-
-  constructor(docs: ManifestDoc[], provided: ProvidedObjects) {
-    this.provided = provided;
-    for (const { object } of docs as { object: Any }[]) {
-      this.objects.set(`${object.kind}/${object.metadata?.name}`, object);
-      const spec = podSpecOf(object);
-      const template =
-        object.kind === "CronJob"
-          ? object.spec?.jobTemplate?.spec?.template
-          : object.spec?.template;
-      const labels = object.kind === "Pod" ? object.metadata?.labels : template?.metadata?.labels;
-      if (spec) this.pods.push({ spec, labels: labels ?? {} });
-    }
-  }
-
-  get(kind: string, name: string | undefined): Any {
-    return this.objects.get(`${kind}/${name}`);
-  }
-
-  has(kind: string, name: string | undefined): boolean {
-    return this.get(kind, name) !== undefined || this.provided[`${kind}/${name}`] !== undefined;
-  }
-
-  /** The keys of a ConfigMap or Secret, when known. */
-  keys(kind: string, name: string | undefined): string[] | undefined {
-    const provided = this.provided[`${kind}/${name}`];
-    if (provided) return provided;
-    const object = this.get(kind, name);
-    return object && [...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})];
-  }
-
-  /**
-   * Reports a missing object, or a key the object does not have. An optional reference
-   * (`optional: true`) may name an object that is absent; when it is there, its keys count.
-   */
-  need(
-    found: Found,
-    path: string,
-    kind: string,
-    name: string | undefined,
-    keys: string[] = [],
-    optional = false,
-  ): void {
-    if (!this.has(kind, name)) {
-      if (optional) return;
-      found(path, `${kind} "${name}" is not defined in the manifests or provided per cluster`);
-      return;
-    }
-    const known = this.keys(kind, name);
-    for (const key of keys)
-      if (known && !known.includes(key)) found(path, `${kind} "${name}" has no key "${key}"`);
-  }
-
-  podsSelectedBy(selector: Record<string, string> | undefined): V1PodSpec[] {
-    return this.pods.filter((p) => selects({ matchLabels: selector }, p.labels)).map((p) => p.spec);
-  }
-}
-
-function under(path: string, mountPath: string): boolean {
-  return path === mountPath || path.startsWith(`${mountPath.replace(/\/$/, "")}/`);
-}
-
-/** Files a volume puts at its mount point: its items' paths, or every key without items. */
-function volumeFiles(volume: V1Volume, catalog: Catalog): string[] {
-  const source = (kind: string, name: string | undefined, items?: { path: string }[]) =>
-    items ? items.map((i) => i.path) : (catalog.keys(kind, name) ?? []);
-  if (volume.configMap) return source("ConfigMap", volume.configMap.name, volume.configMap.items);
-  if (volume.secret) return source("Secret", volume.secret.secretName, volume.secret.items);
-  return (volume.projected?.sources ?? []).flatMap((s) => [
-    ...(s.configMap ? source("ConfigMap", s.configMap.name, s.configMap.items) : []),
-    ...(s.secret ? source("Secret", s.secret.name, s.secret.items) : []),
-  ]);
-}
+export type { ProvidedObjects };
 
 /** A ConfigMap or Secret a volume reads: its name, the keys it picks, whether it may be absent. */
 interface KeySource {
@@ -181,124 +100,14 @@ function checkExec(c: V1Container, path: string, catalog: Catalog, found: Found)
     );
     return;
   }
-  const names: string[] = (target.spec?.template?.spec?.containers ?? []).map(
-    (x: V1Container) => x.name,
-  );
+  const template = (target.spec as { template?: { spec?: V1PodSpec } } | undefined)?.template;
+  const names = (template?.spec?.containers ?? []).map((x) => x.name);
   if (exec.container && !names.includes(exec.container)) {
     found(
       `${path}.command`,
       `StatefulSet ${set} has no container "${exec.container}" (has ${names.join(", ")})`,
     );
   }
-}
-
-interface Mounted {
-  mount: V1VolumeMount;
-  volume: V1Volume;
-}
-
-/**
- * Every path in the pgBackRest configuration a container mounts at /etc/pgbackrest
- * (pgbackrest.conf plus its conf.d role files) exists in that container, and the paths
- * pgBackRest writes are on writable volumes.
- */
-function checkPgbackrestPaths(
-  c: V1Container,
-  path: string,
-  mounted: Mounted[],
-  runsPostgres: boolean,
-  catalog: Catalog,
-  found: Found,
-): void {
-  const etc = mounted.find(({ mount }) => mount.mountPath === "/etc/pgbackrest" && !mount.subPath);
-  if (!etc) return;
-  const configMap = catalog.get("ConfigMap", "pgbackrest-config");
-  const sources = etc.volume.projected?.sources ?? [{ configMap: etc.volume.configMap }];
-  const items = sources
-    .flatMap((s) => (s.configMap?.name === "pgbackrest-config" ? (s.configMap.items ?? []) : []))
-    .filter((it) => it.path === "pgbackrest.conf" || /^conf\.d\/[^/]+\.conf$/.test(it.path));
-  const config = mergeConfigs(
-    items.map((it) => parsePgbackrestConfig(String(configMap?.data?.[it.key] ?? "")).config),
-  );
-
-  const files = new Set(
-    mounted.flatMap(({ mount, volume }) =>
-      mount.subPath
-        ? [mount.mountPath]
-        : volumeFiles(volume, catalog).map((f) => `${mount.mountPath}/${f}`),
-    ),
-  );
-  const writable = (p: string) =>
-    mounted.some(
-      ({ mount, volume }) =>
-        !mount.readOnly &&
-        (volume.emptyDir || volume.persistentVolumeClaim) &&
-        under(p, mount.mountPath),
-    );
-  const option = `${path}: pgbackrest option`;
-  const stanzas = [...config.keys()].filter((s) => s !== "global");
-
-  for (const stanza of stanzas.length ? stanzas : ["global"]) {
-    const opt = (name: string) => optionValue(config, stanza, name);
-    for (const section of [config.get("global"), config.get(stanza)]) {
-      for (const [name, values] of section ?? []) {
-        // *-file options name files (TLS material); log-level-file is a level, not a path.
-        if (!name.endsWith("-file")) continue;
-        for (const value of values) {
-          if (value.startsWith("/") && !files.has(value))
-            found(`${option} ${name}`, `${value} is not mounted in this container`);
-        }
-      }
-    }
-    for (const name of ["log-path", "lock-path"]) {
-      const value = opt(name);
-      if (value && !writable(value))
-        found(
-          `${option} ${name}`,
-          `${value} is not on a writable volume (the root filesystem is read-only)`,
-        );
-    }
-    const repo = opt("repo1-path");
-    if (
-      !opt("repo1-host") &&
-      (opt("repo1-type") ?? "posix") === "posix" &&
-      repo &&
-      !writable(repo)
-    ) {
-      found(
-        `${option} repo1-path`,
-        `${repo} is not on a writable volume; this container owns the repository`,
-      );
-    }
-    const pgdata = opt("pg1-path");
-    const ownsData = mounted.some(
-      ({ volume }) => volume.persistentVolumeClaim?.claimName === "postgres-data",
-    );
-    if (
-      !opt("pg1-host") &&
-      ownsData &&
-      pgdata &&
-      !mounted.some(({ mount }) => under(pgdata, mount.mountPath))
-    ) {
-      found(`${option} pg1-path`, `${pgdata} is not mounted`);
-    }
-    // pgBackRest reaches PostgreSQL through its socket: the directory must be shared.
-    const socket = opt("pg1-socket-path");
-    if (!opt("pg1-host") && runsPostgres && socket && !writable(socket)) {
-      found(
-        `${option} pg1-socket-path`,
-        `${socket} must be a shared writable volume (emptyDir) in this pod`,
-      );
-    }
-  }
-  for (const e of c.env ?? []) {
-    if (e.name === "VALIDATION_SCRATCH" && e.value && !writable(e.value)) {
-      found(`${path}.env ${e.name}`, `${e.value} is not on a writable volume`);
-    }
-  }
-  const command = c.command?.[0];
-  if (command?.startsWith("/") && !files.has(command))
-    found(`${path}.command`, `${command} is not mounted in this container`);
 }
 
 function checkPod(spec: V1PodSpec, base: string, catalog: Catalog, found: Found): void {
@@ -333,10 +142,16 @@ function checkPod(spec: V1PodSpec, base: string, catalog: Catalog, found: Found)
   }
 }
 
-function checkService(o: Any, catalog: Catalog, found: Found): void {
-  const pods = catalog.podsSelectedBy(o.spec?.selector);
+interface ServiceSpec {
+  selector?: Record<string, string>;
+  ports?: { targetPort?: string | number }[];
+}
+
+function checkService(o: KubeObject, catalog: Catalog, found: Found): void {
+  const spec = o.spec as ServiceSpec | undefined;
+  const pods = catalog.podsSelectedBy(spec?.selector);
   if (pods.length === 0) found("spec.selector", "selects no pod template in the manifests");
-  for (const [i, port] of (o.spec?.ports ?? []).entries()) {
+  for (const [i, port] of (spec?.ports ?? []).entries()) {
     if (typeof port.targetPort !== "string") continue;
     const named = pods.some((p) =>
       p.containers.some((c) => c.ports?.some((cp) => cp.name === port.targetPort)),
@@ -349,12 +164,27 @@ function checkService(o: Any, catalog: Catalog, found: Found): void {
   }
 }
 
-function checkNetworkPolicy(o: Any, catalog: Catalog, found: Found): void {
-  const selectors: [string, Any][] = [["spec.podSelector", o.spec?.podSelector]];
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+
+interface PolicySpec {
+  podSelector?: LabelSelector;
+  ingress?: { from?: PolicyPeer[] }[];
+  egress?: { to?: PolicyPeer[] }[];
+}
+
+function checkNetworkPolicy(o: KubeObject, catalog: Catalog, found: Found): void {
+  const spec = o.spec as PolicySpec | undefined;
+  const selectors: [string, LabelSelector | undefined][] = [
+    ["spec.podSelector", spec?.podSelector],
+  ];
   for (const direction of ["ingress", "egress"] as const) {
-    for (const [i, rule] of (o.spec?.[direction] ?? []).entries()) {
+    for (const [i, rule] of (spec?.[direction] ?? []).entries()) {
       const field = direction === "ingress" ? "from" : "to";
-      for (const [j, peer] of (rule[field] ?? []).entries()) {
+      const peers = (rule as { from?: PolicyPeer[]; to?: PolicyPeer[] })[field] ?? [];
+      for (const [j, peer] of peers.entries()) {
         // A peer with a namespaceSelector selects pods elsewhere: not ours to check.
         if (peer.podSelector && !peer.namespaceSelector)
           selectors.push([`spec.${direction}[${i}].${field}[${j}].podSelector`, peer.podSelector]);
@@ -376,7 +206,10 @@ export function checkReferences(
   const catalog = new Catalog(docs, provided);
   const problems: ManifestProblem[] = [];
   for (const doc of docs) {
-    const o = doc.object as Any;
+    const o = doc.object as KubeObject & {
+      roleRef?: { kind: string; name: string };
+      subjects?: { kind: string; name: string }[];
+    };
     const found: Found = (path, message) =>
       problems.push({ file: doc.file, object: objectName(o), path, message });
     const spec = podSpecOf(o);
@@ -384,7 +217,7 @@ export function checkReferences(
     if (o.kind === "Service") checkService(o, catalog, found);
     if (o.kind === "NetworkPolicy") checkNetworkPolicy(o, catalog, found);
     if (o.kind === "RoleBinding") {
-      catalog.need(found, "roleRef", o.roleRef?.kind, o.roleRef?.name);
+      catalog.need(found, "roleRef", o.roleRef?.kind ?? "Role", o.roleRef?.name);
       for (const [i, s] of (o.subjects ?? []).entries()) {
         if (s.kind === "ServiceAccount")
           catalog.need(found, `subjects[${i}]`, "ServiceAccount", s.name);

@@ -1,7 +1,8 @@
 // A container's environment as the kubelet builds it: the image's variables, then envFrom,
 // then env (with $(VAR) references to earlier variables), and $(VAR) in command and args.
-import type { V1Container } from "@kubernetes/client-node";
+import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
 import type { KubeObject } from "../../core/cluster.ts";
+import { postgresBinDir } from "../host.ts";
 
 export interface EnvSources {
   configMap(name: string): KubeObject | undefined;
@@ -68,4 +69,38 @@ export function containerEnv(
     }
   }
   return env;
+}
+
+/** Where a pod is, for its containers' fieldRef values. */
+export interface PodIdentity {
+  name: string;
+  namespace: string;
+  address: string;
+  serviceAccount: string;
+}
+
+/** Each container's environment, on the variables an image of the product sets. */
+export function podEnvironments(
+  spec: V1PodSpec,
+  pod: PodIdentity,
+  lookup: Pick<EnvSources, "configMap" | "secret">,
+): Map<string, Record<string, string>> {
+  const fields: Record<string, string> = {
+    "metadata.name": pod.name,
+    "metadata.namespace": pod.namespace,
+    "status.podIP": pod.address,
+    "spec.serviceAccountName": pod.serviceAccount,
+  };
+  const base = {
+    PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${postgresBinDir()}`,
+    HOSTNAME: pod.name,
+    HOME: "/var/lib/postgresql",
+    LANG: "C.UTF-8",
+  };
+  return new Map(
+    spec.containers.map((c) => [
+      c.name,
+      containerEnv(c, base, { ...lookup, field: (p) => fields[p] }),
+    ]),
+  );
 }

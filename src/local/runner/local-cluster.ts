@@ -6,16 +6,12 @@
 import { randomBytes } from "node:crypto";
 import {
   chownSync,
-  closeSync,
   existsSync,
-  ftruncateSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readdirSync,
   rmSync,
   writeFileSync,
-  writeSync,
 } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -25,42 +21,24 @@ import {
   AlreadyExistsError,
   type Cluster,
   type ExecResult,
+  type JobDescription,
   type JobResult,
   type KubeObject,
 } from "../../core/cluster.ts";
 import { selects } from "../../core/label-selector.ts";
-import { podSpecOf, podSpecPath } from "../../core/manifests/pod.ts";
-import { projectPath } from "../../core/paths.ts";
-import { postgresBinDir, requireRoot, serviceUser } from "../host.ts";
+import { requireRoot, serviceUser } from "../host.ts";
+import { admit, keptNotEnforced } from "./admission.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
-import { containerEnv } from "./env.ts";
+import { podEnvironments } from "./env.ts";
+import { writeHostsFile } from "./hosts.ts";
 import { LocalJob } from "./job.ts";
 import { isAlive, Network, removeStaleNamespaces } from "./network.ts";
-import { ingressAllows, unenforceableFields } from "./network-policy.ts";
+import { ingressAllows } from "./network-policy.ts";
 import { LocalPod } from "./pod.ts";
-import { unsupportedFields } from "./supported.ts";
+import { runnerMounts } from "./stand-ins.ts";
 import { prepareVolumes } from "./volumes.ts";
 
 const STATE_PREFIX = "mcpgov-cluster-";
-const STAND_INS = projectPath("src/local/runner/stand-ins");
-
-/** Kinds the runner keeps; only the workloads among them make it do anything. */
-const KINDS = new Set([
-  "Namespace",
-  "ConfigMap",
-  "Secret",
-  "Service",
-  "PersistentVolumeClaim",
-  "ServiceAccount",
-  "Role",
-  "RoleBinding",
-  "NetworkPolicy",
-  "StatefulSet",
-  "Deployment",
-  "Job",
-  "CronJob",
-  "Pod",
-]);
 
 export interface LocalClusterOptions {
   /** Progress lines for a person watching (one per notable event). */
@@ -147,19 +125,7 @@ export class LocalCluster implements Cluster {
     const kind = object.kind;
     const namespace = object.metadata.namespace ?? "default";
     const name = object.metadata.name;
-    if (!KINDS.has(kind))
-      throw new Error(`apply ${kind}/${name}: the local runner does not support kind ${kind}`);
-    const spec = podSpecOf(object);
-    if (spec) {
-      const unsupported = unsupportedFields(spec, podSpecPath(kind));
-      if (unsupported.length > 0) {
-        throw new Error(
-          `apply ${kind}/${name}: the local runner does not support ${unsupported.join(", ")}`,
-        );
-      }
-    }
-    if (kind === "Service") this.checkService(object);
-    if (kind === "NetworkPolicy") this.checkPolicy(object);
+    admit(object, this.enforceIngress, (text) => this.sayOnce(text));
     const id = key(kind, namespace, name);
     const previous = this.objects.get(id);
     if ((kind === "Job" || kind === "Pod") && previous) {
@@ -190,40 +156,6 @@ export class LocalCluster implements Cluster {
         `Pod/${name}`,
       );
     this.changed();
-  }
-
-  /** Services resolve to pod addresses, with no proxy between: a port must be its own target. */
-  private checkService(service: KubeObject): void {
-    const spec = service.spec as {
-      ports?: { port: number; targetPort?: number | string }[];
-      type?: string;
-    };
-    if (spec.type && spec.type !== "ClusterIP")
-      throw new Error(
-        `Service ${service.metadata.name}: only ClusterIP Services are supported by the local runner`,
-      );
-    for (const port of spec.ports ?? []) {
-      if (typeof port.targetPort === "number" && port.targetPort !== port.port) {
-        throw new Error(
-          `Service ${service.metadata.name}: port ${port.port} must equal its targetPort in the local runner (names resolve to pod addresses, with no proxy)`,
-        );
-      }
-    }
-  }
-
-  private checkPolicy(policy: KubeObject): void {
-    if (!this.enforceIngress) {
-      this.sayOnce("NetworkPolicies are kept but not enforced by the local runner");
-      return;
-    }
-    const unenforceable = unenforceableFields(policy);
-    if (unenforceable.length > 0)
-      throw new Error(
-        `apply NetworkPolicy/${policy.metadata.name}: the local runner cannot enforce ${unenforceable.join(", ")}`,
-      );
-    this.sayOnce(
-      "NetworkPolicies: ingress is enforced for TCP by the local runner; UDP and egress are kept but not enforced",
-    );
   }
 
   /** Rewrites every pod's ingress rules from the policies and the pods there are now. */
@@ -362,19 +294,7 @@ export class LocalCluster implements Cluster {
     const podKey = `${namespace}/${name}`;
     if (this.pods.has(podKey))
       throw new Error(`pod ${name} already exists in namespace ${namespace}`);
-    for (const c of spec.containers) {
-      this.sayOnce(
-        `image ${c.image}: not pulled; this machine's PostgreSQL (${postgresBinDir()}) and pgBackRest stand in`,
-      );
-      if (c.resources)
-        this.sayOnce("resource requests and limits are kept but not enforced by the local runner");
-    }
-    if (spec.volumes?.some((v) => v.emptyDir?.sizeLimit))
-      this.sayOnce("emptyDir size limits are kept but not enforced by the local runner");
-    const seccomp = [spec.securityContext, ...spec.containers.map((c) => c.securityContext)];
-    if (seccomp.some((context) => context?.seccompProfile)) {
-      this.sayOnce("seccomp profiles are kept but not enforced by the local runner");
-    }
+    for (const notice of keptNotEnforced(spec)) this.sayOnce(notice);
     const dir = join(this.dir, "pods", `${namespace}-${name}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -397,39 +317,9 @@ export class LocalCluster implements Cluster {
         serviceUser(),
       );
       const serviceAccount = spec.serviceAccountName ?? "default";
-      const fields: Record<string, string> = {
-        "metadata.name": name,
-        "metadata.namespace": namespace,
-        "status.podIP": network.address,
-        "spec.serviceAccountName": serviceAccount,
-      };
-      const base = {
-        PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${postgresBinDir()}`,
-        HOSTNAME: name,
-        HOME: "/var/lib/postgresql",
-        LANG: "C.UTF-8",
-      };
-      const env = new Map(
-        spec.containers.map((c) => [
-          c.name,
-          containerEnv(c, base, { ...lookup, field: (p) => fields[p] }),
-        ]),
-      );
-      const extraMounts = [
-        { source: join(this.dir, "hosts"), target: "/etc/hosts", readOnly: true },
-        {
-          source: join(STAND_INS, "docker-entrypoint.sh"),
-          target: "/usr/local/bin/docker-entrypoint.sh",
-          readOnly: true,
-        },
-        { source: join(STAND_INS, "kubectl.sh"), target: "/usr/local/bin/kubectl", readOnly: true },
-        {
-          source: join(STAND_INS, "kubectl.mjs"),
-          target: "/usr/local/lib/mcpgov-runner/kubectl.mjs",
-          readOnly: true,
-        },
-        { source: process.execPath, target: "/usr/local/lib/mcpgov-runner/node", readOnly: true },
-      ];
+      const identity = { name, namespace, address: network.address, serviceAccount };
+      const env = podEnvironments(spec, identity, lookup);
+      const extraMounts = runnerMounts(join(this.dir, "hosts"));
       if (this.hasApiToken(namespace, spec)) {
         const socket = join(dir, "api.sock");
         this.servers.set(
@@ -511,33 +401,9 @@ export class LocalCluster implements Cluster {
     this.changed();
   }
 
-  /** /etc/hosts of every pod: each Service name → the address of a ready pod it selects, and pod hostnames. */
+  /** /etc/hosts of every pod, written again after every change. */
   private writeHosts(): void {
-    const lines = ["127.0.0.1 localhost"];
-    for (const pod of this.pods.values()) lines.push(`${pod.address} ${pod.name}`);
-    for (const service of this.objects.values()) {
-      if (service.kind !== "Service") continue;
-      const selector = (service.spec as { selector?: Record<string, string> }).selector ?? {};
-      const ns = service.metadata.namespace ?? "default";
-      const pod = [...this.pods.values()].find(
-        (p) => p.namespace === ns && p.ready && selects({ matchLabels: selector }, p.labels),
-      );
-      const name = service.metadata.name;
-      if (pod)
-        lines.push(
-          `${pod.address} ${name} ${name}.${ns} ${name}.${ns}.svc ${name}.${ns}.svc.cluster.local`,
-        );
-    }
-    // In place, not by rename: every container has this file bind-mounted. Written over
-    // and then cut to length rather than truncated first, so a lookup never reads it empty.
-    const content = `${lines.join("\n")}\n`;
-    const fd = openSync(join(this.dir, "hosts"), "r+");
-    try {
-      writeSync(fd, content, 0);
-      ftruncateSync(fd, Buffer.byteLength(content));
-    } finally {
-      closeSync(fd);
-    }
+    writeHostsFile(join(this.dir, "hosts"), [...this.pods.values()], [...this.objects.values()]);
   }
 
   // ---- workloads -------------------------------------------------------------------------
@@ -690,16 +556,19 @@ export class LocalCluster implements Cluster {
     return target.exec(container || (target.containerNames()[0] ?? ""), command);
   }
 
-  async describeJob(namespace: string, name: string): Promise<string> {
+  async describeJob(namespace: string, name: string): Promise<JobDescription> {
     const job = this.jobs.get(key("Job", namespace, name));
     if (!job) throw new Error(`describe job/${name}: not found in namespace ${namespace}`);
-    const lines = job.pods.flatMap((pod) => [
-      `pod ${pod.name}: ${pod.phase}`,
-      ...pod.containerStates().map((s) => `  container ${s}`),
-    ]);
-    if (job.result?.reason)
-      lines.push(`event Job/${name}: Warning ${job.result.reason}: ${job.result.message ?? ""}`);
-    return lines.join("\n") || `no pods found for job/${name}`;
+    const pods = job.pods.map((pod) => ({
+      name: pod.name,
+      phase: pod.phase,
+      containers: pod.containerStates(),
+    }));
+    const reason = job.result?.reason;
+    const events = reason
+      ? [{ object: `Job/${name}`, type: "Warning", reason, message: job.result?.message ?? "" }]
+      : [];
+    return { pods, events };
   }
 
   /** Stops every pod and removes every namespace and directory the cluster made. */

@@ -18,6 +18,7 @@ import { containerArgv } from "../../core/manifests/pod.ts";
 import { projectPath } from "../../core/paths.ts";
 import { expand } from "./env.ts";
 import type { PodNetwork } from "./network.ts";
+import { type OutputListener, run } from "./process.ts";
 import { containerMounts, type Mount } from "./volumes.ts";
 
 const LAUNCHER = projectPath("src/local/runner/launcher.sh");
@@ -374,15 +375,16 @@ export class LocalPod {
   }
 
   /** "name: running|exited (exit code N), restarts R" for each container. */
-  containerStates(): string[] {
-    return [...this.containers.values()].map((c) => {
-      const state = c.process
+  containerStates(): { name: string; state: string; restarts: number }[] {
+    return [...this.containers.values()].map((c) => ({
+      name: c.spec.name,
+      state: c.process
         ? "running"
         : c.exitCode === undefined
           ? "waiting"
-          : `terminated (exit code ${c.exitCode})`;
-      return `${c.spec.name}: ${state}, restarts ${c.restarts}`;
-    });
+          : `terminated (exit code ${c.exitCode})`,
+      restarts: c.restarts,
+    }));
   }
 
   containerNames(): string[] {
@@ -391,36 +393,3 @@ export class LocalPod {
 }
 
 /** Receives a command's output as it comes, for progress on long work. */
-export type OutputListener = (stream: "stdout" | "stderr", chunk: string) => void;
-
-/** Runs a command and collects its output; a timeout kills it and reports exit code 124. */
-export function run(
-  argv: string[],
-  env: Record<string, string>,
-  timeoutMs = 0,
-  onOutput?: OutputListener,
-): Promise<ExecResult> {
-  const [file, ...args] = argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn(file ?? "", args, {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      onOutput?.("stdout", chunk);
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-      onOutput?.("stderr", chunk);
-    });
-    const timer = timeoutMs > 0 ? setTimeout(() => child.kill("SIGKILL"), timeoutMs) : undefined;
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: code ?? (signal === "SIGKILL" && timer ? 124 : 128), stdout, stderr });
-    });
-  });
-}

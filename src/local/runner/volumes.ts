@@ -93,58 +93,29 @@ function prepareVolume(
     chmodSync(dir, 0o777);
     return dir;
   }
+  // A ConfigMap's or Secret's keys as files, with the mode given (or 0644).
+  const write = (
+    kind: "ConfigMap" | "Secret",
+    name: string | undefined,
+    source: { items?: { key: string; path: string }[]; optional?: boolean },
+    mode = 0o644,
+  ) => {
+    const object = kind === "ConfigMap" ? lookup.configMap(name ?? "") : lookup.secret(name ?? "");
+    writeKeys(dir, `${kind} "${name ?? ""}"`, object, source.items, mode, gid, source.optional);
+  };
   if (volume.configMap) {
-    const name = volume.configMap.name ?? "";
-    writeKeys(
-      dir,
-      `ConfigMap "${name}"`,
-      lookup.configMap(name),
-      volume.configMap.items,
-      volume.configMap.defaultMode ?? 0o644,
-      gid,
-      volume.configMap.optional,
-    );
+    write("ConfigMap", volume.configMap.name, volume.configMap, volume.configMap.defaultMode);
   } else if (volume.secret) {
-    const name = volume.secret.secretName ?? "";
-    writeKeys(
-      dir,
-      `Secret "${name}"`,
-      lookup.secret(name),
-      volume.secret.items,
-      volume.secret.defaultMode ?? 0o644,
-      gid,
-      volume.secret.optional,
-    );
+    write("Secret", volume.secret.secretName, volume.secret, volume.secret.defaultMode);
   } else if (volume.projected) {
-    const mode = volume.projected.defaultMode ?? 0o644;
+    const mode = volume.projected.defaultMode;
     for (const [i, source] of (volume.projected.sources ?? []).entries()) {
-      if (source.configMap) {
-        const name = source.configMap.name ?? "";
-        writeKeys(
-          dir,
-          `ConfigMap "${name}"`,
-          lookup.configMap(name),
-          source.configMap.items,
-          mode,
-          gid,
-          source.configMap.optional,
-        );
-      } else if (source.secret) {
-        const name = source.secret.name ?? "";
-        writeKeys(
-          dir,
-          `Secret "${name}"`,
-          lookup.secret(name),
-          source.secret.items,
-          mode,
-          gid,
-          source.secret.optional,
-        );
-      } else {
+      if (source.configMap) write("ConfigMap", source.configMap.name, source.configMap, mode);
+      else if (source.secret) write("Secret", source.secret.name, source.secret, mode);
+      else
         throw new Error(
           `volume ${volume.name}: projected.sources[${i}] must be a configMap or a secret in the local runner`,
         );
-      }
     }
   } else {
     throw new Error(

@@ -6,7 +6,7 @@ import * as k8s from "@kubernetes/client-node";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backupJob } from "../../../src/core/backup.ts";
-import { AlreadyExistsError } from "../../../src/core/cluster.ts";
+import { AlreadyExistsError, describedText } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
 import { apiStatus, botJob } from "../../support/kube-api.ts";
 
@@ -314,7 +314,26 @@ describe("KubeCluster against the Kubernetes API", () => {
           },
         ],
       });
-    expect(await new KubeCluster(config()).describeJob(NS, "manual-full")).toBe(
+    const described = await new KubeCluster(config()).describeJob(NS, "manual-full");
+    expect(described).toEqual({
+      pods: [
+        {
+          name: "manual-full-x7k2p",
+          phase: "Failed",
+          containers: [{ name: "backup", state: "terminated (Error, exit code 56)", restarts: 0 }],
+        },
+      ],
+      events: [
+        {
+          object: "Job/manual-full",
+          type: "Warning",
+          reason: "BackoffLimitExceeded",
+          message: "Job has reached the specified backoff limit",
+        },
+      ],
+    });
+    // As a person reads it in a comment or the job summary.
+    expect(describedText("manual-full", described)).toBe(
       [
         "pod manual-full-x7k2p: Failed",
         "  container backup: terminated (Error, exit code 56), restarts 0",

@@ -1,0 +1,111 @@
+// What the manifests define, for the cross-object checks: objects by kind and name, the
+// keys of each ConfigMap and Secret, the pod templates with their labels, and the files a
+// volume puts at its mount point.
+import type { V1PodSpec, V1Volume } from "@kubernetes/client-node";
+import type { KubeObject } from "../cluster.ts";
+import { selects } from "../label-selector.ts";
+import type { ManifestDoc } from "./load.ts";
+import { podSpecOf } from "./pod.ts";
+
+/** Objects made per cluster rather than committed: "Kind/name" → the keys they carry. */
+export type ProvidedObjects = Record<string, string[]>;
+
+/** Reports a problem at a path of the object being checked. */
+export type Found = (path: string, message: string) => void;
+
+/** A ConfigMap's or Secret's data. */
+export interface KeyedData {
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+interface WithTemplate {
+  spec?: {
+    template?: { metadata?: { labels?: Record<string, string> } };
+    jobTemplate?: { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
+  };
+}
+
+/** The labels of the pods an object makes: a Pod's own, a template's otherwise. */
+function templateLabels(object: KubeObject): Record<string, string> | undefined {
+  if (object.kind === "Pod") return object.metadata.labels;
+  const spec = (object as WithTemplate).spec;
+  const template = object.kind === "CronJob" ? spec?.jobTemplate?.spec?.template : spec?.template;
+  return template?.metadata?.labels;
+}
+
+/** Everything the manifests define, for lookups by kind and name. */
+export class Catalog {
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly provided: ProvidedObjects;
+  readonly pods: { spec: V1PodSpec; labels: Record<string, string> }[] = [];
+
+  constructor(docs: ManifestDoc[], provided: ProvidedObjects) {
+    this.provided = provided;
+    for (const doc of docs) {
+      const object = doc.object as KubeObject;
+      this.objects.set(`${object.kind}/${object.metadata?.name}`, object);
+      const spec = podSpecOf(object);
+      if (spec) this.pods.push({ spec, labels: templateLabels(object) ?? {} });
+    }
+  }
+
+  get(kind: string, name: string | undefined): KubeObject | undefined {
+    return this.objects.get(`${kind}/${name}`);
+  }
+
+  has(kind: string, name: string | undefined): boolean {
+    return this.get(kind, name) !== undefined || this.provided[`${kind}/${name}`] !== undefined;
+  }
+
+  /** The keys of a ConfigMap or Secret, when known. */
+  keys(kind: string, name: string | undefined): string[] | undefined {
+    const provided = this.provided[`${kind}/${name}`];
+    if (provided) return provided;
+    const object = this.get(kind, name) as (KubeObject & KeyedData) | undefined;
+    return object && [...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})];
+  }
+
+  /**
+   * Reports a missing object, or a key the object does not have. An optional reference
+   * (`optional: true`) may name an object that is absent; when it is there, its keys count.
+   */
+  need(
+    found: Found,
+    path: string,
+    kind: string,
+    name: string | undefined,
+    keys: string[] = [],
+    optional = false,
+  ): void {
+    if (!this.has(kind, name)) {
+      if (optional) return;
+      found(path, `${kind} "${name}" is not defined in the manifests or provided per cluster`);
+      return;
+    }
+    const known = this.keys(kind, name);
+    for (const key of keys)
+      if (known && !known.includes(key)) found(path, `${kind} "${name}" has no key "${key}"`);
+  }
+
+  podsSelectedBy(selector: Record<string, string> | undefined): V1PodSpec[] {
+    return this.pods.filter((p) => selects({ matchLabels: selector }, p.labels)).map((p) => p.spec);
+  }
+}
+
+/** Whether a path lies at or below a mount point. */
+export function under(path: string, mountPath: string): boolean {
+  return path === mountPath || path.startsWith(`${mountPath.replace(/\/$/, "")}/`);
+}
+
+/** Files a volume puts at its mount point: its items' paths, or every key without items. */
+export function volumeFiles(volume: V1Volume, catalog: Catalog): string[] {
+  const source = (kind: string, name: string | undefined, items?: { path: string }[]) =>
+    items ? items.map((i) => i.path) : (catalog.keys(kind, name) ?? []);
+  if (volume.configMap) return source("ConfigMap", volume.configMap.name, volume.configMap.items);
+  if (volume.secret) return source("Secret", volume.secret.secretName, volume.secret.items);
+  return (volume.projected?.sources ?? []).flatMap((s) => [
+    ...(s.configMap ? source("ConfigMap", s.configMap.name, s.configMap.items) : []),
+    ...(s.secret ? source("Secret", s.secret.name, s.secret.items) : []),
+  ]);
+}
