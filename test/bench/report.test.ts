@@ -1,7 +1,9 @@
 // The benchmark's pure parts: the statistics and the document rendered from its JSON. The
 // benchmark itself (npm run bench) is not part of the test suite.
 import { describe, expect, it } from "vitest";
-import { type BenchResults, renderReport, targets } from "../../bench/report.ts";
+import { renderReport } from "../../bench/report/render.ts";
+import type { BenchResults } from "../../bench/report/results.ts";
+import { targets } from "../../bench/report/targets.ts";
 import type { BackupResult } from "../../bench/support/pg.ts";
 import { percentile, summarize } from "../../bench/support/stats.ts";
 

@@ -66,13 +66,6 @@ export class RestoreStoppedError extends Error {
     this.stage = stage;
     this.replicas = replicas;
   }
-
-  /** PostgreSQL is down or unchecked: nothing else should start on it until a person has looked. */
-  get productionDown(): boolean {
-    return ["stopping PostgreSQL", "the restore Job", "starting and checking PostgreSQL"].includes(
-      this.stage,
-    );
-  }
 }
 
 /** Each workload's name as kubectl writes it: deployment/governance-api. */

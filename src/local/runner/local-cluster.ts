@@ -527,8 +527,7 @@ export class LocalCluster implements Cluster {
       .join(",");
     await this.until(`pods ${selector} to be ready`, timeoutMs, () => {
       const pods = [...this.pods.values()].filter(
-        (p) =>
-          p.namespace === namespace && Object.entries(labels).every(([k, v]) => p.labels[k] === v),
+        (p) => p.namespace === namespace && selects({ matchLabels: labels }, p.labels),
       );
       return pods.length > 0 && pods.every((p) => p.ready) ? true : undefined;
     });
