@@ -188,6 +188,8 @@ export function createBot(options: BotOptions): Bot {
       // A plan waits for its confirmation; everything else is done when it returns.
       operation.plan = outcome.plan;
       operation.state = outcome.plan ? "planned" : "succeeded";
+      // Recorded before it is shown: a confirmation may follow the plan at once.
+      await store.save(operation);
       const took = ((Date.now() - started) / 1000).toFixed(1);
       await status.finish(
         `${outcome.result}\n\n_${outcome.plan ? "Planned" : "Done"} in ${took} s._`,

@@ -1,6 +1,7 @@
 // Talking to the production PostgreSQL through the cluster (kubectl exec into its pod):
 // SQL, waiting until recovery has finished, and forcing WAL into the archive.
 import type { Cluster } from "./cluster.ts";
+import { DEFAULT_SETTINGS, productionDatabase } from "./operations/settings.ts";
 
 /** Where PostgreSQL runs: the seed's namespace and the reference StatefulSet's pod. */
 export interface DatabaseTarget {
@@ -10,10 +11,9 @@ export interface DatabaseTarget {
   database: string;
 }
 
+/** The application's database in the seed's namespace: the demo's data, the tests' default. */
 export const MCPGOV_DATABASE: DatabaseTarget = {
-  namespace: "ai-governance",
-  pod: "postgres-0",
-  container: "postgres",
+  ...productionDatabase(DEFAULT_SETTINGS),
   database: "mcpgov",
 };
 

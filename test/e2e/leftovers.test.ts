@@ -13,7 +13,17 @@ import { mountsUnder } from "../../src/local/host.ts";
 const node = projectPath("node_modules", ".bin", "node");
 const scratch = mkdtempSync(join(tmpdir(), "leftovers-test-"));
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+/** The bench's process group, stopped for good if the test ends before the bench does. */
+let benchGroup: number | undefined;
+
+afterAll(() => {
+  try {
+    if (benchGroup) process.kill(-benchGroup, "SIGKILL");
+  } catch {
+    // already gone, as it should be
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** The product's entries in the temporary directory. */
 const productDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith("mcpgov-backup-"));
@@ -62,6 +72,7 @@ describe("npm run bench, interrupted during a step", () => {
     const args = ["bench/main.ts", "--size-gb", "0.01", "--only", "backup", "--warm-cache"];
     // Its own process group, as a shell gives a foreground job.
     const bench = spawn(node, [...args, "--out", out], { cwd: projectPath(), detached: true });
+    benchGroup = bench.pid;
     let output = "";
     const exited = new Promise<number | null>((resolve) => bench.on("close", resolve));
     bench.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));

@@ -110,6 +110,21 @@ describe("the recovery window", () => {
   });
 });
 
+describe("status without the right to list Jobs", () => {
+  it("still gives the window in both faces, and says what it could not read", async () => {
+    const list = fake.list.bind(fake);
+    fake.list = async (kind, namespace, labels) => {
+      if (kind === "Job") throw new Error('jobs.batch is forbidden: cannot list resource "jobs"');
+      return list(kind, namespace, labels);
+    };
+    const step = await statusStep({ cluster: fake, inputs, ...action });
+    const said = await botSays("/backup status");
+    expect(step.ok).toBe(true);
+    expect(window.exec(said)?.[1]).toBe(step.outputs?.["recovery-window-start"]);
+    expect(said).toContain("❔ could not read the validation Jobs: jobs.batch is forbidden");
+  });
+});
+
 describe("a backup", () => {
   it("is reported alike by the Action's step and by /backup full", async () => {
     const step = await backupStep({ cluster: fake, inputs, ...action });

@@ -14,13 +14,16 @@ export const statusStep: Step = async (context) => {
       ok: false,
       detail: `no valid backup of stanza ${inputs.stanza} (status: ${problems || stanza.status.message})`,
     };
+  const last = status.lastValidation;
+  const validation =
+    last.kind === "report" ? `; last validation ${last.report.status} (${last.createdAt})` : "";
   const perRepo =
     windows.length > 1
       ? ` (${windows.map((w) => `repo${w.repo} from ${w.start}`).join(", ")})`
       : "";
   return {
     ok: stanza.status.code === 0 && unreadable.length === 0,
-    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${problems ? `; ${problems}` : ""}`,
+    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${problems ? `; ${problems}` : ""}`,
     outputs: {
       "recovery-window-start": window.start,
       "recovery-window-end": window.end,

@@ -2,7 +2,6 @@
 // comment, and the Jobs' annotations (who asked, where, which delivery).
 import type { Context } from "probot";
 import type { Cluster, KubeObject } from "../../core/cluster.ts";
-import type { DatabaseTarget } from "../../core/database.ts";
 import type { Operation, OperationStore } from "../operations.ts";
 import type { Policy } from "../policy.ts";
 import type { StatusComment } from "../status-comment.ts";
@@ -21,16 +20,6 @@ export interface CommandContext {
   /** manifests/restore/pgbackrest-restore-pitr-job.yaml, the template of restore Jobs. */
   restoreJob: KubeObject;
   log: (line: string) => void;
-}
-
-/** Where the bot's SQL checks run: the production pod, the always-present database. */
-export function databaseOf(context: CommandContext): DatabaseTarget {
-  return {
-    namespace: context.namespace,
-    pod: "postgres-0",
-    container: "postgres",
-    database: "postgres",
-  };
 }
 
 /** Deterministic Job names: a repeated request finds its Job instead of making another. */

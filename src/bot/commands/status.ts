@@ -10,6 +10,7 @@ import type { CommandContext } from "./context.ts";
 import { operate } from "./job.ts";
 
 function validationLine(last: LastValidation): string {
+  if (last.kind === "unreadable") return `❔ could not read the validation Jobs: ${last.why}`;
   if (last.kind === "none")
     return "no finished validation Job in the cluster (finished Jobs are removed after their history limit); run `/restore validate`";
   if (last.kind === "no-report")

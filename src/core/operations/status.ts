@@ -14,6 +14,8 @@ import { type Progress, productionDatabase, type Settings } from "./settings.ts"
 export type LastValidation =
   /** No finished validation Job is left (they are removed after their history limit). */
   | { kind: "none" }
+  /** The Jobs could not be listed (a kubeconfig without that right): status goes on without. */
+  | { kind: "unreadable"; why: string }
   | { kind: "no-report"; job: string; createdAt: string; outcome: string }
   | { kind: "report"; job: string; createdAt: string; report: ValidationReport };
 
@@ -61,7 +63,9 @@ export async function readStatus(
     archiverStatus(cluster, productionDatabase(settings)),
   );
   const validation = await progress("find the last restore validation", () =>
-    lastValidation(cluster, settings.namespace),
+    lastValidation(cluster, settings.namespace).catch(
+      (error: Error): LastValidation => ({ kind: "unreadable", why: error.message }),
+    ),
   );
   return {
     stanza,
