@@ -1,24 +1,13 @@
 // What a Cluster call asks of the Kubernetes API's authoriser, and whether a Role's rules
 // allow it. A recording Cluster notes every call a component makes, so that a test can
 // hold its Role to exactly what it uses. The mapping follows KubeCluster's requests
-// (src/core/kube/cluster.ts): each method's API calls and their RBAC verbs.
+// (src/core/kube/cluster.ts): each method's API calls and their RBAC verbs. Whether a rule
+// allows an access is the product's one evaluation (src/core/rbac.ts, tested on its own).
 import type { Cluster } from "../../src/core/cluster.ts";
+import { type Access, type PolicyRule, ruleAllows } from "../../src/core/rbac.ts";
 
-export interface Access {
-  verb: string;
-  group: string;
-  /** resource or resource/subresource, as in a Role */
-  resource: string;
-  /** undefined when the request names no object (list, create) or cannot know it */
-  name?: string;
-}
-
-export interface PolicyRule {
-  apiGroups?: string[];
-  resources?: string[];
-  resourceNames?: string[];
-  verbs?: string[];
-}
+export type { Access, PolicyRule };
+export { ruleAllows };
 
 const RESOURCES: Record<string, [group: string, resource: string]> = {
   ConfigMap: ["", "configmaps"],
@@ -92,17 +81,6 @@ export function recordingCluster(inner: Cluster): { cluster: Cluster; accesses: 
     },
   });
   return { cluster, accesses };
-}
-
-export function ruleAllows(rule: PolicyRule, access: Access): boolean {
-  const has = (list: string[] | undefined, value: string) =>
-    (list ?? []).some((v) => v === value || v === "*");
-  if (!has(rule.apiGroups, access.group)) return false;
-  if (!has(rule.resources, access.resource)) return false;
-  if (!has(rule.verbs, access.verb)) return false;
-  if (rule.resourceNames?.length)
-    return access.name !== undefined && rule.resourceNames.includes(access.name);
-  return true;
 }
 
 export const describeAccess = (a: Access) =>

@@ -4,6 +4,7 @@
 import { chmodSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { ExecResult, KubeObject } from "../../core/cluster.ts";
+import { type PolicyRule, ruleAllows } from "../../core/rbac.ts";
 
 export interface ExecRequest {
   namespace: string;
@@ -20,13 +21,6 @@ export interface ApiBackend {
     request: ExecRequest,
     onOutput: (stream: "stdout" | "stderr", chunk: string) => void,
   ): Promise<ExecResult>;
-}
-
-interface Rule {
-  apiGroups?: string[];
-  resources?: string[];
-  resourceNames?: string[];
-  verbs?: string[];
 }
 
 /** Whether the service account may `verb` the core-group resource `resource/name`. */
@@ -53,16 +47,9 @@ export function allowed(
     .flatMap((roleName) =>
       backend.objects("Role", namespace).filter((r) => r.metadata.name === roleName),
     );
-  const matches = (list: string[] | undefined, value: string) =>
-    !list || list.length === 0 || list.includes("*") || list.includes(value);
+  const access = { verb, group: "", resource, name };
   return roles.some((role) =>
-    ((role.rules as Rule[] | undefined) ?? []).some(
-      (rule) =>
-        (rule.apiGroups ?? []).some((g) => g === "" || g === "*") &&
-        (rule.resources ?? []).some((r) => r === resource || r === "*") &&
-        (rule.verbs ?? []).some((v) => v === verb || v === "*") &&
-        matches(rule.resourceNames, name),
-    ),
+    ((role.rules as PolicyRule[] | undefined) ?? []).some((rule) => ruleAllows(rule, access)),
   );
 }
 

@@ -29,6 +29,7 @@ import { selects } from "../../core/label-selector.ts";
 import { requireRoot, serviceUser } from "../host.ts";
 import { admit, keptNotEnforced } from "./admission.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
+import { Changes } from "./changes.ts";
 import { podEnvironments } from "./env.ts";
 import { writeHostsFile } from "./hosts.ts";
 import { LocalJob } from "./job.ts";
@@ -69,7 +70,7 @@ export class LocalCluster implements Cluster {
   private readonly jobs = new Map<string, LocalJob>();
   private readonly servers = new Map<string, Server>();
   private readonly said = new Set<string>();
-  private readonly waiters = new Set<() => void>();
+  private readonly changes = new Changes();
   private readonly enforceIngress: boolean;
   /** Ingress rules are rewritten one pass at a time, in the order of the changes. */
   private ingressPass: Promise<void> = Promise.resolve();
@@ -112,7 +113,7 @@ export class LocalCluster implements Cluster {
 
   private changed(): void {
     this.writeHosts();
-    for (const wake of this.waiters) wake();
+    this.changes.notify();
   }
 
   // ---- objects -------------------------------------------------------------------------
@@ -490,31 +491,15 @@ export class LocalCluster implements Cluster {
     await job.start();
   }
 
-  private async until<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined) return value;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          this.waiters.delete(wake);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.min(left, 500));
-        this.waiters.add(wake);
-      });
-    }
-  }
-
   waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult> {
     const id = key("Job", namespace, name);
     if (!this.jobs.has(id))
       return Promise.reject(new Error(`wait for job/${name}: not found in namespace ${namespace}`));
-    return this.until(`job/${name} to complete`, timeoutMs, () => this.jobs.get(id)?.result);
+    return this.changes.until(
+      `job/${name} to complete`,
+      timeoutMs,
+      () => this.jobs.get(id)?.result,
+    );
   }
 
   async waitForPodsReady(
@@ -525,7 +510,7 @@ export class LocalCluster implements Cluster {
     const selector = Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(",");
-    await this.until(`pods ${selector} to be ready`, timeoutMs, () => {
+    await this.changes.until(`pods ${selector} to be ready`, timeoutMs, () => {
       const pods = [...this.pods.values()].filter(
         (p) => p.namespace === namespace && selects({ matchLabels: labels }, p.labels),
       );
