@@ -64,18 +64,6 @@ export interface JobRun {
   logs: string;
 }
 
-/** Creates the Job, waits for it to complete or fail, and returns its outcome and log. */
-export async function runJob(
-  cluster: Cluster,
-  job: KubeObject,
-  timeoutMs: number,
-): Promise<JobRun> {
-  const namespace = job.metadata.namespace ?? "default";
-  await cluster.createJob(job);
-  const result = await cluster.waitForJob(namespace, job.metadata.name, timeoutMs);
-  return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`) };
-}
-
 /** Creates the Job; true when one of that name was there already (the work was asked for before). */
 async function createOnce(cluster: Cluster, job: KubeObject): Promise<boolean> {
   try {
@@ -85,21 +73,6 @@ async function createOnce(cluster: Cluster, job: KubeObject): Promise<boolean> {
     if (error instanceof AlreadyExistsError) return true;
     throw error;
   }
-}
-
-/**
- * runJob for work that must happen once: when a Job of that name exists (the same request
- * seen again, or a restarted caller), waits for it instead of starting a second one.
- */
-export async function runJobOnce(
-  cluster: Cluster,
-  job: KubeObject,
-  timeoutMs: number,
-): Promise<JobRun & { attached: boolean }> {
-  const namespace = job.metadata.namespace ?? "default";
-  const attached = await createOnce(cluster, job);
-  const result = await cluster.waitForJob(namespace, job.metadata.name, timeoutMs);
-  return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`), attached };
 }
 
 /** What a person needs to act on a Job that did not complete. */
@@ -178,28 +151,6 @@ export async function runJobToCompletion(
   if (result.outcome === "Complete") return { result, logs, attached };
   const reason = result.reason ?? "no reason given";
   throw new JobFailedError(await diagnoseJob(cluster, namespace, what, name, reason, logs));
-}
-
-/** kubectl create job --from=cronjob/CRONJOB NAME, then its outcome and log. */
-export async function runCronJob(
-  cluster: Cluster,
-  namespace: string,
-  cronJob: string,
-  name: string,
-  timeoutMs: number,
-): Promise<JobRun> {
-  const cron = await cluster.get("CronJob", namespace, cronJob);
-  if (!cron) throw new Error(`CronJob ${cronJob} not found in namespace ${namespace}`);
-  return runJob(cluster, jobFromCronJob(cron, name), timeoutMs);
-}
-
-/** Throws, with the reason and the end of the log, unless the Job completed. */
-export function requireComplete(what: string, run: JobRun): void {
-  if (run.result.outcome === "Complete") return;
-  const tail = run.logs.trimEnd().split("\n").slice(-15).join("\n");
-  throw new Error(
-    `${what} failed (${run.result.reason ?? "no reason given"}); its log ends:\n${tail}`,
-  );
 }
 
 /** How a Job ended, read from its conditions; undefined while it runs. */

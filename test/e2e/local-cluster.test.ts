@@ -10,13 +10,13 @@ import { readInputs } from "../../src/action/inputs.ts";
 import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql } from "../../src/core/database.ts";
-import { runCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { runCronJob } from "../support/jobs.ts";
 
 const ns = "ai-governance";
 const root = new URL("../..", import.meta.url).pathname;

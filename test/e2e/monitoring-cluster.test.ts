@@ -8,7 +8,6 @@
 // same pod, where Prometheus reads them; no other pod may push.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { requireComplete, runCronJob } from "../../src/core/jobs.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
@@ -16,6 +15,7 @@ import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { loadMonitoringManifests } from "../manifests/support.ts";
 import { until } from "../support/daemons.ts";
+import { requireComplete, runCronJob } from "../support/jobs.ts";
 import { parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 
 const NS = "ai-governance";

@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql, waitWritable } from "../../src/core/database.ts";
-import { runCronJob, runJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
@@ -23,6 +22,7 @@ import { stanzaInfo } from "../../src/core/repository.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { runCronJob, runJob } from "../support/jobs.ts";
 import {
   bundledS3Server,
   makeTestCertificates,

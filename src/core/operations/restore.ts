@@ -39,8 +39,6 @@ export interface RestoreResult {
   timelineAfter: number;
   /** When the last transaction recovery replayed committed (UTC), or "" when none was. */
   replayed: string;
-  /** `kind/name` → replicas, as they were before the restore and are again. */
-  replicas: Record<string, number>;
   /** The restore Job's name and log. */
   job: string;
   jobLog: string;
@@ -183,7 +181,6 @@ export async function restoreProduction(
     timelineBefore,
     timelineAfter: after.timeline,
     replayed: after.replayed,
-    replicas,
     job: job.metadata.name,
     jobLog: run.logs,
   };
