@@ -41,10 +41,10 @@ const MB = 1024 * 1024;
 /** The fake cluster, noting when each Job's create request arrives (by delivery id). */
 class TimedCluster extends FakeCluster {
   readonly created = new Map<string, number>();
-  override async createJob(job: KubeObject): Promise<KubeObject> {
-    const delivery = job.metadata.annotations?.["mcpgov-backup/delivery-id"] ?? "";
-    this.created.set(delivery, performance.now());
-    return super.createJob(job);
+  override async create(object: KubeObject): Promise<KubeObject> {
+    const delivery = object.metadata.annotations?.["mcpgov-backup/delivery-id"];
+    if (object.kind === "Job" && delivery) this.created.set(delivery, performance.now());
+    return super.create(object);
   }
 }
 

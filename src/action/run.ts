@@ -7,13 +7,13 @@ import { backupStep } from "./steps/backup.ts";
 import { deployStep } from "./steps/deploy.ts";
 import { failedJobOutcome } from "./steps/failure.ts";
 import { statusStep } from "./steps/status.ts";
-import type { Step, StepResult } from "./steps/step.ts";
+import type { Outputs, Step, StepResult } from "./steps/step.ts";
 import { validateStep } from "./steps/validate.ts";
 import { verifyStep } from "./steps/verify.ts";
 
 export interface ActionRun {
   results: StepResult[];
-  outputs: Record<string, string>;
+  outputs: Outputs;
   ok: boolean;
 }
 
@@ -32,7 +32,7 @@ export async function runOperations(
     status: statusStep,
   };
   const results: StepResult[] = [];
-  const outputs: Record<string, string> = {};
+  const outputs: Outputs = {};
   for (const name of inputs.operations) {
     const started = performance.now();
     log(`▶ ${name}`);

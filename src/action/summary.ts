@@ -1,6 +1,6 @@
 // The job summary: a table of what each step did, and the backups and the recovery
 // window on a time line (GitHub renders Mermaid).
-import type { StepResult } from "./steps/step.ts";
+import type { Outputs, StepResult } from "./steps/step.ts";
 
 interface BackupRow {
   label: string;
@@ -20,7 +20,7 @@ function mermaidTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 19);
 }
 
-export function renderSummary(results: StepResult[], outputs: Record<string, string>): string {
+export function renderSummary(results: StepResult[], outputs: Outputs): string {
   const lines = ["## mcpgov-backup", "", "| step | result | detail | time |", "|---|---|---|---|"];
   for (const r of results) {
     lines.push(

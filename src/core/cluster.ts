@@ -2,10 +2,13 @@
 // them: Kubernetes through its API, or the local runner that runs the manifests' pods as
 // processes on this machine.
 
+/** An object's labels; as a selector, the labels a match must carry (equality only). */
+export type Labels = Record<string, string>;
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
-  labels?: Record<string, string>;
+  labels?: Labels;
   annotations?: Record<string, string>;
   creationTimestamp?: string;
 }
@@ -28,6 +31,16 @@ export interface JobResult {
   startTime?: string;
   completionTime?: string;
 }
+
+/** A container of a pod, to run a command in. */
+export interface ExecTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** The kinds of workload the operations scale. */
+export type WorkloadKind = "StatefulSet" | "Deployment";
 
 export interface ExecResult {
   code: number;
@@ -69,30 +82,23 @@ export interface Cluster {
   /** Creates or updates each object, in order (kubectl apply). */
   apply(objects: KubeObject[]): Promise<void>;
   get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined>;
-  list(kind: string, namespace: string, labels?: Record<string, string>): Promise<KubeObject[]>;
-  /** Creates the Job; AlreadyExistsError when one of that name exists. */
-  createJob(job: KubeObject): Promise<KubeObject>;
-  /** Creates the object, never replaces it: AlreadyExistsError when it exists (a lock, a record). */
+  list(kind: string, namespace: string, labels?: Labels): Promise<KubeObject[]>;
+  /**
+   * Creates the object, never replaces it: AlreadyExistsError when it exists (a Job, a
+   * lock, a record). A create whose answer was lost and that finds its own object succeeds.
+   */
   create(object: KubeObject): Promise<KubeObject>;
   /** Waits until the Job completes or fails; throws when the deadline passes first. */
   waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult>;
   /** Waits until every pod matching the labels is ready; throws at the deadline. */
-  waitForPodsReady(
-    namespace: string,
-    labels: Record<string, string>,
-    timeoutMs: number,
-  ): Promise<void>;
+  waitForPodsReady(namespace: string, labels: Labels, timeoutMs: number): Promise<void>;
   /** Logs of a pod's container, or of the newest pod of a Job (name "job/NAME"). */
   logs(namespace: string, target: string, container?: string): Promise<string>;
-  exec(namespace: string, pod: string, container: string, command: string[]): Promise<ExecResult>;
+  /** Runs the command in the container (kubectl exec); its exit code and output. */
+  exec(target: ExecTarget, command: string[]): Promise<ExecResult>;
   /** What a person needs when a Job failed: its pods' phases and container states, and events. */
   describeJob(namespace: string, name: string): Promise<JobDescription>;
-  scale(
-    namespace: string,
-    kind: "StatefulSet" | "Deployment",
-    name: string,
-    replicas: number,
-  ): Promise<void>;
+  scale(namespace: string, kind: WorkloadKind, name: string, replicas: number): Promise<void>;
   delete(kind: string, namespace: string, name: string): Promise<void>;
 }
 
@@ -100,7 +106,7 @@ export interface Cluster {
 export async function waitForNoPods(
   cluster: Cluster,
   namespace: string,
-  labels: Record<string, string>,
+  labels: Labels,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

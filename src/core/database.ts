@@ -1,13 +1,10 @@
 // Talking to the production PostgreSQL through the cluster (kubectl exec into its pod):
 // SQL, waiting until recovery has finished, and forcing WAL into the archive.
-import type { Cluster } from "./cluster.ts";
+import type { Cluster, ExecTarget } from "./cluster.ts";
 import { DEFAULT_SETTINGS, productionDatabase } from "./operations/settings.ts";
 
 /** Where PostgreSQL runs: the seed's namespace and the reference StatefulSet's pod. */
-export interface DatabaseTarget {
-  namespace: string;
-  pod: string;
-  container: string;
+export interface DatabaseTarget extends ExecTarget {
   database: string;
 }
 
@@ -38,7 +35,7 @@ export async function psql(
     "-Atqc",
     query,
   ];
-  const result = await cluster.exec(target.namespace, target.pod, target.container, argv);
+  const result = await cluster.exec(target, argv);
   if (result.code !== 0) throw new Error(`psql in ${target.pod}: ${result.stderr.trim()}`);
   return result.stdout.trim();
 }

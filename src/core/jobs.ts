@@ -67,7 +67,7 @@ export interface JobRun {
 /** Creates the Job; true when one of that name was there already (the work was asked for before). */
 async function createOnce(cluster: Cluster, job: KubeObject): Promise<boolean> {
   try {
-    await cluster.createJob(job);
+    await cluster.create(job);
     return false;
   } catch (error) {
     if (error instanceof AlreadyExistsError) return true;

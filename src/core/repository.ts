@@ -11,7 +11,7 @@ export async function stanzaInfo(
   namespace: string,
   stanza: string,
 ): Promise<StanzaInfo> {
-  const result = await cluster.exec(namespace, REPO_HOST.pod, REPO_HOST.container, [
+  const result = await cluster.exec({ namespace, ...REPO_HOST }, [
     "pgbackrest",
     `--stanza=${stanza}`,
     "info",

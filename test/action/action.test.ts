@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { OUTPUT_NAMES } from "../../src/action/steps/step.ts";
 import { runActionBundle } from "../support/action-bundle.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -54,6 +55,11 @@ describe("the Action's bundle", () => {
     expect(Object.keys(action.inputs).sort()).toEqual([...new Set(read)].sort());
   });
 
+  it("declares in action.yml every output the code can set, and no other", () => {
+    const action = parse(readFileSync(join(root, "action.yml"), "utf8"));
+    expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES].sort());
+  });
+
   it("refuses a misspelt operation with a message that lists the right ones", async () => {
     const { code, log } = await runAction({ operations: "deploy bakup", cluster: "local" });
     expect(log).toContain(
@@ -84,6 +90,19 @@ describe("the Action against the local cluster runner", () => {
     });
     expect(outputs["recovery-window-start"]).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(Number(outputs["duration-seconds"])).toBeGreaterThan(0);
+    // A run of every operation sets every output action.yml declares, and only those.
+    const declared = parse(readFileSync(join(root, "action.yml"), "utf8")).outputs;
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(declared).sort());
+    expect(JSON.parse(outputs["backups-json"] ?? "")).toEqual([
+      {
+        label: outputs["backup-label"],
+        type: "full",
+        repo: 1,
+        start: expect.any(Number),
+        stop: expect.any(Number),
+        size: expect.any(Number),
+      },
+    ]);
     for (const step of ["deploy", "verify", "backup", "validate", "status"])
       expect(summary).toMatch(new RegExp(`\\| ${step} \\| ✅ ok \\|`));
     expect(summary).toContain("stanza mcpgov ok; no backup yet");

@@ -142,6 +142,47 @@ describe("the benchmark's targets", () => {
     expect(byId("validation")).toMatchObject({ status: "not measured", measured: "—" });
     expect(byId("archive-lag-tpcb")).toMatchObject({ status: "not measured" });
   });
+
+  it("counts a failed Action run as a miss, not as a figure it did not measure", () => {
+    const action = {
+      coldStartSeconds: summary(0.3),
+      operations: "deploy verify backup validate",
+      ok: false,
+      wallSeconds: 40,
+      operationsSeconds: 30,
+      steps: [{ name: "deploy", seconds: 30 }],
+    };
+    const run = targets({ ...results(), suites: { ...results().suites, action } });
+    expect(run.find((t) => t.id === "action-local-run")).toMatchObject({
+      status: "miss",
+      measured: "failed",
+      value: null,
+      note: "The Action failed; see the bench's log.",
+    });
+  });
+
+  it("lists every target in its order, each not measured when no suite ran", () => {
+    const none = targets({ ...results(), suites: {} });
+    expect(none.map((t) => t.id)).toEqual([
+      "full-vs-read",
+      "repo-vs-basebackup",
+      "full-vs-defaults",
+      "incr-appended",
+      "incr-updated",
+      "pitr-delta-appended",
+      "pitr-delta-updated",
+      "restore-vs-basebackup",
+      "validation",
+      "archive-lag-tpcb",
+      "archive-lag-bulk",
+      "bot-latency",
+      "action-cold-start",
+      "action-local-run",
+    ]);
+    for (const t of none)
+      expect(t).toMatchObject({ status: "not measured", measured: "—", value: null });
+    expect(none.every((t) => t.note === undefined)).toBe(true);
+  });
 });
 
 describe("the rendered document", () => {

@@ -6,7 +6,7 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
-import type { Operation } from "../../src/bot/operations.ts";
+import { type Operation, operationId } from "../../src/bot/operations.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -96,7 +96,7 @@ afterEach(() => {
 });
 
 async function operation(commentId: number): Promise<Operation> {
-  const object = await fake.get("ConfigMap", NS, `mcpgov-bot-op-${commentId.toString(36)}`);
+  const object = await fake.get("ConfigMap", NS, `mcpgov-bot-op-${operationId(commentId)}`);
   const data = (object?.data ?? {}) as Record<string, string>;
   return JSON.parse(data["operation.json"] ?? "null");
 }
@@ -108,7 +108,7 @@ describe("/backup", () => {
     await deliver(probot, bot, payload, "delivery-full-1");
     expect(github.reactions).toEqual(["eyes"]);
     expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
-      `pgbackrest-bot-${payload.comment.id.toString(36)}-full`,
+      `pgbackrest-bot-${operationId(payload.comment.id)}-full`,
     ]);
     const annotations = fake.createdJobs[0]?.metadata.annotations;
     expect(annotations).toMatchObject({
@@ -368,7 +368,9 @@ describe("/restore pitr: the plan and its checks", () => {
     await setup({ policy: "stop_workloads: [deployment/governance-api]\nconfirm_minutes: 10\n" });
     const target = new Date(now - 2 * HOUR);
     const { payload, body } = await plan(target.toISOString());
-    const id = payload.comment.id.toString(36);
+    const id = operationId(payload.comment.id);
+    // The target's UTC wall clock worked out with Date, not with src/core/time.ts, which
+    // wrote the plan: an independent reading of the same instant.
     expect(body).toContain(
       `Restore production to **${target.toISOString().slice(0, 19).replace("T", " ")}.`,
     );
@@ -433,7 +435,7 @@ describe("/restore confirm and cancel", () => {
     await setup({ policy, roles: { alice: "admin", dana: "admin", bob: "write" } });
     const payload = commentPayload(`/restore pitr ${new Date(now - 2 * HOUR).toISOString()}`);
     await deliver(probot, bot, payload);
-    return payload.comment.id.toString(36);
+    return operationId(payload.comment.id);
   }
 
   it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {

@@ -119,8 +119,8 @@ describe("the bot's manifests", () => {
   it("let the bot exec only in the two pods it names", () => {
     const rules = find("Role").rules as PolicyRule[];
     const allowed = (pod: string) =>
-      accessOf("exec", ["ai-governance", pod, "c", ["psql"]]).every((access) =>
-        rules.some((rule) => ruleAllows(rule, access)),
+      accessOf("exec", [{ namespace: "ai-governance", pod, container: "c" }, ["psql"]]).every(
+        (access) => rules.some((rule) => ruleAllows(rule, access)),
       );
     expect(allowed("postgres-0")).toBe(true);
     expect(allowed("pgbackrest-repo-host-0")).toBe(true);

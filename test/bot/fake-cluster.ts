@@ -5,6 +5,7 @@ import {
   AlreadyExistsError,
   type Cluster,
   type ExecResult,
+  type ExecTarget,
   type JobDescription,
   type JobResult,
   type KubeObject,
@@ -69,11 +70,12 @@ export class FakeCluster implements Cluster {
     if (this.objects.has(this.key(object.kind, namespace, object.metadata.name)))
       throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
     await this.apply([{ ...object, metadata: { ...object.metadata, namespace } }]);
+    if (object.kind === "Job") this.runJob(object);
     return object;
   }
 
-  async createJob(job: KubeObject): Promise<KubeObject> {
-    await this.create(job);
+  /** Ends the Job at once the way the test said. */
+  private runJob(job: KubeObject): void {
     this.createdJobs.push(job);
     const ending = this.behaviour.job?.(job) ?? { outcome: "Complete", logs: "" };
     this.endings.set(job.metadata.name, ending);
@@ -84,7 +86,6 @@ export class FakeCluster implements Cluster {
       stored.status = {
         conditions: [{ type: ending.outcome, status: "True", reason: ending.reason }],
       };
-    return job;
   }
 
   async waitForJob(_namespace: string, name: string): Promise<JobResult> {
@@ -99,7 +100,7 @@ export class FakeCluster implements Cluster {
     return this.endings.get(target.replace(/^job\//, ""))?.logs ?? "";
   }
 
-  async exec(_namespace: string, pod: string, _container: string, command: string[]) {
+  async exec({ pod }: ExecTarget, command: string[]) {
     const answer = this.behaviour.exec?.(pod, command);
     if (!answer) throw new Error(`exec in ${pod}: ${command.join(" ")} not expected`);
     return answer;

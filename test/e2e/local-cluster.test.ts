@@ -80,12 +80,10 @@ describe("the manifests on the local cluster runner", () => {
     const diff = await runJob("pgbackrest-diff-backup", "pgbackrest-manual-diff-1");
     expect(diff.result.outcome).toBe("Complete");
 
-    const info = await cluster.exec(ns, "pgbackrest-repo-host-0", "pgbackrest", [
-      "pgbackrest",
-      "--stanza=mcpgov",
-      "info",
-      "--output=json",
-    ]);
+    const info = await cluster.exec(
+      { namespace: ns, pod: "pgbackrest-repo-host-0", container: "pgbackrest" },
+      ["pgbackrest", "--stanza=mcpgov", "info", "--output=json"],
+    );
     const stanza = findStanza(parseInfo(info.stdout), "mcpgov");
     expect(stanza.status.code).toBe(0);
     expect(stanza.backup.map((b) => b.type)).toEqual(["full", "diff"]);
@@ -131,7 +129,10 @@ describe("the manifests on the local cluster runner", () => {
       "select pg_sleep(0.1)",
     ]);
     const client = ["psql", "-U", "postgres", "-d", "mcpgov", "-q", "-v", "ON_ERROR_STOP=1"];
-    const written = await cluster.exec(ns, "postgres-0", "postgres", [...client, ...ledger.flat()]);
+    const written = await cluster.exec(
+      { namespace: ns, pod: "postgres-0", container: "postgres" },
+      [...client, ...ledger.flat()],
+    );
     expect(written.code).toBe(0);
     await archiveNow(cluster);
     const rows = (
@@ -153,10 +154,10 @@ describe("the manifests on the local cluster runner", () => {
     await sql("insert into ledger (id) values (9999)");
     expect(await sql("select timeline_id > 1 from pg_control_checkpoint()")).toBe("t");
     // Recovery fetched WAL ahead through the spool, as postgres-host.conf asks.
-    const logFiles = await cluster.exec(ns, "postgres-0", "postgres", [
-      "ls",
-      "/var/log/pgbackrest",
-    ]);
+    const logFiles = await cluster.exec(
+      { namespace: ns, pod: "postgres-0", container: "postgres" },
+      ["ls", "/var/log/pgbackrest"],
+    );
     expect(logFiles.stdout).toContain("mcpgov-archive-get-async.log");
   }, 600_000);
 

@@ -70,7 +70,13 @@ async function metricsPodLogs(): Promise<string> {
 
 /** What `curl` in the pod gets from the URL, by the Service's name. */
 function fetchFrom(pod: string, url: string) {
-  return cluster.exec(NS, pod, "main", ["curl", "-sS", "--connect-timeout", "3", url]);
+  return cluster.exec({ namespace: NS, pod: pod, container: "main" }, [
+    "curl",
+    "-sS",
+    "--connect-timeout",
+    "3",
+    url,
+  ]);
 }
 
 /** The first exposition that holds the writer's figures (node_exporter answers before the writer has written). */
@@ -139,17 +145,20 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
       report?.rtoSeconds,
     );
 
-    const pushed = await cluster.exec(NS, application.metadata.name, "main", [
-      "curl",
-      "-sS",
-      "--connect-timeout",
-      "3",
-      "--request",
-      "PUT",
-      "--data-binary",
-      "mcpgov_backup_validation_last_success 1\n",
-      `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
-    ]);
+    const pushed = await cluster.exec(
+      { namespace: NS, pod: application.metadata.name, container: "main" },
+      [
+        "curl",
+        "-sS",
+        "--connect-timeout",
+        "3",
+        "--request",
+        "PUT",
+        "--data-binary",
+        "mcpgov_backup_validation_last_success 1\n",
+        `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
+      ],
+    );
     expect(pushed.code).toBe(28);
   }, 660_000);
 });

@@ -290,11 +290,16 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
   }, 900_000);
 
   it("holds nothing readable in the bucket", async () => {
-    const grep = await cluster.exec(NS, await s3Pod(), "s3", ["grep", "-rlF", MARKER, "/data"]);
+    const grep = await cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [
+      "grep",
+      "-rlF",
+      MARKER,
+      "/data",
+    ]);
     expect(grep.stdout).toBe("");
     expect(grep.code).toBe(1); // grep: no file matched
     // Every object starts with the cipher's salt header: encrypted, not merely compressed.
-    const headers = await cluster.exec(NS, await s3Pod(), "s3", [
+    const headers = await cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [
       "sh",
       "-c",
       `find /data/${BUCKET} -name '*._S3rver_object' -exec head -c 8 {} \\; -exec echo \\;`,

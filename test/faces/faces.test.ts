@@ -85,7 +85,8 @@ describe("the recovery window", () => {
       step.outputs?.["recovery-window-end"],
     ]).toEqual([start, end]);
     // It starts one second after the full backup's stop second: pgBackRest cannot reach
-    // the stop second itself. Both ends are written to the millisecond.
+    // the stop second itself. Both ends are written to the millisecond. Worked out here from
+    // pgBackRest's behaviour, not with src/core/recovery-window.ts, which both faces use.
     expect(start).toBe(new Date(Math.floor(fullStopMs / 1000) * 1000 + 1000).toISOString());
     expect(end).toBe(new Date(archivedMs).toISOString());
   });

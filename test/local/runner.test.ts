@@ -96,7 +96,7 @@ async function runJob(
   options: PodOptions = {},
   jobSpec: object = {},
 ) {
-  await cluster.createJob(job(name, script, options, jobSpec));
+  await cluster.create(job(name, script, options, jobSpec));
   const result = await cluster.waitForJob(ns, name, 60_000);
   return { result, logs: await cluster.logs(ns, `job/${name}`) };
 }
@@ -150,7 +150,7 @@ describe("what a local pod sees", () => {
   }, 60_000);
 
   it("gets env from values, ConfigMaps, Secrets and the downward API, and $(VAR) in its command", async () => {
-    await cluster.createJob({
+    await cluster.create({
       ...job("env", ""),
       spec: {
         backoffLimit: 0,
@@ -372,7 +372,7 @@ describe("NetworkPolicy ingress, when the runner is asked to enforce it", () => 
   /** Whether `from` opens a TCP connection to the server's port within 3 s. */
   const connects = async (from: string) =>
     (
-      await enforcing.exec(policyNs, from, "main", [
+      await enforcing.exec({ namespace: policyNs, pod: from, container: "main" }, [
         "timeout",
         "3",
         "bash",

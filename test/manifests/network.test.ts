@@ -78,6 +78,8 @@ const selects = (selector: Any, labels: Record<string, string>) =>
         : false,
   );
 
+// The policies' evaluation below is an oracle too, apart from src/local/runner/network-policy.ts
+// (which enforces ingress only, and refuses ipBlock): it reads egress as well, as Kubernetes does.
 function peerMatches(peer: Any, from: Pod, policyNamespace: string): boolean {
   if (peer.ipBlock) return from.namespace !== policyNamespace; // outside the cluster's pods
   const namespaceOk = peer.namespaceSelector ? true : from.namespace === policyNamespace;

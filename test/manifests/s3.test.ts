@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { selects } from "../../src/core/label-selector.ts";
 import type { ManifestDoc } from "../../src/core/manifests/load.ts";
 import { containerArgv, containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { loadCommittedManifests } from "./support.ts";
@@ -122,16 +123,9 @@ describe("the S3 repository's settings reach every pod that runs pgBackRest", ()
 
   it("lets each of them reach the bucket on 443 where a NetworkPolicy limits its egress", () => {
     const policies = docs.map((d) => d.object as Any).filter((o) => o.kind === "NetworkPolicy");
-    const selects = (policy: Any, labels: Record<string, string>) =>
-      Object.entries(policy.spec.podSelector.matchLabels ?? {}).every(
-        ([k, v]) => labels[k] === v,
-      ) &&
-      (policy.spec.podSelector.matchExpressions ?? []).every(
-        (e: Any) => e.operator === "In" && e.values.includes(labels[e.key]),
-      );
     for (const pod of usesS3) {
       const egress = policies.filter(
-        (p) => p.spec.policyTypes.includes("Egress") && selects(p, pod.labels),
+        (p) => p.spec.policyTypes.includes("Egress") && selects(p.spec.podSelector, pod.labels),
       );
       if (egress.length === 0) continue; // egress not restricted
       const ports = egress.flatMap((p) =>

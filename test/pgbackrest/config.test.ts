@@ -1,14 +1,14 @@
 // The real pgbackrest binary accepts the ConfigMap's configuration as each pod sees it
 // (pgbackrest.conf plus that pod's role file), and rejects the seed's inline comments.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
 import { makeServiceDir, runAsService, writeServiceFile } from "../../src/local/host.ts";
 
 const manifest = new URL("../../manifests/pgbackrest-config.yaml", import.meta.url).pathname;
-const data = parseDocument(readFileSync(manifest, "utf8")).toJS().data as Record<string, string>;
+const data = loadManifestFile(manifest)[0]?.object.data as Record<string, string>;
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

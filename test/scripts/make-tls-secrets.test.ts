@@ -6,17 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, parseDocument } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { validateSchema } from "../../src/core/manifests/schema.ts";
 import { optionValue, parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const script = join(root, "scripts/make-tls-secrets.sh");
-const data = parseDocument(
-  readFileSync(join(root, "manifests/pgbackrest-config.yaml"), "utf8"),
-).toJS().data;
-const role = (name: string) => parsePgbackrestConfig(data[name]).config;
+const data = loadManifestFile(join(root, "manifests/pgbackrest-config.yaml"))[0]?.object
+  .data as Record<string, string>;
+const role = (name: string) => parsePgbackrestConfig(data[name] ?? "").config;
 
 let dir: string;
 let out: string;

@@ -10,7 +10,7 @@ export async function runJob(
   timeoutMs: number,
 ): Promise<JobRun> {
   const namespace = job.metadata.namespace ?? "default";
-  await cluster.createJob(job);
+  await cluster.create(job);
   const result = await cluster.waitForJob(namespace, job.metadata.name, timeoutMs);
   return { result, logs: await cluster.logs(namespace, `job/${job.metadata.name}`) };
 }

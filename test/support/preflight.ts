@@ -7,6 +7,15 @@ import { postgresBinDir, requireRoot, serviceUser } from "../../src/local/host.t
 import { removeStage, stagedForService } from "../../src/local/stage.ts";
 
 export default function preflight(): void {
+  checkMachine();
+}
+
+/**
+ * Throws, at the first check that fails, the one message that says what to do. It reads
+ * the machine through src's own checks (the uid, /etc/passwd, /usr/lib/postgresql, the
+ * temporary directory), so test/support/preflight.test.ts changes those facts, not these checks.
+ */
+export function checkMachine(): void {
   requireRoot();
   serviceUser();
   postgresBinDir();

@@ -43,8 +43,6 @@ export function accessOf(method: keyof Cluster, args: unknown[]): Access[] {
       return [on(a, "list")];
     case "create":
       return [on((a as { kind: string }).kind, "create")];
-    case "createJob":
-      return [on("Job", "create")];
     case "waitForJob":
       return [on("Job", "get", b)];
     case "waitForPodsReady":
@@ -57,7 +55,10 @@ export function accessOf(method: keyof Cluster, args: unknown[]): Access[] {
       ];
     case "exec":
       // The websocket upgrade is a GET, authorised since Kubernetes 1.30 as create too.
-      return [on("Pod", "create", b, "exec"), on("Pod", "get", b, "exec")];
+      return [
+        on("Pod", "create", (a as { pod: string }).pod, "exec"),
+        on("Pod", "get", (a as { pod: string }).pod, "exec"),
+      ];
     case "describeJob":
       return [on("Pod", "list"), on("Event", "list")];
     case "scale":

@@ -52,6 +52,8 @@ const cronJobs: CronJobFacts[] = ["full-backup", "diff-backup", "restore-validat
   },
 );
 
+// An oracle on purpose: the timers' OnCalendar lines are held to what the CronJobs' cron
+// schedules mean (crontab(5)), worked out here; the product has no cron reading to share.
 /** The next `count` minutes matching a five-field cron schedule (numbers, "*", "*\/n"), in UTC. */
 function cronTimes(schedule: string, from: Date, count: number): string[] {
   const fields = schedule.split(" ");

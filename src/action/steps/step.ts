@@ -3,6 +3,21 @@ import type { Cluster } from "../../core/cluster.ts";
 import type { Progress, Settings } from "../../core/operations/settings.ts";
 import type { Inputs } from "../inputs.ts";
 
+/** Every output the Action sets; action.yml declares each, and a test holds the two equal. */
+export const OUTPUT_NAMES = [
+  "backup-label",
+  "backup-duration-seconds",
+  "validation-status",
+  "report-path",
+  "rto-seconds",
+  "recovery-window-start",
+  "recovery-window-end",
+  "backups-json",
+  "duration-seconds",
+] as const;
+
+export type Outputs = Partial<Record<(typeof OUTPUT_NAMES)[number], string>>;
+
 export interface StepContext {
   cluster: Cluster;
   inputs: Inputs;
@@ -17,7 +32,7 @@ export interface StepResult {
   /** One line for the summary table. */
   detail: string;
   seconds: number;
-  outputs?: Record<string, string>;
+  outputs?: Outputs;
   /** For a failure: pod states, events and a log tail, redacted, shown folded in the summary. */
   diagnostics?: string;
 }

@@ -62,6 +62,32 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 const NETWORK_ERRORS = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"];
 
+/**
+ * What an API failure says, in one line: the message of the Status the API server sent
+ * and the HTTP code ("configmaps "x" is forbidden: ... (HTTP 403)"), or the first line of
+ * the error (a refused connection). client-node's own message spans the body and headers.
+ */
+export function apiFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "number")
+    return String((error as Error).message ?? error).split("\n")[0] ?? "";
+  const said = statusMessage((error as { body?: unknown }).body);
+  return said ? `${said} (HTTP ${code})` : `HTTP ${code}`;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  let status = body;
+  if (typeof body === "string") {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return body.trim().split("\n")[0] || undefined;
+    }
+  }
+  const message = (status as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" && message ? message : undefined;
+}
+
 /** A request given up on by its deadline (node-fetch's AbortError). */
 export function isTimedOut(error: unknown): boolean {
   return (error as { name?: unknown }).name === "AbortError";

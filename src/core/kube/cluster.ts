@@ -2,29 +2,25 @@
 // server-side apply with the field manager mcpgov-backup, Jobs created once, waits that
 // poll with a deadline, logs, exec over the API's websocket, scale and delete; every call
 // retried while the API's failure is transient (api.ts tells which are).
-import { PassThrough } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
-import {
-  AlreadyExistsError,
-  type Cluster,
-  type ExecResult,
-  type JobDescription,
-  type JobResult,
-  type KubeObject,
-} from "../cluster.ts";
+import * as cluster from "../cluster.ts";
 import {
   apiVersionOf,
   configurationWithDeadline,
   isConflict,
   isNotFound,
-  isTimedOut,
-  isTransient,
   ObjectApi,
   sameData,
   sameMetadata,
   selector,
   sleep,
 } from "./api.ts";
+import { describeJob } from "./describe.ts";
+import { execInPod } from "./exec.ts";
+import { type RetryPolicy, retrying } from "./retry.ts";
+
+type KubeObject = cluster.KubeObject;
+type WorkloadKind = cluster.WorkloadKind;
 
 export const FIELD_MANAGER = "mcpgov-backup";
 
@@ -41,18 +37,18 @@ export interface KubeClusterOptions {
   retryMs?: number;
   /** How long one request may go without its whole answer before it is given up and retried. */
   requestTimeoutMs?: number;
+  /** The longest wait honoured when the API asks for one (429 with Retry-After). */
+  maxRetryAfterMs?: number;
 }
 
-export class KubeCluster implements Cluster {
+export class KubeCluster implements cluster.Cluster {
   private readonly objects: k8s.KubernetesObjectApi;
   private readonly core: k8s.CoreV1Api;
   private readonly batch: k8s.BatchV1Api;
   private readonly apps: k8s.AppsV1Api;
   private readonly execClient: k8s.Exec;
   private readonly pollMs: number;
-  private readonly attempts: number;
-  private readonly retryMs: number;
-  private readonly requestTimeoutMs: number;
+  private readonly retry: RetryPolicy;
 
   constructor(
     config: k8s.KubeConfig,
@@ -60,10 +56,13 @@ export class KubeCluster implements Cluster {
     websocket?: WebSocketHandler,
   ) {
     this.pollMs = options.pollMs ?? 2000;
-    this.attempts = options.attempts ?? 4;
-    this.retryMs = options.retryMs ?? 500;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
-    const configuration = configurationWithDeadline(config, this.requestTimeoutMs);
+    this.retry = {
+      attempts: options.attempts ?? 4,
+      retryMs: options.retryMs ?? 500,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+    };
+    const configuration = configurationWithDeadline(config, this.retry.requestTimeoutMs);
     this.objects = new ObjectApi(configuration, config);
     this.core = new k8s.CoreV1Api(configuration);
     this.batch = new k8s.BatchV1Api(configuration);
@@ -71,73 +70,38 @@ export class KubeCluster implements Cluster {
     this.execClient = new k8s.Exec(config, websocket);
   }
 
-  /**
-   * Calls the API again after a pause when it fails transiently. Only for calls that are
-   * safe to repeat: reads, server-side apply, scale, delete; creates check what they find.
-   * `retried` tells the caller, on the last attempt, that an earlier one may have landed.
-   */
-  private async retrying<T>(what: string, call: (retried: boolean) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call(attempt > 1);
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        if (attempt >= this.attempts) {
-          const code = (error as { code?: unknown }).code;
-          const said = isTimedOut(error)
-            ? `no answer within ${this.requestTimeoutMs / 1000} s`
-            : typeof code === "number"
-              ? `HTTP ${code}`
-              : (error as Error).message;
-          throw new Error(
-            `${what}: the Kubernetes API failed ${attempt} times in a row (${said.split("\n")[0]}); is the API server up and reachable?`,
-            { cause: error },
-          );
-        }
-        await sleep(this.retryMs * 2 ** (attempt - 1));
-      }
-    }
+  private retrying<T>(what: string, call: (retried: boolean) => Promise<T>): Promise<T> {
+    return retrying(this.retry, what, call);
   }
 
   async apply(objects: KubeObject[]): Promise<void> {
     for (const object of objects) {
-      try {
-        await this.retrying(`apply ${object.kind}/${object.metadata.name}`, () =>
-          this.objects.patch(
-            object as k8s.KubernetesObject,
-            undefined,
-            undefined,
-            FIELD_MANAGER,
-            true,
-            k8s.PatchStrategy.ServerSideApply,
-          ),
-        );
-      } catch (cause) {
-        throw new Error(
-          `apply ${object.kind}/${object.metadata.name}: ${(cause as Error).message}`,
-          { cause },
-        );
-      }
+      await this.retrying(`apply ${object.kind}/${object.metadata.name}`, () =>
+        this.objects.patch(
+          object as k8s.KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          k8s.PatchStrategy.ServerSideApply,
+        ),
+      );
     }
   }
 
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const spec = { apiVersion: apiVersionOf(kind), kind, metadata: { name, namespace } };
     try {
-      const spec = { apiVersion: apiVersionOf(kind), kind, metadata: { name, namespace } };
       return (await this.retrying(`get ${kind}/${name}`, () =>
         this.objects.read(spec),
       )) as KubeObject;
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw new Error(`get ${kind}/${name}: ${(error as Error).message}`, { cause: error });
+      throw error;
     }
   }
 
-  async list(
-    kind: string,
-    namespace: string,
-    labels: Record<string, string> = {},
-  ): Promise<KubeObject[]> {
+  async list(kind: string, namespace: string, labels: cluster.Labels = {}): Promise<KubeObject[]> {
     const list = await this.retrying(`list ${kind}`, () =>
       this.objects.list(
         apiVersionOf(kind),
@@ -153,56 +117,31 @@ export class KubeCluster implements Cluster {
     return list.items as KubeObject[];
   }
 
-  async createJob(job: KubeObject): Promise<KubeObject> {
-    const namespace = job.metadata.namespace ?? "default";
-    const name = job.metadata.name;
-    return this.retrying(`create job/${name}`, async (retried) => {
+  async create(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    const body = { ...object, apiVersion: object.apiVersion ?? apiVersionOf(object.kind) };
+    return this.retrying(`create ${object.kind}/${object.metadata.name}`, async (retried) => {
       try {
-        return (await this.batch.createNamespacedJob({
-          namespace,
-          body: job as k8s.V1Job,
-          fieldManager: FIELD_MANAGER,
-        })) as KubeObject;
+        return (await this.objects.create(
+          body as k8s.KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+        )) as KubeObject;
       } catch (error) {
         if (!isConflict(error)) throw error;
-        // A create that timed out may have landed: the Job found is ours if it carries
+        // A create that timed out may have landed: what is found is ours if it carries
         // what we sent, and then there is still exactly one.
-        const found = retried ? await this.get("Job", namespace, name) : undefined;
-        if (found && sameMetadata(job, found)) return found;
-        throw new AlreadyExistsError("Job", namespace, name);
+        const found = retried
+          ? await this.get(object.kind, namespace, object.metadata.name)
+          : undefined;
+        if (found && sameMetadata(object, found) && sameData(object, found)) return found;
+        throw new cluster.AlreadyExistsError(object.kind, namespace, object.metadata.name);
       }
     });
   }
 
-  async create(object: KubeObject): Promise<KubeObject> {
-    const namespace = object.metadata.namespace ?? "default";
-    const body = { ...object, apiVersion: object.apiVersion ?? apiVersionOf(object.kind) };
-    const what = `create ${object.kind}/${object.metadata.name}`;
-    try {
-      return await this.retrying(what, async (retried) => {
-        try {
-          return (await this.objects.create(
-            body as k8s.KubernetesObject,
-            undefined,
-            undefined,
-            FIELD_MANAGER,
-          )) as KubeObject;
-        } catch (error) {
-          if (!isConflict(error)) throw error;
-          const found = retried
-            ? await this.get(object.kind, namespace, object.metadata.name)
-            : undefined;
-          if (found && sameMetadata(object, found) && sameData(object, found)) return found;
-          throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
-        }
-      });
-    } catch (error) {
-      if (error instanceof AlreadyExistsError) throw error;
-      throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-
-  async waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult> {
+  async waitForJob(namespace: string, name: string, timeoutMs: number): Promise<cluster.JobResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = await this.retrying(`get job/${name}`, () =>
@@ -214,7 +153,7 @@ export class KubeCluster implements Cluster {
       if (done) {
         return {
           name,
-          outcome: done.type as JobResult["outcome"],
+          outcome: done.type as cluster.JobResult["outcome"],
           reason: done.reason,
           message: done.message,
           startTime: job.status?.startTime?.toISOString(),
@@ -231,7 +170,7 @@ export class KubeCluster implements Cluster {
 
   async waitForPodsReady(
     namespace: string,
-    labels: Record<string, string>,
+    labels: cluster.Labels,
     timeoutMs: number,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -273,83 +212,15 @@ export class KubeCluster implements Cluster {
     );
   }
 
-  async exec(
-    namespace: string,
-    pod: string,
-    container: string,
-    command: string[],
-  ): Promise<ExecResult> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: string[] = [];
-    const err: string[] = [];
-    stdout.on("data", (chunk: Buffer) => out.push(chunk.toString("utf8")));
-    stderr.on("data", (chunk: Buffer) => err.push(chunk.toString("utf8")));
-    const status = await new Promise<k8s.V1Status>((resolve, reject) => {
-      this.execClient
-        .exec(namespace, pod, container, command, stdout, stderr, null, false, resolve)
-        // A connection that ends without the command's status must not hang the caller.
-        .then((socket) =>
-          socket.on("close", () =>
-            resolve({
-              status: "Failure",
-              message: "the exec connection closed before the command's exit status arrived",
-            }),
-          ),
-        )
-        .catch((cause: Error) =>
-          reject(new Error(`exec in ${pod}/${container}: ${cause.message}`, { cause })),
-        );
-    });
-    // Without an exit code the status says why (the pod is gone, the connection closed).
-    const causes = status.details?.causes ?? [];
-    const why =
-      status.status !== "Success" && !causes.some((c) => c.reason === "ExitCode")
-        ? `${status.message ?? "exec failed"}\n`
-        : "";
-    return { code: exitCode(status), stdout: out.join(""), stderr: err.join("") + why };
+  async exec(target: cluster.ExecTarget, command: string[]): Promise<cluster.ExecResult> {
+    return execInPod(this.execClient, target, command);
   }
 
-  async describeJob(namespace: string, name: string): Promise<JobDescription> {
-    const pods = await this.core.listNamespacedPod({
-      namespace,
-      labelSelector: `job-name=${name}`,
-    });
-    const described: JobDescription = { pods: [], events: [] };
-    for (const pod of pods.items) {
-      described.pods.push({
-        name: pod.metadata?.name ?? "?",
-        phase: pod.status?.phase ?? "unknown",
-        containers: (pod.status?.containerStatuses ?? []).map((c) => ({
-          name: c.name,
-          state: c.state?.terminated
-            ? `terminated (${c.state.terminated.reason ?? "?"}, exit code ${c.state.terminated.exitCode})`
-            : c.state?.waiting
-              ? `waiting (${c.state.waiting.reason ?? "?"}: ${c.state.waiting.message ?? ""})`
-              : "running",
-          restarts: c.restartCount,
-        })),
-      });
-    }
-    const names = [name, ...pods.items.map((p) => p.metadata?.name ?? "")];
-    const events = await this.core.listNamespacedEvent({ namespace });
-    for (const e of events.items.filter((e) => names.includes(e.involvedObject.name ?? ""))) {
-      described.events.push({
-        object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
-        type: e.type ?? "",
-        reason: e.reason ?? "",
-        message: e.message ?? "",
-      });
-    }
-    return described;
+  async describeJob(namespace: string, name: string): Promise<cluster.JobDescription> {
+    return describeJob(this.core, (what, call) => this.retrying(what, call), namespace, name);
   }
 
-  async scale(
-    namespace: string,
-    kind: "StatefulSet" | "Deployment",
-    name: string,
-    replicas: number,
-  ): Promise<void> {
+  async scale(namespace: string, kind: WorkloadKind, name: string, replicas: number) {
     const body = [{ op: "replace", path: "/spec/replicas", value: replicas }];
     const options = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
     // Setting the replica count is the same request however often it is sent.
@@ -372,12 +243,4 @@ export class KubeCluster implements Cluster {
       }
     });
   }
-}
-
-/** The exit code from the status the API sends at the end of an exec. */
-export function exitCode(status: k8s.V1Status): number {
-  if (status.status === "Success") return 0;
-  const cause = status.details?.causes?.find((c) => c.reason === "ExitCode");
-  if (cause?.message !== undefined) return Number(cause.message);
-  return 1;
 }

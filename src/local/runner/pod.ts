@@ -3,25 +3,17 @@
 // namespaces (launcher.sh), run as the postgres user with the pod's restart policy,
 // probes and per-container logs.
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { V1Container, V1PodSpec, V1Probe } from "@kubernetes/client-node";
 import type { ExecResult } from "../../core/cluster.ts";
 import { containerArgv } from "../../core/manifests/pod.ts";
-import { projectPath } from "../../core/paths.ts";
+import { enterArgv, launchArgv, writeContainerSpec } from "./container.ts";
 import { expand } from "./env.ts";
 import type { PodNetwork } from "./network.ts";
+import { probeOnce } from "./probes.ts";
 import { type OutputListener, run } from "./process.ts";
 import { containerMounts, type Mount } from "./volumes.ts";
-
-const LAUNCHER = projectPath("src/local/runner/launcher.sh");
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed";
 
@@ -109,49 +101,15 @@ export class LocalPod {
     // No command: the image's entrypoint. The PostgreSQL image's stand-in is installed in every container.
     const command = c.command ? argv : ["docker-entrypoint.sh", ...argv];
     const specDir = join(this.setup.dir, "containers", `${c.name}-${state.restarts}`);
-    mkdirSync(specDir, { recursive: true });
-    const mounts = [
-      ...this.setup.extraMounts,
-      ...containerMounts(c, this.spec, this.setup.volumes),
-    ];
-    writeFileSync(
-      join(specDir, "mounts"),
-      mounts.map((m) => `${m.source}\n${m.target}\n${m.readOnly ? "ro" : "rw"}\n`).join(""),
-    );
-    writeFileSync(join(specDir, "hide"), this.setup.hide.map((p) => `${p}\n`).join(""));
-    writeFileSync(join(specDir, "hostname"), this.name);
-    writeFileSync(join(specDir, "workdir"), c.workingDir ?? "/");
-    if (c.securityContext?.readOnlyRootFilesystem) writeFileSync(join(specDir, "readonly"), "");
-
+    writeContainerSpec(specDir, {
+      mounts: [...this.setup.extraMounts, ...containerMounts(c, this.spec, this.setup.volumes)],
+      hide: this.setup.hide,
+      hostname: this.name,
+      container: c,
+    });
     const log = createWriteStream(state.log, { flags: "a" });
-    // --pdeathsig: if the runner dies, so does the pod; --kill-child takes the namespace's processes with it.
-    const child = spawn(
-      "setpriv",
-      [
-        "--pdeathsig",
-        "SIGKILL",
-        "--",
-        "ip",
-        "netns",
-        "exec",
-        this.network.netns,
-        "unshare",
-        "--mount",
-        "--uts",
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "--propagation",
-        "private",
-        "--",
-        "/bin/sh",
-        LAUNCHER,
-        specDir,
-        "--",
-        ...command,
-      ],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const [program, ...args] = launchArgv(this.network.netns, specDir, command);
+    const child = spawn(program as string, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     state.process = child;
@@ -221,7 +179,14 @@ export class LocalPod {
     let failures = 0;
     const tick = async () => {
       if (this.stopping || state.process !== process) return;
-      const ok = await this.probe(state, probe).catch(() => false);
+      const target = {
+        container: state.spec,
+        netns: this.network.netns,
+        address: this.address,
+        exec: (command: string[], timeoutMs: number) =>
+          this.exec(state.spec.name, command, timeoutMs),
+      };
+      const ok = await probeOnce(target, probe).catch(() => false);
       failures = ok ? 0 : failures + 1;
       if (ok || failures >= threshold) report(ok);
       const timer = setTimeout(tick, period);
@@ -229,41 +194,6 @@ export class LocalPod {
     };
     const first = setTimeout(tick, (probe.initialDelaySeconds ?? 0) * 1000);
     this.timers.add(first);
-  }
-
-  private async probe(state: ContainerState, probe: V1Probe): Promise<boolean> {
-    const timeout = (probe.timeoutSeconds ?? 1) * 1000 + 2000;
-    if (probe.exec?.command) {
-      const result = await this.exec(state.spec.name, probe.exec.command, timeout);
-      return result.code === 0;
-    }
-    if (probe.tcpSocket) {
-      const port = this.portNumber(state.spec, probe.tcpSocket.port);
-      const result = await run(
-        [
-          "ip",
-          "netns",
-          "exec",
-          this.network.netns,
-          "bash",
-          "-c",
-          `exec 3<>/dev/tcp/${this.address}/${port}`,
-        ],
-        {},
-        timeout,
-      );
-      return result.code === 0;
-    }
-    throw new Error(
-      `container ${state.spec.name}: a probe needs exec or tcpSocket in the local runner`,
-    );
-  }
-
-  portNumber(container: V1Container, port: number | string): number {
-    if (typeof port === "number") return port;
-    const named = container.ports?.find((p) => p.name === port);
-    if (!named) throw new Error(`container ${container.name} has no port named "${port}"`);
-    return named.containerPort;
   }
 
   private containerExited(state: ContainerState): void {
@@ -309,35 +239,7 @@ export class LocalPod {
     }
     const env = this.setup.env.get(container) ?? {};
     const workdir = state.spec.workingDir ?? "/";
-    return run(
-      [
-        "nsenter",
-        "--target",
-        String(state.initPid),
-        "--mount",
-        "--uts",
-        "--net",
-        "--pid",
-        "--root",
-        "--wd",
-        "--",
-        "setpriv",
-        "--reuid=postgres",
-        "--regid=postgres",
-        "--init-groups",
-        "--no-new-privs",
-        "--inh-caps=-all",
-        "--bounding-set=-all",
-        "--",
-        "env",
-        `--chdir=${workdir}`,
-        "--",
-        ...command,
-      ],
-      env,
-      timeoutMs,
-      onOutput,
-    );
+    return run(enterArgv(state.initPid, workdir, command), env, timeoutMs, onOutput);
   }
 
   private killTree(state: ContainerState, signal: NodeJS.Signals): void {

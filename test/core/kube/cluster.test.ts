@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backupJob } from "../../../src/core/backup.ts";
 import { AlreadyExistsError, describedText } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
+import { pauseAfter, retryAfterMs } from "../../../src/core/kube/retry.ts";
 import { apiStatus, botJob } from "../../support/kube-api.ts";
 
 const SERVER = "https://127.0.0.1:6443";
@@ -167,7 +168,7 @@ describe("KubeCluster against the Kubernetes API", () => {
       });
     const cluster = new KubeCluster(config());
     const annotations = { "mcpgov-backup/run-url": "https://github.com/org/ops/actions/runs/1" };
-    await cluster.createJob(await backupJob(cluster, NS, "full", "manual-full", annotations));
+    await cluster.create(await backupJob(cluster, NS, "full", "manual-full", annotations));
     expect(created?.metadata).toEqual({
       name: "manual-full",
       namespace: NS,
@@ -295,25 +296,22 @@ describe("KubeCluster against the Kubernetes API", () => {
           },
         ],
       });
-    api()
-      .get(`/api/v1/namespaces/${NS}/events`)
-      .reply(200, {
-        kind: "EventList",
-        items: [
-          {
-            involvedObject: { kind: "Job", name: "manual-full" },
-            type: "Warning",
-            reason: "BackoffLimitExceeded",
-            message: "Job has reached the specified backoff limit",
-          },
-          {
-            involvedObject: { kind: "Pod", name: "other" },
-            type: "Normal",
-            reason: "Pulled",
-            message: "not ours",
-          },
-        ],
-      });
+    // The events of the Job and of each of its pods, asked for by field selector: not the
+    // namespace's every event.
+    const events = (kind: string, name: string, items: object[]) =>
+      api()
+        .get(`/api/v1/namespaces/${NS}/events`)
+        .query({ fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` })
+        .reply(200, { kind: "EventList", items });
+    events("Job", "manual-full", [
+      {
+        involvedObject: { kind: "Job", name: "manual-full" },
+        type: "Warning",
+        reason: "BackoffLimitExceeded",
+        message: "Job has reached the specified backoff limit",
+      },
+    ]);
+    events("Pod", "manual-full-x7k2p", []);
     const described = await new KubeCluster(config()).describeJob(NS, "manual-full");
     expect(described).toEqual({
       pods: [
@@ -399,6 +397,18 @@ describe("KubeCluster against the Kubernetes API", () => {
       { code: 56, stdout: "", stderr: "ERROR: [056]\n" },
     ],
     [
+      "keeps a character whose bytes two frames split (é, ✓) whole",
+      [
+        [1, Buffer.from("caf\xc3", "latin1")],
+        [1, Buffer.from("\xa9 \xe2\x9c", "latin1")],
+        [1, Buffer.from("\x93\n", "latin1")],
+        [2, Buffer.from("\xe2", "latin1")],
+        [2, Buffer.from("\x9c\x93 fertig\n", "latin1")],
+        [3, '{"metadata":{},"status":"Success"}'],
+      ],
+      { code: 0, stdout: "café ✓\n", stderr: "✓ fertig\n" },
+    ],
+    [
       "reports a connection that closes without a status",
       [[1, "partial"]],
       {
@@ -418,18 +428,17 @@ describe("KubeCluster against the Kubernetes API", () => {
         paths.push(path);
         const socket = new EventEmitter();
         setImmediate(() => {
-          for (const [stream, data] of frames as [number, string][])
-            binary?.(stream, Buffer.from(data));
+          for (const [stream, data] of frames as [number, string | Buffer][])
+            binary?.(stream, Buffer.isBuffer(data) ? data : Buffer.from(data));
           socket.emit("close");
         });
         return socket;
       },
     } as unknown as WebSocketHandler;
-    const result = await new KubeCluster(config(), {}, handler).exec(NS, "postgres-0", "postgres", [
-      "psql",
-      "-Atc",
-      "select 2+2",
-    ]);
+    const result = await new KubeCluster(config(), {}, handler).exec(
+      { namespace: NS, pod: "postgres-0", container: "postgres" },
+      ["psql", "-Atc", "select 2+2"],
+    );
     expect(result).toEqual(expected);
     expect(paths).toEqual([
       `/api/v1/namespaces/${NS}/pods/postgres-0/exec?stdout=true&stderr=true&stdin=false&tty=false&command=psql&command=-Atc&command=select%202%2B2&container=postgres`,
@@ -477,14 +486,15 @@ describe("KubeCluster when the API fails for a moment", () => {
     api()
       .get(`${jobs}/pgbackrest-bot-x1-full`)
       .reply(200, { ...newJob, metadata: { ...newJob.metadata, uid: "u-1" } });
-    const created = await quick().createJob(newJob);
+    const created = await quick().create(newJob);
     expect(created.metadata.name).toBe("pgbackrest-bot-x1-full");
   });
 
   it("says a Job of that name exists when it was not its own", async () => {
     const jobs = `/apis/batch/v1/namespaces/${NS}/jobs`;
+    api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
     api().post(jobs).query(true).reply(409, status(409, "AlreadyExists"));
-    await expect(quick().createJob(newJob)).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(quick().create(newJob)).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 
   it("takes a lock once: a create whose answer was lost is recognised by its content", async () => {
@@ -507,5 +517,106 @@ describe("KubeCluster when the API fails for a moment", () => {
       .get(`${path}/mcpgov-backup-lock`)
       .reply(200, { ...lock, data: { operation: "other" } });
     await expect(quick().create(lock)).rejects.toBeInstanceOf(AlreadyExistsError);
+  });
+});
+
+describe("KubeCluster's errors and pauses", () => {
+  const status = apiStatus;
+  const quick = (options = {}) => new KubeCluster(config(), { retryMs: 1, ...options });
+  const configMaps = `/api/v1/namespaces/${NS}/configmaps`;
+  const refusal = {
+    ...status(403, "Forbidden"),
+    message: 'configmaps "pgbackrest-config" is forbidden: User "bot" cannot get resource',
+  };
+
+  /** The error a call fails with, to look at its message and its cause. */
+  async function failure(call: Promise<unknown>): Promise<Error> {
+    const error = await call.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    if (!error) throw new Error("the call succeeded; it should have failed");
+    return error;
+  }
+
+  it("says what it was doing once, with the API server's own reason, on a refusal", async () => {
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().get(`${configMaps}/pgbackrest-config`).reply(403, refusal);
+    const error = await failure(quick().get("ConfigMap", NS, "pgbackrest-config"));
+    expect(error.message).toBe(
+      'get ConfigMap/pgbackrest-config: configmaps "pgbackrest-config" is forbidden: User "bot" cannot get resource (HTTP 403)',
+    );
+    expect((error.cause as { code?: number }).code).toBe(403);
+  });
+
+  it("says what it was doing once when a read keeps failing", async () => {
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().get(`${configMaps}/pgbackrest-config`).times(4).reply(500, status(500, "InternalError"));
+    const error = await failure(quick().get("ConfigMap", NS, "pgbackrest-config"));
+    expect(error.message).toBe(
+      "get ConfigMap/pgbackrest-config: the Kubernetes API failed 4 times in a row (InternalError (HTTP 500)); is the API server up and reachable?",
+    );
+  });
+
+  it("says what it was doing once when an apply or a create is refused", async () => {
+    const object = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "pgbackrest-config", namespace: NS },
+    };
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().patch(`${configMaps}/pgbackrest-config`).query(true).reply(403, refusal);
+    const applied = await failure(quick().apply([object]));
+    expect(applied.message).toMatch(/^apply ConfigMap\/pgbackrest-config: configmaps "pgbackrest/);
+    expect(applied.message).not.toMatch(/apply ConfigMap\/pgbackrest-config: apply/);
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().post(configMaps).query(true).reply(403, refusal);
+    const created = await failure(quick().create(object));
+    expect(created.message).toMatch(/^create ConfigMap\/pgbackrest-config: configmaps "pgbackrest/);
+    expect(created.message).not.toMatch(/create ConfigMap\/pgbackrest-config: create/);
+  });
+
+  it("describes a failed Job after the API failed for a moment", async () => {
+    const pods = `/api/v1/namespaces/${NS}/pods`;
+    api().get(pods).query(true).reply(503, status(503, "ServiceUnavailable"));
+    api().get(pods).query(true).reply(200, { kind: "PodList", items: [] });
+    api()
+      .get(`/api/v1/namespaces/${NS}/events`)
+      .query(true)
+      .reply(429, status(429, "TooManyRequests"));
+    api()
+      .get(`/api/v1/namespaces/${NS}/events`)
+      .query(true)
+      .reply(200, { kind: "EventList", items: [] });
+    expect(await quick().describeJob(NS, "manual-full")).toEqual({ pods: [], events: [] });
+  });
+
+  it("waits as long as a 429's Retry-After asks, within its bound", async () => {
+    const path = `/apis/batch/v1/namespaces/${NS}/jobs/manual-full`;
+    api().get(path).reply(429, status(429, "TooManyRequests"), { "Retry-After": "7" });
+    // One attempt: the error as client-node raises it, headers and all.
+    const error = await failure(quick({ attempts: 1 }).waitForJob(NS, "manual-full", 60_000));
+    const policy = { attempts: 4, retryMs: 500, maxRetryAfterMs: 30_000, requestTimeoutMs: 1 };
+    expect(retryAfterMs(error.cause)).toBe(7000);
+    expect(pauseAfter(error.cause, 1, policy)).toBe(7000);
+    expect(pauseAfter(error.cause, 1, { ...policy, maxRetryAfterMs: 5000 })).toBe(5000);
+    const now = Date.parse("2026-11-29T12:00:00Z");
+    const asDate = { headers: { "retry-after": "Sun, 29 Nov 2026 12:00:03 GMT" } };
+    expect(retryAfterMs(asDate, now)).toBe(3000);
+  });
+
+  it("jitters its pauses, so that clients that failed together do not retry together", () => {
+    const policy = { attempts: 4, retryMs: 500, maxRetryAfterMs: 30_000, requestTimeoutMs: 1 };
+    const unavailable = { code: 503 };
+    // Half of the doubled pause is fixed, half random.
+    expect(pauseAfter(unavailable, 1, policy, () => 0)).toBe(250);
+    expect(pauseAfter(unavailable, 1, policy, () => 1)).toBe(500);
+    expect(pauseAfter(unavailable, 3, policy, () => 0.5)).toBe(1500);
+    const pauses = new Set(Array.from({ length: 20 }, () => pauseAfter(unavailable, 2, policy)));
+    expect(pauses.size).toBeGreaterThan(1);
+    for (const pause of pauses) {
+      expect(pause).toBeGreaterThanOrEqual(500);
+      expect(pause).toBeLessThanOrEqual(1000);
+    }
   });
 });

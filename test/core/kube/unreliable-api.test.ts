@@ -150,7 +150,7 @@ describe("KubeCluster when the API server hangs or drops connections", () => {
       resources: [{ name: "jobs", namespaced: true, kind: "Job", verbs: ["create", "get"] }],
     });
     const job = botJob(NS);
-    const created = await cluster(await api.start()).createJob(job);
+    const created = await cluster(await api.start()).create(job);
     expect(created.metadata.name).toBe("pgbackrest-bot-x1-full");
     expect([...api.jobs.keys()]).toEqual(["pgbackrest-bot-x1-full"]);
     expect(api.requests.filter((r) => r.startsWith("POST"))).toHaveLength(2);
