@@ -14,7 +14,13 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../test/bot/fake-cluster.ts";
-import { commentPayload, FakeGitHub, testProbot, WEBHOOK_SECRET } from "../../test/bot/github.ts";
+import {
+  commentPayload,
+  FakeGitHub,
+  testProbot,
+  testSettings,
+  WEBHOOK_SECRET,
+} from "../../test/bot/github.ts";
 import { sampleBackup, sampleInfo } from "../../test/support/pgbackrest-info.ts";
 import type { Lab } from "../support/lab.ts";
 import { round, type Summary, summarize } from "../support/stats.ts";
@@ -66,7 +72,7 @@ export async function bot(lab: Lab): Promise<BotResult> {
       (file) => loadManifestFile(projectPath("manifests", file))[0]?.object as KubeObject,
     ),
   );
-  const app = createBot({ cluster });
+  const app = createBot({ cluster, settings: testSettings() });
   const middleware = await createNodeMiddleware(app.app, { probot: testProbot() });
   const server = createServer((request, response) => {
     void middleware(request, response, () => response.writeHead(404).end());

@@ -1,31 +1,41 @@
 // The Probot app: `issue_comment.created` only (edits and deletions never run anything),
-// human authors only. The webhook is answered at once; the command runs afterwards, with a
-// reaction on receipt and one status comment edited in place as it goes.
+// human authors only, in the repositories the bot's settings name only. Repository, label
+// and permission are checked before anything is recorded. The webhook is answered at once;
+// the command runs afterwards, with a reaction on receipt and one status comment edited in
+// place as it goes.
 import type { ApplicationFunction, Context } from "probot";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { describeHolder, LockedError } from "../core/lock.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
-import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 import { projectPath } from "../core/paths.ts";
 import { UserError } from "../core/user-error.ts";
 import { type Command, commandText, parseCommand } from "./command.ts";
 import { type CommandContext, StoppedError } from "./commands/context.ts";
 import { entryFor } from "./commands/registry.ts";
-import { LockedError, type Operation, OperationStore, operationId } from "./operations.ts";
+import { type Operation, OperationStore, operationId } from "./operations.ts";
 import { decide } from "./permission.ts";
-import { POLICY_FILE, type Policy, readPolicy } from "./policy.ts";
+import { fetchPolicyFile, POLICY_FILE, type Policy, readPolicy } from "./policy.ts";
+import { type BotSettings, serves } from "./settings.ts";
 import { code, operationHeading, reply, StatusComment, type Target } from "./status-comment.ts";
 
 export interface BotOptions {
   cluster: Cluster;
-  /** Where PostgreSQL, the CronJobs and the bot's records live. */
-  namespace?: string;
-  stanza?: string;
+  /** The repositories served, the namespace and stanza, the floor under every policy file. */
+  settings: BotSettings;
+  /** How often a held lock is renewed (60 s; its lease lasts 5 minutes). */
+  lockRenewMs?: number;
   /** The PITR Job template; manifests/restore/pgbackrest-restore-pitr-job.yaml by default. */
   restoreJob?: KubeObject;
 }
 
 export interface Bot {
   app: ApplicationFunction;
+  /**
+   * At start, before any webhook: a lock whose holder has stopped renewing it is released
+   * when it was a backup or a validation (their Jobs finish or fail on their own); an
+   * interrupted restore's is kept, for a person (production may be half-restored).
+   */
+  reconcile(log: (line: string) => void): Promise<void>;
   /** Resolves when every command received so far has finished (for tests and shutdown). */
   idle(): Promise<void>;
 }
@@ -50,19 +60,37 @@ function failureText(error: unknown): string {
 
 export function createBot(options: BotOptions): Bot {
   const running = new Set<Promise<void>>();
-  const namespace = options.namespace ?? DEFAULT_SETTINGS.namespace;
-  const stanza = options.stanza ?? DEFAULT_SETTINGS.stanza;
-  const store = new OperationStore(options.cluster, namespace);
+  const { settings } = options;
+  const { namespace, stanza } = settings;
+  const store = new OperationStore(
+    options.cluster,
+    settings.recordsNamespace,
+    namespace,
+    options.lockRenewMs,
+  );
   const restoreJob = options.restoreJob ?? defaultRestoreJob();
+  let lastPruned = 0;
+
+  /** Old records go at most once an hour, after a command, never in its way. */
+  async function prune(log: Context["log"]): Promise<void> {
+    if (Date.now() - lastPruned < 3_600_000) return;
+    lastPruned = Date.now();
+    const removed = await store.prune(settings.keepRecordsDays).catch((error: Error) => {
+      log.warn(`could not prune old operation records: ${error.message}`);
+      return 0;
+    });
+    if (removed > 0)
+      log.info(`removed ${removed} operation records older than ${settings.keepRecordsDays} days`);
+  }
 
   const app: ApplicationFunction = (probot) => {
     probot.on("issue_comment.created", async (context) => {
       if (context.isBot) return;
       const parsed = parseCommand(context.payload.comment.body);
       if (parsed.kind === "none") return;
-      const task = handle(context, parsed).catch((error: Error) =>
-        context.log.error({ err: error }, "command failed unexpectedly"),
-      );
+      const task = handle(context, parsed)
+        .catch((error: Error) => context.log.error({ err: error }, "command failed unexpectedly"))
+        .then(() => prune(context.log));
       running.add(task);
       void task.finally(() => running.delete(task));
     });
@@ -75,12 +103,42 @@ export function createBot(options: BotOptions): Bot {
     const { comment, issue, repository } = context.payload;
     const user = comment.user?.login;
     if (!user) return;
+    // A repository the bot does not serve gets nothing: no record, no reply, no API call.
+    if (!serves(settings, repository.full_name)) {
+      context.log.warn(
+        `ignored a command in ${repository.full_name}: it is not one of MCPGOV_REPOSITORIES`,
+      );
+      return;
+    }
     const target: Target = {
       owner: repository.owner.login,
       repo: repository.name,
       issue: issue.number,
     };
+    const refuse = (why: string) => reply(context.octokit, target, `@${user}: ${why}`);
+    let policy: Policy;
+    try {
+      policy = readPolicy(await fetchPolicyFile(context.octokit, target), settings);
+    } catch (error) {
+      return refuse(`nothing was run: ${(error as Error).message}`);
+    }
+    const labels = issue.labels.map((l) => (typeof l === "string" ? l : l.name));
+    if (issue.pull_request || !labels.includes(policy.opsLabel))
+      return refuse(
+        `commands run only on issues labelled ${code(policy.opsLabel)} (set by \`ops_label\` in .github/${POLICY_FILE}).`,
+      );
+    if (parsed.kind === "invalid") return refuse(parsed.message);
     const command: Command = parsed.kind === "command" ? parsed.command : { name: "help" };
+    const entry = entryFor(command);
+    if (entry.right) {
+      const decision = await decide(context.octokit, target, user, entry.right, policy);
+      if (!decision.allowed)
+        return refuse(
+          `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
+        );
+    }
+
+    // Checked: now recorded, once. A redelivered webhook finds the record and stops here.
     const operation: Operation = {
       id: operationId(comment.id),
       command,
@@ -98,10 +156,8 @@ export function createBot(options: BotOptions): Bot {
       first = await store.create(operation);
     } catch (error) {
       // Without its record a command could run twice; so it does not run at all.
-      return reply(
-        context.octokit,
-        target,
-        `@${user}: nothing was run: the cluster did not take the command's record (${(error as Error).message}). Try again.`,
+      return refuse(
+        `nothing was run: the cluster did not take the command's record (${(error as Error).message}). Try again.`,
       );
     }
     if (!first) {
@@ -116,32 +172,6 @@ export function createBot(options: BotOptions): Bot {
         content: "eyes",
       })
       .catch((error: Error) => context.log.warn(`could not react: ${error.message}`));
-
-    const refuse = async (why: string) => {
-      operation.state = "refused";
-      await store.save(operation);
-      await reply(context.octokit, target, `@${user}: ${why}`);
-    };
-    let policy: Policy;
-    try {
-      policy = readPolicy(await context.config(POLICY_FILE));
-    } catch (error) {
-      return refuse(`nothing was run: ${(error as Error).message}`);
-    }
-    const labels = issue.labels.map((l) => (typeof l === "string" ? l : l.name));
-    if (issue.pull_request || !labels.includes(policy.opsLabel))
-      return refuse(
-        `commands run only on issues labelled ${code(policy.opsLabel)} (set by \`ops_label\` in .github/${POLICY_FILE}).`,
-      );
-    if (parsed.kind === "invalid") return refuse(parsed.message);
-    const entry = entryFor(command);
-    if (entry.right) {
-      const decision = await decide(context.octokit, target, user, entry.right, policy);
-      if (!decision.allowed)
-        return refuse(
-          `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
-        );
-    }
 
     const log = (line: string) => context.log.info(`op ${operation.id}: ${line}`);
     const status = new StatusComment({
@@ -203,8 +233,31 @@ export function createBot(options: BotOptions): Bot {
     }
   }
 
+  async function reconcile(log: (line: string) => void): Promise<void> {
+    const held = await store.holder();
+    if (!held) return;
+    if (!held.stale) {
+      log(`the lock is held and renewed (another bot process?): ${describeHolder(held)}`);
+      return;
+    }
+    const record = await store.get(held.operation);
+    if (record?.command.name === "pitr" || held.command.startsWith("/restore pitr")) {
+      log(`kept the lock of an interrupted restore: ${describeHolder(held)}`);
+      return;
+    }
+    if (record?.state === "running") {
+      record.state = "failed";
+      await store.save(record);
+    }
+    await store.unlock(record ?? { id: held.operation });
+    log(
+      `released the lock of \`${held.command}\` (op ${held.operation}): its holder stopped renewing it at ${held.renewed}`,
+    );
+  }
+
   return {
     app,
+    reconcile,
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

@@ -5,8 +5,8 @@ import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { createNodeMiddleware, createProbot } from "probot";
 import { type OpenedCluster, openCluster } from "../core/open-cluster.ts";
-import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 import { createBot } from "./app.ts";
+import { botSettings, SETTINGS_HELP } from "./settings.ts";
 
 const HELP = `usage: node src/bot/main.ts [--local] [--help]
 
@@ -16,7 +16,7 @@ issues (see docs/bot.md). Webhooks on POST /api/github/webhooks, health on GET /
 Environment:
   APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET   the GitHub App (required)
   PORT (3000), HOST (0.0.0.0)                                  where to listen
-  MCPGOV_NAMESPACE (ai-governance), MCPGOV_STANZA (mcpgov)     what to back up
+${SETTINGS_HELP}
   KUBECONFIG                                                   outside a cluster
   GHE_HOST                                                     GitHub Enterprise Server
 
@@ -50,15 +50,18 @@ async function main(): Promise<void> {
   if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH) missing.push("PRIVATE_KEY or PRIVATE_KEY_PATH");
   if (missing.length > 0)
     throw new Error(`set ${missing.join(", ")} (the GitHub App's settings; see --help)`);
+  const settings = botSettings(env);
 
   const { cluster, close: stop } = values.local
     ? await localCluster()
     : await openCluster("kubernetes", { log: (line) => console.log(line) });
-  const bot = createBot({
-    cluster,
-    namespace: env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace,
-    stanza: env.MCPGOV_STANZA || DEFAULT_SETTINGS.stanza,
-  });
+  const bot = createBot({ cluster, settings });
+  // Every operation looks at the lock again before it starts: a cluster out of reach now
+  // does not keep the bot from serving.
+  await bot
+    .reconcile((line) => console.log(line))
+    .catch((error: Error) => console.log(`could not look at the lock at start: ${error.message}`));
+  console.log(`serving ${settings.repositories.join(", ")}; namespace ${settings.namespace}`);
   const middleware = await createNodeMiddleware(bot.app, { probot: createProbot() });
   const server = createServer((request, response) => {
     if (request.method === "GET" && request.url === "/healthz") {

@@ -1,8 +1,10 @@
 // The bot's memory is in the cluster, not in its process: one ConfigMap per command (named
-// after the comment, so a redelivered webhook finds its record and does nothing), and a
-// lock ConfigMap that one backup, validation or restore holds at a time. Both are created,
-// never overwritten, so two bot processes cannot both win.
+// after the comment, so a redelivered webhook finds its record and does nothing), in the
+// bot's own namespace, where no product configuration lives; and the lock (core/lock.ts)
+// in the product's namespace, renewed while its operation runs. Both are created, never
+// overwritten, so two bot processes cannot both win.
 import { AlreadyExistsError, type Cluster, type KubeObject } from "../core/cluster.ts";
+import { type HeldLock, readLock, releaseLock, renewLock, takeLock } from "../core/lock.ts";
 import type { Command } from "./command.ts";
 import type { Workload } from "./policy.ts";
 
@@ -53,38 +55,32 @@ const LABELS = {
   "app.kubernetes.io/part-of": "mcpgov-backup",
 };
 
-export const LOCK_NAME = "mcpgov-backup-lock";
-
 export function operationId(commentId: number): string {
   return commentId.toString(36);
 }
 
-/** Who holds the lock, as its ConfigMap says. */
-export interface LockHolder {
-  operation: string;
-  command: string;
-  requester: string;
-  since: string;
-}
-
-export class LockedError extends Error {
-  readonly holder: LockHolder;
-  constructor(holder: LockHolder) {
-    super(
-      `another operation is running: \`${holder.command}\` (op ${holder.operation}) by @${holder.requester} since ${holder.since}`,
-    );
-    this.name = "LockedError";
-    this.holder = holder;
-  }
-}
+/** How often a held lock is renewed by default: well inside its lease. */
+export const LOCK_RENEW_MS = 60_000;
 
 export class OperationStore {
   private readonly cluster: Cluster;
+  /** Where the records live: the bot's own namespace. */
   private readonly namespace: string;
+  /** Where the lock lives: the product's namespace. */
+  private readonly productNamespace: string;
+  private readonly renewals = new Map<string, NodeJS.Timeout>();
+  private readonly renewMs: number;
 
-  constructor(cluster: Cluster, namespace: string) {
+  constructor(
+    cluster: Cluster,
+    namespace: string,
+    productNamespace: string,
+    renewMs = LOCK_RENEW_MS,
+  ) {
     this.cluster = cluster;
     this.namespace = namespace;
+    this.productNamespace = productNamespace;
+    this.renewMs = renewMs;
   }
 
   private configMap(name: string, data: Record<string, string>, component: string): KubeObject {
@@ -133,33 +129,74 @@ export class OperationStore {
     ]);
   }
 
-  /** Takes the lock for the operation, or throws LockedError naming who holds it. */
+  /**
+   * Removes the records of operations created more than `keepDays` ago, except a plan still
+   * waiting and an operation still running (a bot killed mid-restore leaves one for the
+   * operator); returns how many went.
+   */
+  async prune(keepDays: number, now = Date.now()): Promise<number> {
+    const records = await this.cluster.list("ConfigMap", this.namespace, {
+      ...LABELS,
+      "app.kubernetes.io/component": "bot-operation",
+    });
+    let removed = 0;
+    for (const record of records) {
+      const json = (record.data as Record<string, string> | undefined)?.["operation.json"];
+      let operation: Partial<Operation> = {};
+      try {
+        operation = JSON.parse(json ?? "{}") as Operation;
+      } catch {
+        // A record that cannot be read is old news if its object is old.
+      }
+      const created = Date.parse(operation.createdAt ?? record.metadata.creationTimestamp ?? "");
+      const waiting =
+        operation.state === "planned" && Date.parse(operation.plan?.expiresAt ?? "") > now;
+      const live = operation.state === "running" || waiting;
+      if (live || !(now - created > keepDays * 86_400_000)) continue;
+      await this.cluster.delete("ConfigMap", this.namespace, record.metadata.name);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Takes the lock for the operation and renews it until unlock or keep; LockedError if held. */
   async lock(operation: Operation, command: string): Promise<void> {
-    const holder: LockHolder = {
+    await takeLock(this.cluster, this.productNamespace, {
       operation: operation.id,
       command,
       requester: operation.requester,
-      since: new Date().toISOString(),
-    };
-    try {
-      await this.cluster.create(this.configMap(LOCK_NAME, { ...holder }, "bot-lock"));
-    } catch (error) {
-      if (!(error instanceof AlreadyExistsError)) throw error;
-      const unknown = { operation: "?", command: "?", requester: "?", since: "?" };
-      throw new LockedError((await this.holder()) ?? unknown);
-    }
+    });
+    this.stopRenewing(operation.id);
+    const timer = setInterval(() => {
+      renewLock(this.cluster, this.productNamespace, operation.id).catch(() => {
+        // The next renewal tries again; a lease not renewed for its duration goes stale.
+      });
+    }, this.renewMs);
+    timer.unref();
+    this.renewals.set(operation.id, timer);
   }
 
   /** Who holds the lock now, if anyone. */
-  async holder(): Promise<LockHolder | undefined> {
-    const lock = await this.cluster.get("ConfigMap", this.namespace, LOCK_NAME);
-    return lock ? (lock.data as unknown as LockHolder) : undefined;
+  holder(): Promise<HeldLock | undefined> {
+    return readLock(this.cluster, this.productNamespace);
   }
 
   /** Releases the lock if this operation holds it. */
-  async unlock(operation: Operation): Promise<void> {
-    const holder = await this.holder();
-    if (holder?.operation === operation.id)
-      await this.cluster.delete("ConfigMap", this.namespace, LOCK_NAME);
+  async unlock(operation: Pick<Operation, "id">): Promise<void> {
+    this.stopRenewing(operation.id);
+    await releaseLock(this.cluster, this.productNamespace, operation.id);
+  }
+
+  /**
+   * Stops renewing but keeps the lock: production is down half-way, and nothing may run
+   * until a person has looked. The lease goes stale, and every refusal says so.
+   */
+  keepLock(operation: Operation): void {
+    this.stopRenewing(operation.id);
+  }
+
+  private stopRenewing(id: string): void {
+    clearInterval(this.renewals.get(id));
+    this.renewals.delete(id);
   }
 }

@@ -1,7 +1,11 @@
 // The ops repository's policy, `.github/mcpgov-backup.yml` on its default branch: which
-// issues take commands, who may run what, and what a restore stops. A policy that cannot
-// be read or has a mistake in it stops every command (it fails closed), with the reason.
-
+// issues take commands, who may run what, and what a restore stops. Only that repository's
+// own file is read: no organisation-wide fallback, no `_extends`. Writers can change it,
+// so it can only tighten the floor the bot's settings set (settings.ts): more rights,
+// fewer teams, a second approver. A policy that cannot be read, has a mistake in it or
+// tries to loosen the floor stops every command (it fails closed), with the reason.
+import type { Context } from "probot";
+import { parse } from "yaml";
 import type { Workload } from "../core/operations/restore.ts";
 
 export const POLICY_FILE = "mcpgov-backup.yml";
@@ -42,6 +46,20 @@ export const DEFAULT_POLICY: Policy = {
   assumeUtc: false,
   stopWorkloads: [],
   jobTimeoutMinutes: 240,
+};
+
+/** What the bot's settings fix under every repository's file. */
+export interface PolicyFloor {
+  minimumRights: Record<Right, Level>;
+  restoreTeams: string[];
+  secondApprover: boolean;
+}
+
+/** The floor when the bot's settings set none: the defaults above. */
+export const DEFAULT_FLOOR: PolicyFloor = {
+  minimumRights: DEFAULT_POLICY.permissions,
+  restoreTeams: [],
+  secondApprover: false,
 };
 
 export class PolicyError extends Error {
@@ -97,16 +115,24 @@ function workload(value: unknown): Workload {
   };
 }
 
-/** The policy from the file's parsed YAML (null when there is no file): defaults for what it leaves out. */
-export function readPolicy(raw: unknown): Policy {
-  if (raw === null || raw === undefined) return structuredClone(DEFAULT_POLICY);
+/**
+ * The policy from the file's parsed YAML (null when there is no file): the floor and the
+ * defaults for what it leaves out; a PolicyError for what it gets wrong or tries to loosen.
+ */
+export function readPolicy(raw: unknown, floor: PolicyFloor = DEFAULT_FLOOR): Policy {
+  const policy: Policy = {
+    ...structuredClone(DEFAULT_POLICY),
+    permissions: { ...floor.minimumRights },
+    restoreTeams: [...floor.restoreTeams],
+    secondApprover: floor.secondApprover,
+  };
+  if (raw === null || raw === undefined) return policy;
   if (typeof raw !== "object" || Array.isArray(raw))
     throw new PolicyError("should be a mapping of settings");
   const file = raw as Record<string, unknown>;
   const unknown = Object.keys(file).filter((k) => !KEYS.includes(k));
   if (unknown.length > 0)
     throw new PolicyError(`unknown setting ${unknown.join(", ")} (known: ${KEYS.join(", ")})`);
-  const policy = structuredClone(DEFAULT_POLICY);
   if (file.ops_label !== undefined) {
     if (typeof file.ops_label !== "string" || file.ops_label.trim() === "")
       throw new PolicyError("ops_label must be a label name");
@@ -120,7 +146,13 @@ export function readPolicy(raw: unknown): Policy {
         throw new PolicyError(
           `permissions.${right} is not a right (known: backup, status, validate, restore)`,
         );
-      policy.permissions[right as Right] = level(value, `permissions.${right}`);
+      const asked = level(value, `permissions.${right}`);
+      const least = floor.minimumRights[right as Right];
+      if (LEVELS.indexOf(asked) < LEVELS.indexOf(least))
+        throw new PolicyError(
+          `permissions.${right} is ${asked}, below the ${least} the bot's settings require (MCPGOV_MIN_RIGHTS); this file can only ask for more`,
+        );
+      policy.permissions[right as Right] = asked;
     }
   }
   if (file.restore_teams !== undefined) {
@@ -129,12 +161,25 @@ export function readPolicy(raw: unknown): Policy {
       !file.restore_teams.every((t) => typeof t === "string" && /^[a-z0-9][-a-z0-9_]*$/i.test(t))
     )
       throw new PolicyError("restore_teams should be a list of team slugs");
-    policy.restoreTeams = file.restore_teams as string[];
+    const outside = (file.restore_teams as string[]).filter(
+      (t) => !floor.restoreTeams.includes(t.toLowerCase()),
+    );
+    if (outside.length > 0)
+      throw new PolicyError(
+        `restore_teams: ${outside.join(", ")} not among the teams the bot's settings allow (MCPGOV_RESTORE_TEAMS: ${floor.restoreTeams.join(", ") || "none"}); this file can only name fewer`,
+      );
+    policy.restoreTeams = (file.restore_teams as string[]).map((t) => t.toLowerCase());
   }
   if (file.confirm_minutes !== undefined)
     policy.confirmMinutes = positive(file.confirm_minutes, "confirm_minutes", 240);
-  if (file.second_approver !== undefined)
-    policy.secondApprover = flag(file.second_approver, "second_approver");
+  if (file.second_approver !== undefined) {
+    const asked = flag(file.second_approver, "second_approver");
+    if (floor.secondApprover && !asked)
+      throw new PolicyError(
+        "second_approver: the bot's settings require a second approver (MCPGOV_SECOND_APPROVER); this file cannot turn it off",
+      );
+    policy.secondApprover = asked;
+  }
   if (file.assume_utc !== undefined) policy.assumeUtc = flag(file.assume_utc, "assume_utc");
   if (file.stop_workloads !== undefined) {
     if (!Array.isArray(file.stop_workloads))
@@ -144,4 +189,32 @@ export function readPolicy(raw: unknown): Policy {
   if (file.job_timeout_minutes !== undefined)
     policy.jobTimeoutMinutes = positive(file.job_timeout_minutes, "job_timeout_minutes", 1440);
   return policy;
+}
+
+/**
+ * The repository's own policy file from its default branch, parsed; null when there is
+ * none. Read through the contents API, not Probot's config loader, which would fall back
+ * to the organisation's `.github` repository and follow `_extends` to any other.
+ */
+export async function fetchPolicyFile(
+  octokit: Context["octokit"],
+  repository: { owner: string; repo: string },
+): Promise<unknown> {
+  let text: string;
+  try {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+      ...repository,
+      path: `.github/${POLICY_FILE}`,
+      mediaType: { format: "raw" },
+    });
+    text = String(data);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw new PolicyError(`could not be read (${(error as Error).message})`);
+  }
+  try {
+    return parse(text) ?? null;
+  } catch (error) {
+    throw new PolicyError(`is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
 }

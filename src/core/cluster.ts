@@ -100,6 +100,8 @@ export interface Cluster {
   describeJob(namespace: string, name: string): Promise<JobDescription>;
   scale(namespace: string, kind: WorkloadKind, name: string, replicas: number): Promise<void>;
   delete(kind: string, namespace: string, name: string): Promise<void>;
+  /** Suspends a CronJob (no new Jobs on its schedule) or resumes it: its spec.suspend. */
+  setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void>;
 }
 
 /** Waits until no pod matching the labels is left (after scaling to zero). */

@@ -4,6 +4,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { Cluster } from "./cluster.ts";
 import { KubeCluster } from "./kube/cluster.ts";
+import { UserError } from "./user-error.ts";
 
 export type ClusterKind = "kubernetes" | "local";
 
@@ -25,7 +26,24 @@ export async function openCluster(
   const config = new k8s.KubeConfig();
   const kubeconfig = options.kubeconfig ?? "";
   if (!kubeconfig) config.loadFromDefault();
-  else if (kubeconfig.includes("apiVersion")) config.loadFromString(kubeconfig);
+  else if (kubeconfig.includes("apiVersion")) loadKubeconfigText(config, kubeconfig);
   else config.loadFromFile(kubeconfig);
   return { cluster: new KubeCluster(config), close: async () => {} };
+}
+
+/**
+ * A kubeconfig given as text holds credentials: a parse error says where, never what
+ * (the YAML parser's message quotes the lines around the mistake).
+ */
+function loadKubeconfigText(config: k8s.KubeConfig, text: string): void {
+  try {
+    config.loadFromString(text);
+  } catch (error) {
+    const line = (error as { mark?: { line?: number } }).mark?.line;
+    const reason = (error as { reason?: string }).reason;
+    const where = line === undefined ? "" : ` at line ${line + 1}`;
+    throw new UserError(
+      `the kubeconfig is not valid YAML${where}${reason ? ` (${reason})` : ""}; check the secret it comes from, e.g. with kubectl --kubeconfig <file> config view`,
+    );
+  }
 }

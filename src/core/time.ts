@@ -120,7 +120,8 @@ export function parsePointInTime(input: string, options: TimeOptions = {}): Poin
     const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0");
     if (digits.length !== 2 && digits.length !== 4)
       throw new TimeError(input, `the offset ${zone} should be +HH, +HH:MM or +HHMM`);
-    if (offset > 14 * 60) throw new TimeError(input, `the offset ${zone} is not one any zone has`);
+    if (Number(digits.slice(2) || "0") > 59 || offset > 14 * 60)
+      throw new TimeError(input, `the offset ${zone} is not one any zone has`);
     utcSeconds = localAsUtc - (zone.startsWith("-") ? -offset : offset) * 60_000;
   } else {
     if (!isZone(zone))

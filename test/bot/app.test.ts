@@ -19,9 +19,12 @@ import {
   type GitHubOptions,
   INSTALLATION_TOKEN,
   testProbot,
+  testSettings,
 } from "./github.ts";
 
 const NS = "ai-governance";
+/** Where the bot keeps its operation records, apart from the product's configuration. */
+const RECORDS = "mcpgov-backup-records";
 const HOUR = 3_600_000;
 const now = Date.now();
 
@@ -78,10 +81,11 @@ let bot: Bot;
 let fake: FakeCluster;
 let github: FakeGitHub;
 
-async function setup(options: GitHubOptions = {}) {
+/** The bot's own settings (its environment), as MCPGOV_* variables. */
+async function setup(options: GitHubOptions = {}, settingsEnv: Record<string, string> = {}) {
   github = new FakeGitHub(options);
   fake = cluster();
-  bot = createBot({ cluster: fake });
+  bot = createBot({ cluster: fake, settings: testSettings(settingsEnv) });
   probot = testProbot();
   await probot.load(bot.app);
 }
@@ -96,7 +100,7 @@ afterEach(() => {
 });
 
 async function operation(commentId: number): Promise<Operation> {
-  const object = await fake.get("ConfigMap", NS, `mcpgov-bot-op-${operationId(commentId)}`);
+  const object = await fake.get("ConfigMap", RECORDS, `mcpgov-bot-op-${operationId(commentId)}`);
   const data = (object?.data ?? {}) as Record<string, string>;
   return JSON.parse(data["operation.json"] ?? "null");
 }
@@ -123,7 +127,7 @@ describe("/backup", () => {
     expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\) \| \d+\.\d s/);
     expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
-    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
 
   it("reports each repository on /backup status, and what a wrong passphrase means", async () => {
@@ -184,23 +188,62 @@ describe("/backup", () => {
 
   it("refuses while another operation holds the lock, naming it", async () => {
     await setup();
+    const renewed = new Date(Date.now() - 30_000).toISOString();
     await fake.create({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "mcpgov-backup-lock", namespace: NS },
-      data: {
-        operation: "abc123",
-        command: "/restore validate",
-        requester: "carol",
-        since: "2026-11-24T10:00:00Z",
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: "mcpgov-backup-lock",
+        namespace: NS,
+        annotations: {
+          "mcpgov-backup/command": "/restore validate",
+          "mcpgov-backup/requester": "carol",
+        },
+      },
+      spec: {
+        holderIdentity: "abc123",
+        leaseDurationSeconds: 300,
+        acquireTime: "2026-11-24T10:00:00.000000Z",
+        renewTime: renewed.replace("Z", "000Z"),
       },
     });
     await deliver(probot, bot, commentPayload("/backup full"));
     expect(fake.createdJobs).toHaveLength(0);
     expect(github.latest()[0]).toContain(
-      "❌ Not now: another operation is running: `/restore validate` (op abc123) by @carol",
+      "❌ Not now: another operation holds the lock: `/restore validate` (op abc123) by @carol since 2026-11-24T10:00:00.000Z, renewed at",
     );
-    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+  });
+
+  it("releases at start a lock whose backup stopped renewing it, and keeps an interrupted restore's", async () => {
+    await setup();
+    const staleLease = (operation: string, command: string) => ({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: "mcpgov-backup-lock",
+        namespace: NS,
+        annotations: { "mcpgov-backup/command": command, "mcpgov-backup/requester": "carol" },
+      },
+      spec: {
+        holderIdentity: operation,
+        leaseDurationSeconds: 300,
+        acquireTime: "2026-11-24T10:00:00.000000Z",
+        renewTime: "2026-11-24T10:01:00.000000Z",
+      },
+    });
+    const said: string[] = [];
+    await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00"));
+    await bot.reconcile((line) => said.push(line));
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(said[0]).toMatch(/^kept the lock of an interrupted restore: `\/restore pitr/);
+    await fake.delete("Lease", NS, "mcpgov-backup-lock");
+    await fake.create(staleLease("backup1", "/backup full"));
+    await bot.reconcile((line) => said.push(line));
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(said[1]).toBe(
+      "released the lock of `/backup full` (op backup1): its holder stopped renewing it at 2026-11-24T10:01:00.000Z",
+    );
   });
 
   it("shows a failed Job's pods, events and log tail, and never a secret from it", async () => {
@@ -230,7 +273,7 @@ describe("/backup", () => {
       "eyJhbGciOiJSUzI1NiJ9",
     ])
       expect(github.everything()).not.toContain(value);
-    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
 
   it("keeps the status comment under GitHub's 65,536 characters with a huge log", async () => {
@@ -248,6 +291,91 @@ describe("/backup", () => {
 });
 
 describe("who may run what, where", () => {
+  /** The bot's records in the cluster: one ConfigMap per operation it accepted. */
+  const records = () =>
+    [...fake.objects.values()].filter((o) => o.metadata.name.startsWith("mcpgov-bot-op-"));
+
+  it("does nothing at all for a repository its settings do not name", async () => {
+    // An admin of a repository anyone in the organisation could create.
+    await setup({ roles: { mallory: "admin" } });
+    for (const body of ["/backup full", "/restore pitr 2026-11-24 14:30:00+00", "/backup help"])
+      await deliver(
+        probot,
+        bot,
+        commentPayload(body, { user: "mallory", repository: "acme/sandbox" }),
+      );
+    expect(records()).toEqual([]);
+    expect(fake.createdJobs).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(github.comments.size).toBe(0);
+    expect(github.reactions).toEqual([]);
+  });
+
+  it("records nothing for a command it refuses", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup full", { labels: ["bug"] }));
+    await deliver(probot, bot, commentPayload("/backup full", { user: "mallory" }));
+    await deliver(
+      probot,
+      bot,
+      commentPayload("/restore pitr 2026-11-24 14:30:00+00", { user: "bob" }),
+    );
+    expect(github.latest()).toHaveLength(3);
+    expect(records()).toEqual([]);
+  });
+
+  it("refuses every command while the policy file tries to loosen the bot's floor", async () => {
+    await setup({ policy: "permissions:\n  restore: write\n" });
+    await deliver(
+      probot,
+      bot,
+      commentPayload("/restore pitr 2026-11-24 14:30:00+00", { user: "bob" }),
+    );
+    expect(github.latest()).toEqual([
+      "@bob: nothing was run: .github/mcpgov-backup.yml: permissions.restore is write, below the admin the bot's settings require (MCPGOV_MIN_RIGHTS); this file can only ask for more",
+    ]);
+    expect(records()).toEqual([]);
+  });
+
+  it("reads only the repository's own policy file, never the organisation's", async () => {
+    // The organisation's .github repository would move commands to issues labelled "any".
+    await setup({ orgPolicy: "ops_label: any\npermissions:\n  backup: read\n" });
+    await deliver(probot, bot, commentPayload("/backup full", { labels: ["any"] }));
+    expect(github.latest()[0]).toContain("commands run only on issues labelled `ops`");
+    expect(fake.createdJobs).toEqual([]);
+  });
+
+  it("removes old records after a command, and keeps a plan waiting and a restore running", async () => {
+    await setup();
+    const old = new Date(now - 40 * 24 * HOUR).toISOString();
+    const record = (id: string, state: string, plan?: object) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: `mcpgov-bot-op-${id}`,
+        namespace: RECORDS,
+        labels: {
+          "app.kubernetes.io/name": "mcpgov-backup-bot",
+          "app.kubernetes.io/part-of": "mcpgov-backup",
+          "app.kubernetes.io/component": "bot-operation",
+        },
+      },
+      data: { "operation.json": JSON.stringify({ id, state, createdAt: old, plan }) },
+    });
+    await fake.apply([
+      record("old1", "succeeded"),
+      record("old2", "expired"),
+      record("old3", "running"),
+      record("old4", "planned", { expiresAt: new Date(now + HOUR).toISOString() }),
+      record("old5", "planned", {}),
+    ]);
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const kept = records().map((r) => r.metadata.name.replace("mcpgov-bot-op-", ""));
+    // The status command's own record, the restore running and the plan still waiting.
+    expect(kept).toHaveLength(3);
+    expect(kept).toEqual(expect.arrayContaining(["old3", "old4"]));
+  });
+
   it("tells a writer that /restore needs admin, and runs nothing", async () => {
     await setup();
     await deliver(
@@ -260,7 +388,10 @@ describe("who may run what, where", () => {
   });
 
   it("lets a member of a restore team plan a restore", async () => {
-    await setup({ policy: "restore_teams: [dba-oncall]\n", teams: { "dba-oncall": ["bob"] } });
+    await setup(
+      { policy: "restore_teams: [dba-oncall]\n", teams: { "dba-oncall": ["bob"] } },
+      { MCPGOV_RESTORE_TEAMS: "dba-oncall" },
+    );
     await deliver(
       probot,
       bot,
@@ -459,6 +590,15 @@ describe("/restore confirm and cancel", () => {
       "StatefulSet/postgres=1",
       "Deployment/governance-api=3",
     ]);
+    // The schedules were paused for the restore and resumed after it.
+    expect(fake.suspensions).toEqual([
+      "pgbackrest-full-backup=true",
+      "pgbackrest-diff-backup=true",
+      "pgbackrest-restore-validation=true",
+      "pgbackrest-full-backup=false",
+      "pgbackrest-diff-backup=false",
+      "pgbackrest-restore-validation=false",
+    ]);
     expect(github.comments.size).toBe(1);
     const body = github.latest()[0] ?? "";
     expect(body).toContain("**Confirmed** by @alice");
@@ -492,7 +632,7 @@ describe("/restore confirm and cancel", () => {
       {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: `mcpgov-bot-op-${id}`, namespace: NS },
+        metadata: { name: `mcpgov-bot-op-${id}`, namespace: RECORDS },
         data: { "operation.json": JSON.stringify(record) },
       },
     ]);
@@ -504,6 +644,25 @@ describe("/restore confirm and cancel", () => {
     );
     expect(fake.createdJobs).toHaveLength(0);
     expect((await operation(parseInt(id, 36))).state).toBe("expired");
+  });
+
+  it("does not start a plan that has no expiry", async () => {
+    const id = await planned();
+    const record = await operation(parseInt(id, 36));
+    const { expiresAt: _, ...plan } = record.plan as NonNullable<Operation["plan"]>;
+    await fake.apply([
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `mcpgov-bot-op-${id}`, namespace: RECORDS },
+        data: { "operation.json": JSON.stringify({ ...record, plan }) },
+      },
+    ]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      `❌ Restore ${id} expired (it has no expiry); nothing was started.`,
+    );
+    expect(fake.createdJobs).toHaveLength(0);
   });
 
   it("does not start a plan that was cancelled, or one for another id", async () => {
@@ -536,7 +695,17 @@ describe("/restore confirm and cancel", () => {
     expect(body).toContain("kubectl -n ai-governance scale statefulset/postgres --replicas=1");
     expect(body).toContain("ERROR: [075]");
     expect(fake.scaled).toEqual(["StatefulSet/postgres=0"]);
-    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    // The schedules stay paused on a half-restored database, and the comment says how to
+    // resume them.
+    expect(fake.suspensions).toEqual([
+      "pgbackrest-full-backup=true",
+      "pgbackrest-diff-backup=true",
+      "pgbackrest-restore-validation=true",
+    ]);
+    expect(body).toContain(
+      `kubectl -n ai-governance patch cronjob pgbackrest-full-backup -p '{"spec":{"suspend":false}}'`,
+    );
   });
 
   it("refuses a restore that replayed past the target, and keeps the applications stopped", async () => {
@@ -572,7 +741,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain("Job `pgbackrest-diff-backup-29124` is still running");
     expect(fake.createdJobs).toHaveLength(0);
-    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
     expect((await operation(parseInt(id, 36))).state).toBe("planned");
   });
 
@@ -587,6 +756,10 @@ describe("/restore confirm and cancel", () => {
       "❌ Stopped before changing anything: the safety backup failed",
     );
     expect(fake.scaled).toEqual([]);
-    expect(await fake.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    // Production runs as before, and so do its schedules.
+    expect(fake.suspensions.filter((s) => s.endsWith("=false"))).toHaveLength(3);
+    const full = await fake.get("CronJob", NS, "pgbackrest-full-backup");
+    expect((full?.spec as { suspend?: boolean } | undefined)?.suspend).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 // its image runs the sources as they are on the Node.js the Deployment names, and the
 // GitHub App asks for exactly what the bot uses. The Role is held to the calls the bot
 // really makes in test/e2e/bot.test.ts.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -26,6 +26,8 @@ const find = (kind: string) => {
   // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
   return doc.object as any;
 };
+// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
+type Any = any;
 const dockerfile = readFileSync(projectPath("images", "bot", "Dockerfile"), "utf8");
 const packageJson = JSON.parse(readFileSync(projectPath("package.json"), "utf8"));
 /** The uid the image runs as, from its USER line. */
@@ -37,8 +39,11 @@ describe("the bot's manifests", () => {
     expect(problems.map(formatManifestProblem)).toEqual([]);
     expect(docs.map((d) => d.object.kind).sort()).toEqual([
       "Deployment",
+      "Namespace",
       "NetworkPolicy",
       "Role",
+      "Role",
+      "RoleBinding",
       "RoleBinding",
       "Secret",
       "Service",
@@ -93,27 +98,36 @@ describe("the bot's manifests", () => {
     expect(service.ports[0].targetPort).toBe(port.name);
   });
 
-  it("give the bot's ServiceAccount one namespaced Role with no wildcard", () => {
+  it("give the bot's ServiceAccount a Role in the product's namespace and one for its records, no wildcard", () => {
     expect(docs.filter((d) => String(d.object.kind).startsWith("Cluster"))).toEqual([]);
-    const rules = find("Role").rules as PolicyRule[];
-    const everything = rules.flatMap((r) => [
-      ...(r.apiGroups ?? []),
-      ...(r.resources ?? []),
-      ...(r.verbs ?? []),
-      ...(r.resourceNames ?? []),
+    const roles = docs.filter((d) => d.object.kind === "Role").map((d) => d.object as Any);
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([
+      "ai-governance",
+      "mcpgov-backup-records",
     ]);
+    const everything = roles
+      .flatMap((role) => role.rules as PolicyRule[])
+      .flatMap((r) => [
+        ...(r.apiGroups ?? []),
+        ...(r.resources ?? []),
+        ...(r.verbs ?? []),
+        ...(r.resourceNames ?? []),
+      ]);
     expect(everything.filter((v) => v.includes("*"))).toEqual([]);
-    // Nothing that reads a Secret or changes a workload's spec.
-    const rights = rightsOf(rules);
-    expect(rights.filter((r) => r.resource === "secrets")).toEqual([]);
+    // In the product's namespace: nothing on a Secret or a ConfigMap (the validation script,
+    // archive_command), nothing that changes a workload's spec.
+    const rights = rightsOf(find("Role").rules as PolicyRule[]);
+    expect(find("Role").metadata.namespace).toBe("ai-governance");
+    expect(rights.filter((r) => ["secrets", "configmaps"].includes(r.resource))).toEqual([]);
     expect(
       rights.filter(
         (r) => ["deployments", "statefulsets"].includes(r.resource) && r.verb !== "get",
       ),
     ).toEqual([]);
-    expect(find("RoleBinding").subjects).toEqual([
-      { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "ai-governance" },
-    ]);
+    for (const binding of docs.filter((d) => d.object.kind === "RoleBinding"))
+      expect((binding.object as Any).subjects).toEqual([
+        { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "ai-governance" },
+      ]);
   });
 
   it("let the bot exec only in the two pods it names", () => {
@@ -200,6 +214,23 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
     );
   });
 
+  it("will not start without the repositories it serves, and says what to set", () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const run = spawnSync(node, [main], {
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        APP_ID: "1",
+        PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+        WEBHOOK_SECRET: "a-webhook-secret",
+      },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "set MCPGOV_REPOSITORIES to the ops repositories the bot serves (owner/repo, comma-separated); it reads no other repository's comments",
+    );
+  });
+
   it("serves /healthz, refuses an unsigned webhook and stops cleanly on SIGTERM", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const port = await freePort();
@@ -210,6 +241,7 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
         APP_ID: "1",
         PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
         WEBHOOK_SECRET: "a-webhook-secret",
+        MCPGOV_REPOSITORIES: "acme/ops",
         PORT: String(port),
         HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
@@ -244,6 +276,7 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
+    expect(output).toContain("serving acme/ops; namespace ai-governance");
     expect(output).toContain("SIGTERM: finishing the commands under way, taking no new ones");
   }, 30_000);
 });

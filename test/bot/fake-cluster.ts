@@ -28,6 +28,8 @@ export class FakeCluster implements Cluster {
   readonly objects = new Map<string, KubeObject>();
   readonly createdJobs: KubeObject[] = [];
   readonly scaled: string[] = [];
+  /** Every suspend or resume of a CronJob, in order: "pgbackrest-full-backup=true". */
+  readonly suspensions: string[] = [];
   private readonly endings = new Map<string, JobEnding>();
   behaviour: FakeBehaviour;
 
@@ -86,6 +88,13 @@ export class FakeCluster implements Cluster {
       stored.status = {
         conditions: [{ type: ending.outcome, status: "True", reason: ending.reason }],
       };
+  }
+
+  async setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void> {
+    const object = this.objects.get(this.key("CronJob", namespace, cronJob));
+    if (!object) throw new Error(`cronjob ${cronJob} not found`);
+    object.spec = { ...(object.spec as object), suspend: suspended };
+    this.suspensions.push(`${cronJob}=${suspended}`);
   }
 
   async waitForJob(_namespace: string, name: string): Promise<JobResult> {

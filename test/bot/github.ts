@@ -4,11 +4,17 @@ import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import type { Bot } from "../../src/bot/app.ts";
+import { type BotSettings, botSettings } from "../../src/bot/settings.ts";
 
 export const API = "https://api.github.com";
 export const OWNER = "acme";
 export const REPO = "ops";
 export const ISSUE = 7;
+/** The bot's settings in these tests: it serves the test repository only. */
+export function testSettings(env: Record<string, string> = {}): BotSettings {
+  return botSettings({ MCPGOV_REPOSITORIES: `${OWNER}/${REPO}`, ...env });
+}
+
 export const INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -44,6 +50,8 @@ export interface GitHubOptions {
   permissionStatus?: number;
   /** .github/mcpgov-backup.yml's text; none when undefined. */
   policy?: string;
+  /** The organisation's .github repository's mcpgov-backup.yml (which the bot must not read). */
+  orgPolicy?: string;
   /** team slug → members. */
   teams?: Record<string, string[]>;
   labels?: string[];
@@ -86,11 +94,16 @@ export class FakeGitHub {
     });
     api
       .get(/\/repos\/[^/]+\/[^/]+\/contents\/\.github(%2F|\/)mcpgov-backup\.yml/)
-      .reply((request: Request) =>
-        options.policy !== undefined && request.url.includes(`/repos/${OWNER}/${REPO}/`)
-          ? [200, options.policy, { "content-type": "text/plain; charset=utf-8" }]
-          : [404, { message: "Not Found" }],
-      );
+      .reply((request: Request) => {
+        const file = request.url.includes(`/repos/${OWNER}/${REPO}/`)
+          ? options.policy
+          : request.url.includes(`/repos/${OWNER}/.github/`)
+            ? options.orgPolicy
+            : undefined;
+        return file !== undefined
+          ? [200, file, { "content-type": "text/plain; charset=utf-8" }]
+          : [404, { message: "Not Found" }];
+      });
     api.post(/\/issues\/comments\/\d+\/reactions/).reply(async (request: Request) => {
       this.reactions.push(((await request.json()) as { content: string }).content);
       return [201, {}];
@@ -131,11 +144,16 @@ export interface CommentOptions {
   userType?: string;
   commentId?: number;
   pullRequest?: boolean;
+  /** owner/repo the comment is in; the test repository when absent. */
+  repository?: string;
 }
 
 export function commentPayload(body: string, options: CommentOptions = {}) {
   const user = options.user ?? "alice";
   const id = options.commentId ?? commentId++;
+  const [repoOwner = OWNER, repoName = REPO] = (options.repository ?? `${OWNER}/${REPO}`).split(
+    "/",
+  );
   return {
     action: "created",
     issue: {
@@ -150,7 +168,11 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
       user: { login: user, type: options.userType ?? "User" },
       html_url: `https://github.com/${OWNER}/${REPO}/issues/${ISSUE}#issuecomment-${id}`,
     },
-    repository: { name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER } },
+    repository: {
+      name: repoName,
+      full_name: `${repoOwner}/${repoName}`,
+      owner: { login: repoOwner },
+    },
     installation: { id: 42 },
     sender: { login: user, type: options.userType ?? "User" },
   };

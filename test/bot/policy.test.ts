@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, readPolicy } from "../../src/bot/policy.ts";
+import { DEFAULT_FLOOR, DEFAULT_POLICY, readPolicy } from "../../src/bot/policy.ts";
 
 describe("readPolicy", () => {
   it("gives the defaults without a file: write for backups, admin for restores", () => {
@@ -13,16 +13,29 @@ describe("readPolicy", () => {
   });
 
   it("reads every setting", () => {
-    const policy = readPolicy({
-      ops_label: "incident",
-      permissions: { restore: "maintain", status: "triage" },
-      restore_teams: ["dba-oncall"],
-      confirm_minutes: 5,
-      second_approver: true,
-      assume_utc: true,
-      stop_workloads: ["deployment/governance-api", "statefulset/ledger-worker"],
-      job_timeout_minutes: 60,
-    });
+    // The bot's settings let status go as low as triage and restores to two teams.
+    const floor = {
+      ...DEFAULT_FLOOR,
+      minimumRights: {
+        ...DEFAULT_FLOOR.minimumRights,
+        status: "triage" as const,
+        restore: "maintain" as const,
+      },
+      restoreTeams: ["dba-oncall", "sre"],
+    };
+    const policy = readPolicy(
+      {
+        ops_label: "incident",
+        permissions: { restore: "maintain", status: "triage" },
+        restore_teams: ["dba-oncall"],
+        confirm_minutes: 5,
+        second_approver: true,
+        assume_utc: true,
+        stop_workloads: ["deployment/governance-api", "statefulset/ledger-worker"],
+        job_timeout_minutes: 60,
+      },
+      floor,
+    );
     expect(policy).toEqual({
       opsLabel: "incident",
       permissions: { backup: "write", status: "triage", validate: "write", restore: "maintain" },
@@ -51,5 +64,52 @@ describe("readPolicy", () => {
     [["ops"], /mapping/],
   ])("refuses %j with the reason", (raw, message) => {
     expect(() => readPolicy(raw)).toThrow(message);
+  });
+});
+
+describe("the floor the bot's settings set under every policy file", () => {
+  const floor = {
+    minimumRights: { backup: "write", status: "write", validate: "write", restore: "admin" },
+    restoreTeams: ["dba"],
+    secondApprover: true,
+  } as const;
+
+  it("is the policy when the repository has no file", () => {
+    expect(readPolicy(null, { ...floor, restoreTeams: ["dba"] })).toMatchObject({
+      permissions: floor.minimumRights,
+      restoreTeams: ["dba"],
+      secondApprover: true,
+    });
+  });
+
+  it.each([
+    [
+      { permissions: { restore: "write" } },
+      "permissions.restore is write, below the admin the bot's settings require (MCPGOV_MIN_RIGHTS); this file can only ask for more",
+    ],
+    [
+      { permissions: { backup: "read" } },
+      "permissions.backup is read, below the write the bot's settings require",
+    ],
+    [
+      { restore_teams: ["dba", "everyone"] },
+      "restore_teams: everyone not among the teams the bot's settings allow (MCPGOV_RESTORE_TEAMS: dba); this file can only name fewer",
+    ],
+    [
+      { second_approver: false },
+      "second_approver: the bot's settings require a second approver (MCPGOV_SECOND_APPROVER); this file cannot turn it off",
+    ],
+    [{ _extends: ".github" }, "unknown setting _extends"],
+  ])("refuses a file that loosens it: %j", (raw, message) => {
+    expect(() => readPolicy(raw, { ...floor, restoreTeams: ["dba"] })).toThrow(message);
+  });
+
+  it("takes a file that tightens it", () => {
+    const policy = readPolicy(
+      { permissions: { backup: "maintain", restore: "admin" }, restore_teams: [] },
+      { ...floor, restoreTeams: ["dba"] },
+    );
+    expect(policy.permissions).toMatchObject({ backup: "maintain", restore: "admin" });
+    expect(policy.restoreTeams).toEqual([]);
   });
 });

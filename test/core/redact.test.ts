@@ -27,6 +27,28 @@ describe("redact", () => {
       "key:\n[redacted private key]\nafter",
     ],
     [
+      "a JSON-quoted key",
+      '{"password": "hunter2", "user": "bob"}',
+      '{"password": [redacted], "user": "bob"}',
+    ],
+    ["a JSON key with a bare value", '{"api_token":12345,"n":1}', '{"api_token":[redacted],"n":1}'],
+    ["a passphrase", "passphrase=correct-horse", "passphrase=[redacted]"],
+    [
+      "a URI's password",
+      "connecting to postgresql://app:s3cr3t@postgres-service:5432/mcpgov failed",
+      "connecting to postgresql://app:[redacted]@postgres-service:5432/mcpgov failed",
+    ],
+    [
+      "Basic credentials",
+      "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+      "Authorization: Basic [redacted]",
+    ],
+    [
+      "every word of a multi-word value",
+      "db_password: correct horse battery staple\nnext line",
+      "db_password: [redacted]\nnext line",
+    ],
+    [
       "a value known to be secret",
       "connected with hunter2-long as password",
       "connected with [redacted] as password",

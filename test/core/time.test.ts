@@ -45,6 +45,9 @@ describe("parsePointInTime", () => {
     ["2026-11-24 24:00:00Z", /no such date/],
     ["2026-11-24 20:15:60Z", /no such date/],
     ["2026-11-24 20:15:33+15:00", /not one any zone has/],
+    // Minutes past 59 are no offset: +05:99 is not five hours and 99 minutes.
+    ["2026-11-24 20:15:33+05:99", /the offset \+05:99 is not one any zone has/],
+    ["2026-11-24 20:15:33-0360", /the offset -0360 is not one any zone has/],
     ["2026-11-24 20:15:33 Mars/Olympus", /not a time zone name/],
     ["2026-11-24 20:15:33+00; rm -rf /", /write it as/],
     ["2026-11-24 20:15:33+00'", /write it as/],

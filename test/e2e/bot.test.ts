@@ -11,15 +11,23 @@ import nock from "nock";
 import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { psql, timeline } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
-import { commentPayload, FakeGitHub, testProbot, WEBHOOK_SECRET } from "../bot/github.ts";
 import {
-  type Access,
+  commentPayload,
+  FakeGitHub,
+  testProbot,
+  testSettings,
+  WEBHOOK_SECRET,
+} from "../bot/github.ts";
+import {
   describeAccess,
+  type NamespacedAccess,
   type PolicyRule,
   recordingCluster,
   rightsOf,
@@ -28,11 +36,13 @@ import {
 } from "../support/rbac.ts";
 
 const NS = "ai-governance";
+/** Where the bot keeps its operation records: none of the product's configuration is there. */
+const RECORDS = "mcpgov-backup-records";
 let cluster: LocalCluster;
 let github: FakeGitHub;
 let bot: Bot;
 /** What the bot asked of the Kubernetes API, to hold it to manifests/bot/bot-rbac.yaml. */
-let accesses: Access[];
+let accesses: NamespacedAccess[];
 let server: Server;
 let url: string;
 
@@ -60,17 +70,65 @@ const governanceApi = {
   },
 };
 
+/** A record of an operation 40 days old: the bot removes it after its first command. */
+const oldRecord = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: {
+    name: "mcpgov-bot-op-old",
+    namespace: RECORDS,
+    labels: {
+      "app.kubernetes.io/name": "mcpgov-backup-bot",
+      "app.kubernetes.io/part-of": "mcpgov-backup",
+      "app.kubernetes.io/component": "bot-operation",
+    },
+  },
+  data: {
+    "operation.json": JSON.stringify({
+      id: "old",
+      state: "succeeded",
+      createdAt: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+    }),
+  },
+};
+
+/** A CronJob's spec.suspend. */
+async function suspended(on: LocalCluster, name: string): Promise<boolean | undefined> {
+  const cronJob = await on.get("CronJob", NS, name);
+  return (cronJob?.spec as { suspend?: boolean } | undefined)?.suspend;
+}
+
+/** Each scheduled CronJob's spec.suspend when the restore Job was created. */
+const suspendedDuringRestore: Record<string, unknown> = {};
+
+/** The cluster, noting the schedules' state at the moment the restore Job is created. */
+function watchRestoreJob(inner: LocalCluster): LocalCluster {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "create") return typeof value === "function" ? value.bind(target) : value;
+      return async (object: KubeObject) => {
+        if (object.kind === "Job" && object.metadata.name.endsWith("-restore"))
+          for (const name of SCHEDULED_CRONJOBS)
+            suspendedDuringRestore[name] = await suspended(target, name);
+        return target.create(object);
+      };
+    },
+  });
+}
+
 beforeAll(async () => {
   cluster = await LocalCluster.start();
   await deployForBackups(cluster);
-  await cluster.apply([governanceApi]);
+  await cluster.apply([governanceApi, oldRecord]);
   await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   github = new FakeGitHub({ policy: "stop_workloads: [deployment/governance-api]\n" });
-  const recorded = recordingCluster(cluster);
+  const recorded = recordingCluster(watchRestoreJob(cluster));
   accesses = recorded.accesses;
-  bot = createBot({ cluster: recorded.cluster });
+  // The lock is renewed every second, so that this run's restore renews it too.
+  bot = createBot({ cluster: recorded.cluster, settings: testSettings(), lockRenewMs: 1000 });
   const probot = testProbot();
   const middleware = await createNodeMiddleware(bot.app, { probot });
   server = createServer((request, response) => {
@@ -225,6 +283,13 @@ describe("the bot on the local cluster", () => {
     expect(comment).toContain("✅ | stop applications: deployment/governance-api");
     expect(comment).toMatch(/✅ Restored to \*\*.+ UTC\*\* from backup set `\d{8}-\d{6}F`/);
     expect(comment).toContain(`PostgreSQL is writable on timeline ${before + 1} (was ${before})`);
+    // No scheduled backup or validation could start during the restore; all run again after.
+    expect(suspendedDuringRestore).toEqual({
+      "pgbackrest-full-backup": true,
+      "pgbackrest-diff-backup": true,
+      "pgbackrest-restore-validation": true,
+    });
+    for (const name of SCHEDULED_CRONJOBS) expect(await suspended(cluster, name)).toBe(false);
 
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
     const replayed = /the last transaction it replayed committed at ([\d-]+ [\d:.]+) UTC/.exec(
@@ -239,7 +304,7 @@ describe("the bot on the local cluster", () => {
     await sql("insert into ledger (id) values (5000)");
     await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
     expect(await cluster.list("Pod", NS, { app: "governance-api" })).toHaveLength(2);
-    expect(await cluster.get("ConfigMap", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   }, 600_000);
 
   it("never posted a password, key or passphrase from the cluster's Secrets", async () => {
@@ -257,16 +322,34 @@ describe("the bot on the local cluster", () => {
     }
   });
 
-  it("asked the Kubernetes API for nothing its Role does not grant, and its Role grants nothing more", () => {
-    const role = loadManifestFile(projectPath(join("manifests", "bot", "bot-rbac.yaml"))).find(
-      (d) => d.object.kind === "Role",
-    );
-    const rules = (role?.object.rules ?? []) as PolicyRule[];
-    const denied = accesses.filter((a) => !rules.some((rule) => ruleAllows(rule, a)));
-    expect(denied.map(describeAccess)).toEqual([]);
+  it("removed the operation record older than the settings keep", async () => {
+    expect(await cluster.get("ConfigMap", RECORDS, "mcpgov-bot-op-old")).toBeUndefined();
+  });
+
+  it("asked the Kubernetes API for nothing its Roles do not grant, and they grant nothing more", () => {
+    const roles = loadManifestFile(projectPath(join("manifests", "bot", "bot-rbac.yaml")))
+      .map((d) => d.object as KubeObject)
+      .filter((o) => o.kind === "Role");
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([NS, RECORDS]);
+    const rulesIn = (namespace: string) =>
+      roles
+        .filter((r) => r.metadata.namespace === namespace)
+        .flatMap((r) => (r.rules ?? []) as PolicyRule[]);
+    const denied = accesses.filter((a) => !rulesIn(a.namespace).some((r) => ruleAllows(r, a)));
+    expect(denied.map((a) => `${describeAccess(a)} in ${a.namespace}`)).toEqual([]);
     // Reading events is for a Job that failed, which this run has none of (the unit tests
     // fail Jobs on purpose); every other right was used here.
-    const unused = rightsOf(rules).filter((right) => !used(right, accesses));
-    expect(unused.map(describeAccess)).toEqual(["list events"]);
+    const unused = [NS, RECORDS].flatMap((namespace) =>
+      rightsOf(rulesIn(namespace))
+        .filter(
+          (right) =>
+            !used(
+              right,
+              accesses.filter((a) => a.namespace === namespace),
+            ),
+        )
+        .map((right) => `${describeAccess(right)} in ${namespace}`),
+    );
+    expect(unused).toEqual([`list events in ${NS}`]);
   });
 });

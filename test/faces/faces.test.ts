@@ -12,7 +12,7 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../bot/fake-cluster.ts";
-import { commentPayload, deliver, FakeGitHub, testProbot } from "../bot/github.ts";
+import { commentPayload, deliver, FakeGitHub, testProbot, testSettings } from "../bot/github.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 
 const HOUR = 3_600_000;
@@ -56,7 +56,7 @@ beforeEach(async () => {
   nock.disableNetConnect();
   github = new FakeGitHub();
   fake = cluster();
-  bot = createBot({ cluster: fake });
+  bot = createBot({ cluster: fake, settings: testSettings() });
   probot = testProbot();
   await probot.load(bot.app);
 });

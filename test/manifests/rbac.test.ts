@@ -55,8 +55,8 @@ for (const object of docs) {
 
 const roles = docs.filter((o) => o.kind === "Role");
 const bindings = docs.filter((o) => o.kind === "RoleBinding");
-/** The bot's needs are its recorded API calls (test/e2e/bot.test.ts), not read from here. */
-const RECORDED = new Set(["mcpgov-backup-bot"]);
+/** The bot's Roles and ServiceAccount: held to its recorded API calls (test/e2e/bot.test.ts). */
+const RECORDED = new Set(["mcpgov-backup-bot", "mcpgov-backup-bot-records"]);
 
 describe("RBAC in the manifests", () => {
   it("has no ClusterRole or ClusterRoleBinding", () => {

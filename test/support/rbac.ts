@@ -19,6 +19,7 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
   Deployment: ["apps", "deployments"],
   Job: ["batch", "jobs"],
   CronJob: ["batch", "cronjobs"],
+  Lease: ["coordination.k8s.io", "leases"],
 };
 
 function on(kind: string, verb: string, name?: string, subresource?: string): Access {
@@ -28,49 +29,64 @@ function on(kind: string, verb: string, name?: string, subresource?: string): Ac
   return { verb, group, resource: subresource ? `${resource}/${subresource}` : resource, name };
 }
 
-/** The authorisation requests one call of a Cluster method makes. */
-export function accessOf(method: keyof Cluster, args: unknown[]): Access[] {
+/** An authorisation request and the namespace it is made in. */
+export type NamespacedAccess = Access & { namespace: string };
+
+/** The authorisation requests one call of a Cluster method makes, each in its namespace. */
+export function accessOf(method: keyof Cluster, args: unknown[]): NamespacedAccess[] {
   const [a, b, c] = args as [never, never, never];
+  const objectNamespace = (o: unknown) =>
+    (o as { metadata: { namespace?: string } }).metadata.namespace ?? "default";
+  const within = (namespace: string, accesses: Access[]) =>
+    accesses.map((access) => ({ ...access, namespace }));
   switch (method) {
     case "apply":
       // Server-side apply is a PATCH of each object.
-      return (a as { kind: string; metadata: { name: string } }[]).map((o) =>
-        on(o.kind, "patch", o.metadata.name),
-      );
+      return (a as { kind: string; metadata: { name: string } }[]).map((o) => ({
+        ...on(o.kind, "patch", o.metadata.name),
+        namespace: objectNamespace(o),
+      }));
     case "get":
-      return [on(a, "get", c)];
+      return within(b, [on(a, "get", c)]);
     case "list":
-      return [on(a, "list")];
+      return within(b, [on(a, "list")]);
     case "create":
-      return [on((a as { kind: string }).kind, "create")];
+      return within(objectNamespace(a), [on((a as { kind: string }).kind, "create")]);
     case "waitForJob":
-      return [on("Job", "get", b)];
+      return within(a, [on("Job", "get", b)]);
     case "waitForPodsReady":
-      return [on("Pod", "list")];
+      return within(a, [on("Pod", "list")]);
     case "logs":
       // "job/NAME" finds the Job's pod by label first; the pod's name is not known here.
-      return [
+      return within(a, [
         ...(String(b).startsWith("job/") ? [on("Pod", "list")] : []),
         on("Pod", "get", String(b).startsWith("job/") ? undefined : b, "log"),
-      ];
-    case "exec":
+      ]);
+    case "exec": {
       // The websocket upgrade is a GET, authorised since Kubernetes 1.30 as create too.
-      return [
-        on("Pod", "create", (a as { pod: string }).pod, "exec"),
-        on("Pod", "get", (a as { pod: string }).pod, "exec"),
-      ];
+      const target = a as { namespace: string; pod: string };
+      return within(target.namespace, [
+        on("Pod", "create", target.pod, "exec"),
+        on("Pod", "get", target.pod, "exec"),
+      ]);
+    }
     case "describeJob":
-      return [on("Pod", "list"), on("Event", "list")];
+      return within(a, [on("Pod", "list"), on("Event", "list")]);
     case "scale":
-      return [on(b, "patch", c, "scale")];
+      return within(a, [on(b, "patch", c, "scale")]);
     case "delete":
-      return [on(a, "delete", c)];
+      return within(b, [on(a, "delete", c)]);
+    case "setSuspended":
+      return within(a, [on("CronJob", "patch", b)]);
   }
 }
 
 /** A Cluster that does what `inner` does and records what each call asked of the API. */
-export function recordingCluster(inner: Cluster): { cluster: Cluster; accesses: Access[] } {
-  const accesses: Access[] = [];
+export function recordingCluster(inner: Cluster): {
+  cluster: Cluster;
+  accesses: NamespacedAccess[];
+} {
+  const accesses: NamespacedAccess[] = [];
   const cluster = new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);

@@ -3,10 +3,10 @@
 // person when the policy asks) and then takes the lock, so that two confirmations, or a
 // confirmation and a backup, cannot both run.
 
+import { LockedError } from "../../core/lock.ts";
 import { requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
 import { isoUtcSecond } from "../../core/time.ts";
 import type { Operation, OperationState } from "../operations.ts";
-import { LockedError } from "../operations.ts";
 import { type CommandContext, StoppedError } from "./context.ts";
 
 /** Where a plan that can no longer be confirmed or cancelled has got to, as a sentence ends. */
@@ -42,11 +42,14 @@ export async function plannedOperation(context: CommandContext, id: string): Pro
 export async function confirm(context: CommandContext, id: string): Promise<Operation> {
   const { store, operation, policy } = context;
   let planned = await plannedOperation(context, id);
-  if (Date.now() > Date.parse(planned.plan?.expiresAt ?? "")) {
+  const expiresAt = Date.parse(planned.plan?.expiresAt ?? "");
+  // A plan without a readable expiry has expired: it was never one this bot made.
+  if (!(Date.now() <= expiresAt)) {
     planned.state = "expired";
     await store.save(planned);
+    const when = Number.isNaN(expiresAt) ? "(it has no expiry)" : `at ${isoUtcSecond(expiresAt)}`;
     throw new StoppedError(
-      `❌ Restore ${id} expired at ${isoUtcSecond(Date.parse(planned.plan?.expiresAt ?? ""))}; nothing was started. Plan it again with \`/restore pitr\`.`,
+      `❌ Restore ${id} expired ${when}; nothing was started. Plan it again with \`/restore pitr\`.`,
     );
   }
   if (policy.secondApprover && operation.requester === planned.requester)

@@ -2,6 +2,7 @@
 // comment, and the Jobs' annotations (who asked, where, which delivery).
 import type { Context } from "probot";
 import type { Cluster, KubeObject } from "../../core/cluster.ts";
+import type { Settings } from "../../core/operations/settings.ts";
 import type { Operation, OperationStore } from "../operations.ts";
 import type { Policy } from "../policy.ts";
 import type { StatusComment } from "../status-comment.ts";
@@ -20,6 +21,12 @@ export interface CommandContext {
   /** manifests/restore/pgbackrest-restore-pitr-job.yaml, the template of restore Jobs. */
   restoreJob: KubeObject;
   log: (line: string) => void;
+}
+
+/** The settings a core operation takes: where, and that this operation holds the lock. */
+export function settingsOf(context: CommandContext): Settings {
+  const { namespace, stanza, operation } = context;
+  return { namespace, stanza, lockHolder: operation.id };
 }
 
 /** Deterministic Job names: a repeated request finds its Job instead of making another. */

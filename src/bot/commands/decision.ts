@@ -65,7 +65,8 @@ export async function decidePlan(
       error instanceof StoppedError ? error.message : `❌ Failed: ${(error as Error).message}`,
     );
   } finally {
-    if (!keepLock) await store.unlock(planned).catch(() => {});
+    if (keepLock) store.keepLock(planned);
+    else await store.unlock(planned).catch(() => {});
     await store.save(planned);
   }
 }

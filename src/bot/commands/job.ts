@@ -10,7 +10,7 @@ import {
   runJobToCompletion,
 } from "../../core/jobs.ts";
 import type { Progress, Settings } from "../../core/operations/settings.ts";
-import { type CommandContext, StoppedError, timeoutMs } from "./context.ts";
+import { type CommandContext, StoppedError, settingsOf, timeoutMs } from "./context.ts";
 
 /** Attaches a failed Job's diagnosis to the comment; returns why it failed, in a line. */
 export function attachJobFailure(context: CommandContext, failure: JobFailure): string {
@@ -52,8 +52,8 @@ export function operate<R>(
   context: CommandContext,
   operation: (cluster: Cluster, settings: Settings, progress: Progress) => Promise<R>,
 ): Promise<R> {
-  const { cluster, namespace, stanza, comment } = context;
-  return operation(cluster, { namespace, stanza }, comment.step.bind(comment)).catch(
+  const { cluster, comment } = context;
+  return operation(cluster, settingsOf(context), comment.step.bind(comment)).catch(
     (error: unknown) => {
       throw explainJobFailure(context, error);
     },

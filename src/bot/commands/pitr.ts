@@ -2,28 +2,20 @@
 // lock for another operation; the core's restore plan checks the rest (the time, running
 // Jobs, the recovery window). Then it posts what would happen and waits for
 // `/restore confirm <id>` (confirm.ts carries it out).
+
+import { requireUnlocked } from "../../core/lock.ts";
 import { planRestore } from "../../core/operations/restore-plan.ts";
 import { isoUtcSecond } from "../../core/time.ts";
-import { UserError } from "../../core/user-error.ts";
 import type { RestorePlanRecord } from "../operations.ts";
 import { code } from "../status-comment.ts";
 import type { CommandContext } from "./context.ts";
 import { operate } from "./job.ts";
 import type { Outcome } from "./registry.ts";
 
-/** Refuses while another operation of the bot holds the lock. */
-async function requireUnlocked(context: CommandContext): Promise<void> {
-  const holder = await context.store.holder();
-  if (holder)
-    throw new UserError(
-      `Not now: \`${holder.command}\` (op ${holder.operation}) by @${holder.requester} has held the lock since ${holder.since}. Wait for it to finish.`,
-    );
-}
-
 export async function pitrCommand(context: CommandContext, time: string): Promise<Outcome> {
   const { policy, operation } = context;
   await context.comment.step("check that the bot is not busy with another operation", () =>
-    requireUnlocked(context),
+    requireUnlocked(context.cluster, context, "Plan the restore when it has finished."),
   );
   const request = { time, assumeUtc: policy.assumeUtc };
   const plan = await operate(context, (cluster, settings, progress) =>

@@ -10,7 +10,7 @@ import {
 } from "../../core/operations/restore.ts";
 import type { Operation, RestorePlanRecord } from "../operations.ts";
 import { code } from "../status-comment.ts";
-import { type CommandContext, jobName, StoppedError, timeoutMs } from "./context.ts";
+import { type CommandContext, jobName, StoppedError, settingsOf, timeoutMs } from "./context.ts";
 import { attachJobFailure } from "./job.ts";
 
 /** A failure after PostgreSQL was stopped keeps the lock: nothing else should start on it. */
@@ -30,12 +30,20 @@ function stopped(context: CommandContext, plan: RestorePlanRecord, error: Restor
       .map(([w, n]) => kubectl(context, `scale ${w} --replicas=${n}`))
       .join(", ") || "";
   const startPostgres = kubectl(context, "scale statefulset/postgres --replicas=1");
+  const resume = error.paused
+    .map((name) => kubectl(context, `patch cronjob ${name} -p '{"spec":{"suspend":false}}'`))
+    .join(", ");
+  const schedules = resume ? ` Then resume the scheduled backups and validation: ${resume}.` : "";
   const down = (state: string, next: string) =>
     new ProductionDownError(
-      `❌ Stopped at: ${error.stage} (${why}). ${state} ${next} Afterwards start the applications: ${appsBack || "none were stopped"}. The bot's lock stays until then: ${kubectl(context, "delete configmap mcpgov-backup-lock")}.`,
+      `❌ Stopped at: ${error.stage} (${why}). ${state} ${next} Afterwards start the applications: ${appsBack || "none were stopped"}.${schedules} The bot's lock stays until then: ${kubectl(context, "delete lease mcpgov-backup-lock")}.`,
     );
   const stoppedBoth = "**PostgreSQL is stopped** and the applications too.";
   switch (error.stage) {
+    case "pausing the schedules":
+      return new StoppedError(
+        `❌ Stopped before changing anything: the scheduled backups could not be paused (${why}). PostgreSQL and the applications still run, and so do the schedules.`,
+      );
     case "safety backup":
     case "reading PostgreSQL's timeline":
       return new StoppedError(
@@ -59,13 +67,17 @@ function stopped(context: CommandContext, plan: RestorePlanRecord, error: Restor
       );
     case "starting the applications":
       return new StoppedError(
-        `❌ The database is restored, but starting the applications failed (${why}). Start them: ${appsBack}.`,
+        `❌ The database is restored, but starting the applications failed (${why}). Start them: ${appsBack}.${schedules}`,
+      );
+    case "resuming the schedules":
+      return new StoppedError(
+        `❌ The database is restored and the applications run, but resuming the scheduled backups failed (${why}).${schedules}`,
       );
   }
 }
 
 export async function restoreCommand(context: CommandContext, planned: Operation): Promise<string> {
-  const { cluster, namespace, stanza, comment, store } = context;
+  const { cluster, comment, store } = context;
   const plan = planned.plan;
   if (!plan) throw new Error(`operation ${planned.id} has no plan`);
   const job = structuredClone(context.restoreJob);
@@ -74,7 +86,7 @@ export async function restoreCommand(context: CommandContext, planned: Operation
   try {
     result = await restoreProduction(
       cluster,
-      { namespace, stanza },
+      settingsOf(context),
       {
         job,
         target: plan.target,

@@ -19,6 +19,7 @@ const API_VERSIONS: Record<string, string> = {
   Role: "rbac.authorization.k8s.io/v1",
   RoleBinding: "rbac.authorization.k8s.io/v1",
   NetworkPolicy: "networking.k8s.io/v1",
+  Lease: "coordination.k8s.io/v1",
 };
 
 export function apiVersionOf(kind: string): string {

@@ -231,6 +231,16 @@ export class KubeCluster implements cluster.Cluster {
     );
   }
 
+  async setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void> {
+    const body = { spec: { suspend: suspended } };
+    const options = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+    // A merge patch of one field: the same request however often it is sent, and it
+    // leaves the fields deploy's server-side apply owns alone.
+    await this.retrying(`suspend=${suspended} cronjob/${cronJob}`, () =>
+      this.batch.patchNamespacedCronJob({ name: cronJob, namespace, body }, options),
+    );
+  }
+
   async delete(kind: string, namespace: string, name: string): Promise<void> {
     const spec = { apiVersion: apiVersionOf(kind), kind, metadata: { name, namespace } };
     // Background: a Job's pods go with it, as kubectl delete does. A retry that finds it

@@ -4,6 +4,7 @@
 import { type BackupType, backupJob } from "../backup.ts";
 import type { Cluster } from "../cluster.ts";
 import { logTail, runJobToCompletion } from "../jobs.ts";
+import { requireUnlocked } from "../lock.ts";
 import { repoOf, validBackups } from "../pgbackrest/info.ts";
 import { stanzaInfo } from "../repository.ts";
 import type { Progress, Settings } from "./settings.ts";
@@ -38,6 +39,7 @@ export async function runBackup(
   progress: Progress,
 ): Promise<BackupResult> {
   const { namespace } = settings;
+  await requireUnlocked(cluster, settings, "Back up when it has finished.");
   const job = await backupJob(
     cluster,
     namespace,

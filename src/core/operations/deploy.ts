@@ -4,6 +4,7 @@
 // failed one is run again.
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { jobEnding, runJobToCompletion } from "../jobs.ts";
+import { requireUnlocked } from "../lock.ts";
 import type { Progress, Settings } from "./settings.ts";
 
 export interface DeployRequest {
@@ -30,6 +31,8 @@ export async function deploy(
   const stanzaJob = objects.find((o) => o.kind === "Job");
   if (!stanzaJob) throw new Error("the manifests have no stanza-create Job");
   const first = objects.indexOf(stanzaJob);
+  // Applying now could start postgres-0 while a restore writes its data directory.
+  await requireUnlocked(cluster, settings, "Deploy again when it has finished.");
   await progress(`apply ${first} objects`, () => cluster.apply(objects.slice(0, first)));
   await progress("wait for PostgreSQL and the repository host", async () => {
     await cluster.waitForPodsReady(namespace, { app: "postgres" }, timeoutMs);

@@ -1,15 +1,17 @@
-// restore: carrying out a restore of production, the seed's procedure made safe. A safety
-// backup first (when asked), so that the restore can itself be undone; the applications
-// stopped, then PostgreSQL; the restore Job (delta restore to the target, promote);
+// restore: carrying out a restore of production, the seed's procedure made safe. The
+// scheduled backups and validation paused; a safety backup (when asked), so that the
+// restore can itself be undone; the applications stopped, then PostgreSQL; the restore Job (delta restore to the target, promote);
 // PostgreSQL started and checked (out of recovery, on a new timeline, nothing replayed
-// past the target); the applications started again. When a stage fails the operation
+// past the target); the applications started again, the schedules resumed. When a stage fails the operation
 // stops there and says which stage, and whether production is down, so that a face can
 // tell a person exactly where things are and how to go on.
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { waitForNoPods } from "../cluster.ts";
 import { psql, timeline, waitWritable } from "../database.ts";
 import { runJobToCompletion } from "../jobs.ts";
+import { requireUnlocked } from "../lock.ts";
 import { restoreJobFor } from "../restore.ts";
+import { pauseSchedules, resumeSchedules } from "../schedules.ts";
 import { runBackup } from "./backup.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
@@ -46,23 +48,33 @@ export interface RestoreResult {
 
 /** Where a restore stopped; each leaves production in a different state. */
 export type RestoreStage =
+  | "pausing the schedules"
   | "safety backup"
   | "reading PostgreSQL's timeline"
   | "stopping the applications"
   | "stopping PostgreSQL"
   | "the restore Job"
   | "starting and checking PostgreSQL"
-  | "starting the applications";
+  | "starting the applications"
+  | "resuming the schedules";
 
 export class RestoreStoppedError extends Error {
   readonly stage: RestoreStage;
   /** What to run to start the applications again (kind/name → replicas). */
   readonly replicas: Record<string, number>;
-  constructor(stage: RestoreStage, cause: unknown, replicas: Record<string, number>) {
+  /** The CronJobs the restore suspended and that are still suspended, to resume by hand. */
+  readonly paused: string[];
+  constructor(
+    stage: RestoreStage,
+    cause: unknown,
+    replicas: Record<string, number>,
+    paused: string[],
+  ) {
     super(`stopped at ${stage}: ${(cause as Error).message}`, { cause });
     this.name = "RestoreStoppedError";
     this.stage = stage;
     this.replicas = replicas;
+    this.paused = paused;
   }
 }
 
@@ -80,14 +92,28 @@ export async function restoreProduction(
   const { namespace } = settings;
   const { timeoutMs: wait } = request;
   const db = productionDatabase(settings);
+  await requireUnlocked(cluster, settings, "Restore when it has finished.");
   const replicas: Record<string, number> = {};
+  let paused: string[] = [];
+  /** Until PostgreSQL is stopped, production runs as before and a failure resumes the schedules. */
+  let productionTouched = false;
   const stage = async <T>(name: RestoreStage, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
-      throw new RestoreStoppedError(name, error, replicas);
+      if (!productionTouched && paused.length > 0) {
+        await resumeSchedules(cluster, namespace, paused).catch(() => {});
+        paused = [];
+      }
+      throw new RestoreStoppedError(name, error, replicas, paused);
     }
   };
+
+  paused = await stage("pausing the schedules", () =>
+    progress("pause the scheduled backups and validation", () =>
+      pauseSchedules(cluster, namespace),
+    ),
+  );
 
   const safetyBackup = request.safetyJobName
     ? await stage("safety backup", async () => {
@@ -124,6 +150,7 @@ export async function restoreProduction(
     }),
   );
 
+  productionTouched = true;
   await stage("stopping PostgreSQL", () =>
     progress("stop PostgreSQL (statefulset/postgres to 0)", async () => {
       await cluster.scale(namespace, "StatefulSet", "postgres", 0);
@@ -174,6 +201,12 @@ export async function restoreProduction(
     progress("start applications", async () => {
       for (const w of request.workloads)
         await cluster.scale(namespace, w.kind, w.name, replicas[workloadName(w)] ?? 1);
+    }),
+  );
+  await stage("resuming the schedules", () =>
+    progress(`resume the schedules: ${paused.join(", ") || "none were paused"}`, async () => {
+      await resumeSchedules(cluster, namespace, paused);
+      paused = [];
     }),
   );
   return {

@@ -6,6 +6,11 @@ import type { DatabaseTarget } from "../database.ts";
 export interface Settings {
   namespace: string;
   stanza: string;
+  /**
+   * The operation holding the lock (core/lock.ts) for this work: the bot's. Work that
+   * changes the database refuses to start while anyone else holds it.
+   */
+  lockHolder?: string;
 }
 
 /** The seed's names, used wherever a user gives none. */

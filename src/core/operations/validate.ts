@@ -4,11 +4,11 @@
 // JobFailedError with its diagnosis.
 import type { Cluster } from "../cluster.ts";
 import { diagnoseJob, JobFailedError, jobFromCronJob, runJobToCompletion } from "../jobs.ts";
+import { requireUnlocked } from "../lock.ts";
+import { VALIDATION_CRONJOB } from "../schedules.ts";
 import { UserError } from "../user-error.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
 import type { Progress, Settings } from "./settings.ts";
-
-export const VALIDATION_CRONJOB = "pgbackrest-restore-validation";
 
 export interface ValidateRequest {
   jobName: string;
@@ -36,6 +36,7 @@ export async function runValidation(
   request: ValidateRequest,
   progress: Progress,
 ): Promise<ValidationResult> {
+  await requireUnlocked(cluster, settings, "Validate when it has finished.");
   const { namespace } = settings;
   const cronJob = await cluster.get("CronJob", namespace, VALIDATION_CRONJOB);
   if (!cronJob)

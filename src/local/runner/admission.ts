@@ -19,6 +19,7 @@ const KINDS = new Set([
   "Role",
   "RoleBinding",
   "NetworkPolicy",
+  "Lease",
   "StatefulSet",
   "Deployment",
   "Job",

@@ -210,6 +210,13 @@ export class LocalCluster implements cluster.Cluster {
     this.changed();
   }
 
+  async setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void> {
+    const object = this.objects.get("CronJob", namespace, cronJob);
+    if (!object) throw new Error(`cronjob ${cronJob}: not found in namespace ${namespace}`);
+    this.objects.replace({ ...object, spec: { ...(object.spec as object), suspend: suspended } });
+    this.changed();
+  }
+
   async create(object: KubeObject): Promise<KubeObject> {
     const namespace = object.metadata.namespace ?? "default";
     const { kind, metadata } = object;

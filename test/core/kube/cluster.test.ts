@@ -366,6 +366,19 @@ describe("KubeCluster against the Kubernetes API", () => {
     expect(sent).toEqual([{ op: "replace", path: "/spec/replicas", value: 0 }]);
   });
 
+  it("suspends a CronJob with a merge patch of spec.suspend alone", async () => {
+    let sent: unknown;
+    api()
+      .matchHeader("content-type", "application/merge-patch+json")
+      .patch(`/apis/batch/v1/namespaces/${NS}/cronjobs/pgbackrest-full-backup`, (body) => {
+        sent = body;
+        return true;
+      })
+      .reply(200, cronJob);
+    await new KubeCluster(config()).setSuspended(NS, "pgbackrest-full-backup", true);
+    expect(sent).toEqual({ spec: { suspend: true } });
+  });
+
   it("deletes a Job with its pods (propagation Background)", async () => {
     api().get("/apis/batch/v1").reply(200, discovery["/apis/batch/v1"]);
     api()

@@ -1,0 +1,36 @@
+// The CronJobs that start pgBackRest on a schedule: the full and differential backups and
+// the weekly restore validation. A restore pauses them (spec.suspend), so that no
+// scheduled backup starts against a PostgreSQL it has stopped or a validation against a
+// repository it is reading, and resumes the ones it paused when it is done.
+import { backupCronJobName } from "./backup.ts";
+import type { Cluster } from "./cluster.ts";
+
+export const VALIDATION_CRONJOB = "pgbackrest-restore-validation";
+
+export const SCHEDULED_CRONJOBS = [
+  backupCronJobName("full"),
+  backupCronJobName("diff"),
+  VALIDATION_CRONJOB,
+] as const;
+
+/** Suspends every scheduled CronJob not suspended already; returns the ones it suspended. */
+export async function pauseSchedules(cluster: Cluster, namespace: string): Promise<string[]> {
+  const paused: string[] = [];
+  for (const name of SCHEDULED_CRONJOBS) {
+    const cronJob = await cluster.get("CronJob", namespace, name);
+    // One that is not deployed cannot fire; one suspended by someone else stays theirs.
+    if (!cronJob || (cronJob.spec as { suspend?: boolean }).suspend === true) continue;
+    await cluster.setSuspended(namespace, name, true);
+    paused.push(name);
+  }
+  return paused;
+}
+
+/** Resumes the CronJobs pauseSchedules suspended. */
+export async function resumeSchedules(
+  cluster: Cluster,
+  namespace: string,
+  paused: string[],
+): Promise<void> {
+  for (const name of paused) await cluster.setSuspended(namespace, name, false);
+}

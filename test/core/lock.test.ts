@@ -1,0 +1,106 @@
+// The lock as a Lease: taken once, renewed by its holder only, stale when its holder stops
+// renewing, and a fence that the Action's deploy, backup and validate honour.
+import { describe, expect, it } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
+import { runOperations } from "../../src/action/run.ts";
+import {
+  LOCK_LEASE_SECONDS,
+  LOCK_NAME,
+  LockedError,
+  readLock,
+  releaseLock,
+  renewLock,
+  requireUnlocked,
+  takeLock,
+} from "../../src/core/lock.ts";
+import { loadManifestDir } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { FakeCluster } from "../bot/fake-cluster.ts";
+
+const NS = "ai-governance";
+const restore = {
+  operation: "op1",
+  command: "/restore pitr 2026-11-24 14:30:00+00",
+  requester: "alice",
+};
+
+describe("the lock", () => {
+  it("is taken once: a second holder is told who has it", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, restore);
+    const lease = await cluster.get("Lease", NS, LOCK_NAME);
+    expect(lease?.spec).toMatchObject({
+      holderIdentity: "op1",
+      leaseDurationSeconds: LOCK_LEASE_SECONDS,
+      renewTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+    });
+    const second = takeLock(cluster, NS, { ...restore, operation: "op2", requester: "bob" });
+    await expect(second).rejects.toBeInstanceOf(LockedError);
+    await expect(second).rejects.toThrow(
+      "another operation holds the lock: `/restore pitr 2026-11-24 14:30:00+00` (op op1) by @alice since",
+    );
+    // The holder taking it again (a redelivered confirmation) is not refused.
+    await takeLock(cluster, NS, restore);
+  });
+
+  it("is renewed and released by its holder only", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, restore);
+    expect(await renewLock(cluster, NS, "op2")).toBe(false);
+    await releaseLock(cluster, NS, "op2");
+    expect(await readLock(cluster, NS)).toMatchObject({ operation: "op1", stale: false });
+    expect(await renewLock(cluster, NS, "op1")).toBe(true);
+    await releaseLock(cluster, NS, "op1");
+    expect(await readLock(cluster, NS)).toBeUndefined();
+  });
+
+  it("goes stale when its holder stops renewing it, and says so", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, restore);
+    const later = Date.now() + (LOCK_LEASE_SECONDS + 1) * 1000;
+    const held = await readLock(cluster, NS, later);
+    expect(held?.stale).toBe(true);
+    expect(new LockedError(held as never).message).toContain("whose holder stopped renewing it at");
+  });
+
+  it("fences work for everyone but its holder", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, restore);
+    await requireUnlocked(cluster, { namespace: NS, lockHolder: "op1" }, "Go on.");
+    await expect(requireUnlocked(cluster, { namespace: NS }, "Deploy later.")).rejects.toThrow(
+      /^Not now: another operation holds the lock: .*\. Deploy later\.$/,
+    );
+  });
+});
+
+describe("the Action during a restore", () => {
+  it("applies nothing and backs up nothing while the bot's restore holds the lock", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, restore);
+    const objects = loadManifestDir(projectPath("manifests")).map((d) => d.object as never);
+    const inputs = readInputs((name) => (name === "operations" ? "deploy backup" : ""));
+    const run = await runOperations(
+      cluster,
+      inputs,
+      async () => objects,
+      {},
+      () => {},
+    );
+    expect(run.ok).toBe(false);
+    expect(run.results.map((r) => [r.name, r.ok])).toEqual([["deploy", false]]);
+    expect(run.results[0]?.detail).toMatch(
+      /^Not now: another operation holds the lock: `\/restore pitr 2026-11-24 14:30:00\+00` \(op op1\) by @alice since .*\. Deploy again when it has finished\.$/,
+    );
+    // Nothing but the lock is in the cluster: no StatefulSet was started, no Job created.
+    expect([...cluster.objects.values()].map((o) => o.kind)).toEqual(["Lease"]);
+    const backup = await runOperations(
+      cluster,
+      readInputs((name) => (name === "operations" ? "backup" : "")),
+      async () => objects,
+      {},
+      () => {},
+    );
+    expect(backup.results[0]?.detail).toContain("Back up when it has finished.");
+    expect(cluster.createdJobs).toEqual([]);
+  });
+});
