@@ -86,6 +86,14 @@ validation_psql() {
 	psql -h "$validation_socket" -p "$validation_port" -U postgres -X -v ON_ERROR_STOP=1 -Atq "$@"
 }
 
+# usage: validation_dbname NAME -- a database name as psql's -d must get it: psql reads a
+# -d containing = as a connection string, so every name goes as dbname='...' (libpq's
+# quoting: \ and ' escaped with a backslash).
+validation_dbname() {
+	local name=${1//\\/\\\\}
+	printf "dbname='%s'" "${name//\'/\\\'}"
+}
+
 # usage: validation_require_tools TOOL...
 validation_require_tools() {
 	local tool
@@ -96,8 +104,27 @@ validation_require_tools() {
 }
 
 # Stanza ready, a backup to restore, room for it, a clean scratch directory.
+# Refuses a scratch directory whose pgdata this script did not make: a running server's
+# (postmaster.pid), the production data directory ($PGDATA), or any PostgreSQL data
+# directory without the marker an earlier validation left beside its copy.
+validation_guard_scratch() {
+	local pgdata=$validation_scratch/pgdata
+	[ -e "$pgdata" ] || [ -L "$pgdata" ] || return 0
+	local where="point --scratch at a directory of the validation's own"
+	if [ -e "$pgdata/postmaster.pid" ]; then
+		validation_stop error 2 "$pgdata is a running server's data directory (it has postmaster.pid): refusing to replace it; $where"
+	fi
+	if [ -n "${PGDATA:-}" ] && [ "$(realpath -m "$pgdata")" = "$(realpath -m "$PGDATA")" ]; then
+		validation_stop error 2 "$pgdata is the production data directory (PGDATA): refusing to replace it; $where"
+	fi
+	if [ -e "$pgdata/PG_VERSION" ] && [ ! -e "$validation_scratch/$validation_marker" ]; then
+		validation_stop error 2 "$pgdata is a PostgreSQL data directory that no validation made (no $validation_marker beside it): refusing to replace it; $where"
+	fi
+}
+
 validation_preflight() {
 	local info status message
+	validation_guard_scratch
 	if ! info=$(pgbackrest --stanza="$validation_stanza" ${validation_repo:+--repo="$validation_repo"} --output=json info 2>&1); then
 		validation_stop error 2 "pgbackrest info failed: $(tail -n 3 <<<"$info" | tr '\n' ' ')"
 	fi
@@ -149,6 +176,10 @@ validation_preflight() {
 	fi
 	rm -rf "${validation_scratch:?}/pgdata" "${validation_scratch:?}/socket"
 	mkdir -m 0700 "$validation_scratch/pgdata" "$validation_socket"
+	# From here on the copy is this run's: the EXIT trap removes it, and a later run may
+	# replace it.
+	: >"$validation_scratch/$validation_marker"
+	validation_made_copy=1
 }
 
 validation_restore() {
@@ -204,7 +235,7 @@ validation_run_checks() {
 	local db output databases
 	databases=$(validation_psql -d postgres -c 'select datname from pg_database where datallowconn order by 1')
 	while IFS= read -r db; do
-		if output=$(validation_psql -d "$db" -c 'select count(*) from pg_class' 2>&1); then
+		if output=$(validation_psql -d "$(validation_dbname "$db")" -c 'select count(*) from pg_class' 2>&1); then
 			validation_check "database $db answers" pass "$output relations"
 		else
 			validation_check "database $db answers" fail "$output"
@@ -232,7 +263,7 @@ validation_run_checks() {
 		# "|| [ -n ... ]": the last line counts even without a final newline.
 		while IFS=$'\t' read -r db name sql || [ -n "$db" ]; do
 			case $db in '' | '#'*) continue ;; esac
-			if result=$(printf '%s\n' "$sql" | validation_psql -d "$db" -v backup_stop="$validation_backup_stop" 2>&1) && [ "$result" = t ]; then
+			if result=$(printf '%s\n' "$sql" | validation_psql -d "$(validation_dbname "$db")" -v backup_stop="$validation_backup_stop" 2>&1) && [ "$result" = t ]; then
 				validation_check "assertion: $name" pass ""
 			else
 				validation_check "assertion: $name" fail "${result:-returned no row}"
@@ -263,8 +294,9 @@ validation_finish() {
 	trap - EXIT
 	validation_phase cleanup
 	validation_stop_server
-	if [ "$validation_keep" != 1 ] && [ -n "${validation_scratch:-}" ]; then
-		rm -rf "${validation_scratch:?}/pgdata" "${validation_socket:?}"
+	# Only what this run made: a refusal before the copy existed removes nothing.
+	if [ "$validation_keep" != 1 ] && [ "$validation_made_copy" = 1 ]; then
+		rm -rf "${validation_scratch:?}/pgdata" "${validation_socket:?}" "${validation_scratch:?}/$validation_marker"
 	fi
 	validation_phase ""
 	if [ "$validation_status" = running ]; then
@@ -363,6 +395,7 @@ _main() {
 	validation_pushgateway=${VALIDATION_PUSHGATEWAY:-}
 	validation_jobs=${VALIDATION_JOBS:-2}
 	validation_set="" validation_repo="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
+	validation_made_copy=0 validation_marker=.restore-validation-copy
 	validation_status=running validation_reason="" validation_failed=0
 	validation_checks='[]' validation_phases='[]' validation_backup_stop=""
 	validation_started=$(date +%s)

@@ -25,6 +25,9 @@ export interface RestorePlanRecord {
   backupLabel: string;
   /** The repository that holds it (pgBackRest reads repo1 first); absent in older records. */
   backupRepo?: number;
+  /** The timeline recovery follows, and production's when planned; absent in older records. */
+  timeline?: number;
+  currentTimeline?: number;
   window: { start: string; end: string };
   workloads: Workload[];
   estimateSeconds: number;

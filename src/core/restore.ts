@@ -6,9 +6,38 @@ interface JobWithEnv {
   spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
 }
 
-/** The restore Job with RESTORE_TARGET set; refuses a target for a Job that has none. */
-export function restoreJobFor(job: KubeObject, target?: string): KubeObject {
+interface JobWithArgs {
+  spec: { template: { spec: { containers: { args?: string[] }[] } } };
+}
+
+/** What a plan fixes, so that the restore cannot drift from it (a set expired, a newer timeline). */
+export interface RestorePins {
+  /** The backup set, and the repository that holds it. */
+  set: string;
+  repo: number;
+  /** The timeline recovery follows to the target. */
+  timeline: number;
+}
+
+/**
+ * The restore Job with RESTORE_TARGET set and the plan's pins added before the command;
+ * refuses a target for a Job that has none.
+ */
+export function restoreJobFor(job: KubeObject, target?: string, pins?: RestorePins): KubeObject {
   const copy = structuredClone(job);
+  if (pins) {
+    const container = (copy as unknown as JobWithArgs).spec.template.spec.containers[0];
+    const args = container?.args ?? [];
+    const at = args.indexOf("restore");
+    if (!container || at < 0)
+      throw new Error(`restore Job ${job.metadata.name} does not run pgbackrest restore`);
+    const pinned = [
+      `--repo=${pins.repo}`,
+      `--set=${pins.set}`,
+      `--target-timeline=${pins.timeline}`,
+    ];
+    container.args = [...args.slice(0, at), ...pinned, ...args.slice(at)];
+  }
   if (target === undefined) return copy;
   const variable = (copy as unknown as JobWithEnv).spec.template.spec.containers[0]?.env?.find(
     (e) => e.name === "RESTORE_TARGET",

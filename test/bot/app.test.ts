@@ -569,6 +569,63 @@ describe("/restore confirm and cancel", () => {
     return operationId(payload.comment.id);
   }
 
+  it("pins the plan's backup set, repository and timeline in the restore Job", async () => {
+    const id = await planned();
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    type JobSpec = { template: { spec: { containers: { args: string[] }[] } } };
+    const args = (restore?.spec as JobSpec | undefined)?.template.spec.containers[0]?.args;
+    expect(args?.slice(-4)).toEqual([
+      "--repo=1",
+      "--set=20261124-010000F",
+      "--target-timeline=1",
+      "restore",
+    ]);
+  });
+
+  it("does not start a plan whose backup set was expired since", async () => {
+    const id = await planned();
+    const original = fake.behaviour.exec;
+    // A scheduled full backup and expire: only a newer set is left.
+    fake.behaviour.exec = (pod, command) =>
+      pod === "pgbackrest-repo-host-0"
+        ? {
+            code: 0,
+            stdout: sampleInfo([
+              sampleBackup(
+                "20261124-040000F",
+                "full",
+                now - 30 * 60_000 - 60_000,
+                now - 30 * 60_000,
+              ),
+            ]),
+            stderr: "",
+          }
+        : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      "Not started: backup set 20261124-010000F is no longer in repo1 (expired since the plan). Plan it again.",
+    );
+    expect(fake.createdJobs).toEqual([]);
+    expect(fake.suspensions).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("does not start a plan when production moved to a newer timeline since", async () => {
+    const id = await planned();
+    const original = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) =>
+      (command.at(-1) ?? "").includes("timeline_id")
+        ? { code: 0, stdout: "2", stderr: "" }
+        : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      "Not started: production is on timeline 2 now, not 1 as when this was planned (a restore happened since). Plan it again.",
+    );
+    expect(fake.createdJobs).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
   it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {
     const id = await planned("stop_workloads: [deployment/governance-api]\n");
     await fake.apply([

@@ -195,6 +195,8 @@ describe("the bot on the local cluster", () => {
 
   let target = "";
   let before = 0;
+  /** After rows 1011 to 1020 were written: a moment the restore to `target` leaves behind. */
+  let leftBehind = "";
 
   it("answers at once and takes a full backup on /backup full", async () => {
     await sql(
@@ -255,6 +257,10 @@ describe("the bot on the local cluster", () => {
     );
     await sleep(150);
     for (let id = 1011; id <= 1020; id++) await sql(`insert into ledger (id) values (${id})`);
+    await sleep(150);
+    leftBehind = await sql(
+      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    );
     before = await timeline(cluster);
 
     await send(`/restore pitr ${target}`);
@@ -307,6 +313,27 @@ describe("the bot on the local cluster", () => {
     expect(await cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   }, 600_000);
 
+  it("restores to a moment that restore left behind, following the old timeline", async () => {
+    // Rows 1011 to 1020 exist only on the old timeline now: following the newest timeline
+    // (pgBackRest's default) would stop at the fork and report success without them.
+    await send(`/restore pitr ${leftBehind}`);
+    await bot.idle();
+    const plan = github.latest().at(-1) ?? "";
+    expect(plan).toContain(
+      `- the target is on timeline ${before}, which an earlier restore left (production is on timeline ${before + 1}): recovery follows timeline ${before}`,
+    );
+    const id = /`\/restore confirm (\w+)`/.exec(plan)?.[1];
+    await send(`/restore confirm ${id}`);
+    await bot.idle();
+    const comment = github.latest().at(-1) ?? "";
+    expect(comment).toMatch(/✅ Restored to \*\*.+ UTC\*\*/);
+    expect(await sql("select count(*), max(id) from ledger")).toBe("1020|1020");
+    const job = await cluster.get("Job", NS, `pgbackrest-bot-${id}-restore`);
+    const args = (
+      job?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined
+    )?.template.spec.containers[0]?.args;
+    expect(args).toContain(`--target-timeline=${before}`);
+  }, 300_000);
   it("never posted a password, key or passphrase from the cluster's Secrets", async () => {
     const posted = github.everything();
     const secrets = (await cluster.list("Secret", NS)).flatMap((s) => [

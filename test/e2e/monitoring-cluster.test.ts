@@ -20,16 +20,17 @@ import { parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 
 const NS = "ai-governance";
 const METRICS_POD = { app: "pgbackrest", "app.kubernetes.io/component": "metrics" };
-const SCRAPE_URL = "http://pgbackrest-metrics:9100/metrics";
-const PUSHGATEWAY_URL = "http://pgbackrest-metrics:9091/metrics";
+// By the Service's name across namespaces: Prometheus runs in its own.
+const SCRAPE_URL = `http://pgbackrest-metrics.${NS}:9100/metrics`;
+const PUSHGATEWAY_URL = `http://pgbackrest-metrics.${NS}:9091/metrics`;
 let cluster: LocalCluster;
 
 /** A pod that only sleeps, to run commands in with these labels. */
-function probePod(name: string, labels: Record<string, string>): KubeObject {
+function probePod(name: string, labels: Record<string, string>, namespace = NS): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name, namespace: NS, labels },
+    metadata: { name, namespace, labels },
     spec: {
       securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
       containers: [{ name: "main", image: "example/curl:8", command: ["sleep", "3600"] }],
@@ -37,7 +38,9 @@ function probePod(name: string, labels: Record<string, string>): KubeObject {
   };
 }
 
-const prometheus = probePod("prometheus", { "app.kubernetes.io/name": "prometheus" });
+const prometheus = probePod("prometheus", { "app.kubernetes.io/name": "prometheus" }, "monitoring");
+/** Anyone may label a pod "prometheus" in a namespace of theirs. */
+const impostor = probePod("impostor", { "app.kubernetes.io/name": "prometheus" }, "other");
 const application = probePod("governance-api", { app: "governance-api" });
 
 beforeAll(async () => {
@@ -49,7 +52,7 @@ beforeAll(async () => {
     await runCronJob(cluster, NS, "pgbackrest-full-backup", "monitoring-full-1", 300_000),
   );
   const monitoring = loadMonitoringManifests().map((d) => d.object as KubeObject);
-  await cluster.apply([...monitoring, prometheus, application]);
+  await cluster.apply([...monitoring, prometheus, impostor, application]);
   await cluster.waitForPodsReady(NS, METRICS_POD, 120_000).catch(async (error) => {
     throw new Error(`${error.message}; the metrics pod:\n${await metricsPodLogs()}`);
   });
@@ -69,8 +72,9 @@ async function metricsPodLogs(): Promise<string> {
 }
 
 /** What `curl` in the pod gets from the URL, by the Service's name. */
-function fetchFrom(pod: string, url: string) {
-  return cluster.exec({ namespace: NS, pod: pod, container: "main" }, [
+function fetchFrom(pod: KubeObject, url: string) {
+  const target = { namespace: pod.metadata.namespace ?? NS, pod: pod.metadata.name };
+  return cluster.exec({ ...target, container: "main" }, [
     "curl",
     "-sS",
     "--connect-timeout",
@@ -84,7 +88,7 @@ function scrapeWritten(): Promise<Sample[]> {
   return until(
     "the writer's figures served on pgbackrest-metrics:9100",
     async () => {
-      const response = await fetchFrom(prometheus.metadata.name, SCRAPE_URL);
+      const response = await fetchFrom(prometheus, SCRAPE_URL);
       if (response.code !== 0) return undefined;
       const samples = parseMetrics(response.stdout);
       return samples.some((s) => s.name === "mcpgov_backup_info_success") ? samples : undefined;
@@ -113,12 +117,14 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
     expect(sampleValue(samples, "mcpgov_backup_backups", { ...repo1, type: "full" })).toBe(1);
   }, 120_000);
 
-  it("lets only Prometheus reach 9100: another pod's connection is dropped", async () => {
+  it("lets only Prometheus reach 9100: another pod's connection is dropped, even one labelled prometheus elsewhere", async () => {
     await scrapeWritten();
-    const refused = await fetchFrom(application.metadata.name, SCRAPE_URL);
-    expect(refused.stdout).toBe("");
-    // 28: the connection timed out (dropped), not a name that did not resolve (6) or a refusal (7).
-    expect(refused.code).toBe(28);
+    for (const pod of [application, impostor]) {
+      const refused = await fetchFrom(pod, SCRAPE_URL);
+      expect(refused.stdout).toBe("");
+      // 28: the connection timed out (dropped), not a name that did not resolve (6) or a refusal (7).
+      expect(refused.code).toBe(28);
+    }
   }, 60_000);
 
   it("the validation Job pushes its verdict and RTO to the Pushgateway for Prometheus; another pod may not push", async () => {
@@ -136,7 +142,7 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
       "pushed the verdict to http://pgbackrest-metrics:9091/metrics/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1",
     );
 
-    const scraped = await fetchFrom(prometheus.metadata.name, PUSHGATEWAY_URL);
+    const scraped = await fetchFrom(prometheus, PUSHGATEWAY_URL);
     expect(scraped.code).toBe(0);
     const samples = parseMetrics(scraped.stdout);
     const group = { stanza: "mcpgov", repo: "1", job: "pgbackrest-restore-validation" };
@@ -145,20 +151,28 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
       report?.rtoSeconds,
     );
 
-    const pushed = await cluster.exec(
-      { namespace: NS, pod: application.metadata.name, container: "main" },
-      [
-        "curl",
-        "-sS",
-        "--connect-timeout",
-        "3",
-        "--request",
-        "PUT",
-        "--data-binary",
-        "mcpgov_backup_validation_last_success 1\n",
-        `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
-      ],
-    );
-    expect(pushed.code).toBe(28);
+    // A forged fresh verdict, from an application and from a pod that calls itself
+    // Prometheus in another namespace: both dropped.
+    for (const forger of [application, impostor]) {
+      const pushed = await cluster.exec(
+        {
+          namespace: forger.metadata.namespace ?? NS,
+          pod: forger.metadata.name,
+          container: "main",
+        },
+        [
+          "curl",
+          "-sS",
+          "--connect-timeout",
+          "3",
+          "--request",
+          "PUT",
+          "--data-binary",
+          "mcpgov_backup_validation_last_success 1\n",
+          `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
+        ],
+      );
+      expect(pushed.code).toBe(28);
+    }
   }, 660_000);
 });

@@ -128,12 +128,52 @@ describe("restore-validation.sh preconditions", () => {
   });
 });
 
+describe("restore-validation.sh never replaces a data directory it did not make", () => {
+  it("refuses a scratch directory whose pgdata is the running production server's", async () => {
+    // PgHost keeps its data directory in <dir>/pgdata: pointed at <dir>, the validation
+    // would replace production's.
+    const report = join(db.dir, "report-live.json");
+    const result = await db.run([script, "--scratch", db.dir, "--report", report], {
+      allowFailure: true,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `${db.pgdata} is a running server's data directory (it has postmaster.pid): refusing to replace it; point --scratch at a directory of the validation's own`,
+    );
+    expect(existsSync(join(db.pgdata, "PG_VERSION"))).toBe(true);
+    expect(await db.sql("select 1")).toBe("1");
+  }, 60_000);
+
+  it("refuses the production data directory named by PGDATA, and one no validation made", async () => {
+    const made = join(db.dir, "foreign");
+    const foreign = join(made, "pgdata");
+    makeServiceSubdir(foreign);
+    writeServiceFile(join(foreign, "PG_VERSION"), "15\n");
+    const report = join(db.dir, "report-foreign.json");
+    const unknown = await db.run([script, "--scratch", made, "--report", report], {
+      allowFailure: true,
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      `${foreign} is a PostgreSQL data directory that no validation made (no .restore-validation-copy beside it): refusing to replace it`,
+    );
+    const production = await db.run([script, "--scratch", made, "--report", report], {
+      allowFailure: true,
+      env: { PGDATA: foreign },
+    });
+    expect(production.stderr).toContain(`${foreign} is the production data directory (PGDATA)`);
+    expect(existsSync(join(foreign, "PG_VERSION"))).toBe(true);
+  }, 60_000);
+});
+
 describe("restore-validation.sh on a good repository", () => {
   beforeAll(async () => {
     await db.sql(
       "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
     );
     await db.sql("insert into ledger (id) select generate_series(1, 1000)");
+    // psql reads a -d with = in it as a connection string: the check must still reach it.
+    await db.sql(`create database "odd=name's"`);
     await db.run(fullBackup);
     // pgBackRest keeps backup stop times in whole seconds: a target must be past the next one.
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -174,6 +214,7 @@ describe("restore-validation.sh on a good repository", () => {
     ]);
     expect(report?.rtoSeconds).toBeGreaterThan(0);
     expect(report?.checks.map((c) => `${c.name}: ${c.result}`)).toEqual([
+      "database odd=name's answers: pass",
       "database postgres answers: pass",
       "database template1 answers: pass",
       "data checksums: pass",

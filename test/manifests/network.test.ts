@@ -57,6 +57,14 @@ const prometheus: Pod = {
   ports: [],
 };
 
+/** A pod that calls itself Prometheus, in a namespace anyone may use. */
+const impostor: Pod = {
+  name: "a pod labelled prometheus in another namespace",
+  namespace: "other",
+  labels: { "app.kubernetes.io/name": "prometheus" },
+  ports: [],
+};
+
 /** The cluster's DNS, which every pod must reach on 53. */
 const dns: Pod = {
   name: "the cluster DNS",
@@ -82,7 +90,10 @@ const selects = (selector: Any, labels: Record<string, string>) =>
 // (which enforces ingress only, and refuses ipBlock): it reads egress as well, as Kubernetes does.
 function peerMatches(peer: Any, from: Pod, policyNamespace: string): boolean {
   if (peer.ipBlock) return from.namespace !== policyNamespace; // outside the cluster's pods
-  const namespaceOk = peer.namespaceSelector ? true : from.namespace === policyNamespace;
+  // Kubernetes labels every namespace with its name (kubernetes.io/metadata.name).
+  const namespaceOk = peer.namespaceSelector
+    ? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": from.namespace })
+    : from.namespace === policyNamespace;
   const podOk = peer.podSelector ? selects(peer.podSelector, from.labels) : true;
   return namespaceOk && podOk;
 }
@@ -132,7 +143,7 @@ function allowed(from: Pod, to: Pod, port: number): boolean {
 function who(target: string, port: number): string[] {
   const to = pods.find((p) => p.name === target);
   if (!to) throw new Error(`${target} not found`);
-  return [...pods, app, outsider, prometheus]
+  return [...pods, app, outsider, prometheus, impostor]
     .filter((from) => from !== to && allowed(from, to, port))
     .map((p) => p.name)
     .sort();
@@ -160,7 +171,7 @@ describe("who reaches whom", () => {
     ]);
   });
 
-  it("the metrics pod: Prometheus scrapes 9100 and 9091, only the validations push to 9091", () => {
+  it("the metrics pod: Prometheus of the monitoring namespace scrapes 9100 and 9091, only the validations push to 9091", () => {
     expect(who("Deployment/pgbackrest-metrics", 9100)).toEqual(["Prometheus"]);
     expect(who("Deployment/pgbackrest-metrics", 9091)).toEqual([
       "CronJob/pgbackrest-restore-validation",

@@ -4,10 +4,11 @@
 // confirmation and a backup, cannot both run.
 
 import { LockedError } from "../../core/lock.ts";
-import { requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
+import { recheckPlan, requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
+import { withoutProgress } from "../../core/operations/settings.ts";
 import { isoUtcSecond } from "../../core/time.ts";
 import type { Operation, OperationState } from "../operations.ts";
-import { type CommandContext, StoppedError } from "./context.ts";
+import { type CommandContext, StoppedError, settingsOf } from "./context.ts";
 
 /** Where a plan that can no longer be confirmed or cancelled has got to, as a sentence ends. */
 const WHERE_IT_IS: Record<OperationState, string> = {
@@ -67,6 +68,17 @@ export async function confirm(context: CommandContext, id: string): Promise<Oper
   try {
     planned = await plannedOperation(context, id);
     await requireNoRunningJobs(context.cluster, context.namespace);
+    const plan = planned.plan;
+    if (plan?.backupRepo === undefined || plan.currentTimeline === undefined)
+      throw new StoppedError(
+        `❌ Restore ${id} was planned by an older version of the bot, which did not record the timeline; plan it again with \`/restore pitr\`.`,
+      );
+    await recheckPlan(
+      context.cluster,
+      settingsOf(context),
+      { ...plan, backupRepo: plan.backupRepo, currentTimeline: plan.currentTimeline },
+      withoutProgress,
+    );
   } catch (error) {
     await store.unlock({ ...context.operation, id });
     throw error;

@@ -41,6 +41,11 @@ export function planText(
   return [
     `**Plan — nothing has changed yet.** Restore production to **${plan.target.replace(/\+00$/, " UTC")}**:`,
     `- backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` from repo${plan.backupRepo}` : ""}, then WAL up to the target; the server is promoted onto a new timeline`,
+    ...(plan.timeline !== undefined && plan.timeline !== plan.currentTimeline
+      ? [
+          `- the target is on timeline ${plan.timeline}, which an earlier restore left (production is on timeline ${plan.currentTimeline}): recovery follows timeline ${plan.timeline}`,
+        ]
+      : []),
     `- recovery window checked: ${plan.window.start} → ${plan.window.end}`,
     "- first a safety backup (incr), so that this restore can itself be undone",
     workloads.length > 0

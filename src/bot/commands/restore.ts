@@ -90,6 +90,10 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       {
         job,
         target: plan.target,
+        pins:
+          plan.backupRepo !== undefined && plan.timeline !== undefined
+            ? { set: plan.backupLabel, repo: plan.backupRepo, timeline: plan.timeline }
+            : undefined,
         workloads: plan.workloads,
         safetyJobName: jobName(context, "safety"),
         annotations: context.annotations,

@@ -4,7 +4,7 @@
 // recovery window, and any that does not is refused with the window shown. Nothing is
 // changed but one WAL segment closed early.
 import type { Cluster } from "../cluster.ts";
-import { sealWal } from "../database.ts";
+import { sealWal, timeline } from "../database.ts";
 import { runningJobs } from "../jobs.ts";
 import { type BackupInfo, repoOf, validBackups } from "../pgbackrest/info.ts";
 import {
@@ -15,6 +15,7 @@ import {
 } from "../recovery-window.ts";
 import { stanzaInfo } from "../repository.ts";
 import { parsePointInTime, TimeError } from "../time.ts";
+import { readTimelines, timelineFor } from "../timelines.ts";
 import { UserError } from "../user-error.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
@@ -29,9 +30,12 @@ export interface RestorePlan {
   /** pgBackRest's --target, UTC: 2026-11-24 20:15:33.250000+00 */
   target: string;
   targetEpochMs: number;
-  /** The backup set recovery starts from, and the repository that holds it. */
+  /** The backup set recovery starts from, and the repository that holds it (pinned). */
   backupLabel: string;
   backupRepo: number;
+  /** The timeline recovery follows to the target (pinned), and production's when planned. */
+  timeline: number;
+  currentTimeline: number;
   window: RecoveryWindow;
   /** Safety backup, restore, start and checks. */
   estimateSeconds: number;
@@ -80,12 +84,54 @@ export async function planRestore(
   const refusal = outsideWindow(window, point.epochMs, Date.parse(now));
   const backup = backupBefore(stanza, point.epochMs);
   if (refusal || !window || !backup) throw new UserError(refusal ?? "no backup before the target");
+  const history = await progress("read PostgreSQL's timeline history", () =>
+    readTimelines(cluster, productionDatabase(settings)),
+  );
+  const path = timelineFor(point.epochMs, history);
+  if ("refusal" in path) throw new UserError(`Not planned: ${path.refusal}.`);
   return {
     target: point.target,
     targetEpochMs: point.epochMs,
     backupLabel: backup.label,
     backupRepo: repoOf(backup),
+    timeline: path.timeline,
+    currentTimeline: history.current,
     window,
     estimateSeconds: estimateSeconds(validBackups(stanza), backup),
   };
+}
+
+/**
+ * A plan checked again just before it is carried out (under the lock): production is still
+ * on the timeline it was planned on, the backup set is still in its repository (a
+ * scheduled expire may have removed it), and the target is still in the recovery window.
+ */
+export async function recheckPlan(
+  cluster: Cluster,
+  settings: Settings,
+  plan: Pick<
+    RestorePlan,
+    "target" | "targetEpochMs" | "backupLabel" | "backupRepo" | "currentTimeline"
+  >,
+  progress: Progress,
+): Promise<void> {
+  await progress("check the plan again: timeline, backup set, recovery window", async () => {
+    const db = productionDatabase(settings);
+    const current = await timeline(cluster, db);
+    if (current !== plan.currentTimeline)
+      throw new UserError(
+        `Not started: production is on timeline ${current} now, not ${plan.currentTimeline} as when this was planned (a restore happened since). Plan it again.`,
+      );
+    const stanza = await stanzaInfo(cluster, settings.namespace, settings.stanza);
+    const set = validBackups(stanza).find(
+      (b) => b.label === plan.backupLabel && repoOf(b) === plan.backupRepo,
+    );
+    if (!set)
+      throw new UserError(
+        `Not started: backup set ${plan.backupLabel} is no longer in repo${plan.backupRepo} (expired since the plan). Plan it again.`,
+      );
+    const now = new Date().toISOString();
+    const refusal = outsideWindow(recoveryWindow(stanza, now), plan.targetEpochMs, Date.parse(now));
+    if (refusal) throw new UserError(`Not started: ${refusal}`);
+  });
 }

@@ -10,7 +10,7 @@ import { waitForNoPods } from "../cluster.ts";
 import { psql, timeline, waitWritable } from "../database.ts";
 import { runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
-import { restoreJobFor } from "../restore.ts";
+import { type RestorePins, restoreJobFor } from "../restore.ts";
 import { pauseSchedules, resumeSchedules } from "../schedules.ts";
 import { runBackup } from "./backup.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
@@ -25,6 +25,8 @@ export interface RestoreRequest {
   job: KubeObject;
   /** pgBackRest's --target (2026-11-24 20:15:33.250000+00); absent: the newest state. */
   target?: string;
+  /** The backup set, repository and timeline the plan fixed. */
+  pins?: RestorePins;
   /** Stopped before PostgreSQL, in this order, and started again after it. */
   workloads: Workload[];
   /** The safety backup's Job name; absent: no safety backup. */
@@ -158,7 +160,7 @@ export async function restoreProduction(
     }),
   );
 
-  const job = restoreJobFor(request.job, request.target);
+  const job = restoreJobFor(request.job, request.target, request.pins);
   job.metadata.annotations = { ...job.metadata.annotations, ...request.annotations };
   const what = request.target ? `restore to ${request.target}` : "restore to the newest state";
   const run = await stage("the restore Job", () =>

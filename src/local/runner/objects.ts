@@ -53,11 +53,15 @@ export class ObjectStore {
     );
   }
 
-  /** A Namespace's labels, for namespaceSelectors; none when it was never applied. */
+  /**
+   * A Namespace's labels, for namespaceSelectors, with kubernetes.io/metadata.name as
+   * Kubernetes sets it on every namespace, applied or not.
+   */
   namespaceLabels(name: string): Record<string, string> {
-    return (this.get("Namespace", "default", name)?.metadata.labels ?? {}) as Record<
+    const labels = (this.get("Namespace", "default", name)?.metadata.labels ?? {}) as Record<
       string,
       string
     >;
+    return { ...labels, "kubernetes.io/metadata.name": name };
   }
 }

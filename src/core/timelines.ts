@@ -1,0 +1,114 @@
+// Which timeline a point-in-time restore must follow. After an earlier restore, production
+// runs on a new timeline that left its parent at the earlier target; the parent's commits
+// between that target and the moment the new timeline began exist on the parent only.
+// Recovery that follows the newest timeline (pgBackRest's default) cannot reach a target
+// in that stretch: it would stop at the fork and report success. So the plan works out the
+// timeline from PostgreSQL's own history files and pins it (--target-timeline), and a
+// target it cannot place for certain is refused rather than guessed.
+import type { Cluster } from "./cluster.ts";
+import { type DatabaseTarget, psql } from "./database.ts";
+
+/** Where a timeline left its parent, from its history file. */
+export interface TimelineFork {
+  /** The timeline that began here, and the one it left. */
+  timeline: number;
+  parent: number;
+  /** Why recovery stopped there, as PostgreSQL wrote it: "before 2026-11-24 14:30:00.25+00". */
+  reason: string;
+  /** When the timeline began (its history file was written at promotion), if known. */
+  beganMs?: number;
+}
+
+export interface TimelineHistory {
+  current: number;
+  /** Newest first: the current timeline's fork from its parent, then the parent's, ... */
+  forks: TimelineFork[];
+}
+
+function historyFile(timeline: number): string {
+  return `pg_wal/${timeline.toString(16).toUpperCase().padStart(8, "0")}.history`;
+}
+
+/** The current timeline and its ancestry, from the history files in pg_wal. */
+export async function readTimelines(
+  cluster: Cluster,
+  db: DatabaseTarget,
+): Promise<TimelineHistory> {
+  const current = Number(
+    await psql(cluster, "select timeline_id from pg_control_checkpoint()", db),
+  );
+  if (current <= 1) return { current, forks: [] };
+  // Each line of a history file: the parent timeline, where it was left, and why.
+  const text = await psql(cluster, `select pg_read_file('${historyFile(current)}')`, db);
+  const lines = text
+    .split("\n")
+    .map((line) => line.split("\t"))
+    .filter((fields) => /^\d+$/.test(fields[0] ?? ""));
+  const forks: TimelineFork[] = [];
+  for (const [i, fields] of lines.entries()) {
+    const child = i + 1 < lines.length ? Number(lines[i + 1]?.[0]) : current;
+    const began = await psql(
+      cluster,
+      `select coalesce(to_char((pg_stat_file('${historyFile(child)}', true)).modification at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`,
+      db,
+    );
+    forks.unshift({
+      timeline: child,
+      parent: Number(fields[0]),
+      reason: (fields[2] ?? "").trim(),
+      beganMs: began ? Date.parse(began) : undefined,
+    });
+  }
+  return { current, forks };
+}
+
+/** The moment in a reason such as "before 2026-11-24 14:30:00.250001+00" (any offset). */
+function stopTime(reason: string): { side: "before" | "after"; ms: number } | undefined {
+  const match =
+    /^(before|after) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d+)? ?([+-]\d\d)(?::?(\d\d))?/.exec(
+      reason,
+    );
+  if (!match) return undefined;
+  const [, side, date, time, fraction = "", hours = "+00", minutes = "00"] = match;
+  const ms = Date.parse(`${date}T${time}${fraction.slice(0, 4)}${hours}:${minutes}`);
+  return Number.isNaN(ms) ? undefined : { side: side as "before" | "after", ms };
+}
+
+/**
+ * The timeline whose history holds every commit up to the target, or why that cannot be
+ * told. Walks from the current timeline back: a target after a timeline began, or before
+ * where it left its parent, is on it; one in between is on the parent's stretch that the
+ * earlier restore left behind.
+ */
+export function timelineFor(
+  targetMs: number,
+  history: TimelineHistory,
+): { timeline: number } | { refusal: string } {
+  // `follow` is the timeline to pin; `at` the one whose fork is looked at next.
+  let follow = history.current;
+  let at = history.current;
+  for (const fork of history.forks) {
+    if (fork.timeline !== at) continue;
+    if (fork.beganMs !== undefined && targetMs >= fork.beganMs) break;
+    const stop = stopTime(fork.reason);
+    // Commits before a "before X" stop, and up to an "after X" one, are on both: the
+    // target is the same on `follow`, unless an older fork left it behind.
+    const shared = stop && (stop.side === "before" ? targetMs < stop.ms : targetMs <= stop.ms);
+    // Recovery that ran to the end of the WAL left nothing of the parent behind.
+    const toTheEnd =
+      !stop && /^(no recovery target specified|reached consistency)/.test(fork.reason);
+    if (shared || toTheEnd) {
+      at = fork.parent;
+      continue;
+    }
+    if (stop && fork.beganMs !== undefined) {
+      follow = fork.parent; // the stretch the earlier restore left behind
+      at = fork.parent;
+      continue;
+    }
+    return {
+      refusal: `timeline ${fork.timeline} left timeline ${fork.parent} (${fork.reason || "no reason recorded"})${fork.beganMs === undefined ? " at a time PostgreSQL no longer records" : ""}, and the target may lie on the part of timeline ${fork.parent} that restore left behind; restore by hand with --target-timeline (docs/restore.md)`,
+    };
+  }
+  return { timeline: follow };
+}
