@@ -48,6 +48,8 @@ describe("the bot's manifests", () => {
       "Secret",
       "Service",
       "ServiceAccount",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
     ]);
   });
 

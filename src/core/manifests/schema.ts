@@ -4,6 +4,10 @@
 //     pass), with the field lists of @kubernetes/client-node's generated models.
 // Both packages are generated from the Kubernetes 1.34 OpenAPI document.
 import * as k8s from "@kubernetes/client-node";
+import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { CronJob, Job } from "kubernetes-models/batch/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -52,6 +56,14 @@ const KINDS: Record<string, [Model, string]> = {
   "rbac.authorization.k8s.io/v1/RoleBinding": [RoleBinding, "V1RoleBinding"],
   "rbac.authorization.k8s.io/v1/ClusterRole": [ClusterRole, "V1ClusterRole"],
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": [ClusterRoleBinding, "V1ClusterRoleBinding"],
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": [
+    ValidatingAdmissionPolicy,
+    "V1ValidatingAdmissionPolicy",
+  ],
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": [
+    ValidatingAdmissionPolicyBinding,
+    "V1ValidatingAdmissionPolicyBinding",
+  ],
 };
 
 interface SchemaError {
