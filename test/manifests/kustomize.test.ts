@@ -1,0 +1,32 @@
+// manifests/ as a kustomize base: `kubectl apply -k manifests` sends exactly the objects
+// deploy applies from the files (nothing lost, nothing changed by kustomize), and the
+// kustomization lists the files in deploy's order.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
+import { kustomize, manifestsPath } from "../support/kustomize.ts";
+
+const key = (o: { kind: string; metadata: { namespace?: string; name: string } }) =>
+  `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+/** The files the base holds: every one deploy applies, but the Secrets made per cluster. */
+const baseFiles = APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES));
+
+describe("manifests/ as a kustomize base", () => {
+  it("lists every file deploy applies, in its order, and no Secret made per cluster", () => {
+    const kustomization = parse(readFileSync(manifestsPath("kustomization.yaml"), "utf8"));
+    expect(kustomization.resources).toEqual(baseFiles);
+  });
+
+  it("renders with the real kustomize to exactly the objects of those files", () => {
+    const rendered = kustomize(manifestsPath());
+    const fromFiles = baseFiles.flatMap((file) =>
+      loadManifestFile(manifestsPath(file)).map((d) => d.object as never),
+    );
+    expect(rendered.map(key).sort()).toEqual(fromFiles.map(key).sort());
+    const byKey = new Map(rendered.map((o) => [key(o), o]));
+    for (const object of fromFiles) expect(byKey.get(key(object))).toEqual(object);
+  });
+});
