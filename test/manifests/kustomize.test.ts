@@ -20,12 +20,12 @@ describe("manifests/ as a kustomize base", () => {
     expect(kustomization.resources).toEqual(baseFiles);
   });
 
-  it("renders with the real kustomize to exactly the objects of those files", () => {
+  it("renders with the real kustomize to exactly the objects of those files, in their order", () => {
     const rendered = kustomize(manifestsPath());
     const fromFiles = baseFiles.flatMap((file) =>
       loadManifestFile(manifestsPath(file)).map((d) => d.object as never),
     );
-    expect(rendered.map(key).sort()).toEqual(fromFiles.map(key).sort());
+    expect(rendered.map(key)).toEqual(fromFiles.map(key));
     const byKey = new Map(rendered.map((o) => [key(o), o]));
     for (const object of fromFiles) expect(byKey.get(key(object))).toEqual(object);
   });

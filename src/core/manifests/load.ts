@@ -52,9 +52,13 @@ export function loadManifestFile(path: string): ManifestDoc[] {
 
 /** Every *.yaml / *.yml file of a directory (not recursive), by name. */
 export function loadManifestDir(dir: string): ManifestDoc[] {
-  return readdirSync(dir)
-    // kustomization.yaml is kustomize's, not an object for the API server.
-    .filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml" && statSync(join(dir, f)).isFile())
-    .sort()
-    .flatMap((f) => loadManifestFile(join(dir, f)));
+  return (
+    readdirSync(dir)
+      // kustomization.yaml is kustomize's, not an object for the API server.
+      .filter(
+        (f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml" && statSync(join(dir, f)).isFile(),
+      )
+      .sort()
+      .flatMap((f) => loadManifestFile(join(dir, f)))
+  );
 }

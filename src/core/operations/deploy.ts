@@ -5,6 +5,7 @@
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { jobEnding, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
+import { UserError } from "../user-error.ts";
 import type { Progress, Settings } from "./settings.ts";
 
 export interface DeployRequest {
@@ -26,10 +27,18 @@ export async function deploy(
   request: DeployRequest,
   progress: Progress,
 ): Promise<DeployResult> {
-  const { objects, timeoutMs } = request;
+  const { timeoutMs } = request;
   const { namespace } = settings;
+  // Whatever order they come in (kustomize sorts by kind unless told otherwise): the stanza
+  // Job after the pods it needs, the CronJobs that back it up after the stanza.
+  const runs = (o: KubeObject) => o.kind === "Job" || o.kind === "CronJob";
+  const objects = [
+    ...request.objects.filter((o) => !runs(o)),
+    ...request.objects.filter((o) => o.kind === "Job"),
+    ...request.objects.filter((o) => o.kind === "CronJob"),
+  ];
   const stanzaJob = objects.find((o) => o.kind === "Job");
-  if (!stanzaJob) throw new Error("the manifests have no stanza-create Job");
+  if (!stanzaJob) throw new UserError("the manifests have no stanza-create Job");
   const first = objects.indexOf(stanzaJob);
   // Applying now could start postgres-0 while a restore writes its data directory.
   await requireUnlocked(cluster, settings, "Deploy again when it has finished.");

@@ -1,0 +1,58 @@
+// What the Action deploys: a kustomization rendered by the real kustomize (the bundled base
+// by default, or the caller's overlay), and what it says when it cannot.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
+import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
+import { projectPath } from "../../src/core/paths.ts";
+
+const fixture = (name: string) => projectPath("test", "fixtures", "manifests", name);
+const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
+
+afterEach(() => vi.unstubAllEnvs());
+
+describe("the Action's manifests", () => {
+  it("deploys the bundled base by default: its files, in deploy's order", async () => {
+    const inputs = readInputs((name) => (name === "operations" ? "deploy" : ""));
+    const objects = await objectsFor(inputs);
+    const files = APPLY_ORDER.filter((f) => !(f in USER_PROVIDED_FILES)).flatMap((f) =>
+      loadManifestFile(projectPath("manifests", f)).map((d) => d.object as never),
+    );
+    expect(objects).toEqual(files);
+  });
+
+  it("deploys the caller's overlay: a second database in a namespace of its own", () => {
+    const objects = kubernetesObjects(fixture("second-database"));
+    const namespaced = objects.filter((o) => o.kind !== "Namespace");
+    expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set(["ledger-db"]));
+    expect(objects.find((o) => o.kind === "Namespace")?.metadata.name).toBe("ledger-db");
+    // The backup Jobs' right to exec follows their ServiceAccount into the namespace.
+    const binding = objects.find((o) => o.kind === "RoleBinding") as never as {
+      subjects: { namespace: string }[];
+    };
+    expect(binding.subjects.map((s) => s.namespace)).toEqual(["ledger-db"]);
+    // Otherwise the same objects (in kustomize's order: deploy orders what it runs itself).
+    const base = kubernetesObjects(projectPath("manifests")).filter((o) => o.kind !== "Namespace");
+    expect(namespaced.map(key).sort()).toEqual(base.map(key).sort());
+  });
+
+  it("says what is wrong with a kustomization that does not build", () => {
+    expect(() => kubernetesObjects(fixture("broken-kustomization"))).toThrow(
+      /^kubectl kustomize .*broken-kustomization failed: .*missing\.yaml/,
+    );
+  });
+
+  it("says how to get kubectl when there is none", () => {
+    vi.stubEnv("MCPGOV_KUBECTL", "/nonexistent/kubectl");
+    expect(() => kubernetesObjects(projectPath("manifests"))).toThrow(
+      "kubectl was not found (/nonexistent/kubectl): a kustomization is rendered with kubectl kustomize; install kubectl, or set MCPGOV_KUBECTL to it",
+    );
+  });
+
+  it("says what a directory of files lacks", () => {
+    expect(() => kubernetesObjects(fixture("../e2e"))).toThrow(
+      /^input manifests: .*namespace\.yaml is missing \(a directory of the base's files, or a kustomization\)$/,
+    );
+  });
+});

@@ -1,0 +1,42 @@
+// deploy orders what it runs itself: the objects may come in kustomize's order by kind
+// (an overlay without sortOptions), and the stanza Job must still follow the pods it needs
+// and precede the CronJobs that back it up.
+import { describe, expect, it } from "vitest";
+import { kubernetesObjects } from "../../src/action/manifests.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { deploy } from "../../src/core/operations/deploy.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { FakeCluster } from "../bot/fake-cluster.ts";
+
+describe("deploy", () => {
+  it("applies the pods' objects, then runs the stanza Job, then applies the CronJobs, whatever the order given", async () => {
+    const cluster = new FakeCluster();
+    const steps: string[] = [];
+    const apply = cluster.apply.bind(cluster);
+    cluster.apply = async (objects: KubeObject[]) => {
+      steps.push(`apply ${[...new Set(objects.map((o) => o.kind))].join(",")}`);
+      return apply(objects);
+    };
+    const create = cluster.create.bind(cluster);
+    cluster.create = async (object: KubeObject) => {
+      steps.push(`create ${object.kind}`);
+      return create(object);
+    };
+    // The base's objects with the CronJobs and the Job first, as a sort by kind may put them.
+    const objects = kubernetesObjects(projectPath("manifests"));
+    const shuffled = [...objects.filter((o) => o.kind.endsWith("Job")), ...objects];
+    const unique = [...new Map(shuffled.map((o) => [`${o.kind}/${o.metadata.name}`, o])).values()];
+    const result = await deploy(
+      cluster,
+      DEFAULT_SETTINGS,
+      { objects: unique, timeoutMs: 1000 },
+      withoutProgress,
+    );
+    expect(result.stanza).toBe("created");
+    // (The fake's create applies what it creates: "apply Job" is the create's own.)
+    const seen = steps.filter((step) => step !== "apply Job");
+    expect(seen[0]).not.toMatch(/Job/);
+    expect(seen.slice(1)).toEqual(["create Job", "apply CronJob"]);
+  });
+});
