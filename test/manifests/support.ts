@@ -53,6 +53,7 @@ export function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
   const s3 = join(dir, "s3");
   return readdirSync(s3)
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
+    .filter((f) => f !== "kustomization.yaml") // kustomize's, not an object
     .sort()
     .flatMap((f) => loadManifestFile(join(s3, f)));
 }

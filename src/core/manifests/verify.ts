@@ -7,13 +7,24 @@ import { checkReferences, type ProvidedObjects } from "./references.ts";
 import { validateSchema } from "./schema.ts";
 import { checkPolicy } from "./security-rules.ts";
 
+/**
+ * `uids`: the user a workload's image runs as, where it is not postgres (999), by
+ * "Kind/name": the bot's image runs as 1000.
+ */
 export function verifyManifests(
   docs: ManifestDoc[],
   provided: ProvidedObjects = {},
+  uids: Record<string, number> = {},
 ): ManifestProblem[] {
   return [
     ...docs.flatMap(validateSchema),
     ...checkReferences(docs, provided),
-    ...docs.flatMap((doc) => checkPolicy(doc)),
+    ...docs.flatMap((doc) =>
+      checkPolicy(doc, { uid: uids[`${doc.object.kind}/${objectNameOf(doc)}`] }),
+    ),
   ];
+}
+
+function objectNameOf(doc: ManifestDoc): string {
+  return String((doc.object.metadata as { name?: unknown } | undefined)?.name ?? "");
 }

@@ -1,0 +1,81 @@
+// Every shipped overlay (examples/) renders with the real kustomize and passes the offline
+// checks on what it renders: schemas, references between objects, the pod policy. The
+// Prometheus Operator's objects are checked by test/monitoring/ instead.
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { renderKustomization } from "../../src/core/kustomize.ts";
+import {
+  loadManifestDir,
+  loadManifestFile,
+  type ManifestDoc,
+} from "../../src/core/manifests/load.ts";
+import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
+import { verifyManifests } from "../../src/core/manifests/verify.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { PROVIDED } from "./support.ts";
+
+/** The bot's image runs as uid 1000 (images/bot/Dockerfile; test/bot/deploy.test.ts). */
+const BOT_UID = 1000;
+
+const overlays = readdirSync(projectPath("examples"), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+/** The Secrets made per cluster before an install: the TLS ones and the .example files' keys. */
+const provided = {
+  ...PROVIDED,
+  ...Object.fromEntries(
+    [
+      "manifests/postgres-secret.yaml.example",
+      "manifests/s3/pgbackrest-s3-credentials-secret.yaml.example",
+      "manifests/s3/pgbackrest-cipher-secret.yaml.example",
+      "manifests/bot/bot-secret.yaml.example",
+    ].flatMap((file) =>
+      loadManifestFile(projectPath(file)).map((d) => {
+        const secret = d.object as {
+          metadata: { name: string };
+          stringData?: object;
+          data?: object;
+        };
+        return [
+          `Secret/${secret.metadata.name}`,
+          Object.keys({ ...secret.stringData, ...secret.data }),
+        ];
+      }),
+    ),
+  ),
+};
+
+describe("the shipped overlays", () => {
+  it("are kind, production and second-database", () => {
+    expect(overlays).toEqual(["kind", "production", "second-database"]);
+  });
+
+  it.each(overlays)("examples/%s renders and passes the offline checks", (overlay) => {
+    const objects = renderKustomization(projectPath("examples", overlay));
+    expect(objects.length).toBeGreaterThan(20);
+    const docs: ManifestDoc[] = objects
+      .filter((o) => !String(o.apiVersion).startsWith("monitoring.coreos.com/"))
+      .map((object, index) => ({ file: `examples/${overlay} (rendered)`, index, object }));
+    // The restore Jobs are made from manifests/restore/ when a restore is run, in the
+    // overlay's namespace: pods its network policies admit.
+    const namespace = objects.find((o) => o.kind === "StatefulSet")?.metadata.namespace;
+    const restores = loadManifestDir(projectPath("manifests", "restore")).map((d) => ({
+      ...d,
+      object: { ...d.object, metadata: { ...(d.object.metadata as object), namespace } },
+    }));
+    const problems = verifyManifests([...docs, ...restores], provided, {
+      "Deployment/mcpgov-backup-bot": BOT_UID,
+    });
+    expect(problems.map(formatManifestProblem)).toEqual([]);
+  });
+
+  it("moves every object of the second database to its namespace", () => {
+    const objects = renderKustomization(projectPath("examples", "second-database"));
+    const namespaces = new Set(
+      objects.filter((o) => o.kind !== "Namespace").map((o) => o.metadata.namespace),
+    );
+    expect(namespaces).toEqual(new Set(["ledger-db"]));
+  });
+});
