@@ -1,45 +1,68 @@
-// Deploying manifests/ to a cluster the way the README does, with the two files a person
-// makes per cluster made here: postgres-secret.yaml from its .example with a random
-// password, and the TLS Secrets from scripts/make-tls-secrets.sh.
+// Deploying manifests/ (or an overlay of it) to a cluster the way the README does, with
+// the two files a person makes per cluster made here: postgres-secret.yaml from its
+// .example with a random password, and the TLS Secrets from scripts/make-tls-secrets.sh.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { isKustomization, renderKustomization } from "../core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../core/manifests/load.ts";
-import { APPLY_ORDER } from "../core/manifests/order.ts";
+import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
 import { deploy } from "../core/operations/deploy.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../core/operations/settings.ts";
 import { projectRoot } from "../core/paths.ts";
 
 const root = projectRoot();
 
-/** The objects of manifests/, in apply order, with the per-cluster files generated. */
+/**
+ * The objects of a kustomization (manifests/ by default, or an overlay of it), rendered by
+ * kustomize, with the per-cluster Secrets made for its namespace and placed right after
+ * the Namespace. A directory of the base's files without a kustomization is read in
+ * deploy's order.
+ */
 export function manifestObjects(manifestsDir = join(root, "manifests")): KubeObject[] {
+  const objects = isKustomization(manifestsDir)
+    ? renderKustomization(manifestsDir)
+    : baseFiles(manifestsDir);
+  const namespace =
+    objects.find((o) => o.kind === "StatefulSet")?.metadata.namespace ?? DEFAULT_SETTINGS.namespace;
+  const at = objects.findIndex((o) => o.kind === "Namespace") + 1;
+  return [...objects.slice(0, at), ...perClusterSecrets(namespace), ...objects.slice(at)];
+}
+
+function baseFiles(dir: string): KubeObject[] {
+  return APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES)).flatMap((file) => {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new Error(`${path} is missing`);
+    return loadManifestFile(path).map((d) => d.object as KubeObject);
+  });
+}
+
+/** What a person makes per cluster: the TLS Secrets (the script) and postgres-secret with a random password. */
+function perClusterSecrets(namespace: string): KubeObject[] {
   const scratch = mkdtempSync(join(tmpdir(), "mcpgov-backup-secrets-"));
   try {
     const tls = join(scratch, "pgbackrest-tls-secrets.yaml");
-    execFileSync(join(root, "scripts/make-tls-secrets.sh"), ["--out", tls], { stdio: "pipe" });
-    return APPLY_ORDER.flatMap((file): KubeObject[] => {
-      if (file === "pgbackrest-tls-secrets.yaml")
-        return loadManifestFile(tls).map((d) => d.object as KubeObject);
-      if (file === "postgres-secret.yaml") {
-        return loadManifestFile(join(manifestsDir, `${file}.example`)).map((d) => {
-          const secret = d.object as KubeObject & { stringData: Record<string, string> };
-          return {
-            ...secret,
-            stringData: {
-              ...secret.stringData,
-              POSTGRES_PASSWORD: randomBytes(18).toString("base64url"),
-            },
-          };
-        });
-      }
-      const path = join(manifestsDir, file);
-      if (!existsSync(path)) throw new Error(`${path} is missing`);
-      return loadManifestFile(path).map((d) => d.object as KubeObject);
+    execFileSync(
+      join(root, "scripts/make-tls-secrets.sh"),
+      ["--namespace", namespace, "--out", tls],
+      { stdio: "pipe" },
+    );
+    const example = join(root, "manifests", "postgres-secret.yaml.example");
+    const postgres = loadManifestFile(example).map((d) => {
+      const secret = d.object as KubeObject & { stringData: Record<string, string> };
+      return {
+        ...secret,
+        metadata: { ...secret.metadata, namespace },
+        stringData: {
+          ...secret.stringData,
+          POSTGRES_PASSWORD: randomBytes(18).toString("base64url"),
+        },
+      };
     });
+    return [...postgres, ...loadManifestFile(tls).map((d) => d.object as KubeObject)];
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
