@@ -6,6 +6,7 @@ import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { withoutInstallationLabels } from "../support/kustomize.ts";
 
 const fixture = (name: string) => projectPath("test", "fixtures", "manifests", name);
 const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
@@ -15,7 +16,7 @@ afterEach(() => vi.unstubAllEnvs());
 describe("the Action's manifests", () => {
   it("deploys the bundled base by default: its files, in deploy's order", async () => {
     const inputs = readInputs((name) => (name === "operations" ? "deploy" : ""));
-    const objects = await objectsFor(inputs);
+    const objects = withoutInstallationLabels(await objectsFor(inputs));
     const files = APPLY_ORDER.filter((f) => !(f in USER_PROVIDED_FILES)).flatMap((f) =>
       loadManifestFile(projectPath("manifests", f)).map((d) => d.object as never),
     );

@@ -6,7 +6,12 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
-import { kustomize, manifestsPath } from "../support/kustomize.ts";
+import {
+  INSTALLATION_LABELS,
+  kustomize,
+  manifestsPath,
+  withoutInstallationLabels,
+} from "../support/kustomize.ts";
 
 const key = (o: { kind: string; metadata: { namespace?: string; name: string } }) =>
   `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -20,8 +25,13 @@ describe("manifests/ as a kustomize base", () => {
     expect(kustomization.resources).toEqual(baseFiles);
   });
 
-  it("renders with the real kustomize to exactly the objects of those files, in their order", () => {
-    const rendered = kustomize(manifestsPath());
+  it("renders with the real kustomize to exactly the objects of those files, in their order, and labels them", () => {
+    const labelled = kustomize(manifestsPath());
+    for (const object of labelled)
+      expect(Object.keys(object.metadata.labels ?? {})).toEqual(
+        expect.arrayContaining(INSTALLATION_LABELS),
+      );
+    const rendered = withoutInstallationLabels(labelled);
     const fromFiles = baseFiles.flatMap((file) =>
       loadManifestFile(manifestsPath(file)).map((d) => d.object as never),
     );

@@ -1,18 +1,34 @@
 // Every shipped overlay (examples/) renders with the real kustomize and passes the offline
 // checks on what it renders: schemas, references between objects, the pod policy. The
 // Prometheus Operator's objects are checked by test/monitoring/ instead.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import {
   loadManifestDir,
   loadManifestFile,
   type ManifestDoc,
 } from "../../src/core/manifests/load.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
 import { verifyManifests } from "../../src/core/manifests/verify.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { PROVIDED } from "./support.ts";
+
+const RECOMMENDED = ["name", "instance", "component", "part-of", "version", "managed-by"].map(
+  (label) => `app.kubernetes.io/${label}`,
+);
+
+/** The labels of a workload's pod template (a CronJob's is inside its Job template). */
+function templateLabels(object: KubeObject): Record<string, string> {
+  const spec = object.spec as Any;
+  const template = object.kind === "CronJob" ? spec.jobTemplate.spec.template : spec.template;
+  return template?.metadata?.labels ?? {};
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
+type Any = any;
 
 /** The bot's image runs as uid 1000 (images/bot/Dockerfile; test/bot/deploy.test.ts). */
 const BOT_UID = 1000;
@@ -70,6 +86,26 @@ describe("the shipped overlays", () => {
     });
     expect(problems.map(formatManifestProblem)).toEqual([]);
   });
+
+  it.each(overlays)(
+    "examples/%s labels every object and pod template as Kubernetes recommends",
+    (overlay) => {
+      const version = JSON.parse(readFileSync(projectPath("package.json"), "utf8")).version;
+      const unlabelled: string[] = [];
+      for (const object of renderKustomization(projectPath("examples", overlay))) {
+        const spec = podSpecOf(object);
+        const templates = spec ? [templateLabels(object)] : [];
+        for (const labels of [object.metadata.labels ?? {}, ...templates]) {
+          const missing = RECOMMENDED.filter((label) => !labels[label]);
+          if (missing.length > 0)
+            unlabelled.push(`${object.kind}/${object.metadata.name}: ${missing}`);
+          if (labels["app.kubernetes.io/version"] !== version)
+            unlabelled.push(`${object.kind}/${object.metadata.name}: version is not ${version}`);
+        }
+      }
+      expect(unlabelled).toEqual([]);
+    },
+  );
 
   it("moves every object of the second database to its namespace", () => {
     const objects = renderKustomization(projectPath("examples", "second-database"));
