@@ -218,6 +218,20 @@ describe("what a local pod sees", () => {
       "getent hosts echo echo.runner-test.svc.cluster.local | awk '{print $1}' | sort -u",
     );
     expect(logs.trim()).toBe((pod?.status as { podIP?: string } | undefined)?.podIP);
+
+    // From another namespace, as a cluster's DNS answers: the qualified name, never the
+    // short one (a second database's pods must not reach the first's by its short names).
+    const script =
+      "getent hosts echo.runner-test | awk '{print $1}'; getent hosts echo || echo 'no echo here'";
+    const other = job("resolve-elsewhere", script);
+    other.metadata.namespace = "runner-other";
+    await cluster.create(other);
+    await cluster.waitForJob("runner-other", "resolve-elsewhere", 60_000);
+    const elsewhere = await cluster.logs("runner-other", "job/resolve-elsewhere");
+    expect(elsewhere.trim().split("\n")).toEqual([
+      (pod?.status as { podIP?: string } | undefined)?.podIP,
+      "no echo here",
+    ]);
   }, 60_000);
 });
 

@@ -4,7 +4,7 @@
 // (workloads.ts), Jobs (job.ts) and bare Pods, starts CronJobs on demand, enforces
 // NetworkPolicy ingress when asked (ingress.ts), and resolves Services by name. It is not
 // a Kubernetes: no API server, no scheduler, no controllers beyond these.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1PodSpec } from "@kubernetes/client-node";
@@ -13,7 +13,7 @@ import { selects } from "../../core/label-selector.ts";
 import { requireRoot } from "../host.ts";
 import { admit } from "./admission.ts";
 import { Changes } from "./changes.ts";
-import { writeHostsFile } from "./hosts.ts";
+import { writeHostsFiles } from "./hosts.ts";
 import { IngressEnforcement } from "./ingress.ts";
 import { LocalJob } from "./job.ts";
 import { isAlive, Network, removeStaleNamespaces } from "./network.ts";
@@ -84,7 +84,6 @@ export class LocalCluster implements cluster.Cluster {
     }
     const dir = mkdtempSync(join(tmpdir(), `${STATE_PREFIX}${process.pid}-`));
     for (const sub of ["pods", "claims"]) mkdirSync(join(dir, sub));
-    writeFileSync(join(dir, "hosts"), "127.0.0.1 localhost\n");
     const network = await Network.create();
     return new LocalCluster(dir, network, log, options.enforceIngressPolicies === true);
   }
@@ -97,7 +96,7 @@ export class LocalCluster implements cluster.Cluster {
 
   /** Every pod's /etc/hosts is written again, and the waits look again. */
   private changed(): void {
-    writeHostsFile(join(this.dir, "hosts"), this.pods.all(), this.objects.all());
+    writeHostsFiles(this.dir, this.pods.all(), this.objects.all());
     this.changes.notify();
   }
 

@@ -10,6 +10,7 @@ import { serviceUser } from "../host.ts";
 import { keptNotEnforced } from "./admission.ts";
 import { type ApiBackend, serveApi } from "./api.ts";
 import { podEnvironments } from "./env.ts";
+import { hostsFileOf } from "./hosts.ts";
 import type { IngressEnforcement } from "./ingress.ts";
 import type { Network } from "./network.ts";
 import type { ObjectStore } from "./objects.ts";
@@ -18,7 +19,7 @@ import { runnerMounts } from "./stand-ins.ts";
 import { prepareVolumes } from "./volumes.ts";
 
 export interface PodsContext {
-  /** The runner's state directory: pods/, claims/ and the shared hosts file live there. */
+  /** The runner's state directory: pods/, claims/ and each namespace's hosts file live there. */
   dir: string;
   network: Network;
   objects: ObjectStore;
@@ -101,7 +102,7 @@ export class Pods {
       const serviceAccount = spec.serviceAccountName ?? "default";
       const identity = { name, namespace, address: network.address, serviceAccount };
       const env = podEnvironments(spec, identity, lookup);
-      const extraMounts = runnerMounts(join(this.context.dir, "hosts"));
+      const extraMounts = runnerMounts(hostsFileOf(this.context.dir, namespace));
       if (this.hasApiToken(namespace, spec)) {
         const socket = join(dir, "api.sock");
         this.servers.set(

@@ -1,0 +1,115 @@
+// Two databases on one cluster, from the shipped overlays: the base in ai-governance and
+// examples/second-database in ledger-db, each deployed by the core's deploy (the Action's
+// and the bot's), backed up and validated from its own CronJobs into its own repository.
+// A point-in-time restore of one cuts its ledger exactly and leaves the other's data,
+// backups and pods as they were: nothing of one reaches the other by a short name.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { deploy } from "../../src/core/operations/deploy.ts";
+import { restoreProduction } from "../../src/core/operations/restore.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { validBackups } from "../../src/core/pgbackrest/info.ts";
+import { stanzaInfo } from "../../src/core/repository.ts";
+import { manifestObjects } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { requireComplete, runCronJob } from "../support/jobs.ts";
+
+const FIRST = DEFAULT_SETTINGS;
+const SECOND = { namespace: "ledger-db", stanza: DEFAULT_SETTINGS.stanza };
+let cluster: LocalCluster;
+
+const db = (namespace: string): DatabaseTarget => ({
+  namespace,
+  pod: "postgres-0",
+  container: "postgres",
+  database: "mcpgov",
+});
+const sql = (namespace: string, query: string) => psql(cluster, query, db(namespace));
+
+beforeAll(async () => {
+  cluster = await LocalCluster.start();
+  for (const [settings, dir] of [
+    [FIRST, projectPath("manifests")],
+    [SECOND, projectPath("examples", "second-database")],
+  ] as const) {
+    const objects = manifestObjects(dir);
+    await deploy(cluster, settings, { objects, timeoutMs: 300_000 }, withoutProgress);
+  }
+}, 900_000);
+
+afterAll(async () => {
+  await cluster?.shutdown();
+}, 60_000);
+
+describe("two databases from the example overlays on one cluster", () => {
+  it("back up and validate, each into its own repository", async () => {
+    for (const { namespace } of [FIRST, SECOND]) {
+      await sql(
+        namespace,
+        "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
+      );
+      await sql(namespace, "insert into ledger (id) select generate_series(1, 100)");
+      requireComplete(
+        `the full backup in ${namespace}`,
+        await runCronJob(cluster, namespace, "pgbackrest-full-backup", "full-1", 300_000),
+      );
+      const validation = await runCronJob(
+        cluster,
+        namespace,
+        "pgbackrest-restore-validation",
+        "validation-1",
+        300_000,
+      );
+      requireComplete(`the validation in ${namespace}`, validation);
+      expect(validation.logs).toMatch(/PASSED in \d+s/);
+    }
+    const first = await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza);
+    const second = await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza);
+    expect(validBackups(first)).toHaveLength(1);
+    expect(validBackups(second)).toHaveLength(1);
+    // Two repositories: the backups differ (each has its own system identifier).
+    expect(first.db[0]?.["system-id"]).not.toBe(second.db[0]?.["system-id"]);
+  }, 900_000);
+
+  it("restores one to a point in time and leaves the other as it was", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the backup's stop second
+    await sql(FIRST.namespace, "insert into ledger (id) select generate_series(101, 110)");
+    await sql(SECOND.namespace, "insert into ledger (id) select generate_series(101, 150)");
+    const target = `${await sql(FIRST.namespace, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")}+00`;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sql(FIRST.namespace, "insert into ledger (id) select generate_series(111, 120)");
+    await archiveNow(cluster, 60_000, db(FIRST.namespace));
+    const secondBefore = {
+      ledger: await sql(SECOND.namespace, "select count(*), max(id) from ledger"),
+      backups: validBackups(await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza)).map(
+        (b) => b.label,
+      ),
+      timeline: await sql(SECOND.namespace, "select timeline_id from pg_control_checkpoint()"),
+    };
+
+    const [template] = loadManifestFile(
+      projectPath("manifests", "restore", "pgbackrest-restore-pitr-job.yaml"),
+    );
+    const job = structuredClone(template?.object as KubeObject);
+    const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
+    const result = await restoreProduction(cluster, FIRST, request, withoutProgress);
+    expect(result.jobLog).toContain("restore command end: completed successfully");
+    expect(await sql(FIRST.namespace, "select count(*), max(id) from ledger")).toBe("110|110");
+
+    expect({
+      ledger: await sql(SECOND.namespace, "select count(*), max(id) from ledger"),
+      backups: validBackups(await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza)).map(
+        (b) => b.label,
+      ),
+      timeline: await sql(SECOND.namespace, "select timeline_id from pg_control_checkpoint()"),
+    }).toEqual(secondBefore);
+    expect(secondBefore.ledger).toBe("150|150");
+    // The restore's Jobs ran in the first namespace only.
+    expect(
+      await cluster.list("Job", SECOND.namespace, { "app.kubernetes.io/component": "restore" }),
+    ).toEqual([]);
+  }, 900_000);
+});
