@@ -116,8 +116,9 @@ export async function takeLock(
     await cluster.create(lease(namespace, { ...holder, since: now, renewed: now }));
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;
+    // Held by anyone, this operation included: a second confirmation of a plan whose
+    // restore is running must not go on (and must not release the lock of the first).
     const held = await readLock(cluster, namespace);
-    if (held?.operation === holder.operation) return; // taken by this operation before
     throw new LockedError(
       held ?? {
         ...holder,

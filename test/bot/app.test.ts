@@ -583,6 +583,31 @@ describe("/restore confirm and cancel", () => {
     ]);
   });
 
+  it("refuses a second confirmation while the first one's restore runs, and keeps its lock", async () => {
+    const id = await planned();
+    // The first confirmation's restore holds the lock, and renews it.
+    const now = new Date().toISOString().replace("Z", "000Z");
+    await fake.create({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: "mcpgov-backup-lock",
+        namespace: NS,
+        annotations: {
+          "mcpgov-backup/command": "/restore pitr …",
+          "mcpgov-backup/requester": "alice",
+        },
+      },
+      spec: { holderIdentity: id, leaseDurationSeconds: 300, acquireTime: now, renewTime: now },
+    });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
+    expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
+    expect(fake.createdJobs).toEqual([]);
+    expect((await fake.get("Lease", NS, "mcpgov-backup-lock"))?.spec).toMatchObject({
+      holderIdentity: id,
+    });
+  });
+
   it("does not start a plan whose backup set was expired since", async () => {
     const id = await planned();
     const original = fake.behaviour.exec;

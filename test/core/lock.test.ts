@@ -39,8 +39,8 @@ describe("the lock", () => {
     await expect(second).rejects.toThrow(
       "another operation holds the lock: `/restore pitr 2026-11-24 14:30:00+00` (op op1) by @alice since",
     );
-    // The holder taking it again (a redelivered confirmation) is not refused.
-    await takeLock(cluster, NS, restore);
+    // Nor is the holder itself: a second confirmation of a running restore is refused.
+    await expect(takeLock(cluster, NS, restore)).rejects.toBeInstanceOf(LockedError);
   });
 
   it("is renewed and released by its holder only", async () => {
