@@ -38,8 +38,15 @@ export async function readTimelines(
     await psql(cluster, "select timeline_id from pg_control_checkpoint()", db),
   );
   if (current <= 1) return { current, forks: [] };
-  // Each line of a history file: the parent timeline, where it was left, and why.
-  const text = await psql(cluster, `select pg_read_file('${historyFile(current)}')`, db);
+  // Each line of a history file: the parent timeline, where it was left, and why. A file
+  // that is not there (missing_ok) leaves the fork unknown, and a target behind it refused.
+  const text = await psql(
+    cluster,
+    `select coalesce(pg_read_file('${historyFile(current)}', 0, 1048576, true), '')`,
+    db,
+  );
+  if (!text.trim())
+    return { current, forks: [{ timeline: current, parent: current - 1, reason: "" }] };
   const lines = text
     .split("\n")
     .map((line) => line.split("\t"))

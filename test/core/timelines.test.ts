@@ -94,3 +94,14 @@ describe("timelineFor", () => {
     expect(timelineFor(at("10:30:00"), history)).toHaveProperty("refusal");
   });
 });
+
+describe("a timeline whose history file is gone", () => {
+  it("refuses every target it cannot place, saying so", () => {
+    const unknown = { current: 2, forks: [{ timeline: 2, parent: 1, reason: "" }] };
+    expect(timelineFor(Date.parse("2026-11-24T10:00:00Z"), unknown)).toEqual({
+      refusal: expect.stringContaining(
+        "timeline 2 left timeline 1 (no reason recorded) at a time PostgreSQL no longer records",
+      ),
+    });
+  });
+});
