@@ -33,7 +33,8 @@ function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
-function lease(namespace: string, holder: LockHolder): KubeObject {
+/** The Lease that says this holder has the lock. */
+export function lockLease(namespace: string, holder: LockHolder): KubeObject {
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
@@ -113,7 +114,7 @@ export async function takeLock(
 ): Promise<void> {
   const now = new Date().toISOString();
   try {
-    await cluster.create(lease(namespace, { ...holder, since: now, renewed: now }));
+    await cluster.create(lockLease(namespace, { ...holder, since: now, renewed: now }));
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;
     // Held by anyone, this operation included: a second confirmation of a plan whose
@@ -141,7 +142,7 @@ export async function renewLock(
 ): Promise<boolean> {
   const held = await readLock(cluster, namespace);
   if (held?.operation !== operation) return false;
-  await cluster.apply([lease(namespace, { ...held, renewed: new Date().toISOString() })]);
+  await cluster.apply([lockLease(namespace, { ...held, renewed: new Date().toISOString() })]);
   return true;
 }
 

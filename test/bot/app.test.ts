@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { type Operation, operationId } from "../../src/bot/operations.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
+import { lockLease } from "../../src/core/lock.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
@@ -188,25 +189,15 @@ describe("/backup", () => {
 
   it("refuses while another operation holds the lock, naming it", async () => {
     await setup();
-    const renewed = new Date(Date.now() - 30_000).toISOString();
-    await fake.create({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: {
-        name: "mcpgov-backup-lock",
-        namespace: NS,
-        annotations: {
-          "mcpgov-backup/command": "/restore validate",
-          "mcpgov-backup/requester": "carol",
-        },
-      },
-      spec: {
-        holderIdentity: "abc123",
-        leaseDurationSeconds: 300,
-        acquireTime: "2026-11-24T10:00:00.000000Z",
-        renewTime: renewed.replace("Z", "000Z"),
-      },
-    });
+    await fake.create(
+      lockLease(NS, {
+        operation: "abc123",
+        command: "/restore validate",
+        requester: "carol",
+        since: "2026-11-24T10:00:00.000Z",
+        renewed: new Date(Date.now() - 30_000).toISOString(),
+      }),
+    );
     await deliver(probot, bot, commentPayload("/backup full"));
     expect(fake.createdJobs).toHaveLength(0);
     expect(github.latest()[0]).toContain(
@@ -217,21 +208,15 @@ describe("/backup", () => {
 
   it("releases at start a lock whose backup stopped renewing it, and keeps an interrupted restore's", async () => {
     await setup();
-    const staleLease = (operation: string, command: string) => ({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: {
-        name: "mcpgov-backup-lock",
-        namespace: NS,
-        annotations: { "mcpgov-backup/command": command, "mcpgov-backup/requester": "carol" },
-      },
-      spec: {
-        holderIdentity: operation,
-        leaseDurationSeconds: 300,
-        acquireTime: "2026-11-24T10:00:00.000000Z",
-        renewTime: "2026-11-24T10:01:00.000000Z",
-      },
-    });
+    // Renewed last long ago: its holder is gone.
+    const staleLease = (operation: string, command: string) =>
+      lockLease(NS, {
+        operation,
+        command,
+        requester: "carol",
+        since: "2026-11-24T10:00:00.000Z",
+        renewed: "2026-11-24T10:01:00.000Z",
+      });
     const said: string[] = [];
     await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00"));
     await bot.reconcile((line) => said.push(line));
@@ -586,20 +571,9 @@ describe("/restore confirm and cancel", () => {
   it("refuses a second confirmation while the first one's restore runs, and keeps its lock", async () => {
     const id = await planned();
     // The first confirmation's restore holds the lock, and renews it.
-    const now = new Date().toISOString().replace("Z", "000Z");
-    await fake.create({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: {
-        name: "mcpgov-backup-lock",
-        namespace: NS,
-        annotations: {
-          "mcpgov-backup/command": "/restore pitr …",
-          "mcpgov-backup/requester": "alice",
-        },
-      },
-      spec: { holderIdentity: id, leaseDurationSeconds: 300, acquireTime: now, renewTime: now },
-    });
+    const now = new Date().toISOString();
+    const running = { operation: id, command: "/restore pitr …", requester: "alice" };
+    await fake.create(lockLease(NS, { ...running, since: now, renewed: now }));
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
     expect(fake.createdJobs).toEqual([]);

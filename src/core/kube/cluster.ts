@@ -236,7 +236,7 @@ export class KubeCluster implements cluster.Cluster {
     const options = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
     // A merge patch of one field: the same request however often it is sent, and it
     // leaves the fields deploy's server-side apply owns alone.
-    await this.retrying(`suspend=${suspended} cronjob/${cronJob}`, () =>
+    await this.retrying(`${suspended ? "suspend" : "resume"} cronjob/${cronJob}`, () =>
       this.batch.patchNamespacedCronJob({ name: cronJob, namespace, body }, options),
     );
   }

@@ -27,6 +27,16 @@ export class KubeApiError extends Error {
   }
 }
 
+/** What the API said, and for a refusal of who is asking, what to look at. */
+function refusal(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const said = apiFailure(error);
+  if (code === 401) return `${said}; the kubeconfig's credentials were not accepted: renew them`;
+  if (code === 403)
+    return `${said}; the kubeconfig's identity may not do this: grant it in its Role (docs/bot.md lists the bot's)`;
+  return said;
+}
+
 /** The wait the API asked for in a Retry-After header (seconds or an HTTP date), if any. */
 export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
   const headers = (error as { headers?: Record<string, string> }).headers ?? {};
@@ -67,7 +77,7 @@ export async function retrying<T>(
       return await call(attempt > 1);
     } catch (error) {
       if (error instanceof AlreadyExistsError) throw error;
-      if (!isTransient(error)) throw new KubeApiError(what, apiFailure(error), error);
+      if (!isTransient(error)) throw new KubeApiError(what, refusal(error), error);
       if (attempt >= policy.attempts) {
         const said = isTimedOut(error)
           ? `no answer within ${policy.requestTimeoutMs / 1000} s`

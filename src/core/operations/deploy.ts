@@ -38,7 +38,10 @@ export async function deploy(
     ...request.objects.filter((o) => o.kind === "CronJob"),
   ];
   const stanzaJob = objects.find((o) => o.kind === "Job");
-  if (!stanzaJob) throw new UserError("the manifests have no stanza-create Job");
+  if (!stanzaJob)
+    throw new UserError(
+      "the manifests have no Job: deploy needs the stanza-create Job (pgbackrest-stanza-create-job.yaml) among them",
+    );
   const first = objects.indexOf(stanzaJob);
   // Applying now could start postgres-0 while a restore writes its data directory.
   await requireUnlocked(cluster, settings, "Deploy again when it has finished.");

@@ -557,7 +557,7 @@ describe("KubeCluster's errors and pauses", () => {
     api().get(`${configMaps}/pgbackrest-config`).reply(403, refusal);
     const error = await failure(quick().get("ConfigMap", NS, "pgbackrest-config"));
     expect(error.message).toBe(
-      'get ConfigMap/pgbackrest-config: configmaps "pgbackrest-config" is forbidden: User "bot" cannot get resource (HTTP 403)',
+      'get ConfigMap/pgbackrest-config: configmaps "pgbackrest-config" is forbidden: User "bot" cannot get resource (HTTP 403); the kubeconfig\'s identity may not do this: grant it in its Role (docs/bot.md lists the bot\'s)',
     );
     expect((error.cause as { code?: number }).code).toBe(403);
   });
