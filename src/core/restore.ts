@@ -12,6 +12,8 @@ interface JobWithArgs {
 
 /** What a plan fixes, so that the restore cannot drift from it (a set expired, a newer timeline). */
 export interface RestorePins {
+  /** The stanza the plan read. */
+  stanza: string;
   /** The backup set, and the repository that holds it. */
   set: string;
   repo: number;
@@ -32,6 +34,7 @@ export function restoreJobFor(job: KubeObject, target?: string, pins?: RestorePi
     if (!container || at < 0)
       throw new Error(`restore Job ${job.metadata.name} does not run pgbackrest restore`);
     const pinned = [
+      `--stanza=${pins.stanza}`,
       `--repo=${pins.repo}`,
       `--set=${pins.set}`,
       `--target-timeline=${pins.timeline}`,

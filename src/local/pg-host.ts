@@ -83,8 +83,11 @@ export class PgHost {
       writeServiceFile(join(dir, "etc/postgresql", key), content);
     }
     const conf = pgbackrest["pgbackrest.conf"];
-    if (conf === undefined)
-      throw new Error("pgbackrest-config.yaml: data.pgbackrest.conf is missing");
+    const stanza = pgbackrest.stanza;
+    if (conf === undefined || stanza === undefined)
+      throw new Error("pgbackrest-config.yaml: data.pgbackrest.conf or data.stanza is missing");
+    // As the containers read it: the stanza from the ConfigMap, unless the caller set one.
+    host.env.PGBACKREST_STANZA ??= stanza;
     writeServiceFile(host.env.PGBACKREST_CONFIG as string, conf);
     for (const sub of ["etc/pgbackrest/conf.d", "log", "lock", "socket"]) {
       makeServiceSubdir(join(dir, sub));

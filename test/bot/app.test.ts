@@ -554,13 +554,14 @@ describe("/restore confirm and cancel", () => {
     return operationId(payload.comment.id);
   }
 
-  it("pins the plan's backup set, repository and timeline in the restore Job", async () => {
+  it("pins the plan's stanza, backup set, repository and timeline in the restore Job", async () => {
     const id = await planned();
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
     type JobSpec = { template: { spec: { containers: { args: string[] }[] } } };
     const args = (restore?.spec as JobSpec | undefined)?.template.spec.containers[0]?.args;
-    expect(args?.slice(-4)).toEqual([
+    expect(args?.slice(-5)).toEqual([
+      "--stanza=mcpgov",
       "--repo=1",
       "--set=20261124-010000F",
       "--target-timeline=1",

@@ -49,6 +49,7 @@ async function botJobs(): Promise<KubeObject[]> {
     await backupJob(cluster, NS, "incr", "pgbackrest-bot-x3-incr"),
     validation,
     restoreJobFor(restore, "2026-11-24 14:30:00.000000+00", {
+      stanza: "mcpgov",
       set: "20261124-010000F",
       repo: 1,
       timeline: 1,

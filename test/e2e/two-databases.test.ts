@@ -1,8 +1,9 @@
-// Two databases on one cluster, from the shipped overlays: the base in ai-governance and
-// examples/second-database in ledger-db, each deployed by the core's deploy (the Action's
-// and the bot's), backed up and validated from its own CronJobs into its own repository.
-// A point-in-time restore of one cuts its ledger exactly and leaves the other's data,
-// backups and pods as they were: nothing of one reaches the other by a short name.
+// Two databases on one cluster, from the shipped overlays: the base (stanza mcpgov in
+// ai-governance) and examples/second-database (stanza ledger in ledger-db), each deployed
+// by the core's deploy (the Action's and the bot's), backed up and validated from its own
+// CronJobs into its own repository. A point-in-time restore of the second cuts its ledger
+// exactly and leaves the first's data, backups and pods as they were: nothing of one
+// reaches the other by a short name.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
@@ -18,7 +19,7 @@ import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { requireComplete, runCronJob } from "../support/jobs.ts";
 
 const FIRST = DEFAULT_SETTINGS;
-const SECOND = { namespace: "ledger-db", stanza: DEFAULT_SETTINGS.stanza };
+const SECOND = { ...DEFAULT_SETTINGS, namespace: "ledger-db", stanza: "ledger" };
 let cluster: LocalCluster;
 
 const db = (namespace: string): DatabaseTarget => ({
@@ -76,18 +77,18 @@ describe("two databases from the example overlays on one cluster", () => {
 
   it("restores one to a point in time and leaves the other as it was", async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the backup's stop second
-    await sql(FIRST.namespace, "insert into ledger (id) select generate_series(101, 110)");
-    await sql(SECOND.namespace, "insert into ledger (id) select generate_series(101, 150)");
-    const target = `${await sql(FIRST.namespace, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")}+00`;
+    await sql(FIRST.namespace, "insert into ledger (id) select generate_series(101, 150)");
+    await sql(SECOND.namespace, "insert into ledger (id) select generate_series(101, 110)");
+    const target = `${await sql(SECOND.namespace, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")}+00`;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await sql(FIRST.namespace, "insert into ledger (id) select generate_series(111, 120)");
-    await archiveNow(cluster, 60_000, db(FIRST.namespace));
-    const secondBefore = {
-      ledger: await sql(SECOND.namespace, "select count(*), max(id) from ledger"),
-      backups: validBackups(await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza)).map(
+    await sql(SECOND.namespace, "insert into ledger (id) select generate_series(111, 120)");
+    await archiveNow(cluster, 60_000, db(SECOND.namespace));
+    const firstBefore = {
+      ledger: await sql(FIRST.namespace, "select count(*), max(id) from ledger"),
+      backups: validBackups(await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza)).map(
         (b) => b.label,
       ),
-      timeline: await sql(SECOND.namespace, "select timeline_id from pg_control_checkpoint()"),
+      timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
     };
 
     const [template] = loadManifestFile(
@@ -95,21 +96,23 @@ describe("two databases from the example overlays on one cluster", () => {
     );
     const job = structuredClone(template?.object as KubeObject);
     const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
-    const result = await restoreProduction(cluster, FIRST, request, withoutProgress);
+    const result = await restoreProduction(cluster, SECOND, request, withoutProgress);
     expect(result.jobLog).toContain("restore command end: completed successfully");
-    expect(await sql(FIRST.namespace, "select count(*), max(id) from ledger")).toBe("110|110");
+    // The Job restored stanza ledger, the one its namespace's ConfigMap names.
+    expect(result.jobLog).toContain("--stanza=ledger");
+    expect(await sql(SECOND.namespace, "select count(*), max(id) from ledger")).toBe("110|110");
 
     expect({
-      ledger: await sql(SECOND.namespace, "select count(*), max(id) from ledger"),
-      backups: validBackups(await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza)).map(
+      ledger: await sql(FIRST.namespace, "select count(*), max(id) from ledger"),
+      backups: validBackups(await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza)).map(
         (b) => b.label,
       ),
-      timeline: await sql(SECOND.namespace, "select timeline_id from pg_control_checkpoint()"),
-    }).toEqual(secondBefore);
-    expect(secondBefore.ledger).toBe("150|150");
-    // The restore's Jobs ran in the first namespace only.
+      timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
+    }).toEqual(firstBefore);
+    expect(firstBefore.ledger).toBe("150|150");
+    // The restore's Jobs ran in the second namespace only.
     expect(
-      await cluster.list("Job", SECOND.namespace, { "app.kubernetes.io/component": "restore" }),
+      await cluster.list("Job", FIRST.namespace, { "app.kubernetes.io/component": "restore" }),
     ).toEqual([]);
   }, 900_000);
 });

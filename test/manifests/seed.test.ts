@@ -27,6 +27,16 @@ const pgbackrestConf = parsePgbackrestConfig(
   find("ConfigMap", "pgbackrest-config").data["pgbackrest.conf"],
 );
 
+/** The stanza a container's pgBackRest runs for: its PGBACKREST_STANZA, read from its ConfigMap. */
+function stanzaOf(kind: string, name: string, container: string): string {
+  const spec = podSpecOf(find(kind, name));
+  const c = spec && containersOf(spec).find((x) => x.name === container);
+  const ref = c?.env?.find((e) => e.name === "PGBACKREST_STANZA")?.valueFrom?.configMapKeyRef;
+  if (!ref)
+    throw new Error(`${kind}/${name} ${container}: PGBACKREST_STANZA is not from a ConfigMap`);
+  return find("ConfigMap", ref.name ?? "").data[ref.key ?? ""];
+}
+
 function remoteCommand(kind: string, name: string): string {
   const spec = podSpecOf(find(kind, name));
   const container = spec && containersOf(spec)[0];
@@ -100,14 +110,19 @@ describe("the seed's names and values", () => {
   });
 
   it.each([
-    ["pgbackrest-full-backup", "0 2 * * *", "pgbackrest --stanza=mcpgov --type=full backup"],
-    ["pgbackrest-diff-backup", "0 */6 * * *", "pgbackrest --stanza=mcpgov --type=diff backup"],
-  ])("CronJob %s runs at %s with the seed's command `%s`", (name, schedule, command) => {
-    const cron = find("CronJob", name);
-    expect(cron.spec.schedule).toBe(schedule);
-    expect(cron.spec.timeZone).toBe("Etc/UTC");
-    expect(remoteCommand("CronJob", name)).toBe(command);
-  });
+    ["pgbackrest-full-backup", "0 2 * * *", "pgbackrest --type=full backup"],
+    ["pgbackrest-diff-backup", "0 */6 * * *", "pgbackrest --type=diff backup"],
+  ])(
+    "CronJob %s runs at %s the seed's command `%s` for stanza mcpgov",
+    (name, schedule, command) => {
+      const cron = find("CronJob", name);
+      expect(cron.spec.schedule).toBe(schedule);
+      expect(cron.spec.timeZone).toBe("Etc/UTC");
+      expect(remoteCommand("CronJob", name)).toBe(command);
+      // The seed's --stanza=mcpgov is the environment of the container the command runs in.
+      expect(stanzaOf("StatefulSet", "pgbackrest-repo-host", "pgbackrest")).toBe("mcpgov");
+    },
+  );
 
   it("CronJob pgbackrest-restore-validation runs Sundays at 03:00 UTC the script the VM installs", () => {
     const cron = find("CronJob", "pgbackrest-restore-validation");
@@ -119,8 +134,9 @@ describe("the seed's names and values", () => {
 
   it("Job pgbackrest-stanza-create creates stanza mcpgov", () => {
     expect(remoteCommand("Job", "pgbackrest-stanza-create")).toMatch(
-      /^sh -c pgbackrest --stanza=mcpgov stanza-create( |$)/,
+      /^sh -c pgbackrest stanza-create( |$)/,
     );
+    expect(stanzaOf("StatefulSet", "pgbackrest-repo-host", "pgbackrest")).toBe("mcpgov");
   });
 
   it("the repository claim pgbackrest-repo asks for 20Gi and postgres-data exists for the restores", () => {
@@ -130,19 +146,22 @@ describe("the seed's names and values", () => {
     expect(find("PersistentVolumeClaim", "postgres-data").metadata.name).toBe("postgres-data");
   });
 
-  it("pgbackrest.conf keeps 4 full and 3 differential backups of stanza mcpgov", () => {
+  it("pgbackrest.conf keeps 4 full and 3 differential backups, for stanza mcpgov and any other", () => {
     expect(pgbackrestConf.problems).toEqual([]);
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-full")).toBe("4");
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-diff")).toBe("3");
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-path")).toBe("/var/lib/pgbackrest");
-    expect(pgbackrestConf.config.has("mcpgov")).toBe(true);
+    // The stanza is pgbackrest-config's `stanza`, set in one place; no file names it.
+    expect([...pgbackrestConf.config.keys()]).toEqual(["global", "global:archive-push"]);
+    expect(find("ConfigMap", "pgbackrest-config").data.stanza).toBe("mcpgov");
   });
 
   it("PostgreSQL archives every WAL segment to stanza mcpgov", () => {
     const conf: string = find("ConfigMap", "postgres-pgbackrest-config").data["postgresql.conf"];
     expect(conf).toMatch(/^archive_mode = on$/m);
-    expect(conf).toMatch(/^archive_command = 'pgbackrest --stanza=mcpgov archive-push %p'$/m);
+    expect(conf).toMatch(/^archive_command = 'pgbackrest archive-push %p'$/m);
     expect(conf).toMatch(/^wal_level = replica$/m);
+    expect(stanzaOf("StatefulSet", "postgres", "postgres")).toBe("mcpgov");
   });
 
   it("the postgres pods carry app: postgres behind postgres-service and mount the seed's config files", () => {

@@ -9,13 +9,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { validateSchema } from "../../src/core/manifests/schema.ts";
-import { optionValue, parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
+import {
+  environmentConfig,
+  optionValue,
+  parsePgbackrestConfig,
+} from "../../src/core/pgbackrest/config.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const script = join(root, "scripts/make-tls-secrets.sh");
 const data = loadManifestFile(join(root, "manifests/pgbackrest-config.yaml"))[0]?.object
   .data as Record<string, string>;
 const role = (name: string) => parsePgbackrestConfig(data[name] ?? "").config;
+// The repository host's pg1-host is in its container's environment (a stanza-only option).
+const repoHostEnv = () => {
+  const docs = loadManifestFile(join(root, "manifests/pgbackrest-repo-host-statefulset.yaml"));
+  const sts = docs.find((d) => d.object.kind === "StatefulSet")?.object as {
+    spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+  };
+  return environmentConfig(sts.spec.template.spec.containers[0]?.env ?? []);
+};
 
 let dir: string;
 let out: string;
@@ -72,7 +84,7 @@ describe("make-tls-secrets.sh", () => {
 
   it("names each server by the host its peers dial", () => {
     const repoHost = optionValue(role("postgres-host.conf"), "global", "repo1-host");
-    const pgHost = optionValue(role("repo-host.conf"), "mcpgov", "pg1-host");
+    const pgHost = optionValue(repoHostEnv(), "global", "pg1-host");
     expect(sans("repo-host")).toContain(`DNS:${repoHost},`);
     expect(optionValue(role("client.conf"), "global", "repo1-host")).toBe(repoHost);
     expect(sans("postgres")).toContain(`DNS:${pgHost},`);
@@ -81,8 +93,9 @@ describe("make-tls-secrets.sh", () => {
   it("gives each client a CN its server's tls-server-auth accepts", () => {
     const auth = (file: string) => role(file).get("global")?.get("tls-server-auth") ?? [];
     const cn = (name: string) => /CN ?= ?([^,\n]+)/.exec(subject(name))?.[1];
-    expect(auth("repo-host.conf")).toEqual([`${cn("postgres")}=mcpgov`, `${cn("client")}=mcpgov`]);
-    expect(auth("postgres-host.conf")).toEqual([`${cn("repo-host")}=mcpgov`]);
+    // Every stanza (`*`): one repository host serves one database, whatever its stanza.
+    expect(auth("repo-host.conf")).toEqual([`${cn("postgres")}=*`, `${cn("client")}=*`]);
+    expect(auth("postgres-host.conf")).toEqual([`${cn("repo-host")}=*`]);
   });
 
   it("refuses to overwrite existing secrets without --force, saying how", () => {

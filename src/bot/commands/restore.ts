@@ -92,7 +92,12 @@ export async function restoreCommand(context: CommandContext, planned: Operation
         target: plan.target,
         pins:
           plan.backupRepo !== undefined && plan.timeline !== undefined
-            ? { set: plan.backupLabel, repo: plan.backupRepo, timeline: plan.timeline }
+            ? {
+                stanza: context.stanza,
+                set: plan.backupLabel,
+                repo: plan.backupRepo,
+                timeline: plan.timeline,
+              }
             : undefined,
         workloads: plan.workloads,
         safetyJobName: jobName(context, "safety"),

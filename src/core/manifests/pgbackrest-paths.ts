@@ -1,8 +1,13 @@
 // The pgBackRest rules of the cross-object checks: every path in the configuration a
-// container mounts at /etc/pgbackrest (pgbackrest.conf and its conf.d role files) exists in
-// that container, and the paths pgBackRest writes are on writable volumes.
+// container mounts at /etc/pgbackrest (pgbackrest.conf and its conf.d role files) and in
+// its PGBACKREST_* variables exists in that container, and the paths pgBackRest writes are on writable volumes.
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import { mergeConfigs, optionValue, parsePgbackrestConfig } from "../pgbackrest/config.ts";
+import {
+  environmentConfig,
+  mergeConfigs,
+  optionValue,
+  parsePgbackrestConfig,
+} from "../pgbackrest/config.ts";
 import { type Catalog, type Found, type KeyedData, under, volumeFiles } from "./catalog.ts";
 
 export interface Mounted {
@@ -25,9 +30,10 @@ export function checkPgbackrestPaths(
   const items = sources
     .flatMap((s) => (s.configMap?.name === "pgbackrest-config" ? (s.configMap.items ?? []) : []))
     .filter((it) => it.path === "pgbackrest.conf" || /^conf\.d\/[^/]+\.conf$/.test(it.path));
-  const config = mergeConfigs(
-    items.map((it) => parsePgbackrestConfig(String(configMap?.data?.[it.key] ?? "")).config),
-  );
+  const config = mergeConfigs([
+    ...items.map((it) => parsePgbackrestConfig(String(configMap?.data?.[it.key] ?? "")).config),
+    environmentConfig(c.env ?? []),
+  ]);
 
   const files = new Set(
     mounted.flatMap(({ mount, volume }) =>

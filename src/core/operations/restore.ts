@@ -161,6 +161,8 @@ export async function restoreProduction(
   );
 
   const job = restoreJobFor(request.job, request.target, request.pins);
+  // The template's namespace, if it names one, is not necessarily this database's.
+  job.metadata.namespace = namespace;
   job.metadata.annotations = { ...job.metadata.annotations, ...request.annotations };
   const what = request.target ? `restore to ${request.target}` : "restore to the newest state";
   const run = await stage("the restore Job", () =>

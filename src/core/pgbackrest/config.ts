@@ -60,6 +60,28 @@ export function mergeConfigs(configs: PgbackrestConfig[]): PgbackrestConfig {
   return merged;
 }
 
+/**
+ * The options a container's environment gives pgBackRest (PGBACKREST_PG1_PATH is
+ * pg1-path), as one [global] section: they apply to every stanza and, merged after the
+ * files, win over them as pgBackRest's environment does. `$(NAME)` is expanded from the
+ * variables before it, as the kubelet does; values from ConfigMaps and Secrets are left out.
+ */
+export function environmentConfig(env: { name: string; value?: string }[]): PgbackrestConfig {
+  const values = new Map<string, string>();
+  const options = new Map<string, string[]>();
+  for (const { name, value } of env) {
+    if (value === undefined) continue;
+    const expanded = value.replace(
+      /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+      (ref, variable: string) => values.get(variable) ?? ref,
+    );
+    values.set(name, expanded);
+    if (name.startsWith("PGBACKREST_"))
+      options.set(name.slice("PGBACKREST_".length).toLowerCase().replaceAll("_", "-"), [expanded]);
+  }
+  return new Map([["global", options]]);
+}
+
 /** An option's value for a stanza: the stanza section wins over [global]. */
 export function optionValue(
   config: PgbackrestConfig,
