@@ -15,7 +15,8 @@ Creates a private CA and three certificates, and writes the Secrets manifest to 
 (default manifests/pgbackrest-tls-secrets.yaml, git-ignored). Apply it with
   kubectl apply -f manifests/pgbackrest-tls-secrets.yaml
 
-  --namespace NS   namespace of the Secrets and of the DNS names (default ai-governance)
+  --namespace NS   namespace of the Secrets and of the DNS names (default: the base's,
+                   manifests/kustomization.yaml)
   --out FILE       where to write the manifest (mode 0600)
   --pem-dir DIR    also keep the PEM files, CA key included, in DIR (for a VM, or to
                    issue more certificates later); otherwise they are discarded
@@ -80,7 +81,7 @@ EOF_SECRET
 
 _main() {
 	local out=manifests/pgbackrest-tls-secrets.yaml pem_dir="" force=0
-	tls_namespace=ai-governance
+	tls_namespace=""
 	tls_days=825
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -94,6 +95,11 @@ _main() {
 		esac
 		shift
 	done
+	# The base's namespace, where the base's kustomization sets it: one place for the default.
+	if [ -z "$tls_namespace" ]; then
+		tls_namespace=$(sed -n 's/^namespace: *\([a-z0-9-]*\) *$/\1/p' \
+			"$(dirname "${BASH_SOURCE[0]}")/../manifests/kustomization.yaml")
+	fi
 	[[ $tls_days =~ ^[1-9][0-9]*$ ]] || tls_die "--days must be a positive whole number"
 	[[ $tls_namespace =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || tls_die "--namespace must be a valid namespace name"
 	command -v openssl >/dev/null || tls_die "openssl not found; install it (apt-get install openssl)"

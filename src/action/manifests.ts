@@ -1,12 +1,9 @@
 // The objects the Action deploys and verifies: a kustomization rendered by kustomize (the
-// bundled base by default, or the caller's overlay), or a directory of the base's files in
-// deploy's order; on the local runner, with the per-cluster Secrets made for the run.
+// bundled base by default, or the caller's overlay); on the local runner, with the
+// per-cluster Secrets made for the run.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { KubeObject } from "../core/cluster.ts";
 import { isKustomization, renderKustomization } from "../core/kustomize.ts";
-import { loadManifestFile } from "../core/manifests/load.ts";
-import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
 import { containersOf, podSpecOf } from "../core/manifests/pod.ts";
 import { projectPath } from "../core/paths.ts";
 import { InputError, type Inputs } from "./inputs.ts";
@@ -14,15 +11,12 @@ import { InputError, type Inputs } from "./inputs.ts";
 /** The manifests to deploy to Kubernetes; the per-cluster secrets must already be there. */
 export function kubernetesObjects(dir: string): KubeObject[] {
   if (!existsSync(dir)) throw new InputError(`input manifests: ${dir} is missing`);
-  if (isKustomization(dir)) return renderKustomization(dir);
-  return APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES)).flatMap((file) => {
-    const path = join(dir, file);
-    if (!existsSync(path))
-      throw new InputError(
-        `input manifests: ${path} is missing (a directory of the base's files, or a kustomization)`,
-      );
-    return loadManifestFile(path).map((d) => d.object as KubeObject);
-  });
+  // The files name no namespace: only kustomize puts them in one.
+  if (!isKustomization(dir))
+    throw new InputError(
+      `input manifests: ${dir} has no kustomization.yaml; give the bundled base (the default) or an overlay of it (see examples/)`,
+    );
+  return renderKustomization(dir);
 }
 
 /** Every container of every pod template runs `image` instead of the manifests' one. */

@@ -3,13 +3,12 @@
 // .example with a random password, and the TLS Secrets from scripts/make-tls-secrets.sh.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { isKustomization, renderKustomization } from "../core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../core/manifests/load.ts";
-import { APPLY_ORDER, USER_PROVIDED_FILES } from "../core/manifests/order.ts";
 import { deploy } from "../core/operations/deploy.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../core/operations/settings.ts";
 import { projectRoot } from "../core/paths.ts";
@@ -19,25 +18,18 @@ const root = projectRoot();
 /**
  * The objects of a kustomization (manifests/ by default, or an overlay of it), rendered by
  * kustomize, with the per-cluster Secrets made for its namespace and placed right after
- * the Namespace. A directory of the base's files without a kustomization is read in
- * deploy's order.
+ * the Namespace.
  */
 export function manifestObjects(manifestsDir = join(root, "manifests")): KubeObject[] {
-  const objects = isKustomization(manifestsDir)
-    ? renderKustomization(manifestsDir)
-    : baseFiles(manifestsDir);
+  if (!isKustomization(manifestsDir))
+    throw new Error(
+      `${manifestsDir} has no kustomization.yaml: give manifests/ or an overlay of it`,
+    );
+  const objects = renderKustomization(manifestsDir);
   const namespace =
     objects.find((o) => o.kind === "StatefulSet")?.metadata.namespace ?? DEFAULT_SETTINGS.namespace;
   const at = objects.findIndex((o) => o.kind === "Namespace") + 1;
   return [...objects.slice(0, at), ...perClusterSecrets(namespace), ...objects.slice(at)];
-}
-
-function baseFiles(dir: string): KubeObject[] {
-  return APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES)).flatMap((file) => {
-    const path = join(dir, file);
-    if (!existsSync(path)) throw new Error(`${path} is missing`);
-    return loadManifestFile(path).map((d) => d.object as KubeObject);
-  });
 }
 
 /** What a person makes per cluster: the TLS Secrets (the script) and postgres-secret with a random password. */

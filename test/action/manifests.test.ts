@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -14,13 +15,20 @@ const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.
 afterEach(() => vi.unstubAllEnvs());
 
 describe("the Action's manifests", () => {
-  it("deploys the bundled base by default: its files, in deploy's order", async () => {
+  it("deploys the bundled base by default: its files, in deploy's order, in its namespace", async () => {
     const inputs = readInputs((name) => (name === "operations" ? "deploy" : ""));
     const objects = withoutInstallationLabels(await objectsFor(inputs));
     const files = APPLY_ORDER.filter((f) => !(f in USER_PROVIDED_FILES)).flatMap((f) =>
       loadManifestFile(projectPath("manifests", f)).map((d) => d.object as never),
     );
-    expect(objects).toEqual(files);
+    const kindAndName = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
+    expect(objects.map(kindAndName).slice(1)).toEqual(files.map(kindAndName).slice(1));
+    // The Namespace object takes the namespace's name; nothing else is changed
+    // (test/manifests/kustomize.test.ts).
+    expect(objects[0]).toMatchObject({ kind: "Namespace", metadata: { name: inputs.namespace } });
+    expect(new Set(objects.slice(1).map((o) => o.metadata.namespace))).toEqual(
+      new Set([inputs.namespace]),
+    );
   });
 
   it("deploys the caller's overlay: a second database in a namespace of its own", () => {
@@ -51,9 +59,9 @@ describe("the Action's manifests", () => {
     );
   });
 
-  it("says what a directory of files lacks", () => {
+  it("refuses a directory of files that is not a kustomization, saying what to give", () => {
     expect(() => kubernetesObjects(fixture("../e2e"))).toThrow(
-      /^input manifests: .*namespace\.yaml is missing \(a directory of the base's files, or a kustomization\)$/,
+      /^input manifests: .* has no kustomization\.yaml; give the bundled base \(the default\) or an overlay of it \(see examples\/\)$/,
     );
   });
 });

@@ -1,16 +1,13 @@
 // The bot's decisions against GitHub's and the cluster's contracts: who may run what, on
 // which issues, once; what it posts (and never posts); how a restore plan is checked.
 // Real backups and restores are in test/e2e/bot.test.ts.
-import { join } from "node:path";
 import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { type Operation, operationId } from "../../src/bot/operations.ts";
-import type { KubeObject } from "../../src/core/cluster.ts";
 import { lockLease } from "../../src/core/lock.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { projectPath } from "../../src/core/paths.ts";
+import { baseObject } from "../support/base.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 import { FakeCluster } from "./fake-cluster.ts";
 import {
@@ -28,10 +25,6 @@ const NS = "ai-governance";
 const RECORDS = "mcpgov-backup-records";
 const HOUR = 3_600_000;
 const now = Date.now();
-
-function manifest(file: string): KubeObject {
-  return loadManifestFile(projectPath(join("manifests", file)))[0]?.object as KubeObject;
-}
 
 /** A full backup 3 h ago and a diff 1 h ago, as `pgbackrest info --output=json` prints them. */
 function info(extra: object[] = []): string {
@@ -70,9 +63,9 @@ function cluster(): FakeCluster {
     },
   });
   void fake.apply([
-    manifest("pgbackrest-full-backup-cronjob.yaml"),
-    manifest("pgbackrest-diff-backup-cronjob.yaml"),
-    manifest("pgbackrest-restore-validation-cronjob.yaml"),
+    baseObject("CronJob", "pgbackrest-full-backup"),
+    baseObject("CronJob", "pgbackrest-diff-backup"),
+    baseObject("CronJob", "pgbackrest-restore-validation"),
   ]);
   return fake;
 }

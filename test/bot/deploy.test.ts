@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
 import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
 import { checkReferences } from "../../src/core/manifests/references.ts";
@@ -105,10 +106,15 @@ describe("the bot's manifests", () => {
   it("give the bot's ServiceAccount a Role in the product's namespace and one for its records, no wildcard", () => {
     expect(docs.filter((d) => String(d.object.kind).startsWith("Cluster"))).toEqual([]);
     const roles = docs.filter((d) => d.object.kind === "Role").map((d) => d.object as Any);
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([
+    // Installed (examples/production), one is in the database's namespace, one in the records'.
+    const installed = renderKustomization(projectPath("examples", "production")).filter(
+      (o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"),
+    );
+    expect(installed.map((r) => r.metadata.namespace).sort()).toEqual([
       "ai-governance",
       "mcpgov-backup-records",
     ]);
+    expect(roles).toHaveLength(2);
     const everything = roles
       .flatMap((role) => role.rules as PolicyRule[])
       .flatMap((r) => [
@@ -121,15 +127,20 @@ describe("the bot's manifests", () => {
     // In the product's namespace: nothing on a Secret or a ConfigMap (the validation script,
     // archive_command), nothing that changes a workload's spec.
     const rights = rightsOf(find("Role").rules as PolicyRule[]);
-    expect(find("Role").metadata.namespace).toBe("ai-governance");
+    expect(find("Role").metadata.namespace).toBeUndefined();
     expect(rights.filter((r) => ["secrets", "configmaps"].includes(r.resource))).toEqual([]);
     expect(
       rights.filter(
         (r) => ["deployments", "statefulsets"].includes(r.resource) && r.verb !== "get",
       ),
     ).toEqual([]);
-    for (const binding of docs.filter((d) => d.object.kind === "RoleBinding"))
-      expect((binding.object as Any).subjects).toEqual([
+    // Both bind the bot's ServiceAccount where it runs, the database's namespace.
+    const bindings = renderKustomization(projectPath("examples", "production")).filter(
+      (o) => o.kind === "RoleBinding" && o.metadata.name.startsWith("mcpgov-backup-bot"),
+    );
+    expect(bindings).toHaveLength(2);
+    for (const binding of bindings)
+      expect((binding as Any).subjects).toEqual([
         { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "ai-governance" },
       ]);
   });

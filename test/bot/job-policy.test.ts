@@ -11,6 +11,7 @@ import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { restoreJobFor } from "../../src/core/restore.ts";
+import { baseObject } from "../support/base.ts";
 import { FakeCluster } from "./fake-cluster.ts";
 
 const NS = "ai-governance";
@@ -36,12 +37,12 @@ function denied(job: KubeObject): string[] {
 async function botJobs(): Promise<KubeObject[]> {
   const cluster = new FakeCluster();
   const cronJobs = [
-    ...manifest("pgbackrest-full-backup-cronjob.yaml"),
-    ...manifest("pgbackrest-diff-backup-cronjob.yaml"),
-    ...manifest("pgbackrest-restore-validation-cronjob.yaml"),
+    baseObject("CronJob", "pgbackrest-full-backup"),
+    baseObject("CronJob", "pgbackrest-diff-backup"),
+    baseObject("CronJob", "pgbackrest-restore-validation"),
   ];
   await cluster.apply(cronJobs);
-  const validation = jobFromCronJob(cronJobs[2], "pgbackrest-bot-x1-validate", {});
+  const validation = jobFromCronJob(cronJobs[2] as Any, "pgbackrest-bot-x1-validate", {});
   const [restore] = manifest("restore/pgbackrest-restore-pitr-job.yaml");
   return [
     await backupJob(cluster, NS, "full", "pgbackrest-bot-x1-full"),
@@ -58,10 +59,12 @@ async function botJobs(): Promise<KubeObject[]> {
 }
 
 describe("the admission policy of the bot's Jobs", () => {
-  it("applies to requests by the bot's ServiceAccount, not to anyone else's", () => {
-    expect(matches({ request: { userInfo: { username: BOT } } })).toBe(true);
-    const other = "system:serviceaccount:ai-governance:pgbackrest-backup";
-    expect(matches({ request: { userInfo: { username: other } } })).toBe(false);
+  it("applies to requests by the bot's ServiceAccount in any namespace, not to anyone else's", () => {
+    const by = (username: string) => matches({ request: { userInfo: { username } } });
+    expect(by(BOT)).toBe(true);
+    expect(by("system:serviceaccount:ledger-db:mcpgov-backup-bot")).toBe(true);
+    expect(by("system:serviceaccount:ai-governance:pgbackrest-backup")).toBe(false);
+    expect(by("system:serviceaccount:ai-governance:not-mcpgov-backup-bot")).toBe(false);
   });
 
   it("admits every Job the bot makes", async () => {

@@ -6,14 +6,13 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import nock from "nock";
 import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { psql, timeline } from "../../src/core/database.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
@@ -354,9 +353,10 @@ describe("the bot on the local cluster", () => {
   });
 
   it("asked the Kubernetes API for nothing its Roles do not grant, and they grant nothing more", () => {
-    const roles = loadManifestFile(projectPath(join("manifests", "bot", "bot-rbac.yaml")))
-      .map((d) => d.object as KubeObject)
-      .filter((o) => o.kind === "Role");
+    // As installed (examples/production): the files name no namespace.
+    const roles = renderKustomization(projectPath("examples", "production")).filter(
+      (o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"),
+    );
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([NS, RECORDS]);
     const rulesIn = (namespace: string) =>
       roles

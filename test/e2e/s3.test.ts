@@ -110,7 +110,7 @@ describe("repository 2 on S3, encrypted", () => {
        insert into ledger (id, note) select n, '${MARKER} ' || n from generate_series(1, 2000) n;`,
     );
     const full = jobCommand(manifestsDir, join("s3", "pgbackrest-full-backup-s3-cronjob.yaml"));
-    expect(full).toEqual(["pgbackrest", "--stanza=mcpgov", "--repo=2", "--type=full", "backup"]);
+    expect(full).toEqual(["pgbackrest", "--repo=2", "--type=full", "backup"]);
     await db.run(full);
     await db.sql(
       "insert into ledger (id, note) select n, 'after full' from generate_series(2001, 2100) n",

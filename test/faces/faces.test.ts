@@ -8,11 +8,9 @@ import { readInputs } from "../../src/action/inputs.ts";
 import { backupStep } from "../../src/action/steps/backup.ts";
 import { statusStep } from "../../src/action/steps/status.ts";
 import { type Bot, createBot } from "../../src/bot/app.ts";
-import type { KubeObject } from "../../src/core/cluster.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../bot/fake-cluster.ts";
 import { commentPayload, deliver, FakeGitHub, testProbot, testSettings } from "../bot/github.ts";
+import { baseObject } from "../support/base.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 
 const HOUR = 3_600_000;
@@ -41,9 +39,7 @@ function cluster(): FakeCluster {
       return out("1");
     },
   });
-  const manifest = (file: string) =>
-    loadManifestFile(projectPath("manifests", file))[0]?.object as KubeObject;
-  void fake.apply([manifest("pgbackrest-full-backup-cronjob.yaml")]);
+  void fake.apply([baseObject("CronJob", "pgbackrest-full-backup")]);
   return fake;
 }
 

@@ -1,6 +1,6 @@
 // manifests/ as a kustomize base: `kubectl apply -k manifests` sends exactly the objects
-// deploy applies from the files (nothing lost, nothing changed by kustomize), and the
-// kustomization lists the files in deploy's order.
+// of the files (nothing lost, nothing changed by kustomize but the namespace it puts them
+// in), and the kustomization lists the files in deploy's order.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -15,6 +15,10 @@ import {
 
 const key = (o: { kind: string; metadata: { namespace?: string; name: string } }) =>
   `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+const NS = "ai-governance";
+// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
+type Any = any;
 
 /** The files the base holds: every one deploy applies, but the Secrets made per cluster. */
 const baseFiles = APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES));
@@ -32,8 +36,17 @@ describe("manifests/ as a kustomize base", () => {
         expect.arrayContaining(INSTALLATION_LABELS),
       );
     const rendered = withoutInstallationLabels(labelled);
+    // What the base's `namespace:` does: every object in it, the Namespace named after it,
+    // the ServiceAccounts a RoleBinding names found there.
+    const placed = (object: Any) => {
+      const copy = structuredClone(object);
+      if (copy.kind === "Namespace") copy.metadata.name = NS;
+      else copy.metadata.namespace = NS;
+      for (const subject of copy.subjects ?? []) subject.namespace = NS;
+      return copy;
+    };
     const fromFiles = baseFiles.flatMap((file) =>
-      loadManifestFile(manifestsPath(file)).map((d) => d.object as never),
+      loadManifestFile(manifestsPath(file)).map((d) => placed(d.object) as never),
     );
     expect(rendered.map(key)).toEqual(fromFiles.map(key));
     const byKey = new Map(rendered.map((o) => [key(o), o]));

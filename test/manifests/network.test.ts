@@ -2,18 +2,26 @@
 // (policies that select a pod for Ingress allow the union of their rules; a pod no such
 // policy selects accepts everything): PostgreSQL and the pgBackRest TLS servers accept
 // exactly the pods that need them, and nothing from another namespace but what must.
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
 import { containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
-import { loadCommittedManifests, manifestsDir } from "./support.ts";
+import { projectPath } from "../../src/core/paths.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
 type Any = any;
 
-const objects = [...loadCommittedManifests(), ...loadManifestDir(join(manifestsDir, "bot"))].map(
-  (d) => d.object as Any,
-);
+// As installed with everything (examples/production: the base, S3, monitoring, the bot),
+// and the restore Jobs, which a restore makes in the database's namespace.
+const installed = renderKustomization(projectPath("examples", "production"));
+const namespace = installed.find((o) => o.kind === "StatefulSet")?.metadata.namespace;
+const objects = [
+  ...installed,
+  ...loadManifestDir(projectPath("manifests", "restore")).map((d) => ({
+    ...d.object,
+    metadata: { ...(d.object.metadata as object), namespace },
+  })),
+] as Any[];
 
 interface Pod {
   name: string;

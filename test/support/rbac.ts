@@ -10,6 +10,12 @@ export type { Access, PolicyRule };
 export { ruleAllows };
 
 const RESOURCES: Record<string, [group: string, resource: string]> = {
+  Namespace: ["", "namespaces"],
+  ServiceAccount: ["", "serviceaccounts"],
+  PersistentVolumeClaim: ["", "persistentvolumeclaims"],
+  Role: ["rbac.authorization.k8s.io", "roles"],
+  RoleBinding: ["rbac.authorization.k8s.io", "rolebindings"],
+  NetworkPolicy: ["networking.k8s.io", "networkpolicies"],
   ConfigMap: ["", "configmaps"],
   Secret: ["", "secrets"],
   Pod: ["", "pods"],
@@ -35,8 +41,15 @@ export type NamespacedAccess = Access & { namespace: string };
 /** The authorisation requests one call of a Cluster method makes, each in its namespace. */
 export function accessOf(method: keyof Cluster, args: unknown[]): NamespacedAccess[] {
   const [a, b, c] = args as [never, never, never];
-  const objectNamespace = (o: unknown) =>
-    (o as { metadata: { namespace?: string } }).metadata.namespace ?? "default";
+  // The API server authorises a request on a Namespace object (/api/v1/namespaces/NAME)
+  // within that namespace, so a Role there can grant it.
+  const objectNamespace = (o: unknown) => {
+    const { kind, metadata } = o as {
+      kind: string;
+      metadata: { name: string; namespace?: string };
+    };
+    return kind === "Namespace" ? metadata.name : (metadata.namespace ?? "default");
+  };
   const within = (namespace: string, accesses: Access[]) =>
     accesses.map((access) => ({ ...access, namespace }));
   switch (method) {

@@ -40,14 +40,20 @@ interface CronJobFacts {
 }
 
 /** Each CronJob's schedule and the command its pod runs (the remote one for the backups). */
+const STANZA = (
+  loadManifestFile(join(root, "manifests/pgbackrest-config.yaml"))[0]?.object.data as {
+    stanza: string;
+  }
+).stanza;
 const cronJobs: CronJobFacts[] = ["full-backup", "diff-backup", "restore-validation"].map(
   (kind) => {
     const [doc] = loadManifestFile(join(root, `manifests/pgbackrest-${kind}-cronjob.yaml`));
     const object = doc?.object as { metadata: { name: string }; spec: { schedule: string } };
     const spec = podSpecOf(doc?.object ?? {});
     const argv = containerArgv(spec ? (containersOf(spec)[0] ?? { name: "" }) : { name: "" });
-    const command =
-      argv[0] === "kubectl" ? parseKubectlExec(argv).command.join(" ") : argv.join(" ");
+    const inPod = argv[0] === "kubectl" ? parseKubectlExec(argv).command.join(" ") : argv.join(" ");
+    // A pod reads the stanza from PGBACKREST_STANZA; the VM's command line names it.
+    const command = inPod.replace(/^pgbackrest /, `pgbackrest --stanza=${STANZA} `);
     return { name: object.metadata.name, schedule: object.spec.schedule, command };
   },
 );

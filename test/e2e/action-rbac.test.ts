@@ -1,0 +1,98 @@
+// The Action's own identity (manifests/action/): its Role holds exactly the calls the
+// Action's operations make. Every operation runs on the local cluster runner through a
+// recording Cluster, for a database that is not the default one (examples/second-database:
+// namespace ledger-db, stanza ledger). Nothing the Action asks is outside the Role, nothing
+// in the Role goes unused, and the Role holds every right of the Roles the Action applies
+// (the API server lets no one grant more than they hold).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runOperations } from "../../src/action/run.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { manifestObjects } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import {
+  describeAccess,
+  type NamespacedAccess,
+  type PolicyRule,
+  recordingCluster,
+  rightsOf,
+  ruleAllows,
+  used,
+} from "../support/rbac.ts";
+
+const NAMESPACE = "ledger-db";
+let cluster: LocalCluster;
+let accesses: NamespacedAccess[] = [];
+let deployed: KubeObject[] = [];
+const log: string[] = [];
+
+const actionRules = (loadManifestFile(projectPath("manifests", "action", "action-rbac.yaml"))
+  .map((d) => d.object as KubeObject)
+  .find((o) => o.kind === "Role")?.rules ?? []) as PolicyRule[];
+
+// validate writes its report where a runner keeps scratch files.
+const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-rbac-"));
+
+beforeAll(async () => {
+  vi.stubEnv("RUNNER_TEMP", runnerTemp);
+  cluster = await LocalCluster.start();
+  const objects = manifestObjects(projectPath("examples", "second-database"));
+  // The Secrets are made per cluster before the Action runs (scripts/make-tls-secrets.sh,
+  // the .example files), by someone else: not the Action's calls.
+  await cluster.apply(objects.filter((o) => o.kind === "Secret"));
+  deployed = objects.filter((o) => o.kind !== "Secret");
+  const recorded = recordingCluster(cluster);
+  const run = await runOperations(
+    recorded.cluster,
+    {
+      operations: ["deploy", "verify", "backup", "validate", "status"],
+      cluster: "local",
+      namespace: NAMESPACE,
+      stanza: "ledger",
+      kubeconfig: "",
+      manifests: "",
+      backupType: "full",
+      timeoutMs: 300_000,
+      image: "",
+    },
+    async () => deployed,
+    {},
+    (line) => log.push(line),
+  );
+  accesses = recorded.accesses;
+  if (!run.ok) throw new Error(`the Action's run failed:\n${log.join("\n")}`);
+}, 900_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  rmSync(runnerTemp, { recursive: true, force: true });
+  await cluster?.shutdown();
+}, 60_000);
+
+describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
+  it("allows every call deploy, verify, backup, validate and status made, all in the database's namespace", () => {
+    expect(new Set(accesses.map((a) => a.namespace))).toEqual(new Set([NAMESPACE]));
+    const denied = accesses.filter((a) => !actionRules.some((rule) => ruleAllows(rule, a)));
+    expect(denied.map(describeAccess)).toEqual([]);
+  });
+
+  it("grants nothing those calls did not use", () => {
+    const unused = rightsOf(actionRules).filter((right) => !used(right, accesses));
+    // What this run had no occasion for: a failed Job's events and a failed stanza Job to
+    // run again; and get on pods, which it holds to grant it (pgbackrest-backup's Role).
+    expect(unused.map(describeAccess)).toEqual(["delete batch/jobs", "get pods", "list events"]);
+  });
+
+  it("holds every right of the Roles deploy applies, so that applying them is no escalation", () => {
+    const granted = deployed
+      .filter((o) => o.kind === "Role")
+      .flatMap((role) => rightsOf((role.rules ?? []) as PolicyRule[]));
+    expect(granted.length).toBeGreaterThan(0);
+    const beyond = granted.filter((right) => !actionRules.some((rule) => ruleAllows(rule, right)));
+    expect(beyond.map(describeAccess)).toEqual([]);
+  });
+});

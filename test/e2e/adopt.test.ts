@@ -1,0 +1,98 @@
+// A PostgreSQL that is not ours (examples/adopt: a StatefulSet as a chart renders it, in
+// the chart's namespace) given backups by manifests/adopt, on the local cluster runner:
+// deployed by the core's deploy, it archives WAL, takes a full backup from the CronJob,
+// and the weekly validation restores that backup and finds the chart's database in it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { psql } from "../../src/core/database.ts";
+import { deploy } from "../../src/core/operations/deploy.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { validBackups } from "../../src/core/pgbackrest/info.ts";
+import { stanzaInfo } from "../../src/core/repository.ts";
+import { manifestObjects } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { requireComplete, runCronJob } from "../support/jobs.ts";
+
+const SETTINGS = { ...DEFAULT_SETTINGS, namespace: "ledger" };
+const chart = {
+  namespace: SETTINGS.namespace,
+  pod: "ledger-postgresql-0",
+  container: "postgresql",
+  database: "ledger",
+};
+let cluster: LocalCluster;
+
+beforeAll(async () => {
+  cluster = await LocalCluster.start();
+  // The chart's own Secret, which exists before backups are added.
+  await cluster.apply([
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: SETTINGS.namespace },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "ledger-postgresql", namespace: SETTINGS.namespace },
+      stringData: { "postgres-password": "chart-made-password" },
+    },
+  ]);
+  const objects = manifestObjects(projectPath("examples", "adopt"));
+  await deploy(cluster, SETTINGS, { objects, timeoutMs: 300_000 }, withoutProgress);
+}, 900_000);
+
+afterAll(async () => {
+  await cluster?.shutdown();
+}, 60_000);
+
+describe("a chart's PostgreSQL adopted by manifests/adopt", () => {
+  it("runs the chart's StatefulSet, archiving, with the TLS server beside it, in place of the base's", async () => {
+    const statefulSets = await cluster.list("StatefulSet", SETTINGS.namespace, {});
+    expect(statefulSets.map((s) => s.metadata.name).sort()).toEqual([
+      "ledger-postgresql",
+      "pgbackrest-repo-host",
+    ]);
+    // The reference StatefulSet of the base gave way.
+    expect(await cluster.get("StatefulSet", SETTINGS.namespace, "postgres")).toBeUndefined();
+    expect(await psql(cluster, "show archive_mode", chart)).toBe("on");
+    expect(await psql(cluster, "show archive_command", chart)).toBe("pgbackrest archive-push %p");
+    // The chart's pod, labelled for the base's Service and policies, with the TLS server
+    // beside PostgreSQL.
+    const pods = await cluster.list("Pod", SETTINGS.namespace, { app: "postgres" });
+    expect(pods.map((p) => p.metadata.name)).toEqual(["ledger-postgresql-0"]);
+    const sidecar = { namespace: SETTINGS.namespace, pod: "ledger-postgresql-0" };
+    const version = await cluster.exec({ ...sidecar, container: "pgbackrest" }, [
+      "pgbackrest",
+      "version",
+    ]);
+    expect(version.stdout).toMatch(/^pgBackRest \d/);
+  });
+
+  it("takes a full backup from the CronJob that the weekly validation restores and checks", async () => {
+    await psql(
+      cluster,
+      "create table ledger (id bigint primary key); insert into ledger select generate_series(1, 500)",
+      chart,
+    );
+    requireComplete(
+      "the full backup",
+      await runCronJob(cluster, SETTINGS.namespace, "pgbackrest-full-backup", "full-1", 300_000),
+    );
+    const backups = validBackups(await stanzaInfo(cluster, SETTINGS.namespace, SETTINGS.stanza));
+    expect(backups.map((b) => b.type)).toEqual(["full"]);
+
+    const validation = await runCronJob(
+      cluster,
+      SETTINGS.namespace,
+      "pgbackrest-restore-validation",
+      "validation-1",
+      300_000,
+    );
+    requireComplete("the validation", validation);
+    expect(validation.logs).toMatch(/PASSED in \d+s/);
+    // The overlay's assertion: the chart's database is in the restored copy.
+    expect(validation.logs).toContain("assertion: database ledger exists");
+    expect(validation.logs).toContain(backups[0]?.label);
+  }, 900_000);
+});
