@@ -11,7 +11,7 @@ import nock from "nock";
 import { createNodeMiddleware } from "probot";
 import { createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../test/bot/fake-cluster.ts";
 import {
@@ -67,9 +67,10 @@ export async function bot(lab: Lab): Promise<BotResult> {
   const cluster = new TimedCluster({
     exec: () => ({ code: 0, stdout: info(), stderr: "" }),
   });
+  // As deployed: the rendered base puts it in its namespace.
   await cluster.apply(
-    ["pgbackrest-full-backup-cronjob.yaml"].map(
-      (file) => loadManifestFile(projectPath("manifests", file))[0]?.object as KubeObject,
+    renderKustomization(projectPath("manifests")).filter(
+      (o) => o.kind === "CronJob" && o.metadata.name === "pgbackrest-full-backup",
     ),
   );
   const app = createBot({ cluster, settings: testSettings() });

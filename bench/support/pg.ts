@@ -30,7 +30,7 @@ export interface BackupResult {
 
 /** The product's backup command (the full-backup CronJob's), of `type`. */
 export function backupCommand(lab: Lab, type: BackupResult["type"]): string[] {
-  const full = jobCommand(lab.manifestsDir, "pgbackrest-full-backup-cronjob.yaml");
+  const full = jobCommand(lab.manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml");
   return full.map((arg) => (arg === "--type=full" ? `--type=${type}` : arg));
 }
 

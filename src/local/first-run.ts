@@ -3,6 +3,7 @@
 // of the full backup into a second data directory that must hold exactly the rows that
 // were committed before that backup.
 import { join } from "node:path";
+import type { KubeObject } from "../core/cluster.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { containerArgv, containersOf, parseKubectlExec, podSpecOf } from "../core/manifests/pod.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "../core/pgbackrest/info.ts";
@@ -27,12 +28,19 @@ export interface FirstRunOptions {
 }
 
 /** The pgBackRest command a Job or CronJob runs on the repository host. */
+export function commandOf(object: KubeObject): string[] {
+  const spec = podSpecOf(object);
+  const container = spec && containersOf(spec)[0];
+  if (!container)
+    throw new Error(`${object.kind}/${object.metadata.name}: no pod template with a container`);
+  return parseKubectlExec(containerArgv(container)).command;
+}
+
+/** The pgBackRest command of the Job or CronJob in a file of manifests/. */
 export function jobCommand(manifestsDir: string, file: string): string[] {
   const [doc] = loadManifestFile(join(manifestsDir, file));
-  const spec = doc && podSpecOf(doc.object);
-  const container = spec && containersOf(spec)[0];
-  if (!container) throw new Error(`${file}: no pod template with a container`);
-  return parseKubectlExec(containerArgv(container)).command;
+  if (!doc) throw new Error(`${file}: no object`);
+  return commandOf(doc.object as KubeObject);
 }
 
 export async function firstRun(options: FirstRunOptions): Promise<FirstRunResult> {
@@ -42,8 +50,8 @@ export async function firstRun(options: FirstRunOptions): Promise<FirstRunResult
 
   const commands = {
     stanzaCreate: jobCommand(options.manifestsDir, "pgbackrest-stanza-create-job.yaml"),
-    full: jobCommand(options.manifestsDir, "pgbackrest-full-backup-cronjob.yaml"),
-    diff: jobCommand(options.manifestsDir, "pgbackrest-diff-backup-cronjob.yaml"),
+    full: jobCommand(options.manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"),
+    diff: jobCommand(options.manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml"),
   };
   const db = await PgHost.create({ manifestsDir: options.manifestsDir });
   let restored: PgHost | undefined;

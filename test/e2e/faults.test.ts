@@ -19,8 +19,8 @@ import { restoreToTime } from "../support/pitr.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
 const manifestsDir = projectPath("manifests");
-const fullBackup = jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml");
-const diffBackup = jobCommand(manifestsDir, "pgbackrest-diff-backup-cronjob.yaml");
+const fullBackup = jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml");
+const diffBackup = jobCommand(manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let db: PgHost;

@@ -73,9 +73,9 @@ describe("pgbackrest-metrics.sh", () => {
   }, 60_000);
 
   it("after a full and a diff: the figures are pgBackRest's, the window runs to the newest WAL", async () => {
-    await db.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
+    await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
     await db.sql("create table ledger as select g as id from generate_series(1, 50000) g");
-    await db.run(jobCommand(manifestsDir, "pgbackrest-diff-backup-cronjob.yaml"));
+    await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml"));
     await db.sql("insert into ledger values (0)");
     await db.sql("select pg_switch_wal()");
     await db.run(["pgbackrest", "--stanza=mcpgov", "check"]); // waits until it is archived

@@ -8,6 +8,8 @@
 // same pod, where Prometheus reads them; no other pod may push.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
+import { renderKustomization } from "../../src/core/kustomize.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
@@ -51,7 +53,16 @@ beforeAll(async () => {
     "the full backup",
     await runCronJob(cluster, NS, "pgbackrest-full-backup", "monitoring-full-1", 300_000),
   );
-  const monitoring = loadMonitoringManifests().map((d) => d.object as KubeObject);
+  // The monitoring component's objects as examples/production installs them: in the
+  // base's namespace (the files name none).
+  const names = new Set(
+    loadMonitoringManifests().map(
+      (d) => `${d.object.kind}/${(d.object as KubeObject).metadata.name}`,
+    ),
+  );
+  const monitoring = renderKustomization(projectPath("examples", "production")).filter((o) =>
+    names.has(`${o.kind}/${o.metadata.name}`),
+  );
   await cluster.apply([...monitoring, prometheus, impostor, application]);
   await cluster.waitForPodsReady(NS, METRICS_POD, 120_000).catch(async (error) => {
     throw new Error(`${error.message}; the metrics pod:\n${await metricsPodLogs()}`);

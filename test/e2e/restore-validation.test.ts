@@ -25,7 +25,7 @@ import { stagedForService } from "../../src/local/stage.ts";
 const root = new URL("../..", import.meta.url).pathname;
 const manifestsDir = join(root, "manifests");
 const script = stagedForService("scripts", "restore-validation.sh");
-const fullBackup = jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml");
+const fullBackup = jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml");
 
 interface Report {
   status: "passed" | "failed" | "error";

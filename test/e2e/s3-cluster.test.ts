@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql, waitWritable } from "../../src/core/database.ts";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
@@ -22,6 +23,7 @@ import { stanzaInfo } from "../../src/core/repository.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { baseObject } from "../support/base.ts";
 import { runCronJob, runJob } from "../support/jobs.ts";
 import {
   bundledS3Server,
@@ -130,8 +132,11 @@ function s3Objects(): KubeObject[] {
   ];
 }
 
-const s3Manifest = (file: string) =>
-  loadManifestFile(projectPath("manifests", "s3", file))[0]?.object as KubeObject;
+/** A file of manifests/s3/ as `kubectl -n NS apply -f` sends it. */
+const s3Manifest = (file: string): KubeObject => {
+  const object = loadManifestFile(projectPath("manifests", "s3", file))[0]?.object as KubeObject;
+  return { ...object, metadata: { ...object.metadata, namespace: NS } };
+};
 
 /** pgbackrest-s3.yaml as its comments say to edit it for a self-hosted store with a private CA. */
 function s3Settings(): KubeObject {
@@ -165,12 +170,12 @@ beforeAll(async () => {
     throw new Error(`${error.message}; the S3 server's log:\n${logs}`);
   });
   await deployForBackups(cluster);
-  for (const file of [
-    "pgbackrest-full-backup-s3-cronjob.yaml",
-    "pgbackrest-diff-backup-s3-cronjob.yaml",
-    "pgbackrest-restore-validation-s3-cronjob.yaml",
-  ])
-    await cluster.apply([s3Manifest(file)]);
+  // The S3 component's CronJobs, as examples/production installs them.
+  await cluster.apply(
+    renderKustomization(projectPath("examples", "production")).filter(
+      (o) => o.kind === "CronJob" && o.metadata.name.endsWith("-s3"),
+    ),
+  );
 }, 420_000);
 
 afterAll(async () => {
@@ -318,12 +323,17 @@ function runbookRestoreJob(): KubeObject {
   const [doc] = loadManifestFile(
     projectPath("manifests", "restore", "pgbackrest-restore-job.yaml"),
   );
-  const edited = execFileSync("jq", [program], { input: JSON.stringify(doc?.object) });
+  // `kubectl -n NS create --dry-run=client -o json` puts the namespace in.
+  const job = { ...doc?.object, metadata: { ...(doc?.object.metadata as object), namespace: NS } };
+  const edited = execFileSync("jq", [program], { input: JSON.stringify(job) });
   return JSON.parse(edited.toString()) as KubeObject;
 }
 
+/** The objects of a file of manifests/, as the base installs them (in its namespace). */
 const baseManifest = (file: string) =>
-  loadManifestFile(projectPath("manifests", file)).map((d) => d.object as KubeObject);
+  loadManifestFile(projectPath("manifests", file)).map((d) =>
+    baseObject(String(d.object.kind), (d.object as KubeObject).metadata.name),
+  );
 
 async function s3Pod(): Promise<string> {
   const [pod] = await cluster.list("Pod", NS, { app: "s3" });

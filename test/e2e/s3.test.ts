@@ -7,12 +7,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
 import { findStanza, parseInfo, repoOf } from "../../src/core/pgbackrest/info.ts";
 import { repositories } from "../../src/core/repository.ts";
-import { jobCommand } from "../../src/local/first-run.ts";
+import { commandOf, jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
 import { stagedForService } from "../../src/local/stage.ts";
@@ -21,6 +22,14 @@ import { restoreToTime } from "../support/pitr.ts";
 import { S3_KEY, S3_KEY_SECRET, S3Server } from "../support/s3.ts";
 
 const manifestsDir = projectPath("manifests");
+/** The command of one of the S3 component's CronJobs, as examples/production installs it. */
+const s3Command = (name: string) => {
+  const cronJob = renderKustomization(projectPath("examples", "production")).find(
+    (o) => o.kind === "CronJob" && o.metadata.name === name,
+  );
+  if (!cronJob) throw new Error(`CronJob ${name} is not in examples/production`);
+  return commandOf(cronJob);
+};
 const PASSPHRASE = "a-test-passphrase-0f7c2d9e41b8";
 /** A value written to the database that must never appear in the bucket as it is. */
 const MARKER = `mcpgov-plaintext-marker-${process.pid}-7b1e`;
@@ -109,15 +118,15 @@ describe("repository 2 on S3, encrypted", () => {
       `create table ledger (id bigint primary key, note text not null, at timestamptz not null default clock_timestamp());
        insert into ledger (id, note) select n, '${MARKER} ' || n from generate_series(1, 2000) n;`,
     );
-    const full = jobCommand(manifestsDir, join("s3", "pgbackrest-full-backup-s3-cronjob.yaml"));
+    const full = s3Command("pgbackrest-full-backup-s3");
     expect(full).toEqual(["pgbackrest", "--repo=2", "--type=full", "backup"]);
     await db.run(full);
     await db.sql(
       "insert into ledger (id, note) select n, 'after full' from generate_series(2001, 2100) n",
     );
-    await db.run(jobCommand(manifestsDir, join("s3", "pgbackrest-diff-backup-s3-cronjob.yaml")));
+    await db.run(s3Command("pgbackrest-diff-backup-s3"));
     // The seed's own full backup still goes to repository 1.
-    await db.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
+    await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
     const backups = (await info(db)).backup.map((b) => [b.type, repoOf(b)]);
     expect(backups).toEqual([
       ["full", 2],
@@ -303,7 +312,7 @@ describe("adding the bucket to a stanza that already has repository 1", () => {
     await host.start();
     const stanzaCreate = jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml");
     await host.run(stanzaCreate);
-    await host.run(jobCommand(manifestsDir, "pgbackrest-full-backup-cronjob.yaml"));
+    await host.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
     const before = await info(host);
 
     // What the pods see after pgbackrest-s3 is applied and they restart (docs/s3.md):

@@ -1,14 +1,19 @@
 // Two databases on one cluster, from the shipped overlays: the base (stanza mcpgov in
-// ai-governance) and examples/second-database (stanza ledger in ledger-db), each deployed
-// by the core's deploy (the Action's and the bot's), backed up and validated from its own
-// CronJobs into its own repository. A point-in-time restore of the second cuts its ledger
-// exactly and leaves the first's data, backups and pods as they were: nothing of one
-// reaches the other by a short name.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// ai-governance) and examples/second-database (stanza ledger in ledger-db), each deployed,
+// backed up and validated by the Action's operations (runOperations, what the bundle runs;
+// the local cluster runner lives in this process, so both runs share it here) into its
+// own repository. A point-in-time restore of the second cuts its ledger exactly and
+// leaves the first's data, backups and pods as they were: nothing of one reaches the other
+// by a short name.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Operation } from "../../src/action/inputs.ts";
+import { runOperations } from "../../src/action/run.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { deploy } from "../../src/core/operations/deploy.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -16,11 +21,17 @@ import { validBackups } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
-import { requireComplete, runCronJob } from "../support/jobs.ts";
 
-const FIRST = DEFAULT_SETTINGS;
-const SECOND = { ...DEFAULT_SETTINGS, namespace: "ledger-db", stanza: "ledger" };
+const FIRST = { ...DEFAULT_SETTINGS, manifests: projectPath("manifests") };
+const SECOND = {
+  ...DEFAULT_SETTINGS,
+  namespace: "ledger-db",
+  stanza: "ledger",
+  manifests: projectPath("examples", "second-database"),
+};
 let cluster: LocalCluster;
+// validate writes its report where a runner keeps scratch files.
+const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-two-databases-"));
 
 const db = (namespace: string): DatabaseTarget => ({
   namespace,
@@ -30,42 +41,55 @@ const db = (namespace: string): DatabaseTarget => ({
 });
 const sql = (namespace: string, query: string) => psql(cluster, query, db(namespace));
 
+/** The Action's operations for one database, as its workflow step would give them. */
+async function action(database: typeof FIRST, operations: Operation[]) {
+  const log: string[] = [];
+  const objects = manifestObjects(database.manifests);
+  const run = await runOperations(
+    cluster,
+    {
+      operations,
+      cluster: "local",
+      namespace: database.namespace,
+      stanza: database.stanza,
+      kubeconfig: "",
+      manifests: database.manifests,
+      backupType: "full",
+      timeoutMs: 300_000,
+      image: "",
+    },
+    async () => objects,
+    {},
+    (line) => log.push(line),
+  );
+  if (!run.ok) throw new Error(`${operations} in ${database.namespace} failed:\n${log.join("\n")}`);
+  return run.outputs;
+}
+
 beforeAll(async () => {
+  vi.stubEnv("RUNNER_TEMP", runnerTemp);
   cluster = await LocalCluster.start();
-  for (const [settings, dir] of [
-    [FIRST, projectPath("manifests")],
-    [SECOND, projectPath("examples", "second-database")],
-  ] as const) {
-    const objects = manifestObjects(dir);
-    await deploy(cluster, settings, { objects, timeoutMs: 300_000 }, withoutProgress);
-  }
+  for (const database of [FIRST, SECOND]) await action(database, ["deploy"]);
 }, 900_000);
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
+  rmSync(runnerTemp, { recursive: true, force: true });
   await cluster?.shutdown();
 }, 60_000);
 
 describe("two databases from the example overlays on one cluster", () => {
   it("back up and validate, each into its own repository", async () => {
-    for (const { namespace } of [FIRST, SECOND]) {
+    for (const database of [FIRST, SECOND]) {
+      const { namespace } = database;
       await sql(
         namespace,
         "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
       );
       await sql(namespace, "insert into ledger (id) select generate_series(1, 100)");
-      requireComplete(
-        `the full backup in ${namespace}`,
-        await runCronJob(cluster, namespace, "pgbackrest-full-backup", "full-1", 300_000),
-      );
-      const validation = await runCronJob(
-        cluster,
-        namespace,
-        "pgbackrest-restore-validation",
-        "validation-1",
-        300_000,
-      );
-      requireComplete(`the validation in ${namespace}`, validation);
-      expect(validation.logs).toMatch(/PASSED in \d+s/);
+      const outputs = await action(database, ["backup", "validate", "status"]);
+      expect(outputs["validation-status"]).toBe("passed");
+      expect(outputs["backup-label"]).toMatch(/^\d{8}-\d{6}F$/);
     }
     const first = await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza);
     const second = await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza);

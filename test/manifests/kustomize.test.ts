@@ -2,6 +2,7 @@
 // of the files (nothing lost, nothing changed by kustomize but the namespace it puts them
 // in), and the kustomization lists the files in deploy's order.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
@@ -25,8 +26,12 @@ const baseFiles = APPLY_ORDER.filter((file) => !(file in USER_PROVIDED_FILES));
 
 describe("manifests/ as a kustomize base", () => {
   it("lists every file deploy applies, in its order, and no Secret made per cluster", () => {
-    const kustomization = parse(readFileSync(manifestsPath("kustomization.yaml"), "utf8"));
-    expect(kustomization.resources).toEqual(baseFiles);
+    const resources = (dir: string): string[] =>
+      parse(readFileSync(manifestsPath(dir, "kustomization.yaml"), "utf8")).resources.flatMap(
+        // A directory is a kustomization of its own (schedules/): its files, in its order.
+        (r: string) => (r.endsWith(".yaml") ? [join(dir, r)] : resources(join(dir, r))),
+      );
+    expect(resources("")).toEqual(baseFiles);
   });
 
   it("renders with the real kustomize to exactly the objects of those files, in their order, and labels them", () => {

@@ -117,11 +117,20 @@ describe("the shipped overlays", () => {
     },
   );
 
-  it("moves every object of the second database to its namespace", () => {
+  it("moves every object of the second database to its namespace, with its own stanza, claim and schedule", () => {
     const objects = renderKustomization(projectPath("examples", "second-database"));
     const namespaces = new Set(
       objects.filter((o) => o.kind !== "Namespace").map((o) => o.metadata.namespace),
     );
     expect(namespaces).toEqual(new Set(["ledger-db"]));
+    // What it sets of its own, each in the overlay and nowhere else.
+    const find = (kind: string, name: string) =>
+      objects.find((o) => o.kind === kind && o.metadata.name === name) as Any;
+    expect(find("ConfigMap", "pgbackrest-config").data.stanza).toBe("ledger");
+    expect(find("PersistentVolumeClaim", "pgbackrest-repo").spec).toMatchObject({
+      storageClassName: "standard",
+      resources: { requests: { storage: "10Gi" } },
+    });
+    expect(find("CronJob", "pgbackrest-full-backup").spec.schedule).toBe("0 3 * * *");
   });
 });

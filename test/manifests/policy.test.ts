@@ -44,7 +44,7 @@ describe("pod and workload policy", () => {
     ],
     [
       "capabilities kept",
-      "pgbackrest-full-backup-cronjob.yaml",
+      "schedules/pgbackrest-full-backup-cronjob.yaml",
       "CronJob",
       (o) =>
         (o.spec.jobTemplate.spec.template.spec.containers[0].securityContext.capabilities.drop =
@@ -60,14 +60,14 @@ describe("pod and workload policy", () => {
     ],
     [
       "no seccomp profile",
-      "pgbackrest-restore-validation-cronjob.yaml",
+      "schedules/pgbackrest-restore-validation-cronjob.yaml",
       "CronJob",
       (o) => delete o.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile,
       "spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type: must be RuntimeDefault",
     ],
     [
       "a :latest image",
-      "pgbackrest-diff-backup-cronjob.yaml",
+      "schedules/pgbackrest-diff-backup-cronjob.yaml",
       "CronJob",
       (o) =>
         (o.spec.jobTemplate.spec.template.spec.containers[0].image =
@@ -83,7 +83,7 @@ describe("pod and workload policy", () => {
     ],
     [
       "concurrent backups allowed",
-      "pgbackrest-full-backup-cronjob.yaml",
+      "schedules/pgbackrest-full-backup-cronjob.yaml",
       "CronJob",
       (o) => (o.spec.concurrencyPolicy = "Allow"),
       "CronJob/pgbackrest-full-backup: spec.concurrencyPolicy: must be Forbid",
@@ -97,7 +97,7 @@ describe("pod and workload policy", () => {
     ],
     [
       "a CronJob without history limits",
-      "pgbackrest-diff-backup-cronjob.yaml",
+      "schedules/pgbackrest-diff-backup-cronjob.yaml",
       "CronJob",
       (o) => delete o.spec.failedJobsHistoryLimit,
       "spec.failedJobsHistoryLimit: must be set",

@@ -49,7 +49,7 @@ describe("references between manifests", () => {
     ],
     [
       "a ConfigMap key that does not exist",
-      "pgbackrest-restore-validation-cronjob.yaml",
+      "schedules/pgbackrest-restore-validation-cronjob.yaml",
       "CronJob",
       (o) =>
         (o.spec.jobTemplate.spec.template.spec.volumes[1].configMap.items[0].key = "validate.sh"),
@@ -64,7 +64,7 @@ describe("references between manifests", () => {
     ],
     [
       "a ServiceAccount that does not exist",
-      "pgbackrest-full-backup-cronjob.yaml",
+      "schedules/pgbackrest-full-backup-cronjob.yaml",
       "CronJob",
       (o) => (o.spec.jobTemplate.spec.template.spec.serviceAccountName = "backup"),
       'serviceAccountName: ServiceAccount "backup" is not defined',
@@ -102,14 +102,14 @@ describe("references between manifests", () => {
     ],
     [
       "a backup exec into a pod no StatefulSet creates",
-      "pgbackrest-diff-backup-cronjob.yaml",
+      "schedules/pgbackrest-diff-backup-cronjob.yaml",
       "CronJob",
       (o) => (o.spec.jobTemplate.spec.template.spec.containers[0].command[3] = "pgbackrest-0"),
       'execs in pod "pgbackrest-0", which no StatefulSet in the manifests creates',
     ],
     [
       "a backup exec into a container that does not exist",
-      "pgbackrest-full-backup-cronjob.yaml",
+      "schedules/pgbackrest-full-backup-cronjob.yaml",
       "CronJob",
       (o) =>
         (o.spec.jobTemplate.spec.template.spec.containers[0].command[4] = "--container=backrest"),
@@ -153,7 +153,7 @@ describe("references between manifests", () => {
     ],
     [
       "the validation script not mounted",
-      "pgbackrest-restore-validation-cronjob.yaml",
+      "schedules/pgbackrest-restore-validation-cronjob.yaml",
       "CronJob",
       (o) =>
         (o.spec.jobTemplate.spec.template.spec.containers[0].volumeMounts =

@@ -69,9 +69,12 @@ describe("the seed's files", () => {
 
   it("every manifest is in the apply order, and the seed's files keep the seed's order", () => {
     // kustomization.yaml is kustomize's list of these files, not a manifest.
-    const onDisk = readdirSync(manifestsDir)
+    const onDisk = [
+      ...readdirSync(manifestsDir),
+      ...readdirSync(join(manifestsDir, "schedules")).map((f) => `schedules/${f}`),
+    ]
       .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
-      .filter((f) => f !== "kustomization.yaml")
+      .filter((f) => !f.endsWith("kustomization.yaml"))
       .map((f) => f.replace(/\.example$/, ""));
     expect([...onDisk].sort()).toEqual(
       APPLY_ORDER.filter((f) => f !== "pgbackrest-tls-secrets.yaml").sort(),

@@ -1,6 +1,7 @@
 // Loading the repository's manifests once for the manifest tests.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import {
   loadManifestDir,
   loadManifestFile,
@@ -48,12 +49,21 @@ export function loadMonitoringManifests(dir = manifestsDir): ManifestDoc[] {
   );
 }
 
-/** manifests/s3/, the off-site repository's additions, its Secrets from their .example. */
+/**
+ * manifests/s3/, the off-site repository's additions, its Secrets from their .example, and
+ * its CronJobs, which kustomize makes from the base's (manifests/s3/schedules).
+ */
 export function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
   const s3 = join(dir, "s3");
-  return readdirSync(s3)
+  const files = readdirSync(s3)
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
     .filter((f) => f !== "kustomization.yaml") // kustomize's, not an object
     .sort()
     .flatMap((f) => loadManifestFile(join(s3, f)));
+  const cronJobs = renderKustomization(join(s3, "schedules")).map((object, index) => ({
+    file: join(s3, "schedules (rendered)"),
+    index,
+    object,
+  }));
+  return [...files, ...cronJobs];
 }

@@ -39,15 +39,14 @@ interface CronJobFacts {
   command: string;
 }
 
+const config = loadManifestFile(join(root, "manifests/pgbackrest-config.yaml"))[0]?.object;
+const STANZA = (config?.data as { stanza?: string } | undefined)?.stanza;
 /** Each CronJob's schedule and the command its pod runs (the remote one for the backups). */
-const STANZA = (
-  loadManifestFile(join(root, "manifests/pgbackrest-config.yaml"))[0]?.object.data as {
-    stanza: string;
-  }
-).stanza;
 const cronJobs: CronJobFacts[] = ["full-backup", "diff-backup", "restore-validation"].map(
   (kind) => {
-    const [doc] = loadManifestFile(join(root, `manifests/pgbackrest-${kind}-cronjob.yaml`));
+    const [doc] = loadManifestFile(
+      join(root, `manifests/schedules/pgbackrest-${kind}-cronjob.yaml`),
+    );
     const object = doc?.object as { metadata: { name: string }; spec: { schedule: string } };
     const spec = podSpecOf(doc?.object ?? {});
     const argv = containerArgv(spec ? (containersOf(spec)[0] ?? { name: "" }) : { name: "" });

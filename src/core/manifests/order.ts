@@ -8,9 +8,9 @@ export const SEED_FILES = [
   "pgbackrest-pvc.yaml",
   "pgbackrest-config.yaml",
   "pgbackrest-stanza-create-job.yaml",
-  "pgbackrest-full-backup-cronjob.yaml",
-  "pgbackrest-diff-backup-cronjob.yaml",
-  "pgbackrest-restore-validation-cronjob.yaml",
+  "schedules/pgbackrest-full-backup-cronjob.yaml",
+  "schedules/pgbackrest-diff-backup-cronjob.yaml",
+  "schedules/pgbackrest-restore-validation-cronjob.yaml",
 ] as const;
 
 /** Made per cluster from a committed template or a script, never committed themselves. */
@@ -37,7 +37,7 @@ export const APPLY_ORDER = [
   "postgres-networkpolicy.yaml",
   "postgres-statefulset.yaml",
   "pgbackrest-stanza-create-job.yaml",
-  "pgbackrest-full-backup-cronjob.yaml",
-  "pgbackrest-diff-backup-cronjob.yaml",
-  "pgbackrest-restore-validation-cronjob.yaml",
+  "schedules/pgbackrest-full-backup-cronjob.yaml",
+  "schedules/pgbackrest-diff-backup-cronjob.yaml",
+  "schedules/pgbackrest-restore-validation-cronjob.yaml",
 ] as const;
