@@ -1,6 +1,7 @@
 // The pgBackRest rules of the cross-object checks: every path in the configuration a
 // container mounts at /etc/pgbackrest (pgbackrest.conf and its conf.d role files) and in
-// its PGBACKREST_* variables exists in that container, and the paths pgBackRest writes are on writable volumes.
+// its PGBACKREST_* variables exists in that container, and the paths pgBackRest writes
+// are on writable volumes.
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import {
   environmentConfig,
