@@ -2,7 +2,7 @@
 import * as core from "@actions/core";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 
-export const OPERATIONS = ["deploy", "verify", "backup", "validate", "status"] as const;
+export const OPERATIONS = ["deploy", "verify", "backup", "validate", "status", "mark"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface Inputs {
@@ -16,6 +16,8 @@ export interface Inputs {
   timeoutMs: number;
   /** Replaces the image of every container the manifests run (a registry of your own). */
   image: string;
+  /** For mark: the restore point's name. */
+  restorePoint: string;
 }
 
 /** A mistake in the workflow's `with:` block, told to the person who wrote it. */
@@ -62,6 +64,15 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError(
       `input image: "${shown(image)}" is not an image reference such as registry.example/team/pgbackrest:2.57.0`,
     );
+  const restorePoint = get("restore-point");
+  if (operations.includes("mark") && !restorePoint)
+    throw new InputError(
+      "input restore-point: mark needs the restore point's name, such as before-migration-42",
+    );
+  if (restorePoint && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(restorePoint))
+    throw new InputError(
+      `input restore-point: "${shown(restorePoint)}" is not a restore point name (letters, digits, _, . and -, at most 63)`,
+    );
   return {
     operations,
     cluster: oneOf("cluster", get("cluster") || "kubernetes", ["kubernetes", "local"] as const),
@@ -76,5 +87,6 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     ] as const),
     timeoutMs: minutes * 60_000,
     image,
+    restorePoint,
   };
 }

@@ -6,6 +6,7 @@ import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
 import { deployStep } from "./steps/deploy.ts";
 import { failedJobOutcome } from "./steps/failure.ts";
+import { markStep } from "./steps/mark.ts";
 import { statusStep } from "./steps/status.ts";
 import type { Outputs, Step, StepResult } from "./steps/step.ts";
 import { validateStep } from "./steps/validate.ts";
@@ -30,6 +31,7 @@ export async function runOperations(
     backup: backupStep,
     validate: validateStep,
     status: statusStep,
+    mark: markStep,
   };
   const results: StepResult[] = [];
   const outputs: Outputs = {};

@@ -5,6 +5,7 @@ import { BACKUP_TYPES, type BackupType } from "../core/backup.ts";
 
 export type Command =
   | { name: "backup"; type: BackupType }
+  | { name: "mark"; restorePoint: string }
   | { name: "status" }
   | { name: "validate" }
   | { name: "pitr"; time: string }
@@ -24,15 +25,17 @@ export const MAX_COMMAND_LENGTH = 200;
 
 export const USAGE = [
   "`/backup full|diff|incr` — run a backup now",
-  "`/backup status` — the recovery window, the last backups, the last validation, WAL archiving",
+  "`/backup status` — the recovery window, the last backups, the last validation, WAL archiving, the marks",
+  "`/backup mark <name>` — a named restore point now, e.g. before a migration: `/backup mark before-migration-42`",
   "`/restore validate` — restore the newest backup to scratch space and check it",
-  "`/restore pitr <time>` — plan a point-in-time restore of production, e.g. `/restore pitr 2026-11-24 14:30:00+00`",
+  "`/restore pitr <time>` — plan a point-in-time restore of production, e.g. `/restore pitr 2026-11-24 14:30:00+00`, or to a mark: `/restore pitr mark:before-migration-42`",
   "`/restore confirm <id>` — carry out a planned restore",
   "`/restore cancel <id>` — drop a planned restore",
   "`/help` — this list",
 ].join("\n");
 
 const ID = /^[a-z0-9]{1,13}$/;
+const MARK = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 function invalid(message: string): Parsed {
   return { kind: "invalid", message };
@@ -49,6 +52,14 @@ export function parseCommand(body: string): Parsed {
   if (word === "help") return args.length === 0 ? command({ name: "help" }) : usage("/help");
   if (word === "backup") {
     if (sub === "status" && rest.length === 0) return command({ name: "status" });
+    if (sub === "mark") {
+      const [name] = rest;
+      if (rest.length !== 1 || !name || !MARK.test(name))
+        return invalid(
+          "`/backup mark` needs one name of letters, digits, `_`, `.` and `-` (at most 63), e.g. `/backup mark before-migration-42`",
+        );
+      return command({ name: "mark", restorePoint: name });
+    }
     if (BACKUP_TYPES.includes(sub as BackupType) && rest.length === 0)
       return command({ name: "backup", type: sub as BackupType });
     return usage("/backup");
@@ -90,6 +101,8 @@ export function commandText(command: Command): string {
   switch (command.name) {
     case "backup":
       return `/backup ${command.type}`;
+    case "mark":
+      return `/backup mark ${command.restorePoint}`;
     case "status":
       return "/backup status";
     case "validate":

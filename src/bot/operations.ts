@@ -19,8 +19,10 @@ export type OperationState =
   | "refused";
 
 export interface RestorePlanRecord {
-  /** pgBackRest's --target, UTC: 2026-11-24 20:15:33.250000+00 */
+  /** pgBackRest's --target, UTC: 2026-11-24 20:15:33.250000+00; for a mark, when it was made. */
   target: string;
+  /** The mark recovery stops at exactly, for /restore pitr mark:NAME. */
+  mark?: string;
   targetEpochMs: number;
   backupLabel: string;
   /** The repository that holds it (pgBackRest reads repo1 first); absent in older records. */

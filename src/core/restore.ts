@@ -21,12 +21,27 @@ export interface RestorePins {
   timeline: number;
 }
 
+/** A point to restore to: a time (pgBackRest's --type=time), or a mark's name (--type=name). */
+export type RestoreTarget = string | { mark: string };
+
 /**
  * The restore Job with RESTORE_TARGET set and the plan's pins added before the command;
  * refuses a target for a Job that has none.
  */
-export function restoreJobFor(job: KubeObject, target?: string, pins?: RestorePins): KubeObject {
+export function restoreJobFor(
+  job: KubeObject,
+  target?: RestoreTarget,
+  pins?: RestorePins,
+): KubeObject {
   const copy = structuredClone(job);
+  if (typeof target === "object") {
+    // Recovery stops at the named point instead of a time: the same Job, --type=name.
+    const container = (copy as unknown as JobWithArgs).spec.template.spec.containers[0];
+    const at = container?.args?.indexOf("--type=time") ?? -1;
+    if (!container?.args || at < 0)
+      throw new Error(`restore Job ${job.metadata.name} takes no target (no --type=time)`);
+    container.args[at] = "--type=name";
+  }
   if (pins) {
     const container = (copy as unknown as JobWithArgs).spec.template.spec.containers[0];
     const args = container?.args ?? [];
@@ -49,6 +64,6 @@ export function restoreJobFor(job: KubeObject, target?: string, pins?: RestorePi
     throw new Error(
       `restore Job ${job.metadata.name} takes no target (no RESTORE_TARGET); use the point-in-time restore Job`,
     );
-  variable.value = target;
+  variable.value = typeof target === "object" ? target.mark : target;
   return copy;
 }

@@ -63,7 +63,7 @@ describe("the Action's bundle", () => {
   it("refuses a misspelt operation with a message that lists the right ones", async () => {
     const { code, log } = await runAction({ operations: "deploy bakup", cluster: "local" });
     expect(log).toContain(
-      '::error::input operations: "bakup" is not one of deploy, verify, backup, validate, status',
+      '::error::input operations: "bakup" is not one of deploy, verify, backup, validate, status, mark',
     );
     expect(code).toBe(1);
   });
@@ -72,10 +72,12 @@ describe("the Action's bundle", () => {
 describe("the Action against the local cluster runner", () => {
   it("deploys, verifies, backs up, validates and reports, with outputs and a job summary", async () => {
     const { code, log, outputs, summary } = await runAction({
-      // deploy twice: the second run must change nothing and succeed.
-      operations: "deploy deploy verify backup validate status",
+      // deploy twice: the second run must change nothing and succeed. The mark comes after
+      // the backup's stop second, inside the recovery window, so status lists it.
+      operations: "deploy deploy verify backup validate mark status",
       cluster: "local",
       "timeout-minutes": "5",
+      "restore-point": "before-migration-42",
       image: "registry.example/mcpgov/pgbackrest:test",
     });
     expect(log).not.toContain("::error::");
@@ -103,6 +105,9 @@ describe("the Action against the local cluster runner", () => {
         size: expect.any(Number),
       },
     ]);
+    expect(outputs["restore-point-lsn"]).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(summary).toMatch(/\| mark \| ✅ ok \| restore point before-migration-42 at /);
+    expect(summary).toMatch(/marks before-migration-42 \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
     for (const step of ["deploy", "verify", "backup", "validate", "status"])
       expect(summary).toMatch(new RegExp(`\\| ${step} \\| ✅ ok \\|`));
     expect(summary).toContain("stanza mcpgov ok; no backup yet");

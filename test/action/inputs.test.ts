@@ -20,7 +20,7 @@ describe("the Action's inputs", () => {
   it.each([
     [
       { operations: "backup; rm -rf /" },
-      'input operations: "backup;" is not one of deploy, verify, backup, validate, status',
+      'input operations: "backup;" is not one of deploy, verify, backup, validate, status, mark',
     ],
     [
       { namespace: "ai-governance; rm -rf /" },
@@ -46,6 +46,11 @@ describe("the Action's inputs", () => {
     [
       { image: "registry.example/pgbackrest:2.57 && curl evil" },
       'input image: "registry.example/pgbackrest:2.57 && curl evil" is not an image reference',
+    ],
+    [{ operations: "mark" }, "input restore-point: mark needs the restore point's name"],
+    [
+      { operations: "mark", "restore-point": "before'; drop table ledger; --" },
+      `input restore-point: "before'; drop table ledger; --" is not a restore point name`,
     ],
   ])("refuses %j, saying what it should be", (inputs, message) => {
     expect(() => read(inputs)).toThrow(InputError);

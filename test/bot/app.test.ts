@@ -38,8 +38,12 @@ function info(extra: object[] = []): string {
 /** When the last transaction recovery replayed committed; the plans below target now - 2 h. */
 let replayed = () => new Date(now - 2 * HOUR - 60_000);
 
+/** The marks the fake PostgreSQL holds (name|lsn|created), as mcpgov_backup.marks lists them. */
+let marks: string[] = [];
+
 function cluster(): FakeCluster {
   let timeline = 1;
+  marks = [];
   const fake = new FakeCluster({
     job: (job) => {
       if (!job.metadata.name.endsWith("-restore")) return { outcome: "Complete", logs: "done" };
@@ -50,6 +54,14 @@ function cluster(): FakeCluster {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
       if (pod === "pgbackrest-repo-host-0") return out(info());
       const sql = command.at(-1) ?? "";
+      const made = /pg_create_restore_point\('([^']+)'\)/.exec(sql)?.[1];
+      if (made) {
+        marks.push(`${made}|0/3000060|${new Date(now - HOUR / 2).toISOString()}`);
+        return out(marks.at(-1) ?? "");
+      }
+      if (sql.includes("to_regclass('mcpgov_backup.marks')")) return out(marks.length ? "t" : "f");
+      if (sql.includes("from mcpgov_backup.marks")) return out(marks.join("\n"));
+      if (sql.includes("mcpgov_backup")) return out("");
       if (sql.includes("clock_timestamp")) return out(new Date().toISOString());
       if (sql.includes("pg_switch_wal")) return out("00000001000000000000000A");
       if (sql.includes("last_archived_wal, ''), ") || sql.includes("archived_count"))
@@ -463,6 +475,35 @@ describe("who may run what, where", () => {
     const [help, wrong] = github.latest();
     expect(help).toContain("`/restore pitr <time>`");
     expect(wrong).toContain("@bob: that is not a command I know. Try:\n`/backup full|diff|incr`");
+  });
+});
+
+describe("/backup mark and /restore pitr mark:NAME", () => {
+  it("makes a named restore point, archives its WAL, and plans a restore to exactly it", async () => {
+    await setup({ roles: { alice: "admin", bob: "write" } });
+    await deliver(probot, bot, commentPayload("/backup mark before-migration-42", { user: "bob" }));
+    expect(github.latest().at(-1)).toMatch(
+      /🔖 restore point `before-migration-42` at `0\/3000060` \(.+Z\); WAL segment `00000001000000000000000A` is in the repository/,
+    );
+    const made = fake.execs.find((e) => e.command.join(" ").includes("pg_create_restore_point"));
+    expect(made?.command.at(-1)).toContain("pg_create_restore_point('before-migration-42')");
+
+    await deliver(probot, bot, commentPayload("/restore pitr mark:before-migration-42"));
+    const plan = github.latest().at(-1) ?? "";
+    expect(plan).toContain("Restore production to **mark before-migration-42, made ");
+    expect(plan).toContain("then WAL up to the mark itself");
+
+    await deliver(probot, bot, commentPayload("/restore pitr mark:nope"));
+    expect(github.latest().at(-1)).toMatch(
+      /There is no mark nope\. Marks: before-migration-42 \(\d{4}-.+Z\)\./,
+    );
+  });
+
+  it("says what a mark's name may be, and runs nothing for one that is not", async () => {
+    await setup({ roles: { bob: "write" } });
+    await deliver(probot, bot, commentPayload("/backup mark x';drop", { user: "bob" }));
+    expect(github.latest().at(-1)).toContain("`/backup mark` needs one name");
+    expect(fake.execs).toEqual([]);
   });
 });
 

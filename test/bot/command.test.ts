@@ -7,6 +7,8 @@ describe("parseCommand", () => {
     ["/backup diff\nplease, before the migration", { name: "backup", type: "diff" }],
     ["/backup incr  ", { name: "backup", type: "incr" }],
     ["/backup status", { name: "status" }],
+    ["/backup mark before-migration-42", { name: "mark", restorePoint: "before-migration-42" }],
+    ["/restore pitr mark:before-migration-42", { name: "pitr", time: "mark:before-migration-42" }],
     ["/restore validate", { name: "validate" }],
     ["/restore pitr 2026-11-24 14:30:00+00", { name: "pitr", time: "2026-11-24 14:30:00+00" }],
     ["/restore confirm 1fq3x9k", { name: "confirm", id: "1fq3x9k" }],
@@ -38,6 +40,10 @@ describe("parseCommand", () => {
     ["/restore confirm", /needs the id/],
     ["/restore confirm $(reboot)", /needs the id/],
     ["/restore confirm abc def", /needs the id/],
+    ["/backup mark", /needs one name/],
+    ["/backup mark it's-fine", /needs one name/],
+    ["/backup mark two names", /needs one name/],
+    ["/backup mark $(reboot)", /needs one name/],
     ["/help me", /not a command I know/],
     [`/restore pitr ${"9".repeat(300)}`, /longer than 200/],
   ])("explains what is wrong with %j", (body, message) => {
@@ -49,6 +55,7 @@ describe("parseCommand", () => {
   it("writes a command back as a person types it", () => {
     expect(commandText({ name: "backup", type: "incr" })).toBe("/backup incr");
     expect(commandText({ name: "status" })).toBe("/backup status");
+    expect(commandText({ name: "mark", restorePoint: "m1" })).toBe("/backup mark m1");
     expect(commandText({ name: "pitr", time: "2026-11-24T14:30:00Z" })).toBe(
       "/restore pitr 2026-11-24T14:30:00Z",
     );

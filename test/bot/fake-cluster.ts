@@ -30,6 +30,8 @@ export class FakeCluster implements Cluster {
   readonly scaled: string[] = [];
   /** Every suspend or resume of a CronJob, in order: "pgbackrest-full-backup=true". */
   readonly suspensions: string[] = [];
+  /** Every command run in a pod, in order. */
+  readonly execs: { pod: string; command: string[] }[] = [];
   private readonly endings = new Map<string, JobEnding>();
   behaviour: FakeBehaviour;
 
@@ -110,6 +112,7 @@ export class FakeCluster implements Cluster {
   }
 
   async exec({ pod }: ExecTarget, command: string[]) {
+    this.execs.push({ pod, command });
     const answer = this.behaviour.exec?.(pod, command);
     if (!answer) throw new Error(`exec in ${pod}: ${command.join(" ")} not expected`);
     return answer;

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
 import { runOperations } from "../../src/action/run.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
@@ -48,17 +49,18 @@ beforeAll(async () => {
   const recorded = recordingCluster(cluster);
   const run = await runOperations(
     recorded.cluster,
-    {
-      operations: ["deploy", "verify", "backup", "validate", "status"],
-      cluster: "local",
-      namespace: NAMESPACE,
-      stanza: "ledger",
-      kubeconfig: "",
-      manifests: "",
-      backupType: "full",
-      timeoutMs: 300_000,
-      image: "",
-    },
+    // As a workflow step's `with:` gives them.
+    readInputs(
+      (name) =>
+        ({
+          operations: "deploy verify backup validate status mark",
+          "restore-point": "before-migration-42",
+          cluster: "local",
+          namespace: NAMESPACE,
+          stanza: "ledger",
+          "timeout-minutes": "5",
+        })[name] ?? "",
+    ),
     async () => deployed,
     {},
     (line) => log.push(line),

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Operation } from "../../src/action/inputs.ts";
+import { type Operation, readInputs } from "../../src/action/inputs.ts";
 import { runOperations } from "../../src/action/run.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
@@ -47,17 +47,18 @@ async function action(database: typeof FIRST, operations: Operation[]) {
   const objects = manifestObjects(database.manifests);
   const run = await runOperations(
     cluster,
-    {
-      operations,
-      cluster: "local",
-      namespace: database.namespace,
-      stanza: database.stanza,
-      kubeconfig: "",
-      manifests: database.manifests,
-      backupType: "full",
-      timeoutMs: 300_000,
-      image: "",
-    },
+    // As a workflow step's `with:` gives them.
+    readInputs(
+      (name) =>
+        ({
+          operations: operations.join(" "),
+          cluster: "local",
+          namespace: database.namespace,
+          stanza: database.stanza,
+          manifests: database.manifests,
+          "timeout-minutes": "5",
+        })[name] ?? "",
+    ),
     async () => objects,
     {},
     (line) => log.push(line),

@@ -17,13 +17,16 @@ export const statusStep: Step = async (context) => {
   const last = status.lastValidation;
   const validation =
     last.kind === "report" ? `; last validation ${last.report.status} (${last.createdAt})` : "";
+  const marks = status.marks.length
+    ? `; marks ${status.marks.map((m) => `${m.name} (${m.createdAt})`).join(", ")}`
+    : "";
   const perRepo =
     windows.length > 1
       ? ` (${windows.map((w) => `repo${w.repo} from ${w.start}`).join(", ")})`
       : "";
   return {
     ok: stanza.status.code === 0 && unreadable.length === 0,
-    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${problems ? `; ${problems}` : ""}`,
+    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${marks}${problems ? `; ${problems}` : ""}`,
     outputs: {
       "recovery-window-start": window.start,
       "recovery-window-end": window.end,

@@ -13,6 +13,7 @@ export const OUTPUT_NAMES = [
   "recovery-window-start",
   "recovery-window-end",
   "backups-json",
+  "restore-point-lsn",
   "duration-seconds",
 ] as const;
 

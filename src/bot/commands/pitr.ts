@@ -39,8 +39,8 @@ export function planText(
   const workloads = plan.workloads.map((w) => code(`${w.kind.toLowerCase()}/${w.name}`));
   const who = secondApprover ? `, by someone other than @${requester}` : "";
   return [
-    `**Plan — nothing has changed yet.** Restore production to **${plan.target.replace(/\+00$/, " UTC")}**:`,
-    `- backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` from repo${plan.backupRepo}` : ""}, then WAL up to the target; the server is promoted onto a new timeline`,
+    `**Plan — nothing has changed yet.** Restore production to **${plan.mark ? `mark ${plan.mark}, made ${plan.target.replace(/\+00$/, " UTC")}` : plan.target.replace(/\+00$/, " UTC")}**:`,
+    `- backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` from repo${plan.backupRepo}` : ""}, then WAL up to the ${plan.mark ? "mark itself" : "target"}; the server is promoted onto a new timeline`,
     ...(plan.timeline !== undefined && plan.timeline !== plan.currentTimeline
       ? [
           `- the target is on timeline ${plan.timeline}, which an earlier restore left (production is on timeline ${plan.currentTimeline}): recovery follows timeline ${plan.timeline}`,

@@ -10,6 +10,7 @@ import { backupCommand } from "./backup.ts";
 import type { CommandContext } from "./context.ts";
 import { decidePlan } from "./decision.ts";
 import { helpText } from "./help.ts";
+import { markCommand } from "./mark.ts";
 import { pitrCommand } from "./pitr.ts";
 import { statusCommand } from "./status.ts";
 import { validateCommand } from "./validate.ts";
@@ -44,6 +45,14 @@ export const COMMANDS: { [N in CommandName]: Entry<Of<N>> } = {
     right: "backup",
     lock: true,
     run: async (context, command) => ({ result: await backupCommand(context, command.type) }),
+  },
+  // A point a restore can return to: as much a change of production's record as a backup.
+  mark: {
+    right: "backup",
+    lock: true,
+    run: async (context, command) => ({
+      result: await markCommand(context, command.restorePoint),
+    }),
   },
   status: {
     right: "status",

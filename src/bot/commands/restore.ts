@@ -90,6 +90,7 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       {
         job,
         target: plan.target,
+        ...(plan.mark ? { mark: plan.mark } : {}),
         pins:
           plan.backupRepo !== undefined && plan.timeline !== undefined
             ? {
@@ -114,6 +115,6 @@ export async function restoreCommand(context: CommandContext, planned: Operation
   } catch (error) {
     throw error instanceof RestoreStoppedError ? stopped(context, plan, error) : error;
   }
-  const target = plan.target.replace(/\+00$/, " UTC");
+  const target = `${plan.mark ? `mark ${plan.mark}, ` : ""}${plan.target.replace(/\+00$/, " UTC")}`;
   return `✅ Restored to **${target}** from backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` (repo${plan.backupRepo})` : ""}. PostgreSQL is writable on timeline ${result.timelineAfter} (was ${result.timelineBefore}); ${result.replayed ? `the last transaction it replayed committed at ${result.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(result.safetyBackup ?? "?")} and the WAL of timeline ${result.timelineBefore}. Next: \`/backup full\`, so that the new timeline has a full backup of its own (docs/restore.md, step 7).`;
 }

@@ -6,6 +6,7 @@
 import type { Cluster } from "../cluster.ts";
 import { sealWal, timeline } from "../database.ts";
 import { runningJobs } from "../jobs.ts";
+import { findMark } from "../marks.ts";
 import { type BackupInfo, repoOf, validBackups } from "../pgbackrest/info.ts";
 import {
   backupBefore,
@@ -20,15 +21,17 @@ import { UserError } from "../user-error.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
 export interface RestoreRequest {
-  /** The point in time as the person wrote it. */
+  /** The point in time as the person wrote it, or mark:NAME for a mark (core/marks.ts). */
   time: string;
   /** Read a time without a zone as UTC (the bot's policy). */
   assumeUtc?: boolean;
 }
 
 export interface RestorePlan {
-  /** pgBackRest's --target, UTC: 2026-11-24 20:15:33.250000+00 */
+  /** pgBackRest's --target, UTC: 2026-11-24 20:15:33.250000+00; for a mark, when it was made. */
   target: string;
+  /** The mark recovery stops at exactly (--type=name), when the request named one. */
+  mark?: string;
   targetEpochMs: number;
   /** The backup set recovery starts from, and the repository that holds it (pinned). */
   backupLabel: string;
@@ -64,9 +67,18 @@ export async function planRestore(
   request: RestoreRequest,
   progress: Progress,
 ): Promise<RestorePlan> {
+  const markName = /^mark:(.*)$/.exec(request.time.trim())?.[1];
+  // A mark is planned as the moment it was made: the backup before it, the window, the
+  // timeline; recovery then stops at the point itself.
+  const mark =
+    markName === undefined
+      ? undefined
+      : await progress(`find mark ${markName}`, () =>
+          findMark(cluster, productionDatabase(settings), markName),
+        );
   let point: ReturnType<typeof parsePointInTime>;
   try {
-    point = parsePointInTime(request.time, { assumeUtc: request.assumeUtc });
+    point = parsePointInTime(mark?.createdAt ?? request.time, { assumeUtc: request.assumeUtc });
   } catch (error) {
     if (error instanceof TimeError) throw new UserError(error.message);
     throw error;
@@ -91,6 +103,7 @@ export async function planRestore(
   if ("refusal" in path) throw new UserError(`Not planned: ${path.refusal}.`);
   return {
     target: point.target,
+    ...(mark ? { mark: mark.name } : {}),
     targetEpochMs: point.epochMs,
     backupLabel: backup.label,
     backupRepo: repoOf(backup),

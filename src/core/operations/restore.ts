@@ -25,6 +25,8 @@ export interface RestoreRequest {
   job: KubeObject;
   /** pgBackRest's --target (2026-11-24 20:15:33.250000+00); absent: the newest state. */
   target?: string;
+  /** A mark to restore to exactly (--type=name); target is then the time it was made. */
+  mark?: string;
   /** The backup set, repository and timeline the plan fixed. */
   pins?: RestorePins;
   /** Stopped before PostgreSQL, in this order, and started again after it. */
@@ -160,11 +162,19 @@ export async function restoreProduction(
     }),
   );
 
-  const job = restoreJobFor(request.job, request.target, request.pins);
+  const job = restoreJobFor(
+    request.job,
+    request.mark ? { mark: request.mark } : request.target,
+    request.pins,
+  );
   // The template's namespace, if it names one, is not necessarily this database's.
   job.metadata.namespace = namespace;
   job.metadata.annotations = { ...job.metadata.annotations, ...request.annotations };
-  const what = request.target ? `restore to ${request.target}` : "restore to the newest state";
+  const what = request.mark
+    ? `restore to mark ${request.mark} (${request.target})`
+    : request.target
+      ? `restore to ${request.target}`
+      : "restore to the newest state";
   const run = await stage("the restore Job", () =>
     progress(`${what} (Job ${job.metadata.name})`, () =>
       runJobToCompletion(cluster, job, wait, `the ${what}`),

@@ -5,6 +5,7 @@
 import type { Cluster } from "../cluster.ts";
 import { type ArchiverStatus, archiverStatus } from "../database.ts";
 import { jobEnding } from "../jobs.ts";
+import { listMarks, type Mark } from "../marks.ts";
 import { type BackupInfo, type StanzaInfo, validBackups } from "../pgbackrest/info.ts";
 import { type RecoveryWindow, recoveryWindow, recoveryWindows } from "../recovery-window.ts";
 import { type RepoState, repositories, stanzaInfo } from "../repository.ts";
@@ -30,6 +31,8 @@ export interface StatusResult {
   backups: BackupInfo[];
   archiver: ArchiverStatus;
   lastValidation: LastValidation;
+  /** The marks (named restore points) inside the recovery window, oldest first. */
+  marks: Mark[];
 }
 
 async function lastValidation(cluster: Cluster, namespace: string): Promise<LastValidation> {
@@ -67,13 +70,19 @@ export async function readStatus(
       (error: Error): LastValidation => ({ kind: "unreadable", why: error.message }),
     ),
   );
+  const marks = await progress("list the marks (named restore points)", () =>
+    listMarks(cluster, productionDatabase(settings)),
+  );
+  const window = recoveryWindow(stanza, archiver.lastArchivedTime);
   return {
     stanza,
     repositories: repositories(stanza),
-    window: recoveryWindow(stanza, archiver.lastArchivedTime),
+    window,
     windows: recoveryWindows(stanza, archiver.lastArchivedTime),
     backups: validBackups(stanza),
     archiver,
     lastValidation: validation,
+    // A mark before the oldest backup cannot be restored to any more.
+    marks: window ? marks.filter((m) => m.createdAt >= window.start) : [],
   };
 }

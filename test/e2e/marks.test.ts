@@ -1,0 +1,114 @@
+// Named restore points on the local cluster runner, with real PostgreSQL and pgBackRest:
+// a mark made before a bulk change, through the Action's mark operation, is planned and
+// restored to exactly (pgBackRest --type=name): every row as it was at the mark, none of
+// the change. A mark that does not exist is refused with the marks that do.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
+import { runOperations } from "../../src/action/run.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { psql } from "../../src/core/database.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { restoreProduction } from "../../src/core/operations/restore.ts";
+import { planRestore } from "../../src/core/operations/restore-plan.ts";
+import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { deployForBackups } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { requireComplete, runCronJob } from "../support/jobs.ts";
+
+const NS = DEFAULT_SETTINGS.namespace;
+let cluster: LocalCluster;
+const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-marks-"));
+const sql = (query: string) => psql(cluster, query);
+
+beforeAll(async () => {
+  vi.stubEnv("RUNNER_TEMP", runnerTemp);
+  cluster = await LocalCluster.start();
+  await deployForBackups(cluster);
+  await sql("create table ledger (id bigint primary key, note text not null)");
+  await sql("insert into ledger select n, 'as written' from generate_series(1, 20) n");
+  requireComplete(
+    "the full backup",
+    await runCronJob(cluster, NS, "pgbackrest-full-backup", "full-1", 300_000),
+  );
+  // Past the backup's stop second: a restore can only reach what comes after it.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+}, 600_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  rmSync(runnerTemp, { recursive: true, force: true });
+  await cluster?.shutdown();
+}, 60_000);
+
+describe("marks (named restore points)", () => {
+  it("restores to exactly the mark the Action made before a bulk change", async () => {
+    const inputs = readInputs(
+      (name) =>
+        ({ operations: "mark status", "restore-point": "before-bulk", "timeout-minutes": "5" })[
+          name
+        ] ?? "",
+    );
+    const log: string[] = [];
+    const run = await runOperations(
+      cluster,
+      inputs,
+      async () => [],
+      {},
+      (l) => log.push(l),
+    );
+    expect(run.ok, log.join("\n")).toBe(true);
+    expect(run.outputs["restore-point-lsn"]).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(run.results[1]?.detail).toMatch(/marks before-bulk \(/);
+
+    // The bulk change the mark was made for, and more writes after it.
+    await sql("update ledger set note = 'bulk'");
+    await sql("insert into ledger select n, 'later' from generate_series(21, 30) n");
+
+    // Another name is refused, with the marks there are.
+    await expect(
+      planRestore(cluster, DEFAULT_SETTINGS, { time: "mark:nope" }, withoutProgress),
+    ).rejects.toThrow(/^There is no mark nope\. Marks: before-bulk \(\d{4}-/);
+
+    const plan = await planRestore(
+      cluster,
+      DEFAULT_SETTINGS,
+      { time: "mark:before-bulk" },
+      withoutProgress,
+    );
+    expect(plan.mark).toBe("before-bulk");
+    const [template] = loadManifestFile(
+      projectPath("manifests", "restore", "pgbackrest-restore-pitr-job.yaml"),
+    );
+    const result = await restoreProduction(
+      cluster,
+      DEFAULT_SETTINGS,
+      {
+        job: structuredClone(template?.object as KubeObject),
+        target: plan.target,
+        mark: plan.mark,
+        pins: {
+          stanza: DEFAULT_SETTINGS.stanza,
+          set: plan.backupLabel,
+          repo: plan.backupRepo,
+          timeline: plan.timeline,
+        },
+        workloads: [],
+        annotations: {},
+        timeoutMs: 300_000,
+      },
+      withoutProgress,
+    );
+    expect(result.jobLog).toContain("--type=name");
+    expect(result.jobLog).toContain("--target=before-bulk");
+    // Every row as it was at the mark: the twenty, none of the bulk change or after it.
+    expect(
+      await sql(
+        "select count(*), max(id), count(*) filter (where note <> 'as written') from ledger",
+      ),
+    ).toBe("20|20|0");
+  }, 900_000);
+});
