@@ -9,7 +9,7 @@ import { describeHolder, LockedError } from "../core/lock.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { projectPath } from "../core/paths.ts";
 import { UserError } from "../core/user-error.ts";
-import { type Command, commandText, parseCommand } from "./command.ts";
+import { type Command, commandText, parseCommand, plansRestore } from "./command.ts";
 import { type CommandContext, StoppedError } from "./commands/context.ts";
 import { entryFor } from "./commands/registry.ts";
 import { type Operation, OperationStore, operationId } from "./operations.ts";
@@ -26,6 +26,8 @@ export interface BotOptions {
   lockRenewMs?: number;
   /** The PITR Job template; manifests/restore/pgbackrest-restore-pitr-job.yaml by default. */
   restoreJob?: KubeObject;
+  /** The newest-state Job template; manifests/restore/pgbackrest-restore-job.yaml by default. */
+  latestRestoreJob?: KubeObject;
 }
 
 export interface Bot {
@@ -43,8 +45,8 @@ export interface Bot {
 type CommentContext = Context<"issue_comment.created">;
 
 /** Read as Kubernetes reads it (YAML 1.1: `defaultMode: 0440` is octal). */
-function defaultRestoreJob(): KubeObject {
-  const file = projectPath("manifests/restore/pgbackrest-restore-pitr-job.yaml");
+function restoreTemplate(name: string): KubeObject {
+  const file = projectPath(`manifests/restore/${name}`);
   const [doc] = loadManifestFile(file);
   if (!doc) throw new Error(`${file} is empty`);
   return doc.object as KubeObject;
@@ -68,7 +70,9 @@ export function createBot(options: BotOptions): Bot {
     namespace,
     options.lockRenewMs,
   );
-  const restoreJob = options.restoreJob ?? defaultRestoreJob();
+  const restoreJob = options.restoreJob ?? restoreTemplate("pgbackrest-restore-pitr-job.yaml");
+  const latestRestoreJob =
+    options.latestRestoreJob ?? restoreTemplate("pgbackrest-restore-job.yaml");
   let lastPruned = 0;
 
   /** Old records go at most once an hour, after a command, never in its way. */
@@ -196,6 +200,7 @@ export function createBot(options: BotOptions): Bot {
         "mcpgov-backup/operation": operation.id,
       },
       restoreJob,
+      latestRestoreJob,
       log,
     };
     if ("answer" in entry) {
@@ -241,7 +246,10 @@ export function createBot(options: BotOptions): Bot {
       return;
     }
     const record = await store.get(held.operation);
-    if (record?.command.name === "pitr" || held.command.startsWith("/restore pitr")) {
+    if (
+      (record && plansRestore(record.command)) ||
+      /^\/restore (pitr|latest)\b/.test(held.command)
+    ) {
       log(`kept the lock of an interrupted restore: ${describeHolder(held)}`);
       return;
     }

@@ -9,6 +9,7 @@ export type Command =
   | { name: "status" }
   | { name: "validate" }
   | { name: "pitr"; time: string }
+  | { name: "latest" }
   | { name: "confirm"; id: string }
   | { name: "cancel"; id: string }
   | { name: "help" };
@@ -29,6 +30,7 @@ export const USAGE = [
   "`/backup mark <name>` — a named restore point now, e.g. before a migration: `/backup mark before-migration-42`",
   "`/restore validate` — restore the newest backup to scratch space and check it",
   "`/restore pitr <time>` — plan a point-in-time restore of production, e.g. `/restore pitr 2026-11-24 14:30:00+00`, or to a mark: `/restore pitr mark:before-migration-42`",
+  "`/restore latest` — plan a restore of production to its newest state (the newest backup and every archived WAL)",
   "`/restore confirm <id>` — carry out a planned restore",
   "`/restore cancel <id>` — drop a planned restore",
   "`/help` — this list",
@@ -67,6 +69,8 @@ export function parseCommand(body: string): Parsed {
   switch (sub) {
     case "validate":
       return rest.length === 0 ? command({ name: "validate" }) : usage("/restore validate");
+    case "latest":
+      return rest.length === 0 ? command({ name: "latest" }) : usage("/restore latest");
     case "pitr":
       if (rest.length === 0)
         return invalid(
@@ -96,6 +100,11 @@ function usage(prefix: string): Parsed {
   return invalid(`that is not a command I know. Try:\n${lines.join("\n")}`);
 }
 
+/** Whether the command plans a restore of production (confirm carries it out). */
+export function plansRestore(command: Command): boolean {
+  return command.name === "pitr" || command.name === "latest";
+}
+
 /** The command as a person would type it, for headings and annotations. */
 export function commandText(command: Command): string {
   switch (command.name) {
@@ -109,6 +118,8 @@ export function commandText(command: Command): string {
       return "/restore validate";
     case "pitr":
       return `/restore pitr ${command.time}`;
+    case "latest":
+      return "/restore latest";
     case "confirm":
     case "cancel":
       return `/restore ${command.name} ${command.id}`;

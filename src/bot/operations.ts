@@ -23,6 +23,8 @@ export interface RestorePlanRecord {
   target: string;
   /** The mark recovery stops at exactly, for /restore pitr mark:NAME. */
   mark?: string;
+  /** /restore latest: every archived WAL; target is the window's end when planned. */
+  latest?: boolean;
   targetEpochMs: number;
   backupLabel: string;
   /** The repository that holds it (pgBackRest reads repo1 first); absent in older records. */

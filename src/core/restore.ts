@@ -17,8 +17,8 @@ export interface RestorePins {
   /** The backup set, and the repository that holds it. */
   set: string;
   repo: number;
-  /** The timeline recovery follows to the target. */
-  timeline: number;
+  /** The timeline recovery follows to the target; none for the newest state (its end). */
+  timeline?: number;
 }
 
 /** A point to restore to: a time (pgBackRest's --type=time), or a mark's name (--type=name). */
@@ -52,7 +52,7 @@ export function restoreJobFor(
       `--stanza=${pins.stanza}`,
       `--repo=${pins.repo}`,
       `--set=${pins.set}`,
-      `--target-timeline=${pins.timeline}`,
+      ...(pins.timeline === undefined ? [] : [`--target-timeline=${pins.timeline}`]),
     ];
     container.args = [...args.slice(0, at), ...pinned, ...args.slice(at)];
   }

@@ -478,7 +478,7 @@ describe("who may run what, where", () => {
   });
 });
 
-describe("/backup mark and /restore pitr mark:NAME", () => {
+describe("/backup mark, /restore pitr mark:NAME and /restore latest", () => {
   it("makes a named restore point, archives its WAL, and plans a restore to exactly it", async () => {
     await setup({ roles: { alice: "admin", bob: "write" } });
     await deliver(probot, bot, commentPayload("/backup mark before-migration-42", { user: "bob" }));
@@ -497,6 +497,36 @@ describe("/backup mark and /restore pitr mark:NAME", () => {
     expect(github.latest().at(-1)).toMatch(
       /There is no mark nope\. Marks: before-migration-42 \(\d{4}-.+Z\)\./,
     );
+  });
+
+  it("plans /restore latest and carries it out with the seed's full restore, pinned", async () => {
+    await setup({ roles: { alice: "admin" } });
+    const payload = commentPayload("/restore latest");
+    await deliver(probot, bot, payload);
+    expect(github.latest().at(-1)).toContain(
+      "Restore production to **the newest state: every archived WAL (up to ",
+    );
+    await deliver(
+      probot,
+      bot,
+      commentPayload(`/restore confirm ${operationId(payload.comment.id)}`),
+    );
+    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    type JobSpec = {
+      template: { spec: { containers: { args: string[]; env: { name: string }[] }[] } };
+    };
+    const container = (restore?.spec as JobSpec | undefined)?.template.spec.containers[0];
+    // The newest backup set, and no target: recovery replays every archived WAL.
+    expect(container?.args).toEqual([
+      "--delta",
+      "--type=default",
+      "--stanza=mcpgov",
+      "--repo=1",
+      "--set=20261124-010000F_20261124-030000D",
+      "restore",
+    ]);
+    expect(container?.env.map((e) => e.name)).not.toContain("RESTORE_TARGET");
+    expect(github.latest().at(-1)).toContain("✅ Restored to **the newest state**");
   });
 
   it("says what a mark's name may be, and runs nothing for one that is not", async () => {

@@ -10,6 +10,7 @@ describe("parseCommand", () => {
     ["/backup mark before-migration-42", { name: "mark", restorePoint: "before-migration-42" }],
     ["/restore pitr mark:before-migration-42", { name: "pitr", time: "mark:before-migration-42" }],
     ["/restore validate", { name: "validate" }],
+    ["/restore latest", { name: "latest" }],
     ["/restore pitr 2026-11-24 14:30:00+00", { name: "pitr", time: "2026-11-24 14:30:00+00" }],
     ["/restore confirm 1fq3x9k", { name: "confirm", id: "1fq3x9k" }],
     ["/restore cancel 1fq3x9k", { name: "cancel", id: "1fq3x9k" }],

@@ -1,7 +1,8 @@
 // Named restore points on the local cluster runner, with real PostgreSQL and pgBackRest:
 // a mark made before a bulk change, through the Action's mark operation, is planned and
 // restored to exactly (pgBackRest --type=name): every row as it was at the mark, none of
-// the change. A mark that does not exist is refused with the marks that do.
+// the change. A mark that does not exist is refused with the marks that do. Then the
+// newest state (/restore latest's plan, the seed's full restore) brings every later write.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,5 +111,32 @@ describe("marks (named restore points)", () => {
         "select count(*), max(id), count(*) filter (where note <> 'as written') from ledger",
       ),
     ).toBe("20|20|0");
+  }, 900_000);
+
+  it("restores to the newest state, as /restore latest plans it, with every write since", async () => {
+    await sql(
+      "insert into ledger select n, 'after the mark restore' from generate_series(21, 25) n",
+    );
+    const plan = await planRestore(cluster, DEFAULT_SETTINGS, { time: "latest" }, withoutProgress);
+    expect(plan.latest).toBe(true);
+    const [template] = loadManifestFile(
+      projectPath("manifests", "restore", "pgbackrest-restore-job.yaml"),
+    );
+    const result = await restoreProduction(
+      cluster,
+      DEFAULT_SETTINGS,
+      {
+        job: structuredClone(template?.object as KubeObject),
+        pins: { stanza: DEFAULT_SETTINGS.stanza, set: plan.backupLabel, repo: plan.backupRepo },
+        workloads: [],
+        annotations: {},
+        timeoutMs: 300_000,
+      },
+      withoutProgress,
+    );
+    expect(result.jobLog).toContain(`--set=${plan.backupLabel}`);
+    expect(result.jobLog).toContain("restore command end: completed successfully");
+    // From the backup before the mark, through both timelines' WAL to the newest write.
+    expect(await sql("select count(*), max(id) from ledger")).toBe("25|25");
   }, 900_000);
 });

@@ -7,6 +7,7 @@ import { LockedError } from "../../core/lock.ts";
 import { recheckPlan, requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
 import { withoutProgress } from "../../core/operations/settings.ts";
 import { isoUtcSecond } from "../../core/time.ts";
+import { commandText, plansRestore } from "../command.ts";
 import type { Operation, OperationState } from "../operations.ts";
 import { type CommandContext, StoppedError, settingsOf } from "./context.ts";
 
@@ -26,13 +27,14 @@ export async function plannedOperation(context: CommandContext, id: string): Pro
   const planned = await context.store.get(id);
   const here = context.operation;
   if (
-    planned?.command.name !== "pitr" ||
+    !planned ||
+    !plansRestore(planned.command) ||
     planned.owner !== here.owner ||
     planned.repo !== here.repo ||
     planned.issue !== here.issue
   )
     throw new StoppedError(
-      `❌ There is no planned restore ${id} on this issue. Plan one with \`/restore pitr <time>\`.`,
+      `❌ There is no planned restore ${id} on this issue. Plan one with \`/restore pitr <time>\` or \`/restore latest\`.`,
     );
   if (planned.state !== "planned")
     throw new StoppedError(`Restore ${id} ${WHERE_IT_IS[planned.state]}; nothing new was started.`);
@@ -58,7 +60,7 @@ export async function confirm(context: CommandContext, id: string): Promise<Oper
       `❌ The policy asks for a second person: someone other than @${planned.requester} must confirm restore ${id}.`,
     );
   try {
-    await store.lock(planned, `/restore pitr ${planned.plan?.target}`);
+    await store.lock(planned, commandText(planned.command));
   } catch (error) {
     if (error instanceof LockedError) throw new StoppedError(`❌ Not now: ${error.message}.`);
     throw error;

@@ -20,6 +20,8 @@ export interface CommandContext {
   annotations: Record<string, string>;
   /** manifests/restore/pgbackrest-restore-pitr-job.yaml, the template of restore Jobs. */
   restoreJob: KubeObject;
+  /** manifests/restore/pgbackrest-restore-job.yaml, for /restore latest (the seed's full restore). */
+  latestRestoreJob: KubeObject;
   log: (line: string) => void;
 }
 

@@ -30,6 +30,13 @@ export async function pitrCommand(context: CommandContext, time: string): Promis
   return { result, plan: record };
 }
 
+/** Where a plan restores to, as its comment says it. */
+function planTarget(plan: RestorePlanRecord): string {
+  const utc = plan.target.replace(/\+00$/, " UTC");
+  if (plan.latest) return `the newest state: every archived WAL (up to ${utc} when planned)`;
+  return plan.mark ? `mark ${plan.mark}, made ${utc}` : utc;
+}
+
 export function planText(
   id: string,
   requester: string,
@@ -39,8 +46,8 @@ export function planText(
   const workloads = plan.workloads.map((w) => code(`${w.kind.toLowerCase()}/${w.name}`));
   const who = secondApprover ? `, by someone other than @${requester}` : "";
   return [
-    `**Plan — nothing has changed yet.** Restore production to **${plan.mark ? `mark ${plan.mark}, made ${plan.target.replace(/\+00$/, " UTC")}` : plan.target.replace(/\+00$/, " UTC")}**:`,
-    `- backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` from repo${plan.backupRepo}` : ""}, then WAL up to the ${plan.mark ? "mark itself" : "target"}; the server is promoted onto a new timeline`,
+    `**Plan — nothing has changed yet.** Restore production to **${planTarget(plan)}**:`,
+    `- backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` from repo${plan.backupRepo}` : ""}, then WAL up to the ${plan.latest ? "end of the archive" : plan.mark ? "mark itself" : "target"}; the server is promoted onto a new timeline`,
     ...(plan.timeline !== undefined && plan.timeline !== plan.currentTimeline
       ? [
           `- the target is on timeline ${plan.timeline}, which an earlier restore left (production is on timeline ${plan.currentTimeline}): recovery follows timeline ${plan.timeline}`,
@@ -52,7 +59,9 @@ export function planText(
       ? `- stops ${workloads.join(", ")} and then ${code("statefulset/postgres")} for the restore, and starts them again afterwards`
       : `- stops ${code("statefulset/postgres")} for the restore and starts it again afterwards`,
     `- estimated duration: about ${Math.ceil(plan.estimateSeconds / 60)} min (safety backup, restore, start and checks)`,
-    "- what was written after the target is not in the restored database (it stays in the repository, on the old timeline)",
+    plan.latest
+      ? "- what was written after the last archived WAL segment is not in the restored database"
+      : "- what was written after the target is not in the restored database (it stays in the repository, on the old timeline)",
     "",
     `To go ahead: \`/restore confirm ${id}\` before ${isoUtcSecond(Date.parse(plan.expiresAt))}${who}. To drop it: \`/restore cancel ${id}\`.`,
   ].join("\n");

@@ -70,6 +70,11 @@ export const COMMANDS: { [N in CommandName]: Entry<Of<N>> } = {
     lock: false,
     run: (context, command) => pitrCommand(context, command.time),
   },
+  latest: {
+    right: "restore",
+    lock: false,
+    run: (context) => pitrCommand(context, "latest"),
+  },
   confirm: {
     right: "restore",
     answer: (context, command, target) => decidePlan(context, "confirm", command.id, target),

@@ -80,7 +80,7 @@ export async function restoreCommand(context: CommandContext, planned: Operation
   const { cluster, comment, store } = context;
   const plan = planned.plan;
   if (!plan) throw new Error(`operation ${planned.id} has no plan`);
-  const job = structuredClone(context.restoreJob);
+  const job = structuredClone(plan.latest ? context.latestRestoreJob : context.restoreJob);
   job.metadata.name = jobName(context, "restore");
   let result: RestoreResult;
   try {
@@ -89,7 +89,8 @@ export async function restoreCommand(context: CommandContext, planned: Operation
       settingsOf(context),
       {
         job,
-        target: plan.target,
+        // The newest state has no target: recovery replays every archived WAL.
+        ...(plan.latest ? {} : { target: plan.target }),
         ...(plan.mark ? { mark: plan.mark } : {}),
         pins:
           plan.backupRepo !== undefined && plan.timeline !== undefined
@@ -97,7 +98,7 @@ export async function restoreCommand(context: CommandContext, planned: Operation
                 stanza: context.stanza,
                 set: plan.backupLabel,
                 repo: plan.backupRepo,
-                timeline: plan.timeline,
+                ...(plan.latest ? {} : { timeline: plan.timeline }),
               }
             : undefined,
         workloads: plan.workloads,
@@ -115,6 +116,8 @@ export async function restoreCommand(context: CommandContext, planned: Operation
   } catch (error) {
     throw error instanceof RestoreStoppedError ? stopped(context, plan, error) : error;
   }
-  const target = `${plan.mark ? `mark ${plan.mark}, ` : ""}${plan.target.replace(/\+00$/, " UTC")}`;
+  const target = plan.latest
+    ? "the newest state"
+    : `${plan.mark ? `mark ${plan.mark}, ` : ""}${plan.target.replace(/\+00$/, " UTC")}`;
   return `✅ Restored to **${target}** from backup set ${code(plan.backupLabel)}${plan.backupRepo ? ` (repo${plan.backupRepo})` : ""}. PostgreSQL is writable on timeline ${result.timelineAfter} (was ${result.timelineBefore}); ${result.replayed ? `the last transaction it replayed committed at ${result.replayed} UTC` : "no transaction was replayed after the backup"}. The state before the restore is in safety backup ${code(result.safetyBackup ?? "?")} and the WAL of timeline ${result.timelineBefore}. Next: \`/backup full\`, so that the new timeline has a full backup of its own (docs/restore.md, step 7).`;
 }

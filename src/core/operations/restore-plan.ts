@@ -21,7 +21,7 @@ import { UserError } from "../user-error.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
 export interface RestoreRequest {
-  /** The point in time as the person wrote it, or mark:NAME for a mark (core/marks.ts). */
+  /** The point in time as the person wrote it, mark:NAME for a mark (core/marks.ts), or latest. */
   time: string;
   /** Read a time without a zone as UTC (the bot's policy). */
   assumeUtc?: boolean;
@@ -32,6 +32,8 @@ export interface RestorePlan {
   target: string;
   /** The mark recovery stops at exactly (--type=name), when the request named one. */
   mark?: string;
+  /** The newest state (the seed's full restore): every archived WAL; target is then its end. */
+  latest?: boolean;
   targetEpochMs: number;
   /** The backup set recovery starts from, and the repository that holds it (pinned). */
   backupLabel: string;
@@ -67,6 +69,7 @@ export async function planRestore(
   request: RestoreRequest,
   progress: Progress,
 ): Promise<RestorePlan> {
+  const latest = request.time.trim() === "latest";
   const markName = /^mark:(.*)$/.exec(request.time.trim())?.[1];
   // A mark is planned as the moment it was made: the backup before it, the window, the
   // timeline; recovery then stops at the point itself.
@@ -76,9 +79,10 @@ export async function planRestore(
       : await progress(`find mark ${markName}`, () =>
           findMark(cluster, productionDatabase(settings), markName),
         );
-  let point: ReturnType<typeof parsePointInTime>;
+  let point: ReturnType<typeof parsePointInTime> | undefined;
   try {
-    point = parsePointInTime(mark?.createdAt ?? request.time, { assumeUtc: request.assumeUtc });
+    if (!latest)
+      point = parsePointInTime(mark?.createdAt ?? request.time, { assumeUtc: request.assumeUtc });
   } catch (error) {
     if (error instanceof TimeError) throw new UserError(error.message);
     throw error;
@@ -93,17 +97,20 @@ export async function planRestore(
     stanzaInfo(cluster, settings.namespace, settings.stanza),
   );
   const window = recoveryWindow(stanza, now);
-  const refusal = outsideWindow(window, point.epochMs, Date.parse(now));
-  const backup = backupBefore(stanza, point.epochMs);
+  // The newest state: the window's end, from the newest backup.
+  point ??= parsePointInTime(window?.end ?? now);
+  const refusal = latest ? undefined : outsideWindow(window, point.epochMs, Date.parse(now));
+  const backup = latest ? validBackups(stanza).at(-1) : backupBefore(stanza, point.epochMs);
   if (refusal || !window || !backup) throw new UserError(refusal ?? "no backup before the target");
   const history = await progress("read PostgreSQL's timeline history", () =>
     readTimelines(cluster, productionDatabase(settings)),
   );
-  const path = timelineFor(point.epochMs, history);
+  const path = latest ? { timeline: history.current } : timelineFor(point.epochMs, history);
   if ("refusal" in path) throw new UserError(`Not planned: ${path.refusal}.`);
   return {
     target: point.target,
     ...(mark ? { mark: mark.name } : {}),
+    ...(latest ? { latest } : {}),
     targetEpochMs: point.epochMs,
     backupLabel: backup.label,
     backupRepo: repoOf(backup),
