@@ -33,7 +33,7 @@ function denied(job: KubeObject): string[] {
   return validations.filter((v) => v.evaluate(context) !== true).map((v) => v.message);
 }
 
-/** The Jobs the bot creates: the backups, the validation and a pinned restore. */
+/** The Jobs the bot creates: the backups, the validation and the pinned restores. */
 async function botJobs(): Promise<KubeObject[]> {
   const cluster = new FakeCluster();
   const cronJobs = [
@@ -44,6 +44,7 @@ async function botJobs(): Promise<KubeObject[]> {
   await cluster.apply(cronJobs);
   const validation = jobFromCronJob(cronJobs[2] as Any, "pgbackrest-bot-x1-validate", {});
   const [restore] = manifest("restore/pgbackrest-restore-pitr-job.yaml");
+  const [latest] = manifest("restore/pgbackrest-restore-job.yaml");
   return [
     await backupJob(cluster, NS, "full", "pgbackrest-bot-x1-full"),
     await backupJob(cluster, NS, "diff", "pgbackrest-bot-x2-diff"),
@@ -55,6 +56,7 @@ async function botJobs(): Promise<KubeObject[]> {
       repo: 1,
       timeline: 1,
     }),
+    restoreJobFor(latest, undefined, { stanza: "mcpgov", set: "20261124-010000F", repo: 1 }),
   ];
 }
 
@@ -69,7 +71,7 @@ describe("the admission policy of the bot's Jobs", () => {
 
   it("admits every Job the bot makes", async () => {
     const jobs = await botJobs();
-    expect(jobs).toHaveLength(5);
+    expect(jobs).toHaveLength(6);
     for (const job of jobs)
       expect([job.metadata.name, denied(job)]).toEqual([job.metadata.name, []]);
   });
