@@ -1,7 +1,8 @@
 // Who may reach whom, worked out from the NetworkPolicies as Kubernetes applies them
 // (policies that select a pod for Ingress allow the union of their rules; a pod no such
-// policy selects accepts everything): PostgreSQL and the pgBackRest TLS servers accept
-// exactly the pods that need them, and nothing from another namespace but what must.
+// policy selects accepts everything), on every shipped overlay as it renders: PostgreSQL
+// and the pgBackRest TLS servers accept exactly the pods that need them, and nothing from
+// another namespace but what must.
 import { describe, expect, it } from "vitest";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
@@ -11,18 +12,6 @@ import { projectPath } from "../../src/core/paths.ts";
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
 type Any = any;
 
-// As installed with everything (examples/production: the base, S3, monitoring, the bot),
-// and the restore Jobs, which a restore makes in the database's namespace.
-const installed = renderKustomization(projectPath("examples", "production"));
-const namespace = installed.find((o) => o.kind === "StatefulSet")?.metadata.namespace;
-const objects = [
-  ...installed,
-  ...loadManifestDir(projectPath("manifests", "restore")).map((d) => ({
-    ...d.object,
-    metadata: { ...(d.object.metadata as object), namespace },
-  })),
-] as Any[];
-
 interface Pod {
   name: string;
   namespace: string;
@@ -30,26 +19,42 @@ interface Pod {
   ports: number[];
 }
 
-const pods: Pod[] = objects.flatMap((o): Pod[] => {
-  const spec = podSpecOf(o);
-  if (!spec) return [];
-  const template = o.kind === "CronJob" ? o.spec.jobTemplate.spec.template : o.spec.template;
+/** An overlay as installed, and the restore Jobs a restore makes in its namespace. */
+function installed(overlay: string): Any[] {
+  const rendered = renderKustomization(projectPath("examples", overlay));
+  const namespace = rendered.find((o) => o.kind === "StatefulSet")?.metadata.namespace;
   return [
-    {
-      name: `${o.kind}/${o.metadata.name}`,
-      namespace: o.metadata.namespace,
-      labels: template.metadata?.labels ?? {},
-      ports: containersOf(spec).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)),
-    },
-  ];
-});
-/** An application pod in the namespace, and any pod of another namespace. */
-const app: Pod = {
+    ...rendered,
+    ...loadManifestDir(projectPath("manifests", "restore")).map((d) => ({
+      ...d.object,
+      metadata: { ...(d.object.metadata as object), namespace },
+    })),
+  ] as Any[];
+}
+
+function podsOf(objects: Any[]): Pod[] {
+  return objects.flatMap((o): Pod[] => {
+    const spec = podSpecOf(o);
+    if (!spec) return [];
+    const template = o.kind === "CronJob" ? o.spec.jobTemplate.spec.template : o.spec.template;
+    return [
+      {
+        name: `${o.kind}/${o.metadata.name}`,
+        namespace: o.metadata.namespace,
+        labels: template.metadata?.labels ?? {},
+        ports: containersOf(spec).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)),
+      },
+    ];
+  });
+}
+
+/** An application pod in a namespace, and any pod of another namespace. */
+const appIn = (namespace: string): Pod => ({
   name: "an application pod",
-  namespace: "ai-governance",
+  namespace,
   labels: { app: "governance-api" },
   ports: [],
-};
+});
 const outsider: Pod = {
   name: "a pod in another namespace",
   namespace: "other",
@@ -107,7 +112,7 @@ function peerMatches(peer: Any, from: Pod, policyNamespace: string): boolean {
 }
 
 /** The policies of a type that select a pod (the pod is isolated for it when any does). */
-function policiesFor(type: "Ingress" | "Egress", pod: Pod): Any[] {
+function policiesFor(objects: Any[], type: "Ingress" | "Egress", pod: Pod): Any[] {
   return objects.filter(
     (o) =>
       o.kind === "NetworkPolicy" &&
@@ -123,9 +128,9 @@ const portMatches = (rule: Any, port: number) =>
   !rule.ports || rule.ports.some((rp: Any) => rp.port === port);
 
 /** Whether `from` may open a connection to `to` on `port`: its egress and their ingress. */
-function allowed(from: Pod, to: Pod, port: number): boolean {
-  const ingress = policiesFor("Ingress", to);
-  const egress = policiesFor("Egress", from);
+function allowed(objects: Any[], from: Pod, to: Pod, port: number): boolean {
+  const ingress = policiesFor(objects, "Ingress", to);
+  const egress = policiesFor(objects, "Egress", from);
   const admitted =
     ingress.length === 0 ||
     ingress.some((p) =>
@@ -148,25 +153,54 @@ function allowed(from: Pod, to: Pod, port: number): boolean {
   return admitted && sent;
 }
 
-function who(target: string, port: number): string[] {
-  const to = pods.find((p) => p.name === target);
-  if (!to) throw new Error(`${target} not found`);
-  return [...pods, app, outsider, prometheus, impostor]
-    .filter((from) => from !== to && allowed(from, to, port))
-    .map((p) => p.name)
-    .sort();
+/** One overlay's pods, and who of them (and of the pods around them) reaches whom. */
+function network(overlay: string) {
+  const objects = installed(overlay);
+  const pods = podsOf(objects);
+  const namespace = objects.find((o) => o.kind === "StatefulSet")?.metadata.namespace;
+  const app = appIn(namespace);
+  const can = (from: Pod, to: Pod, port: number) => allowed(objects, from, to, port);
+  const who = (target: string, port: number): string[] => {
+    const to = pods.find((p) => p.name === target);
+    if (!to) throw new Error(`${target} not found`);
+    return [...pods, app, outsider, prometheus, impostor]
+      .filter((from) => from !== to && can(from, to, port))
+      .map((p) => p.name)
+      .sort();
+  };
+  return { pods, can, who };
 }
 
-describe("who reaches whom", () => {
-  it("PostgreSQL on 5432: the pods of its namespace (the applications), nothing from outside", () => {
-    const reach = who("StatefulSet/postgres", 5432);
-    expect(reach).toContain("an application pod");
-    expect(reach).not.toContain("a pod in another namespace");
-  });
+const overlays = ["adopt", "kind", "production", "second-database"];
+
+describe.each(overlays)("who reaches whom in examples/%s", (overlay) => {
+  const { pods, can, who } = network(overlay);
+  const postgres = pods.filter((p) => p.labels.app === "postgres");
 
   it("the TLS server beside PostgreSQL on 8432: the repository host only", () => {
-    expect(who("StatefulSet/postgres", 8432)).toEqual(["StatefulSet/pgbackrest-repo-host"]);
+    expect(postgres).toHaveLength(1);
+    for (const pod of postgres)
+      expect(who(pod.name, 8432)).toEqual(["StatefulSet/pgbackrest-repo-host"]);
   });
+
+  it("PostgreSQL on 5432: the pods of its namespace, nothing from outside", () => {
+    for (const pod of postgres) {
+      expect(who(pod.name, 5432)).toContain("an application pod");
+      expect(who(pod.name, 5432)).not.toContain("a pod in another namespace");
+    }
+  });
+
+  it("every pod that listens is behind an ingress policy, and every pod can look up names", () => {
+    const open = pods.filter(
+      (p) => !p.name.includes("bot") && p.ports.some((port) => can(outsider, p, port)),
+    );
+    expect(open.map((p) => p.name)).toEqual([]);
+    expect(pods.filter((p) => !can(p, dns, 53)).map((p) => p.name)).toEqual([]);
+  });
+});
+
+describe("who reaches whom with everything installed (examples/production)", () => {
+  const { who } = network("production");
 
   it("the repository host on 8432: PostgreSQL, the restores, the validations and the metrics only", () => {
     expect(who("StatefulSet/pgbackrest-repo-host", 8432)).toEqual([
@@ -188,22 +222,8 @@ describe("who reaches whom", () => {
     ]);
   });
 
-  it("every pod that listens is behind an ingress policy", () => {
-    const open = pods.filter(
-      (p) =>
-        p.ports.length > 0 &&
-        p.ports.some((port) => allowed(outsider, p, port) && !p.name.includes("bot")),
-    );
-    expect(open.map((p) => p.name)).toEqual([]);
-  });
-
   it("the bot on 3000: webhooks through an ingress in any namespace", () => {
     expect(who("Deployment/mcpgov-backup-bot", 3000)).toContain("a pod in another namespace");
     expect(who("Deployment/mcpgov-backup-bot", 8432)).toEqual([]);
-  });
-
-  it("every pod can look up names, with manifests/s3/ applied or not", () => {
-    const cannot = pods.filter((p) => !allowed(p, dns, 53));
-    expect(cannot.map((p) => p.name)).toEqual([]);
   });
 });
