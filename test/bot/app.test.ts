@@ -529,6 +529,19 @@ describe("/backup mark, /restore pitr mark:NAME and /restore latest", () => {
     expect(github.latest().at(-1)).toContain("✅ Restored to **the newest state**");
   });
 
+  it("refuses a mark that has left the recovery window, with the marks that have not", async () => {
+    await setup({ roles: { alice: "admin" } });
+    // Made before the oldest backup (3 h ago), and one inside the window.
+    marks.push(`too-old|0/1000060|${new Date(now - 5 * HOUR).toISOString()}`);
+    marks.push(`recent|0/5000060|${new Date(now - HOUR / 2).toISOString()}`);
+    await deliver(probot, bot, commentPayload("/restore pitr mark:too-old"));
+    const body = github.latest().at(-1) ?? "";
+    expect(body).toContain("Mark too-old (made ");
+    expect(body).toContain("can no longer be restored to:");
+    expect(body).toMatch(/Marks that can: recent \(.+Z\)\./);
+    expect(fake.createdJobs).toEqual([]);
+  });
+
   it("says what a mark's name may be, and runs nothing for one that is not", async () => {
     await setup({ roles: { bob: "write" } });
     await deliver(probot, bot, commentPayload("/backup mark x';drop", { user: "bob" }));

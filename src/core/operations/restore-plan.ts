@@ -6,7 +6,7 @@
 import type { Cluster } from "../cluster.ts";
 import { sealWal, timeline } from "../database.ts";
 import { runningJobs } from "../jobs.ts";
-import { findMark } from "../marks.ts";
+import { findMark, listMarks } from "../marks.ts";
 import { type BackupInfo, repoOf, validBackups } from "../pgbackrest/info.ts";
 import {
   backupBefore,
@@ -101,6 +101,15 @@ export async function planRestore(
   point ??= parsePointInTime(window?.end ?? now);
   const refusal = latest ? undefined : outsideWindow(window, point.epochMs, Date.parse(now));
   const backup = latest ? validBackups(stanza).at(-1) : backupBefore(stanza, point.epochMs);
+  if (mark && refusal) {
+    // A mark that has left the window: the ones a restore can still reach.
+    const reachable = (await listMarks(cluster, productionDatabase(settings))).filter(
+      (m) => window && m.createdAt >= window.start,
+    );
+    throw new UserError(
+      `Mark ${mark.name} (made ${mark.createdAt}) can no longer be restored to: ${refusal} ${reachable.length ? `Marks that can: ${reachable.map((m) => `${m.name} (${m.createdAt})`).join(", ")}.` : "No mark in the window."}`,
+    );
+  }
   if (refusal || !window || !backup) throw new UserError(refusal ?? "no backup before the target");
   const history = await progress("read PostgreSQL's timeline history", () =>
     readTimelines(cluster, productionDatabase(settings)),
