@@ -76,7 +76,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
-  it("allows every call deploy, verify, backup, validate and status made, all in the database's namespace", () => {
+  it("allows every call deploy, verify, backup, validate, status and mark made, all in the database's namespace", () => {
     expect(new Set(accesses.map((a) => a.namespace))).toEqual(new Set([NAMESPACE]));
     const denied = accesses.filter((a) => !actionRules.some((rule) => ruleAllows(rule, a)));
     expect(denied.map(describeAccess)).toEqual([]);
