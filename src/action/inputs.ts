@@ -1,5 +1,6 @@
 // The Action's inputs (action.yml), read and checked before anything touches a cluster.
 import * as core from "@actions/core";
+import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 
 export const OPERATIONS = ["deploy", "verify", "backup", "validate", "status", "mark"] as const;
@@ -69,7 +70,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError(
       "input restore-point: mark needs the restore point's name, such as before-migration-42",
     );
-  if (restorePoint && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(restorePoint))
+  if (restorePoint && !MARK_NAME.test(restorePoint))
     throw new InputError(
       `input restore-point: "${shown(restorePoint)}" is not a restore point name (letters, digits, _, . and -, at most 63)`,
     );

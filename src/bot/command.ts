@@ -2,6 +2,7 @@
 // starts with the command: a command quoted (`> /restore ...`), in a code block or in the
 // middle of a sentence is someone talking about it, not asking for it.
 import { BACKUP_TYPES, type BackupType } from "../core/backup.ts";
+import { MARK_NAME } from "../core/marks.ts";
 
 export type Command =
   | { name: "backup"; type: BackupType }
@@ -37,7 +38,6 @@ export const USAGE = [
 ].join("\n");
 
 const ID = /^[a-z0-9]{1,13}$/;
-const MARK = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 function invalid(message: string): Parsed {
   return { kind: "invalid", message };
@@ -56,7 +56,7 @@ export function parseCommand(body: string): Parsed {
     if (sub === "status" && rest.length === 0) return command({ name: "status" });
     if (sub === "mark") {
       const [name] = rest;
-      if (rest.length !== 1 || !name || !MARK.test(name))
+      if (rest.length !== 1 || !name || !MARK_NAME.test(name))
         return invalid(
           "`/backup mark` needs one name of letters, digits, `_`, `.` and `-` (at most 63), e.g. `/backup mark before-migration-42`",
         );

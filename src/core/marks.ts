@@ -8,7 +8,7 @@ import { archiveNow, type DatabaseTarget, psql } from "./database.ts";
 import { UserError } from "./user-error.ts";
 
 /** What a mark may be called: it reaches SQL as a literal, so nothing that could quote. */
-const MARK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+export const MARK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export interface Mark {
   name: string;
