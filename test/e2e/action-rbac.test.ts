@@ -4,17 +4,13 @@
 // namespace ledger-db, stanza ledger). Nothing the Action asks is outside the Role, nothing
 // in the Role goes unused, and the Role holds every right of the Roles the Action applies
 // (the API server lets no one grant more than they hold).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { readInputs } from "../../src/action/inputs.ts";
-import { runOperations } from "../../src/action/run.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { runActionSteps } from "../support/action-run.ts";
 import {
   describeAccess,
   type NamespacedAccess,
@@ -29,17 +25,12 @@ const NAMESPACE = "ledger-db";
 let cluster: LocalCluster;
 let accesses: NamespacedAccess[] = [];
 let deployed: KubeObject[] = [];
-const log: string[] = [];
 
 const actionRules = (loadManifestFile(projectPath("manifests", "action", "action-rbac.yaml"))
   .map((d) => d.object as KubeObject)
   .find((o) => o.kind === "Role")?.rules ?? []) as PolicyRule[];
 
-// validate writes its report where a runner keeps scratch files.
-const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-rbac-"));
-
 beforeAll(async () => {
-  vi.stubEnv("RUNNER_TEMP", runnerTemp);
   cluster = await LocalCluster.start();
   const objects = manifestObjects(projectPath("examples", "second-database"));
   // The Secrets are made per cluster before the Action runs (scripts/make-tls-secrets.sh,
@@ -47,31 +38,22 @@ beforeAll(async () => {
   await cluster.apply(objects.filter((o) => o.kind === "Secret"));
   deployed = objects.filter((o) => o.kind !== "Secret");
   const recorded = recordingCluster(cluster);
-  const run = await runOperations(
+  await runActionSteps(
     recorded.cluster,
-    // As a workflow step's `with:` gives them.
-    readInputs(
-      (name) =>
-        ({
-          operations: "deploy verify backup validate status mark",
-          "restore-point": "before-migration-42",
-          cluster: "local",
-          namespace: NAMESPACE,
-          stanza: "ledger",
-          "timeout-minutes": "5",
-        })[name] ?? "",
-    ),
-    async () => deployed,
-    {},
-    (line) => log.push(line),
+    {
+      operations: "deploy verify backup validate status mark",
+      "restore-point": "before-migration-42",
+      cluster: "local",
+      namespace: NAMESPACE,
+      stanza: "ledger",
+      "timeout-minutes": "5",
+    },
+    deployed,
   );
   accesses = recorded.accesses;
-  if (!run.ok) throw new Error(`the Action's run failed:\n${log.join("\n")}`);
 }, 900_000);
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  rmSync(runnerTemp, { recursive: true, force: true });
   await cluster?.shutdown();
 }, 60_000);
 

@@ -3,12 +3,7 @@
 // restored to exactly (pgBackRest --type=name): every row as it was at the mark, none of
 // the change. A mark that does not exist is refused with the marks that do. Then the
 // newest state (/restore latest's plan, the seed's full restore) brings every later write.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { readInputs } from "../../src/action/inputs.ts";
-import { runOperations } from "../../src/action/run.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
@@ -18,15 +13,14 @@ import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/set
 import { projectPath } from "../../src/core/paths.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { runActionSteps } from "../support/action-run.ts";
 import { requireComplete, runCronJob } from "../support/jobs.ts";
 
 const NS = DEFAULT_SETTINGS.namespace;
 let cluster: LocalCluster;
-const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-marks-"));
 const sql = (query: string) => psql(cluster, query);
 
 beforeAll(async () => {
-  vi.stubEnv("RUNNER_TEMP", runnerTemp);
   cluster = await LocalCluster.start();
   await deployForBackups(cluster);
   await sql("create table ledger (id bigint primary key, note text not null)");
@@ -40,28 +34,16 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  rmSync(runnerTemp, { recursive: true, force: true });
   await cluster?.shutdown();
 }, 60_000);
 
 describe("marks (named restore points)", () => {
   it("restores to exactly the mark the Action made before a bulk change", async () => {
-    const inputs = readInputs(
-      (name) =>
-        ({ operations: "mark status", "restore-point": "before-bulk", "timeout-minutes": "5" })[
-          name
-        ] ?? "",
-    );
-    const log: string[] = [];
-    const run = await runOperations(
-      cluster,
-      inputs,
-      async () => [],
-      {},
-      (l) => log.push(l),
-    );
-    expect(run.ok, log.join("\n")).toBe(true);
+    const run = await runActionSteps(cluster, {
+      operations: "mark status",
+      "restore-point": "before-bulk",
+      "timeout-minutes": "5",
+    });
     expect(run.outputs["restore-point-lsn"]).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(run.results[1]?.detail).toMatch(/marks before-bulk \(/);
 

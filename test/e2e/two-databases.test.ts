@@ -5,12 +5,8 @@
 // own repository. A point-in-time restore of the second cuts its ledger exactly and
 // leaves the first's data, backups and pods as they were: nothing of one reaches the other
 // by a short name.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Operation, readInputs } from "../../src/action/inputs.ts";
-import { runOperations } from "../../src/action/run.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Operation } from "../../src/action/inputs.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
@@ -21,6 +17,7 @@ import { validBackups } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { runActionSteps } from "../support/action-run.ts";
 
 const FIRST = { ...DEFAULT_SETTINGS, manifests: projectPath("manifests") };
 const SECOND = {
@@ -30,8 +27,6 @@ const SECOND = {
   manifests: projectPath("examples", "second-database"),
 };
 let cluster: LocalCluster;
-// validate writes its report where a runner keeps scratch files.
-const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-two-databases-"));
 
 const db = (namespace: string): DatabaseTarget => ({
   namespace,
@@ -43,39 +38,27 @@ const sql = (namespace: string, query: string) => psql(cluster, query, db(namesp
 
 /** The Action's operations for one database, as its workflow step would give them. */
 async function action(database: typeof FIRST, operations: Operation[]) {
-  const log: string[] = [];
-  const objects = manifestObjects(database.manifests);
-  const run = await runOperations(
+  const run = await runActionSteps(
     cluster,
-    // As a workflow step's `with:` gives them.
-    readInputs(
-      (name) =>
-        ({
-          operations: operations.join(" "),
-          cluster: "local",
-          namespace: database.namespace,
-          stanza: database.stanza,
-          manifests: database.manifests,
-          "timeout-minutes": "5",
-        })[name] ?? "",
-    ),
-    async () => objects,
-    {},
-    (line) => log.push(line),
+    {
+      operations: operations.join(" "),
+      cluster: "local",
+      namespace: database.namespace,
+      stanza: database.stanza,
+      manifests: database.manifests,
+      "timeout-minutes": "5",
+    },
+    manifestObjects(database.manifests),
   );
-  if (!run.ok) throw new Error(`${operations} in ${database.namespace} failed:\n${log.join("\n")}`);
   return run.outputs;
 }
 
 beforeAll(async () => {
-  vi.stubEnv("RUNNER_TEMP", runnerTemp);
   cluster = await LocalCluster.start();
   for (const database of [FIRST, SECOND]) await action(database, ["deploy"]);
 }, 900_000);
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  rmSync(runnerTemp, { recursive: true, force: true });
   await cluster?.shutdown();
 }, 60_000);
 

@@ -117,6 +117,12 @@ describe("the shipped overlays", () => {
     },
   );
 
+  it("cannot move the bot's records namespace: kustomize refuses the bot in a moved overlay", () => {
+    expect(() => renderKustomization(projectPath("test/fixtures/manifests/bot-moved"))).toThrow(
+      /namespace transformation produces ID conflict/,
+    );
+  });
+
   it("moves every object of the second database to its namespace, with its own stanza, claim and schedule", () => {
     const objects = renderKustomization(projectPath("examples", "second-database"));
     const namespaces = new Set(

@@ -1,0 +1,37 @@
+// The Action's operations run in this process, on a cluster the test holds (the local
+// cluster runner lives in the process that starts it, so the bundle cannot share it): the
+// inputs as a workflow step's `with:` gives them, read by the Action's own readInputs, and
+// validate's report in a scratch RUNNER_TEMP that is removed afterwards. A failed run
+// throws with the Action's log.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readInputs } from "../../src/action/inputs.ts";
+import { type ActionRun, runOperations } from "../../src/action/run.ts";
+import type { Cluster, KubeObject } from "../../src/core/cluster.ts";
+
+export async function runActionSteps(
+  cluster: Cluster,
+  inputs: Record<string, string>,
+  objects: KubeObject[] = [],
+): Promise<ActionRun> {
+  const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-steps-"));
+  const before = process.env.RUNNER_TEMP;
+  process.env.RUNNER_TEMP = runnerTemp;
+  const log: string[] = [];
+  try {
+    const run = await runOperations(
+      cluster,
+      readInputs((name) => inputs[name] ?? ""),
+      async () => objects,
+      {},
+      (line) => log.push(line),
+    );
+    if (!run.ok) throw new Error(`the Action's ${inputs.operations} failed:\n${log.join("\n")}`);
+    return run;
+  } finally {
+    if (before === undefined) delete process.env.RUNNER_TEMP;
+    else process.env.RUNNER_TEMP = before;
+    rmSync(runnerTemp, { recursive: true, force: true });
+  }
+}
