@@ -25,6 +25,14 @@ a check fails or the backup does not restore, 2 on bad usage or a failed precond
   --target TIME        recover to this time ("2026-01-15 14:30:00+00") instead
   --latest             recover to the newest archived WAL (default: stop at consistency,
                        the backup's own end)
+  --mark NAME          recover to the restore point NAME (pg_create_restore_point) exactly;
+                       give --set, a backup that ends before the point
+  --target-timeline N  follow timeline N to the target (pgBackRest's --target-timeline)
+  --db-include NAME    restore only database NAME (repeatable; the system databases always
+                       come along); the others are left unusable, and only these are checked
+  --clone              restore for a clone (docs/restore.md): keep the copy, shut it down
+                       cleanly so that it starts without recovery, and skip the assertions
+                       (they describe the newest backup, not an arbitrary point)
   --assertions FILE    SQL assertions, one per line: DATABASE<TAB>NAME<TAB>SQL, where the
                        SQL returns true when the assertion holds; :'backup_stop' is the
                        backup's end time (env VALIDATION_ASSERTIONS, default
@@ -185,6 +193,9 @@ validation_preflight() {
 validation_restore() {
 	local args=(--stanza="$validation_stanza" --pg1-path="$validation_scratch/pgdata" --archive-mode=off)
 	[ -z "$validation_repo" ] || args+=(--repo="$validation_repo")
+	[ -z "$validation_target_timeline" ] || args+=(--target-timeline="$validation_target_timeline")
+	local db
+	for db in "${validation_db_include[@]}"; do args+=(--db-include="$db"); done
 	if [ "$validation_mode" != time ] || [ -n "$validation_set" ]; then
 		args+=(--set="$(jq -r .label <<<"$validation_backup")")
 	fi
@@ -192,6 +203,7 @@ validation_restore() {
 	consistent) args+=(--type=immediate --target-action=promote) ;;
 	latest) args+=(--type=default) ;;
 	time) args+=(--type=time --target="$validation_target" --target-action=promote) ;;
+	name) args+=(--type=name --target="$validation_target" --target-action=promote) ;;
 	esac
 	local output
 	if ! output=$(pgbackrest "${args[@]}" restore 2>&1); then
@@ -232,8 +244,14 @@ validation_recover() {
 }
 
 validation_run_checks() {
-	local db output databases
+	local db output databases amcheck_scope=(--all)
 	databases=$(validation_psql -d postgres -c 'select datname from pg_database where datallowconn order by 1')
+	if [ "${#validation_db_include[@]}" -gt 0 ]; then
+		# The databases left out are zeroed files: only those restored can be read.
+		databases=$(printf '%s\n' postgres "${validation_db_include[@]}" | sort -u)
+		amcheck_scope=()
+		while IFS= read -r db; do amcheck_scope+=(--database="$db"); done <<<"$databases"
+	fi
 	while IFS= read -r db; do
 		if output=$(validation_psql -d "$(validation_dbname "$db")" -c 'select count(*) from pg_class' 2>&1); then
 			validation_check "database $db answers" pass "$output relations"
@@ -252,13 +270,13 @@ validation_run_checks() {
 
 	if [ "$(validation_psql -d postgres -c 'show server_version_num')" -lt 140000 ]; then
 		validation_check "pg_amcheck" warn "PostgreSQL before 14 has no pg_amcheck; not checked"
-	elif output=$(pg_amcheck -h "$validation_socket" -p "$validation_port" -U postgres --all --install-missing --jobs="$validation_jobs" 2>&1); then
+	elif output=$(pg_amcheck -h "$validation_socket" -p "$validation_port" -U postgres "${amcheck_scope[@]}" --install-missing --jobs="$validation_jobs" 2>&1); then
 		validation_check "pg_amcheck" pass "no corruption in any database"
 	else
 		validation_check "pg_amcheck" fail "$(head -c 2000 <<<"$output")"
 	fi
 
-	if [ -n "$validation_assertions" ]; then
+	if [ -n "$validation_assertions" ] && [ "$validation_clone" != 1 ]; then
 		local name sql result
 		# "|| [ -n ... ]": the last line counts even without a final newline.
 		while IFS=$'\t' read -r db name sql || [ -n "$db" ]; do
@@ -282,7 +300,10 @@ validation_run_checks() {
 
 validation_stop_server() {
 	if [ -n "${validation_server_pid:-}" ] && kill -0 "$validation_server_pid" 2>/dev/null; then
-		pg_ctl -D "$validation_scratch/pgdata" -m immediate -w stop >/dev/null 2>&1 ||
+		# A clone is started again by its own pod: a clean shutdown spares it crash recovery.
+		local mode=immediate
+		[ "$validation_clone" != 1 ] || mode=fast
+		pg_ctl -D "$validation_scratch/pgdata" -m "$mode" -w stop >/dev/null 2>&1 ||
 			kill -KILL "$validation_server_pid" 2>/dev/null || true
 		wait "$validation_server_pid" 2>/dev/null || true
 	fi
@@ -395,6 +416,7 @@ _main() {
 	validation_pushgateway=${VALIDATION_PUSHGATEWAY:-}
 	validation_jobs=${VALIDATION_JOBS:-2}
 	validation_set="" validation_repo="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
+	validation_target_timeline="" validation_db_include=() validation_clone=0
 	validation_made_copy=0 validation_marker=.restore-validation-copy
 	validation_status=running validation_reason="" validation_failed=0
 	validation_checks='[]' validation_phases='[]' validation_backup_stop=""
@@ -408,6 +430,10 @@ _main() {
 		--set) validation_set=${2:?--set needs a backup label} && shift ;;
 		--target) validation_target=${2:?--target needs a time} && validation_mode="time" && shift ;;
 		--latest) validation_mode=latest ;;
+		--mark) validation_target=${2:?--mark needs a restore point name} && validation_mode=name && shift ;;
+		--target-timeline) validation_target_timeline=${2:?--target-timeline needs a timeline number} && shift ;;
+		--db-include) validation_db_include+=("${2:?--db-include needs a database name}") && shift ;;
+		--clone) validation_clone=1 validation_keep=1 ;;
 		--assertions) validation_assertions=${2:?--assertions needs a file} && shift ;;
 		--verify) validation_verify=1 ;;
 		--timeout) validation_timeout=${2:?--timeout needs seconds} && shift ;;
@@ -430,6 +456,14 @@ _main() {
 	fi
 	if [ -n "$validation_repo" ] && ! [[ $validation_repo =~ ^[1-4]$ ]]; then
 		printf 'error: --repo must be a repository number from 1 to 4\n' >&2
+		return 2
+	fi
+	if [ -n "$validation_target_timeline" ] && ! [[ $validation_target_timeline =~ ^[1-9][0-9]{0,8}$ ]]; then
+		printf 'error: --target-timeline must be a timeline number such as 2\n' >&2
+		return 2
+	fi
+	if [ "$validation_mode" = name ] && [ -z "$validation_set" ]; then
+		printf 'error: --mark needs --set: pgBackRest cannot tell which backup comes before a restore point\n' >&2
 		return 2
 	fi
 	if [[ $validation_set =~ [^0-9A-Za-z_-] ]]; then

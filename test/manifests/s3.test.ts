@@ -25,7 +25,12 @@ const pods = docs.flatMap((d: ManifestDoc) => {
   const spec = podSpecOf(d.object);
   if (!spec) return [];
   const o = d.object as Any;
-  const template = o.kind === "CronJob" ? o.spec.jobTemplate.spec.template : o.spec.template;
+  const template =
+    o.kind === "CronJob"
+      ? o.spec.jobTemplate.spec.template
+      : o.kind === "Pod"
+        ? o
+        : o.spec.template;
   return [
     {
       name: `${o.kind}/${o.metadata.name}`,
@@ -38,7 +43,7 @@ const pods = docs.flatMap((d: ManifestDoc) => {
 /**
  * The containers where pgBackRest reads or writes the repositories: PostgreSQL's
  * (archive_command), the repository host's (the backups exec there), the restores' and
- * validations'. Not kubectl, and not the TLS server beside PostgreSQL, which only serves
+ * validations'. Not a clone's PostgreSQL, which must not reach them. Not kubectl, and not the TLS server beside PostgreSQL, which only serves
  * the data directory.
  */
 function pgbackrestContainers(spec: V1PodSpec): V1Container[] {
@@ -47,7 +52,8 @@ function pgbackrestContainers(spec: V1PodSpec): V1Container[] {
   return containers.filter((c) => {
     const argv = containerArgv(c);
     if (argv[0] === "kubectl") return false;
-    if (c.name === "postgres") return true;
+    // A clone's PostgreSQL has no pgBackRest at all (manifests/clone/).
+    if (c.name === "postgres") return (c.env ?? []).some((e) => e.name.startsWith("PGBACKREST_"));
     if (argv[0] === "pgbackrest") return !besidePostgres;
     return argv[0]?.endsWith("restore-validation.sh") === true;
   });

@@ -1,0 +1,234 @@
+// Clones: temporary PostgreSQL servers restored from the repository to one point, made
+// from manifests/clone/mcpgov-clone.yaml. Every object of a clone carries its id (label
+// mcpgov-backup/clone) and when it expires (annotation), so that any bot or Action that
+// lists them, before or after a restart, can tell what is whose and remove what is due.
+import type { Cluster, KubeObject } from "./cluster.ts";
+import { jobFromCronJob } from "./jobs.ts";
+import { loadManifestFile } from "./manifests/load.ts";
+import { projectPath } from "./paths.ts";
+import { UserError } from "./user-error.ts";
+
+export const CLONE_LABEL = "mcpgov-backup/clone";
+export const EXPIRES_ANNOTATION = "mcpgov-backup/expires-at";
+export const POINT_ANNOTATION = "mcpgov-backup/point";
+const COMPONENT = "app.kubernetes.io/component";
+
+/** The kinds a clone is made of, in the order they are removed (the server first). */
+export const CLONE_KINDS = ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"] as const;
+
+/** A clone's id: part of every object's name, so short, and safe in a label and a comment. */
+const CLONE_ID = /^[a-z0-9]{1,20}$/;
+
+export function cloneId(id: string): string {
+  if (!CLONE_ID.test(id))
+    throw new UserError(
+      `"${id.slice(0, 40)}" is not a clone id: lower-case letters and digits, at most 20, as the clone's comment or the clone operation's output gives it`,
+    );
+  return id;
+}
+
+/** The name of the clone's claim, server Job, Service and NetworkPolicy. */
+export function cloneName(id: string): string {
+  return `mcpgov-clone-${id}`;
+}
+
+/** The name of the Job that restores the clone's data. */
+export function cloneRestoreJobName(id: string): string {
+  return `${cloneName(id)}-restore`;
+}
+
+/** A time to live as a person writes it: 90m, 4h. At most a day: a clone holds production's data. */
+export function parseTtl(text: string): number {
+  const match = /^([1-9][0-9]{0,3})(m|h)$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * (match[2] === "h" ? 3_600_000 : 60_000) : Number.NaN;
+  if (!(ms >= 60_000 && ms <= 86_400_000))
+    throw new UserError(
+      `"${text.slice(0, 20)}" is not a time to live: minutes or hours such as 90m or 4h, from 1m to 24h`,
+    );
+  return ms;
+}
+
+export interface CloneSpec {
+  id: string;
+  /** When the clone goes (ISO, UTC). */
+  expiresAt: string;
+  /** What it holds, as a person reads it: "2026-11-24 14:30:00.000000+00", "mark before-42". */
+  point: string;
+  /** Production's image, so that the clone runs the same PostgreSQL. */
+  image: string;
+  /** Production's claim's size and class: the clone holds as much. */
+  storage: string;
+  storageClassName?: string;
+}
+
+function template(): KubeObject[] {
+  const file = projectPath("manifests/clone/mcpgov-clone.yaml");
+  return loadManifestFile(file).map((doc) => doc.object as KubeObject);
+}
+
+type PodTemplate = {
+  metadata: { labels: Record<string, string> };
+  spec: {
+    activeDeadlineSeconds?: number;
+    containers: {
+      image: string;
+      args?: string[];
+      envFrom?: { configMapRef?: { name: string } }[];
+    }[];
+    volumes: { name: string; persistentVolumeClaim?: { claimName: string }; emptyDir?: object }[];
+    serviceAccountName?: string;
+  };
+};
+
+function named(object: KubeObject, spec: CloneSpec, name = cloneName(spec.id)): KubeObject {
+  object.metadata.name = name;
+  object.metadata.labels = { ...object.metadata.labels, [CLONE_LABEL]: spec.id };
+  object.metadata.annotations = {
+    ...object.metadata.annotations,
+    [EXPIRES_ANNOTATION]: spec.expiresAt,
+    [POINT_ANNOTATION]: spec.point,
+  };
+  return object;
+}
+
+export interface CloneObjects {
+  claim: KubeObject;
+  server: KubeObject;
+  service: KubeObject;
+  policy: KubeObject;
+}
+
+/** The clone's objects, from the template, for this clone only. */
+export function cloneObjects(spec: CloneSpec): CloneObjects {
+  const objects = template();
+  const byKind = (kind: string) => {
+    const found = objects.find((o) => o.kind === kind);
+    if (!found) throw new Error(`manifests/clone/mcpgov-clone.yaml has no ${kind}`);
+    return named(found, spec);
+  };
+  const claim = byKind("PersistentVolumeClaim");
+  const claimSpec = claim.spec as {
+    resources: { requests: { storage: string } };
+    storageClassName?: string;
+  };
+  claimSpec.resources.requests.storage = spec.storage;
+  if (spec.storageClassName) claimSpec.storageClassName = spec.storageClassName;
+
+  const server = byKind("Job");
+  const pod = (server.spec as { template: PodTemplate }).template;
+  pod.metadata.labels[CLONE_LABEL] = spec.id;
+  for (const container of pod.spec.containers) container.image = spec.image;
+  for (const volume of pod.spec.volumes)
+    if (volume.persistentVolumeClaim) volume.persistentVolumeClaim.claimName = cloneName(spec.id);
+
+  const service = byKind("Service");
+  (service.spec as { selector: Record<string, string> }).selector[CLONE_LABEL] = spec.id;
+  const policy = byKind("NetworkPolicy");
+  (policy.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels[
+    CLONE_LABEL
+  ] = spec.id;
+  return { claim, server, service, policy };
+}
+
+/**
+ * The Job that restores a clone's data: the restore validation's, so it has the overlay's
+ * image, repositories and client certificate, with the clone's claim as its scratch space,
+ * scripts/restore-validation.sh --clone and the given restore arguments, labelled as a
+ * restore for the network policies, pushing no verdict (it is not a validation).
+ */
+export function cloneRestoreJob(
+  validationCronJob: KubeObject,
+  spec: CloneSpec,
+  args: string[],
+  annotations: Record<string, string>,
+): KubeObject {
+  const job = named(
+    jobFromCronJob(validationCronJob, cloneRestoreJobName(spec.id), annotations),
+    spec,
+    cloneRestoreJobName(spec.id),
+  );
+  // Not a validation (status reports those), nor a production restore (which it must not block).
+  delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
+  job.metadata.labels = {
+    "app.kubernetes.io/name": "mcpgov-clone",
+    [COMPONENT]: "clone",
+    "app.kubernetes.io/part-of": "mcpgov-backup",
+    [CLONE_LABEL]: spec.id,
+  };
+  const pod = (job.spec as { template: PodTemplate }).template;
+  pod.metadata.labels = { ...pod.metadata.labels, [COMPONENT]: "restore", [CLONE_LABEL]: spec.id };
+  pod.spec.serviceAccountName = "pgbackrest-restore";
+  const [container] = pod.spec.containers;
+  if (!container) throw new Error(`CronJob ${validationCronJob.metadata.name} has no container`);
+  container.args = ["--clone", ...args];
+  container.envFrom = container.envFrom?.filter(
+    (from) => from.configMapRef?.name !== "pgbackrest-monitoring",
+  );
+  const scratch = pod.spec.volumes.find((v) => v.name === "scratch");
+  if (!scratch) throw new Error(`CronJob ${validationCronJob.metadata.name} has no scratch volume`);
+  delete scratch.emptyDir;
+  scratch.persistentVolumeClaim = { claimName: cloneName(spec.id) };
+  return job;
+}
+
+export interface CloneInfo {
+  id: string;
+  expiresAt: string;
+  point: string;
+  /** kind/name of each object the clone has now. */
+  objects: string[];
+}
+
+/** Every clone in the namespace, from its objects' labels, oldest expiry first. */
+export async function listClones(cluster: Cluster, namespace: string): Promise<CloneInfo[]> {
+  const clones = new Map<string, CloneInfo>();
+  for (const kind of CLONE_KINDS) {
+    for (const object of await cluster.list(kind, namespace, { [COMPONENT]: "clone" })) {
+      const id = object.metadata.labels?.[CLONE_LABEL];
+      if (!id) continue;
+      const annotations = object.metadata.annotations ?? {};
+      const clone = clones.get(id) ?? {
+        id,
+        expiresAt: annotations[EXPIRES_ANNOTATION] ?? "",
+        point: annotations[POINT_ANNOTATION] ?? "",
+        objects: [],
+      };
+      clone.objects.push(`${kind}/${object.metadata.name}`);
+      clones.set(id, clone);
+    }
+  }
+  return [...clones.values()].sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+}
+
+/** Removes every object of the clone; what it removed (none when there was no such clone). */
+export async function deleteClone(
+  cluster: Cluster,
+  namespace: string,
+  id: string,
+): Promise<string[]> {
+  const clone = (await listClones(cluster, namespace)).find((c) => c.id === id);
+  for (const object of clone?.objects ?? []) {
+    const [kind = "", name = ""] = object.split("/");
+    await cluster.delete(kind, namespace, name).catch((error: Error) => {
+      // Gone already (another reaper, a person): what was asked for is done.
+      if (!/not ?found/i.test(error.message)) throw error;
+    });
+  }
+  return clone?.objects ?? [];
+}
+
+/**
+ * Removes the clones whose time is up (the server Job has stopped itself by then; its
+ * claim, Service and policy are left until now). An object with no expiry is not a clone's.
+ */
+export async function reapExpiredClones(
+  cluster: Cluster,
+  namespace: string,
+  now = Date.now(),
+): Promise<string[]> {
+  const due = (await listClones(cluster, namespace)).filter(
+    (c) => c.expiresAt !== "" && Date.parse(c.expiresAt) <= now,
+  );
+  for (const clone of due) await deleteClone(cluster, namespace, clone.id);
+  return due.map((c) => c.id);
+}

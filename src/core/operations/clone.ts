@@ -1,0 +1,187 @@
+// clone: a temporary PostgreSQL restored to a planned point (operations/restore-plan.ts),
+// beside production and never touching it: its own claim, restored and recovered by a
+// Job with the pgBackRest client, then served by a pod with no access to the repository
+// and archiving off, behind a NetworkPolicy, gone when its time is up. Expired clones are
+// removed first; a clone that fails to come up is removed, not left half-made.
+import {
+  CLONE_LABEL,
+  type CloneInfo,
+  type CloneSpec,
+  cloneId,
+  cloneName,
+  cloneObjects,
+  cloneRestoreJob,
+  deleteClone,
+  listClones,
+  reapExpiredClones,
+} from "../clone.ts";
+import type { Cluster, KubeObject } from "../cluster.ts";
+import { runJobToCompletion } from "../jobs.ts";
+import { VALIDATION_CRONJOB } from "../schedules.ts";
+import { isoUtcSecond } from "../time.ts";
+import { UserError } from "../user-error.ts";
+import { reportFromLog, type ValidationReport } from "../validation-report.ts";
+import type { RestorePlan } from "./restore-plan.ts";
+import type { Progress, Settings } from "./settings.ts";
+
+export interface CloneRequest {
+  id: string;
+  /** Where to restore to, as planRestore fixed it. */
+  plan: RestorePlan;
+  /** Restore only this database (and the system ones): pgBackRest's --db-include. */
+  database?: string;
+  ttlMs: number;
+  annotations: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface CloneResult {
+  id: string;
+  /** The Service (and every other object's) name. */
+  name: string;
+  namespace: string;
+  /** What the clone holds, as its annotation says. */
+  point: string;
+  expiresAt: string;
+  database?: string;
+  /** The restore Job's report: the set used, the timeline, when recovery stopped, the checks. */
+  report: ValidationReport & { recovery?: { recoveredTo: string | null; timeline: number | null } };
+}
+
+/** What the clone holds, in words: the mark, the newest state, or the time. */
+export function pointText(plan: RestorePlan): string {
+  if (plan.mark) return `mark ${plan.mark} (${plan.target})`;
+  if (plan.latest) return `the newest state (${plan.target})`;
+  return plan.target;
+}
+
+/** scripts/restore-validation.sh's arguments for the plan: the set, repository, target, timeline. */
+function restoreArgs(plan: RestorePlan, database: string | undefined): string[] {
+  const args = [`--set=${plan.backupLabel}`, `--repo=${plan.backupRepo}`];
+  if (plan.mark) args.push(`--mark=${plan.mark}`, `--target-timeline=${plan.timeline}`);
+  else if (plan.latest) args.push("--latest");
+  else args.push(`--target=${plan.target}`, `--target-timeline=${plan.timeline}`);
+  if (database) args.push(`--db-include=${database}`);
+  return args.flatMap((arg) => {
+    // The script reads "--option value", as a person types it.
+    const at = arg.indexOf("=");
+    return at < 0 ? [arg] : [arg.slice(0, at), arg.slice(at + 1)];
+  });
+}
+
+/** Production's image and claim, which the clone copies. */
+async function production(cluster: Cluster, namespace: string) {
+  const statefulSet = await cluster.get("StatefulSet", namespace, "postgres");
+  const claim = await cluster.get("PersistentVolumeClaim", namespace, "postgres-data");
+  const containers = (
+    statefulSet?.spec as {
+      template?: { spec?: { containers?: { name: string; image: string }[] } };
+    }
+  )?.template?.spec?.containers;
+  const image = containers?.find((c) => c.name === "postgres")?.image;
+  if (!image || !claim)
+    throw new UserError(
+      `statefulset/postgres or its claim postgres-data not found in ${namespace}; deploy the manifests first`,
+    );
+  const spec = claim.spec as {
+    resources?: { requests?: { storage?: string } };
+    storageClassName?: string;
+  };
+  return {
+    image,
+    storage: spec.resources?.requests?.storage ?? "20Gi",
+    storageClassName: spec.storageClassName,
+  };
+}
+
+export async function createClone(
+  cluster: Cluster,
+  settings: Settings,
+  request: CloneRequest,
+  progress: Progress,
+): Promise<CloneResult> {
+  const { namespace } = settings;
+  const id = cloneId(request.id);
+  await progress("remove expired clones", () => reapExpiredClones(cluster, namespace));
+  if ((await listClones(cluster, namespace)).some((c) => c.id === id))
+    throw new UserError(`Clone ${id} exists already; drop it first, or choose another id.`);
+  const cronJob = await cluster.get("CronJob", namespace, VALIDATION_CRONJOB);
+  if (!cronJob)
+    throw new UserError(
+      `CronJob ${VALIDATION_CRONJOB} not found in ${namespace}; deploy the manifests first`,
+    );
+  const spec: CloneSpec = {
+    id,
+    expiresAt: isoUtcSecond(Date.now() + request.ttlMs),
+    point: pointText(request.plan),
+    ...(await production(cluster, namespace)),
+  };
+  const objects = cloneObjects(spec);
+  const inNamespace = (object: KubeObject) => {
+    object.metadata.namespace = namespace;
+    object.metadata.annotations = { ...object.metadata.annotations, ...request.annotations };
+    return object;
+  };
+  try {
+    await progress(`claim ${cloneName(id)} (${spec.storage})`, () =>
+      cluster.create(inNamespace(objects.claim)),
+    );
+    const job = inNamespace(
+      cloneRestoreJob(cronJob, spec, restoreArgs(request.plan, request.database), {}),
+    );
+    const run = await progress(
+      `restore and recover to ${spec.point} (Job ${job.metadata.name})`,
+      () => runJobToCompletion(cluster, job, request.timeoutMs, "the clone's restore"),
+    );
+    const report = reportFromLog(run.logs);
+    if (!report) throw new Error(`Job ${job.metadata.name} completed but left no report`);
+    await progress(`start the clone (until ${spec.expiresAt})`, async () => {
+      await cluster.create(inNamespace(objects.policy));
+      await cluster.create(inNamespace(objects.service));
+      // The server stops itself when its time is up, whoever is still around.
+      const seconds = Math.max(60, Math.ceil((Date.parse(spec.expiresAt) - Date.now()) / 1000));
+      (objects.server.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds = seconds;
+      await cluster.create(inNamespace(objects.server));
+      // The server's pod; the restore Job's pod carries the id too, as a restore.
+      const pod = { [CLONE_LABEL]: id, "app.kubernetes.io/component": "clone" };
+      await cluster.waitForPodsReady(namespace, pod, request.timeoutMs);
+    });
+    return {
+      id,
+      name: cloneName(id),
+      namespace,
+      point: spec.point,
+      expiresAt: spec.expiresAt,
+      ...(request.database ? { database: request.database } : {}),
+      report,
+    };
+  } catch (error) {
+    await progress(`remove the clone that did not come up`, () =>
+      deleteClone(cluster, namespace, id),
+    ).catch(() => {});
+    throw error;
+  }
+}
+
+export async function dropClone(
+  cluster: Cluster,
+  settings: Settings,
+  id: string,
+  progress: Progress,
+): Promise<string[]> {
+  const { namespace } = settings;
+  const removed = await progress(`remove clone ${cloneId(id)}`, () =>
+    deleteClone(cluster, namespace, id),
+  );
+  if (removed.length === 0) {
+    const clones = await listClones(cluster, namespace);
+    throw new UserError(
+      `There is no clone ${id}. ${clones.length ? `Clones: ${clones.map(describeClone).join(", ")}.` : "There are no clones."}`,
+    );
+  }
+  return removed;
+}
+
+export function describeClone(clone: CloneInfo): string {
+  return `${clone.id} (${clone.point}, until ${clone.expiresAt})`;
+}
