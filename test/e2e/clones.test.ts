@@ -8,10 +8,15 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLONE_KINDS, CLONE_LABEL, listClones, reapExpiredClones } from "../../src/core/clone.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { type DatabaseTarget, psql } from "../../src/core/database.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { createClone } from "../../src/core/operations/clone.ts";
+import { markRestorePoint } from "../../src/core/operations/mark.ts";
 import { planRestore } from "../../src/core/operations/restore-plan.ts";
+import { parseTableRef, restoreTable } from "../../src/core/operations/restore-table.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { requireComplete, runCronJob } from "../support/jobs.ts";
@@ -40,7 +45,8 @@ function repositoryFiles(): Map<string, string> {
 }
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start();
+  // The clone's NetworkPolicy is enforced, as a cluster's network plugin would.
+  cluster = await LocalCluster.start({ enforceIngressPolicies: true });
   await deployForBackups(cluster);
   await sql("create table ledger (id bigint primary key, note text not null)");
   requireComplete(
@@ -113,6 +119,46 @@ describe("clones", () => {
       ["sh", "-c", "ls /etc/pgbackrest 2>&1; env | grep -c PGBACKREST || true"],
     );
     expect(noConfig.stdout).toMatch(/No such file or directory\n0\n$/);
+    // Inside the cluster, only the pods the clone's NetworkPolicy admits reach it: the
+    // client pod of manifests/clone/ does, the repository host does not.
+    const [client] = loadManifestFile(projectPath("manifests/clone/mcpgov-clone-client.yaml"));
+    await cluster.apply([
+      {
+        ...(client?.object as KubeObject),
+        metadata: { ...(client?.object as KubeObject).metadata, namespace: NS },
+      },
+    ]);
+    await cluster.waitForPodsReady(NS, { "mcpgov-backup/clone-access": "true" }, 60_000);
+    const secret = (await cluster.get("Secret", NS, "postgres-secret")) as KubeObject & {
+      stringData?: Record<string, string>;
+      data?: Record<string, string>;
+    };
+    const password =
+      secret.stringData?.POSTGRES_PASSWORD ??
+      Buffer.from(secret.data?.POSTGRES_PASSWORD ?? "", "base64").toString();
+    const overNetwork = (pod: string, container: string) =>
+      cluster.exec({ namespace: NS, pod, container }, [
+        "env",
+        `PGPASSWORD=${password}`,
+        "PGCONNECT_TIMEOUT=3",
+        "psql",
+        "-h",
+        clone.name,
+        "-U",
+        "postgres",
+        "-d",
+        "mcpgov",
+        "-Atc",
+        "select count(*) from ledger",
+      ]);
+    expect(await overNetwork("mcpgov-clone-client", "psql")).toMatchObject({
+      code: 0,
+      stdout: "25\n",
+    });
+    const stranger = await overNetwork("pgbackrest-repo-host-0", "pgbackrest");
+    expect(stranger.code).not.toBe(0);
+    await cluster.delete("Pod", NS, "mcpgov-clone-client");
+
     await cloneSql("insert into ledger values (999, 'only in the clone')");
     await cloneSql("select pg_switch_wal()");
     await sql("select pg_switch_wal()");
@@ -141,6 +187,90 @@ describe("clones", () => {
         kind,
         [],
       ]);
+    expect(await listClones(cluster, NS)).toEqual([]);
+  }, 900_000);
+
+  it("brings a table dropped by mistake back beside production, which keeps every later write", async () => {
+    await sql("create table governance_policies (id int primary key, rule text not null)");
+    await sql(
+      "insert into governance_policies select n, 'rule ' || n from generate_series(1, 12) n",
+    );
+    await sql("create table audit_log (id serial primary key, what text not null)");
+    await sql("insert into audit_log (what) values ('before the cleanup')");
+    const mark = await markRestorePoint(
+      cluster,
+      DEFAULT_SETTINGS,
+      { name: "before-cleanup", timeoutMs: 120_000 },
+      withoutProgress,
+    );
+    // The mistake, between other writes that must survive it.
+    await sql("insert into audit_log (what) values ('cleanup started')");
+    await sql("insert into governance_policies values (13, 'written after the mark')");
+    await sql("drop table governance_policies");
+    await sql("insert into audit_log (what) values ('after the drop')");
+    await sql("insert into ledger values (42, 'after the drop')");
+
+    const plan = await planRestore(
+      cluster,
+      DEFAULT_SETTINGS,
+      { time: "mark:before-cleanup" },
+      withoutProgress,
+    );
+    const steps: string[] = [];
+    const result = await restoreTable(
+      cluster,
+      DEFAULT_SETTINGS,
+      {
+        table: parseTableRef("public.governance_policies"),
+        plan,
+        cloneId: "table1",
+        annotations: {},
+        timeoutMs: 300_000,
+      },
+      (step, work) => {
+        steps.push(step);
+        return work();
+      },
+    );
+    const copy = `public.governance_policies_restored_${mark.createdAt.slice(0, 19).replace(/[-:]/g, "").toLowerCase()}`;
+    expect(result).toMatchObject({
+      database: "mcpgov",
+      restoredAs: copy,
+      rowsAtPoint: 12,
+      rowsCopied: 12,
+      liveRows: null,
+    });
+    expect(result.sql.swap).toBe(`alter table ${copy} rename to governance_policies;`);
+    expect(
+      await sql(
+        `select count(*), max(id), count(*) filter (where rule = 'rule ' || id) from ${copy}`,
+      ),
+    ).toBe("12|12|12");
+    // Production was never stopped: every write after the mark is still there.
+    expect(await sql("select string_agg(what, ',' order by id) from audit_log")).toBe(
+      "before the cleanup,cleanup started,after the drop",
+    );
+    expect(await sql("select count(*), max(id) from ledger")).toBe("42|42");
+    expect(await sql("select to_regclass('public.governance_policies') is null")).toBe("t");
+    // The clone it came from is gone.
+    expect(steps.at(-1)).toBe("remove the clone mcpgov-clone-table1");
+    expect(await listClones(cluster, NS)).toEqual([]);
+
+    // Again to the same point: refused, nothing written over.
+    await expect(
+      restoreTable(
+        cluster,
+        DEFAULT_SETTINGS,
+        {
+          table: parseTableRef("public.governance_policies"),
+          plan,
+          cloneId: "table2",
+          annotations: {},
+          timeoutMs: 300_000,
+        },
+        withoutProgress,
+      ),
+    ).rejects.toThrow(/exists already/);
     expect(await listClones(cluster, NS)).toEqual([]);
   }, 900_000);
 });

@@ -1,0 +1,203 @@
+// restore table: one table back as it was at a planned point, beside the live one and
+// under a new name, while production runs on and keeps every write since. A clone of that
+// point (operations/clone.ts, only the table's database restored) is the source; production
+// copies the table's rows from it over the network (pg_dump into psql, in one
+// transaction), and the clone is removed afterwards, whatever happened.
+
+import { deleteClone } from "../clone.ts";
+import type { Cluster } from "../cluster.ts";
+import { psql } from "../database.ts";
+import { requireUnlocked } from "../lock.ts";
+import { UserError } from "../user-error.ts";
+import { type CloneResult, createClone } from "./clone.ts";
+import type { RestorePlan } from "./restore-plan.ts";
+import { type Progress, productionDatabase, type Settings } from "./settings.ts";
+
+/** An unquoted PostgreSQL name: what reaches SQL and a shell argument can then never quote. */
+const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface TableRef {
+  /** Absent: the application's database (postgres-secret's POSTGRES_DB). */
+  database?: string;
+  schema: string;
+  table: string;
+}
+
+/** schema.table or database.schema.table, each an unquoted lower-case name. */
+export function parseTableRef(text: string): TableRef {
+  const parts = text.trim().split(".");
+  if ((parts.length === 2 || parts.length === 3) && parts.every((p) => NAME.test(p))) {
+    const [table = "", schema = "", database] = [...parts].reverse();
+    return { ...(database ? { database } : {}), schema, table };
+  }
+  throw new UserError(
+    `"${text.slice(0, 80)}" is not a table: write schema.table or database.schema.table, lower-case names of letters, digits and _ (such as public.governance_policies)`,
+  );
+}
+
+/** The copy's name: the table's, _restored_ and the point, as 20261124t143015 (within 63). */
+export function restoredName(table: string, targetEpochMs: number): string {
+  const stamp = new Date(targetEpochMs)
+    .toISOString()
+    .slice(0, 19)
+    .replace(/[-:]/g, "")
+    .toLowerCase();
+  const suffix = `_restored_${stamp}`;
+  return `${table.slice(0, 63 - suffix.length)}${suffix}`;
+}
+
+export interface TableRequest {
+  table: TableRef;
+  plan: RestorePlan;
+  /** The clone the table is copied from (removed afterwards). */
+  cloneId: string;
+  annotations: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface TableResult {
+  database: string;
+  /** schema.table, as restored from, and schema.copy, as written in production. */
+  source: string;
+  restoredAs: string;
+  /** Rows the table had at the point (in the clone) and rows the copy has in production. */
+  rowsAtPoint: number;
+  rowsCopied: number;
+  /** Rows of the live table now, or null when it no longer exists. */
+  liveRows: number | null;
+  /** What to run next: put the copy in the table's place, or its rows back into the table. */
+  sql: { swap: string; merge?: string };
+  clone: CloneResult;
+}
+
+// Runs in production's PostgreSQL container: the clone's copy of the table, made there
+// under the new name, dumped (rows and columns, no owner or grants) into production in one
+// transaction. The arguments are checked names, never spliced into this text.
+const COPY = `set -euo pipefail
+host=$1 db=$2 source=$3 copy=$4
+export PGPASSWORD="\${POSTGRES_PASSWORD:?}"
+clone=(-h "$host" -U "\${POSTGRES_USER:-postgres}" -d "$db" -X)
+psql "\${clone[@]}" -v ON_ERROR_STOP=1 -Atqc "create table $copy as table $source"
+pg_dump "\${clone[@]:0:6}" --table="$copy" --no-owner --no-privileges |
+	psql -U postgres -d "$db" -X -v ON_ERROR_STOP=1 --single-transaction -q`;
+
+/** The application's database: what postgres-secret's POSTGRES_DB names, as the image reads it. */
+async function applicationDatabase(cluster: Cluster, settings: Settings): Promise<string> {
+  const target = productionDatabase(settings);
+  const result = await cluster.exec(target, [
+    "sh",
+    "-c",
+    `printf %s "\${POSTGRES_DB:-\${POSTGRES_USER:-postgres}}"`,
+  ]);
+  if (result.code !== 0 || !NAME.test(result.stdout))
+    throw new UserError(
+      "Cannot tell the application's database from postgres-secret's POSTGRES_DB: name it, as database.schema.table",
+    );
+  return result.stdout;
+}
+
+export async function restoreTable(
+  cluster: Cluster,
+  settings: Settings,
+  request: TableRequest,
+  progress: Progress,
+): Promise<TableResult> {
+  await requireUnlocked(cluster, settings, "Restore the table when it has finished.");
+  const { schema, table } = request.table;
+  const database = request.table.database ?? (await applicationDatabase(cluster, settings));
+  const production = { ...productionDatabase(settings), database };
+  const source = `${schema}.${table}`;
+  const restoredAs = `${schema}.${restoredName(table, request.plan.targetEpochMs)}`;
+  const exists = async (name: string) =>
+    (await psql(cluster, `select to_regclass('${name}') is not null`, production)) === "t";
+  await progress(`check that ${database}.${restoredAs} is free`, async () => {
+    if (await exists(restoredAs))
+      throw new UserError(
+        `${database}.${restoredAs} exists already (restored before?): rename or drop it first, so that nothing is written over.`,
+      );
+  });
+
+  const clone = await createClone(
+    cluster,
+    settings,
+    {
+      id: request.cloneId,
+      plan: request.plan,
+      database,
+      // Long enough for the copy; removed as soon as it is done in any case.
+      ttlMs: request.timeoutMs + 3_600_000,
+      annotations: request.annotations,
+      timeoutMs: request.timeoutMs,
+    },
+    progress,
+  );
+  try {
+    const inClone = (query: string) =>
+      cluster.exec(production, [
+        "sh",
+        "-c",
+        `PGPASSWORD="\${POSTGRES_PASSWORD:?}" psql -h "$1" -U "\${POSTGRES_USER:-postgres}" -d "$2" -X -v ON_ERROR_STOP=1 -Atqc "$3"`,
+        "in-clone",
+        clone.name,
+        database,
+        query,
+      ]);
+    const rowsAtPoint = await progress(`count ${source} at ${clone.point}`, async () => {
+      const ask = async (query: string) => {
+        const answer = await inClone(query);
+        if (answer.code !== 0)
+          throw new Error(`cannot query the clone ${clone.name}: ${answer.stderr.trim()}`);
+        return answer.stdout.trim();
+      };
+      if ((await ask(`select to_regclass('${source}') is not null`)) !== "t")
+        throw new UserError(
+          `${database}.${source} did not exist at ${clone.point}: nothing to restore. Check the name, or pick a later point.`,
+        );
+      return Number(await ask(`select count(*) from ${source}`));
+    });
+    await progress(`copy ${source} into production as ${restoredAs}`, async () => {
+      const copied = await cluster.exec(production, [
+        "bash",
+        "-c",
+        COPY,
+        "restore-table",
+        clone.name,
+        database,
+        source,
+        restoredAs,
+      ]);
+      if (copied.code !== 0)
+        throw new Error(`copying ${source} from the clone failed: ${copied.stderr.trim()}`);
+    });
+    const rowsCopied = Number(
+      await psql(cluster, `select count(*) from ${restoredAs}`, production),
+    );
+    if (rowsCopied !== rowsAtPoint)
+      throw new Error(
+        `${restoredAs} has ${rowsCopied} rows, the table had ${rowsAtPoint} at the point; left in place for a look`,
+      );
+    const liveRows = (await exists(source))
+      ? Number(await psql(cluster, `select count(*) from ${source}`, production))
+      : null;
+    return {
+      database,
+      source,
+      restoredAs,
+      rowsAtPoint,
+      rowsCopied,
+      liveRows,
+      sql:
+        liveRows === null
+          ? { swap: `alter table ${restoredAs} rename to ${table};` }
+          : {
+              swap: `begin; alter table ${source} rename to ${table}_replaced; alter table ${restoredAs} rename to ${table}; commit;`,
+              merge: `insert into ${source} select * from ${restoredAs} on conflict do nothing;`,
+            },
+      clone,
+    };
+  } finally {
+    await progress(`remove the clone ${clone.name}`, () =>
+      deleteClone(cluster, settings.namespace, clone.id),
+    );
+  }
+}
