@@ -4,6 +4,7 @@
 // the command runs afterwards, with a reaction on receipt and one status comment edited in
 // place as it goes.
 import type { ApplicationFunction, Context } from "probot";
+import { reapExpiredClones } from "../core/clone.ts";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { describeHolder, LockedError } from "../core/lock.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
@@ -38,6 +39,11 @@ export interface Bot {
    * interrupted restore's is kept, for a person (production may be half-restored).
    */
   reconcile(log: (line: string) => void): Promise<void>;
+  /**
+   * Removes the clones whose time is up (their server has stopped itself); at start and
+   * then every minute, so that a restart loses none (the expiry is on the objects).
+   */
+  reapClones(log: (line: string) => void): Promise<void>;
   /** Resolves when every command received so far has finished (for tests and shutdown). */
   idle(): Promise<void>;
 }
@@ -246,8 +252,9 @@ export function createBot(options: BotOptions): Bot {
       return;
     }
     const record = await store.get(held.operation);
+    // A table copy is one transaction: interrupted, it left production as it was.
     if (
-      (record && plansRestore(record.command)) ||
+      (record && plansRestore(record.command) && record.command.name !== "table") ||
       /^\/restore (pitr|latest)\b/.test(held.command)
     ) {
       log(`kept the lock of an interrupted restore: ${describeHolder(held)}`);
@@ -263,9 +270,15 @@ export function createBot(options: BotOptions): Bot {
     );
   }
 
+  async function reapClones(log: (line: string) => void): Promise<void> {
+    for (const id of await reapExpiredClones(options.cluster, namespace))
+      log(`removed clone ${id}: its time was up`);
+  }
+
   return {
     app,
     reconcile,
+    reapClones,
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

@@ -11,6 +11,9 @@ export type Command =
   | { name: "validate" }
   | { name: "pitr"; time: string }
   | { name: "latest" }
+  | { name: "clone"; point: string; database?: string; ttl?: string }
+  | { name: "drop"; id: string }
+  | { name: "table"; table: string; point: string }
   | { name: "confirm"; id: string }
   | { name: "cancel"; id: string }
   | { name: "help" };
@@ -32,12 +35,16 @@ export const USAGE = [
   "`/restore validate` — restore the newest backup to scratch space and check it",
   "`/restore pitr <time>` — plan a point-in-time restore of production, e.g. `/restore pitr 2026-11-24 14:30:00+00`, or to a mark: `/restore pitr mark:before-migration-42`",
   "`/restore latest` — plan a restore of production to its newest state (the newest backup and every archived WAL)",
+  "`/restore clone <time|mark:NAME|latest> [db=NAME] [ttl=4h]` — a temporary copy of production at that point, to query; production is not touched",
+  "`/restore drop <clone>` — remove a clone before its time is up",
+  "`/restore table <schema.table> <time|mark:NAME>` — plan copying one table as it was into production under a new name; production keeps every write",
   "`/restore confirm <id>` — carry out a planned restore",
   "`/restore cancel <id>` — drop a planned restore",
   "`/help` — this list",
 ].join("\n");
 
 const ID = /^[a-z0-9]{1,13}$/;
+const CLONE = /^[a-z0-9]{1,20}$/;
 
 function invalid(message: string): Parsed {
   return { kind: "invalid", message };
@@ -77,6 +84,41 @@ export function parseCommand(body: string): Parsed {
           "`/restore pitr` needs the time to restore to, with its zone, e.g. `/restore pitr 2026-11-24 14:30:00+00`",
         );
       return command({ name: "pitr", time: rest.join(" ") });
+    case "clone": {
+      // Options last, as key=value: a time has spaces, never an "=".
+      const options = rest.filter((word) => /^(db|ttl)=/.test(word));
+      const point = rest.filter((word) => !options.includes(word)).join(" ");
+      const option = (key: string) =>
+        options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+      if (!point)
+        return invalid(
+          "`/restore clone` needs the point to copy: a time with its zone, `mark:NAME` or `latest`, e.g. `/restore clone 2026-11-24 14:30:00+00 db=mcpgov ttl=2h`",
+        );
+      const database = option("db");
+      const ttl = option("ttl");
+      return command({
+        name: "clone",
+        point,
+        ...(database ? { database } : {}),
+        ...(ttl ? { ttl } : {}),
+      });
+    }
+    case "drop": {
+      const id = rest[0];
+      if (rest.length !== 1 || !id || !CLONE.test(id))
+        return invalid(
+          "`/restore drop` needs the id of a clone, as its comment shows it (e.g. `/restore drop 1fq3x9k`)",
+        );
+      return command({ name: "drop", id });
+    }
+    case "table": {
+      const [table, ...point] = rest;
+      if (!table || point.length === 0)
+        return invalid(
+          "`/restore table` needs the table and the point, e.g. `/restore table public.governance_policies 2026-11-24 14:30:00+00` or `/restore table public.governance_policies mark:before-migration-42`",
+        );
+      return command({ name: "table", table, point: point.join(" ") });
+    }
     case "confirm":
     case "cancel": {
       const id = rest[0];
@@ -100,9 +142,9 @@ function usage(prefix: string): Parsed {
   return invalid(`that is not a command I know. Try:\n${lines.join("\n")}`);
 }
 
-/** Whether the command plans a restore of production (confirm carries it out). */
+/** Whether the command plans a change of production (confirm carries it out). */
 export function plansRestore(command: Command): boolean {
-  return command.name === "pitr" || command.name === "latest";
+  return command.name === "pitr" || command.name === "latest" || command.name === "table";
 }
 
 /** The command as a person would type it, for headings and annotations. */
@@ -120,6 +162,12 @@ export function commandText(command: Command): string {
       return `/restore pitr ${command.time}`;
     case "latest":
       return "/restore latest";
+    case "clone":
+      return `/restore clone ${[command.point, command.database && `db=${command.database}`, command.ttl && `ttl=${command.ttl}`].filter(Boolean).join(" ")}`;
+    case "drop":
+      return `/restore drop ${command.id}`;
+    case "table":
+      return `/restore table ${command.table} ${command.point}`;
     case "confirm":
     case "cancel":
       return `/restore ${command.name} ${command.id}`;

@@ -61,6 +61,12 @@ async function main(): Promise<void> {
   await bot
     .reconcile((line) => console.log(line))
     .catch((error: Error) => console.log(`could not look at the lock at start: ${error.message}`));
+  const reap = () =>
+    bot
+      .reapClones((line) => console.log(line))
+      .catch((error: Error) => console.log(`could not look at the clones: ${error.message}`));
+  await reap();
+  setInterval(reap, 60_000).unref();
   console.log(`serving ${settings.repositories.join(", ")}; namespace ${settings.namespace}`);
   const middleware = await createNodeMiddleware(bot.app, { probot: createProbot() });
   const server = createServer((request, response) => {

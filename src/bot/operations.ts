@@ -25,6 +25,8 @@ export interface RestorePlanRecord {
   mark?: string;
   /** /restore latest: every archived WAL; target is the window's end when planned. */
   latest?: boolean;
+  /** /restore table: the table copied back ([database.]schema.table), not production rewound. */
+  table?: string;
   targetEpochMs: number;
   backupLabel: string;
   /** The repository that holds it (pgBackRest reads repo1 first); absent in older records. */

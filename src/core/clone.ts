@@ -37,6 +37,15 @@ export function cloneRestoreJobName(id: string): string {
   return `${cloneName(id)}-restore`;
 }
 
+/** A database to restore alone: an unquoted name, as it reaches pgBackRest's --db-include. */
+export function cloneDatabase(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new UserError(
+      `"${name.slice(0, 70)}" is not a database name: lower-case letters, digits and _, such as mcpgov`,
+    );
+  return name;
+}
+
 /** A time to live as a person writes it: 90m, 4h. At most a day: a clone holds production's data. */
 export function parseTtl(text: string): number {
   const match = /^([1-9][0-9]{0,3})(m|h)$/.exec(text.trim());

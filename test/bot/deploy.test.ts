@@ -51,7 +51,10 @@ describe("the bot's manifests", () => {
       "Secret",
       "Service",
       "ServiceAccount",
+      // One pair holds the bot's Jobs, the other its clones' objects.
       "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
       "ValidatingAdmissionPolicyBinding",
     ]);
   });

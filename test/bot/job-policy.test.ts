@@ -6,6 +6,7 @@
 import { parse as celParse } from "@marcbachmann/cel-js";
 import { describe, expect, it } from "vitest";
 import { backupJob } from "../../src/core/backup.ts";
+import { cloneObjects, cloneRestoreJob } from "../../src/core/clone.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
@@ -15,6 +16,13 @@ import { baseObject } from "../support/base.ts";
 import { FakeCluster } from "./fake-cluster.ts";
 
 const NS = "ai-governance";
+const CLONE = {
+  id: "x4",
+  expiresAt: "2026-11-24T18:00:00Z",
+  point: "2026-11-24 14:30:00.000000+00",
+  image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.15-2.57.0",
+  storage: "20Gi",
+};
 const BOT = "system:serviceaccount:ai-governance:mcpgov-backup-bot";
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
 type Any = any;
@@ -57,6 +65,8 @@ async function botJobs(): Promise<KubeObject[]> {
       timeline: 1,
     }),
     restoreJobFor(latest, undefined, { stanza: "mcpgov", set: "20261124-010000F", repo: 1 }),
+    cloneRestoreJob(cronJobs[2] as Any, CLONE, ["--latest"], {}),
+    cloneObjects(CLONE).server,
   ];
 }
 
@@ -71,7 +81,7 @@ describe("the admission policy of the bot's Jobs", () => {
 
   it("admits every Job the bot makes", async () => {
     const jobs = await botJobs();
-    expect(jobs).toHaveLength(6);
+    expect(jobs).toHaveLength(8);
     for (const job of jobs)
       expect([job.metadata.name, denied(job)]).toEqual([job.metadata.name, []]);
   });
@@ -129,5 +139,137 @@ describe("the admission policy of the bot's Jobs", () => {
     const forged = structuredClone(restore);
     forge(forged.spec.template.spec);
     expect(denied(forged).join("\n")).toContain(message);
+  });
+});
+
+describe("a clone's server Job", () => {
+  const forgeries: [string, (s: Any) => void][] = [
+    [
+      "the pgBackRest configuration",
+      (s) => s.volumes.push({ name: "x", configMap: { name: "pgbackrest-config" } }),
+    ],
+    [
+      "the client certificate",
+      (s) =>
+        s.volumes.push({
+          name: "x",
+          projected: { sources: [{ secret: { name: "pgbackrest-tls-client" } }] },
+        }),
+    ],
+    [
+      "production's claim",
+      (s) => s.volumes.push({ name: "x", persistentVolumeClaim: { claimName: "postgres-data" } }),
+    ],
+    [
+      "the cipher passphrase",
+      (s) =>
+        (s.containers[0].env = [
+          {
+            name: "X",
+            valueFrom: { secretKeyRef: { name: "pgbackrest-cipher", key: "passphrase" } },
+          },
+        ]),
+    ],
+    [
+      "the S3 settings",
+      (s) => (s.containers[0].envFrom = [{ configMapRef: { name: "pgbackrest-s3" } }]),
+    ],
+  ];
+
+  it.each(forgeries)("is refused with %s", (_, forge) => {
+    const forged = structuredClone(cloneObjects(CLONE).server) as Any;
+    forge(forged.spec.template.spec);
+    expect(denied(forged).join("\n")).toContain("a clone's server mounts no pgBackRest");
+  });
+});
+
+describe("the admission policy of the bot's clone objects", () => {
+  const [, , clonePolicy] = manifest("bot/bot-job-policy.yaml");
+  const checks = (clonePolicy.spec.validations as { expression: string; message: string }[]).map(
+    (v) => ({ ...v, evaluate: celParse(v.expression) }),
+  );
+  const refusals = (operation: string, object: Any, oldObject: Any = null) => {
+    const context = { request: { operation, userInfo: { username: BOT } }, object, oldObject };
+    return checks.filter((v) => v.evaluate(context) !== true).map((v) => v.message);
+  };
+  const { claim, service, policy: networkPolicy, server } = cloneObjects(CLONE);
+
+  it("is the third document, for the bot only", () => {
+    expect(clonePolicy.metadata.name).toBe("mcpgov-backup-bot-clones");
+    const by = celParse(clonePolicy.spec.matchConditions[0].expression);
+    expect(by({ request: { userInfo: { username: BOT } } })).toBe(true);
+    expect(by({ request: { userInfo: { username: "system:serviceaccount:x:someone" } } })).toBe(
+      false,
+    );
+  });
+
+  it("admits what a clone is made of, and removing it", () => {
+    for (const object of [claim, service, networkPolicy])
+      expect([object.kind, refusals("CREATE", object)]).toEqual([object.kind, []]);
+    for (const object of [claim, service, networkPolicy, server])
+      expect([object.kind, refusals("DELETE", null, object)]).toEqual([object.kind, []]);
+  });
+
+  const forged: [string, string, Any, string][] = [
+    [
+      "removing production's claim",
+      "DELETE",
+      baseObject("PersistentVolumeClaim", "postgres-data"),
+      "a clone's objects only",
+    ],
+    [
+      "removing a backup Job",
+      "DELETE",
+      { kind: "Job", metadata: { name: "pgbackrest-bot-x1-full", labels: { app: "pgbackrest" } } },
+      "a clone's objects only",
+    ],
+    [
+      "a claim of another name",
+      "CREATE",
+      { ...structuredClone(claim), metadata: { ...claim.metadata, name: "postgres-data-2" } },
+      "a clone's objects only",
+    ],
+    [
+      "a claim copied from production's",
+      "CREATE",
+      {
+        ...structuredClone(claim),
+        spec: {
+          ...(claim.spec as Any),
+          dataSource: { kind: "PersistentVolumeClaim", name: "postgres-data" },
+        },
+      },
+      "starts empty",
+    ],
+    [
+      "a LoadBalancer",
+      "CREATE",
+      { ...structuredClone(service), spec: { ...(service.spec as Any), type: "LoadBalancer" } },
+      "ClusterIP",
+    ],
+    [
+      "a Service in front of production",
+      "CREATE",
+      {
+        ...structuredClone(service),
+        spec: { ...(service.spec as Any), selector: { app: "postgres" } },
+      },
+      "selects the clone's pod only",
+    ],
+    [
+      "a policy opening production",
+      "CREATE",
+      {
+        ...structuredClone(networkPolicy),
+        spec: { ...(networkPolicy.spec as Any), podSelector: { matchLabels: { app: "postgres" } } },
+      },
+      "selects the clone's pod only",
+    ],
+  ];
+
+  it.each(forged)("refuses %s", (_, operation, object, message) => {
+    const refused =
+      operation === "DELETE" ? refusals("DELETE", null, object) : refusals("CREATE", object);
+    expect(refused.join("\n")).toContain(message);
   });
 });

@@ -122,12 +122,9 @@ describe("clones", () => {
     // Inside the cluster, only the pods the clone's NetworkPolicy admits reach it: the
     // client pod of manifests/clone/ does, the repository host does not.
     const [client] = loadManifestFile(projectPath("manifests/clone/mcpgov-clone-client.yaml"));
-    await cluster.apply([
-      {
-        ...(client?.object as KubeObject),
-        metadata: { ...(client?.object as KubeObject).metadata, namespace: NS },
-      },
-    ]);
+    const clientPod = structuredClone(client?.object as KubeObject);
+    clientPod.metadata.namespace = NS;
+    await cluster.apply([clientPod]);
     await cluster.waitForPodsReady(NS, { "mcpgov-backup/clone-access": "true" }, 60_000);
     const secret = (await cluster.get("Secret", NS, "postgres-secret")) as KubeObject & {
       stringData?: Record<string, string>;

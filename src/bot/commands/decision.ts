@@ -8,6 +8,7 @@ import { cancel, confirm } from "./confirm.ts";
 import { type CommandContext, StoppedError } from "./context.ts";
 import { planText } from "./pitr.ts";
 import { ProductionDownError, restoreCommand } from "./restore.ts";
+import { restoreTableCommand, tablePlanText } from "./table.ts";
 
 /** /restore confirm and cancel: they change the plan's own status comment. */
 export async function decidePlan(
@@ -30,7 +31,8 @@ export async function decidePlan(
   operation.state = "succeeded";
   await store.save(operation);
   const plan = planned.plan;
-  const intro = `${operationHeading(planned)}\n\n${plan ? planText(planned.id, planned.requester, plan, context.policy.secondApprover) : ""}`;
+  const describe = plan?.table ? tablePlanText : planText;
+  const intro = `${operationHeading(planned)}\n\n${plan ? describe(planned.id, planned.requester, plan, context.policy.secondApprover) : ""}`;
   const when = isoUtcSecond(Date.now());
   const status = new StatusComment({
     octokit: context.octokit,
@@ -47,7 +49,8 @@ export async function decidePlan(
   const started = Date.now();
   let keepLock = false;
   try {
-    const result = await restoreCommand(
+    const carryOut = plan?.table ? restoreTableCommand : restoreCommand;
+    const result = await carryOut(
       {
         ...context,
         operation: planned,

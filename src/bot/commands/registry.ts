@@ -7,12 +7,14 @@ import type { RestorePlanRecord } from "../operations.ts";
 import type { Right } from "../policy.ts";
 import type { Target } from "../status-comment.ts";
 import { backupCommand } from "./backup.ts";
+import { cloneCommand, dropCommand } from "./clone.ts";
 import type { CommandContext } from "./context.ts";
 import { decidePlan } from "./decision.ts";
 import { helpText } from "./help.ts";
 import { markCommand } from "./mark.ts";
 import { pitrCommand } from "./pitr.ts";
 import { statusCommand } from "./status.ts";
+import { tableCommand } from "./table.ts";
 import { validateCommand } from "./validate.ts";
 
 /** What a command gives back for its status comment. */
@@ -74,6 +76,25 @@ export const COMMANDS: { [N in CommandName]: Entry<Of<N>> } = {
     right: "restore",
     lock: false,
     run: (context) => pitrCommand(context, "latest"),
+  },
+  // A copy of production's data, beside it: the restore right, no plan (nothing changes).
+  clone: {
+    right: "restore",
+    lock: false,
+    run: async (context, command) => ({
+      result: await cloneCommand(context, command.point, command.database, command.ttl),
+    }),
+  },
+  drop: {
+    right: "restore",
+    lock: false,
+    run: async (context, command) => ({ result: await dropCommand(context, command.id) }),
+  },
+  // Writes into production (a new table), so planned and confirmed like a restore.
+  table: {
+    right: "restore",
+    lock: false,
+    run: (context, command) => tableCommand(context, command.table, command.point),
   },
   confirm: {
     right: "restore",

@@ -7,6 +7,7 @@ import {
   CLONE_LABEL,
   type CloneInfo,
   type CloneSpec,
+  cloneDatabase,
   cloneId,
   cloneName,
   cloneObjects,
@@ -102,6 +103,7 @@ export async function createClone(
 ): Promise<CloneResult> {
   const { namespace } = settings;
   const id = cloneId(request.id);
+  if (request.database) cloneDatabase(request.database);
   await progress("remove expired clones", () => reapExpiredClones(cluster, namespace));
   if ((await listClones(cluster, namespace)).some((c) => c.id === id))
     throw new UserError(`Clone ${id} exists already; drop it first, or choose another id.`);

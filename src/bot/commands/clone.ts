@@ -1,0 +1,64 @@
+// /restore clone <point> [db=NAME] [ttl=4h] and /restore drop <clone>: a temporary copy of
+// production at a point (core/operations/clone.ts), to query while production runs on,
+// and its removal before its time. A clone changes nothing of production, so it is not
+// planned and confirmed; it copies production's data, so it needs the restore right.
+import { parseTtl } from "../../core/clone.ts";
+import { type CloneResult, createClone, dropClone } from "../../core/operations/clone.ts";
+import { planRestore } from "../../core/operations/restore-plan.ts";
+import { code } from "../status-comment.ts";
+import { type CommandContext, timeoutMs } from "./context.ts";
+import { operate } from "./job.ts";
+
+/** How long a clone lives when the command names no time. */
+export const DEFAULT_CLONE_TTL = "4h";
+
+export async function cloneCommand(
+  context: CommandContext,
+  point: string,
+  database: string | undefined,
+  ttl = DEFAULT_CLONE_TTL,
+): Promise<string> {
+  const ttlMs = parseTtl(ttl);
+  const clone = await operate(context, async (cluster, settings, progress) => {
+    const plan = await planRestore(
+      cluster,
+      settings,
+      { time: point, assumeUtc: context.policy.assumeUtc },
+      progress,
+    );
+    return createClone(
+      cluster,
+      settings,
+      {
+        // The operation's id: a redelivered comment finds its clone instead of a second one.
+        id: context.operation.id,
+        plan,
+        ...(database ? { database } : {}),
+        ttlMs,
+        annotations: context.annotations,
+        timeoutMs: timeoutMs(context),
+      },
+      progress,
+    );
+  });
+  return cloneText(clone);
+}
+
+/** What the comment says of a clone: what it holds, how to reach it, when it goes. */
+export function cloneText(clone: CloneResult): string {
+  const db = clone.database ?? "DATABASE";
+  const recovered = clone.report.recovery?.recoveredTo;
+  return [
+    `🧪 Clone ${code(clone.id)} holds production as at **${clone.point}**${clone.database ? ` (database ${code(clone.database)} only)` : ""}, restored from backup set ${code(clone.report.backup?.label ?? "?")}${recovered ? `; the last transaction replayed committed at ${recovered}` : ""}. It cannot archive WAL or reach the repository, and production was not touched.`,
+    `- from a laptop: ${code(`kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`)}, then ${code(`psql -h localhost -p 5433 -U postgres -d ${db}`)} (production's password, as it was at that point)`,
+    `- from the cluster: a pod labelled ${code("mcpgov-backup/clone-access=true")} (manifests/clone/mcpgov-clone-client.yaml) connects to ${code(`${clone.name}:5432`)}`,
+    `- it goes at **${clone.expiresAt}**, with its volume; earlier: ${code(`/restore drop ${clone.id}`)}`,
+  ].join("\n");
+}
+
+export async function dropCommand(context: CommandContext, id: string): Promise<string> {
+  const removed = await operate(context, (cluster, settings, progress) =>
+    dropClone(cluster, settings, id, progress),
+  );
+  return `🗑️ Clone ${code(id)} removed: ${removed.map(code).join(", ")}.`;
+}
