@@ -333,6 +333,56 @@ describe("the bot on the local cluster", () => {
     )?.template.spec.containers[0]?.args;
     expect(args).toContain(`--target-timeline=${before}`);
   }, 300_000);
+  it("makes a clone at T on the timeline a restore left, says how to reach it, and drops it", async () => {
+    await send(`/restore clone ${target} db=mcpgov ttl=1h`);
+    await bot.idle();
+    const comment = github.latest().at(-1) ?? "";
+    const id = /🧪 Clone `(\w+)`/.exec(comment)?.[1] ?? "";
+    expect(comment).toContain("(database `mcpgov` only)");
+    expect(comment).toContain(`port-forward svc/mcpgov-clone-${id} 5433:5432`);
+    const [pod] = await cluster.list("Pod", NS, {
+      "mcpgov-backup/clone": id,
+      "app.kubernetes.io/component": "clone",
+    });
+    const inClone = { namespace: NS, pod: pod?.metadata.name ?? "", container: "postgres" };
+    // The ledger as it was at T, while production holds every row since.
+    expect(
+      await psql(cluster, "select count(*), max(id) from ledger", {
+        ...inClone,
+        database: "mcpgov",
+      }),
+    ).toBe("1010|1010");
+    expect(await sql("select count(*) from ledger")).toBe("1020");
+
+    await send(`/restore drop ${id}`);
+    await bot.idle();
+    expect(github.latest().at(-1)).toContain(`🗑️ Clone \`${id}\` removed:`);
+    expect(await cluster.list("PersistentVolumeClaim", NS, { "mcpgov-backup/clone": id })).toEqual(
+      [],
+    );
+  }, 300_000);
+
+  it("plans the ledger back as it was at T, and on confirmation copies it beside the live one", async () => {
+    await send(`/restore table public.ledger ${target}`);
+    await bot.idle();
+    const plan = github.latest().at(-1) ?? "";
+    expect(plan).toContain("Copy table `public.ledger`");
+    const id = /`\/restore confirm (\w+)`/.exec(plan)?.[1];
+    await send(`/restore confirm ${id}`);
+    await bot.idle();
+    const comment = github.latest().at(-1) ?? "";
+    transcript("Comments the bot posted in test/e2e/bot.test.ts");
+    const copy = /✅ `mcpgov\.(public\.ledger_restored_\d{8}t\d{6})` holds \*\*1010 rows\*\*/.exec(
+      comment,
+    )?.[1];
+    expect(copy).toBeTruthy();
+    expect(comment).toContain("the live `public.ledger` has 1020 rows and was not touched");
+    expect(await sql(`select count(*), max(id) from ${copy}`)).toBe("1010|1010");
+    expect(await sql("select count(*) from ledger")).toBe("1020");
+    expect(await cluster.list("Job", NS, { "app.kubernetes.io/component": "clone" })).toEqual([]);
+    expect(await cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  }, 300_000);
+
   it("never posted a password, key or passphrase from the cluster's Secrets", async () => {
     const posted = github.everything();
     const secrets = (await cluster.list("Secret", NS)).flatMap((s) => [
