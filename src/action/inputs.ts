@@ -1,9 +1,21 @@
 // The Action's inputs (action.yml), read and checked before anything touches a cluster.
+
+import { randomBytes } from "node:crypto";
 import * as core from "@actions/core";
+import { parseTtl } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 
-export const OPERATIONS = ["deploy", "verify", "backup", "validate", "status", "mark"] as const;
+export const OPERATIONS = [
+  "deploy",
+  "verify",
+  "backup",
+  "validate",
+  "status",
+  "mark",
+  "clone",
+  "drop-clone",
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface Inputs {
@@ -19,6 +31,12 @@ export interface Inputs {
   image: string;
   /** For mark: the restore point's name. */
   restorePoint: string;
+  /** For clone: the point (a time, mark:NAME or latest), the one database, how long it lives. */
+  clonePoint: string;
+  cloneDatabase: string;
+  cloneTtlMs: number;
+  /** For clone (default: this run's) and drop-clone: the clone's id. */
+  cloneId: string;
 }
 
 /** A mistake in the workflow's `with:` block, told to the person who wrote it. */
@@ -74,6 +92,29 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError(
       `input restore-point: "${shown(restorePoint)}" is not a restore point name (letters, digits, _, . and -, at most 63)`,
     );
+  const clonePoint = get("clone-point");
+  if (operations.includes("clone") && !clonePoint)
+    throw new InputError(
+      "input clone-point: clone needs the point to copy: a time with its zone (2026-11-24 14:30:00+00), mark:NAME or latest",
+    );
+  const cloneDatabase = get("clone-database");
+  if (cloneDatabase && !/^[a-z_][a-z0-9_]{0,62}$/.test(cloneDatabase))
+    throw new InputError(
+      `input clone-database: "${shown(cloneDatabase)}" is not a database name (lower-case letters, digits and _)`,
+    );
+  let cloneTtlMs: number;
+  try {
+    cloneTtlMs = parseTtl(get("clone-ttl") || "4h");
+  } catch (error) {
+    throw new InputError(`input clone-ttl: ${(error as Error).message}`);
+  }
+  const cloneId = get("clone-id") || runCloneId();
+  if (!/^[a-z0-9]{1,20}$/.test(cloneId))
+    throw new InputError(
+      `input clone-id: "${shown(cloneId)}" is not a clone id (lower-case letters and digits, at most 20), as the clone operation's output clone-id gives it`,
+    );
+  if (operations.includes("drop-clone") && !operations.includes("clone") && !get("clone-id"))
+    throw new InputError("input clone-id: drop-clone needs the id of the clone to remove");
   return {
     operations,
     cluster: oneOf("cluster", get("cluster") || "kubernetes", ["kubernetes", "local"] as const),
@@ -89,5 +130,17 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     timeoutMs: minutes * 60_000,
     image,
     restorePoint,
+    clonePoint,
+    cloneDatabase,
+    cloneTtlMs,
+    cloneId,
   };
+}
+
+/** This workflow run's clone: one per run and attempt, so that a re-run makes its own. */
+function runCloneId(): string {
+  const run = process.env.GITHUB_RUN_ID;
+  if (run && /^\d{1,15}$/.test(run))
+    return `r${run}a${(process.env.GITHUB_RUN_ATTEMPT ?? "1").replace(/\D/g, "").slice(0, 3)}`;
+  return `c${randomBytes(5).toString("hex")}`;
 }

@@ -4,6 +4,7 @@ import { JobFailedError } from "../core/jobs.ts";
 import { redact } from "../core/redact.ts";
 import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
+import { cloneStep, dropCloneStep } from "./steps/clone.ts";
 import { deployStep } from "./steps/deploy.ts";
 import { failedJobOutcome } from "./steps/failure.ts";
 import { markStep } from "./steps/mark.ts";
@@ -32,6 +33,8 @@ export async function runOperations(
     validate: validateStep,
     status: statusStep,
     mark: markStep,
+    clone: cloneStep,
+    "drop-clone": dropCloneStep,
   };
   const results: StepResult[] = [];
   const outputs: Outputs = {};

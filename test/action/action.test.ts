@@ -74,10 +74,13 @@ describe("the Action against the local cluster runner", () => {
     const { code, log, outputs, summary } = await runAction({
       // deploy twice: the second run must change nothing and succeed. The mark comes after
       // the backup's stop second, inside the recovery window, so status lists it.
-      operations: "deploy deploy verify backup validate mark status",
+      // A clone of the newest state, then dropped: nothing of it is left.
+      operations: "deploy deploy verify backup validate mark status clone drop-clone",
       cluster: "local",
       "timeout-minutes": "5",
       "restore-point": "before-migration-42",
+      "clone-point": "latest",
+      "clone-ttl": "1h",
       image: "registry.example/mcpgov/pgbackrest:test",
     });
     expect(log).not.toContain("::error::");
@@ -106,6 +109,11 @@ describe("the Action against the local cluster runner", () => {
       },
     ]);
     expect(outputs["restore-point-lsn"]).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(outputs["clone-service"]).toBe(`mcpgov-clone-${outputs["clone-id"]}`);
+    expect(summary).toMatch(
+      /\| clone \| ✅ ok \| clone \w+ holds the newest state \(.+\) until \S+Z: kubectl -n ai-governance port-forward svc\/mcpgov-clone-\w+ 5433:5432 \|/,
+    );
+    expect(summary).toMatch(/\| drop-clone \| ✅ ok \| clone \w+ removed: Job\/mcpgov-clone-/);
     expect(summary).toMatch(/\| mark \| ✅ ok \| restore point before-migration-42 at /);
     expect(summary).toMatch(/marks before-migration-42 \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/);
     for (const step of ["deploy", "verify", "backup", "validate", "status"])

@@ -41,8 +41,10 @@ beforeAll(async () => {
   await runActionSteps(
     recorded.cluster,
     {
-      operations: "deploy verify backup validate status mark",
+      operations: "deploy verify backup validate status mark clone drop-clone",
       "restore-point": "before-migration-42",
+      "clone-point": "mark:before-migration-42",
+      "clone-ttl": "1h",
       cluster: "local",
       namespace: NAMESPACE,
       stanza: "ledger",
@@ -58,7 +60,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
-  it("allows every call deploy, verify, backup, validate, status and mark made, all in the database's namespace", () => {
+  it("allows every call deploy, verify, backup, validate, status, mark, clone and drop-clone made, all in the database's namespace", () => {
     expect(new Set(accesses.map((a) => a.namespace))).toEqual(new Set([NAMESPACE]));
     const denied = accesses.filter((a) => !actionRules.some((rule) => ruleAllows(rule, a)));
     expect(denied.map(describeAccess)).toEqual([]);
@@ -66,9 +68,9 @@ describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
 
   it("grants nothing those calls did not use", () => {
     const unused = rightsOf(actionRules).filter((right) => !used(right, accesses));
-    // What this run had no occasion for: a failed Job's events and a failed stanza Job to
-    // run again; and get on pods, which it holds to grant it (pgbackrest-backup's Role).
-    expect(unused.map(describeAccess)).toEqual(["delete batch/jobs", "get pods", "list events"]);
+    // What this run had no occasion for: a failed Job's events; and get on pods, which it
+    // holds to grant it (pgbackrest-backup's Role).
+    expect(unused.map(describeAccess)).toEqual(["get pods", "list events"]);
   });
 
   it("holds every right of the Roles deploy applies, so that applying them is no escalation", () => {

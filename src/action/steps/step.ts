@@ -14,6 +14,9 @@ export const OUTPUT_NAMES = [
   "recovery-window-end",
   "backups-json",
   "restore-point-lsn",
+  "clone-id",
+  "clone-service",
+  "clone-expires-at",
   "duration-seconds",
 ] as const;
 

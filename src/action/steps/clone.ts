@@ -1,0 +1,45 @@
+// clone and drop-clone: a temporary copy of production at a point (core/operations/clone.ts),
+// for a workflow to query (a migration rehearsed on yesterday's data, a report on the state
+// before an incident), and its removal when the workflow is done with it.
+import { createClone, dropClone } from "../../core/operations/clone.ts";
+import { planRestore } from "../../core/operations/restore-plan.ts";
+import { logProgress, type Step, settingsOf } from "./step.ts";
+
+export const cloneStep: Step = async (context) => {
+  const { cluster, inputs } = context;
+  const settings = settingsOf(context);
+  const progress = logProgress(context);
+  const plan = await planRestore(cluster, settings, { time: inputs.clonePoint }, progress);
+  const clone = await createClone(
+    cluster,
+    settings,
+    {
+      id: inputs.cloneId,
+      plan,
+      ...(inputs.cloneDatabase ? { database: inputs.cloneDatabase } : {}),
+      ttlMs: inputs.cloneTtlMs,
+      annotations: context.annotations,
+      timeoutMs: inputs.timeoutMs,
+    },
+    progress,
+  );
+  return {
+    ok: true,
+    detail: `clone ${clone.id} holds ${clone.point}${clone.database ? ` (database ${clone.database})` : ""} until ${clone.expiresAt}: kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`,
+    outputs: {
+      "clone-id": clone.id,
+      "clone-service": clone.name,
+      "clone-expires-at": clone.expiresAt,
+    },
+  };
+};
+
+export const dropCloneStep: Step = async (context) => {
+  const removed = await dropClone(
+    context.cluster,
+    settingsOf(context),
+    context.inputs.cloneId,
+    logProgress(context),
+  );
+  return { ok: true, detail: `clone ${context.inputs.cloneId} removed: ${removed.join(", ")}` };
+};
