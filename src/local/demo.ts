@@ -9,9 +9,10 @@ const HELP = `usage: npm run demo [-- --help]
 Runs manifests/ on a local cluster on this machine, with real PostgreSQL and pgBackRest
 in pods of their own (network, mount and PID namespaces), and tells the story the
 product exists for: verify the manifests, deploy, create the stanza, take a full and a
-differential backup from the CronJobs, run the weekly restore validation, drop a table
-by mistake and bring it back with the seed's point-in-time restore. Prints each step
-with its duration and a summary (backups, sizes, recovery window). A few minutes on two
+differential backup from the CronJobs, run the weekly restore validation, mark a moment
+before a risky change, drop a table by mistake between other writes, and bring the table
+back from a clone of the mark while production keeps every later write. Prints each
+step with its duration and a summary (backups, sizes, recovery window). A few minutes on two
 cores. Needs root (network namespaces; PostgreSQL runs as the postgres user). Leaves
 nothing behind, also when interrupted. Exits non-zero if any step fails.
 

@@ -1,26 +1,24 @@
 // The story `npm run demo` tells, on the local cluster runner with real PostgreSQL and
 // pgBackRest: verify and deploy the manifests, back up, validate the backups the way the
-// weekly CronJob does, make a mistake (a dropped table) and undo it with the seed's
-// point-in-time restore.
-import { join } from "node:path";
-import type { KubeObject } from "../core/cluster.ts";
-import { archiveNow, psql } from "../core/database.ts";
-import { loadManifestFile } from "../core/manifests/load.ts";
+// weekly CronJob does, mark a moment before a risky change, make a mistake (a dropped
+// table, between other writes), and undo it without losing a write: the table comes back
+// from a clone of the mark, beside production, which is never stopped or rewound.
+import { MCPGOV_DATABASE, psql } from "../core/database.ts";
 import { formatManifestProblem } from "../core/manifests/problem.ts";
 import { verifyManifests } from "../core/manifests/verify.ts";
 import { runBackup } from "../core/operations/backup.ts";
 import { deploy } from "../core/operations/deploy.ts";
-import { restoreProduction } from "../core/operations/restore.ts";
+import { markRestorePoint } from "../core/operations/mark.ts";
+import { planRestore } from "../core/operations/restore-plan.ts";
+import { parseTableRef, restoreTable } from "../core/operations/restore-table.ts";
 import { DEFAULT_SETTINGS, type Progress } from "../core/operations/settings.ts";
 import { readStatus, type StatusResult } from "../core/operations/status.ts";
 import { runValidation } from "../core/operations/validate.ts";
-import { projectRoot } from "../core/paths.ts";
 import type { ValidationReport } from "../core/validation-report.ts";
 import { manifestObjects, restoreJobObjects } from "./deploy.ts";
 import { LocalCluster } from "./runner/local-cluster.ts";
 import { type Step, Steps } from "./steps.ts";
 
-const root = projectRoot();
 const JOB_TIMEOUT_MS = 600_000;
 
 export interface StoryResult {
@@ -30,7 +28,12 @@ export interface StoryResult {
   policiesBefore: number;
   policiesAfterMistake: boolean;
   policiesRestored: number;
-  target: string;
+  /** The copy the table came back as, and the mark it was copied at. */
+  restoredAs: string;
+  mark: string;
+  /** Writes made after the mark (around the mistake), and how many production still holds. */
+  laterWritesMade: number;
+  laterWritesKept: number;
 }
 
 export interface StoryOptions {
@@ -99,39 +102,57 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     );
     for (const check of validation.checks)
       log(`  check ${check.name}: ${check.result} ${check.detail}`);
-    const { target, survived } = await steps.run(
-      "the mistake: DROP TABLE governance_policies",
+    // Before the risky change, a mark to come back to exactly (what a deploy workflow's
+    // mark operation does before its migration).
+    const mark = await markRestorePoint(
+      cluster,
+      settings,
+      { name: "before-cleanup", timeoutMs: JOB_TIMEOUT_MS },
+      progress,
+    );
+    const survived = await steps.run(
+      "the mistake: DROP TABLE governance_policies, between other writes",
       async () => {
-        const before = await psql(
+        await psql(
           cluster,
-          "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+          "insert into audit_events (policy_id, event) values (1, 'cleanup started')",
         );
-        await new Promise((resolve) => setTimeout(resolve, 200));
         await psql(cluster, "drop table governance_policies");
-        await archiveNow(cluster);
-        const left = await psql(cluster, "select to_regclass('governance_policies') is not null");
-        log(`  target for the restore: ${before}, just before the drop`);
-        return { target: before, survived: left === "t" };
+        await psql(
+          cluster,
+          "insert into audit_events (policy_id, event) select n, 'after the drop' from generate_series(1, 1000) n",
+        );
+        return (
+          (await psql(cluster, "select to_regclass('governance_policies') is not null")) === "t"
+        );
       },
     );
-    const [doc] = loadManifestFile(
-      join(root, "manifests/restore/pgbackrest-restore-pitr-job.yaml"),
+    // The table back, beside production, which is neither stopped nor rewound.
+    const plan = await planRestore(cluster, settings, { time: `mark:${mark.name}` }, progress);
+    const table = await restoreTable(
+      cluster,
+      settings,
+      {
+        table: parseTableRef("public.governance_policies"),
+        plan,
+        cloneId: "demo",
+        annotations: {},
+        timeoutMs: JOB_TIMEOUT_MS,
+      },
+      progress,
     );
-    if (!doc) throw new Error("manifests/restore/pgbackrest-restore-pitr-job.yaml is empty");
-    // The seed's procedure, with the product's safety backup and checks around it.
-    const job = structuredClone(doc.object as KubeObject);
-    job.metadata.name = "pgbackrest-demo-restore";
-    const restore = {
-      job,
-      target,
-      workloads: [],
-      safetyJobName: "pgbackrest-demo-safety",
-      annotations: {},
-      timeoutMs: JOB_TIMEOUT_MS,
-    };
-    await restoreProduction(cluster, settings, restore, progress);
+    log(`  ${table.restoredAs}: ${table.rowsCopied} rows, as at mark ${mark.name}`);
+    await steps.run("put it in the table's place", () =>
+      psql(cluster, table.sql.swap, { ...MCPGOV_DATABASE, database: table.database }),
+    );
     const policiesRestored = Number(
       await psql(cluster, "select count(*) from governance_policies"),
+    );
+    const laterWritesKept = Number(
+      await psql(
+        cluster,
+        "select count(*) from audit_events where event in ('cleanup started', 'after the drop')",
+      ),
     );
     const status = await readStatus(cluster, settings, progress);
     return {
@@ -141,7 +162,10 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
       policiesBefore,
       policiesAfterMistake: survived,
       policiesRestored,
-      target,
+      restoredAs: table.restoredAs,
+      mark: `${mark.name} (${mark.createdAt})`,
+      laterWritesMade: 1001,
+      laterWritesKept,
     };
   } finally {
     log("▶ shutting down the local cluster");

@@ -6,12 +6,16 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Whether the story kept its promises: the validation passed and the dropped table came back whole. */
+/**
+ * Whether the story kept its promises: the validation passed, the dropped table came back
+ * whole, and no write made after the mark was lost.
+ */
 export function storyPassed(result: StoryResult): boolean {
   return (
     result.validation.status === "passed" &&
     !result.policiesAfterMistake &&
-    result.policiesRestored === result.policiesBefore
+    result.policiesRestored === result.policiesBefore &&
+    result.laterWritesKept === result.laterWritesMade
   );
 }
 
@@ -32,10 +36,11 @@ export function renderSummary(result: StoryResult, wallSeconds: number): string 
   lines.push(
     "",
     `Restore validation: ${result.validation.status === "passed" ? `passed, RTO ${result.validation.rtoSeconds?.toFixed(1)} s` : `FAILED (${result.validation.reason})`}`,
-    `Point-in-time restore to ${result.target}: governance_policies had ${result.policiesBefore} rows, was dropped, and came back with ${result.policiesRestored}`,
+    `Table back from mark ${result.mark}: governance_policies had ${result.policiesBefore} rows, was dropped, and came back with ${result.policiesRestored} (copied as ${result.restoredAs}, then put in its place)`,
+    `Production was never stopped or rewound: ${result.laterWritesKept} of the ${result.laterWritesMade} writes made after the mark are there`,
     "",
     storyPassed(result)
-      ? "PASS: the backups restore (validated), and a point-in-time restore undid the mistake"
+      ? "PASS: the backups restore (validated), and the mistake was undone without losing a write"
       : "FAIL: see the steps above",
     `Wall time: ${wallSeconds.toFixed(1)}s`,
   );

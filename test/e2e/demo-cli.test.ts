@@ -52,12 +52,15 @@ describe("npm run demo", () => {
     expect(result.status).toBe(1);
   });
 
-  it("tells the story: backups, a passing validation, a dropped table brought back", async () => {
+  it("tells the story: backups, a passing validation, a dropped table brought back without losing a write", async () => {
     const { code, output } = await demo();
     expect(output).toMatch(/\d+ objects valid/);
     expect(output).toContain("restore-validation: PASSED");
     expect(output).toMatch(
-      /governance_policies had 20000 rows, was dropped, and came back with 20000/,
+      /Table back from mark before-cleanup \(.+Z\): governance_policies had 20000 rows, was dropped, and came back with 20000 \(copied as public\.governance_policies_restored_\d{8}t\d{6}, then put in its place\)/,
+    );
+    expect(output).toContain(
+      "Production was never stopped or rewound: 1001 of the 1001 writes made after the mark are there",
     );
     expect(output).toMatch(/full 2\d{7}-\d{6}F /);
     expect(output).toMatch(/diff 2\d{7}-\d{6}F_2\d{7}-\d{6}D /);

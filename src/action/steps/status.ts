@@ -17,6 +17,9 @@ export const statusStep: Step = async (context) => {
   const last = status.lastValidation;
   const validation =
     last.kind === "report" ? `; last validation ${last.report.status} (${last.createdAt})` : "";
+  const clones = status.clones.length
+    ? `; clones ${status.clones.map((c) => `${c.id} (${c.point}, until ${c.expiresAt})`).join(", ")}`
+    : "";
   const marks = status.marks.length
     ? `; marks ${status.marks.map((m) => `${m.name} (${m.createdAt})`).join(", ")}`
     : "";
@@ -26,7 +29,7 @@ export const statusStep: Step = async (context) => {
       : "";
   return {
     ok: stanza.status.code === 0 && unreadable.length === 0,
-    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${marks}${problems ? `; ${problems}` : ""}`,
+    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${marks}${clones}${problems ? `; ${problems}` : ""}`,
     outputs: {
       "recovery-window-start": window.start,
       "recovery-window-end": window.end,

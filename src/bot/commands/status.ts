@@ -62,6 +62,7 @@ export async function statusCommand(context: CommandContext): Promise<string> {
   lines.push(
     "",
     `- **Marks:** ${status.marks.length ? status.marks.map((m) => `${code(m.name)} (${m.createdAt})`).join(", ") : "none in the recovery window (`/backup mark <name>` makes one)"}`,
+    `- **Clones:** ${status.clones.length ? status.clones.map((c) => `${code(c.id)} holds ${c.point}, until ${c.expiresAt}`).join("; ") : "none"}`,
     `- **Last validation:** ${validationLine(status.lastValidation)}`,
     `- **WAL archiving:** ${failing ? "❌ failing" : "✅ working"} — last archived ${code(archiver.lastArchivedWal || "none")} at ${archiver.lastArchivedTime || "never"}; ${archiver.failedCount} failures${archiver.lastFailedWal ? `, last ${code(archiver.lastFailedWal)} at ${archiver.lastFailedTime}` : ""}`,
   );

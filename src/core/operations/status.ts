@@ -2,6 +2,7 @@
 // repository's health, the recovery window, the valid backups, WAL archiving and the
 // last restore validation. The bot renders it as /backup status, the Action as its
 // `status` step, outputs and summary.
+import { type CloneInfo, listClones } from "../clone.ts";
 import type { Cluster } from "../cluster.ts";
 import { type ArchiverStatus, archiverStatus } from "../database.ts";
 import { jobEnding } from "../jobs.ts";
@@ -33,6 +34,8 @@ export interface StatusResult {
   lastValidation: LastValidation;
   /** The marks (named restore points) inside the recovery window, oldest first. */
   marks: Mark[];
+  /** The clones there are now (they hold production's data), soonest to go first. */
+  clones: CloneInfo[];
 }
 
 async function lastValidation(cluster: Cluster, namespace: string): Promise<LastValidation> {
@@ -73,8 +76,13 @@ export async function readStatus(
   const marks = await progress("list the marks (named restore points)", () =>
     listMarks(cluster, productionDatabase(settings)),
   );
+  const clones = await progress("list the clones", () =>
+    // Without the right to list them (an older Role), status goes on without.
+    listClones(cluster, settings.namespace).catch((): CloneInfo[] => []),
+  );
   const window = recoveryWindow(stanza, archiver.lastArchivedTime);
   return {
+    clones,
     stanza,
     repositories: repositories(stanza),
     window,
