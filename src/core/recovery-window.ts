@@ -56,9 +56,13 @@ export function recoveryWindows(
  * earlier second (as pgBackRest picks it), in the first repository that has one
  * (pgBackRest searches repo1, then repo2, ...).
  */
-export function backupBefore(stanza: StanzaInfo, epochMs: number): BackupInfo | undefined {
+export function backupBefore(
+  stanza: StanzaInfo,
+  epochMs: number,
+  usable: (backup: BackupInfo) => boolean = () => true,
+): BackupInfo | undefined {
   const second = Math.floor(epochMs / 1000);
-  const before = validBackups(stanza).filter((b) => b.timestamp.stop < second);
+  const before = validBackups(stanza).filter((b) => b.timestamp.stop < second && usable(b));
   const repos = [...new Set(before.map(repoOf))].sort((a, b) => a - b);
   return before.filter((b) => repoOf(b) === repos[0]).at(-1);
 }

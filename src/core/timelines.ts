@@ -15,6 +15,8 @@ export interface TimelineFork {
   parent: number;
   /** Why recovery stopped there, as PostgreSQL wrote it: "before 2026-11-24 14:30:00.25+00". */
   reason: string;
+  /** Where in the parent's WAL it left (pg_lsn, 0/5000A28), when the history file says. */
+  switchLsn?: string;
   /** When the timeline began (its history file was written at promotion), if known. */
   beganMs?: number;
 }
@@ -62,6 +64,7 @@ export async function readTimelines(
     forks.unshift({
       timeline: child,
       parent: Number(fields[0]),
+      ...(/^[0-9A-F]+\/[0-9A-F]+$/i.test(fields[1] ?? "") ? { switchLsn: fields[1] } : {}),
       reason: (fields[2] ?? "").trim(),
       beganMs: began ? Date.parse(began) : undefined,
     });
@@ -118,4 +121,43 @@ export function timelineFor(
     };
   }
   return { timeline: follow };
+}
+
+/** A WAL segment's timeline and position: 000000020000000000000005 → [2, 0x0000000000000005]. */
+function segmentOf(name: string): { timeline: number; position: bigint } | undefined {
+  if (!/^[0-9A-F]{24}$/i.test(name)) return undefined;
+  return {
+    timeline: Number.parseInt(name.slice(0, 8), 16),
+    position: (BigInt(`0x${name.slice(8, 16)}`) << 32n) + BigInt(`0x${name.slice(16, 24)}`),
+  };
+}
+
+/** The segment an LSN falls in, with PostgreSQL's default 16 MiB segments, as segmentOf counts. */
+function lsnSegment(lsn: string): bigint {
+  const [high = "0", low = "0"] = lsn.split("/");
+  return (BigInt(`0x${high}`) << 32n) + (BigInt(`0x${low}`) >> 24n);
+}
+
+/**
+ * Whether a backup that ended in WAL segment `stopSegment` lies on the history of
+ * `timeline`: taken on it, or on an ancestor before the point where the history left that
+ * ancestor. A backup of a timeline that an earlier restore abandoned (a safety backup
+ * taken just before it) cannot be recovered to a target on another branch. An unknown
+ * segment or fork is taken as usable: pgBackRest then says so itself.
+ */
+export function onTimelinePath(
+  stopSegment: string | null,
+  timeline: number,
+  history: TimelineHistory,
+): boolean {
+  const segment = stopSegment ? segmentOf(stopSegment) : undefined;
+  if (!segment || segment.timeline === timeline) return true;
+  let at = timeline;
+  for (const fork of history.forks) {
+    if (fork.timeline !== at) continue;
+    if (fork.parent === segment.timeline)
+      return fork.switchLsn === undefined || segment.position <= lsnSegment(fork.switchLsn);
+    at = fork.parent;
+  }
+  return false;
 }

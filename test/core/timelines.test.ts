@@ -1,7 +1,7 @@
 // Which timeline a target is on, after earlier restores: cases worked out from how
 // PostgreSQL forks timelines (a history file's reason, and when the timeline began).
 import { describe, expect, it } from "vitest";
-import { type TimelineHistory, timelineFor } from "../../src/core/timelines.ts";
+import { onTimelinePath, type TimelineHistory, timelineFor } from "../../src/core/timelines.ts";
 
 const at = (time: string) => Date.parse(`2026-11-24T${time}Z`);
 
@@ -103,5 +103,38 @@ describe("a timeline whose history file is gone", () => {
         "timeline 2 left timeline 1 (no reason recorded) at a time PostgreSQL no longer records",
       ),
     });
+  });
+});
+
+describe("onTimelinePath", () => {
+  // Timeline 3 left timeline 1 at 0/5000A28 (a restore that followed the old timeline);
+  // timeline 2, which an earlier restore made, is not on its history.
+  const history: TimelineHistory = {
+    current: 3,
+    forks: [
+      { timeline: 3, parent: 1, reason: "before 2026-11-24 14:30:00+00", switchLsn: "0/5000A28" },
+    ],
+  };
+
+  it("takes a backup of the timeline itself, or of an ancestor before the fork", () => {
+    expect(onTimelinePath("000000030000000000000007", 3, history)).toBe(true);
+    expect(onTimelinePath("000000010000000000000003", 3, history)).toBe(true);
+    expect(onTimelinePath("000000010000000000000005", 3, history)).toBe(true);
+  });
+
+  it("refuses a backup of an abandoned branch, or of the ancestor after the fork", () => {
+    expect(onTimelinePath("000000020000000000000004", 3, history)).toBe(false);
+    expect(onTimelinePath("000000010000000000000006", 3, history)).toBe(false);
+  });
+
+  it("follows an older timeline as itself, and takes what it cannot tell", () => {
+    expect(onTimelinePath("000000010000000000000009", 1, history)).toBe(true);
+    expect(onTimelinePath(null, 3, history)).toBe(true);
+    expect(
+      onTimelinePath("000000010000000000000009", 2, {
+        current: 2,
+        forks: [{ timeline: 2, parent: 1, reason: "" }],
+      }),
+    ).toBe(true);
   });
 });

@@ -354,6 +354,12 @@ describe("the bot on the local cluster", () => {
     ).toBe("1010|1010");
     expect(await sql("select count(*) from ledger")).toBe("1020");
 
+    await send("/backup status");
+    await bot.idle();
+    expect(github.latest().at(-1)).toMatch(
+      new RegExp(`- \\*\\*Clones:\\*\\* \`${id}\` holds .+, until \\S+Z`),
+    );
+
     await send(`/restore drop ${id}`);
     await bot.idle();
     expect(github.latest().at(-1)).toContain(`🗑️ Clone \`${id}\` removed:`);
@@ -362,23 +368,35 @@ describe("the bot on the local cluster", () => {
     );
   }, 300_000);
 
-  it("plans the ledger back as it was at T, and on confirmation copies it beside the live one", async () => {
-    await send(`/restore table public.ledger ${target}`);
+  it("marks a moment, and after rows are lost brings the ledger back beside the live one, which keeps its later writes", async () => {
+    await send("/backup mark before-cleanup");
+    await bot.idle();
+    expect(github.latest().at(-1)).toMatch(
+      /🔖 restore point `before-cleanup` at `[0-9A-F]+\/[0-9A-F]+`/,
+    );
+    // The mistake: fifteen rows deleted; then a write that must survive the repair.
+    await sql("delete from ledger where id > 1005");
+    await sql("insert into ledger (id) values (6000)");
+
+    await send("/restore table public.ledger mark:before-cleanup");
     await bot.idle();
     const plan = github.latest().at(-1) ?? "";
-    expect(plan).toContain("Copy table `public.ledger`");
+    expect(plan).toContain("Copy table `public.ledger` as it was at **mark before-cleanup, made ");
     const id = /`\/restore confirm (\w+)`/.exec(plan)?.[1];
     await send(`/restore confirm ${id}`);
     await bot.idle();
     const comment = github.latest().at(-1) ?? "";
     transcript("Comments the bot posted in test/e2e/bot.test.ts");
-    const copy = /✅ `mcpgov\.(public\.ledger_restored_\d{8}t\d{6})` holds \*\*1010 rows\*\*/.exec(
+    const copy = /✅ `mcpgov\.(public\.ledger_restored_\d{8}t\d{6})` holds \*\*1020 rows\*\*/.exec(
       comment,
     )?.[1];
     expect(copy).toBeTruthy();
-    expect(comment).toContain("the live `public.ledger` has 1020 rows and was not touched");
-    expect(await sql(`select count(*), max(id) from ${copy}`)).toBe("1010|1010");
-    expect(await sql("select count(*) from ledger")).toBe("1020");
+    expect(comment).toContain("the live `public.ledger` has 1006 rows and was not touched");
+    expect(await sql(`select count(*), max(id) from ${copy}`)).toBe("1020|1020");
+    // The merge the comment offers puts the lost rows back and keeps the later write.
+    const merge = /add its missing rows to the live table: `([^`]+)`/.exec(comment)?.[1] ?? "";
+    await sql(merge);
+    expect(await sql("select count(*), max(id) from ledger")).toBe("1021|6000");
     expect(await cluster.list("Job", NS, { "app.kubernetes.io/component": "clone" })).toEqual([]);
     expect(await cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   }, 300_000);

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLONE_KINDS, CLONE_LABEL, listClones, reapExpiredClones } from "../../src/core/clone.ts";
-import type { KubeObject } from "../../src/core/cluster.ts";
-import { type DatabaseTarget, psql } from "../../src/core/database.ts";
+import { type KubeObject, waitForNoPods } from "../../src/core/cluster.ts";
+import { type DatabaseTarget, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { createClone } from "../../src/core/operations/clone.ts";
 import { markRestorePoint } from "../../src/core/operations/mark.ts";
@@ -49,6 +49,8 @@ beforeAll(async () => {
   cluster = await LocalCluster.start({ enforceIngressPolicies: true });
   await deployForBackups(cluster);
   await sql("create table ledger (id bigint primary key, note text not null)");
+  // A second database, which a clone of mcpgov alone leaves out.
+  await psql(cluster, "create database reports", { ...MCPGOV_DATABASE, database: "postgres" });
   requireComplete(
     "the full backup",
     await runCronJob(cluster, NS, "pgbackrest-full-backup", "full-1", 300_000),
@@ -107,6 +109,11 @@ describe("clones", () => {
     expect(await cloneSql("select pg_is_in_recovery(), current_setting('archive_mode')")).toBe(
       "f|off",
     );
+    // Only mcpgov (and the system databases) was restored: the other is not there to read.
+    await expect(psql(cluster, "select 1", { ...inClone, database: "reports" })).rejects.toThrow(
+      /FATAL/,
+    );
+    expect(await sql("select count(*) from pg_database where datname = 'reports'")).toBe("1");
     // Production has every row and goes on taking writes while the clone runs.
     expect(await sql("select count(*), max(id) from ledger")).toBe("40|40");
     await sql("insert into ledger values (41, 'after the clone')");
@@ -270,4 +277,23 @@ describe("clones", () => {
     ).rejects.toThrow(/exists already/);
     expect(await listClones(cluster, NS)).toEqual([]);
   }, 900_000);
+
+  it("stops serving by itself when its time is up, with no bot or Action there, and is then removed", async () => {
+    const plan = await planRestore(cluster, DEFAULT_SETTINGS, { time: "latest" }, withoutProgress);
+    const clone = await createClone(
+      cluster,
+      DEFAULT_SETTINGS,
+      { id: "short", plan, ttlMs: 60_000, annotations: {}, timeoutMs: 300_000 },
+      withoutProgress,
+    );
+    const server = { [CLONE_LABEL]: "short", "app.kubernetes.io/component": "clone" };
+    expect(await cluster.list("Pod", NS, server)).toHaveLength(1);
+    // Kubernetes ends the server at its deadline (activeDeadlineSeconds): nothing else runs here.
+    const ended = await cluster.waitForJob(NS, clone.name, 180_000);
+    expect(ended).toMatchObject({ outcome: "Failed", reason: "DeadlineExceeded" });
+    await waitForNoPods(cluster, NS, server, 30_000);
+    // What is left (the claim, the Service, the policy) goes with the next look at the clones.
+    expect(await reapExpiredClones(cluster, NS)).toEqual(["short"]);
+    expect(await listClones(cluster, NS)).toEqual([]);
+  }, 600_000);
 });

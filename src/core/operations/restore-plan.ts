@@ -16,7 +16,7 @@ import {
 } from "../recovery-window.ts";
 import { stanzaInfo } from "../repository.ts";
 import { parsePointInTime, TimeError } from "../time.ts";
-import { readTimelines, timelineFor } from "../timelines.ts";
+import { onTimelinePath, readTimelines, timelineFor } from "../timelines.ts";
 import { UserError } from "../user-error.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
@@ -100,7 +100,6 @@ export async function planRestore(
   // The newest state: the window's end, from the newest backup.
   point ??= parsePointInTime(window?.end ?? now);
   const refusal = latest ? undefined : outsideWindow(window, point.epochMs, Date.parse(now));
-  const backup = latest ? validBackups(stanza).at(-1) : backupBefore(stanza, point.epochMs);
   if (mark && refusal) {
     // A mark that has left the window: the ones a restore can still reach.
     const reachable = (await listMarks(cluster, productionDatabase(settings))).filter(
@@ -110,12 +109,21 @@ export async function planRestore(
       `Mark ${mark.name} (made ${mark.createdAt}) can no longer be restored to: ${refusal} ${reachable.length ? `Marks that can: ${reachable.map((m) => `${m.name} (${m.createdAt})`).join(", ")}.` : "No mark in the window."}`,
     );
   }
-  if (refusal || !window || !backup) throw new UserError(refusal ?? "no backup before the target");
+  if (refusal || !window) throw new UserError(refusal ?? "no backup before the target");
   const history = await progress("read PostgreSQL's timeline history", () =>
     readTimelines(cluster, productionDatabase(settings)),
   );
   const path = latest ? { timeline: history.current } : timelineFor(point.epochMs, history);
   if ("refusal" in path) throw new UserError(`Not planned: ${path.refusal}.`);
+  // Only a backup on the history of that timeline can be recovered along it.
+  const usable = (b: BackupInfo) => onTimelinePath(b.archive.stop, path.timeline, history);
+  const backup = latest
+    ? validBackups(stanza).filter(usable).at(-1)
+    : backupBefore(stanza, point.epochMs, usable);
+  if (!backup)
+    throw new UserError(
+      `no backup before the target on the history of timeline ${path.timeline}; take a full backup first`,
+    );
   return {
     target: point.target,
     ...(mark ? { mark: mark.name } : {}),
