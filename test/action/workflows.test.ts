@@ -40,4 +40,23 @@ describe("workflows and action.yml", () => {
     );
     expect(validateWorkflow(broken).errors.length).toBeGreaterThan(0);
   });
+
+  it("pins every action a workflow uses to a full commit, its version in a comment", () => {
+    const loose: string[] = [];
+    for (const file of workflows)
+      for (const line of readFileSync(join(root, file), "utf8").split("\n")) {
+        const uses = /^\s*(?:- )?uses: (\S+)(.*)$/.exec(line);
+        if (!uses) continue;
+        const [, target = "", comment = ""] = uses;
+        // This repository's own action and workflows, and the product itself in the examples
+        // a user copies (the README's "Versions": @v1 is what they should pin).
+        if (target.startsWith("./") || target === "org/mcpgov-backup@v1") continue;
+        if (
+          !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(target) ||
+          !/^ # v\d+\.\d+\.\d+$/.test(comment)
+        )
+          loose.push(`${file}: ${line.trim()}`);
+      }
+    expect(loose).toEqual([]);
+  });
 });
