@@ -21,7 +21,7 @@ import * as esbuild from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUTPUTS = ["index.js", "licenses.txt"];
 
-const HELP = `usage: node scripts/build.ts [--check] [--outdir DIR]
+const HELP = `usage: node scripts/build.ts [--check [--dist DIR]] [--outdir DIR]
 
 Bundles src/action/main.ts into DIR/index.js (default dist/) for the Action's node24
 runtime, and writes DIR/licenses.txt with the licence of every package in the bundle.
@@ -29,6 +29,7 @@ Prints the bundle's size and the packages it contains.
 
   --check        build into a scratch directory and exit 1 if dist/ is not what the
                  sources build (run npm run build and commit dist/)
+  --dist DIR     with --check: the directory to check (default: dist)
   --outdir DIR   where to write (default: dist)
   -h, --help     show this text`;
 
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
     options: {
       check: { type: "boolean" },
       outdir: { type: "string" },
+      dist: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -112,7 +114,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const dist = join(root, "dist");
+  const dist = values.dist ?? join(root, "dist");
   const outdir = values.check
     ? mkdtempSync(join(tmpdir(), "mcpgov-backup-build-"))
     : (values.outdir ?? dist);
@@ -128,11 +130,11 @@ async function main(): Promise<number> {
         readFileSync(join(dist, file), "utf8") !== readFileSync(join(outdir, file), "utf8"),
     );
     if (stale.length === 0) {
-      console.log("dist/ is what the sources build");
+      console.log(`${dist} is what the sources build`);
       return 0;
     }
     console.error(
-      `dist/${stale.join(", dist/")} ${stale.length === 1 ? "is" : "are"} not what the sources build: run npm run build and commit dist/`,
+      `${stale.map((file) => join(dist, file)).join(", ")} ${stale.length === 1 ? "is" : "are"} not what the sources build: run npm run build and commit dist/`,
     );
     return 1;
   } finally {
