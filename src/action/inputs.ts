@@ -2,7 +2,7 @@
 
 import { randomBytes } from "node:crypto";
 import * as core from "@actions/core";
-import { parseTtl } from "../core/clone.ts";
+import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 
@@ -98,7 +98,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
       "input clone-point: clone needs the point to copy: a time with its zone (2026-11-24 14:30:00+00), mark:NAME or latest",
     );
   const cloneDatabase = get("clone-database");
-  if (cloneDatabase && !/^[a-z_][a-z0-9_]{0,62}$/.test(cloneDatabase))
+  if (cloneDatabase && !PLAIN_NAME.test(cloneDatabase))
     throw new InputError(
       `input clone-database: "${shown(cloneDatabase)}" is not a database name (lower-case letters, digits and _)`,
     );
@@ -109,7 +109,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError(`input clone-ttl: ${(error as Error).message}`);
   }
   const cloneId = get("clone-id") || runCloneId();
-  if (!/^[a-z0-9]{1,20}$/.test(cloneId))
+  if (!CLONE_ID.test(cloneId))
     throw new InputError(
       `input clone-id: "${shown(cloneId)}" is not a clone id (lower-case letters and digits, at most 20), as the clone operation's output clone-id gives it`,
     );

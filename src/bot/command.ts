@@ -2,6 +2,7 @@
 // starts with the command: a command quoted (`> /restore ...`), in a code block or in the
 // middle of a sentence is someone talking about it, not asking for it.
 import { BACKUP_TYPES, type BackupType } from "../core/backup.ts";
+import { CLONE_ID } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
 
 export type Command =
@@ -44,7 +45,6 @@ export const USAGE = [
 ].join("\n");
 
 const ID = /^[a-z0-9]{1,13}$/;
-const CLONE = /^[a-z0-9]{1,20}$/;
 
 function invalid(message: string): Parsed {
   return { kind: "invalid", message };
@@ -105,7 +105,7 @@ export function parseCommand(body: string): Parsed {
     }
     case "drop": {
       const id = rest[0];
-      if (rest.length !== 1 || !id || !CLONE.test(id))
+      if (rest.length !== 1 || !id || !CLONE_ID.test(id))
         return invalid(
           "`/restore drop` needs the id of a clone, as its comment shows it (e.g. `/restore drop 1fq3x9k`)",
         );

@@ -17,7 +17,10 @@ const COMPONENT = "app.kubernetes.io/component";
 export const CLONE_KINDS = ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"] as const;
 
 /** A clone's id: part of every object's name, so short, and safe in a label and a comment. */
-const CLONE_ID = /^[a-z0-9]{1,20}$/;
+export const CLONE_ID = /^[a-z0-9]{1,20}$/;
+
+/** An unquoted lower-case PostgreSQL name: what reaches SQL and a shell argument can never quote. */
+export const PLAIN_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function cloneId(id: string): string {
   if (!CLONE_ID.test(id))
@@ -39,7 +42,7 @@ export function cloneRestoreJobName(id: string): string {
 
 /** A database to restore alone: an unquoted name, as it reaches pgBackRest's --db-include. */
 export function cloneDatabase(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+  if (!PLAIN_NAME.test(name))
     throw new UserError(
       `"${name.slice(0, 70)}" is not a database name: lower-case letters, digits and _, such as mcpgov`,
     );

@@ -4,7 +4,7 @@
 // copies the table's rows from it over the network (pg_dump into psql, in one
 // transaction), and the clone is removed afterwards, whatever happened.
 
-import { deleteClone } from "../clone.ts";
+import { deleteClone, PLAIN_NAME } from "../clone.ts";
 import type { Cluster } from "../cluster.ts";
 import { psql } from "../database.ts";
 import { requireUnlocked } from "../lock.ts";
@@ -12,9 +12,6 @@ import { UserError } from "../user-error.ts";
 import { type CloneResult, createClone } from "./clone.ts";
 import type { RestorePlan } from "./restore-plan.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
-
-/** An unquoted PostgreSQL name: what reaches SQL and a shell argument can then never quote. */
-const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export interface TableRef {
   /** Absent: the application's database (postgres-secret's POSTGRES_DB). */
@@ -26,7 +23,7 @@ export interface TableRef {
 /** schema.table or database.schema.table, each an unquoted lower-case name. */
 export function parseTableRef(text: string): TableRef {
   const parts = text.trim().split(".");
-  if ((parts.length === 2 || parts.length === 3) && parts.every((p) => NAME.test(p))) {
+  if ((parts.length === 2 || parts.length === 3) && parts.every((p) => PLAIN_NAME.test(p))) {
     const [table = "", schema = "", database] = [...parts].reverse();
     return { ...(database ? { database } : {}), schema, table };
   }
@@ -89,7 +86,7 @@ async function applicationDatabase(cluster: Cluster, settings: Settings): Promis
     "-c",
     `printf %s "\${POSTGRES_DB:-\${POSTGRES_USER:-postgres}}"`,
   ]);
-  if (result.code !== 0 || !NAME.test(result.stdout))
+  if (result.code !== 0 || !PLAIN_NAME.test(result.stdout))
     throw new UserError(
       "Cannot tell the application's database from postgres-secret's POSTGRES_DB: name it, as database.schema.table",
     );
@@ -167,7 +164,9 @@ export async function restoreTable(
         restoredAs,
       ]);
       if (copied.code !== 0)
-        throw new Error(`copying ${source} from the clone failed: ${copied.stderr.trim()}`);
+        throw new Error(
+          `copying ${source} from the clone failed, and nothing was written to production (one transaction): ${copied.stderr.trim()}. Make a clone and copy by hand (docs/runbooks/undo-a-mistake.md)`,
+        );
     });
     const rowsCopied = Number(
       await psql(cluster, `select count(*) from ${restoredAs}`, production),
