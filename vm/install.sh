@@ -10,6 +10,8 @@ install_usage() {
 usage: vm/install.sh [--cron] [--root DIR] [--no-enable] [--textfile-dir DIR] [--help]
 
 Installs, as root:
+  /usr/bin/pgbackrest                               (pgBackRest 2.55.1, the release the
+    product is tested with: scripts/install-pgbackrest.sh, over Debian's package)
   /usr/local/bin/pgbackrest-restore-validation.sh   (scripts/restore-validation.sh)
   /usr/local/bin/pgbackrest-metrics.sh              (scripts/pgbackrest-metrics.sh)
   /var/lib/pgbackrest-validation                    (scratch, owned by postgres)
@@ -77,7 +79,10 @@ _main() {
 	[[ $textfile_dir == /* ]] || install_die "--textfile-dir must be an absolute path, as node_exporter's --collector.textfile.directory"
 	[ "$(id -u)" = 0 ] || install_die "run as root (sudo vm/install.sh)"
 	getent passwd postgres >/dev/null || install_die "no postgres user; install PostgreSQL first"
-	command -v pgbackrest >/dev/null || install_die "pgbackrest not found; install it (apt-get install pgbackrest)"
+	dpkg-query -W -f='${Status}' pgbackrest 2>/dev/null | grep -q 'install ok installed' ||
+		install_die "Debian's pgbackrest package not found; install it first for its user, directories and libraries (apt-get install pgbackrest)"
+	# The release the product is tested with, over the distribution's (the same as the image's).
+	"$here/../scripts/install-pgbackrest.sh" --root "${root:-/}" --cache "$here/../.tools"
 	command -v jq >/dev/null || install_die "jq not found; the validation report needs it (apt-get install jq)"
 	local bin
 	bin=$(install_pg_bin)

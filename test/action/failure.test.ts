@@ -39,7 +39,7 @@ const run: JobRun = {
     reason: "BackoffLimitExceeded",
   },
   logs: [
-    "P00 INFO: backup command begin 2.45: --repo1-cipher-pass=hunter2 --stanza=mcpgov",
+    "P00 INFO: backup command begin 2.55.1: --repo1-cipher-pass=hunter2 --stanza=mcpgov",
     "P00 ERROR: [056]: unable to find primary cluster - cannot proceed",
     "PGPASSWORD=s3cr3t-value",
   ].join("\n"),

@@ -21,6 +21,7 @@ import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
 import { stagedForService } from "../../src/local/stage.ts";
+import { pinnedPgbackrest } from "../support/pgbackrest-version.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const manifestsDir = join(root, "manifests");
@@ -222,7 +223,7 @@ describe("restore-validation.sh on a good repository", () => {
     ]);
     expect(report?.sizes?.databaseBytes).toBeGreaterThan(1_000_000);
     expect(report?.versions).toEqual({
-      pgbackrest: "2.45",
+      pgbackrest: pinnedPgbackrest(),
       postgresql: expect.stringMatching(/^15\.\d+$/),
     });
     expect(report?.recoveryWindow?.walMax).toMatch(/^[0-9A-F]{24}$/);

@@ -269,6 +269,15 @@ describe("an outage of the bucket during a write load", () => {
     // PostgreSQL took every write while archive_command failed (it gives up on the bucket
     // after io-timeout per file, about 40 s) and kept the segments.
     expect(Number(await db.sql("select count(*) from ledger"))).toBe(rowsAtTarget + 800);
+    // A backup Job's log while the bucket is down, explained as the Action and the bot show it.
+    const refused = await db.run(
+      ["pgbackrest", "--stanza=mcpgov", "--repo=2", "--type=incr", "--io-timeout=5", "backup"],
+      { allowFailure: true },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(explainPgbackrest(refused.stdout + refused.stderr)).toMatch(
+      new RegExp(`^cannot connect to '${s3.host}:${s3.port}[^']*': is the S3 endpoint`),
+    );
     const failing = Date.now() + 120_000;
     while (Number(await db.sql("select failed_count from pg_stat_archiver")) <= Number(before)) {
       if (Date.now() > failing) throw new Error("archive_command did not fail within 120 s");

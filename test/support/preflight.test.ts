@@ -3,7 +3,15 @@
 // under them: the uid (a real process that is not root), /etc/passwd or /usr/lib/postgresql
 // (node:fs answers for that one path only), or TMPDIR (a real directory postgres cannot enter).
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -74,6 +82,17 @@ describe("preflight", () => {
     fake.noPostgresql = true;
     expect(() => checkMachine()).toThrow(
       "PostgreSQL server binaries not found under /usr/lib/postgresql; run `npm run setup` (installs postgresql and pgbackrest)",
+    );
+  });
+
+  it("tells a machine with another pgBackRest release to run npm run setup", () => {
+    // A real pgbackrest earlier on PATH, as Debian 12's package would be without setup.
+    const bin = mkdtempSync(join(tmpdir(), "preflight-pgbackrest-"));
+    made.push(bin);
+    writeFileSync(join(bin, "pgbackrest"), "#!/bin/sh\necho 'pgBackRest 2.45'\n", { mode: 0o755 });
+    vi.stubEnv("PATH", `${bin}:${process.env.PATH}`);
+    expect(() => checkMachine()).toThrow(
+      /^pgbackrest on PATH is 2\.45; the product is tested with pgBackRest \d+\.\d+\.\d+: run `npm run setup`/,
     );
   });
 

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { postgresBinDir, requireRoot, serviceUser } from "../../src/local/host.ts";
 import { removeStage, stagedForService } from "../../src/local/stage.ts";
+import { installedPgbackrest, pinnedPgbackrest } from "./pgbackrest-version.ts";
 
 export default function preflight(): void {
   checkMachine();
@@ -19,6 +20,13 @@ export function checkMachine(): void {
   requireRoot();
   serviceUser();
   postgresBinDir();
+  // Every claim the tests make about pgBackRest is about this release, as the image runs.
+  const installed = installedPgbackrest();
+  const pinned = pinnedPgbackrest();
+  if (installed !== pinned)
+    throw new Error(
+      `pgbackrest on PATH is ${installed}; the product is tested with pgBackRest ${pinned}: run \`npm run setup\` (scripts/install-pgbackrest.sh installs it)`,
+    );
   // What runs as postgres is staged under the temporary directory, never run from the
   // checkout (which may be in root's 0700 home): postgres must be able to run it there.
   const probe = stagedForService("scripts", "restore-validation.sh");

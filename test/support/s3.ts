@@ -1,5 +1,5 @@
 // A real S3-compatible repository for pgBackRest in the tests: s3rver over HTTPS with a
-// certificate from a test CA (pgBackRest 2.45 speaks only HTTPS to S3 and verifies it),
+// certificate from a test CA (pgBackRest speaks only HTTPS to S3 and verifies it),
 // stoppable and restartable on the same data to make an outage.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";

@@ -1,6 +1,9 @@
 // pgBackRest's errors that do not say what a person should do, said plainly. A wrong
 // cipher passphrase is the worst of them: pgBackRest decrypts its own files to garbage
-// and reports a format error about them (seen on 2.45); a missing one names an option.
+// and reports a format error about them; a missing one names an option. Each pattern is
+// checked against the real output of the release the product pins (2.55.1) by an
+// end-to-end test: faults.test.ts (lock, full volume, WAL not archived), s3.test.ts
+// (missing and wrong passphrase, unreachable bucket), restore-validation.test.ts.
 
 interface Known {
   pattern: RegExp;
@@ -30,7 +33,9 @@ const KNOWN: Known[] = [
       `cannot connect to '${m[1]}': is the S3 endpoint (or the repository host) up, and reachable from this pod through its NetworkPolicies?`,
   },
   {
-    pattern: /\[050\]: unable to acquire lock on file '[^']*\/([\w.-]+?)-(?:backup|archive)\.lock'/,
+    // 2.55 names the file <stanza>-backup-<repo>.lock, older releases <stanza>-backup.lock.
+    pattern:
+      /\[050\]: unable to acquire lock on file '[^']*\/([\w.-]+?)-(?:backup|archive)(?:-\d+)?\.lock'/,
     explain: (m) =>
       `another pgBackRest command holds stanza ${m[1]}'s lock: a backup or expire is already running (a CronJob's Job, a manual one, the bot's); wait for it to finish, or find it with \`kubectl get jobs -l app=pgbackrest\``,
   },

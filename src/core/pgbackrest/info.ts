@@ -1,4 +1,4 @@
-// `pgbackrest info --output=json`: the shape pgBackRest 2.45 to 2.5x prints, parsed
+// `pgbackrest info --output=json`: the shape pgBackRest 2.45 to 2.55 prints, parsed
 // without losing the 64-bit system identifier.
 
 export interface BackupInfo {

@@ -1,5 +1,6 @@
-// pgBackRest's puzzling errors, as 2.45 prints them (seen against a real S3 repository in
-// test/e2e/s3.test.ts), each with what to do.
+// pgBackRest's puzzling errors, as 2.55.1 prints them (the same errors are provoked for
+// real, and explained, in test/e2e/faults.test.ts and test/e2e/s3.test.ts), each with
+// what to do.
 import { describe, expect, it } from "vitest";
 import { explainPgbackrest } from "../../../src/core/pgbackrest/errors.ts";
 
@@ -42,7 +43,7 @@ describe("explainPgbackrest", () => {
   it("says a second backup met the first one's lock", () => {
     expect(
       explainPgbackrest(
-        "ERROR: [050]: unable to acquire lock on file '/tmp/pgbackrest/mcpgov-backup.lock': Resource temporarily unavailable\n       HINT: is another pgBackRest process running?",
+        "P00  ERROR: [050]: unable to acquire lock on file '/tmp/pgbackrest/mcpgov-backup-1.lock': Resource temporarily unavailable\n       HINT: is another pgBackRest process running?",
       ),
     ).toMatch(
       /^another pgBackRest command holds stanza mcpgov's lock: a backup or expire is already running/,
