@@ -63,7 +63,7 @@ describe("the Action's inputs", () => {
         operations: "deploy, verify backup",
         stanza: "mcpgov_2",
         "timeout-minutes": "90",
-        image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.15-2.55.1",
+        image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.19-2.55.1",
       }),
     ).toMatchObject({
       operations: ["deploy", "verify", "backup"],

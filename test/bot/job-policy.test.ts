@@ -20,7 +20,7 @@ const CLONE = {
   id: "x4",
   expiresAt: "2026-11-24T18:00:00Z",
   point: "2026-11-24 14:30:00.000000+00",
-  image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.15-2.55.1",
+  image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.19-2.55.1",
   storage: "20Gi",
 };
 const BOT = "system:serviceaccount:ai-governance:mcpgov-backup-bot";
