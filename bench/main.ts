@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { projectPath } from "../src/core/paths.ts";
 import { requireRoot } from "../src/local/host.ts";
 import { stopOnSignals } from "../src/local/interrupt.ts";
+import { renderScalingSvg, SCALING_SVG } from "./report/plot.ts";
 import { renderReport } from "./report/render.ts";
 import { type BenchResults, SUITES, type SuiteName } from "./report/results.ts";
 import { action } from "./suites/action.ts";
@@ -17,6 +18,7 @@ import { limits } from "./suites/limits.ts";
 import { pitr } from "./suites/pitr.ts";
 import { replay } from "./suites/replay.ts";
 import { restores } from "./suites/restore.ts";
+import { scaling } from "./suites/scaling.ts";
 import { validation } from "./suites/validation.ts";
 import { source } from "./support/dataset.ts";
 import { Lab } from "./support/lab.ts";
@@ -24,32 +26,61 @@ import { machine } from "./support/machine.ts";
 import { productSettings } from "./support/product.ts";
 import { round } from "./support/stats.ts";
 
-const HELP = `usage: npm run bench -- [--size-gb N] [--only SUITE[,SUITE]] [--out DIR]
+const HELP = `usage: npm run bench -- [--size-gb N] [--sizes LIST] [--only SUITE[,SUITE]] [--out DIR]
 
 Measures, on this machine, with real PostgreSQL and pgBackRest configured from manifests/:
 backup (full, diff, incr; the product's settings, pgBackRest's defaults, candidates,
 pg_basebackup gzip and zstd), restore, in-place PITR with --delta, PITR against the WAL to
-replay, restore validation, WAL archiving under pgbench, the machine's limit (reading and
-compressing PGDATA), the bot's webhook-to-Job latency and the Action's bundle. Writes
-DIR/benchmarks.json and renders DIR/benchmarks.md from it. Not part of npm test: a run
-at the default size takes about 12 minutes on two cores and uses every core. Needs root
-(PostgreSQL runs as the postgres user; the page cache is dropped before timed runs).
-Leaves nothing behind, also when interrupted: Ctrl-C (or TERM) stops at the end of the
-current step, removes every server and directory the run made, writes no report and
-exits 130 (143).
+replay, restore validation, how full and incr backups, in-place PITR and validation grow
+with the database (one database per size of --sizes), WAL archiving under pgbench, the
+machine's limit (reading and compressing PGDATA), the bot's webhook-to-Job latency and
+the Action's bundle. Writes DIR/benchmarks.json, renders DIR/benchmarks.md and the plot
+DIR/benchmarks-scaling.svg from it. Not part of npm test: a run with the defaults takes
+about 19 minutes on two cores (measured: 1142 s, the scaling suite 284 s of it), uses
+every core, and at its peak, while the scaling suite holds its 4 GiB database, about
+36 GB of disk under the system's temporary directory. Needs root (PostgreSQL runs as
+the postgres user; the page cache is dropped before timed runs). Leaves nothing behind,
+also when interrupted: Ctrl-C (or TERM) stops at the end of the current step, removes
+every server and directory the run made, writes no report and exits 130 (143).
 
-  --size-gb N       size of the generated database in GiB (default 2)
+  --size-gb N       size of the generated database in GiB for every suite but scaling
+                    (default 2)
+  --sizes LIST      the database sizes the scaling suite measures, GiB, at least three
+                    (default 1,2,4); each is generated, measured and removed in turn
   --only LIST       run only these suites: ${SUITES.join(", ")}
-  --out DIR         where to write benchmarks.json and benchmarks.md (default docs/)
+  --out DIR         where to write benchmarks.json, benchmarks.md and the plot (default docs/)
   --warm-cache      do not drop the page cache before timed runs
-  --report-only     render DIR/benchmarks.md from DIR/benchmarks.json, measure nothing
+  --report-only     render DIR/benchmarks.md and the plot from DIR/benchmarks.json,
+                    measure nothing
   --help            show this text`;
+
+/** benchmarks.md, and the scaling plot when the run measured it. */
+function writeReport(out: string, results: BenchResults): string[] {
+  const written = [join(out, "benchmarks.md")];
+  writeFileSync(written[0] as string, renderReport(results));
+  const svg = renderScalingSvg(results);
+  if (svg !== undefined) {
+    written.push(join(out, SCALING_SVG));
+    writeFileSync(written[1] as string, svg);
+  }
+  return written;
+}
+
+/** "1,2,4" → [1, 2, 4]: at least three sizes, each in (0, 1000] GiB, smallest first. */
+function parseSizes(text: string): number[] {
+  const sizes = text.split(",").map((x) => Number(x.trim()));
+  if (sizes.length < 3 || sizes.some((x) => !(x > 0 && x <= 1000)))
+    throw new Error("--sizes: give at least three sizes in GiB, such as 1,2,4");
+  if (new Set(sizes).size !== sizes.length) throw new Error("--sizes: a size is given twice");
+  return sizes.sort((a, b) => a - b);
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       help: { type: "boolean", short: "h" },
       "size-gb": { type: "string", default: "2" },
+      sizes: { type: "string", default: "1,2,4" },
       only: { type: "string" },
       out: { type: "string", default: projectPath("docs") },
       "warm-cache": { type: "boolean" },
@@ -62,15 +93,15 @@ async function main(): Promise<number> {
   }
   const out = resolve(values.out);
   const jsonFile = join(out, "benchmarks.json");
-  const mdFile = join(out, "benchmarks.md");
   if (values["report-only"]) {
-    writeFileSync(mdFile, renderReport(JSON.parse(readFileSync(jsonFile, "utf8")) as BenchResults));
-    console.error(`rendered ${mdFile}`);
+    const written = writeReport(out, JSON.parse(readFileSync(jsonFile, "utf8")) as BenchResults);
+    console.error(`rendered ${written.join(" and ")}`);
     return 0;
   }
   const sizeGb = Number(values["size-gb"]);
   if (!(sizeGb > 0 && sizeGb <= 1000))
     throw new Error("--size-gb: give a size in GiB, such as 2 or 0.5");
+  const sizesGb = parseSizes(values.sizes);
   const only = (values.only ?? SUITES.join(",")).split(",").filter(Boolean);
   for (const name of only)
     if (!(SUITES as readonly string[]).includes(name))
@@ -84,6 +115,7 @@ async function main(): Promise<number> {
   const lab = new Lab({
     manifestsDir: projectPath("manifests"),
     sizeGb,
+    sizesGb,
     coldCache: !values["warm-cache"],
     signal: stop,
   });
@@ -95,9 +127,10 @@ async function main(): Promise<number> {
   process.once("exit", () => lab.disposeSync());
   const results: BenchResults = {
     schema: "mcpgov-backup/bench/v1",
-    command: `npm run bench -- --size-gb ${sizeGb}${values.only ? ` --only ${values.only}` : ""}${values["warm-cache"] ? " --warm-cache" : ""}`,
+    command: `npm run bench -- --size-gb ${sizeGb} --sizes ${sizesGb.join(",")}${values.only ? ` --only ${values.only}` : ""}${values["warm-cache"] ? " --warm-cache" : ""}`,
     machine: machine(),
     sizeGb,
+    sizesGb,
     coldCache: lab.coldCache,
     productSettings: productSettings(),
     suites: {},
@@ -112,6 +145,7 @@ async function main(): Promise<number> {
     pitr: () => pitr(lab),
     replay: () => replay(lab),
     validation: () => validation(lab),
+    scaling: () => scaling(lab),
     archiving: () => archiving(lab),
     bot: () => bot(lab),
     action: () => action(lab),
@@ -155,8 +189,8 @@ async function main(): Promise<number> {
   results.totalSeconds = round((performance.now() - started) / 1000, 1);
   mkdirSync(out, { recursive: true });
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(mdFile, renderReport(results));
-  lab.log(`wrote ${jsonFile} and ${mdFile} in ${results.totalSeconds}s`);
+  const written = writeReport(out, results);
+  lab.log(`wrote ${[jsonFile, ...written].join(", ")} in ${results.totalSeconds}s`);
   return results.errors.length === 0 && !stop.aborted ? 0 : 1;
 }
 

@@ -1,8 +1,20 @@
 // Renders docs/benchmarks.md from the bench's JSON: how it was measured, each target with
 // its verdict (targets.ts), the settings the figures argue for (recommendations.ts) and the
 // tables behind them. Pure: the same JSON always gives the same document.
+import { SCALING_SERIES, scalingSeconds } from "../suites/scaling.ts";
+import { SCALING_SVG } from "./plot.ts";
 import { recommendations } from "./recommendations.ts";
-import { type BenchResults, mb, ms, pct, seconds, type Target, table, times } from "./results.ts";
+import {
+  type BenchResults,
+  gib,
+  mb,
+  ms,
+  pct,
+  seconds,
+  type Target,
+  table,
+  times,
+} from "./results.ts";
 import { targets } from "./targets.ts";
 
 const badge: Record<Target["status"], string> = {
@@ -32,6 +44,11 @@ export function renderReport(r: BenchResults): string {
     r.dataset
       ? `- Database: ${r.dataset.rows.toLocaleString("en")} rows, ${mb(r.dataset.databaseBytes)} (PGDATA ${mb(r.dataset.pgdataBytes)}; asked for ${r.sizeGb} GiB), one table range-partitioned into eight, each row ~200 bytes of repetitive text and ~200 random bytes (about half compressible); page checksums on. "1 % appended" inserts 1 % more rows into a new partition (as a time-partitioned log grows); "1 % updated" updates 1 % of the rows chosen uniformly, so every data file changes.`
       : `- Database: not generated in this run (asked for ${r.sizeGb} GiB).`,
+    ...(r.sizesGb && r.suites.scaling
+      ? [
+          `- The scaling suite generates the same database at ${r.sizesGb.map(gib).join(", ")}, one after another (see [Costs against the database's size](#costs-against-the-databases-size)).`,
+        ]
+      : []),
     `- PostgreSQL and pgBackRest run on this machine as the postgres user, configured from manifests/ (postgres-config.yaml, pgbackrest-config.yaml); backups use the CronJobs' own command lines. The product's settings: ${Object.entries(
       r.productSettings,
     )
@@ -258,6 +275,45 @@ function details(r: BenchResults): string[] {
       ),
       "",
       `Checks: ${v.checks.map((c) => `${c.name} (${c.result})`).join(", ")}.`,
+      "",
+    );
+  }
+  const scaling = r.suites.scaling;
+  if (scaling && scaling.length > 0) {
+    const first = scaling[0] as (typeof scaling)[number];
+    const last = scaling.at(-1) as (typeof scaling)[number];
+    const growth = SCALING_SERIES.map(
+      (s) => `${s.title} ${times(scalingSeconds(last, s.key) / scalingSeconds(first, s.key))}`,
+    ).join(", ");
+    out.push(
+      "## Costs against the database's size",
+      "",
+      `One database per size (${scaling.map((p) => gib(p.sizeGb)).join(", ")}), generated as above and removed before the next, with the product's settings: a full backup; the restore validation of that full, as the weekly CronJob runs it; an incr after 1 % of rows appended; an incr after 1 % of rows updated uniformly; then 1 % appended again and the in-place PITR with --delta to a time after it (restore and recovery until the server accepts writes). From ${gib(first.sizeGb)} to ${gib(last.sizeGb)} (${times(last.databaseBytes / first.databaseBytes)} the data) the times grew: ${growth}.`,
+      "",
+      `![Seconds against database size (GiB) for the full backup, the incr after 1 % appended, the incr after 1 % updated, the in-place PITR with --delta and the restore validation](${SCALING_SVG})`,
+      "",
+      table(
+        [
+          "Size",
+          "Database",
+          "Full",
+          "Validation",
+          "incr, appended",
+          "incr, updated",
+          "incr, updated / full bytes",
+          "PITR --delta (restore + recovery)",
+        ],
+        scaling.map((p) => [
+          `${gib(p.sizeGb)} (${p.rows.toLocaleString("en")} rows)`,
+          `${mb(p.databaseBytes)} (PGDATA ${mb(p.pgdataBytes)})`,
+          `${seconds(p.full.seconds)}, ${mb(p.full.repoBytes)}`,
+          `${seconds(p.validation.totalSeconds)} (${p.validation.status})`,
+          `${seconds(p.incrAppended.seconds)}, ${mb(p.incrAppended.repoBytes)}`,
+          `${seconds(p.incrUpdated.seconds)}, ${mb(p.incrUpdated.repoBytes)}`,
+          times(p.incrUpdated.repoBytes / p.full.repoBytes),
+          `${seconds(p.pitrDelta.totalSeconds)} (${seconds(p.pitrDelta.restoreSeconds)} + ${seconds(p.pitrDelta.promotedSeconds)})`,
+        ]),
+      ),
       "",
     );
   }

@@ -8,6 +8,7 @@ import type { LimitsResult } from "../suites/limits.ts";
 import type { PitrCase } from "../suites/pitr.ts";
 import type { ReplayPoint } from "../suites/replay.ts";
 import type { RestoreEntry } from "../suites/restore.ts";
+import type { ScalingPoint } from "../suites/scaling.ts";
 import type { ValidationResult } from "../suites/validation.ts";
 import type { Machine } from "../support/machine.ts";
 
@@ -18,6 +19,7 @@ export const SUITES = [
   "pitr",
   "replay",
   "validation",
+  "scaling",
   "archiving",
   "bot",
   "action",
@@ -29,6 +31,8 @@ export interface BenchResults {
   command: string;
   machine: Machine;
   sizeGb: number;
+  /** The sizes the scaling suite measured, GiB (absent in runs before it existed). */
+  sizesGb?: number[];
   coldCache: boolean;
   productSettings: Record<string, string>;
   dataset?: { rows: number; databaseBytes: number; pgdataBytes: number; loadSeconds: number };
@@ -39,6 +43,7 @@ export interface BenchResults {
     pitr?: PitrCase[];
     replay?: ReplayPoint[];
     validation?: ValidationResult;
+    scaling?: ScalingPoint[];
     archiving?: ArchivingRun[];
     bot?: BotResult;
     action?: ActionResult;
@@ -71,6 +76,7 @@ export const seconds = (s: number) => `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s
 export const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e8 ? 1 : 0)} MB`;
 export const times = (x: number) => `${x < 0.1 ? x.toFixed(3) : x.toFixed(2)}×`;
+export const gib = (x: number) => `${x} GiB`;
 export const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 export function table(head: string[], rows: (string | number)[][]): string {

@@ -3,6 +3,8 @@
 // target and promotes) after 1 % of the data drifted from the backup, against a full
 // restore to the same target into an empty directory. Twice: rows appended, rows updated
 // uniformly.
+
+import type { PgHost } from "../../src/local/pg-host.ts";
 import { appendRows, type Source, source, updateUniformly } from "../support/dataset.ts";
 import type { Lab } from "../support/lab.ts";
 import {
@@ -24,10 +26,21 @@ export interface PitrCase {
   full: RestoreResult;
 }
 
-async function pitrCase(lab: Lab, db: Source, drift: PitrCase["drift"]): Promise<PitrCase> {
+export interface Drift {
+  changedRows: number;
+  /** pg_wal_lsn_diff from before the drift to the target. */
+  walBytes: number;
+  /** The target time, after the drift, with a commit after it archived. */
+  target: string;
+}
+
+/** 1 % of the rows appended or updated, then a target time after them. */
+export async function driftToTarget(
+  lab: Lab,
+  db: Source,
+  drift: PitrCase["drift"],
+): Promise<Drift> {
   const { host } = db;
-  // A fresh full backup, so the drift is exactly this case's 1 %.
-  await lab.step("full backup before the drift", () => backup(lab, host, "full"));
   const startLsn = await host.sql("select pg_current_wal_lsn()");
   const changedRows = await lab.step(`drift: 1 % of rows ${drift}`, () =>
     drift === "appended" ? appendRows(db) : updateUniformly(db),
@@ -35,7 +48,31 @@ async function pitrCase(lab: Lab, db: Source, drift: PitrCase["drift"]): Promise
   const walBytes = Number(
     await host.sql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '${startLsn}')`),
   );
-  const target = await markTarget(host);
+  return { changedRows, walBytes, target: await markTarget(host) };
+}
+
+/**
+ * In place, as the PITR Job does it: the database stopped, its own directory, the Job's
+ * own arguments (--delta); then PostgreSQL starts with the manifests' settings (archiving
+ * on) and is timed until it accepts writes.
+ */
+export async function pitrInPlace(
+  lab: Lab,
+  host: PgHost,
+  target: string,
+  what: string,
+): Promise<RestoreResult> {
+  await host.stop();
+  return lab.step(`in-place PITR with --delta (${what})`, () =>
+    timedRestore(lab, host, () => host.run(pitrJobArgs(lab, target)), {}),
+  );
+}
+
+async function pitrCase(lab: Lab, db: Source, drift: PitrCase["drift"]): Promise<PitrCase> {
+  const { host } = db;
+  // A fresh full backup, so the drift is exactly this case's 1 %.
+  await lab.step("full backup before the drift", () => backup(lab, host, "full"));
+  const { changedRows, walBytes, target } = await driftToTarget(lab, db, drift);
 
   const copy = await lab.host({ repoPath: host.repoPath });
   let full: RestoreResult;
@@ -46,12 +83,7 @@ async function pitrCase(lab: Lab, db: Source, drift: PitrCase["drift"]): Promise
   } finally {
     await lab.drop(copy);
   }
-  // In place, as the PITR Job does it: the database stopped, its own directory, the Job's
-  // own arguments; then PostgreSQL starts with the manifests' settings (archiving on).
-  await host.stop();
-  const delta = await lab.step(`in-place PITR with --delta (${drift})`, () =>
-    timedRestore(lab, host, () => host.run(pitrJobArgs(lab, target)), {}),
-  );
+  const delta = await pitrInPlace(lab, host, target, drift);
   return { drift, changedRows, walBytes, delta, full };
 }
 

@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { freePort } from "../../src/local/host.ts";
 import { stagedForService } from "../../src/local/stage.ts";
 import { productFull } from "../support/backups.ts";
-import { source } from "../support/dataset.ts";
+import { type Source, source } from "../support/dataset.ts";
 import type { Lab } from "../support/lab.ts";
 import { type RestoreResult, restoreCopy, timedRestore } from "../support/pg.ts";
 import { round, timed } from "../support/stats.ts";
 
-export interface ValidationResult {
-  bare: RestoreResult;
+/** What restore-validation.sh reported, and its wall time. */
+export interface ValidationRun {
   status: string;
   /** Wall time of the script. */
   totalSeconds: number;
@@ -20,6 +20,51 @@ export interface ValidationResult {
   rtoSeconds: number | null;
   phases: { name: string; seconds: number }[];
   checks: { name: string; result: string }[];
+}
+
+export interface ValidationResult extends ValidationRun {
+  bare: RestoreResult;
+}
+
+/** scripts/restore-validation.sh of backup `label` from the database's repository, from a cold cache. */
+export async function validate(lab: Lab, db: Source, label: string): Promise<ValidationRun> {
+  const scratch = lab.dir("validation");
+  const reportFile = join(scratch, "report.json");
+  const port = String(await freePort());
+  const run = await lab.step(`restore-validation.sh of ${label}`, () => {
+    lab.dropCaches();
+    return timed(() =>
+      db.host.run(
+        [
+          "bash",
+          stagedForService("scripts", "restore-validation.sh"),
+          "--set",
+          label,
+          "--scratch",
+          scratch,
+          "--report",
+          reportFile,
+        ],
+        { env: { VALIDATION_PORT: port }, allowFailure: true },
+      ),
+    );
+  });
+  const report = JSON.parse(readFileSync(reportFile, "utf8")) as {
+    status: string;
+    rtoSeconds: number | null;
+    phases: { name: string; seconds: number }[];
+    checks: { name: string; result: string }[];
+  };
+  lab.removeDir(scratch);
+  if (report.status !== "passed")
+    lab.log(`  validation ${report.status}: ${run.value.stderr.slice(-500)}`);
+  return {
+    status: report.status,
+    totalSeconds: run.seconds,
+    rtoSeconds: report.rtoSeconds,
+    phases: report.phases.map((p) => ({ name: p.name, seconds: round(p.seconds) })),
+    checks: report.checks.map((c) => ({ name: c.name, result: c.result })),
+  };
 }
 
 export async function validation(lab: Lab): Promise<ValidationResult> {
@@ -40,42 +85,5 @@ export async function validation(lab: Lab): Promise<ValidationResult> {
   } finally {
     await lab.drop(bareHost);
   }
-  const scratch = lab.dir("validation");
-  const reportFile = join(scratch, "report.json");
-  const port = String(await freePort());
-  const run = await lab.step("restore-validation.sh of the same backup", () => {
-    lab.dropCaches();
-    return timed(() =>
-      db.host.run(
-        [
-          "bash",
-          stagedForService("scripts", "restore-validation.sh"),
-          "--set",
-          full.label,
-          "--scratch",
-          scratch,
-          "--report",
-          reportFile,
-        ],
-        { env: { VALIDATION_PORT: port }, allowFailure: true },
-      ),
-    );
-  });
-  const report = JSON.parse(readFileSync(reportFile, "utf8")) as {
-    status: string;
-    rtoSeconds: number | null;
-    phases: { name: string; seconds: number }[];
-    checks: { name: string; result: string }[];
-  };
-  lab.removeDir(scratch);
-  if (report.status !== "passed")
-    lab.log(`  validation ${report.status}: ${run.value.stderr.slice(-500)}`);
-  return {
-    bare,
-    status: report.status,
-    totalSeconds: run.seconds,
-    rtoSeconds: report.rtoSeconds,
-    phases: report.phases.map((p) => ({ name: p.name, seconds: round(p.seconds) })),
-    checks: report.checks.map((c) => ({ name: c.name, result: c.result })),
-  };
+  return { bare, ...(await validate(lab, db, full.label)) };
 }

@@ -49,14 +49,18 @@ async function pool(tasks: (() => Promise<unknown>)[], limit: number): Promise<v
   );
 }
 
-/** The source database, made once per run. */
+/** The source database, made once per run at --size-gb. */
 export function source(lab: Lab): Promise<Source> {
-  return lab.once("source", () => makeSource(lab));
+  return lab.once("source", () => generate(lab, lab.sizeGb));
 }
 
-async function makeSource(lab: Lab): Promise<Source> {
+/**
+ * A database of `sizeGb` GiB on a host of its own (its repository inside it), made anew
+ * at each call: the caller removes it with lab.drop(db.host) when done.
+ */
+export async function generate(lab: Lab, sizeGb: number): Promise<Source> {
   const host = await lab.host();
-  const rows = Math.max(PARTITIONS * 1000, Math.round((lab.sizeGb * 2 ** 30) / ROW_BYTES));
+  const rows = Math.max(PARTITIONS * 1000, Math.round((sizeGb * 2 ** 30) / ROW_BYTES));
   const per = Math.ceil(rows / PARTITIONS);
   // pg_basebackup connects for replication, which the manifests' pg_hba.conf does not list.
   appendFileSync(
@@ -65,50 +69,57 @@ async function makeSource(lab: Lab): Promise<Source> {
   );
   await lab.step("initdb (data checksums on, as the StatefulSet does)", () => host.initdb());
   const load = await timed(() =>
-    lab.step(
-      `load ${rows.toLocaleString("en")} rows (~${lab.sizeGb} GiB) without WAL`,
-      async () => {
-        await host.start({
-          wal_level: "minimal",
-          max_wal_senders: "0",
-          archive_mode: "off",
-          synchronous_commit: "off",
-          maintenance_work_mem: "256MB",
-        });
-        await host.sql(`create database ${DATABASE}`);
-        await host.sql("create extension pgcrypto", DATABASE);
-        const parts = Array.from({ length: PARTITIONS }, (_, k) => {
-          const from = 1 + k * per;
-          const to = Math.min(rows, (k + 1) * per) + 1;
-          // Created, filled and indexed in one transaction: with wal_level=minimal nothing
-          // of it is written to WAL. The CHECK makes ATTACH PARTITION skip its scan.
-          return async () => {
-            await host.sql(
-              `begin;
+    lab.step(`load ${rows.toLocaleString("en")} rows (~${sizeGb} GiB) without WAL`, async () => {
+      await host.start({
+        wal_level: "minimal",
+        max_wal_senders: "0",
+        archive_mode: "off",
+        synchronous_commit: "off",
+        maintenance_work_mem: "256MB",
+      });
+      await host.sql(`create database ${DATABASE}`);
+      await host.sql("create extension pgcrypto", DATABASE);
+      const parts = Array.from({ length: PARTITIONS }, (_, k) => {
+        const from = 1 + k * per;
+        const to = Math.min(rows, (k + 1) * per) + 1;
+        // Created, filled and indexed in one transaction: with wal_level=minimal nothing
+        // of it is written to WAL. The CHECK makes ATTACH PARTITION skip its scan.
+        return async () => {
+          await host.sql(
+            `begin;
              create table bench_events_${k} (${COLUMNS} check (id >= ${from} and id < ${to}))
                with (autovacuum_enabled = false);
              ${rowsSql(`bench_events_${k}`, from, to)};
              create index on bench_events_${k} (id);
              commit;`,
-              DATABASE,
-            );
-            // Frozen now, so that no later read or vacuum rewrites every page between backups.
-            await host.sql(`vacuum (freeze, analyze) bench_events_${k}`, DATABASE);
-          };
-        });
-        await pool(parts, availableParallelism());
-        const attach = Array.from({ length: PARTITIONS }, (_, k) => {
-          const from = 1 + k * per;
-          const to = Math.min(rows, (k + 1) * per) + 1;
-          return `alter table bench_events attach partition bench_events_${k} for values from (${from}) to (${to});`;
-        });
-        await host.sql(
-          `create table bench_events (${COLUMNS}) partition by range (id); ${attach.join("\n")}`,
-          DATABASE,
-        );
-        await host.stop();
-      },
-    ),
+            DATABASE,
+          );
+        };
+      });
+      await pool(parts, availableParallelism());
+      // Frozen once every load has committed, so that no later read or vacuum rewrites
+      // every page between backups. A VACUUM FREEZE that runs while another partition's
+      // load is still open can neither freeze nor mark all-visible the rows committed
+      // after that load began; the first statement to read them then sets their hint
+      // bits, which with data checksums rewrites every page of the partition, and every
+      // block of its files differs from the last backup's.
+      const names = Array.from({ length: PARTITIONS }, (_, k) => `bench_events_${k}`).join(", ");
+      // The loads committed asynchronously: VACUUM marks a page all-visible only once the
+      // hint bits are set, which waits for the commit records to be flushed.
+      await host.sql("checkpoint");
+      await host.sql(`vacuum (freeze) ${names}`, DATABASE);
+      await host.sql(`analyze ${names}`, DATABASE);
+      const attach = Array.from({ length: PARTITIONS }, (_, k) => {
+        const from = 1 + k * per;
+        const to = Math.min(rows, (k + 1) * per) + 1;
+        return `alter table bench_events attach partition bench_events_${k} for values from (${from}) to (${to});`;
+      });
+      await host.sql(
+        `create table bench_events (${COLUMNS}) partition by range (id); ${attach.join("\n")}`,
+        DATABASE,
+      );
+      await host.stop();
+    }),
   );
   await lab.step(
     "start with postgres-config.yaml; stanza-create Job (stanza-create, check)",

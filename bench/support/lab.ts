@@ -17,6 +17,8 @@ export interface LabOptions {
   manifestsDir: string;
   /** Size of the generated database, GiB. */
   sizeGb: number;
+  /** The database sizes the scaling suite measures, GiB, smallest first. */
+  sizesGb?: number[];
   /** Drop the page cache before each timed backup, restore and read (root only). */
   coldCache: boolean;
   signal?: AbortSignal;
@@ -25,6 +27,7 @@ export interface LabOptions {
 export class Lab {
   readonly manifestsDir: string;
   readonly sizeGb: number;
+  readonly sizesGb: number[];
   readonly coldCache: boolean;
   readonly signal: AbortSignal | undefined;
   private readonly started = performance.now();
@@ -34,6 +37,7 @@ export class Lab {
   constructor(options: LabOptions) {
     this.manifestsDir = options.manifestsDir;
     this.sizeGb = options.sizeGb;
+    this.sizesGb = options.sizesGb ?? [options.sizeGb];
     this.coldCache = options.coldCache;
     this.signal = options.signal;
     this.steps = new Steps((line) => this.log(line), options.signal);

@@ -10,6 +10,10 @@ const KEYS = [
   "archive-async",
   "start-fast",
   "delta",
+  "repo1-bundle",
+  "repo1-block",
+  "repo1-block-size-map",
+  "repo1-block-size-super",
 ];
 
 /** The settings the figures are about, as pgbackrest.conf's [global] sets them. */
@@ -17,11 +21,24 @@ export function productSettings(): Record<string, string> {
   const data = loadManifestFile(projectPath("manifests/pgbackrest-config.yaml"))[0]?.object
     .data as Record<string, string>;
   const found: Record<string, string> = {};
+  let section = "";
   for (const line of (data["pgbackrest.conf"] ?? "").split("\n")) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) section = header[1] ?? "";
+    // [global:restore] and the like apply to one command, not to what is measured here.
+    if (header || section !== "global") continue;
     const [key, value] = line.trim().split("=", 2);
     if (key && value !== undefined && KEYS.includes(key) && !(key in found)) found[key] = value;
   }
   return found;
+}
+
+/** The product's repository layout: bundling and block incremental as the manifests set them. */
+export function productLayout(): string[] {
+  const settings = productSettings();
+  return ["repo1-bundle", "repo1-block", "repo1-block-size-map", "repo1-block-size-super"]
+    .filter((key) => settings[key] !== undefined && settings[key] !== "n")
+    .map((key) => `${key}=${settings[key]}`);
 }
 
 /** The product's codec: zst at pgBackRest's default level 3 unless the manifest says otherwise. */

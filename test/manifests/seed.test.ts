@@ -160,7 +160,11 @@ describe("the seed's names and values", () => {
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-diff")).toBe("3");
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-path")).toBe("/var/lib/pgbackrest");
     // The stanza is pgbackrest-config's `stanza`, set in one place; no file names it.
-    expect([...pgbackrestConf.config.keys()]).toEqual(["global", "global:archive-push"]);
+    expect([...pgbackrestConf.config.keys()]).toEqual([
+      "global",
+      "global:archive-push",
+      "global:restore",
+    ]);
     expect(find("ConfigMap", "pgbackrest-config").data.stanza).toBe("mcpgov");
   });
 
