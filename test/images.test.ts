@@ -31,3 +31,23 @@ describe.each(IMAGES)("images/$dir/Dockerfile", ({ dir, base, arg, suffix }) => 
     );
   });
 });
+
+describe("images/pgbackrest/Dockerfile's downloads", () => {
+  const dockerfile = readFileSync(projectPath("images", "pgbackrest", "Dockerfile"), "utf8");
+
+  it("checks kubectl against a SHA-512 pinned for every platform the image is built for", () => {
+    const workflow = readFileSync(projectPath(".github", "workflows", "image.yml"), "utf8");
+    const platforms = /platforms: (\S+)/.exec(workflow)?.[1]?.split(",") ?? [];
+    expect(platforms).toEqual(["linux/amd64", "linux/arm64"]);
+    for (const platform of platforms) {
+      const arch = platform.replace("linux/", "").toUpperCase();
+      expect(dockerfile).toMatch(new RegExp(`^ARG KUBECTL_SHA512_${arch}=[0-9a-f]{128}$`, "m"));
+    }
+    expect(dockerfile).toContain('echo "${sum}  /tmp/kubernetes-client.tar.gz" | sha512sum -c -');
+    // Every download is checked against a pinned sum, never one fetched beside it.
+    const fetched = [...dockerfile.matchAll(/curl [^;]*?(https:\/\/\S+)/g)].map((m) => m[1]);
+    expect(fetched).toEqual([
+      'https://dl.k8s.io/v${KUBECTL_VERSION}/kubernetes-client-linux-${arch}.tar.gz";',
+    ]);
+  });
+});
