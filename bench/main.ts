@@ -36,7 +36,7 @@ with the database (one database per size of --sizes), WAL archiving under pgbenc
 machine's limit (reading and compressing PGDATA), the bot's webhook-to-Job latency and
 the Action's bundle. Writes DIR/benchmarks.json, renders DIR/benchmarks.md and the plot
 DIR/benchmarks-scaling.svg from it. Not part of npm test: a run with the defaults takes
-about 19 minutes on two cores (measured: 1142 s, the scaling suite 284 s of it), uses
+about 18 minutes on two cores (measured: 1074 s, the scaling suite 257 s of it), uses
 every core, and at its peak, while the scaling suite holds its 4 GiB database, about
 36 GB of disk under the system's temporary directory. Needs root (PostgreSQL runs as
 the postgres user; the page cache is dropped before timed runs). Leaves nothing behind,
