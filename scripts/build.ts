@@ -1,7 +1,8 @@
-// Builds the Action's bundle, dist/index.js, and dist/licenses.txt: the name, version,
-// licence and licence text of every package the bundle contains (esbuild's metafile says
-// which), since the bundle itself carries no legal comments. --check builds into a scratch
-// directory and fails when dist/ differs: what a pull request must commit.
+// Builds the Action's bundle, dist/index.js with dist/chunks/ (the local cluster runner and
+// what only it uses, loaded when `cluster: local` asks for it), and dist/licenses.txt: the
+// name, version, licence and licence text of every package the bundle contains (esbuild's
+// metafile says which), since the bundle itself carries no legal comments. --check builds
+// into a scratch directory and fails when dist/ differs: what a pull request must commit.
 // Run: npm run build (or node scripts/build.ts --check)
 import {
   existsSync,
@@ -19,7 +20,15 @@ import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const OUTPUTS = ["index.js", "licenses.txt"];
+
+/** Every file under `dir`, relative to it, sorted; none when it does not exist. */
+export function outputFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
 
 const HELP = `usage: node scripts/build.ts [--check [--dist DIR]] [--outdir DIR]
 
@@ -66,7 +75,7 @@ export function bundledPackages(metafile: esbuild.Metafile): BundledPackage[] {
 
 export function licensesText(packages: BundledPackage[]): string {
   const header = [
-    "Third-party software in dist/index.js, the bundle of the mcpgov-backup Action.",
+    "Third-party software in dist/index.js and dist/chunks/, the bundle of the mcpgov-backup Action.",
     "Each package's name, version and licence, then its licence text as it ships it.",
     "",
     ...packages.map((p) => `- ${p.name}@${p.version} (${p.license || "no licence field"})`),
@@ -78,9 +87,12 @@ export function licensesText(packages: BundledPackage[]): string {
   return `${[...header, "", ...texts].join("\n")}\n`;
 }
 
-export async function build(
-  outdir: string,
-): Promise<{ bytes: number; packages: BundledPackage[] }> {
+export async function build(outdir: string): Promise<{
+  bytes: number;
+  onDemandBytes: number;
+  onDemand: number;
+  packages: BundledPackage[];
+}> {
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: ["src/action/main.ts"],
@@ -88,7 +100,12 @@ export async function build(
     platform: "node",
     target: "node24",
     format: "esm",
-    outfile: join(outdir, "index.js"),
+    // The local cluster runner (cluster: local) and what only it uses go to chunks of
+    // their own, loaded by its dynamic import: a workflow on a real cluster never reads them.
+    splitting: true,
+    outdir,
+    entryNames: "index",
+    chunkNames: "chunks/[name]-[hash]",
     legalComments: "none",
     logLevel: "warning",
     metafile: true,
@@ -98,7 +115,25 @@ export async function build(
   });
   const packages = bundledPackages(result.metafile);
   writeFileSync(join(outdir, "licenses.txt"), licensesText(packages));
-  return { bytes: statSync(join(outdir, "index.js")).size, packages };
+  // What index.js loads as it starts (its static imports, and theirs); the rest of the
+  // chunks are read only by a dynamic import, such as the local runner's for cluster: local.
+  const outputs = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((file) => file.endsWith("index.js")) ?? "";
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const i of outputs[file]?.imports ?? []) if (i.kind === "import-statement") visit(i.path);
+  };
+  visit(entry);
+  const size = (file: string) => outputs[file]?.bytes ?? 0;
+  const onDemand = Object.keys(outputs).filter((f) => f.endsWith(".js") && !loaded.has(f));
+  return {
+    bytes: [...loaded].reduce((sum, file) => sum + size(file), 0),
+    onDemandBytes: onDemand.reduce((sum, file) => sum + size(file), 0),
+    onDemand: onDemand.length,
+    packages,
+  };
 }
 
 async function main(): Promise<number> {
@@ -119,14 +154,20 @@ async function main(): Promise<number> {
     ? mkdtempSync(join(tmpdir(), "mcpgov-backup-build-"))
     : (values.outdir ?? dist);
   try {
-    const { bytes, packages } = await build(outdir);
+    // Chunks are named by their content: drop the last build's, so none is left behind.
+    if (!values.check) rmSync(join(outdir, "chunks"), { recursive: true, force: true });
+    const { bytes, onDemandBytes, onDemand, packages } = await build(outdir);
+    const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
     console.log(
-      `${relative(root, join(outdir, "index.js")) || outdir}: ${(bytes / 1024).toFixed(0)} KiB, ${packages.length} packages (licenses.txt)`,
+      `${relative(root, join(outdir, "index.js")) || outdir}: ${kib(bytes)} loaded at start, ${packages.length} packages (licenses.txt); ${kib(onDemandBytes)} in ${onDemand} chunks read only by cluster: local`,
     );
     if (!values.check) return 0;
-    const stale = OUTPUTS.filter(
+    // A file either side lacks is stale too: a chunk renamed by a change, or left behind.
+    const files = [...new Set([...outputFiles(dist), ...outputFiles(outdir)])].sort();
+    const stale = files.filter(
       (file) =>
         !existsSync(join(dist, file)) ||
+        !existsSync(join(outdir, file)) ||
         readFileSync(join(dist, file), "utf8") !== readFileSync(join(outdir, file), "utf8"),
     );
     if (stale.length === 0) {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { build } from "../../scripts/build.ts";
+import { build, outputFiles } from "../../scripts/build.ts";
 import { OUTPUT_NAMES } from "../../src/action/steps/step.ts";
 import { runActionBundle } from "../support/action-bundle.ts";
 
@@ -28,12 +28,16 @@ describe("the Action's bundle", () => {
   it("is what the sources build (run npm run build and commit dist/ after a change)", async () => {
     const fresh = join(work, "dist");
     mkdirSync(fresh, { recursive: true });
-    const { packages } = await build(fresh);
-    for (const file of ["index.js", "licenses.txt"])
+    const { packages, onDemand } = await build(fresh);
+    // The local cluster runner goes to chunks of its own, read only by cluster: local.
+    expect(onDemand).toBeGreaterThan(0);
+    expect(outputFiles(join(root, "dist"))).toEqual(outputFiles(fresh));
+    for (const file of outputFiles(fresh))
       expect([
         file,
         readFileSync(join(root, "dist", file), "utf8") === readFileSync(join(fresh, file), "utf8"),
       ]).toEqual([file, true]);
+    expect(readFileSync(join(fresh, "index.js"), "utf8")).not.toContain("class LocalCluster");
     // The notices name every package whose code the bundle holds, each with its licence.
     const notices = readFileSync(join(root, "dist/licenses.txt"), "utf8");
     expect(packages.map((p) => p.name)).toEqual(

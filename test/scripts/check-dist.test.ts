@@ -17,7 +17,9 @@ const check = (...args: string[]) =>
 describe("npm run check-dist", () => {
   it("passes on the committed dist/", () => {
     const result = check();
-    expect(result.stdout).toMatch(/index\.js: \d+ KiB, \d+ packages/);
+    expect(result.stdout).toMatch(
+      /index\.js: \d+ KiB loaded at start, \d+ packages \(licenses\.txt\); \d+ KiB in \d+ chunks read only by cluster: local/,
+    );
     expect(result.stdout).toContain("is what the sources build");
     expect(result.status).toBe(0);
   }, 120_000);
@@ -29,6 +31,17 @@ describe("npm run check-dist", () => {
     const result = check("--dist", stale);
     expect(result.stderr).toContain(
       `${join(stale, "licenses.txt")} is not what the sources build: run npm run build and commit dist/`,
+    );
+    expect(result.status).toBe(1);
+  }, 120_000);
+
+  it("fails on a dist/ with a chunk the sources no longer build, naming it", () => {
+    const extra = join(scratch, "dist-extra");
+    cpSync(projectPath("dist"), extra, { recursive: true });
+    writeFileSync(join(extra, "chunks", "local-cluster-OLD.js"), "export {};\n");
+    const result = check("--dist", extra);
+    expect(result.stderr).toContain(
+      `${join(extra, "chunks", "local-cluster-OLD.js")} is not what the sources build`,
     );
     expect(result.status).toBe(1);
   }, 120_000);

@@ -1,0 +1,83 @@
+import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
+}) : x)(function(x) {
+  if (typeof require !== "undefined") return require.apply(this, arguments);
+  throw Error('Dynamic require of "' + x + '" is not supported');
+});
+var __commonJS = (cb, mod) => function __require2() {
+  try {
+    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
+  } catch (e) {
+    throw mod = 0, e;
+  }
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+
+// src/core/cluster.ts
+function describedText(job, description) {
+  const lines = description.pods.flatMap((pod) => [
+    `pod ${pod.name}: ${pod.phase}`,
+    ...pod.containers.map((c) => `  container ${c.name}: ${c.state}, restarts ${c.restarts}`)
+  ]);
+  for (const e of description.events)
+    lines.push(`event ${e.object}: ${e.type} ${e.reason}: ${e.message}`);
+  return lines.join("\n") || `no pods or events found for job/${job}`;
+}
+var AlreadyExistsError = class extends Error {
+  constructor(kind, namespace, name) {
+    super(`${kind}/${name} already exists in namespace ${namespace}`);
+    this.name = "AlreadyExistsError";
+  }
+};
+
+// src/core/paths.ts
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+var root;
+function projectRoot() {
+  if (root) return root;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "mcpgov-backup") {
+      root = dir;
+      return dir;
+    }
+  }
+  throw new Error("cannot find the mcpgov-backup checkout (package.json) above this module");
+}
+function projectPath(...parts) {
+  return join(projectRoot(), ...parts);
+}
+
+export {
+  __require,
+  __commonJS,
+  __toESM,
+  describedText,
+  AlreadyExistsError,
+  projectRoot,
+  projectPath
+};
