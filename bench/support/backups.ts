@@ -41,6 +41,21 @@ export const DEFAULTS: Variant = {
 /** The block sizes measured besides pgBackRest's own choice, KiB: one and two PostgreSQL pages. */
 export const BLOCK_SIZES = [8, 16] as const;
 
+const productBundles = productLayout().includes("repo1-bundle=y");
+
+/** The product with bundling the other way round: the "bundle" variant. */
+const BUNDLE_FLIPPED: Variant = productBundles
+  ? {
+      name: "bundle",
+      title: "product with repo1-bundle=n (repo1-block=n)",
+      settings: { PGBACKREST_REPO1_BUNDLE: "n", PGBACKREST_REPO1_BLOCK: "n" },
+    }
+  : {
+      name: "bundle",
+      title: "product + repo1-bundle=y (repo1-block=n)",
+      settings: { PGBACKREST_REPO1_BUNDLE: "y", PGBACKREST_REPO1_BLOCK: "n" },
+    };
+
 /** Other settings the product could ship, measured for the choice of defaults. */
 export const CANDIDATES: Variant[] = [
   // The other zstd level: 3 (pgBackRest's zstd default) against the product's 1, or 1.
@@ -62,12 +77,10 @@ export const CANDIDATES: Variant[] = [
     title: `${codec.type} level ${codec.level}, process-max 1`,
     settings: { PGBACKREST_PROCESS_MAX: "1" },
   },
-  // Each repository layout says both options, so that what the manifests set does not leak in.
-  {
-    name: "bundle",
-    title: "product + repo1-bundle=y (repo1-block=n)",
-    settings: { PGBACKREST_REPO1_BUNDLE: "y", PGBACKREST_REPO1_BLOCK: "n" },
-  },
+  // Each repository layout says both options, so that what the manifests set does not leak
+  // in. Bundling is measured as the other choice from the manifests': without it when they
+  // bundle, with it when they do not.
+  BUNDLE_FLIPPED,
   {
     name: "block",
     title: "product + repo1-bundle=y, repo1-block=y (block incremental, pgBackRest's block sizes)",

@@ -404,6 +404,23 @@ describe("the scaling plot", () => {
 });
 
 describe("the recommendations", () => {
+  it("judge bundling against the other choice from the manifests', whichever that is", () => {
+    const run = results();
+    const product = run.suites.backup?.variants.find((v) => v.variant === "product");
+    if (!product) throw new Error("the fixture has no product variant");
+    const bundle = { variant: "bundle", title: "bundle", full: backup(6, 1.1e9) };
+    run.suites.backup?.variants.push(bundle);
+    expect(recommendations(run).join("\n")).toContain("**repo1-bundle=y: adopt.**");
+    // The manifests bundle: the "bundle" variant is then the product without it.
+    run.productSettings["repo1-bundle"] = "y";
+    bundle.full.seconds = product.full.seconds * 2;
+    expect(recommendations(run).join("\n")).toMatch(
+      /\*\*repo1-bundle=y: keep\.\*\* .* with it a full took 0\.50×, .* the time without it/,
+    );
+    bundle.full.seconds = product.full.seconds;
+    expect(recommendations(run).join("\n")).toContain("**repo1-bundle=y: keep, for S3.**");
+  });
+
   it("keep delta to restores when checksumming every file costs a backup much, and say so when the product does not", () => {
     const run = results();
     run.suites.scaling = [point(1, 5, 2), point(4, 20, 6)];
