@@ -3,7 +3,7 @@
 // Job, full and differential backups from the CronJobs, continuous WAL archiving, the
 // restore-validation CronJob on a good and a damaged repository, and the seed's full and
 // point-in-time restores with an exact ledger cut.
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/set
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { manifestObjects } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { damageBackup } from "../support/damage-backup.ts";
 import { runCronJob } from "../support/jobs.ts";
 
 const ns = "ai-governance";
@@ -171,8 +172,7 @@ describe("the manifests on the local cluster runner", () => {
         .filter((d) => /F$/.test(d))
         .sort()
         .at(-1) ?? "";
-    const control = join(backups, newest, "pg_data/global/pg_control.zst");
-    writeFileSync(control, "not a zstd frame");
+    damageBackup(join(backups, newest));
     const { result, logs } = await runJob(
       "pgbackrest-restore-validation",
       "pgbackrest-manual-validation-2",

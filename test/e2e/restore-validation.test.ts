@@ -21,6 +21,7 @@ import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
 import { stagedForService } from "../../src/local/stage.ts";
+import { damageBackup } from "../support/damage-backup.ts";
 import { pinnedPgbackrest } from "../support/pgbackrest-version.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -292,8 +293,7 @@ describe("restore-validation.sh on a good repository", () => {
   it("fails when a backup file is corrupted, with pgBackRest's error", async () => {
     const repo = repoCopy("repo-corrupted");
     const label = readdirSync(join(repo, "backup/mcpgov")).find((d) => d.endsWith("F")) ?? "";
-    const control = join(repo, "backup/mcpgov", label, "pg_data/global/pg_control.zst");
-    writeServiceFile(control, "not a zstd frame");
+    expect(damageBackup(join(repo, "backup/mcpgov", label)).length).toBeGreaterThan(0);
     const { code, report, scratch } = await validate([], { PGBACKREST_REPO1_PATH: repo });
     expect(report?.status).toBe("failed");
     expect(report?.reason).toMatch(/^pgbackrest restore failed: .*ERROR: \[\d+\]/);
