@@ -76,6 +76,9 @@ describe("pgbackrest-metrics.sh", () => {
     await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
     await db.sql("create table ledger as select g as id from generate_series(1, 50000) g");
     await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml"));
+    // Timestamps are whole seconds: the next segment is archived in a later one than the
+    // diff's stop, so that the window's end is seen to move past it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await db.sql("insert into ledger values (0)");
     await db.sql("select pg_switch_wal()");
     await db.run(["pgbackrest", "--stanza=mcpgov", "check"]); // waits until it is archived
