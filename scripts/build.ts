@@ -4,15 +4,7 @@
 // metafile says which), since the bundle itself carries no legal comments. --check builds
 // into a scratch directory and fails when dist/ differs: what a pull request must commit.
 // Run: npm run build (or node scripts/build.ts --check)
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";

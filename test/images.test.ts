@@ -43,11 +43,11 @@ describe("images/pgbackrest/Dockerfile's downloads", () => {
       const arch = platform.replace("linux/", "").toUpperCase();
       expect(dockerfile).toMatch(new RegExp(`^ARG KUBECTL_SHA512_${arch}=[0-9a-f]{128}$`, "m"));
     }
-    expect(dockerfile).toContain('echo "${sum}  /tmp/kubernetes-client.tar.gz" | sha512sum -c -');
+    expect(dockerfile).toContain(`echo "\${sum}  /tmp/kubernetes-client.tar.gz" | sha512sum -c -`);
     // Every download is checked against a pinned sum, never one fetched beside it.
     const fetched = [...dockerfile.matchAll(/curl [^;]*?(https:\/\/\S+)/g)].map((m) => m[1]);
     expect(fetched).toEqual([
-      'https://dl.k8s.io/v${KUBECTL_VERSION}/kubernetes-client-linux-${arch}.tar.gz";',
+      `https://dl.k8s.io/v\${KUBECTL_VERSION}/kubernetes-client-linux-\${arch}.tar.gz";`,
     ]);
   });
 });
