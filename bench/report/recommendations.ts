@@ -102,7 +102,7 @@ export function recommendations(r: BenchResults): string[] {
     out.push(
       r.productSettings.delta === "y"
         ? `**delta=y in [global]: ${costly ? "move it to [global:restore]" : "keep"}.** It makes every backup checksum each file of PGDATA instead of comparing sizes and timestamps: ${figures}${costly ? "; the restore Jobs pass --delta themselves" : ""}.`
-        : `**delta=y for restores only ([global:restore]): ${costly ? "keep" : "either way"}.** Backups compare sizes and timestamps, pgBackRest's default, which checksums a file by itself when its timestamp looks wrong; checksumming every file would cost ${costly ? "" : "little: "}${figures}.`,
+        : `**delta=y for restores only ([global:restore]): ${costly ? "keep" : "either way"}.** Backups compare sizes and timestamps, pgBackRest's default, which checksums a file by itself when its timestamp looks wrong; checksumming every file would cost ${costly ? "more" : "little"}: ${figures}.`,
     );
   }
   return out;
