@@ -6,16 +6,18 @@
 import type { ApplicationFunction, Context } from "probot";
 import { reapExpiredClones } from "../core/clone.ts";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
-import { describeHolder, LockedError } from "../core/lock.ts";
+import { describeHolder, type HeldLockHandle, holdLock, LockedError } from "../core/lock.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
 import { projectPath } from "../core/paths.ts";
-import { UserError } from "../core/user-error.ts";
-import { type Command, commandText, parseCommand, plansRestore } from "./command.ts";
-import { type CommandContext, StoppedError } from "./commands/context.ts";
+import { reconcilePlans } from "../core/plans/lifecycle.ts";
+import { PlanRecords } from "../core/plans/record.ts";
+import { type Command, commandText, parseCommand } from "./command.ts";
+import type { CommandContext } from "./commands/context.ts";
 import { entryFor } from "./commands/registry.ts";
-import { type Operation, OperationStore, operationId } from "./operations.ts";
+import { failureText } from "./failure.ts";
 import { decide } from "./permission.ts";
 import { fetchPolicyFile, POLICY_FILE, type Policy, readPolicy } from "./policy.ts";
+import { type Operation, OperationRecords, operationId } from "./records.ts";
 import { type BotSettings, serves } from "./settings.ts";
 import { code, operationHeading, reply, StatusComment, type Target } from "./status-comment.ts";
 
@@ -35,8 +37,8 @@ export interface Bot {
   app: ApplicationFunction;
   /**
    * At start, before any webhook: a lock whose holder has stopped renewing it is released
-   * when it was a backup or a validation (their Jobs finish or fail on their own); an
-   * interrupted restore's is kept, for a person (production may be half-restored).
+   * or kept as its holder said when it took it (core/lock.ts): a backup's or a table
+   * copy's goes, an interrupted restore's stays, for a person.
    */
   reconcile(log: (line: string) => void): Promise<void>;
   /**
@@ -58,37 +60,30 @@ function restoreTemplate(name: string): KubeObject {
   return doc.object as KubeObject;
 }
 
-/** The status comment's result for a command that did not succeed. */
-function failureText(error: unknown): string {
-  if (error instanceof LockedError) return `❌ Not now: ${error.message}.`;
-  if (error instanceof StoppedError) return error.message;
-  if (error instanceof UserError) return `❌ ${error.message}`;
-  return `❌ Failed: ${(error as Error).message}`;
-}
-
 export function createBot(options: BotOptions): Bot {
   const running = new Set<Promise<void>>();
   const { settings } = options;
   const { namespace, stanza } = settings;
-  const store = new OperationStore(
-    options.cluster,
-    settings.recordsNamespace,
-    namespace,
-    options.lockRenewMs,
-  );
-  const restoreJob = options.restoreJob ?? restoreTemplate("pgbackrest-restore-pitr-job.yaml");
-  const latestRestoreJob =
-    options.latestRestoreJob ?? restoreTemplate("pgbackrest-restore-job.yaml");
+  const records = new OperationRecords(options.cluster, settings.recordsNamespace);
+  const plans = new PlanRecords(options.cluster, settings.recordsNamespace);
+  const planSettings = { namespace, stanza, records: settings.recordsNamespace };
+  const restoreJobs = {
+    pointInTime: options.restoreJob ?? restoreTemplate("pgbackrest-restore-pitr-job.yaml"),
+    newest: options.latestRestoreJob ?? restoreTemplate("pgbackrest-restore-job.yaml"),
+  };
   let lastPruned = 0;
 
   /** Old records go at most once an hour, after a command, never in its way. */
   async function prune(log: Context["log"]): Promise<void> {
     if (Date.now() - lastPruned < 3_600_000) return;
     lastPruned = Date.now();
-    const removed = await store.prune(settings.keepRecordsDays).catch((error: Error) => {
-      log.warn(`could not prune old operation records: ${error.message}`);
-      return 0;
-    });
+    const keep = settings.keepRecordsDays;
+    const removed = await Promise.all([records.prune(keep), plans.prune(keep)])
+      .then(([operations, planned]) => operations + planned)
+      .catch((error: Error) => {
+        log.warn(`could not prune old operation records: ${error.message}`);
+        return 0;
+      });
     if (removed > 0)
       log.info(`removed ${removed} operation records older than ${settings.keepRecordsDays} days`);
   }
@@ -163,7 +158,7 @@ export function createBot(options: BotOptions): Bot {
     };
     let first: boolean;
     try {
-      first = await store.create(operation);
+      first = await records.create(operation);
     } catch (error) {
       // Without its record a command could run twice; so it does not run at all.
       return refuse(
@@ -194,8 +189,9 @@ export function createBot(options: BotOptions): Bot {
       cluster: options.cluster,
       namespace,
       stanza,
+      recordsNamespace: settings.recordsNamespace,
       policy,
-      store,
+      records,
       operation,
       comment: status,
       octokit: context.octokit,
@@ -205,15 +201,15 @@ export function createBot(options: BotOptions): Bot {
         "mcpgov-backup/delivery-id": context.id,
         "mcpgov-backup/operation": operation.id,
       },
-      restoreJob,
-      latestRestoreJob,
+      restoreJobs,
+      lockRenewMs: options.lockRenewMs,
       log,
     };
     if ("answer" in entry) {
       await entry.answer(commandContext, command, target);
       if (operation.state === "received") {
         operation.state = "succeeded";
-        await store.save(operation);
+        await records.save(operation);
       }
       return;
     }
@@ -221,50 +217,57 @@ export function createBot(options: BotOptions): Bot {
     await status.finish("⏳ Working on it.");
     operation.statusCommentId = status.id;
     operation.state = "running";
-    await store.save(operation);
+    await records.save(operation);
     const started = Date.now();
+    let lock: HeldLockHandle | undefined;
     try {
-      if (entry.lock) await store.lock(operation, commandText(command));
+      if (entry.lock)
+        lock = await holdLock(
+          options.cluster,
+          namespace,
+          {
+            operation: operation.id,
+            command: commandText(command),
+            requester: user,
+            // A backup, validation or mark ends or fails on its own; nothing is half-done.
+            ifInterrupted: "release",
+          },
+          options.lockRenewMs,
+        );
       const outcome = await entry.run(commandContext, command);
-      // A plan waits for its confirmation; everything else is done when it returns.
-      operation.plan = outcome.plan;
-      operation.state = outcome.plan ? "planned" : "succeeded";
+      operation.state = outcome.planned ? "planned" : "succeeded";
       // Recorded before it is shown: a confirmation may follow the plan at once.
-      await store.save(operation);
+      await records.save(operation);
       const took = ((Date.now() - started) / 1000).toFixed(1);
       await status.finish(
-        `${outcome.result}\n\n_${outcome.plan ? "Planned" : "Done"} in ${took} s._`,
+        `${outcome.result}\n\n_${outcome.planned ? "Planned" : "Done"} in ${took} s._`,
       );
     } catch (error) {
       operation.state = error instanceof LockedError ? "refused" : "failed";
       await status.finish(failureText(error));
     } finally {
-      if (entry.lock) await store.unlock(operation).catch(() => {});
-      await store.save(operation);
+      await lock?.release().catch(() => {});
+      await records.save(operation);
     }
   }
 
   async function reconcile(log: (line: string) => void): Promise<void> {
-    const held = await store.holder();
-    if (!held) return;
-    if (!held.stale) {
+    const found = await reconcilePlans(options.cluster, planSettings);
+    if (!found) return;
+    const { held } = found;
+    if (found.found === "alive") {
       log(`the lock is held and renewed (another bot process?): ${describeHolder(held)}`);
       return;
     }
-    const record = await store.get(held.operation);
-    // A table copy is one transaction: interrupted, it left production as it was.
-    if (
-      (record && plansRestore(record.command) && record.command.name !== "table") ||
-      /^\/restore (pitr|latest)\b/.test(held.command)
-    ) {
+    if (!found.released) {
       log(`kept the lock of an interrupted restore: ${describeHolder(held)}`);
       return;
     }
+    const record = await records.get(held.operation);
     if (record?.state === "running") {
       record.state = "failed";
-      await store.save(record);
+      await records.save(record);
     }
-    await store.unlock(record ?? { id: held.operation });
     log(
       `released the lock of \`${held.command}\` (op ${held.operation}): its holder stopped renewing it at ${held.renewed}`,
     );

@@ -5,7 +5,7 @@
 import type { Context } from "probot";
 import { redact } from "../core/redact.ts";
 import { commandText } from "./command.ts";
-import type { Operation } from "./operations.ts";
+import type { Operation } from "./records.ts";
 
 type Octokit = Context["octokit"];
 

@@ -11,6 +11,8 @@ export interface ObjectMeta {
   labels?: Labels;
   annotations?: Record<string, string>;
   creationTimestamp?: string;
+  /** The version the API server gave the object as read; update's precondition. */
+  resourceVersion?: string;
 }
 
 export interface KubeObject {
@@ -78,6 +80,17 @@ export class AlreadyExistsError extends Error {
   }
 }
 
+/**
+ * update's precondition failed: the object changed (or went) since it was read, so
+ * someone else's change came first. Read it again and decide again.
+ */
+export class ConflictError extends Error {
+  constructor(kind: string, namespace: string, name: string) {
+    super(`${kind}/${name} in namespace ${namespace} changed since it was read`);
+    this.name = "ConflictError";
+  }
+}
+
 export interface Cluster {
   /** Creates or updates each object, in order (kubectl apply). */
   apply(objects: KubeObject[]): Promise<void>;
@@ -88,6 +101,12 @@ export interface Cluster {
    * lock, a record). A create whose answer was lost and that finds its own object succeeds.
    */
   create(object: KubeObject): Promise<KubeObject>;
+  /**
+   * Changes the object only if it is still at `metadata.resourceVersion` (as read):
+   * ConflictError otherwise, so two writers of a record or a lock cannot both win. The
+   * object's fields are merged onto the stored ones; returns it with its new version.
+   */
+  update(object: KubeObject): Promise<KubeObject>;
   /** Waits until the Job completes or fails; throws when the deadline passes first. */
   waitForJob(namespace: string, name: string, timeoutMs: number): Promise<JobResult>;
   /** Waits until every pod matching the labels is ready; throws at the deadline. */
@@ -121,4 +140,21 @@ export async function waitForNoPods(
       );
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/**
+ * A JSON merge patch (RFC 7386), as the API server applies update's body: maps merge key
+ * by key, null removes a key, anything else replaces. For the runners that keep objects.
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const merged: Record<string, unknown> =
+    typeof target === "object" && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = mergePatch(merged[key], value);
+  }
+  return merged;
 }

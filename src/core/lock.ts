@@ -4,7 +4,7 @@
 // which would otherwise start postgres-0 while a restore writes its data directory. It is
 // created, never overwritten (two holders cannot both win), renewed while its operation
 // runs, and says who holds it, since when, and until when it counts as alive.
-import { AlreadyExistsError, type Cluster, type KubeObject } from "./cluster.ts";
+import { AlreadyExistsError, type Cluster, ConflictError, type KubeObject } from "./cluster.ts";
 import { UserError } from "./user-error.ts";
 
 export const LOCK_NAME = "mcpgov-backup-lock";
@@ -12,12 +12,23 @@ export const LOCK_NAME = "mcpgov-backup-lock";
 /** How long a holder that stopped renewing still counts as alive. */
 export const LOCK_LEASE_SECONDS = 300;
 
+/** How often a held lock is renewed by default: well inside its lease. */
+export const LOCK_RENEW_MS = 60_000;
+
+/**
+ * What a holder's interruption leaves, and so what becomes of its lock once it has gone
+ * stale: `release` when the work finishes or fails on its own (a backup's Job, a table
+ * copy's one transaction); `keep` when production may be left half-restored, for a person.
+ */
+export type IfInterrupted = "release" | "keep";
+
 export interface LockHolder {
   /** The operation holding it (the bot's operation id). */
   operation: string;
   /** What it is doing: "/restore pitr 2026-11-24 14:30:00+00". */
   command: string;
   requester: string;
+  ifInterrupted: IfInterrupted;
   /** When it was taken, and last renewed (ISO-8601 UTC). */
   since: string;
   renewed: string;
@@ -49,6 +60,7 @@ export function lockLease(namespace: string, holder: LockHolder): KubeObject {
       annotations: {
         "mcpgov-backup/command": holder.command,
         "mcpgov-backup/requester": holder.requester,
+        "mcpgov-backup/if-interrupted": holder.ifInterrupted,
       },
     },
     spec: {
@@ -67,7 +79,11 @@ export async function readLock(
   now = Date.now(),
 ): Promise<HeldLock | undefined> {
   const found = await cluster.get("Lease", namespace, LOCK_NAME);
-  if (!found) return undefined;
+  return found && holderOf(found, now);
+}
+
+/** The holder a Lease names. */
+function holderOf(found: KubeObject, now = Date.now()): HeldLock {
   const spec = (found.spec ?? {}) as {
     holderIdentity?: string;
     leaseDurationSeconds?: number;
@@ -81,6 +97,8 @@ export async function readLock(
     operation: spec.holderIdentity ?? "?",
     command: annotations["mcpgov-backup/command"] ?? "?",
     requester: annotations["mcpgov-backup/requester"] ?? "?",
+    // A lease that does not say is kept: releasing a half-restored production's is worse.
+    ifInterrupted: annotations["mcpgov-backup/if-interrupted"] === "release" ? "release" : "keep",
     since: new Date(Date.parse(spec.acquireTime ?? "") || 0).toISOString(),
     renewed: Number.isNaN(renewed) ? "?" : new Date(renewed).toISOString(),
     // A lease never renewed, or not for its whole duration, has lost its holder.
@@ -126,6 +144,7 @@ export async function takeLock(
         operation: "?",
         command: "?",
         requester: "?",
+        ifInterrupted: "keep",
         since: "?",
         renewed: "?",
         stale: false,
@@ -134,16 +153,62 @@ export async function takeLock(
   }
 }
 
-/** Renews the lock for its holder; false when it is not (or no longer) the holder's. */
+/**
+ * Renews the lock for its holder; false when it is not (or no longer) the holder's. The
+ * write holds to the lease as read, so a renewal cannot bring back a lock released or
+ * taken over meanwhile.
+ */
 export async function renewLock(
   cluster: Cluster,
   namespace: string,
   operation: string,
 ): Promise<boolean> {
-  const held = await readLock(cluster, namespace);
-  if (held?.operation !== operation) return false;
-  await cluster.apply([lockLease(namespace, { ...held, renewed: new Date().toISOString() })]);
-  return true;
+  const found = await cluster.get("Lease", namespace, LOCK_NAME);
+  const held = found && holderOf(found);
+  if (!found || held?.operation !== operation) return false;
+  const renewed = lockLease(namespace, { ...held, renewed: new Date().toISOString() });
+  renewed.metadata.resourceVersion = found.metadata.resourceVersion;
+  try {
+    await cluster.update(renewed);
+    return true;
+  } catch (error) {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  }
+}
+
+/** A lock this process holds and renews until it is released or kept. */
+export interface HeldLockHandle {
+  /** Stops renewing and removes the lock. */
+  release(): Promise<void>;
+  /**
+   * Stops renewing but leaves the lock: production is down half-way, and nothing may run
+   * until a person has looked. The lease goes stale, and every refusal says so.
+   */
+  keep(): void;
+}
+
+/** Takes the lock (LockedError when held) and renews it every `renewMs` until released or kept. */
+export async function holdLock(
+  cluster: Cluster,
+  namespace: string,
+  holder: Omit<LockHolder, "since" | "renewed">,
+  renewMs = LOCK_RENEW_MS,
+): Promise<HeldLockHandle> {
+  await takeLock(cluster, namespace, holder);
+  const timer = setInterval(() => {
+    renewLock(cluster, namespace, holder.operation).catch(() => {
+      // The next renewal tries again; a lease not renewed for its duration goes stale.
+    });
+  }, renewMs);
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await releaseLock(cluster, namespace, holder.operation);
+    },
+    keep: () => clearInterval(timer),
+  };
 }
 
 /** Releases the lock if the operation holds it. */
@@ -169,4 +234,26 @@ export async function requireUnlocked(
   const held = await readLock(cluster, where.namespace);
   if (held && held.operation !== where.lockHolder)
     throw new UserError(`Not now: ${new LockedError(held).message}. ${next}`);
+}
+
+/** What reconcileLock found and did. */
+export type LockReconciled =
+  | { found: "alive"; held: HeldLock }
+  | { found: "interrupted"; held: HeldLock; released: boolean };
+
+/**
+ * At start, before any new work: a lock whose holder stopped renewing it is released when
+ * its interruption leaves nothing half-done, and kept, for a person, when it may have left
+ * production half-restored. Undefined when nobody holds it.
+ */
+export async function reconcileLock(
+  cluster: Cluster,
+  namespace: string,
+): Promise<LockReconciled | undefined> {
+  const held = await readLock(cluster, namespace);
+  if (!held) return undefined;
+  if (!held.stale) return { found: "alive", held };
+  if (held.ifInterrupted === "keep") return { found: "interrupted", held, released: false };
+  await releaseLock(cluster, namespace, held.operation);
+  return { found: "interrupted", held, released: true };
 }

@@ -5,9 +5,10 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
-import { type Operation, operationId } from "../../src/bot/operations.ts";
+import { type Operation, operationId } from "../../src/bot/records.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { lockLease } from "../../src/core/lock.ts";
+import { type PlanRecord, planObjectName } from "../../src/core/plans/record.ts";
 import { baseObject } from "../support/base.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 import { FakeCluster } from "./fake-cluster.ts";
@@ -106,6 +107,20 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
+/** The plan a command made, as the core recorded it. */
+async function planRecord(id: string): Promise<PlanRecord> {
+  const object = await fake.get("ConfigMap", RECORDS, planObjectName(id));
+  const data = (object?.data ?? {}) as Record<string, string>;
+  return JSON.parse(data["plan.json"] ?? "null");
+}
+
+/** Writes a changed plan record back, as someone editing the ConfigMap would. */
+async function rewritePlan(record: object): Promise<void> {
+  const id = (record as PlanRecord).id;
+  const object = (await fake.get("ConfigMap", RECORDS, planObjectName(id))) as KubeObject;
+  await fake.apply([{ ...object, data: { "plan.json": JSON.stringify(record) } }]);
+}
+
 async function operation(commentId: number): Promise<Operation> {
   const object = await fake.get("ConfigMap", RECORDS, `mcpgov-bot-op-${operationId(commentId)}`);
   const data = (object?.data ?? {}) as Record<string, string>;
@@ -200,6 +215,7 @@ describe("/backup", () => {
         operation: "abc123",
         command: "/restore validate",
         requester: "carol",
+        ifInterrupted: "release",
         since: "2026-11-24T10:00:00.000Z",
         renewed: new Date(Date.now() - 30_000).toISOString(),
       }),
@@ -215,21 +231,22 @@ describe("/backup", () => {
   it("releases at start a lock whose backup stopped renewing it, and keeps an interrupted restore's", async () => {
     await setup();
     // Renewed last long ago: its holder is gone.
-    const staleLease = (operation: string, command: string) =>
+    const staleLease = (operation: string, command: string, ifInterrupted: "keep" | "release") =>
       lockLease(NS, {
         operation,
         command,
         requester: "carol",
+        ifInterrupted,
         since: "2026-11-24T10:00:00.000Z",
         renewed: "2026-11-24T10:01:00.000Z",
       });
     const said: string[] = [];
-    await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00"));
+    await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00", "keep"));
     await bot.reconcile((line) => said.push(line));
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
     expect(said[0]).toMatch(/^kept the lock of an interrupted restore: `\/restore pitr/);
     await fake.delete("Lease", NS, "mcpgov-backup-lock");
-    await fake.create(staleLease("backup1", "/backup full"));
+    await fake.create(staleLease("backup1", "/backup full", "release"));
     await bot.reconcile((line) => said.push(line));
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
     expect(said[1]).toBe(
@@ -338,33 +355,51 @@ describe("who may run what, where", () => {
 
   it("removes old records after a command, and keeps a plan waiting and a restore running", async () => {
     await setup();
-    const old = new Date(now - 40 * 24 * HOUR).toISOString();
-    const record = (id: string, state: string, plan?: object) => ({
+    const old = new Date(now - 40 * HOUR * 24).toISOString();
+    const labelled = (component: string) => ({
+      "app.kubernetes.io/name": component === "plan" ? "mcpgov-backup" : "mcpgov-backup-bot",
+      "app.kubernetes.io/part-of": "mcpgov-backup",
+      "app.kubernetes.io/component": component,
+    });
+    const record = (id: string, state: string) => ({
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: {
         name: `mcpgov-bot-op-${id}`,
         namespace: RECORDS,
-        labels: {
-          "app.kubernetes.io/name": "mcpgov-backup-bot",
-          "app.kubernetes.io/part-of": "mcpgov-backup",
-          "app.kubernetes.io/component": "bot-operation",
-        },
+        labels: labelled("bot-operation"),
       },
-      data: { "operation.json": JSON.stringify({ id, state, createdAt: old, plan }) },
+      data: { "operation.json": JSON.stringify({ id, state, createdAt: old }) },
+    });
+    const plan = (id: string, state: string, expiresAt?: string) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: planObjectName(id), namespace: RECORDS, labels: labelled("plan") },
+      data: { "plan.json": JSON.stringify({ id, state, createdAt: old, expiresAt }) },
     });
     await fake.apply([
       record("old1", "succeeded"),
-      record("old2", "expired"),
+      record("old2", "refused"),
       record("old3", "running"),
-      record("old4", "planned", { expiresAt: new Date(now + HOUR).toISOString() }),
-      record("old5", "planned", {}),
+      plan("old4", "planned", new Date(now + HOUR).toISOString()),
+      plan("old5", "planned"),
+      plan("old6", "running"),
+      plan("old7", "cancelled"),
     ]);
     await deliver(probot, bot, commentPayload("/backup status"));
-    const kept = records().map((r) => r.metadata.name.replace("mcpgov-bot-op-", ""));
-    // The status command's own record, the restore running and the plan still waiting.
-    expect(kept).toHaveLength(3);
-    expect(kept).toEqual(expect.arrayContaining(["old3", "old4"]));
+    const kept = [...fake.objects.values()]
+      .filter((o) => o.metadata.namespace === RECORDS)
+      .map((o) => o.metadata.name);
+    // The status command's own record, the operation running, the plan still waiting and
+    // the plan being carried out.
+    expect(kept).toHaveLength(4);
+    expect(kept).toEqual(
+      expect.arrayContaining([
+        "mcpgov-bot-op-old3",
+        planObjectName("old4"),
+        planObjectName("old6"),
+      ]),
+    );
   });
 
   it("tells a writer that /restore needs admin, and runs nothing", async () => {
@@ -651,7 +686,12 @@ describe("/restore confirm and cancel", () => {
     const id = await planned();
     // The first confirmation's restore holds the lock, and renews it.
     const now = new Date().toISOString();
-    const running = { operation: id, command: "/restore pitr …", requester: "alice" };
+    const running = {
+      operation: id,
+      command: "/restore pitr …",
+      requester: "alice",
+      ifInterrupted: "keep" as const,
+    };
     await fake.create(lockLease(NS, { ...running, since: now, renewed: now }));
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
@@ -743,7 +783,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(fake.createdJobs).toHaveLength(2);
     expect(github.latest().at(-1)).toBe(
-      `@dana: Restore ${id} has already been carried out; nothing new was started.`,
+      `@dana: ❌ Restore ${id} has already been carried out; nothing new was started.`,
     );
   });
 
@@ -758,19 +798,10 @@ describe("/restore confirm and cancel", () => {
 
   it("does not start a plan whose time to confirm has passed", async () => {
     const id = await planned();
-    const record = await operation(parseInt(id, 36));
-    record.plan = {
-      ...(record.plan as NonNullable<Operation["plan"]>),
+    await rewritePlan({
+      ...(await planRecord(id)),
       expiresAt: new Date(Date.now() - 1000).toISOString(),
-    };
-    await fake.apply([
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { name: `mcpgov-bot-op-${id}`, namespace: RECORDS },
-        data: { "operation.json": JSON.stringify(record) },
-      },
-    ]);
+    });
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toMatch(
       new RegExp(
@@ -778,21 +809,13 @@ describe("/restore confirm and cancel", () => {
       ),
     );
     expect(fake.createdJobs).toHaveLength(0);
-    expect((await operation(parseInt(id, 36))).state).toBe("expired");
+    expect((await planRecord(id)).state).toBe("expired");
   });
 
   it("does not start a plan that has no expiry", async () => {
     const id = await planned();
-    const record = await operation(parseInt(id, 36));
-    const { expiresAt: _, ...plan } = record.plan as NonNullable<Operation["plan"]>;
-    await fake.apply([
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { name: `mcpgov-bot-op-${id}`, namespace: RECORDS },
-        data: { "operation.json": JSON.stringify({ ...record, plan }) },
-      },
-    ]);
+    const { expiresAt: _, ...plan } = await planRecord(id);
+    await rewritePlan(plan);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain(
       `❌ Restore ${id} expired (it has no expiry); nothing was started.`,
@@ -800,10 +823,40 @@ describe("/restore confirm and cancel", () => {
     expect(fake.createdJobs).toHaveLength(0);
   });
 
+  it("asks for a new plan when the record is of an older version", async () => {
+    const id = await planned();
+    const { version: _, ...older } = await planRecord(id);
+    await rewritePlan(older);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("made by an older version of mcpgov-backup");
+    expect(github.latest().at(-1)).toContain("plan it again");
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("starts a plan once when it is confirmed and cancelled at the same moment", async () => {
+    const id = await planned();
+    // The cancellation lands between the confirmation's last read and its write.
+    const update = fake.update.bind(fake);
+    let raced = false;
+    fake.update = async (object) => {
+      if (!raced && object.metadata.name === planObjectName(id)) {
+        raced = true;
+        // What a cancellation handled by another bot process writes.
+        await rewritePlan({ ...(await planRecord(id)), state: "cancelled" });
+      }
+      return update(object);
+    };
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(fake.createdJobs).toHaveLength(0);
+    expect((await planRecord(id)).state).toBe("cancelled");
+    expect(github.latest().at(-1)).toContain("was changed by another request meanwhile");
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
   it("does not start a plan that was cancelled, or one for another id", async () => {
     const id = await planned();
     await deliver(probot, bot, commentPayload("/restore confirm zzzzzz"));
-    expect(github.latest().at(-1)).toContain("There is no planned restore zzzzzz on this issue");
+    expect(github.latest().at(-1)).toContain("There is no planned restore zzzzzz here");
     await deliver(probot, bot, commentPayload(`/restore cancel ${id}`));
     expect(github.latest()[0]).toContain("**Cancelled** by @alice");
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
@@ -877,7 +930,7 @@ describe("/restore confirm and cancel", () => {
     expect(github.latest().at(-1)).toContain("Job `pgbackrest-diff-backup-29124` is still running");
     expect(fake.createdJobs).toHaveLength(0);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
-    expect((await operation(parseInt(id, 36))).state).toBe("planned");
+    expect((await planRecord(id)).state).toBe("planned");
   });
 
   it("changes nothing when the safety backup fails", async () => {

@@ -4,11 +4,13 @@
 import {
   AlreadyExistsError,
   type Cluster,
+  ConflictError,
   type ExecResult,
   type ExecTarget,
   type JobDescription,
   type JobResult,
   type KubeObject,
+  mergePatch,
 } from "../../src/core/cluster.ts";
 
 export interface JobEnding {
@@ -33,6 +35,8 @@ export class FakeCluster implements Cluster {
   /** Every command run in a pod, in order. */
   readonly execs: { pod: string; command: string[] }[] = [];
   private readonly endings = new Map<string, JobEnding>();
+  /** Every write gives the object a new resourceVersion, as the API server does. */
+  private revision = 0;
   behaviour: FakeBehaviour;
 
   constructor(behaviour: FakeBehaviour = {}) {
@@ -44,11 +48,24 @@ export class FakeCluster implements Cluster {
   }
 
   async apply(objects: KubeObject[]): Promise<void> {
-    for (const o of objects)
-      this.objects.set(
-        this.key(o.kind, o.metadata.namespace ?? "default", o.metadata.name),
-        structuredClone(o),
-      );
+    for (const o of objects) this.store(structuredClone(o));
+  }
+
+  private store(object: KubeObject): void {
+    object.metadata.resourceVersion = String(++this.revision);
+    this.objects.set(
+      this.key(object.kind, object.metadata.namespace ?? "default", object.metadata.name),
+      object,
+    );
+  }
+
+  async update(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    const stored = this.objects.get(this.key(object.kind, namespace, object.metadata.name));
+    if (stored?.metadata.resourceVersion !== object.metadata.resourceVersion || !stored)
+      throw new ConflictError(object.kind, namespace, object.metadata.name);
+    this.store(mergePatch(stored, structuredClone(object)) as KubeObject);
+    return (await this.get(object.kind, namespace, object.metadata.name)) as KubeObject;
   }
 
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {

@@ -3,11 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { runOperations } from "../../src/action/run.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import {
   LOCK_LEASE_SECONDS,
   LOCK_NAME,
   LockedError,
+  lockLease,
   readLock,
+  reconcileLock,
   releaseLock,
   renewLock,
   requireUnlocked,
@@ -22,6 +25,13 @@ const restore = {
   operation: "op1",
   command: "/restore pitr 2026-11-24 14:30:00+00",
   requester: "alice",
+  ifInterrupted: "keep" as const,
+};
+const backup = {
+  operation: "op9",
+  command: "/backup full",
+  requester: "carol",
+  ifInterrupted: "release" as const,
 };
 
 describe("the lock", () => {
@@ -54,6 +64,20 @@ describe("the lock", () => {
     expect(await readLock(cluster, NS)).toBeUndefined();
   });
 
+  it("is not renewed back over a change made since it was read", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, restore);
+    // Another writer moves the lease on between this holder's read and its write.
+    const update = cluster.update.bind(cluster);
+    cluster.update = async (object) => {
+      const now = (await cluster.get("Lease", NS, LOCK_NAME)) as KubeObject;
+      await cluster.apply([{ ...now, spec: { ...(now.spec as object), holderIdentity: "op2" } }]);
+      return update(object);
+    };
+    expect(await renewLock(cluster, NS, "op1")).toBe(false);
+    expect((await readLock(cluster, NS))?.operation).toBe("op2");
+  });
+
   it("goes stale when its holder stops renewing it, and says so", async () => {
     const cluster = new FakeCluster();
     await takeLock(cluster, NS, restore);
@@ -70,6 +94,40 @@ describe("the lock", () => {
     await expect(requireUnlocked(cluster, { namespace: NS }, "Deploy later.")).rejects.toThrow(
       /^Not now: another operation holds the lock: .*\. Deploy later\.$/,
     );
+  });
+});
+
+describe("a stale lock at start", () => {
+  const stale = (holder: typeof restore | typeof backup) =>
+    lockLease(NS, {
+      ...holder,
+      since: "2026-11-24T10:00:00.000Z",
+      renewed: "2026-11-24T10:01:00.000Z",
+    });
+
+  it.each([
+    ["a backup's is released: its Job ends on its own", backup, true],
+    ["a restore's is kept: production may be half-restored", restore, false],
+  ])("%s", async (_name, holder, released) => {
+    const cluster = new FakeCluster();
+    await cluster.create(stale(holder));
+    expect(await reconcileLock(cluster, NS)).toMatchObject({ found: "interrupted", released });
+    expect((await readLock(cluster, NS)) === undefined).toBe(released);
+  });
+
+  it("is kept when the lease does not say what its interruption leaves", async () => {
+    const cluster = new FakeCluster();
+    const lease = stale(backup);
+    delete lease.metadata.annotations?.["mcpgov-backup/if-interrupted"];
+    await cluster.create(lease);
+    expect(await reconcileLock(cluster, NS)).toMatchObject({ released: false });
+  });
+
+  it("is left alone while its holder renews it", async () => {
+    const cluster = new FakeCluster();
+    await takeLock(cluster, NS, backup);
+    expect(await reconcileLock(cluster, NS)).toMatchObject({ found: "alive" });
+    expect(await readLock(cluster, NS)).toBeDefined();
   });
 });
 

@@ -65,6 +65,11 @@ export function accessOf(method: keyof Cluster, args: unknown[]): NamespacedAcce
       return within(b, [on(a, "list")]);
     case "create":
       return within(objectNamespace(a), [on((a as { kind: string }).kind, "create")]);
+    case "update": {
+      // A JSON merge patch holding metadata.resourceVersion: a PATCH of that one object.
+      const o = a as { kind: string; metadata: { name: string } };
+      return within(objectNamespace(a), [on(o.kind, "patch", o.metadata.name)]);
+    }
     case "waitForJob":
       return within(a, [on("Job", "get", b)]);
     case "waitForPodsReady":

@@ -1,99 +1,126 @@
-// /restore confirm <id> and /restore cancel <id>: the only way a planned restore starts
-// or goes away. A confirmation is checked (same issue, still planned, in time, the second
-// person when the policy asks) and then takes the lock, so that two confirmations, or a
-// confirmation and a backup, cannot both run.
-
-import { LockedError } from "../../core/lock.ts";
-import { recheckPlan, requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
+// /restore confirm <id> and /restore cancel <id>: the only way a plan starts or goes away.
+// The core checks the confirmation (same issue, still planned, in time, a second person
+// when the policy asks), takes the lock and checks the plan again under it. Refused, the
+// person gets a reply; accepted, the plan's own status comment says who decided and, for a
+// confirmation, shows the steps and the result below the plan.
 import { withoutProgress } from "../../core/operations/settings.ts";
+import { cancelPlan, carryOutPlan, confirmPlan } from "../../core/plans/lifecycle.ts";
+import type { PlanRecord } from "../../core/plans/record.ts";
 import { isoUtcSecond } from "../../core/time.ts";
-import { commandText, plansRestore } from "../command.ts";
-import type { Operation, OperationState } from "../operations.ts";
-import { type CommandContext, StoppedError, settingsOf } from "./context.ts";
+import { failureText } from "../failure.ts";
+import { viewOf } from "../plans/views.ts";
+import type { Operation } from "../records.ts";
+import { operationHeading, reply, StatusComment, type Target } from "../status-comment.ts";
+import { type CommandContext, jobNameFor, originOf, planSettingsOf, timeoutMs } from "./context.ts";
+import { attachJobFailure, explainJobFailure } from "./job.ts";
 
-/** Where a plan that can no longer be confirmed or cancelled has got to, as a sentence ends. */
-const WHERE_IT_IS: Record<OperationState, string> = {
-  received: "has not been planned yet",
-  planned: "is planned",
-  running: "is already running",
-  succeeded: "has already been carried out",
-  failed: "has already been tried and failed",
-  cancelled: "was cancelled",
-  expired: "has expired",
-  refused: "was refused",
-};
+type Decision = "confirm" | "cancel";
 
-export async function plannedOperation(context: CommandContext, id: string): Promise<Operation> {
-  const planned = await context.store.get(id);
-  const here = context.operation;
-  if (
-    !planned ||
-    !plansRestore(planned.command) ||
-    planned.owner !== here.owner ||
-    planned.repo !== here.repo ||
-    planned.issue !== here.issue
-  )
-    throw new StoppedError(
-      `❌ There is no planned restore ${id} on this issue. Plan one with \`/restore pitr <time>\` or \`/restore latest\`.`,
-    );
-  if (planned.state !== "planned")
-    throw new StoppedError(`Restore ${id} ${WHERE_IT_IS[planned.state]}; nothing new was started.`);
-  return planned;
+/** Refused: the person is told why in a reply, and this command's record says so. */
+async function refuse(context: CommandContext, target: Target, error: unknown): Promise<void> {
+  const { operation, records } = context;
+  operation.state = "refused";
+  await records.save(operation);
+  await reply(context.octokit, target, `@${operation.requester}: ${failureText(error)}`);
 }
 
-/** Checks the confirmation and marks the plan as running; the caller then carries it out. */
-export async function confirm(context: CommandContext, id: string): Promise<Operation> {
-  const { store, operation, policy } = context;
-  let planned = await plannedOperation(context, id);
-  const expiresAt = Date.parse(planned.plan?.expiresAt ?? "");
-  // A plan without a readable expiry has expired: it was never one this bot made.
-  if (!(Date.now() <= expiresAt)) {
-    planned.state = "expired";
-    await store.save(planned);
-    const when = Number.isNaN(expiresAt) ? "(it has no expiry)" : `at ${isoUtcSecond(expiresAt)}`;
-    throw new StoppedError(
-      `❌ Restore ${id} expired ${when}; nothing was started. Plan it again with \`/restore pitr\`.`,
-    );
+/** The plan's status comment again, with who decided what, and when, below the plan. */
+async function planComment(
+  context: CommandContext,
+  record: PlanRecord,
+  decision: Decision,
+  target: Target,
+): Promise<{ comment: StatusComment; planned: Operation | undefined }> {
+  const planned = await context.records.get(record.id);
+  const who = context.operation.requester;
+  const plan = viewOf(record.kind).planText(record, context.policy.secondApprover);
+  const intro = `${planned ? operationHeading(planned) : `**mcpgov-backup** · plan ${record.id}`}\n\n${plan}`;
+  const decided =
+    decision === "cancel"
+      ? `**Cancelled** by @${who} at ${isoUtcSecond(Date.now())}; nothing was changed.`
+      : `**Confirmed** by @${who} at ${isoUtcSecond(Date.now())}.`;
+  const comment = new StatusComment({
+    octokit: context.octokit,
+    target,
+    heading: `${intro}\n\n${decided}`,
+    id: planned?.statusCommentId,
+    log: context.log,
+  });
+  return { comment, planned };
+}
+
+export async function decideCommand(
+  context: CommandContext,
+  decision: Decision,
+  id: string,
+  target: Target,
+): Promise<void> {
+  const { cluster, operation, records } = context;
+  const settings = planSettingsOf(context);
+  const origin = originOf(operation);
+  if (decision === "cancel") {
+    let record: PlanRecord;
+    try {
+      record = await cancelPlan(cluster, settings, { id, origin });
+    } catch (error) {
+      return refuse(context, target, error);
+    }
+    operation.state = "succeeded";
+    await records.save(operation);
+    return (await planComment(context, record, decision, target)).comment.publish();
   }
-  if (policy.secondApprover && operation.requester === planned.requester)
-    throw new StoppedError(
-      `❌ The policy asks for a second person: someone other than @${planned.requester} must confirm restore ${id}.`,
-    );
+
+  let confirmed: Awaited<ReturnType<typeof confirmPlan>>;
   try {
-    await store.lock(planned, commandText(planned.command));
-  } catch (error) {
-    if (error instanceof LockedError) throw new StoppedError(`❌ Not now: ${error.message}.`);
-    throw error;
-  }
-  // Read again under the lock: a confirmation handled meanwhile has moved it on; and a
-  // scheduled Job may have started since the plan was made.
-  try {
-    planned = await plannedOperation(context, id);
-    await requireNoRunningJobs(context.cluster, context.namespace);
-    const plan = planned.plan;
-    if (plan?.backupRepo === undefined || plan.currentTimeline === undefined)
-      throw new StoppedError(
-        `❌ Restore ${id} was planned by an older version of the bot, which did not record the timeline; plan it again with \`/restore pitr\`.`,
-      );
-    await recheckPlan(
-      context.cluster,
-      settingsOf(context),
-      { ...plan, backupRepo: plan.backupRepo, currentTimeline: plan.currentTimeline },
+    confirmed = await confirmPlan(
+      cluster,
+      settings,
+      {
+        id,
+        by: operation.requester,
+        origin,
+        secondApprover: context.policy.secondApprover,
+        renewMs: context.lockRenewMs,
+      },
       withoutProgress,
     );
   } catch (error) {
-    await store.unlock({ ...context.operation, id });
-    throw error;
+    return refuse(context, target, error);
   }
-  planned.state = "running";
-  planned.confirmedBy = operation.requester;
-  await store.save(planned);
-  return planned;
-}
-
-export async function cancel(context: CommandContext, id: string): Promise<Operation> {
-  const planned = await plannedOperation(context, id);
-  planned.state = "cancelled";
-  await context.store.save(planned);
-  return planned;
+  operation.state = "succeeded";
+  await records.save(operation);
+  const { record } = confirmed.stored;
+  const { comment, planned } = await planComment(context, record, decision, target);
+  // The plan's own context from here: its Jobs are named and annotated after it.
+  const planContext: CommandContext = {
+    ...context,
+    operation: planned ?? operation,
+    comment,
+    annotations: { ...context.annotations, "mcpgov-backup/operation": record.id },
+  };
+  const view = viewOf(record.kind);
+  const started = Date.now();
+  try {
+    const outcome = await carryOutPlan(
+      cluster,
+      { ...settings, lockHolder: record.id },
+      confirmed,
+      {
+        jobs: context.restoreJobs,
+        jobName: (what) => jobNameFor(record.id, what),
+        annotations: planContext.annotations,
+        timeoutMs: timeoutMs(context),
+      },
+      comment.step.bind(comment),
+    );
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    await comment.finish(`${view.resultText(record, outcome.result)}\n\n_Done in ${took} s._`);
+  } catch (error) {
+    const attach = (failure: Parameters<typeof attachJobFailure>[1]) =>
+      attachJobFailure(planContext, failure);
+    const shown =
+      view.explain?.(record, error, context.namespace, attach) ??
+      explainJobFailure(planContext, error);
+    await comment.finish(failureText(shown));
+  }
 }

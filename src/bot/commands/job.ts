@@ -1,16 +1,10 @@
 // Core operations and Jobs in the status comment: an operation's steps shown as they go,
-// a step that runs one Job to completion, and what a failed Job leaves there (its pods'
-// states, events and log tail, folded in).
-import type { Cluster, KubeObject } from "../../core/cluster.ts";
-import {
-  JobFailedError,
-  type JobFailure,
-  type JobRun,
-  logTail,
-  runJobToCompletion,
-} from "../../core/jobs.ts";
+// and what a failed Job leaves there (its pods' states, events and log tail, folded in).
+import type { Cluster } from "../../core/cluster.ts";
+import { JobFailedError, type JobFailure } from "../../core/jobs.ts";
 import type { Progress, Settings } from "../../core/operations/settings.ts";
-import { type CommandContext, StoppedError, settingsOf, timeoutMs } from "./context.ts";
+import { UserError } from "../../core/user-error.ts";
+import { type CommandContext, settingsOf } from "./context.ts";
 
 /** Attaches a failed Job's diagnosis to the comment; returns why it failed, in a line. */
 export function attachJobFailure(context: CommandContext, failure: JobFailure): string {
@@ -23,25 +17,7 @@ export function attachJobFailure(context: CommandContext, failure: JobFailure): 
 export function explainJobFailure(context: CommandContext, error: unknown): unknown {
   if (!(error instanceof JobFailedError)) return error;
   const why = attachJobFailure(context, error.failure);
-  return new StoppedError(`❌ ${error.failure.what} failed (${why})`);
-}
-
-/** One Job as a step of the comment, attached to when it already exists (a redelivery). */
-export async function jobStep(
-  context: CommandContext,
-  title: string,
-  job: KubeObject,
-): Promise<JobRun> {
-  const name = job.metadata.name;
-  try {
-    const run = await context.comment.step(`${title} (Job ${name})`, () =>
-      runJobToCompletion(context.cluster, job, timeoutMs(context), title),
-    );
-    context.comment.attach(`Job ${name}: last lines of its log`, logTail(run.logs, 20));
-    return run;
-  } catch (error) {
-    throw explainJobFailure(context, error);
-  }
+  return new UserError(`${error.failure.what} failed (${why})`);
 }
 
 /**

@@ -1,29 +1,18 @@
 // Every command the bot takes, in one table: the right it needs, whether it holds the
-// bot's lock while it runs, and what it runs. The webhook handler (app.ts) deduplicates,
-// gates and dispatches by this table, and knows nothing else about any command.
-
+// lock while it runs, and what it runs. The webhook handler (app.ts) deduplicates, gates
+// and dispatches by this table, and knows nothing else about any command.
 import type { Command, CommandName } from "../command.ts";
-import type { RestorePlanRecord } from "../operations.ts";
 import type { Right } from "../policy.ts";
 import type { Target } from "../status-comment.ts";
 import { backupCommand } from "./backup.ts";
 import { cloneCommand, dropCommand } from "./clone.ts";
-import type { CommandContext } from "./context.ts";
-import { decidePlan } from "./decision.ts";
+import { decideCommand } from "./confirm.ts";
+import type { CommandContext, Outcome } from "./context.ts";
 import { helpText } from "./help.ts";
 import { markCommand } from "./mark.ts";
-import { pitrCommand } from "./pitr.ts";
+import { planCommand } from "./plan.ts";
 import { statusCommand } from "./status.ts";
-import { tableCommand } from "./table.ts";
 import { validateCommand } from "./validate.ts";
-
-/** What a command gives back for its status comment. */
-export interface Outcome {
-  /** The result, in Markdown. */
-  result: string;
-  /** A restore plan, which waits for its confirmation; without one the command is done. */
-  plan?: RestorePlanRecord;
-}
 
 type Of<N extends CommandName> = Extract<Command, { name: N }>;
 
@@ -66,16 +55,23 @@ export const COMMANDS: { [N in CommandName]: Entry<Of<N>> } = {
     lock: true,
     run: async (context) => ({ result: await validateCommand(context) }),
   },
-  // The plan takes no lock; its confirmation does, and checks everything again.
+  // A plan takes no lock (it refuses while another holds it); its confirmation does.
   pitr: {
     right: "restore",
     lock: false,
-    run: (context, command) => pitrCommand(context, command.time),
+    run: (context, command) => planCommand(context, { kind: "pitr", point: command.time }),
   },
   latest: {
     right: "restore",
     lock: false,
-    run: (context) => pitrCommand(context, "latest"),
+    run: (context) => planCommand(context, { kind: "latest", point: "latest" }),
+  },
+  // Writes into production (a new table), so planned and confirmed like a restore.
+  table: {
+    right: "restore",
+    lock: false,
+    run: (context, command) =>
+      planCommand(context, { kind: "table", point: command.point, table: command.table }),
   },
   // A copy of production's data, beside it: the restore right, no plan (nothing changes).
   clone: {
@@ -90,19 +86,13 @@ export const COMMANDS: { [N in CommandName]: Entry<Of<N>> } = {
     lock: false,
     run: async (context, command) => ({ result: await dropCommand(context, command.id) }),
   },
-  // Writes into production (a new table), so planned and confirmed like a restore.
-  table: {
-    right: "restore",
-    lock: false,
-    run: (context, command) => tableCommand(context, command.table, command.point),
-  },
   confirm: {
     right: "restore",
-    answer: (context, command, target) => decidePlan(context, "confirm", command.id, target),
+    answer: (context, command, target) => decideCommand(context, "confirm", command.id, target),
   },
   cancel: {
     right: "restore",
-    answer: (context, command, target) => decidePlan(context, "cancel", command.id, target),
+    answer: (context, command, target) => decideCommand(context, "cancel", command.id, target),
   },
   help: { right: undefined, answer: (context, _command, target) => helpText(context, target) },
 };

@@ -1,8 +1,9 @@
 // /restore validate: the weekly validation CronJob's Job, now (core/operations/validate.ts);
 // its JSON report becomes the result (the checks, the backup it restored, the measured RTO).
 import { runValidation } from "../../core/operations/validate.ts";
+import { UserError } from "../../core/user-error.ts";
 import { code } from "../status-comment.ts";
-import { type CommandContext, jobName, StoppedError, timeoutMs } from "./context.ts";
+import { type CommandContext, jobName, timeoutMs } from "./context.ts";
 import { operate } from "./job.ts";
 
 export async function validateCommand(context: CommandContext): Promise<string> {
@@ -16,7 +17,7 @@ export async function validateCommand(context: CommandContext): Promise<string> 
   );
   context.comment.attach("Validation report (JSON)", JSON.stringify(report, null, 2));
   if (report.status !== "passed")
-    throw new StoppedError(`❌ Validation ${report.status}: ${report.reason}`);
+    throw new UserError(`Validation ${report.status}: ${report.reason}`);
   const rows = report.checks.map(
     (c) =>
       `| ${c.result === "pass" ? "✅" : c.result === "fail" ? "❌" : "➖"} | ${c.name} | ${c.detail.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,

@@ -141,6 +141,36 @@ export class KubeCluster implements cluster.Cluster {
     });
   }
 
+  async update(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    const { name, resourceVersion } = object.metadata;
+    if (!resourceVersion)
+      throw new Error(`update ${object.kind}/${name}: no resourceVersion to hold it to`);
+    // A JSON merge patch that carries metadata.resourceVersion is refused with 409 when the
+    // object has moved on: the API server's own optimistic lock, under the patch verb.
+    return this.retrying(`update ${object.kind}/${name}`, async (retried) => {
+      try {
+        return (await this.objects.patch(
+          object as k8s.KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          undefined,
+          k8s.PatchStrategy.MergePatch,
+        )) as KubeObject;
+      } catch (error) {
+        if (!isConflict(error) && !isNotFound(error)) throw error;
+        // An update that timed out may have landed: then the object carries what we sent.
+        const found = retried ? await this.get(object.kind, namespace, name) : undefined;
+        const same = (a: KubeObject, b: KubeObject) =>
+          JSON.stringify(a.spec ?? null) === JSON.stringify(b.spec ?? null);
+        if (found && sameMetadata(object, found) && sameData(object, found) && same(object, found))
+          return found;
+        throw new cluster.ConflictError(object.kind, namespace, name);
+      }
+    });
+  }
+
   async waitForJob(namespace: string, name: string, timeoutMs: number): Promise<cluster.JobResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -2,7 +2,7 @@
 // unanswered connection). The pause doubles with each attempt and is jittered, so that
 // clients that failed together do not come back together; when API Priority and Fairness
 // says how long to wait (429 with Retry-After), that is what is waited, within a bound.
-import { AlreadyExistsError } from "../cluster.ts";
+import { AlreadyExistsError, ConflictError } from "../cluster.ts";
 import { apiFailure, isTimedOut, isTransient, sleep } from "./api.ts";
 
 export interface RetryPolicy {
@@ -62,10 +62,11 @@ export function pauseAfter(
 
 /**
  * Runs the call, again after a pause while it fails transiently. Only for calls that are
- * safe to repeat: reads, server-side apply, scale, delete; creates check what they find.
+ * safe to repeat: reads, server-side apply, scale, delete; creates and updates check what
+ * they find.
  * `retried` tells the call that an earlier attempt may have landed. Every failure comes
  * out as one KubeApiError that says `what` once; errors the call made itself (an
- * AlreadyExistsError) come out as they are.
+ * AlreadyExistsError, a ConflictError) come out as they are.
  */
 export async function retrying<T>(
   policy: RetryPolicy,
@@ -76,7 +77,7 @@ export async function retrying<T>(
     try {
       return await call(attempt > 1);
     } catch (error) {
-      if (error instanceof AlreadyExistsError) throw error;
+      if (error instanceof AlreadyExistsError || error instanceof ConflictError) throw error;
       if (!isTransient(error)) throw new KubeApiError(what, refusal(error), error);
       if (attempt >= policy.attempts) {
         const said = isTimedOut(error)

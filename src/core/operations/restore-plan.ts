@@ -20,7 +20,7 @@ import { onTimelinePath, readTimelines, timelineFor } from "../timelines.ts";
 import { UserError } from "../user-error.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
-export interface RestoreRequest {
+export interface PointRequest {
   /** The point in time as the person wrote it, mark:NAME for a mark (core/marks.ts), or latest. */
   time: string;
   /** Read a time without a zone as UTC (the bot's policy). */
@@ -66,7 +66,7 @@ function estimateSeconds(backups: BackupInfo[], backup: BackupInfo): number {
 export async function planRestore(
   cluster: Cluster,
   settings: Settings,
-  request: RestoreRequest,
+  request: PointRequest,
   progress: Progress,
 ): Promise<RestorePlan> {
   const latest = request.time.trim() === "latest";

@@ -62,8 +62,20 @@ export type RestoreStage =
   | "starting the applications"
   | "resuming the schedules";
 
+/** The stages at which production is down: PostgreSQL stopped, or started but not checked. */
+const PRODUCTION_DOWN: readonly RestoreStage[] = [
+  "stopping PostgreSQL",
+  "the restore Job",
+  "starting and checking PostgreSQL",
+];
+
 export class RestoreStoppedError extends Error {
   readonly stage: RestoreStage;
+  /**
+   * PostgreSQL is stopped, or may be half-restored: nothing else may start on it until a
+   * person has looked (the lock stays).
+   */
+  readonly productionDown: boolean;
   /** What to run to start the applications again (kind/name → replicas). */
   readonly replicas: Record<string, number>;
   /** The CronJobs the restore suspended and that are still suspended, to resume by hand. */
@@ -77,6 +89,7 @@ export class RestoreStoppedError extends Error {
     super(`stopped at ${stage}: ${(cause as Error).message}`, { cause });
     this.name = "RestoreStoppedError";
     this.stage = stage;
+    this.productionDown = PRODUCTION_DOWN.includes(stage);
     this.replicas = replicas;
     this.paused = paused;
   }

@@ -151,7 +151,8 @@ export class LocalCluster implements cluster.Cluster {
         status: { replicas: pods.length, readyReplicas: pods.filter((p) => p.ready).length },
       };
     }
-    return object;
+    // A copy, as the API server's answer is: a change to it is not a change to the cluster.
+    return structuredClone(object);
   }
 
   async list(kind: string, namespace: string, labels: cluster.Labels = {}): Promise<KubeObject[]> {
@@ -222,6 +223,22 @@ export class LocalCluster implements cluster.Cluster {
     if (this.objects.has(kind, namespace, metadata.name))
       throw new cluster.AlreadyExistsError(kind, namespace, metadata.name);
     await this.applyOne(object);
+    return (await this.get(kind, namespace, metadata.name)) as KubeObject;
+  }
+
+  async update(object: KubeObject): Promise<KubeObject> {
+    const namespace = object.metadata.namespace ?? "default";
+    const { kind, metadata } = object;
+    const stored = this.objects.get(kind, namespace, metadata.name);
+    if (!stored || stored.metadata.resourceVersion !== metadata.resourceVersion)
+      throw new cluster.ConflictError(kind, namespace, metadata.name);
+    // Only the data objects a record or a lock is kept in: a workload changes by apply or scale.
+    if (kind !== "ConfigMap" && kind !== "Lease")
+      throw new Error(
+        `update ${kind}/${metadata.name}: the local runner updates ConfigMaps and Leases only`,
+      );
+    this.objects.replace(cluster.mergePatch(stored, object) as KubeObject);
+    this.changed();
     return (await this.get(kind, namespace, metadata.name)) as KubeObject;
   }
 

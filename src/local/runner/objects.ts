@@ -8,6 +8,8 @@ function key(kind: string, namespace: string, name: string): string {
 
 export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
+  /** Every write gives the object a new resourceVersion, as etcd's revision does. */
+  private revision = 0;
 
   get(kind: string, namespace: string, name: string): KubeObject | undefined {
     return this.objects.get(key(kind, namespace, name));
@@ -26,6 +28,7 @@ export class ObjectStore {
         ...structuredClone(object.metadata),
         namespace,
         creationTimestamp: new Date().toISOString(),
+        resourceVersion: String(++this.revision),
       },
     };
     this.objects.set(key(object.kind, namespace, object.metadata.name), stored);
@@ -35,7 +38,11 @@ export class ObjectStore {
   /** Replaces a stored object as it is (a controller's change, such as a new replica count). */
   replace(object: KubeObject): void {
     const namespace = object.metadata.namespace ?? "default";
-    this.objects.set(key(object.kind, namespace, object.metadata.name), object);
+    const resourceVersion = String(++this.revision);
+    this.objects.set(key(object.kind, namespace, object.metadata.name), {
+      ...object,
+      metadata: { ...object.metadata, resourceVersion },
+    });
   }
 
   delete(kind: string, namespace: string, name: string): void {

@@ -6,7 +6,7 @@ import * as k8s from "@kubernetes/client-node";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backupJob } from "../../../src/core/backup.ts";
-import { AlreadyExistsError, describedText } from "../../../src/core/cluster.ts";
+import { AlreadyExistsError, ConflictError, describedText } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
 import { pauseAfter, retryAfterMs } from "../../../src/core/kube/retry.ts";
 import { apiStatus, botJob } from "../../support/kube-api.ts";
@@ -530,6 +530,56 @@ describe("KubeCluster when the API fails for a moment", () => {
       .get(`${path}/mcpgov-backup-lock`)
       .reply(200, { ...lock, data: { operation: "other" } });
     await expect(quick().create(lock)).rejects.toBeInstanceOf(AlreadyExistsError);
+  });
+});
+
+describe("KubeCluster's conditional update", () => {
+  const status = apiStatus;
+  const quick = () => new KubeCluster(config(), { retryMs: 1 });
+  const record = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "mcpgov-backup-plan-x1", namespace: NS, resourceVersion: "41" },
+    data: { "plan.json": '{"state":"running"}' },
+  };
+  const path = `/api/v1/namespaces/${NS}/configmaps/mcpgov-backup-plan-x1`;
+
+  it("sends a merge patch that holds the API server to the version read", async () => {
+    let sent: unknown;
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api()
+      .matchHeader("content-type", "application/merge-patch+json")
+      .patch(path, (body) => {
+        sent = body;
+        return true;
+      })
+      .query(true)
+      .reply(200, { ...record, metadata: { ...record.metadata, resourceVersion: "42" } });
+    const written = await quick().update(record);
+    expect((sent as typeof record).metadata.resourceVersion).toBe("41");
+    expect(written.metadata.resourceVersion).toBe("42");
+  });
+
+  it("refuses when the object changed since it was read", async () => {
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().patch(path).query(true).reply(409, status(409, "Conflict"));
+    await expect(quick().update(record)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("recognises its own update whose answer was lost, and no one else's", async () => {
+    api().get("/api/v1").times(2).reply(200, discovery["/api/v1"]);
+    api().patch(path).query(true).reply(504, status(504, "Timeout"));
+    api().patch(path).query(true).reply(409, status(409, "Conflict"));
+    api()
+      .get(path)
+      .reply(200, { ...record, metadata: { ...record.metadata, resourceVersion: "42" } });
+    expect((await quick().update(record)).metadata.resourceVersion).toBe("42");
+    api().patch(path).query(true).reply(504, status(504, "Timeout"));
+    api().patch(path).query(true).reply(409, status(409, "Conflict"));
+    api()
+      .get(path)
+      .reply(200, { ...record, data: { "plan.json": '{"state":"cancelled"}' } });
+    await expect(quick().update(record)).rejects.toBeInstanceOf(ConflictError);
   });
 });
 

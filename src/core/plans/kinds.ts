@@ -1,0 +1,127 @@
+// The kinds of planned change, each with every fact that differs between them: whether it
+// stops production, what an interruption leaves, what to say when something else is
+// running, and how it is carried out. The lifecycle (lifecycle.ts) and the faces read this
+// table; none of them asks which kind it holds. A new kind is a new row.
+import type { Cluster, KubeObject } from "../cluster.ts";
+import type { IfInterrupted } from "../lock.ts";
+import type { RestoreResult } from "../operations/restore.ts";
+import { restoreProduction } from "../operations/restore.ts";
+import { parseTableRef, restoreTable, type TableResult } from "../operations/restore-table.ts";
+import type { Progress, Settings } from "../operations/settings.ts";
+import type { PlanKind, PlanRecord } from "./record.ts";
+
+/** What carrying out a plan needs besides the plan: the Jobs' templates, names and limits. */
+export interface CarryOutRequest {
+  /** The restore Job templates (manifests/restore/): to a point, and to the newest state. */
+  jobs: { pointInTime: KubeObject; newest: KubeObject };
+  /** A Job's name for this plan and a part of it ("restore", "safety"): found again when asked again. */
+  jobName: (what: string) => string;
+  annotations: Record<string, string>;
+  timeoutMs: number;
+  /** Told each stopped workload's replica count before it is stopped, to keep in the record. */
+  onStopping: (replicas: Record<string, number>) => Promise<void>;
+}
+
+/** What each kind's carrying out gives back. */
+export interface PlanResults {
+  pitr: RestoreResult;
+  latest: RestoreResult;
+  table: TableResult;
+}
+
+/** What a carried-out plan did, with its kind. */
+export type PlanOutcome = { [K in PlanKind]: { kind: K; result: PlanResults[K] } }[PlanKind];
+
+export interface PlanKindFacts {
+  /** What it is called in a sentence: "restore", "table's restore". */
+  noun: string;
+  /** Production is stopped and rewound (the applications with it), or written beside. */
+  stopsProduction: boolean;
+  /** Restores to the newest state: every archived WAL, no target. */
+  newest: boolean;
+  /** What becomes of the lock when its holder dies half-way (core/lock.ts). */
+  ifInterrupted: IfInterrupted;
+  carryOut(
+    cluster: Cluster,
+    settings: Settings,
+    record: PlanRecord,
+    request: CarryOutRequest,
+    progress: Progress,
+  ): Promise<PlanOutcome>;
+}
+
+/** Production rewound to the plan's point (or its newest state), the seed's procedure made safe. */
+const productionRestore: PlanKindFacts["carryOut"] = async (
+  cluster,
+  settings,
+  record,
+  request,
+  progress,
+) => {
+  const { restore } = record;
+  // `/restore pitr latest` is planned as the newest state too: the template follows the plan.
+  const job = structuredClone(restore.latest ? request.jobs.newest : request.jobs.pointInTime);
+  job.metadata.name = request.jobName("restore");
+  const result = await restoreProduction(
+    cluster,
+    settings,
+    {
+      job,
+      // The newest state has no target: recovery replays every archived WAL.
+      ...(restore.latest ? {} : { target: restore.target }),
+      ...(restore.mark ? { mark: restore.mark } : {}),
+      pins: {
+        stanza: settings.stanza,
+        set: restore.backupLabel,
+        repo: restore.backupRepo,
+        ...(restore.latest ? {} : { timeline: restore.timeline }),
+      },
+      workloads: record.workloads,
+      safetyJobName: request.jobName("safety"),
+      annotations: request.annotations,
+      timeoutMs: request.timeoutMs,
+      onStopping: request.onStopping,
+    },
+    progress,
+  );
+  return record.kind === "latest" ? { kind: "latest", result } : { kind: "pitr", result };
+};
+
+export const PLAN_KINDS: Record<PlanKind, PlanKindFacts> = {
+  pitr: {
+    noun: "restore",
+    stopsProduction: true,
+    newest: false,
+    ifInterrupted: "keep",
+    carryOut: productionRestore,
+  },
+  latest: {
+    noun: "restore",
+    stopsProduction: true,
+    newest: true,
+    ifInterrupted: "keep",
+    carryOut: productionRestore,
+  },
+  // A table copy is one transaction: interrupted, it leaves production as it was.
+  table: {
+    noun: "table's restore",
+    stopsProduction: false,
+    newest: false,
+    ifInterrupted: "release",
+    carryOut: async (cluster, settings, record, request, progress) => {
+      const table = await restoreTable(
+        cluster,
+        settings,
+        {
+          table: parseTableRef(record.table ?? ""),
+          plan: record.restore,
+          cloneId: record.id,
+          annotations: request.annotations,
+          timeoutMs: request.timeoutMs,
+        },
+        progress,
+      );
+      return { kind: "table", result: table };
+    },
+  },
+};
