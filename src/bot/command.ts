@@ -142,36 +142,24 @@ function usage(prefix: string): Parsed {
   return invalid(`that is not a command I know. Try:\n${lines.join("\n")}`);
 }
 
-/** Whether the command plans a change of production (confirm carries it out). */
-export function plansRestore(command: Command): boolean {
-  return command.name === "pitr" || command.name === "latest" || command.name === "table";
-}
+/** Each command as a person would type it, for headings and the lock's holder. */
+const TEXT: { [N in CommandName]: (command: Extract<Command, { name: N }>) => string } = {
+  backup: (c) => `/backup ${c.type}`,
+  mark: (c) => `/backup mark ${c.restorePoint}`,
+  status: () => "/backup status",
+  validate: () => "/restore validate",
+  pitr: (c) => `/restore pitr ${c.time}`,
+  latest: () => "/restore latest",
+  clone: (c) =>
+    `/restore clone ${[c.point, c.database && `db=${c.database}`, c.ttl && `ttl=${c.ttl}`].filter(Boolean).join(" ")}`,
+  drop: (c) => `/restore drop ${c.id}`,
+  table: (c) => `/restore table ${c.table} ${c.point}`,
+  confirm: (c) => `/restore confirm ${c.id}`,
+  cancel: (c) => `/restore cancel ${c.id}`,
+  help: () => "/help",
+};
 
-/** The command as a person would type it, for headings and annotations. */
+/** The command as a person would type it. */
 export function commandText(command: Command): string {
-  switch (command.name) {
-    case "backup":
-      return `/backup ${command.type}`;
-    case "mark":
-      return `/backup mark ${command.restorePoint}`;
-    case "status":
-      return "/backup status";
-    case "validate":
-      return "/restore validate";
-    case "pitr":
-      return `/restore pitr ${command.time}`;
-    case "latest":
-      return "/restore latest";
-    case "clone":
-      return `/restore clone ${[command.point, command.database && `db=${command.database}`, command.ttl && `ttl=${command.ttl}`].filter(Boolean).join(" ")}`;
-    case "drop":
-      return `/restore drop ${command.id}`;
-    case "table":
-      return `/restore table ${command.table} ${command.point}`;
-    case "confirm":
-    case "cancel":
-      return `/restore ${command.name} ${command.id}`;
-    case "help":
-      return "/help";
-  }
+  return (TEXT[command.name] as (command: Command) => string)(command);
 }

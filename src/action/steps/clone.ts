@@ -1,21 +1,19 @@
 // clone and drop-clone: a temporary copy of production at a point (core/operations/clone.ts),
 // for a workflow to query (a migration rehearsed on yesterday's data, a report on the state
 // before an incident), and its removal when the workflow is done with it.
-import { createClone, dropClone } from "../../core/operations/clone.ts";
-import { planRestore } from "../../core/operations/restore-plan.ts";
+import { cloneAtPoint, dropClone } from "../../core/operations/clone.ts";
 import { logProgress, type Step, settingsOf } from "./step.ts";
 
 export const cloneStep: Step = async (context) => {
   const { cluster, inputs } = context;
   const settings = settingsOf(context);
   const progress = logProgress(context);
-  const plan = await planRestore(cluster, settings, { time: inputs.clonePoint }, progress);
-  const clone = await createClone(
+  const clone = await cloneAtPoint(
     cluster,
     settings,
     {
+      time: inputs.clonePoint,
       id: inputs.cloneId,
-      plan,
       ...(inputs.cloneDatabase ? { database: inputs.cloneDatabase } : {}),
       ttlMs: inputs.cloneTtlMs,
       annotations: context.annotations,

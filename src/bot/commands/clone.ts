@@ -3,8 +3,7 @@
 // and its removal before its time. A clone changes nothing of production, so it is not
 // planned and confirmed; it copies production's data, so it needs the restore right.
 import { parseTtl } from "../../core/clone.ts";
-import { type CloneResult, createClone, dropClone } from "../../core/operations/clone.ts";
-import { planRestore } from "../../core/operations/restore-plan.ts";
+import { type CloneResult, cloneAtPoint, dropClone } from "../../core/operations/clone.ts";
 import { code } from "../status-comment.ts";
 import { type CommandContext, timeoutMs } from "./context.ts";
 import { operate } from "./job.ts";
@@ -19,28 +18,23 @@ export async function cloneCommand(
   ttl = DEFAULT_CLONE_TTL,
 ): Promise<string> {
   const ttlMs = parseTtl(ttl);
-  const clone = await operate(context, async (cluster, settings, progress) => {
-    const plan = await planRestore(
-      cluster,
-      settings,
-      { time: point, assumeUtc: context.policy.assumeUtc },
-      progress,
-    );
-    return createClone(
+  const clone = await operate(context, (cluster, settings, progress) =>
+    cloneAtPoint(
       cluster,
       settings,
       {
+        time: point,
+        assumeUtc: context.policy.assumeUtc,
         // The operation's id: a redelivered comment finds its clone instead of a second one.
         id: context.operation.id,
-        plan,
         ...(database ? { database } : {}),
         ttlMs,
         annotations: context.annotations,
         timeoutMs: timeoutMs(context),
       },
       progress,
-    );
-  });
+    ),
+  );
   return cloneText(clone);
 }
 

@@ -22,7 +22,7 @@ import { VALIDATION_CRONJOB } from "../schedules.ts";
 import { isoUtcSecond } from "../time.ts";
 import { UserError } from "../user-error.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
-import type { RestorePlan } from "./restore-plan.ts";
+import { type PointRequest, planRestore, type RestorePlan } from "./restore-plan.ts";
 import type { Progress, Settings } from "./settings.ts";
 
 export interface CloneRequest {
@@ -163,6 +163,18 @@ export async function createClone(
     ).catch(() => {});
     throw error;
   }
+}
+
+/** A clone of the point a person named: planned first (window, backup set, timeline), then made. */
+export async function cloneAtPoint(
+  cluster: Cluster,
+  settings: Settings,
+  request: Omit<CloneRequest, "plan"> & PointRequest,
+  progress: Progress,
+): Promise<CloneResult> {
+  const { time, assumeUtc, ...clone } = request;
+  const plan = await planRestore(cluster, settings, { time, assumeUtc }, progress);
+  return createClone(cluster, settings, { ...clone, plan }, progress);
 }
 
 export async function dropClone(

@@ -1,0 +1,95 @@
+// The plan lifecycle as any face calls it (src/core/plans/): a plan is confirmed only from
+// where it was made and only while it waits; a holder that died leaves its lock released
+// or kept as its kind says, and its plan marked failed when the lock goes. The whole flow
+// through the bot is test/bot/app.test.ts; with real restores, test/e2e/bot.test.ts.
+import { describe, expect, it } from "vitest";
+import { lockLease, readLock } from "../../src/core/lock.ts";
+import { withoutProgress } from "../../src/core/operations/settings.ts";
+import { PLAN_KINDS } from "../../src/core/plans/kinds.ts";
+import { cancelPlan, confirmPlan, reconcilePlans } from "../../src/core/plans/lifecycle.ts";
+import {
+  PLAN_VERSION,
+  type PlanKind,
+  type PlanRecord,
+  PlanRecords,
+} from "../../src/core/plans/record.ts";
+import { FakeCluster } from "../bot/fake-cluster.ts";
+
+const settings = { namespace: "ledger-db", stanza: "ledger", records: "ops-records" };
+
+function record(kind: PlanKind, state: PlanRecord["state"]): PlanRecord {
+  return {
+    version: PLAN_VERSION,
+    id: "p1",
+    kind,
+    command: `/restore ${kind} …`,
+    requester: "alice",
+    origin: "acme/ops#7",
+    ...(kind === "table" ? { table: "public.ledger" } : {}),
+    restore: {
+      target: "2026-11-24 14:30:00.000000+00",
+      targetEpochMs: Date.parse("2026-11-24T14:30:00Z"),
+      backupLabel: "20261124-010000F",
+      backupRepo: 1,
+      timeline: 1,
+      currentTimeline: 1,
+      window: { start: "2026-11-24T01:00:00Z", end: "2026-11-24T15:00:00Z" },
+      estimateSeconds: 120,
+    },
+    workloads: [],
+    createdAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    state,
+  };
+}
+
+async function recorded(kind: PlanKind, state: PlanRecord["state"]) {
+  const cluster = new FakeCluster();
+  const records = new PlanRecords(cluster, settings.records);
+  await records.create(record(kind, state));
+  return { cluster, records };
+}
+
+describe("a plan's confirmation and cancellation", () => {
+  it("are refused from anywhere but where the plan was made", async () => {
+    const { cluster, records } = await recorded("pitr", "planned");
+    const elsewhere = { id: "p1", by: "bob", origin: "acme/other#7", secondApprover: false };
+    await expect(confirmPlan(cluster, settings, elsewhere, withoutProgress)).rejects.toThrow(
+      "There is no planned restore p1 here",
+    );
+    await expect(cancelPlan(cluster, settings, elsewhere)).rejects.toThrow("no planned restore");
+    expect((await records.read("p1"))?.record.state).toBe("planned");
+    expect(await readLock(cluster, settings.namespace)).toBeUndefined();
+  });
+
+  it("are refused once the plan has moved on, saying where it is", async () => {
+    const { cluster } = await recorded("table", "running");
+    await expect(cancelPlan(cluster, settings, { id: "p1", origin: "acme/ops#7" })).rejects.toThrow(
+      "Restore p1 is already running; nothing new was started.",
+    );
+  });
+});
+
+describe("a lock whose holder died while carrying out a plan", () => {
+  const stale = (kind: PlanKind) =>
+    lockLease(settings.namespace, {
+      operation: "p1",
+      command: `/restore ${kind} …`,
+      requester: "alice",
+      ifInterrupted: PLAN_KINDS[kind].ifInterrupted,
+      since: "2026-11-24T10:00:00.000Z",
+      renewed: "2026-11-24T10:01:00.000Z",
+    });
+
+  it.each([
+    ["a production restore's is kept, and its plan stays running for a person", "pitr", true],
+    ["the newest state's is kept the same way", "latest", true],
+    ["a table copy's (one transaction) is released, and its plan failed", "table", false],
+  ] as const)("%s", async (_name, kind, kept) => {
+    const { cluster, records } = await recorded(kind, "running");
+    await cluster.create(stale(kind));
+    expect(await reconcilePlans(cluster, settings)).toMatchObject({ released: !kept });
+    expect((await readLock(cluster, settings.namespace)) !== undefined).toBe(kept);
+    expect((await records.read("p1"))?.record.state).toBe(kept ? "running" : "failed");
+  });
+});
