@@ -1,9 +1,10 @@
 // The objects the Action deploys and verifies: a kustomization rendered by kustomize (the
 // bundled base by default, or the caller's overlay); on the local runner, with the
-// per-cluster Secrets made for the run.
+// per-cluster Secrets made for the run (core/manifests/per-cluster-secrets.ts).
 import { existsSync } from "node:fs";
 import type { KubeObject } from "../core/cluster.ts";
 import { isKustomization, renderKustomization } from "../core/kustomize.ts";
+import { withPerClusterSecrets } from "../core/manifests/per-cluster-secrets.ts";
 import { containersOf, podSpecOf } from "../core/manifests/pod.ts";
 import { projectPath } from "../core/paths.ts";
 import { InputError, type Inputs } from "./inputs.ts";
@@ -30,10 +31,8 @@ export function withImage(objects: KubeObject[], image: string): KubeObject[] {
   });
 }
 
-/** The manifests to deploy: the local runner makes the per-cluster files itself. */
+/** The manifests to deploy; on the local runner, with the per-cluster files made for it. */
 export async function objectsFor(inputs: Inputs): Promise<KubeObject[]> {
-  if (inputs.cluster !== "local")
-    return kubernetesObjects(inputs.manifests || projectPath("manifests"));
-  const { manifestObjects } = await import("../local/deploy.ts");
-  return manifestObjects(inputs.manifests || undefined);
+  const objects = kubernetesObjects(inputs.manifests || projectPath("manifests"));
+  return inputs.cluster === "local" ? withPerClusterSecrets(objects) : objects;
 }

@@ -4,6 +4,7 @@
 // table, between other writes), and undo it without losing a write: the table comes back
 // from a clone of the mark, beside production, which is never stopped or rewound.
 import { MCPGOV_DATABASE, psql } from "../core/database.ts";
+import { manifestObjects } from "../core/manifests/per-cluster-secrets.ts";
 import { formatManifestProblem } from "../core/manifests/problem.ts";
 import { verifyManifests } from "../core/manifests/verify.ts";
 import { runBackup } from "../core/operations/backup.ts";
@@ -15,7 +16,7 @@ import { DEFAULT_SETTINGS, type Progress } from "../core/operations/settings.ts"
 import { readStatus, type StatusResult } from "../core/operations/status.ts";
 import { runValidation } from "../core/operations/validate.ts";
 import type { ValidationReport } from "../core/validation-report.ts";
-import { manifestObjects, restoreJobObjects } from "./deploy.ts";
+import { restoreJobObjects } from "./deploy.ts";
 import { LocalCluster } from "./runner/local-cluster.ts";
 import { type Step, Steps } from "./steps.ts";
 
