@@ -12,12 +12,11 @@ export async function validateCommand(context: CommandContext): Promise<string> 
     annotations: context.annotations,
     timeoutMs: timeoutMs(context),
   };
-  const { report } = await operate(context, (cluster, settings, progress) =>
+  const { report, passed } = await operate(context, (cluster, settings, progress) =>
     runValidation(cluster, settings, request, progress),
   );
   context.comment.attach("Validation report (JSON)", JSON.stringify(report, null, 2));
-  if (report.status !== "passed")
-    throw new UserError(`Validation ${report.status}: ${report.reason}`);
+  if (!passed) throw new UserError(`Validation ${report.status}: ${report.reason}`);
   const rows = report.checks.map(
     (c) =>
       `| ${c.result === "pass" ? "✅" : c.result === "fail" ? "❌" : "➖"} | ${c.name} | ${c.detail.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,

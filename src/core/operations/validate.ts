@@ -1,8 +1,8 @@
 // validate: the weekly restore-validation CronJob's Job, now. Its JSON report (the end of
 // its log) is the result, passed or failed: a failed validation is a verdict, returned,
-// though the face shows its step as failed. A Job that leaves no report throws a
+// and the face shows it as its outcome. A Job that leaves no report throws a
 // JobFailedError with its diagnosis.
-import type { Cluster } from "../cluster.ts";
+import type { Cluster, KubeObject } from "../cluster.ts";
 import { diagnoseJob, JobFailedError, jobFromCronJob, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
 import { VALIDATION_CRONJOB } from "../schedules.ts";
@@ -19,15 +19,8 @@ export interface ValidateRequest {
 export interface ValidationResult {
   job: string;
   report: ValidationReport;
-}
-
-/** Thrown inside the step so that it shows as failed; caught to return the verdict. */
-class FailedVerdict extends Error {
-  readonly result: ValidationResult;
-  constructor(result: ValidationResult) {
-    super(`validation ${result.report.status}: ${result.report.reason}`);
-    this.result = result;
-  }
+  /** The verdict: every check passed. A failed validation is a result, not an error. */
+  passed: boolean;
 }
 
 export async function runValidation(
@@ -44,34 +37,34 @@ export async function runValidation(
       `CronJob ${VALIDATION_CRONJOB} not found in ${namespace}; deploy the manifests first`,
     );
   const job = jobFromCronJob(cronJob, request.jobName, request.annotations);
+  const report = await progress(`restore validation (Job ${request.jobName})`, () =>
+    reportOf(cluster, namespace, job, request.timeoutMs),
+  );
+  return { job: request.jobName, report, passed: report.status === "passed" };
+}
+
+/** The report the Job leaves at the end of its log, whether its checks passed or not. */
+async function reportOf(
+  cluster: Cluster,
+  namespace: string,
+  job: KubeObject,
+  timeoutMs: number,
+): Promise<ValidationReport> {
   const what = "the restore validation";
-  const validate = async (): Promise<ValidationResult> => {
-    let logs: string;
-    try {
-      logs = (await runJobToCompletion(cluster, job, request.timeoutMs, what)).logs;
-    } catch (error) {
-      // A validation that fails its checks fails its Job too, and still reports.
-      if (!(error instanceof JobFailedError)) throw error;
-      const log = await cluster.logs(namespace, `job/${request.jobName}`).catch(() => "");
-      const report = reportFromLog(log);
-      if (!report) throw error;
-      throw new FailedVerdict({ job: request.jobName, report });
-    }
-    const report = reportFromLog(logs);
-    if (!report) {
-      const why = "it completed but left no report in its log";
-      throw new JobFailedError(
-        await diagnoseJob(cluster, namespace, what, request.jobName, why, logs),
-      );
-    }
-    const result = { job: request.jobName, report };
-    if (report.status !== "passed") throw new FailedVerdict(result);
-    return result;
-  };
+  const name = job.metadata.name;
+  let logs: string;
   try {
-    return await progress(`restore validation (Job ${request.jobName})`, validate);
+    logs = (await runJobToCompletion(cluster, job, timeoutMs, what)).logs;
   } catch (error) {
-    if (error instanceof FailedVerdict) return error.result;
-    throw error;
+    // A validation that fails its checks fails its Job too, and still reports.
+    if (!(error instanceof JobFailedError)) throw error;
+    const log = await cluster.logs(namespace, `job/${name}`).catch(() => "");
+    const report = reportFromLog(log);
+    if (!report) throw error;
+    return report;
   }
+  const report = reportFromLog(logs);
+  if (report) return report;
+  const why = "it completed but left no report in its log";
+  throw new JobFailedError(await diagnoseJob(cluster, namespace, what, name, why, logs));
 }
