@@ -5,6 +5,7 @@ import * as core from "@actions/core";
 import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
+import { UserError } from "../core/user-error.ts";
 
 export const OPERATIONS = [
   "deploy",
@@ -40,7 +41,12 @@ export interface Inputs {
 }
 
 /** A mistake in the workflow's `with:` block, told to the person who wrote it. */
-export class InputError extends Error {}
+export class InputError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
 
 /** A value as an error message shows it: printable, and short even when the input was not. */
 function shown(value: string): string {

@@ -1,12 +1,14 @@
 // Entry point of the GitHub Action (action.yml): reads the inputs, opens the cluster
 // (Kubernetes from a kubeconfig, or the local cluster runner), runs the operations,
-// writes outputs and the job summary, and fails the step when an operation failed.
+// writes outputs and the job summary, and fails the step when an operation failed; with
+// MCPGOV_BACKUP_RESULT_FILE set, writes the typed results there too (result-file.ts).
 import * as core from "@actions/core";
 import { openCluster } from "../core/open-cluster.ts";
-import { redact } from "../core/redact.ts";
-import { InputError, readInputs } from "./inputs.ts";
+import { failureOf } from "./failure.ts";
+import { readInputs } from "./inputs.ts";
 import { objectsFor, withImage } from "./manifests.ts";
-import { runOperations } from "./run.ts";
+import { RESULT_FILE_VARIABLE, writeResultFile } from "./result-file.ts";
+import { type ActionRun, runOperations } from "./run.ts";
 import { renderSummary } from "./summary.ts";
 
 /** Computes once, when first asked. */
@@ -32,7 +34,7 @@ function annotations(): Record<string, string> {
   );
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<ActionRun> {
   const inputs = readInputs();
   const log = (line: string) => core.info(line);
   const { cluster, close } = await openCluster(inputs.cluster, {
@@ -44,15 +46,23 @@ async function main(): Promise<void> {
     const objects = once(async () => withImage(await objectsFor(inputs), inputs.image));
     const run = await runOperations(cluster, inputs, objects, annotations(), log);
     for (const [name, value] of Object.entries(run.outputs)) core.setOutput(name, value);
-    await core.summary.addRaw(renderSummary(run.results, run.outputs)).write();
+    await core.summary.addRaw(renderSummary(run.results)).write();
     if (!run.ok) core.setFailed(run.results.find((r) => !r.ok)?.detail ?? "an operation failed");
+    return run;
   } finally {
     await close();
   }
 }
 
-main().catch((error: Error) => {
-  core.setFailed(
-    error instanceof InputError ? error.message : `mcpgov-backup: ${redact(error.message)}`,
-  );
-});
+const resultFile = process.env[RESULT_FILE_VARIABLE];
+main().then(
+  (run) => {
+    if (resultFile) writeResultFile(resultFile, run);
+  },
+  (error: unknown) => {
+    const { detail } = failureOf(error, "mcpgov-backup");
+    core.setFailed(detail);
+    if (resultFile)
+      writeResultFile(resultFile, { results: [], outputs: {}, ok: false, error: detail });
+  },
+);

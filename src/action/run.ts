@@ -1,20 +1,18 @@
 // The Action's work: each operation in order, timed; a failed step stops the sequence.
 import type { Cluster, KubeObject } from "../core/cluster.ts";
-import { JobFailedError } from "../core/jobs.ts";
-import { redact } from "../core/redact.ts";
+import { failureOf } from "./failure.ts";
 import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
 import { cloneStep, dropCloneStep } from "./steps/clone.ts";
 import { deployStep } from "./steps/deploy.ts";
-import { failedJobOutcome } from "./steps/failure.ts";
 import { markStep } from "./steps/mark.ts";
 import { statusStep } from "./steps/status.ts";
-import type { Outputs, Step, StepResult } from "./steps/step.ts";
+import type { AnyStepResult, Outputs, Step, StepContext, StepOutcome } from "./steps/step.ts";
 import { validateStep } from "./steps/validate.ts";
 import { verifyStep } from "./steps/verify.ts";
 
 export interface ActionRun {
-  results: StepResult[];
+  results: AnyStepResult[];
   outputs: Outputs;
   ok: boolean;
 }
@@ -26,7 +24,7 @@ export async function runOperations(
   annotations: Record<string, string>,
   log: (line: string) => void,
 ): Promise<ActionRun> {
-  const steps: Record<Operation, Step> = {
+  const steps: { [K in Operation]: Step<K> } = {
     deploy: async (context) => deployStep(await objects())(context),
     verify: async (context) => verifyStep(await objects())(context),
     backup: backupStep,
@@ -36,27 +34,21 @@ export async function runOperations(
     clone: cloneStep,
     "drop-clone": dropCloneStep,
   };
-  const results: StepResult[] = [];
+  const context: StepContext = { cluster, inputs, annotations, log: (line) => log(`  ${line}`) };
+  const results: AnyStepResult[] = [];
   const outputs: Outputs = {};
   for (const name of inputs.operations) {
     const started = performance.now();
     log(`▶ ${name}`);
-    let outcome: Awaited<ReturnType<Step>>;
+    let outcome: StepOutcome;
     try {
-      outcome = await steps[name]({
-        cluster,
-        inputs,
-        annotations,
-        log: (line) => log(`  ${line}`),
-      });
+      outcome = await steps[name](context);
     } catch (error) {
-      outcome =
-        error instanceof JobFailedError
-          ? failedJobOutcome(error.failure)
-          : { ok: false, detail: redact((error as Error).message) };
+      outcome = failureOf(error, name);
     }
     const seconds = (performance.now() - started) / 1000;
-    results.push({ name, seconds, ...outcome });
+    // The step of this name gave this outcome: its data is that operation's.
+    results.push({ name, seconds, ...outcome } as AnyStepResult);
     Object.assign(outputs, outcome.outputs);
     log(`  ${outcome.ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)}s: ${outcome.detail}`);
     if (outcome.diagnostics) log(outcome.diagnostics.replace(/^/gm, "    "));

@@ -1,16 +1,6 @@
 // The job summary: a table of what each step did, and the backups and the recovery
 // window on a time line (GitHub renders Mermaid).
-import type { Outputs, StepResult } from "./steps/step.ts";
-
-interface BackupRow {
-  label: string;
-  type: string;
-  /** The repository holding it (1 the volume, 2 S3); absent from older outputs. */
-  repo?: number;
-  start: number;
-  stop: number;
-  size: number;
-}
+import type { AnyStepResult, StepResult } from "./steps/step.ts";
 
 function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -20,7 +10,7 @@ function mermaidTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 19);
 }
 
-export function renderSummary(results: StepResult[], outputs: Outputs): string {
+export function renderSummary(results: AnyStepResult[]): string {
   const lines = ["## mcpgov-backup", "", "| step | result | detail | time |", "|---|---|---|---|"];
   for (const r of results) {
     lines.push(
@@ -40,12 +30,10 @@ export function renderSummary(results: StepResult[], outputs: Outputs): string {
       "</details>",
     );
   }
-  const backups = outputs["backups-json"]
-    ? (JSON.parse(outputs["backups-json"]) as BackupRow[])
-    : [];
-  const start = outputs["recovery-window-start"];
-  const end = outputs["recovery-window-end"];
-  if (backups.length > 0 && start && end) {
+  // The last status step's findings: what the repository held when the run ended.
+  const status = results.findLast((r): r is StepResult<"status"> => r.name === "status")?.data;
+  if (status && status.backups.length > 0) {
+    const { backups, recoveryWindow } = status;
     lines.push(
       "",
       "```mermaid",
@@ -55,17 +43,17 @@ export function renderSummary(results: StepResult[], outputs: Outputs): string {
       "  axisFormat %m-%d %H:%M",
     );
     // One section per repository, so that the volume's and the bucket's backups read apart.
-    for (const repo of [...new Set(backups.map((b) => b.repo ?? 1))].sort()) {
+    for (const repo of [...new Set(backups.map((b) => b.repo))].sort()) {
       lines.push(`  section Backups repo${repo}`);
-      for (const b of backups.filter((b) => (b.repo ?? 1) === repo)) {
+      for (const b of backups.filter((b) => b.repo === repo)) {
         // A bar needs some width to be seen: at least a minute.
         lines.push(
           `  ${b.type} ${b.label} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
         );
       }
     }
-    const from = Date.parse(start) / 1000;
-    const to = Math.max(Date.parse(end) / 1000, from + 60);
+    const from = Date.parse(recoveryWindow.start) / 1000;
+    const to = Math.max(Date.parse(recoveryWindow.end) / 1000, from + 60);
     lines.push(
       "  section Restorable",
       `  any point in time :active, ${mermaidTime(from)}, ${mermaidTime(to)}`,

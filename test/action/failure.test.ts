@@ -2,11 +2,12 @@
 // events, the end of the log; credentials in any of them are redacted, in the log and in
 // the job summary.
 import { describe, expect, it } from "vitest";
+import { failedJobOutcome, failureOf } from "../../src/action/failure.ts";
 import { readInputs } from "../../src/action/inputs.ts";
-import { failedJobOutcome } from "../../src/action/steps/failure.ts";
 import { renderSummary } from "../../src/action/summary.ts";
 import type { Cluster, JobDescription } from "../../src/core/cluster.ts";
-import { diagnoseJob, type JobRun } from "../../src/core/jobs.ts";
+import { diagnoseJob, JobFailedError, type JobRun } from "../../src/core/jobs.ts";
+import { UserError } from "../../src/core/user-error.ts";
 
 // The Action's own defaults (namespace, stanza, timeout), as a workflow without `with:` gets them.
 const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
@@ -66,11 +67,31 @@ describe("a failed Job", () => {
     expect(outcome.diagnostics).toContain("--repo1-cipher-pass=[redacted]");
     expect(outcome.diagnostics).not.toMatch(/hunter2|s3cr3t-value/);
 
-    const summary = renderSummary([{ name: "backup", seconds: 12.3, ...outcome }], {});
+    const summary = renderSummary([{ name: "backup", seconds: 12.3, ...outcome }]);
     expect(summary).toContain(
       "| backup | ❌ failed | the full backup failed (BackoffLimitExceeded)",
     );
     expect(summary).toContain("<details><summary>backup: what failed</summary>");
     expect(summary).not.toMatch(/hunter2|s3cr3t-value/);
+  });
+});
+
+describe("any error", () => {
+  it("is told one way: a UserError as it is, a failed Job with its diagnosis", async () => {
+    expect(
+      failureOf(new UserError("CronJob x not found; deploy the manifests first"), "backup"),
+    ).toEqual({ ok: false, detail: "CronJob x not found; deploy the manifests first" });
+    const failure = await diagnoseJob(cluster, "ns", "the full backup", "job-1", "Failed", "");
+    expect(failureOf(new JobFailedError(failure), "backup")).toEqual(failedJobOutcome(failure));
+  });
+
+  it("is otherwise an internal failure: where, the message and its causes, the stack, redacted", () => {
+    const cause = new Error("connect ECONNREFUSED postgresql://backup:hunter2@db:5432");
+    const outcome = failureOf(new Error("read the stanza", { cause }), "status");
+    expect(outcome.detail).toBe(
+      "status failed unexpectedly: read the stanza: connect ECONNREFUSED postgresql://backup:[redacted]@db:5432",
+    );
+    expect(outcome.diagnostics).toMatch(/^Error: read the stanza\n\s+at /);
+    expect(JSON.stringify(outcome)).not.toContain("hunter2");
   });
 });

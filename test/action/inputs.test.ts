@@ -3,6 +3,7 @@
 // printable and short, however it was written.
 import { describe, expect, it } from "vitest";
 import { InputError, readInputs } from "../../src/action/inputs.ts";
+import { UserError } from "../../src/core/user-error.ts";
 
 const read = (inputs: Record<string, string>) =>
   readInputs((name) => ({ operations: "status", ...inputs })[name] ?? "");
@@ -53,7 +54,9 @@ describe("the Action's inputs", () => {
       `input restore-point: "before'; drop table ledger; --" is not a restore point name`,
     ],
   ])("refuses %j, saying what it should be", (inputs, message) => {
+    // A UserError: the Action shows its message as it is.
     expect(() => read(inputs)).toThrow(InputError);
+    expect(() => read(inputs)).toThrow(UserError);
     expect(() => read(inputs)).toThrow(message);
   });
 

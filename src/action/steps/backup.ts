@@ -7,7 +7,7 @@ export function backupJobName(type: string, now = new Date()): string {
   return `pgbackrest-action-${type}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
 }
 
-export const backupStep: Step = async (context) => {
+export const backupStep: Step<"backup"> = async (context) => {
   const { cluster, inputs, annotations } = context;
   const type = inputs.backupType;
   const backup = await runBackup(
@@ -16,10 +16,12 @@ export const backupStep: Step = async (context) => {
     { type, jobName: backupJobName(type), annotations, timeoutMs: inputs.timeoutMs },
     logProgress(context),
   );
+  const { logTail: _, ...data } = backup;
   const mib = (backup.storedBytes / 1048576).toFixed(1);
   return {
     ok: true,
     detail: `${backup.type} backup ${backup.label}: ${backup.seconds}s, ${mib} MiB stored in repo${backup.repo}`,
     outputs: { "backup-label": backup.label, "backup-duration-seconds": String(backup.seconds) },
+    data,
   };
 };

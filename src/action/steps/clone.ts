@@ -4,11 +4,11 @@
 import { cloneAtPoint, dropClone } from "../../core/operations/clone.ts";
 import { logProgress, type Step, settingsOf } from "./step.ts";
 
-export const cloneStep: Step = async (context) => {
+export const cloneStep: Step<"clone"> = async (context) => {
   const { cluster, inputs } = context;
   const settings = settingsOf(context);
   const progress = logProgress(context);
-  const clone = await cloneAtPoint(
+  const { report: _, ...clone } = await cloneAtPoint(
     cluster,
     settings,
     {
@@ -29,15 +29,20 @@ export const cloneStep: Step = async (context) => {
       "clone-service": clone.name,
       "clone-expires-at": clone.expiresAt,
     },
+    data: clone,
   };
 };
 
-export const dropCloneStep: Step = async (context) => {
+export const dropCloneStep: Step<"drop-clone"> = async (context) => {
   const removed = await dropClone(
     context.cluster,
     settingsOf(context),
     context.inputs.cloneId,
     logProgress(context),
   );
-  return { ok: true, detail: `clone ${context.inputs.cloneId} removed: ${removed.join(", ")}` };
+  return {
+    ok: true,
+    detail: `clone ${context.inputs.cloneId} removed: ${removed.join(", ")}`,
+    data: { removed },
+  };
 };

@@ -4,7 +4,7 @@ import type { KubeObject } from "../../core/cluster.ts";
 import { deploy } from "../../core/operations/deploy.ts";
 import { logProgress, type Step, settingsOf } from "./step.ts";
 
-export function deployStep(objects: KubeObject[]): Step {
+export function deployStep(objects: KubeObject[]): Step<"deploy"> {
   return async (context) => {
     const request = { objects, timeoutMs: context.inputs.timeoutMs };
     const result = await deploy(
@@ -18,6 +18,7 @@ export function deployStep(objects: KubeObject[]): Step {
     return {
       ok: true,
       detail: `${result.applied} objects applied; stanza ${context.inputs.stanza} ${result.stanza}`,
+      data: result,
     };
   };
 }

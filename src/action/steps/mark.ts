@@ -3,7 +3,7 @@
 import { markRestorePoint } from "../../core/operations/mark.ts";
 import { logProgress, type Step, settingsOf } from "./step.ts";
 
-export const markStep: Step = async (context) => {
+export const markStep: Step<"mark"> = async (context) => {
   const { cluster, inputs } = context;
   const mark = await markRestorePoint(
     cluster,
@@ -15,5 +15,6 @@ export const markStep: Step = async (context) => {
     ok: true,
     detail: `restore point ${mark.name} at ${mark.lsn} (${mark.createdAt}), WAL segment ${mark.segment} archived`,
     outputs: { "restore-point-lsn": mark.lsn },
+    data: mark,
   };
 };

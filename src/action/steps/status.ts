@@ -1,9 +1,9 @@
 // status: the backups in the repository and the recovery window, as outputs and one line.
 import { readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
-import { logProgress, type Step, settingsOf } from "./step.ts";
+import { type BackupEntry, logProgress, type Step, settingsOf } from "./step.ts";
 
-export const statusStep: Step = async (context) => {
+export const statusStep: Step<"status"> = async (context) => {
   const { cluster, inputs } = context;
   const status = await readStatus(cluster, settingsOf(context), logProgress(context));
   const { window, windows, backups, stanza } = status;
@@ -27,22 +27,22 @@ export const statusStep: Step = async (context) => {
     windows.length > 1
       ? ` (${windows.map((w) => `repo${w.repo} from ${w.start}`).join(", ")})`
       : "";
+  const entries: BackupEntry[] = backups.map((b) => ({
+    label: b.label,
+    type: b.type,
+    repo: repoOf(b),
+    start: b.timestamp.start,
+    stop: b.timestamp.stop,
+    size: b.info.repository.delta,
+  }));
   return {
     ok: stanza.status.code === 0 && unreadable.length === 0,
     detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${marks}${clones}${problems ? `; ${problems}` : ""}`,
     outputs: {
       "recovery-window-start": window.start,
       "recovery-window-end": window.end,
-      "backups-json": JSON.stringify(
-        backups.map((b) => ({
-          label: b.label,
-          type: b.type,
-          repo: repoOf(b),
-          start: b.timestamp.start,
-          stop: b.timestamp.stop,
-          size: b.info.repository.delta,
-        })),
-      ),
+      "backups-json": JSON.stringify(entries),
     },
+    data: { backups: entries, recoveryWindow: window },
   };
 };

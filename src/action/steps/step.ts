@@ -1,7 +1,14 @@
 // What every step of the Action gets and gives back.
 import type { Cluster } from "../../core/cluster.ts";
+import type { Mark } from "../../core/marks.ts";
+import type { BackupResult } from "../../core/operations/backup.ts";
+import type { CloneResult } from "../../core/operations/clone.ts";
+import type { DeployResult } from "../../core/operations/deploy.ts";
 import type { Progress, Settings } from "../../core/operations/settings.ts";
-import type { Inputs } from "../inputs.ts";
+import type { VerifyResult } from "../../core/operations/verify.ts";
+import type { RecoveryWindow } from "../../core/recovery-window.ts";
+import type { ValidationReport } from "../../core/validation-report.ts";
+import type { Inputs, Operation } from "../inputs.ts";
 
 /** Every output the Action sets; action.yml declares each, and a test holds the two equal. */
 export const OUTPUT_NAMES = [
@@ -30,20 +37,66 @@ export interface StepContext {
   log: (line: string) => void;
 }
 
-export interface StepResult {
-  name: string;
-  ok: boolean;
-  /** One line for the summary table. */
+/** A backup as the status step lists it: the backups-json output holds these, in this order. */
+export interface BackupEntry {
+  label: string;
+  type: string;
+  /** The repository holding it (1 the volume, 2 S3). */
+  repo: number;
+  /** Start and stop, in seconds since the epoch, as pgBackRest records them. */
+  start: number;
+  stop: number;
+  /** Bytes stored in the repository. */
+  size: number;
+}
+
+/**
+ * What each operation's step found, typed: the job summary is drawn from it and the result
+ * file holds it; the outputs are its text for a workflow's later steps.
+ */
+export interface StepData {
+  deploy: DeployResult;
+  verify: VerifyResult;
+  backup: Omit<BackupResult, "logTail">;
+  validate: Pick<ValidationReport, "status" | "reason" | "rtoSeconds"> & {
+    backup: string | null;
+    checks: number;
+    reportPath: string;
+  };
+  status: { backups: BackupEntry[]; recoveryWindow: RecoveryWindow };
+  mark: Mark & { segment: string };
+  clone: Omit<CloneResult, "report">;
+  "drop-clone": { removed: string[] };
+}
+
+/** How a step that did not get far enough to find anything ends. */
+export interface Failure {
+  ok: false;
+  /** One line for the summary table and the failed step's message. */
   detail: string;
-  seconds: number;
-  outputs?: Outputs;
-  /** For a failure: pod states, events and a log tail, redacted, shown folded in the summary. */
+  /** Pod states, events, a log tail or a stack, redacted, shown folded in the summary. */
   diagnostics?: string;
 }
 
-export type StepOutcome = Omit<StepResult, "seconds" | "name">;
+export interface StepOutcome<K extends Operation = Operation> {
+  ok: boolean;
+  /** One line for the summary table. */
+  detail: string;
+  outputs?: Outputs;
+  diagnostics?: string;
+  /** Absent when the step failed before it found anything. */
+  data?: StepData[K];
+}
 
-export type Step = (context: StepContext) => Promise<StepOutcome>;
+export type StepResult<K extends Operation = Operation> = StepOutcome<K> & {
+  name: K;
+  seconds: number;
+};
+
+/** A step's result, its data typed by its name. */
+export type AnyStepResult = { [K in Operation]: StepResult<K> }[Operation];
+
+export type Step<K extends Operation> = (context: StepContext) => Promise<StepOutcome<K>>;
 
 /** The settings a core operation takes, from the Action's inputs. */
 export function settingsOf(context: StepContext): Settings {

@@ -6,9 +6,9 @@ import { runValidation } from "../../core/operations/validate.ts";
 import { backupJobName } from "./backup.ts";
 import { logProgress, type Step, settingsOf } from "./step.ts";
 
-export const validateStep: Step = async (context) => {
+export const validateStep: Step<"validate"> = async (context) => {
   const { cluster, inputs, annotations } = context;
-  const { report } = await runValidation(
+  const { report, passed } = await runValidation(
     cluster,
     settingsOf(context),
     { jobName: backupJobName("validation"), annotations, timeoutMs: inputs.timeoutMs },
@@ -18,15 +18,22 @@ export const validateStep: Step = async (context) => {
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
   const failed = report.checks.filter((c) => c.result === "fail").map((c) => c.name);
   return {
-    ok: report.status === "passed",
-    detail:
-      report.status === "passed"
-        ? `passed: ${report.checks.length} checks on ${report.backup?.label}, RTO ${report.rtoSeconds?.toFixed(1)}s`
-        : `${report.status}: ${report.reason ?? failed.join(", ")}`,
+    ok: passed,
+    detail: passed
+      ? `passed: ${report.checks.length} checks on ${report.backup?.label}, RTO ${report.rtoSeconds?.toFixed(1)}s`
+      : `${report.status}: ${report.reason ?? failed.join(", ")}`,
     outputs: {
       "validation-status": report.status,
       "report-path": path,
       "rto-seconds": String(report.rtoSeconds ?? ""),
+    },
+    data: {
+      status: report.status,
+      reason: report.reason,
+      rtoSeconds: report.rtoSeconds,
+      backup: report.backup?.label ?? null,
+      checks: report.checks.length,
+      reportPath: path,
     },
   };
 };

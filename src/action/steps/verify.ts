@@ -3,7 +3,7 @@ import type { KubeObject } from "../../core/cluster.ts";
 import { verifyDeployment } from "../../core/operations/verify.ts";
 import { logProgress, type Step, settingsOf } from "./step.ts";
 
-export function verifyStep(objects: KubeObject[]): Step {
+export function verifyStep(objects: KubeObject[]): Step<"verify"> {
   return async (context) => {
     const { stanza } = context.inputs;
     const result = await verifyDeployment(
@@ -16,7 +16,8 @@ export function verifyStep(objects: KubeObject[]): Step {
       ? {
           ok: true,
           detail: `CronJobs, configuration, claims, WAL archiving (last ${result.lastArchived}) and stanza ${stanza} ok${result.noBackupYet ? "; no backup yet" : ""}`,
+          data: result,
         }
-      : { ok: false, detail: result.problems.join("; ") };
+      : { ok: false, detail: result.problems.join("; "), data: result };
   };
 }

@@ -1,0 +1,63 @@
+// The job summary is drawn from the steps' typed results: a row per step, and the last
+// status step's backups (one section per repository) and recovery window on a time line.
+import { describe, expect, it } from "vitest";
+import type { AnyStepResult } from "../../src/action/steps/step.ts";
+import { renderSummary } from "../../src/action/summary.ts";
+
+const at = (iso: string) => Date.parse(iso) / 1000;
+
+const status: AnyStepResult = {
+  name: "status",
+  ok: true,
+  detail: "2 backups",
+  seconds: 1.25,
+  data: {
+    backups: [
+      {
+        label: "20261124-010000F",
+        type: "full",
+        repo: 1,
+        start: at("2026-11-24T01:00:00Z"),
+        stop: at("2026-11-24T01:00:30Z"),
+        size: 5_000_000,
+      },
+      {
+        label: "20261124-020000F",
+        type: "full",
+        repo: 2,
+        start: at("2026-11-24T02:00:00Z"),
+        stop: at("2026-11-24T02:05:00Z"),
+        size: 5_000_000,
+      },
+    ],
+    recoveryWindow: { start: "2026-11-24T01:00:31.000Z", end: "2026-11-24T01:00:31.000Z" },
+  },
+};
+
+describe("the job summary", () => {
+  it("draws the backups and the recovery window from the status step's data", () => {
+    const summary = renderSummary([status]);
+    expect(summary).toContain("| status | ✅ ok | 2 backups | 1.3s |");
+    expect(summary).toContain(
+      [
+        "  section Backups repo1",
+        // A bar is at least a minute wide.
+        "  full 20261124-010000F :done, 2026-11-24T01:00:00, 2026-11-24T01:01:00",
+        "  section Backups repo2",
+        "  full 20261124-020000F :done, 2026-11-24T02:00:00, 2026-11-24T02:05:00",
+        "  section Restorable",
+        "  any point in time :active, 2026-11-24T01:00:31, 2026-11-24T01:01:31",
+      ].join("\n"),
+    );
+  });
+
+  it("has no time line without a status step that found backups", () => {
+    const failed: AnyStepResult = {
+      name: "status",
+      ok: false,
+      detail: "no valid backup",
+      seconds: 1,
+    };
+    expect(renderSummary([failed])).not.toContain("mermaid");
+  });
+});
