@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { build, outputFiles } from "../../scripts/build.ts";
+import { runActionBundle } from "../../scripts/run-action.ts";
 import { OUTPUT_NAMES } from "../../src/action/steps/step.ts";
-import { runActionBundle } from "../support/action-bundle.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-"));
@@ -17,11 +17,13 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const runAction = (inputs: Record<string, string>) =>
   runActionBundle(work, inputs, {
-    GITHUB_SERVER_URL: "https://github.com",
-    GITHUB_REPOSITORY: "org/ops",
-    GITHUB_RUN_ID: "42",
-    GITHUB_ACTOR: "octocat",
-    GITHUB_SHA: "0123456789abcdef",
+    env: {
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_REPOSITORY: "org/ops",
+      GITHUB_RUN_ID: "42",
+      GITHUB_ACTOR: "octocat",
+      GITHUB_SHA: "0123456789abcdef",
+    },
   });
 
 describe("the Action's bundle", () => {
@@ -70,17 +72,23 @@ describe("the Action's bundle", () => {
   });
 
   it("refuses a misspelt operation with a message that lists the right ones", async () => {
-    const { code, log } = await runAction({ operations: "deploy bakup", cluster: "local" });
-    expect(log).toContain(
-      '::error::input operations: "bakup" is not one of deploy, verify, backup, validate, status, mark',
-    );
+    const { code, log, result } = await runAction({ operations: "deploy bakup", cluster: "local" });
+    const message =
+      'input operations: "bakup" is not one of deploy, verify, backup, validate, status, mark';
+    expect(log).toContain(`::error::${message}`);
+    // The result file says the same, for a program that runs the Action.
+    expect(result).toMatchObject({
+      ok: false,
+      results: [],
+      error: expect.stringContaining(message),
+    });
     expect(code).toBe(1);
   });
 });
 
 describe("the Action against the local cluster runner", () => {
   it("deploys, verifies, backs up, validates and reports, with outputs and a job summary", async () => {
-    const { code, log, outputs, summary } = await runAction({
+    const { code, log, outputs, summary, result } = await runAction({
       // deploy twice: the second run must change nothing and succeed. The mark comes after
       // the backup's stop second, inside the recovery window, so status lists it.
       // A clone of the newest state, then dropped: nothing of it is left.
@@ -134,6 +142,21 @@ describe("the Action against the local cluster runner", () => {
     // The restorable span is drawn at least a minute wide.
     expect(summary).not.toMatch(/any point in time :active, (\S+), \1$/m);
     expect(summary).toContain("```mermaid\ngantt");
+    // The result file holds each step's typed findings; the outputs are their text.
+    expect(result?.ok).toBe(true);
+    expect(result?.results.map((r) => r.name)).toEqual([
+      ...["deploy", "deploy", "verify", "backup", "validate", "mark", "status", "clone"],
+      "drop-clone",
+    ]);
+    const status = result?.results.find((r) => r.name === "status");
+    expect(status?.data).toEqual({
+      backups: JSON.parse(outputs["backups-json"] ?? ""),
+      recoveryWindow: {
+        start: outputs["recovery-window-start"],
+        end: outputs["recovery-window-end"],
+      },
+    });
+    expect(result?.outputs).toEqual(outputs);
     expect(code).toBe(0);
     // Kept for a person to read: the job summary as GitHub would render it.
     mkdirSync(join(root, "test-results"), { recursive: true });
