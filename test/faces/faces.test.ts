@@ -1,12 +1,16 @@
 // One core, two faces: the same operation run through the Action's step and the bot's
 // command reports the same thing (the recovery window, a backup's result), and every
 // refusal of a restore target shows the window that status shows.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import nock from "nock";
 import type { Probot } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { backupStep } from "../../src/action/steps/backup.ts";
 import { statusStep } from "../../src/action/steps/status.ts";
+import { validateStep } from "../../src/action/steps/validate.ts";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { FakeCluster } from "../bot/fake-cluster.ts";
 import { commentPayload, deliver, FakeGitHub, testProbot, testSettings } from "../bot/github.ts";
@@ -129,6 +133,42 @@ describe("a backup", () => {
     expect(step.detail).toBe("full backup 20261124-010000F: 90s, 4.8 MiB stored in repo1");
     expect(said).toContain(
       "✅ full backup `20261124-010000F`: 90 s, database 47.7 MiB, 4.8 MiB stored in repo1",
+    );
+  });
+});
+
+describe("a validation whose checks fail", () => {
+  it("is a verdict both faces give with its reason, not an error", async () => {
+    const report = {
+      schema: "mcpgov-backup/restore-validation/v1",
+      status: "failed",
+      reason: "table count 11 differs from 12",
+      rtoSeconds: 8.5,
+      backup: { label: "20261124-010000F", repo: 1 },
+      checks: [{ name: "tables", result: "fail", detail: "11 of 12" }],
+    };
+    await fake.apply([baseObject("CronJob", "pgbackrest-restore-validation")]);
+    // The script fails its Job when a check fails, and still prints its report last.
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      reason: "BackoffLimitExceeded",
+      logs: `restore-validation: FAILED\n${JSON.stringify(report, null, 2)}\n`,
+    });
+    // The step writes the report where later steps of the job find it: RUNNER_TEMP.
+    const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-faces-"));
+    vi.stubEnv("RUNNER_TEMP", runnerTemp);
+    const step = await validateStep({ cluster: fake, inputs, ...action }).finally(() => {
+      vi.unstubAllEnvs();
+      rmSync(runnerTemp, { recursive: true, force: true });
+    });
+    expect(step).toMatchObject({
+      ok: false,
+      detail: "failed: table count 11 differs from 12",
+      outputs: { "validation-status": "failed", "rto-seconds": "8.5" },
+      data: { status: "failed", backup: "20261124-010000F", checks: 1 },
+    });
+    expect(await botSays("/restore validate")).toContain(
+      "❌ Validation failed: table count 11 differs from 12",
     );
   });
 });
