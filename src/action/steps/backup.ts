@@ -1,11 +1,7 @@
 // backup: one backup Job from its CronJob, annotated with who ran it and from where, run
 // to its end; reports the backup pgBackRest recorded (core/operations/backup.ts).
 import { runBackup } from "../../core/operations/backup.ts";
-import { logProgress, type Step, settingsOf } from "./step.ts";
-
-export function backupJobName(type: string, now = new Date()): string {
-  return `pgbackrest-action-${type}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
-}
+import { actionJobName, logProgress, type Step, settingsOf } from "./step.ts";
 
 export const backupStep: Step<"backup"> = async (context) => {
   const { cluster, inputs, annotations } = context;
@@ -13,7 +9,7 @@ export const backupStep: Step<"backup"> = async (context) => {
   const backup = await runBackup(
     cluster,
     settingsOf(context),
-    { type, jobName: backupJobName(type), annotations, timeoutMs: inputs.timeoutMs },
+    { type, jobName: actionJobName(type), annotations, timeoutMs: inputs.timeoutMs },
     logProgress(context),
   );
   const { logTail: _, ...data } = backup;

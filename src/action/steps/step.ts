@@ -110,3 +110,8 @@ export function logProgress(context: StepContext): Progress {
     return work();
   };
 }
+
+/** A Job the Action starts, named for what it does and when: pgbackrest-action-full-20261124143000. */
+export function actionJobName(what: string, now = new Date()): string {
+  return `pgbackrest-action-${what}-${now.toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
+}

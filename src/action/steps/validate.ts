@@ -3,15 +3,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runValidation } from "../../core/operations/validate.ts";
-import { backupJobName } from "./backup.ts";
-import { logProgress, type Step, settingsOf } from "./step.ts";
+import { actionJobName, logProgress, type Step, settingsOf } from "./step.ts";
 
 export const validateStep: Step<"validate"> = async (context) => {
   const { cluster, inputs, annotations } = context;
   const { report, passed } = await runValidation(
     cluster,
     settingsOf(context),
-    { jobName: backupJobName("validation"), annotations, timeoutMs: inputs.timeoutMs },
+    { jobName: actionJobName("validation"), annotations, timeoutMs: inputs.timeoutMs },
     logProgress(context),
   );
   const path = join(process.env.RUNNER_TEMP ?? process.cwd(), "mcpgov-backup-validation.json");

@@ -1,13 +1,13 @@
 import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
 import {
-  containerArgv,
-  podSpecOf,
-  podSpecPath
-} from "./chunk-TOUULZ4B.js";
-import {
   AlreadyExistsError,
+  ConflictError,
+  containerArgv,
+  mergePatch,
+  podSpecOf,
+  podSpecPath,
   projectPath
-} from "./chunk-BTCPO2BB.js";
+} from "./chunk-FJT2DTUV.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
@@ -705,6 +705,8 @@ function key(kind, namespace, name) {
 }
 var ObjectStore = class {
   objects = /* @__PURE__ */ new Map();
+  /** Every write gives the object a new resourceVersion, as etcd's revision does. */
+  revision = 0;
   get(kind, namespace, name) {
     return this.objects.get(key(kind, namespace, name));
   }
@@ -719,7 +721,8 @@ var ObjectStore = class {
       metadata: {
         ...structuredClone(object.metadata),
         namespace,
-        creationTimestamp: (/* @__PURE__ */ new Date()).toISOString()
+        creationTimestamp: (/* @__PURE__ */ new Date()).toISOString(),
+        resourceVersion: String(++this.revision)
       }
     };
     this.objects.set(key(object.kind, namespace, object.metadata.name), stored);
@@ -728,7 +731,11 @@ var ObjectStore = class {
   /** Replaces a stored object as it is (a controller's change, such as a new replica count). */
   replace(object) {
     const namespace = object.metadata.namespace ?? "default";
-    this.objects.set(key(object.kind, namespace, object.metadata.name), object);
+    const resourceVersion = String(++this.revision);
+    this.objects.set(key(object.kind, namespace, object.metadata.name), {
+      ...object,
+      metadata: { ...object.metadata, resourceVersion }
+    });
   }
   delete(kind, namespace, name) {
     this.objects.delete(key(kind, namespace, name));
@@ -1653,7 +1660,7 @@ var LocalCluster = class _LocalCluster {
         status: { replicas: pods.length, readyReplicas: pods.filter((p) => p.ready).length }
       };
     }
-    return object;
+    return structuredClone(object);
   }
   async list(kind, namespace, labels = {}) {
     if (kind === "Pod") {
@@ -1717,6 +1724,20 @@ var LocalCluster = class _LocalCluster {
     if (this.objects.has(kind, namespace, metadata.name))
       throw new AlreadyExistsError(kind, namespace, metadata.name);
     await this.applyOne(object);
+    return await this.get(kind, namespace, metadata.name);
+  }
+  async update(object) {
+    const namespace = object.metadata.namespace ?? "default";
+    const { kind, metadata } = object;
+    const stored = this.objects.get(kind, namespace, metadata.name);
+    if (!stored || stored.metadata.resourceVersion !== metadata.resourceVersion)
+      throw new ConflictError(kind, namespace, metadata.name);
+    if (kind !== "ConfigMap" && kind !== "Lease")
+      throw new Error(
+        `update ${kind}/${metadata.name}: the local runner updates ConfigMaps and Leases only`
+      );
+    this.objects.replace(mergePatch(stored, object));
+    this.changed();
     return await this.get(kind, namespace, metadata.name);
   }
   async startJob(object) {

@@ -51,6 +51,51 @@ var AlreadyExistsError = class extends Error {
     this.name = "AlreadyExistsError";
   }
 };
+var ConflictError = class extends Error {
+  constructor(kind, namespace, name) {
+    super(`${kind}/${name} in namespace ${namespace} changed since it was read`);
+    this.name = "ConflictError";
+  }
+};
+function mergePatch(target, patch) {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const merged = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = mergePatch(merged[key], value);
+  }
+  return merged;
+}
+
+// src/core/manifests/pod.ts
+function podSpecOf(object) {
+  const spec = object.spec;
+  switch (object.kind) {
+    case "Pod":
+      return spec;
+    case "Job":
+    case "Deployment":
+    case "StatefulSet":
+    case "DaemonSet":
+    case "ReplicaSet":
+      return spec?.template?.spec;
+    case "CronJob":
+      return spec?.jobTemplate?.spec?.template?.spec;
+    default:
+      return void 0;
+  }
+}
+function podSpecPath(kind) {
+  if (kind === "Pod") return "spec";
+  if (kind === "CronJob") return "spec.jobTemplate.spec.template.spec";
+  return "spec.template.spec";
+}
+function containersOf(spec) {
+  return [...spec.initContainers ?? [], ...spec.containers];
+}
+function containerArgv(container) {
+  return [...container.command ?? [], ...container.args ?? []];
+}
 
 // src/core/paths.ts
 import { existsSync, readFileSync } from "node:fs";
@@ -78,6 +123,11 @@ export {
   __toESM,
   describedText,
   AlreadyExistsError,
-  projectRoot,
+  ConflictError,
+  mergePatch,
+  podSpecOf,
+  podSpecPath,
+  containersOf,
+  containerArgv,
   projectPath
 };
