@@ -4,6 +4,7 @@
 // retried while the API's failure is transient (api.ts tells which are).
 import * as k8s from "@kubernetes/client-node";
 import * as cluster from "../cluster.ts";
+import { terminalCondition } from "../names/kinds.ts";
 import {
   apiVersionOf,
   configurationWithDeadline,
@@ -147,13 +148,11 @@ export class KubeCluster implements cluster.Cluster {
       const job = await this.retrying(`get job/${name}`, () =>
         this.batch.readNamespacedJob({ name, namespace }),
       );
-      const done = job.status?.conditions?.find(
-        (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
-      );
+      const done = terminalCondition(job.status?.conditions);
       if (done) {
         return {
           name,
-          outcome: done.type as cluster.JobResult["outcome"],
+          outcome: done.type,
           reason: done.reason,
           message: done.message,
           startTime: job.status?.startTime?.toISOString(),

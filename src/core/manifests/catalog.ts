@@ -5,7 +5,7 @@ import type { V1PodSpec, V1Volume } from "@kubernetes/client-node";
 import type { KubeObject } from "../cluster.ts";
 import { selects } from "../label-selector.ts";
 import type { ManifestDoc } from "./load.ts";
-import { podSpecOf } from "./pod.ts";
+import { podSpecOf, podTemplateOf } from "./pod.ts";
 
 /** Objects made per cluster rather than committed: "Kind/name" → the keys they carry. */
 export type ProvidedObjects = Record<string, string[]>;
@@ -19,19 +19,10 @@ export interface KeyedData {
   stringData?: Record<string, string>;
 }
 
-interface WithTemplate {
-  spec?: {
-    template?: { metadata?: { labels?: Record<string, string> } };
-    jobTemplate?: { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
-  };
-}
-
 /** The labels of the pods an object makes: a Pod's own, a template's otherwise. */
 function templateLabels(object: KubeObject): Record<string, string> | undefined {
   if (object.kind === "Pod") return object.metadata.labels;
-  const spec = (object as WithTemplate).spec;
-  const template = object.kind === "CronJob" ? spec?.jobTemplate?.spec?.template : spec?.template;
-  return template?.metadata?.labels;
+  return podTemplateOf(object)?.metadata?.labels;
 }
 
 /** Everything the manifests define, for lookups by kind and name. */
