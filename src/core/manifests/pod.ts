@@ -51,6 +51,14 @@ export function podSpecOf(object: KubeObject): V1PodSpec | undefined {
   return podTemplateOf(object)?.spec;
 }
 
+/** The labels of the pods an object makes: a Pod's own, its pod template's otherwise. */
+export function podLabelsOf(
+  object: KubeObject & { metadata?: { labels?: Record<string, string> } },
+): Record<string, string> | undefined {
+  if (object.kind === "Pod") return object.metadata?.labels;
+  return podTemplateOf(object)?.metadata?.labels;
+}
+
 /** JSON path of the pod spec inside the object, for messages. */
 export function podSpecPath(kind: unknown): string {
   if (kind === "Pod") return "spec";
