@@ -8,6 +8,26 @@ import { type Bot, createBot } from "../../src/bot/app.ts";
 import { type Operation, operationId } from "../../src/bot/operations.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { lockLease } from "../../src/core/lock.ts";
+import { BASE_NAMESPACE, BASE_RECORDS_NAMESPACE } from "../../src/core/names/defaults.ts";
+import { CURRENT_TIMELINE_SQL } from "../../src/core/names/formats.ts";
+import {
+  CLONE_LABEL,
+  COMPONENT,
+  COMPONENT_LABEL,
+  DELIVERY_ID_ANNOTATION,
+  EXPIRES_ANNOTATION,
+  PART_OF_LABEL,
+  PRODUCT,
+  REQUEST_URL_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+} from "../../src/core/names/labels.ts";
+import {
+  LOCK_NAME,
+  POSTGRES,
+  RECORD_PREFIX,
+  REPO_HOST,
+  recordName,
+} from "../../src/core/names/objects.ts";
 import { baseObject } from "../support/base.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 import { FakeCluster } from "./fake-cluster.ts";
@@ -21,9 +41,9 @@ import {
   testSettings,
 } from "./github.ts";
 
-const NS = "ai-governance";
+const NS = BASE_NAMESPACE;
 /** Where the bot keeps its operation records, apart from the product's configuration. */
-const RECORDS = "mcpgov-backup-records";
+const RECORDS = BASE_RECORDS_NAMESPACE;
 const HOUR = 3_600_000;
 const now = Date.now();
 
@@ -53,7 +73,7 @@ function cluster(): FakeCluster {
     },
     exec: (pod, command) => {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
-      if (pod === "pgbackrest-repo-host-0") return out(info());
+      if (pod === REPO_HOST.pod) return out(info());
       const sql = command.at(-1) ?? "";
       const made = /pg_create_restore_point\('([^']+)'\)/.exec(sql)?.[1];
       if (made) {
@@ -68,7 +88,7 @@ function cluster(): FakeCluster {
       if (sql.includes("last_archived_wal, ''), ") || sql.includes("archived_count"))
         return out(`10|00000001000000000000000A|${new Date().toISOString()}|0||`);
       if (sql.includes("last_archived_wal")) return out("00000001000000000000000A");
-      if (sql.includes("timeline_id")) return out(String(timeline));
+      if (sql === CURRENT_TIMELINE_SQL) return out(String(timeline));
       if (sql.includes("pg_is_in_recovery")) return out("f");
       if (sql.includes("pg_last_xact_replay_timestamp"))
         return out(replayed().toISOString().replace("T", " ").replace("Z", "000"));
@@ -107,7 +127,7 @@ afterEach(() => {
 });
 
 async function operation(commentId: number): Promise<Operation> {
-  const object = await fake.get("ConfigMap", RECORDS, `mcpgov-bot-op-${operationId(commentId)}`);
+  const object = await fake.get("ConfigMap", RECORDS, recordName(operationId(commentId)));
   const data = (object?.data ?? {}) as Record<string, string>;
   return JSON.parse(data["operation.json"] ?? "null");
 }
@@ -123,9 +143,9 @@ describe("/backup", () => {
     ]);
     const annotations = fake.createdJobs[0]?.metadata.annotations;
     expect(annotations).toMatchObject({
-      "mcpgov-backup/requested-by": "bob",
-      "mcpgov-backup/request-url": payload.comment.html_url,
-      "mcpgov-backup/delivery-id": "delivery-full-1",
+      [REQUESTED_BY_ANNOTATION]: "bob",
+      [REQUEST_URL_ANNOTATION]: payload.comment.html_url,
+      [DELIVERY_ID_ANNOTATION]: "delivery-full-1",
       "cronjob.kubernetes.io/instantiate": "manual",
     });
     expect(github.comments.size).toBe(1);
@@ -134,7 +154,7 @@ describe("/backup", () => {
     expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\) \| \d+\.\d s/);
     expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("reports each repository on /backup status, and what a wrong passphrase means", async () => {
@@ -158,7 +178,7 @@ describe("/backup", () => {
     ];
     const exec = fake.behaviour.exec;
     fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
+      pod === REPO_HOST.pod
         ? { code: 0, stdout: JSON.stringify(two), stderr: "" }
         : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
     await deliver(probot, bot, commentPayload("/backup status"));
@@ -209,7 +229,7 @@ describe("/backup", () => {
     expect(github.latest()[0]).toContain(
       "❌ Not now: another operation holds the lock: `/restore validate` (op abc123) by @carol since 2026-11-24T10:00:00.000Z, renewed at",
     );
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
   });
 
   it("releases at start a lock whose backup stopped renewing it, and keeps an interrupted restore's", async () => {
@@ -226,12 +246,12 @@ describe("/backup", () => {
     const said: string[] = [];
     await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00"));
     await bot.reconcile((line) => said.push(line));
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
     expect(said[0]).toMatch(/^kept the lock of an interrupted restore: `\/restore pitr/);
-    await fake.delete("Lease", NS, "mcpgov-backup-lock");
+    await fake.delete("Lease", NS, LOCK_NAME);
     await fake.create(staleLease("backup1", "/backup full"));
     await bot.reconcile((line) => said.push(line));
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     expect(said[1]).toBe(
       "released the lock of `/backup full` (op backup1): its holder stopped renewing it at 2026-11-24T10:01:00.000Z",
     );
@@ -264,7 +284,7 @@ describe("/backup", () => {
       "eyJhbGciOiJSUzI1NiJ9",
     ])
       expect(github.everything()).not.toContain(value);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("keeps the status comment under GitHub's 65,536 characters with a huge log", async () => {
@@ -284,7 +304,7 @@ describe("/backup", () => {
 describe("who may run what, where", () => {
   /** The bot's records in the cluster: one ConfigMap per operation it accepted. */
   const records = () =>
-    [...fake.objects.values()].filter((o) => o.metadata.name.startsWith("mcpgov-bot-op-"));
+    [...fake.objects.values()].filter((o) => o.metadata.name.startsWith(RECORD_PREFIX));
 
   it("does nothing at all for a repository its settings do not name", async () => {
     // An admin of a repository anyone in the organisation could create.
@@ -297,7 +317,7 @@ describe("who may run what, where", () => {
       );
     expect(records()).toEqual([]);
     expect(fake.createdJobs).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     expect(github.comments.size).toBe(0);
     expect(github.reactions).toEqual([]);
   });
@@ -343,12 +363,12 @@ describe("who may run what, where", () => {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: {
-        name: `mcpgov-bot-op-${id}`,
+        name: recordName(id),
         namespace: RECORDS,
         labels: {
           "app.kubernetes.io/name": "mcpgov-backup-bot",
-          "app.kubernetes.io/part-of": "mcpgov-backup",
-          "app.kubernetes.io/component": "bot-operation",
+          [PART_OF_LABEL]: PRODUCT,
+          [COMPONENT_LABEL]: COMPONENT.botOperation,
         },
       },
       data: { "operation.json": JSON.stringify({ id, state, createdAt: old, plan }) },
@@ -361,7 +381,7 @@ describe("who may run what, where", () => {
       record("old5", "planned", {}),
     ]);
     await deliver(probot, bot, commentPayload("/backup status"));
-    const kept = records().map((r) => r.metadata.name.replace("mcpgov-bot-op-", ""));
+    const kept = records().map((r) => r.metadata.name.replace(RECORD_PREFIX, ""));
     // The status command's own record, the restore running and the plan still waiting.
     expect(kept).toHaveLength(3);
     expect(kept).toEqual(expect.arrayContaining(["old3", "old4"]));
@@ -656,7 +676,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
     expect(fake.createdJobs).toEqual([]);
-    expect((await fake.get("Lease", NS, "mcpgov-backup-lock"))?.spec).toMatchObject({
+    expect((await fake.get("Lease", NS, LOCK_NAME))?.spec).toMatchObject({
       holderIdentity: id,
     });
   });
@@ -666,7 +686,7 @@ describe("/restore confirm and cancel", () => {
     const original = fake.behaviour.exec;
     // A scheduled full backup and expire: only a newer set is left.
     fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
+      pod === REPO_HOST.pod
         ? {
             code: 0,
             stdout: sampleInfo([
@@ -686,14 +706,14 @@ describe("/restore confirm and cancel", () => {
     );
     expect(fake.createdJobs).toEqual([]);
     expect(fake.suspensions).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("does not start a plan when production moved to a newer timeline since", async () => {
     const id = await planned();
     const original = fake.behaviour.exec;
     fake.behaviour.exec = (pod, command) =>
-      (command.at(-1) ?? "").includes("timeline_id")
+      command.at(-1) === CURRENT_TIMELINE_SQL
         ? { code: 0, stdout: "2", stderr: "" }
         : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
@@ -701,7 +721,7 @@ describe("/restore confirm and cancel", () => {
       "Not started: production is on timeline 2 now, not 1 as when this was planned (a restore happened since). Plan it again.",
     );
     expect(fake.createdJobs).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {
@@ -767,7 +787,7 @@ describe("/restore confirm and cancel", () => {
       {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: `mcpgov-bot-op-${id}`, namespace: RECORDS },
+        metadata: { name: recordName(id), namespace: RECORDS },
         data: { "operation.json": JSON.stringify(record) },
       },
     ]);
@@ -789,7 +809,7 @@ describe("/restore confirm and cancel", () => {
       {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: `mcpgov-bot-op-${id}`, namespace: RECORDS },
+        metadata: { name: recordName(id), namespace: RECORDS },
         data: { "operation.json": JSON.stringify({ ...record, plan }) },
       },
     ]);
@@ -830,7 +850,7 @@ describe("/restore confirm and cancel", () => {
     expect(body).toContain("kubectl -n ai-governance scale statefulset/postgres --replicas=1");
     expect(body).toContain("ERROR: [075]");
     expect(fake.scaled).toEqual(["StatefulSet/postgres=0"]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
     // The schedules stay paused on a half-restored database, and the comment says how to
     // resume them.
     expect(fake.suspensions).toEqual([
@@ -876,7 +896,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain("Job `pgbackrest-diff-backup-29124` is still running");
     expect(fake.createdJobs).toHaveLength(0);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     expect((await operation(parseInt(id, 36))).state).toBe("planned");
   });
 
@@ -891,7 +911,7 @@ describe("/restore confirm and cancel", () => {
       "❌ Stopped before changing anything: the safety backup failed",
     );
     expect(fake.scaled).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     // Production runs as before, and so do its schedules.
     expect(fake.suspensions.filter((s) => s.endsWith("=false"))).toHaveLength(3);
     const full = await fake.get("CronJob", NS, "pgbackrest-full-backup");
@@ -918,8 +938,8 @@ describe("/restore clone, /restore drop and /restore table", () => {
   async function setupClones() {
     await setup({ roles: { alice: "admin", bob: "write" } });
     await fake.apply([
-      baseObject("StatefulSet", "postgres"),
-      baseObject("PersistentVolumeClaim", "postgres-data"),
+      baseObject("StatefulSet", POSTGRES.statefulSet),
+      baseObject("PersistentVolumeClaim", POSTGRES.claim),
     ]);
     const job = fake.behaviour.job;
     fake.behaviour.job = (j) =>
@@ -932,7 +952,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
     (
       await Promise.all(
         ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"].map((kind) =>
-          fake.list(kind, NS, { "app.kubernetes.io/component": "clone" }),
+          fake.list(kind, NS, { [COMPONENT_LABEL]: COMPONENT.clone }),
         ),
       )
     )
@@ -989,16 +1009,16 @@ describe("/restore clone, /restore drop and /restore table", () => {
     expect(await cloneObjectsNow()).toHaveLength(5);
     // An hour later (a new bot process reads the expiry from the objects themselves).
     for (const object of fake.objects.values())
-      if (object.metadata.labels?.["mcpgov-backup/clone"] === id)
+      if (object.metadata.labels?.[CLONE_LABEL] === id)
         object.metadata.annotations = {
           ...object.metadata.annotations,
-          "mcpgov-backup/expires-at": new Date(Date.now() - 1000).toISOString(),
+          [EXPIRES_ANNOTATION]: new Date(Date.now() - 1000).toISOString(),
         };
     const restarted = createBot({ cluster: fake, settings: testSettings() });
     await restarted.reapClones((line) => said.push(line));
     expect(said).toEqual([`removed clone ${id}: its time was up`]);
     expect(await cloneObjectsNow()).toEqual([]);
-    expect(await fake.get("StatefulSet", NS, "postgres")).toBeDefined();
+    expect(await fake.get("StatefulSet", NS, POSTGRES.statefulSet)).toBeDefined();
   });
 
   it("refuses clone options and ids that are not ones, before anything runs", async () => {
@@ -1057,7 +1077,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
     );
     // Copied in production's pod, from the clone, names as arguments, not in the script.
     const copy = fake.execs.find((e) => e.command[3] === "restore-table");
-    expect(copy?.pod).toBe("postgres-0");
+    expect(copy?.pod).toBe(POSTGRES.pod);
     expect(copy?.command.slice(4)).toEqual([
       `mcpgov-clone-${id}`,
       "mcpgov",
@@ -1066,6 +1086,6 @@ describe("/restore clone, /restore drop and /restore table", () => {
     ]);
     expect(fake.scaled).toEqual([]);
     expect(await cloneObjectsNow()).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 });
