@@ -5,6 +5,7 @@
 import * as k8s from "@kubernetes/client-node";
 import * as cluster from "../cluster.ts";
 import { terminalCondition } from "../names/kinds.ts";
+import { PRODUCT } from "../names/labels.ts";
 import {
   apiVersionOf,
   configurationWithDeadline,
@@ -23,7 +24,8 @@ import { type RetryPolicy, retrying } from "./retry.ts";
 type KubeObject = cluster.KubeObject;
 type WorkloadKind = cluster.WorkloadKind;
 
-export const FIELD_MANAGER = "mcpgov-backup";
+/** Who applies: the product, as server-side apply records it. */
+export const FIELD_MANAGER = PRODUCT;
 
 /** How exec reaches the API's websocket; tests give their own. */
 export type WebSocketHandler = ConstructorParameters<typeof k8s.Exec>[1];
