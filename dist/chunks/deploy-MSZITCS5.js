@@ -7,10 +7,10 @@ import {
   loadManifestFile,
   renderKustomization,
   withoutProgress
-} from "./chunk-2FICSIHQ.js";
+} from "./chunk-6EB5IE73.js";
 import {
   projectRoot
-} from "./chunk-BTCPO2BB.js";
+} from "./chunk-4DDQZCJN.js";
 
 // src/local/deploy.ts
 import { execFileSync } from "node:child_process";

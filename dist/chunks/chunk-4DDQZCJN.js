@@ -72,12 +72,85 @@ function projectPath(...parts) {
   return join(projectRoot(), ...parts);
 }
 
+// src/core/names/kinds.ts
+var JOB_OUTCOMES = ["Complete", "Failed"];
+function terminalCondition(conditions) {
+  return conditions?.find(
+    (c) => JOB_OUTCOMES.includes(c.type) && c.status === "True"
+  );
+}
+function endedConditions(outcome, reason, message) {
+  return [{ type: outcome, status: "True", reason, message }];
+}
+
+// src/core/manifests/pod.ts
+function jobTemplateOf(object) {
+  return object.kind === "CronJob" ? object.spec?.jobTemplate : void 0;
+}
+function jobSpecPath(kind) {
+  return kind === "CronJob" ? "spec.jobTemplate.spec" : "spec";
+}
+function podTemplateOf(object) {
+  switch (object.kind) {
+    case "Job":
+    case "Deployment":
+    case "StatefulSet":
+    case "DaemonSet":
+    case "ReplicaSet":
+      return object.spec?.template;
+    case "CronJob":
+      return jobTemplateOf(object)?.spec?.template;
+    default:
+      return void 0;
+  }
+}
+function podSpecOf(object) {
+  if (object.kind === "Pod") return object.spec;
+  return podTemplateOf(object)?.spec;
+}
+function podSpecPath(kind) {
+  if (kind === "Pod") return "spec";
+  return `${kind === "CronJob" ? jobSpecPath(kind) : "spec"}.template.spec`;
+}
+function containersOf(spec) {
+  return [...spec.initContainers ?? [], ...spec.containers];
+}
+function containerArgv(container) {
+  return [...container.command ?? [], ...container.args ?? []];
+}
+
+// src/core/names/objects.ts
+var POSTGRES = {
+  statefulSet: "postgres",
+  pod: "postgres-0",
+  container: "postgres",
+  claim: "postgres-data",
+  labels: { app: "postgres" },
+  /** The database that is always there, where operations run their SQL. */
+  database: "postgres",
+  /** The superuser psql connects as, over the pod's Unix socket. */
+  user: "postgres",
+  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
+  uid: 999
+};
+var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
+
 export {
   __require,
   __commonJS,
   __toESM,
   describedText,
   AlreadyExistsError,
+  terminalCondition,
+  endedConditions,
+  jobTemplateOf,
+  podTemplateOf,
+  podSpecOf,
+  podSpecPath,
+  containersOf,
+  containerArgv,
+  POSTGRES,
+  REPO_HOST,
   projectRoot,
   projectPath
 };

@@ -1,13 +1,13 @@
 import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
 import {
-  containerArgv,
-  podSpecOf,
-  podSpecPath
-} from "./chunk-TOUULZ4B.js";
-import {
   AlreadyExistsError,
+  POSTGRES,
+  containerArgv,
+  endedConditions,
+  podSpecOf,
+  podSpecPath,
   projectPath
-} from "./chunk-BTCPO2BB.js";
+} from "./chunk-4DDQZCJN.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
@@ -131,7 +131,7 @@ function ingressAllows(pod, policies, pods, namespaceLabels) {
 }
 
 // src/local/runner/supported.ts
-var IMAGE_POSTGRES_UID = 999;
+var IMAGE_POSTGRES_UID = POSTGRES.uid;
 var ALLOWED = {
   pod: [
     "containers",
@@ -534,7 +534,7 @@ var LocalJob = class {
       succeeded: this.pods.filter((p) => p.phase === "Succeeded").length,
       failed: this.failures,
       ...result?.outcome === "Complete" ? { completionTime: result.completionTime } : {},
-      conditions: result ? [{ type: result.outcome, status: "True", reason: result.reason, message: result.message }] : []
+      conditions: result ? endedConditions(result.outcome, result.reason, result.message) : []
     };
   }
 };
