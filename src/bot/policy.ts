@@ -8,7 +8,7 @@ import type { Context } from "probot";
 import { parse } from "yaml";
 import { TEAM_SLUG } from "../core/names/formats.ts";
 import { parseWorkload, type Workload, workloadText } from "../core/names/kinds.ts";
-import { POSTGRES } from "../core/names/objects.ts";
+import { POSTGRES_WORKLOAD } from "../core/names/objects.ts";
 
 export const POLICY_FILE = "mcpgov-backup.yml";
 
@@ -102,17 +102,15 @@ function flag(value: unknown, where: string): boolean {
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-const POSTGRES_WORKLOAD = workloadText({ kind: "StatefulSet", name: POSTGRES.statefulSet });
-
 function workload(value: unknown): Workload {
   const parsed = typeof value === "string" ? parseWorkload(value) : undefined;
   if (!parsed || !NAME.test(parsed.name))
     throw new PolicyError(
       `stop_workloads: ${JSON.stringify(value)} should be deployment/NAME or statefulset/NAME`,
     );
-  if (workloadText(parsed) === POSTGRES_WORKLOAD)
+  if (workloadText(parsed) === workloadText(POSTGRES_WORKLOAD))
     throw new PolicyError(
-      `stop_workloads: ${POSTGRES_WORKLOAD} is stopped by every restore; list only applications`,
+      `stop_workloads: ${workloadText(POSTGRES_WORKLOAD)} is stopped by every restore; list only applications`,
     );
   return parsed;
 }

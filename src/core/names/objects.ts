@@ -4,6 +4,7 @@
 //
 // A name an overlay may change (the namespace, the stanza) is not here: it is read from
 // the rendered manifests or the settings, and defaults.ts holds the base's default.
+import type { Workload } from "./kinds.ts";
 
 /**
  * The reference PostgreSQL (manifests/postgres-statefulset.yaml): the StatefulSet, its one
@@ -23,6 +24,9 @@ export const POSTGRES = {
   /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
   uid: 999,
 } as const;
+
+/** The reference PostgreSQL's StatefulSet as a workload a restore stops: statefulset/postgres. */
+export const POSTGRES_WORKLOAD: Workload = { kind: "StatefulSet", name: POSTGRES.statefulSet };
 
 /** The repository host (manifests/pgbackrest-repo-host-statefulset.yaml): its pod and container. */
 export const REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" } as const;

@@ -18,8 +18,9 @@ import {
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { runJobToCompletion } from "../jobs.ts";
 import { podSpecOf } from "../manifests/pod.ts";
+import { workloadText } from "../names/kinds.ts";
 import { CLONE_LABEL, COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
-import { POSTGRES } from "../names/objects.ts";
+import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
 import { VALIDATION_CRONJOB } from "../schedules.ts";
 import { isoUtcSecond } from "../time.ts";
 import { UserError } from "../user-error.ts";
@@ -80,7 +81,7 @@ async function production(cluster: Cluster, namespace: string) {
   const image = containers?.find((c) => c.name === POSTGRES.container)?.image;
   if (!image || !claim)
     throw new UserError(
-      `statefulset/${POSTGRES.statefulSet} or its claim ${POSTGRES.claim} not found in ${namespace}; deploy the manifests first`,
+      `${workloadText(POSTGRES_WORKLOAD)} or its claim ${POSTGRES.claim} not found in ${namespace}; deploy the manifests first`,
     );
   const spec = claim.spec as {
     resources?: { requests?: { storage?: string } };

@@ -7,7 +7,7 @@ import {
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-4DDQZCJN.js";
+} from "./chunk-FC3AGLQ4.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";

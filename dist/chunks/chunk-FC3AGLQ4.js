@@ -73,6 +73,9 @@ function projectPath(...parts) {
 }
 
 // src/core/names/kinds.ts
+function workloadText(workload) {
+  return `${workload.kind.toLowerCase()}/${workload.name}`;
+}
 var JOB_OUTCOMES = ["Complete", "Failed"];
 function terminalCondition(conditions) {
   return conditions?.find(
@@ -133,6 +136,7 @@ var POSTGRES = {
   /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
   uid: 999
 };
+var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
 var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
 
 export {
@@ -141,6 +145,7 @@ export {
   __toESM,
   describedText,
   AlreadyExistsError,
+  workloadText,
   terminalCondition,
   endedConditions,
   jobTemplateOf,
@@ -150,6 +155,7 @@ export {
   containersOf,
   containerArgv,
   POSTGRES,
+  POSTGRES_WORKLOAD,
   REPO_HOST,
   projectRoot,
   projectPath

@@ -7,10 +7,10 @@ import {
   loadManifestFile,
   renderKustomization,
   withoutProgress
-} from "./chunk-6EB5IE73.js";
+} from "./chunk-YVUN3IK4.js";
 import {
   projectRoot
-} from "./chunk-4DDQZCJN.js";
+} from "./chunk-FC3AGLQ4.js";
 
 // src/local/deploy.ts
 import { execFileSync } from "node:child_process";

@@ -9,7 +9,7 @@ import {
   jobTemplateOf,
   projectPath,
   terminalCondition
-} from "./chunk-4DDQZCJN.js";
+} from "./chunk-FC3AGLQ4.js";
 
 // ../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
