@@ -12,6 +12,7 @@ import { createNodeMiddleware } from "probot";
 import { createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
+import { DELIVERY_ID_ANNOTATION } from "../../src/core/names/labels.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../test/bot/fake-cluster.ts";
 import {
@@ -48,7 +49,7 @@ const MB = 1024 * 1024;
 class TimedCluster extends FakeCluster {
   readonly created = new Map<string, number>();
   override async create(object: KubeObject): Promise<KubeObject> {
-    const delivery = object.metadata.annotations?.["mcpgov-backup/delivery-id"];
+    const delivery = object.metadata.annotations?.[DELIVERY_ID_ANNOTATION];
     if (object.kind === "Job" && delivery) this.created.set(delivery, performance.now());
     return super.create(object);
   }

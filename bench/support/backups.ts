@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { source } from "./dataset.ts";
 import type { Lab } from "./lab.ts";
-import { archiveNow, type BackupResult, backup, dirBytes, type Settings, STANZA } from "./pg.ts";
+import { archiveNow, type BackupResult, backup, dirBytes, type Settings, stanzaOf } from "./pg.ts";
 import { productCodec, productLayout } from "./product.ts";
 import { timed } from "./stats.ts";
 
@@ -131,7 +131,9 @@ export function variantRepo(lab: Lab, variant: Variant): Promise<Settings> {
       ...variant.settings,
       PGBACKREST_REPO1_PATH: lab.dir(`repo-${variant.name}`),
     };
-    await host.run(["pgbackrest", `--stanza=${STANZA}`, "stanza-create"], { env: settings });
+    await host.run(["pgbackrest", `--stanza=${stanzaOf(host)}`, "stanza-create"], {
+      env: settings,
+    });
     return settings;
   });
 }

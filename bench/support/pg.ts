@@ -3,14 +3,18 @@
 // accepts writes.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { backupCronJobName, backupJobFrom } from "../../src/core/backup.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import type { BackupType } from "../../src/core/names/kinds.ts";
 import { type BackupInfo, findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
-import { jobCommand } from "../../src/local/first-run.ts";
+import { commandOf } from "../../src/local/first-run.ts";
 import type { PgHost } from "../../src/local/pg-host.ts";
 import type { Lab } from "./lab.ts";
 import { round, timed } from "./stats.ts";
 
-export const STANZA = "mcpgov";
 export const DATABASE = "bench";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -20,7 +24,7 @@ export type Settings = Record<string, string>;
 
 export interface BackupResult {
   label: string;
-  type: "full" | "diff" | "incr";
+  type: BackupType;
   seconds: number;
   /** The database as the backup saw it. */
   databaseBytes: number;
@@ -28,17 +32,27 @@ export interface BackupResult {
   repoBytes: number;
 }
 
-/** The product's backup command (the full-backup CronJob's), of `type`. */
-export function backupCommand(lab: Lab, type: BackupResult["type"]): string[] {
-  const full = jobCommand(lab.manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml");
-  return full.map((arg) => (arg === "--type=full" ? `--type=${type}` : arg));
+/** The stanza the host's pgBackRest uses: the manifests' (pgbackrest-config's `stanza`). */
+export function stanzaOf(host: PgHost): string {
+  const stanza = host.env.PGBACKREST_STANZA;
+  if (!stanza) throw new Error("the host has no PGBACKREST_STANZA; make it with PgHost.create");
+  return stanza;
+}
+
+/** The product's backup command of `type`: the one its backup Job runs (core/backup.ts). */
+export function backupCommand(lab: Lab, type: BackupType): string[] {
+  const file = join(lab.manifestsDir, "schedules", `${backupCronJobName(type)}-cronjob.yaml`);
+  const cronJob = loadManifestFile(file)[0]?.object as KubeObject | undefined;
+  if (!cronJob) throw new Error(`${file}: no object`);
+  return commandOf(backupJobFrom(cronJob, type, `bench-${type}`));
 }
 
 export async function newestBackup(host: PgHost, env: Settings = {}): Promise<BackupInfo> {
-  const { stdout } = await host.run(["pgbackrest", `--stanza=${STANZA}`, "info", "--output=json"], {
+  const stanza = stanzaOf(host);
+  const { stdout } = await host.run(["pgbackrest", `--stanza=${stanza}`, "info", "--output=json"], {
     env,
   });
-  const newest = findStanza(parseInfo(stdout), STANZA).backup.at(-1);
+  const newest = findStanza(parseInfo(stdout), stanza).backup.at(-1);
   if (!newest) throw new Error("pgbackrest info lists no backup");
   return newest;
 }
@@ -83,7 +97,7 @@ export async function archiveNow(host: PgHost, timeoutMs = 300_000): Promise<voi
 /** The current time in pgBackRest's --target form, then a commit after it, archived. */
 export async function markTarget(host: PgHost): Promise<string> {
   const target = await host.sql(
-    "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+    `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}') || '+00'`,
   );
   // Recovery to a time stops at the first commit after it; without one it fails.
   await host.sql(
@@ -148,18 +162,17 @@ export async function timedRestore(
 
 /** `pgbackrest restore` of a copy that must never push WAL into the repository. */
 export function restoreCopy(host: PgHost, args: string[], env: Settings = {}) {
-  return host.run(["pgbackrest", `--stanza=${STANZA}`, "--archive-mode=off", ...args, "restore"], {
-    env,
-  });
+  return host.run(
+    ["pgbackrest", `--stanza=${stanzaOf(host)}`, "--archive-mode=off", ...args, "restore"],
+    { env },
+  );
 }
 
 /** The point-in-time restore Job's pgBackRest arguments (manifests/restore/), for `target`. */
 export function pitrJobArgs(lab: Lab, target: string): string[] {
   const file = join(lab.manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml");
-  const job = loadManifestFile(file)[0]?.object as {
-    spec: { template: { spec: { containers: { command?: string[]; args?: string[] }[] } } };
-  };
-  const container = job.spec.template.spec.containers[0];
+  const job = loadManifestFile(file)[0]?.object as KubeObject | undefined;
+  const container = job && podSpecOf(job)?.containers[0];
   if (!container?.args) throw new Error(`${file}: no container arguments`);
   return [...(container.command ?? []), ...container.args].map((a) =>
     a.replace("$(RESTORE_TARGET)", target),

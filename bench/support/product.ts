@@ -2,6 +2,7 @@
 // what the bench calls "the product" is what the manifests ship.
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
 
 const KEYS = [
   "compress-type",
@@ -20,15 +21,12 @@ const KEYS = [
 export function productSettings(): Record<string, string> {
   const data = loadManifestFile(projectPath("manifests/pgbackrest-config.yaml"))[0]?.object
     .data as Record<string, string>;
+  // [global:restore] and the like apply to one command, not to what is measured here.
+  const global = parsePgbackrestConfig(data["pgbackrest.conf"] ?? "").config.get("global");
   const found: Record<string, string> = {};
-  let section = "";
-  for (const line of (data["pgbackrest.conf"] ?? "").split("\n")) {
-    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
-    if (header) section = header[1] ?? "";
-    // [global:restore] and the like apply to one command, not to what is measured here.
-    if (header || section !== "global") continue;
-    const [key, value] = line.trim().split("=", 2);
-    if (key && value !== undefined && KEYS.includes(key) && !(key in found)) found[key] = value;
+  for (const key of KEYS) {
+    const value = global?.get(key)?.[0];
+    if (value !== undefined) found[key] = value;
   }
   return found;
 }

@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import * as core from "@actions/core";
 import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
+import { DEFAULT_CLONE_TTL } from "../core/names/defaults.ts";
+import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
 import { UserError } from "../core/user-error.ts";
 
@@ -26,7 +28,7 @@ export interface Inputs {
   stanza: string;
   kubeconfig: string;
   manifests: string;
-  backupType: "full" | "diff" | "incr";
+  backupType: BackupType;
   timeoutMs: number;
   /** Replaces the image of every container the manifests run (a registry of your own). */
   image: string;
@@ -110,7 +112,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     );
   let cloneTtlMs: number;
   try {
-    cloneTtlMs = parseTtl(get("clone-ttl") || "4h");
+    cloneTtlMs = parseTtl(get("clone-ttl") || DEFAULT_CLONE_TTL);
   } catch (error) {
     throw new InputError(`input clone-ttl: ${(error as Error).message}`);
   }
@@ -128,11 +130,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     stanza,
     kubeconfig: get("kubeconfig"),
     manifests: get("manifests"),
-    backupType: oneOf("backup-type", get("backup-type") || "full", [
-      "full",
-      "diff",
-      "incr",
-    ] as const),
+    backupType: oneOf("backup-type", get("backup-type") || "full", BACKUP_TYPES),
     timeoutMs: minutes * 60_000,
     image,
     restorePoint,

@@ -3,6 +3,11 @@
 // writes outputs and the job summary, and fails the step when an operation failed; with
 // MCPGOV_BACKUP_RESULT_FILE set, writes the typed results there too (result-file.ts).
 import * as core from "@actions/core";
+import {
+  COMMIT_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+  RUN_URL_ANNOTATION,
+} from "../core/names/labels.ts";
 import { openCluster } from "../core/open-cluster.ts";
 import { failureOf } from "./failure.ts";
 import { readInputs } from "./inputs.ts";
@@ -27,9 +32,9 @@ function annotations(): Record<string, string> {
     : "";
   return Object.fromEntries(
     Object.entries({
-      "mcpgov-backup/run-url": run,
-      "mcpgov-backup/actor": env.GITHUB_ACTOR ?? "",
-      "mcpgov-backup/commit": env.GITHUB_SHA ?? "",
+      [RUN_URL_ANNOTATION]: run,
+      [REQUESTED_BY_ANNOTATION]: env.GITHUB_ACTOR ?? "",
+      [COMMIT_ANNOTATION]: env.GITHUB_SHA ?? "",
     }).filter(([, v]) => v),
   );
 }

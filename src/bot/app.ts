@@ -8,6 +8,12 @@ import { reapExpiredClones } from "../core/clone.ts";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { describeHolder, type HeldLockHandle, holdLock, LockedError } from "../core/lock.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";
+import {
+  DELIVERY_ID_ANNOTATION,
+  OPERATION_ANNOTATION,
+  REQUEST_URL_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+} from "../core/names/labels.ts";
 import { projectPath } from "../core/paths.ts";
 import { reconcilePlans } from "../core/plans/lifecycle.ts";
 import { PlanRecords } from "../core/plans/record.ts";
@@ -196,10 +202,10 @@ export function createBot(options: BotOptions): Bot {
       comment: status,
       octokit: context.octokit,
       annotations: {
-        "mcpgov-backup/requested-by": user,
-        "mcpgov-backup/request-url": comment.html_url,
-        "mcpgov-backup/delivery-id": context.id,
-        "mcpgov-backup/operation": operation.id,
+        [REQUESTED_BY_ANNOTATION]: user,
+        [REQUEST_URL_ANNOTATION]: comment.html_url,
+        [DELIVERY_ID_ANNOTATION]: context.id,
+        [OPERATION_ANNOTATION]: operation.id,
       },
       restoreJobs,
       lockRenewMs: options.lockRenewMs,

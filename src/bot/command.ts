@@ -1,9 +1,10 @@
 // Reading a command from an issue comment. Only the first line counts, and only when it
 // starts with the command: a command quoted (`> /restore ...`), in a code block or in the
 // middle of a sentence is someone talking about it, not asking for it.
-import { BACKUP_TYPES, type BackupType } from "../core/backup.ts";
+
 import { CLONE_ID } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
+import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";
 
 export type Command =
   | { name: "backup"; type: BackupType }
@@ -30,7 +31,7 @@ export type Parsed =
 export const MAX_COMMAND_LENGTH = 200;
 
 export const USAGE = [
-  "`/backup full|diff|incr` — run a backup now",
+  `\`/backup ${BACKUP_TYPES.join("|")}\` — run a backup now`,
   "`/backup status` — the recovery window, the last backups, the last validation, WAL archiving, the marks",
   "`/backup mark <name>` — a named restore point now, e.g. before a migration: `/backup mark before-migration-42`",
   "`/restore validate` — restore the newest backup to scratch space and check it",

@@ -6,7 +6,9 @@
 // tries to loosen the floor stops every command (it fails closed), with the reason.
 import type { Context } from "probot";
 import { parse } from "yaml";
-import type { Workload } from "../core/operations/restore.ts";
+import { TEAM_SLUG } from "../core/names/formats.ts";
+import { parseWorkload, type Workload, workloadText } from "../core/names/kinds.ts";
+import { POSTGRES_WORKLOAD } from "../core/names/objects.ts";
 
 export const POLICY_FILE = "mcpgov-backup.yml";
 
@@ -15,7 +17,8 @@ export const LEVELS = ["read", "triage", "write", "maintain", "admin"] as const;
 export type Level = (typeof LEVELS)[number];
 
 /** What a command needs: backup, status and validate read or copy; restore overwrites production. */
-export type Right = "backup" | "status" | "validate" | "restore";
+export const RIGHTS = ["backup", "status", "validate", "restore"] as const;
+export type Right = (typeof RIGHTS)[number];
 
 export type { Workload };
 
@@ -100,19 +103,16 @@ function flag(value: unknown, where: string): boolean {
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 function workload(value: unknown): Workload {
-  const match = typeof value === "string" && /^(deployment|statefulset)\/(.+)$/.exec(value);
-  if (!match || !NAME.test(match[2] as string))
+  const parsed = typeof value === "string" ? parseWorkload(value) : undefined;
+  if (!parsed || !NAME.test(parsed.name))
     throw new PolicyError(
       `stop_workloads: ${JSON.stringify(value)} should be deployment/NAME or statefulset/NAME`,
     );
-  if (match[1] === "statefulset" && match[2] === "postgres")
+  if (workloadText(parsed) === workloadText(POSTGRES_WORKLOAD))
     throw new PolicyError(
-      "stop_workloads: statefulset/postgres is stopped by every restore; list only applications",
+      `stop_workloads: ${workloadText(POSTGRES_WORKLOAD)} is stopped by every restore; list only applications`,
     );
-  return {
-    kind: match[1] === "deployment" ? "Deployment" : "StatefulSet",
-    name: match[2] as string,
-  };
+  return parsed;
 }
 
 /**
@@ -140,12 +140,10 @@ export function readPolicy(raw: unknown, floor: PolicyFloor = DEFAULT_FLOOR): Po
   }
   if (file.permissions !== undefined) {
     if (typeof file.permissions !== "object" || file.permissions === null)
-      throw new PolicyError("permissions should map backup, status, validate, restore to a role");
+      throw new PolicyError(`permissions should map ${RIGHTS.join(", ")} to a role`);
     for (const [right, value] of Object.entries(file.permissions)) {
-      if (!(right in policy.permissions))
-        throw new PolicyError(
-          `permissions.${right} is not a right (known: backup, status, validate, restore)`,
-        );
+      if (!RIGHTS.includes(right as Right))
+        throw new PolicyError(`permissions.${right} is not a right (known: ${RIGHTS.join(", ")})`);
       const asked = level(value, `permissions.${right}`);
       const least = floor.minimumRights[right as Right];
       if (LEVELS.indexOf(asked) < LEVELS.indexOf(least))
@@ -158,7 +156,7 @@ export function readPolicy(raw: unknown, floor: PolicyFloor = DEFAULT_FLOOR): Po
   if (file.restore_teams !== undefined) {
     if (
       !Array.isArray(file.restore_teams) ||
-      !file.restore_teams.every((t) => typeof t === "string" && /^[a-z0-9][-a-z0-9_]*$/i.test(t))
+      !file.restore_teams.every((t) => typeof t === "string" && TEAM_SLUG.test(t))
     )
       throw new PolicyError("restore_teams should be a list of team slugs");
     const outside = (file.restore_teams as string[]).filter(

@@ -4,6 +4,8 @@
 // overwritten, so two bot processes cannot both take a comment. A plan waits in a record
 // of its own (core/plans/record.ts); the lock is core/lock.ts's.
 import { AlreadyExistsError, type Cluster, type KubeObject } from "../core/cluster.ts";
+import { COMPONENT, NAME_LABEL, productLabels } from "../core/names/labels.ts";
+import { recordName } from "../core/names/objects.ts";
 import type { Command } from "./command.ts";
 
 export type OperationState =
@@ -30,10 +32,10 @@ export interface Operation {
   statusCommentId?: number;
 }
 
-const LABELS = {
-  "app.kubernetes.io/name": "mcpgov-backup-bot",
-  "app.kubernetes.io/part-of": "mcpgov-backup",
-};
+/** The bot's own name on its records, as its manifests (manifests/bot/) name it. */
+const LABELS = { [NAME_LABEL]: "mcpgov-backup-bot", ...productLabels(COMPONENT.botOperation) };
+
+const KEY = "operation.json";
 
 export function operationId(commentId: number): string {
   return commentId.toString(36);
@@ -49,29 +51,19 @@ export class OperationRecords {
     this.namespace = namespace;
   }
 
-  private configMap(name: string, data: Record<string, string>, component: string): KubeObject {
+  private configMap(operation: Operation): KubeObject {
     return {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: {
-        name,
-        namespace: this.namespace,
-        labels: { ...LABELS, "app.kubernetes.io/component": component },
-      },
-      data,
+      metadata: { name: recordName(operation.id), namespace: this.namespace, labels: LABELS },
+      data: { [KEY]: JSON.stringify(operation) },
     };
   }
 
   /** Records a new operation; false when it was recorded before (a redelivered webhook). */
   async create(operation: Operation): Promise<boolean> {
     try {
-      await this.cluster.create(
-        this.configMap(
-          `mcpgov-bot-op-${operation.id}`,
-          { "operation.json": JSON.stringify(operation) },
-          "bot-operation",
-        ),
-      );
+      await this.cluster.create(this.configMap(operation));
       return true;
     } catch (error) {
       if (error instanceof AlreadyExistsError) return false;
@@ -80,19 +72,13 @@ export class OperationRecords {
   }
 
   async get(id: string): Promise<Operation | undefined> {
-    const object = await this.cluster.get("ConfigMap", this.namespace, `mcpgov-bot-op-${id}`);
-    const json = (object?.data as Record<string, string> | undefined)?.["operation.json"];
+    const object = await this.cluster.get("ConfigMap", this.namespace, recordName(id));
+    const json = (object?.data as Record<string, string> | undefined)?.[KEY];
     return json ? (JSON.parse(json) as Operation) : undefined;
   }
 
   async save(operation: Operation): Promise<void> {
-    await this.cluster.apply([
-      this.configMap(
-        `mcpgov-bot-op-${operation.id}`,
-        { "operation.json": JSON.stringify(operation) },
-        "bot-operation",
-      ),
-    ]);
+    await this.cluster.apply([this.configMap(operation)]);
   }
 
   /**
@@ -101,13 +87,10 @@ export class OperationRecords {
    * by its own rule.)
    */
   async prune(keepDays: number, now = Date.now()): Promise<number> {
-    const records = await this.cluster.list("ConfigMap", this.namespace, {
-      ...LABELS,
-      "app.kubernetes.io/component": "bot-operation",
-    });
+    const records = await this.cluster.list("ConfigMap", this.namespace, LABELS);
     let removed = 0;
     for (const record of records) {
-      const json = (record.data as Record<string, string> | undefined)?.["operation.json"];
+      const json = (record.data as Record<string, string> | undefined)?.[KEY];
       let operation: Partial<Operation> = {};
       try {
         operation = JSON.parse(json ?? "{}") as Operation;

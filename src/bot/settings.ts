@@ -3,8 +3,10 @@
 // repository's policy file. Without MCPGOV_REPOSITORIES it does not start: an App
 // installed on an organisation would otherwise take commands from any repository there,
 // including one a stranger just created.
+import { BASE_RECORDS_NAMESPACE } from "../core/names/defaults.ts";
+import { TEAM_SLUG } from "../core/names/formats.ts";
 import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
-import { DEFAULT_POLICY, LEVELS, type Level, type Right } from "./policy.ts";
+import { DEFAULT_POLICY, LEVELS, type Level, RIGHTS, type Right } from "./policy.ts";
 
 export interface BotSettings {
   /** owner/repo, lower case: the only repositories whose comments are read. */
@@ -23,14 +25,12 @@ export interface BotSettings {
   keepRecordsDays: number;
 }
 
-export const DEFAULT_RECORDS_NAMESPACE = "mcpgov-backup-records";
-
 /** What `--help` says about each setting. */
 export const SETTINGS_HELP = `  MCPGOV_REPOSITORIES (required)   owner/repo[,owner/repo...]: the only repositories
                                    whose comments the bot reads
   MCPGOV_NAMESPACE (${DEFAULT_SETTINGS.namespace}), MCPGOV_STANZA (${DEFAULT_SETTINGS.stanza})
                                    what to back up
-  MCPGOV_RECORDS_NAMESPACE (${DEFAULT_RECORDS_NAMESPACE})
+  MCPGOV_RECORDS_NAMESPACE (${BASE_RECORDS_NAMESPACE})
                                    where the bot keeps its operation records
   MCPGOV_MIN_RIGHTS                the least role per command, e.g. restore=admin,backup=write
                                    (${rightsText(DEFAULT_POLICY.permissions)});
@@ -46,7 +46,6 @@ function rightsText(rights: Record<Right, Level>): string {
 }
 
 const REPOSITORY = /^[a-z0-9](?:[a-z0-9-]{0,38})\/[a-z0-9._-]{1,100}$/;
-const TEAM = /^[a-z0-9][-a-z0-9_]*$/;
 
 /** The settings from the environment; an error that names the variable and what to set. */
 export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
@@ -67,10 +66,8 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
   const minimumRights = { ...DEFAULT_POLICY.permissions };
   for (const item of list(env.MCPGOV_MIN_RIGHTS)) {
     const [right = "", level = ""] = item.split("=");
-    if (!(right in minimumRights))
-      throw new Error(
-        `MCPGOV_MIN_RIGHTS: "${right}" is not a right (backup, status, validate, restore)`,
-      );
+    if (!RIGHTS.includes(right as Right))
+      throw new Error(`MCPGOV_MIN_RIGHTS: "${right}" is not a right (${RIGHTS.join(", ")})`);
     if (!LEVELS.includes(level as Level))
       throw new Error(`MCPGOV_MIN_RIGHTS: ${right}=${level}; use one of ${LEVELS.join(", ")}`);
     minimumRights[right as Right] = level as Level;
@@ -78,7 +75,8 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
 
   const restoreTeams = list(env.MCPGOV_RESTORE_TEAMS);
   for (const team of restoreTeams)
-    if (!TEAM.test(team)) throw new Error(`MCPGOV_RESTORE_TEAMS: "${team}" is not a team slug`);
+    if (!TEAM_SLUG.test(team))
+      throw new Error(`MCPGOV_RESTORE_TEAMS: "${team}" is not a team slug`);
 
   const approver = (env.MCPGOV_SECOND_APPROVER ?? "false").trim().toLowerCase();
   if (approver !== "true" && approver !== "false")
@@ -92,7 +90,7 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
     repositories,
     namespace: env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace,
     stanza: env.MCPGOV_STANZA || DEFAULT_SETTINGS.stanza,
-    recordsNamespace: env.MCPGOV_RECORDS_NAMESPACE || DEFAULT_RECORDS_NAMESPACE,
+    recordsNamespace: env.MCPGOV_RECORDS_NAMESPACE || BASE_RECORDS_NAMESPACE,
     minimumRights,
     restoreTeams,
     secondApprover: approver === "true",

@@ -3,10 +3,8 @@
 // no incr CronJob).
 import type { Cluster, KubeObject } from "./cluster.ts";
 import { jobFromCronJob } from "./jobs.ts";
-
-export type BackupType = "full" | "diff" | "incr";
-
-export const BACKUP_TYPES: readonly BackupType[] = ["full", "diff", "incr"];
+import { podSpecOf } from "./manifests/pod.ts";
+import type { BackupType } from "./names/kinds.ts";
 
 export function backupCronJobName(type: BackupType): string {
   return `pgbackrest-${type === "incr" ? "diff" : type}-backup`;
@@ -24,12 +22,22 @@ export async function backupJob(
   const cronJob = await cluster.get("CronJob", namespace, cronJobName);
   if (!cronJob)
     throw new Error(`CronJob ${cronJobName} not found in ${namespace}; deploy the manifests first`);
+  return backupJobFrom(cronJob, type, name, annotations);
+}
+
+/**
+ * The Job for one backup of the type from its CronJob (backupCronJobName): the CronJob's
+ * command, of type incr for an incremental one.
+ */
+export function backupJobFrom(
+  cronJob: KubeObject,
+  type: BackupType,
+  name: string,
+  annotations: Record<string, string> = {},
+): KubeObject {
   const job = jobFromCronJob(cronJob, name, annotations);
   if (type === "incr") {
-    const containers = (
-      job.spec as { template: { spec: { containers: { command?: string[] }[] } } }
-    ).template.spec.containers;
-    for (const c of containers)
+    for (const c of podSpecOf(job)?.containers ?? [])
       c.command = c.command?.map((arg) => (arg === "--type=diff" ? "--type=incr" : arg));
   }
   return job;

@@ -5,13 +5,18 @@
 import type { Cluster, KubeObject } from "./cluster.ts";
 import { jobFromCronJob } from "./jobs.ts";
 import { loadManifestFile } from "./manifests/load.ts";
+import { podTemplateOf } from "./manifests/pod.ts";
+import {
+  CLONE_LABEL,
+  COMPONENT,
+  COMPONENT_LABEL,
+  EXPIRES_ANNOTATION,
+  NAME_LABEL,
+  POINT_ANNOTATION,
+  productLabels,
+} from "./names/labels.ts";
 import { projectPath } from "./paths.ts";
 import { UserError } from "./user-error.ts";
-
-export const CLONE_LABEL = "mcpgov-backup/clone";
-export const EXPIRES_ANNOTATION = "mcpgov-backup/expires-at";
-export const POINT_ANNOTATION = "mcpgov-backup/point";
-const COMPONENT = "app.kubernetes.io/component";
 
 /** The kinds a clone is made of, in the order they are removed (the server first). */
 export const CLONE_KINDS = ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"] as const;
@@ -127,7 +132,7 @@ export function cloneObjects(spec: CloneSpec): CloneObjects {
   if (spec.storageClassName) claimSpec.storageClassName = spec.storageClassName;
 
   const server = byKind("Job");
-  const pod = (server.spec as { template: PodTemplate }).template;
+  const pod = podTemplateOf(server) as PodTemplate;
   pod.metadata.labels[CLONE_LABEL] = spec.id;
   for (const container of pod.spec.containers) container.image = spec.image;
   for (const volume of pod.spec.volumes)
@@ -162,13 +167,16 @@ export function cloneRestoreJob(
   // Not a validation (status reports those), nor a production restore (which it must not block).
   delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
   job.metadata.labels = {
-    "app.kubernetes.io/name": "mcpgov-clone",
-    [COMPONENT]: "clone",
-    "app.kubernetes.io/part-of": "mcpgov-backup",
+    [NAME_LABEL]: "mcpgov-clone",
+    ...productLabels(COMPONENT.clone),
     [CLONE_LABEL]: spec.id,
   };
-  const pod = (job.spec as { template: PodTemplate }).template;
-  pod.metadata.labels = { ...pod.metadata.labels, [COMPONENT]: "restore", [CLONE_LABEL]: spec.id };
+  const pod = podTemplateOf(job) as PodTemplate;
+  pod.metadata.labels = {
+    ...pod.metadata.labels,
+    [COMPONENT_LABEL]: COMPONENT.restore,
+    [CLONE_LABEL]: spec.id,
+  };
   pod.spec.serviceAccountName = "pgbackrest-restore";
   const [container] = pod.spec.containers;
   if (!container) throw new Error(`CronJob ${validationCronJob.metadata.name} has no container`);
@@ -195,7 +203,9 @@ export interface CloneInfo {
 export async function listClones(cluster: Cluster, namespace: string): Promise<CloneInfo[]> {
   const clones = new Map<string, CloneInfo>();
   for (const kind of CLONE_KINDS) {
-    for (const object of await cluster.list(kind, namespace, { [COMPONENT]: "clone" })) {
+    for (const object of await cluster.list(kind, namespace, {
+      [COMPONENT_LABEL]: COMPONENT.clone,
+    })) {
       const id = object.metadata.labels?.[CLONE_LABEL];
       if (!id) continue;
       const annotations = object.metadata.annotations ?? {};

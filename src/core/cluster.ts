@@ -1,6 +1,9 @@
 // The cluster operations the Action, the bot and the demo need, whichever engine runs
 // them: Kubernetes through its API, or the local runner that runs the manifests' pods as
 // processes on this machine.
+import type { JobOutcome, WorkloadKind } from "./names/kinds.ts";
+
+export type { JobOutcome, WorkloadKind };
 
 /** An object's labels; as a selector, the labels a match must carry (equality only). */
 export type Labels = Record<string, string>;
@@ -22,8 +25,6 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-export type JobOutcome = "Complete" | "Failed";
-
 export interface JobResult {
   name: string;
   outcome: JobOutcome;
@@ -40,9 +41,6 @@ export interface ExecTarget {
   pod: string;
   container: string;
 }
-
-/** The kinds of workload the operations scale. */
-export type WorkloadKind = "StatefulSet" | "Deployment";
 
 export interface ExecResult {
   code: number;

@@ -1,6 +1,8 @@
 // Talking to the production PostgreSQL through the cluster (kubectl exec into its pod):
 // SQL, waiting until recovery has finished, and forcing WAL into the archive.
 import type { Cluster, ExecTarget } from "./cluster.ts";
+import { CURRENT_TIMELINE_SQL, SQL_ISO_UTC_MS, sqlUtc } from "./names/formats.ts";
+import { POSTGRES } from "./names/objects.ts";
 import { DEFAULT_SETTINGS, productionDatabase } from "./operations/settings.ts";
 
 /** Where PostgreSQL runs: the seed's namespace and the reference StatefulSet's pod. */
@@ -27,7 +29,7 @@ export async function psql(
   const argv = [
     "psql",
     "-U",
-    "postgres",
+    POSTGRES.user,
     "-d",
     target.database,
     "-v",
@@ -94,11 +96,9 @@ export async function archiverStatus(
   cluster: Cluster,
   target = MCPGOV_DATABASE,
 ): Promise<ArchiverStatus> {
-  const utc = (column: string) =>
-    `coalesce(to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
   const row = await psql(
     cluster,
-    `select archived_count, coalesce(last_archived_wal, ''), ${utc("last_archived_time")}, failed_count, coalesce(last_failed_wal, ''), ${utc("last_failed_time")} from pg_stat_archiver`,
+    `select archived_count, coalesce(last_archived_wal, ''), ${sqlUtc("last_archived_time")}, failed_count, coalesce(last_failed_wal, ''), ${sqlUtc("last_failed_time")} from pg_stat_archiver`,
     target,
   );
   const [archived, lastWal, lastTime, failed, failedWal, failedTime] = row.split("|");
@@ -130,7 +130,7 @@ export async function sealWal(
 ): Promise<string> {
   const now = await psql(
     cluster,
-    `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_ISO_UTC_MS}')`,
     target,
   );
   await new Promise((resolve) => setTimeout(resolve, 10));
@@ -141,5 +141,5 @@ export async function sealWal(
 
 /** The timeline PostgreSQL is on (a point-in-time restore that promotes starts a new one). */
 export async function timeline(cluster: Cluster, target = MCPGOV_DATABASE): Promise<number> {
-  return Number(await psql(cluster, "select timeline_id from pg_control_checkpoint()", target));
+  return Number(await psql(cluster, CURRENT_TIMELINE_SQL, target));
 }

@@ -7,12 +7,10 @@ import {
   type JobResult,
   type KubeObject,
 } from "./cluster.ts";
+import { jobTemplateOf } from "./manifests/pod.ts";
+import { type JobCondition, terminalCondition } from "./names/kinds.ts";
+import { PGBACKREST_LABELS } from "./names/labels.ts";
 import { explainPgbackrest } from "./pgbackrest/errors.ts";
-
-interface CronJobTemplate {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: object;
-}
 
 /**
  * The Job `kubectl create job --from=cronjob/NAME JOB` makes: the CronJob's job template,
@@ -23,7 +21,7 @@ export function jobFromCronJob(
   name: string,
   annotations: Record<string, string> = {},
 ): KubeObject {
-  const template = (cronJob.spec as { jobTemplate?: CronJobTemplate } | undefined)?.jobTemplate;
+  const template = jobTemplateOf(cronJob);
   if (!template?.spec)
     throw new Error(
       `create job from cronjob/${cronJob.metadata.name}: the CronJob has no job template`,
@@ -155,14 +153,12 @@ export async function runJobToCompletion(
 
 /** How a Job ended, read from its conditions; undefined while it runs. */
 export function jobEnding(job: KubeObject): JobOutcome | undefined {
-  const status = job.status as { conditions?: { type: string; status: string }[] } | undefined;
-  return status?.conditions?.find(
-    (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
-  )?.type as JobOutcome | undefined;
+  const status = job.status as { conditions?: JobCondition[] } | undefined;
+  return terminalCondition(status?.conditions)?.type;
 }
 
 /** The product's Jobs (backups, validations, restores: label app=pgbackrest) still running. */
 export async function runningJobs(cluster: Cluster, namespace: string): Promise<string[]> {
-  const jobs = await cluster.list("Job", namespace, { app: "pgbackrest" });
+  const jobs = await cluster.list("Job", namespace, PGBACKREST_LABELS);
   return jobs.filter((job) => !jobEnding(job)).map((job) => job.metadata.name);
 }

@@ -5,9 +5,18 @@
 // created, never overwritten (two holders cannot both win), renewed while its operation
 // runs, and says who holds it, since when, and until when it counts as alive.
 import { AlreadyExistsError, type Cluster, ConflictError, type KubeObject } from "./cluster.ts";
+import {
+  COMMAND_ANNOTATION,
+  COMPONENT,
+  IF_INTERRUPTED_ANNOTATION,
+  NAME_LABEL,
+  PRODUCT,
+  productLabels,
+  REQUESTED_BY_ANNOTATION,
+  requestedBy,
+} from "./names/labels.ts";
+import { LOCK_NAME } from "./names/objects.ts";
 import { UserError } from "./user-error.ts";
-
-export const LOCK_NAME = "mcpgov-backup-lock";
 
 /** How long a holder that stopped renewing still counts as alive. */
 export const LOCK_LEASE_SECONDS = 300;
@@ -52,15 +61,11 @@ export function lockLease(namespace: string, holder: LockHolder): KubeObject {
     metadata: {
       name: LOCK_NAME,
       namespace,
-      labels: {
-        "app.kubernetes.io/name": "mcpgov-backup",
-        "app.kubernetes.io/component": "lock",
-        "app.kubernetes.io/part-of": "mcpgov-backup",
-      },
+      labels: { [NAME_LABEL]: PRODUCT, ...productLabels(COMPONENT.lock) },
       annotations: {
-        "mcpgov-backup/command": holder.command,
-        "mcpgov-backup/requester": holder.requester,
-        "mcpgov-backup/if-interrupted": holder.ifInterrupted,
+        [COMMAND_ANNOTATION]: holder.command,
+        [REQUESTED_BY_ANNOTATION]: holder.requester,
+        [IF_INTERRUPTED_ANNOTATION]: holder.ifInterrupted,
       },
     },
     spec: {
@@ -95,10 +100,10 @@ function holderOf(found: KubeObject, now = Date.now()): HeldLock {
   const lasts = (spec.leaseDurationSeconds ?? LOCK_LEASE_SECONDS) * 1000;
   return {
     operation: spec.holderIdentity ?? "?",
-    command: annotations["mcpgov-backup/command"] ?? "?",
-    requester: annotations["mcpgov-backup/requester"] ?? "?",
+    command: annotations[COMMAND_ANNOTATION] ?? "?",
+    requester: requestedBy(annotations) ?? "?",
     // A lease that does not say is kept: releasing a half-restored production's is worse.
-    ifInterrupted: annotations["mcpgov-backup/if-interrupted"] === "release" ? "release" : "keep",
+    ifInterrupted: annotations[IF_INTERRUPTED_ANNOTATION] === "release" ? "release" : "keep",
     since: new Date(Date.parse(spec.acquireTime ?? "") || 0).toISOString(),
     renewed: Number.isNaN(renewed) ? "?" : new Date(renewed).toISOString(),
     // A lease never renewed, or not for its whole duration, has lost its holder.

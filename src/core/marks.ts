@@ -5,6 +5,7 @@
 // mcpgov_backup): a restore to before a mark forgets the mark with the rest of that future.
 import type { Cluster } from "./cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "./database.ts";
+import { SQL_ISO_UTC_MS } from "./names/formats.ts";
 import { UserError } from "./user-error.ts";
 
 /** What a mark may be called: it reaches SQL as a literal, so nothing that could quote. */
@@ -28,7 +29,7 @@ export function markName(name: string): string {
 }
 
 const TABLE = "mcpgov_backup.marks";
-const CREATED = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const CREATED = `to_char(created_at at time zone 'UTC', '${SQL_ISO_UTC_MS}')`;
 const SELECT = `select name, lsn, ${CREATED} from ${TABLE}`;
 
 function parse(rows: string): Mark[] {

@@ -1,10 +1,9 @@
 // What the Action and the bot read from the repository host: pgBackRest's info, and the
 // state of each repository (the recovery window is recovery-window.ts).
 import type { Cluster } from "./cluster.ts";
+import { REPO_HOST } from "./names/objects.ts";
 import { explainPgbackrest } from "./pgbackrest/errors.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "./pgbackrest/info.ts";
-
-export const REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
 
 export async function stanzaInfo(
   cluster: Cluster,

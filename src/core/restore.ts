@@ -1,14 +1,7 @@
 // The restore Jobs of manifests/restore/, made for one restore (operations/restore.ts
 // carries the restore out).
 import type { KubeObject } from "./cluster.ts";
-
-interface JobWithEnv {
-  spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
-}
-
-interface JobWithArgs {
-  spec: { template: { spec: { containers: { args?: string[] }[] } } };
-}
+import { podSpecOf } from "./manifests/pod.ts";
 
 /** What a plan fixes, so that the restore cannot drift from it (a set expired, a newer timeline). */
 export interface RestorePins {
@@ -34,16 +27,15 @@ export function restoreJobFor(
   pins?: RestorePins,
 ): KubeObject {
   const copy = structuredClone(job);
+  const container = podSpecOf(copy)?.containers[0];
   if (typeof target === "object") {
     // Recovery stops at the named point instead of a time: the same Job, --type=name.
-    const container = (copy as unknown as JobWithArgs).spec.template.spec.containers[0];
     const at = container?.args?.indexOf("--type=time") ?? -1;
     if (!container?.args || at < 0)
       throw new Error(`restore Job ${job.metadata.name} takes no target (no --type=time)`);
     container.args[at] = "--type=name";
   }
   if (pins) {
-    const container = (copy as unknown as JobWithArgs).spec.template.spec.containers[0];
     const args = container?.args ?? [];
     const at = args.indexOf("restore");
     if (!container || at < 0)
@@ -57,9 +49,7 @@ export function restoreJobFor(
     container.args = [...args.slice(0, at), ...pinned, ...args.slice(at)];
   }
   if (target === undefined) return copy;
-  const variable = (copy as unknown as JobWithEnv).spec.template.spec.containers[0]?.env?.find(
-    (e) => e.name === "RESTORE_TARGET",
-  );
+  const variable = container?.env?.find((e) => e.name === "RESTORE_TARGET");
   if (!variable)
     throw new Error(
       `restore Job ${job.metadata.name} takes no target (no RESTORE_TARGET); use the point-in-time restore Job`,

@@ -6,7 +6,8 @@
 // timeline from PostgreSQL's own history files and pins it (--target-timeline), and a
 // target it cannot place for certain is refused rather than guessed.
 import type { Cluster } from "./cluster.ts";
-import { type DatabaseTarget, psql } from "./database.ts";
+import { type DatabaseTarget, psql, timeline } from "./database.ts";
+import { sqlUtc } from "./names/formats.ts";
 
 /** Where a timeline left its parent, from its history file. */
 export interface TimelineFork {
@@ -36,9 +37,7 @@ export async function readTimelines(
   cluster: Cluster,
   db: DatabaseTarget,
 ): Promise<TimelineHistory> {
-  const current = Number(
-    await psql(cluster, "select timeline_id from pg_control_checkpoint()", db),
-  );
+  const current = await timeline(cluster, db);
   if (current <= 1) return { current, forks: [] };
   // Each line of a history file: the parent timeline, where it was left, and why. A file
   // that is not there (missing_ok) leaves the fork unknown, and a target behind it refused.
@@ -58,7 +57,7 @@ export async function readTimelines(
     const child = i + 1 < lines.length ? Number(lines[i + 1]?.[0]) : current;
     const began = await psql(
       cluster,
-      `select coalesce(to_char((pg_stat_file('${historyFile(child)}', true)).modification at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`,
+      `select ${sqlUtc(`(pg_stat_file('${historyFile(child)}', true)).modification`)}`,
       db,
     );
     forks.unshift({

@@ -77,9 +77,12 @@ export async function firstRun(options: FirstRunOptions): Promise<FirstRunResult
       ),
     );
     await step(`diff backup CronJob: ${commands.diff.join(" ")}`, () => db.run(commands.diff));
-    const stanza = await step("pgbackrest --stanza=mcpgov info --output=json", async () => {
-      const { stdout } = await db.run(["pgbackrest", "--stanza=mcpgov", "info", "--output=json"]);
-      return findStanza(parseInfo(stdout), "mcpgov");
+    // The stanza as the containers read it: pgbackrest-config's `stanza`, which PgHost sets.
+    const name = db.env.PGBACKREST_STANZA ?? "";
+    const info = ["pgbackrest", `--stanza=${name}`, "info", "--output=json"];
+    const stanza = await step(info.join(" "), async () => {
+      const { stdout } = await db.run(info);
+      return findStanza(parseInfo(stdout), name);
     });
     const full = stanza.backup.find((b) => b.type === "full");
     if (!full) throw new Error("pgbackrest info lists no full backup after the full backup ran");

@@ -1,10 +1,7 @@
 // The demo's closing summary: what ran and how long it took, what the repository holds,
 // how far back it can restore, and whether the story's promises held.
+import { mib } from "../core/names/formats.ts";
 import type { StoryResult } from "./story.ts";
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /**
  * Whether the story kept its promises: the validation passed, the dropped table came back

@@ -1,8 +1,14 @@
 // Every input of the Action is checked before anything touches a cluster: a mistake gets
 // a message that names the input and says what it should be, with the value shown
 // printable and short, however it was written.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { InputError, readInputs } from "../../src/action/inputs.ts";
+import { parseTtl } from "../../src/core/clone.ts";
+import { BASE_NAMESPACE, BASE_STANZA, DEFAULT_CLONE_TTL } from "../../src/core/names/defaults.ts";
+import { BACKUP_TYPES } from "../../src/core/names/kinds.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import { UserError } from "../../src/core/user-error.ts";
 
 const read = (inputs: Record<string, string>) =>
@@ -11,11 +17,21 @@ const read = (inputs: Record<string, string>) =>
 describe("the Action's inputs", () => {
   it("takes the defaults", () => {
     expect(read({})).toMatchObject({
-      namespace: "ai-governance",
-      stanza: "mcpgov",
+      namespace: BASE_NAMESPACE,
+      stanza: BASE_STANZA,
       backupType: "full",
       timeoutMs: 30 * 60_000,
+      cloneTtlMs: parseTtl(DEFAULT_CLONE_TTL),
     });
+  });
+
+  // action.yml cannot import the module: its defaults are held to it here.
+  it("declares in action.yml the module's defaults and backup types", () => {
+    const inputs = parse(readFileSync(projectPath("action.yml"), "utf8")).inputs;
+    expect(String(inputs["clone-ttl"].default)).toBe(DEFAULT_CLONE_TTL);
+    expect(String(inputs.stanza.default)).toBe(BASE_STANZA);
+    expect(BACKUP_TYPES).toContain(String(inputs["backup-type"].default));
+    for (const type of BACKUP_TYPES) expect(inputs["backup-type"].description).toContain(type);
   });
 
   it.each([

@@ -8,7 +8,28 @@ import { type Bot, createBot } from "../../src/bot/app.ts";
 import { type Operation, operationId } from "../../src/bot/records.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { lockLease } from "../../src/core/lock.ts";
-import { type PlanRecord, planObjectName } from "../../src/core/plans/record.ts";
+import { BASE_NAMESPACE, BASE_RECORDS_NAMESPACE } from "../../src/core/names/defaults.ts";
+import { CURRENT_TIMELINE_SQL } from "../../src/core/names/formats.ts";
+import {
+  CLONE_LABEL,
+  COMPONENT,
+  COMPONENT_LABEL,
+  DELIVERY_ID_ANNOTATION,
+  EXPIRES_ANNOTATION,
+  PART_OF_LABEL,
+  PRODUCT,
+  REQUEST_URL_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+} from "../../src/core/names/labels.ts";
+import {
+  LOCK_NAME,
+  POSTGRES,
+  planRecordName,
+  RECORD_PREFIX,
+  REPO_HOST,
+  recordName,
+} from "../../src/core/names/objects.ts";
+import type { PlanRecord } from "../../src/core/plans/record.ts";
 import { baseObject } from "../support/base.ts";
 import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 import { FakeCluster } from "./fake-cluster.ts";
@@ -22,9 +43,9 @@ import {
   testSettings,
 } from "./github.ts";
 
-const NS = "ai-governance";
+const NS = BASE_NAMESPACE;
 /** Where the bot keeps its operation records, apart from the product's configuration. */
-const RECORDS = "mcpgov-backup-records";
+const RECORDS = BASE_RECORDS_NAMESPACE;
 const HOUR = 3_600_000;
 const now = Date.now();
 
@@ -54,7 +75,7 @@ function cluster(): FakeCluster {
     },
     exec: (pod, command) => {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
-      if (pod === "pgbackrest-repo-host-0") return out(info());
+      if (pod === REPO_HOST.pod) return out(info());
       const sql = command.at(-1) ?? "";
       const made = /pg_create_restore_point\('([^']+)'\)/.exec(sql)?.[1];
       if (made) {
@@ -69,7 +90,7 @@ function cluster(): FakeCluster {
       if (sql.includes("last_archived_wal, ''), ") || sql.includes("archived_count"))
         return out(`10|00000001000000000000000A|${new Date().toISOString()}|0||`);
       if (sql.includes("last_archived_wal")) return out("00000001000000000000000A");
-      if (sql.includes("timeline_id")) return out(String(timeline));
+      if (sql === CURRENT_TIMELINE_SQL) return out(String(timeline));
       if (sql.includes("pg_is_in_recovery")) return out("f");
       if (sql.includes("pg_last_xact_replay_timestamp"))
         return out(replayed().toISOString().replace("T", " ").replace("Z", "000"));
@@ -109,7 +130,7 @@ afterEach(() => {
 
 /** The plan a command made, as the core recorded it. */
 async function planRecord(id: string): Promise<PlanRecord> {
-  const object = await fake.get("ConfigMap", RECORDS, planObjectName(id));
+  const object = await fake.get("ConfigMap", RECORDS, planRecordName(id));
   const data = (object?.data ?? {}) as Record<string, string>;
   return JSON.parse(data["plan.json"] ?? "null");
 }
@@ -117,12 +138,12 @@ async function planRecord(id: string): Promise<PlanRecord> {
 /** Writes a changed plan record back, as someone editing the ConfigMap would. */
 async function rewritePlan(record: object): Promise<void> {
   const id = (record as PlanRecord).id;
-  const object = (await fake.get("ConfigMap", RECORDS, planObjectName(id))) as KubeObject;
+  const object = (await fake.get("ConfigMap", RECORDS, planRecordName(id))) as KubeObject;
   await fake.apply([{ ...object, data: { "plan.json": JSON.stringify(record) } }]);
 }
 
 async function operation(commentId: number): Promise<Operation> {
-  const object = await fake.get("ConfigMap", RECORDS, `mcpgov-bot-op-${operationId(commentId)}`);
+  const object = await fake.get("ConfigMap", RECORDS, recordName(operationId(commentId)));
   const data = (object?.data ?? {}) as Record<string, string>;
   return JSON.parse(data["operation.json"] ?? "null");
 }
@@ -138,9 +159,9 @@ describe("/backup", () => {
     ]);
     const annotations = fake.createdJobs[0]?.metadata.annotations;
     expect(annotations).toMatchObject({
-      "mcpgov-backup/requested-by": "bob",
-      "mcpgov-backup/request-url": payload.comment.html_url,
-      "mcpgov-backup/delivery-id": "delivery-full-1",
+      [REQUESTED_BY_ANNOTATION]: "bob",
+      [REQUEST_URL_ANNOTATION]: payload.comment.html_url,
+      [DELIVERY_ID_ANNOTATION]: "delivery-full-1",
       "cronjob.kubernetes.io/instantiate": "manual",
     });
     expect(github.comments.size).toBe(1);
@@ -149,7 +170,7 @@ describe("/backup", () => {
     expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\) \| \d+\.\d s/);
     expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("reports each repository on /backup status, and what a wrong passphrase means", async () => {
@@ -173,7 +194,7 @@ describe("/backup", () => {
     ];
     const exec = fake.behaviour.exec;
     fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
+      pod === REPO_HOST.pod
         ? { code: 0, stdout: JSON.stringify(two), stderr: "" }
         : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
     await deliver(probot, bot, commentPayload("/backup status"));
@@ -225,7 +246,7 @@ describe("/backup", () => {
     expect(github.latest()[0]).toContain(
       "❌ Not now: another operation holds the lock: `/restore validate` (op abc123) by @carol since 2026-11-24T10:00:00.000Z, renewed at",
     );
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
   });
 
   it("releases at start a lock whose backup stopped renewing it, and keeps an interrupted restore's", async () => {
@@ -243,12 +264,12 @@ describe("/backup", () => {
     const said: string[] = [];
     await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00", "keep"));
     await bot.reconcile((line) => said.push(line));
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
     expect(said[0]).toMatch(/^kept the lock of an interrupted restore: `\/restore pitr/);
-    await fake.delete("Lease", NS, "mcpgov-backup-lock");
+    await fake.delete("Lease", NS, LOCK_NAME);
     await fake.create(staleLease("backup1", "/backup full", "release"));
     await bot.reconcile((line) => said.push(line));
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     expect(said[1]).toBe(
       "released the lock of `/backup full` (op backup1): its holder stopped renewing it at 2026-11-24T10:01:00.000Z",
     );
@@ -281,7 +302,7 @@ describe("/backup", () => {
       "eyJhbGciOiJSUzI1NiJ9",
     ])
       expect(github.everything()).not.toContain(value);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("keeps the status comment under GitHub's 65,536 characters with a huge log", async () => {
@@ -301,7 +322,7 @@ describe("/backup", () => {
 describe("who may run what, where", () => {
   /** The bot's records in the cluster: one ConfigMap per operation it accepted. */
   const records = () =>
-    [...fake.objects.values()].filter((o) => o.metadata.name.startsWith("mcpgov-bot-op-"));
+    [...fake.objects.values()].filter((o) => o.metadata.name.startsWith(RECORD_PREFIX));
 
   it("does nothing at all for a repository its settings do not name", async () => {
     // An admin of a repository anyone in the organisation could create.
@@ -314,7 +335,7 @@ describe("who may run what, where", () => {
       );
     expect(records()).toEqual([]);
     expect(fake.createdJobs).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     expect(github.comments.size).toBe(0);
     expect(github.reactions).toEqual([]);
   });
@@ -365,7 +386,7 @@ describe("who may run what, where", () => {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: {
-        name: `mcpgov-bot-op-${id}`,
+        name: recordName(id),
         namespace: RECORDS,
         labels: labelled("bot-operation"),
       },
@@ -374,7 +395,7 @@ describe("who may run what, where", () => {
     const plan = (id: string, state: string, expiresAt?: string) => ({
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name: planObjectName(id), namespace: RECORDS, labels: labelled("plan") },
+      metadata: { name: planRecordName(id), namespace: RECORDS, labels: labelled("plan") },
       data: { "plan.json": JSON.stringify({ id, state, createdAt: old, expiresAt }) },
     });
     await fake.apply([
@@ -396,8 +417,8 @@ describe("who may run what, where", () => {
     expect(kept).toEqual(
       expect.arrayContaining([
         "mcpgov-bot-op-old3",
-        planObjectName("old4"),
-        planObjectName("old6"),
+        planRecordName("old4"),
+        planRecordName("old6"),
       ]),
     );
   });
@@ -696,7 +717,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
     expect(fake.createdJobs).toEqual([]);
-    expect((await fake.get("Lease", NS, "mcpgov-backup-lock"))?.spec).toMatchObject({
+    expect((await fake.get("Lease", NS, LOCK_NAME))?.spec).toMatchObject({
       holderIdentity: id,
     });
   });
@@ -706,7 +727,7 @@ describe("/restore confirm and cancel", () => {
     const original = fake.behaviour.exec;
     // A scheduled full backup and expire: only a newer set is left.
     fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
+      pod === REPO_HOST.pod
         ? {
             code: 0,
             stdout: sampleInfo([
@@ -726,14 +747,14 @@ describe("/restore confirm and cancel", () => {
     );
     expect(fake.createdJobs).toEqual([]);
     expect(fake.suspensions).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("does not start a plan when production moved to a newer timeline since", async () => {
     const id = await planned();
     const original = fake.behaviour.exec;
     fake.behaviour.exec = (pod, command) =>
-      (command.at(-1) ?? "").includes("timeline_id")
+      command.at(-1) === CURRENT_TIMELINE_SQL
         ? { code: 0, stdout: "2", stderr: "" }
         : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
@@ -741,7 +762,7 @@ describe("/restore confirm and cancel", () => {
       "Not started: production is on timeline 2 now, not 1 as when this was planned (a restore happened since). Plan it again.",
     );
     expect(fake.createdJobs).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 
   it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {
@@ -839,7 +860,7 @@ describe("/restore confirm and cancel", () => {
     const update = fake.update.bind(fake);
     let raced = false;
     fake.update = async (object) => {
-      if (!raced && object.metadata.name === planObjectName(id)) {
+      if (!raced && object.metadata.name === planRecordName(id)) {
         raced = true;
         // What a cancellation handled by another bot process writes.
         await rewritePlan({ ...(await planRecord(id)), state: "cancelled" });
@@ -883,7 +904,7 @@ describe("/restore confirm and cancel", () => {
     expect(body).toContain("kubectl -n ai-governance scale statefulset/postgres --replicas=1");
     expect(body).toContain("ERROR: [075]");
     expect(fake.scaled).toEqual(["StatefulSet/postgres=0"]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
     // The schedules stay paused on a half-restored database, and the comment says how to
     // resume them.
     expect(fake.suspensions).toEqual([
@@ -944,7 +965,7 @@ describe("/restore confirm and cancel", () => {
       "❌ Stopped before changing anything: the safety backup failed",
     );
     expect(fake.scaled).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     // Production runs as before, and so do its schedules.
     expect(fake.suspensions.filter((s) => s.endsWith("=false"))).toHaveLength(3);
     const full = await fake.get("CronJob", NS, "pgbackrest-full-backup");
@@ -971,8 +992,8 @@ describe("/restore clone, /restore drop and /restore table", () => {
   async function setupClones() {
     await setup({ roles: { alice: "admin", bob: "write" } });
     await fake.apply([
-      baseObject("StatefulSet", "postgres"),
-      baseObject("PersistentVolumeClaim", "postgres-data"),
+      baseObject("StatefulSet", POSTGRES.statefulSet),
+      baseObject("PersistentVolumeClaim", POSTGRES.claim),
     ]);
     const job = fake.behaviour.job;
     fake.behaviour.job = (j) =>
@@ -985,7 +1006,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
     (
       await Promise.all(
         ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"].map((kind) =>
-          fake.list(kind, NS, { "app.kubernetes.io/component": "clone" }),
+          fake.list(kind, NS, { [COMPONENT_LABEL]: COMPONENT.clone }),
         ),
       )
     )
@@ -1042,16 +1063,16 @@ describe("/restore clone, /restore drop and /restore table", () => {
     expect(await cloneObjectsNow()).toHaveLength(5);
     // An hour later (a new bot process reads the expiry from the objects themselves).
     for (const object of fake.objects.values())
-      if (object.metadata.labels?.["mcpgov-backup/clone"] === id)
+      if (object.metadata.labels?.[CLONE_LABEL] === id)
         object.metadata.annotations = {
           ...object.metadata.annotations,
-          "mcpgov-backup/expires-at": new Date(Date.now() - 1000).toISOString(),
+          [EXPIRES_ANNOTATION]: new Date(Date.now() - 1000).toISOString(),
         };
     const restarted = createBot({ cluster: fake, settings: testSettings() });
     await restarted.reapClones((line) => said.push(line));
     expect(said).toEqual([`removed clone ${id}: its time was up`]);
     expect(await cloneObjectsNow()).toEqual([]);
-    expect(await fake.get("StatefulSet", NS, "postgres")).toBeDefined();
+    expect(await fake.get("StatefulSet", NS, POSTGRES.statefulSet)).toBeDefined();
   });
 
   it("refuses clone options and ids that are not ones, before anything runs", async () => {
@@ -1110,7 +1131,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
     );
     // Copied in production's pod, from the clone, names as arguments, not in the script.
     const copy = fake.execs.find((e) => e.command[3] === "restore-table");
-    expect(copy?.pod).toBe("postgres-0");
+    expect(copy?.pod).toBe(POSTGRES.pod);
     expect(copy?.command.slice(4)).toEqual([
       `mcpgov-clone-${id}`,
       "mcpgov",
@@ -1119,6 +1140,6 @@ describe("/restore clone, /restore drop and /restore table", () => {
     ]);
     expect(fake.scaled).toEqual([]);
     expect(await cloneObjectsNow()).toEqual([]);
-    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   });
 });

@@ -8,13 +8,15 @@ import {
   type ExecResult,
   type ExecTarget,
   type JobDescription,
+  type JobOutcome,
   type JobResult,
   type KubeObject,
   mergePatch,
 } from "../../src/core/cluster.ts";
+import { endedConditions } from "../../src/core/names/kinds.ts";
 
 export interface JobEnding {
-  outcome: "Complete" | "Failed";
+  outcome: JobOutcome;
   logs: string;
   reason?: string;
 }
@@ -103,10 +105,7 @@ export class FakeCluster implements Cluster {
     const stored = this.objects.get(
       this.key("Job", job.metadata.namespace ?? "default", job.metadata.name),
     );
-    if (stored)
-      stored.status = {
-        conditions: [{ type: ending.outcome, status: "True", reason: ending.reason }],
-      };
+    if (stored) stored.status = { conditions: endedConditions(ending.outcome, ending.reason) };
   }
 
   async setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void> {

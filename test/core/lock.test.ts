@@ -6,7 +6,6 @@ import { runOperations } from "../../src/action/run.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import {
   LOCK_LEASE_SECONDS,
-  LOCK_NAME,
   LockedError,
   lockLease,
   readLock,
@@ -17,6 +16,7 @@ import {
   takeLock,
 } from "../../src/core/lock.ts";
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
+import { LOCK_NAME } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../bot/fake-cluster.ts";
 

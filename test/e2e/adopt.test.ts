@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { psql } from "../../src/core/database.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
+import { POSTGRES } from "../../src/core/names/objects.ts";
 import { deploy } from "../../src/core/operations/deploy.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -59,7 +60,7 @@ describe("a chart's PostgreSQL adopted by manifests/adopt", () => {
     expect(await psql(cluster, "show archive_command", chart)).toBe("pgbackrest archive-push %p");
     // The chart's pod, labelled for the base's Service and policies, with the TLS server
     // beside PostgreSQL.
-    const pods = await cluster.list("Pod", SETTINGS.namespace, { app: "postgres" });
+    const pods = await cluster.list("Pod", SETTINGS.namespace, POSTGRES.labels);
     expect(pods.map((p) => p.metadata.name)).toEqual(["ledger-postgresql-0"]);
     const sidecar = { namespace: SETTINGS.namespace, pod: "ledger-postgresql-0" };
     const version = await cluster.exec({ ...sidecar, container: "pgbackrest" }, [

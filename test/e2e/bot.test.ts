@@ -13,6 +13,18 @@ import { type Bot, createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { psql, timeline } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import {
+  CLONE_LABEL,
+  COMPONENT,
+  COMPONENT_LABEL,
+  DELIVERY_ID_ANNOTATION,
+  PART_OF_LABEL,
+  PRODUCT,
+  REQUEST_URL_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+} from "../../src/core/names/labels.ts";
+import { LOCK_NAME, POSTGRES, recordName } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
@@ -56,7 +68,7 @@ const governanceApi = {
     template: {
       metadata: { labels: { app: "governance-api" } },
       spec: {
-        securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
+        securityContext: { runAsNonRoot: true, runAsUser: POSTGRES.uid, runAsGroup: POSTGRES.uid },
         containers: [
           {
             name: "api",
@@ -74,12 +86,12 @@ const oldRecord = {
   apiVersion: "v1",
   kind: "ConfigMap",
   metadata: {
-    name: "mcpgov-bot-op-old",
+    name: recordName("old"),
     namespace: RECORDS,
     labels: {
       "app.kubernetes.io/name": "mcpgov-backup-bot",
-      "app.kubernetes.io/part-of": "mcpgov-backup",
-      "app.kubernetes.io/component": "bot-operation",
+      [PART_OF_LABEL]: PRODUCT,
+      [COMPONENT_LABEL]: COMPONENT.botOperation,
     },
   },
   data: {
@@ -215,10 +227,10 @@ describe("the bot on the local cluster", () => {
     expect(comment).toMatch(/✅ full backup `\d{8}-\d{6}F`: \d+ s, database [\d.]+ MiB/);
     const [job] = await cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" });
     expect(job?.metadata.annotations).toMatchObject({
-      "mcpgov-backup/requested-by": "alice",
-      "mcpgov-backup/delivery-id": "e2e-2",
+      [REQUESTED_BY_ANNOTATION]: "alice",
+      [DELIVERY_ID_ANNOTATION]: "e2e-2",
     });
-    expect(job?.metadata.annotations?.["mcpgov-backup/request-url"]).toMatch(
+    expect(job?.metadata.annotations?.[REQUEST_URL_ANNOTATION]).toMatch(
       /^https:\/\/github.com\/acme\/ops\/issues\/7#issuecomment-\d+$/,
     );
   }, 300_000);
@@ -301,7 +313,7 @@ describe("the bot on the local cluster", () => {
       comment,
     )?.[1];
     const lastKept = await sql(
-      `select to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id = 1010`,
+      `select to_char(at at time zone 'UTC', '${SQL_TARGET_US}') from ledger where id = 1010`,
     );
     expect(replayed && replayed >= lastKept).toBe(true);
     expect(replayed && replayed < target.replace("T", " ").replace("Z", "")).toBe(true);
@@ -309,7 +321,7 @@ describe("the bot on the local cluster", () => {
     await sql("insert into ledger (id) values (5000)");
     await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
     expect(await cluster.list("Pod", NS, { app: "governance-api" })).toHaveLength(2);
-    expect(await cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await cluster.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   }, 600_000);
 
   it("restores to a moment that restore left behind, following the old timeline", async () => {
@@ -341,8 +353,8 @@ describe("the bot on the local cluster", () => {
     expect(comment).toContain("(database `mcpgov` only)");
     expect(comment).toContain(`port-forward svc/mcpgov-clone-${id} 5433:5432`);
     const [pod] = await cluster.list("Pod", NS, {
-      "mcpgov-backup/clone": id,
-      "app.kubernetes.io/component": "clone",
+      [CLONE_LABEL]: id,
+      [COMPONENT_LABEL]: COMPONENT.clone,
     });
     const inClone = { namespace: NS, pod: pod?.metadata.name ?? "", container: "postgres" };
     // The ledger as it was at T, while production holds every row since.
@@ -363,9 +375,7 @@ describe("the bot on the local cluster", () => {
     await send(`/restore drop ${id}`);
     await bot.idle();
     expect(github.latest().at(-1)).toContain(`🗑️ Clone \`${id}\` removed:`);
-    expect(await cluster.list("PersistentVolumeClaim", NS, { "mcpgov-backup/clone": id })).toEqual(
-      [],
-    );
+    expect(await cluster.list("PersistentVolumeClaim", NS, { [CLONE_LABEL]: id })).toEqual([]);
   }, 300_000);
 
   it("marks a moment, and after rows are lost brings the ledger back beside the live one, which keeps its later writes", async () => {
@@ -397,8 +407,8 @@ describe("the bot on the local cluster", () => {
     const merge = /add its missing rows to the live table: `([^`]+)`/.exec(comment)?.[1] ?? "";
     await sql(merge);
     expect(await sql("select count(*), max(id) from ledger")).toBe("1021|6000");
-    expect(await cluster.list("Job", NS, { "app.kubernetes.io/component": "clone" })).toEqual([]);
-    expect(await cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect(await cluster.list("Job", NS, { [COMPONENT_LABEL]: COMPONENT.clone })).toEqual([]);
+    expect(await cluster.get("Lease", NS, LOCK_NAME)).toBeUndefined();
   }, 300_000);
 
   it("never posted a password, key or passphrase from the cluster's Secrets", async () => {
@@ -417,7 +427,7 @@ describe("the bot on the local cluster", () => {
   });
 
   it("removed the operation record older than the settings keep", async () => {
-    expect(await cluster.get("ConfigMap", RECORDS, "mcpgov-bot-op-old")).toBeUndefined();
+    expect(await cluster.get("ConfigMap", RECORDS, recordName("old"))).toBeUndefined();
   });
 
   it("asked the Kubernetes API for nothing its Roles do not grant, and they grant nothing more", () => {

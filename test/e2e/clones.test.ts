@@ -7,10 +7,18 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLONE_KINDS, CLONE_LABEL, listClones, reapExpiredClones } from "../../src/core/clone.ts";
+import { CLONE_KINDS, listClones, reapExpiredClones } from "../../src/core/clone.ts";
 import { type KubeObject, waitForNoPods } from "../../src/core/cluster.ts";
 import { type DatabaseTarget, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import {
+  CLONE_ACCESS_LABEL,
+  CLONE_LABEL,
+  COMPONENT,
+  COMPONENT_LABEL,
+} from "../../src/core/names/labels.ts";
+import { REPO_HOST } from "../../src/core/names/objects.ts";
 import { createClone } from "../../src/core/operations/clone.ts";
 import { markRestorePoint } from "../../src/core/operations/mark.ts";
 import { planRestore } from "../../src/core/operations/restore-plan.ts";
@@ -70,7 +78,7 @@ describe("clones", () => {
       await sql(`insert into ledger values (${id}, 'row ${id}')`);
       if (id === 25) {
         point = await sql(
-          `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`,
+          `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}') || '+00'`,
         );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -95,7 +103,7 @@ describe("clones", () => {
     expect(clone.report.status).toBe("passed");
     const [pod] = await cluster.list("Pod", NS, {
       [CLONE_LABEL]: "ledger25",
-      "app.kubernetes.io/component": "clone",
+      [COMPONENT_LABEL]: COMPONENT.clone,
     });
     const inClone: DatabaseTarget = {
       namespace: NS,
@@ -132,7 +140,7 @@ describe("clones", () => {
     const clientPod = structuredClone(client?.object as KubeObject);
     clientPod.metadata.namespace = NS;
     await cluster.apply([clientPod]);
-    await cluster.waitForPodsReady(NS, { "mcpgov-backup/clone-access": "true" }, 60_000);
+    await cluster.waitForPodsReady(NS, { [CLONE_ACCESS_LABEL]: "true" }, 60_000);
     const secret = (await cluster.get("Secret", NS, "postgres-secret")) as KubeObject & {
       stringData?: Record<string, string>;
       data?: Record<string, string>;
@@ -159,7 +167,7 @@ describe("clones", () => {
       code: 0,
       stdout: "25\n",
     });
-    const stranger = await overNetwork("pgbackrest-repo-host-0", "pgbackrest");
+    const stranger = await overNetwork(REPO_HOST.pod, REPO_HOST.container);
     expect(stranger.code).not.toBe(0);
     await cluster.delete("Pod", NS, "mcpgov-clone-client");
 
@@ -286,7 +294,7 @@ describe("clones", () => {
       { id: "short", plan, ttlMs: 60_000, annotations: {}, timeoutMs: 300_000 },
       withoutProgress,
     );
-    const server = { [CLONE_LABEL]: "short", "app.kubernetes.io/component": "clone" };
+    const server = { [CLONE_LABEL]: "short", [COMPONENT_LABEL]: COMPONENT.clone };
     expect(await cluster.list("Pod", NS, server)).toHaveLength(1);
     // Kubernetes ends the server at its deadline (activeDeadlineSeconds): nothing else runs here.
     const ended = await cluster.waitForJob(NS, clone.name, 180_000);

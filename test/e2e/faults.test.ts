@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
 import { findStanza, parseInfo, validBackups } from "../../src/core/pgbackrest/info.ts";
@@ -303,7 +304,7 @@ describe("the repository host unreachable during a write load", () => {
     };
     for (let i = 0; i < 3; i++) await batch();
     const target = await host.sql(
-      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`,
+      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}"+00"')`,
     );
     const rowsAtTarget = Number(await host.sql("select count(*) from ledger"));
     await sleep(50);

@@ -12,6 +12,10 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
+import { BASE_NAMESPACE, BASE_STANZA } from "../../src/core/names/defaults.ts";
+import { CURRENT_TIMELINE_SQL, SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
+import { POSTGRES, REPO_HOST } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
@@ -19,7 +23,7 @@ import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { damageBackup } from "../support/damage-backup.ts";
 import { runCronJob } from "../support/jobs.ts";
 
-const ns = "ai-governance";
+const ns = BASE_NAMESPACE;
 const root = new URL("../..", import.meta.url).pathname;
 let cluster: LocalCluster;
 let objects: KubeObject[];
@@ -31,8 +35,8 @@ beforeAll(async () => {
   // Up to the stanza-create Job, which the tests below run themselves.
   const first = objects.findIndex((o) => o.kind === "Job");
   await cluster.apply(objects.slice(0, first));
-  await cluster.waitForPodsReady(ns, { app: "postgres" }, 120_000);
-  await cluster.waitForPodsReady(ns, { "app.kubernetes.io/component": "repo-host" }, 120_000);
+  await cluster.waitForPodsReady(ns, POSTGRES.labels, 120_000);
+  await cluster.waitForPodsReady(ns, { [COMPONENT_LABEL]: COMPONENT.repoHost }, 120_000);
 }, 180_000);
 
 afterAll(async () => {
@@ -81,11 +85,13 @@ describe("the manifests on the local cluster runner", () => {
     const diff = await runJob("pgbackrest-diff-backup", "pgbackrest-manual-diff-1");
     expect(diff.result.outcome).toBe("Complete");
 
-    const info = await cluster.exec(
-      { namespace: ns, pod: "pgbackrest-repo-host-0", container: "pgbackrest" },
-      ["pgbackrest", "--stanza=mcpgov", "info", "--output=json"],
-    );
-    const stanza = findStanza(parseInfo(info.stdout), "mcpgov");
+    const info = await cluster.exec({ namespace: ns, ...REPO_HOST }, [
+      "pgbackrest",
+      `--stanza=${BASE_STANZA}`,
+      "info",
+      "--output=json",
+    ]);
+    const stanza = findStanza(parseInfo(info.stdout), BASE_STANZA);
     expect(stanza.status.code).toBe(0);
     expect(stanza.backup.map((b) => b.type)).toEqual(["full", "diff"]);
     expect(stanza.backup[1]?.prior).toBe(stanza.backup[0]?.label);
@@ -131,14 +137,14 @@ describe("the manifests on the local cluster runner", () => {
     ]);
     const client = ["psql", "-U", "postgres", "-d", "mcpgov", "-q", "-v", "ON_ERROR_STOP=1"];
     const written = await cluster.exec(
-      { namespace: ns, pod: "postgres-0", container: "postgres" },
+      { namespace: ns, pod: POSTGRES.pod, container: POSTGRES.container },
       [...client, ...ledger.flat()],
     );
     expect(written.code).toBe(0);
     await archiveNow(cluster);
     const rows = (
       await sql(
-        "select id || '|' || to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id > 3000 order by id",
+        `select id || '|' || to_char(at at time zone 'UTC', '${SQL_TARGET_US}') from ledger where id > 3000 order by id`,
       )
     )
       .split("\n")
@@ -153,10 +159,10 @@ describe("the manifests on the local cluster runner", () => {
     expect(await sql("select count(*) from ledger where id > 3000")).toBe("15");
     expect(await sql("select count(*) from ledger")).toBe("2515");
     await sql("insert into ledger (id) values (9999)");
-    expect(await sql("select timeline_id > 1 from pg_control_checkpoint()")).toBe("t");
+    expect(Number(await sql(CURRENT_TIMELINE_SQL))).toBeGreaterThan(1);
     // Recovery fetched WAL ahead through the spool, as postgres-host.conf asks.
     const logFiles = await cluster.exec(
-      { namespace: ns, pod: "postgres-0", container: "postgres" },
+      { namespace: ns, pod: POSTGRES.pod, container: POSTGRES.container },
       ["ls", "/var/log/pgbackrest"],
     );
     expect(logFiles.stdout).toContain("mcpgov-archive-get-async.log");

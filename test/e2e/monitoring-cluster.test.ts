@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
+import { POSTGRES } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
@@ -34,7 +35,7 @@ function probePod(name: string, labels: Record<string, string>, namespace = NS):
     kind: "Pod",
     metadata: { name, namespace, labels },
     spec: {
-      securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
+      securityContext: { runAsNonRoot: true, runAsUser: POSTGRES.uid, runAsGroup: POSTGRES.uid },
       containers: [{ name: "main", image: "example/curl:8", command: ["sleep", "3600"] }],
     },
   };

@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
 import { PgHost } from "../../src/local/pg-host.ts";
@@ -180,7 +181,7 @@ describe("restore-validation.sh on a good repository", () => {
     // pgBackRest keeps backup stop times in whole seconds: a target must be past the next one.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     beforeMoreRows = await db.sql(
-      "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}') || '+00'`,
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await db.sql("insert into ledger (id) select generate_series(1001, 1500)");

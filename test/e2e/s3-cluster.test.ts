@@ -15,6 +15,9 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, psql, waitWritable } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
+import { POSTGRES } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -90,7 +93,12 @@ function s3Objects(): KubeObject[] {
         template: {
           metadata: { labels },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: POSTGRES.uid,
+              runAsGroup: POSTGRES.uid,
+              fsGroup: POSTGRES.uid,
+            },
             containers: [
               {
                 name: "s3",
@@ -230,7 +238,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     await sql("insert into ledger (id, note) select n, 'kept' from generate_series(1001, 1010) n");
     await new Promise((resolve) => setTimeout(resolve, 100));
     target = await sql(
-      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`,
+      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}"+00"')`,
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sql("insert into ledger (id, note) select n, 'lost' from generate_series(1011, 1020) n");
@@ -254,9 +262,9 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     const before = await sql("select count(*), max(id) from ledger");
     await archiveNow(cluster);
     // The disaster: PostgreSQL, the repository host and both their volumes are gone.
-    await cluster.delete("StatefulSet", NS, "postgres");
+    await cluster.delete("StatefulSet", NS, POSTGRES.statefulSet);
     await cluster.delete("StatefulSet", NS, "pgbackrest-repo-host");
-    await cluster.delete("PersistentVolumeClaim", NS, "postgres-data");
+    await cluster.delete("PersistentVolumeClaim", NS, POSTGRES.claim);
     await cluster.delete("PersistentVolumeClaim", NS, "pgbackrest-repo");
 
     // Steps 1 and 3: new, empty volumes and the repository host; no PostgreSQL yet.
@@ -265,7 +273,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
       ...baseManifest("pgbackrest-pvc.yaml"),
       ...baseManifest("pgbackrest-repo-host-statefulset.yaml"),
     ]);
-    await cluster.waitForPodsReady(NS, { "app.kubernetes.io/component": "repo-host" }, 120_000);
+    await cluster.waitForPodsReady(NS, { [COMPONENT_LABEL]: COMPONENT.repoHost }, 120_000);
 
     // Step 5: the restore Job, from repository 2, onto the empty claim: pgBackRest makes
     // the data directory and says --delta had nothing to compare with, as the runbook says.
@@ -276,7 +284,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
 
     // Step 6: PostgreSQL recovers through archive-get from the bucket.
     await cluster.apply(baseManifest("postgres-statefulset.yaml"));
-    await cluster.waitForPodsReady(NS, { app: "postgres" }, 300_000);
+    await cluster.waitForPodsReady(NS, POSTGRES.labels, 300_000);
     await waitWritable(cluster, 300_000);
     expect(await sql("select count(*), max(id) from ledger")).toBe(before);
 

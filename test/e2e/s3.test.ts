@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
 import { findStanza, parseInfo, repoOf } from "../../src/core/pgbackrest/info.ts";
@@ -261,7 +262,7 @@ describe("an outage of the bucket during a write load", () => {
     };
     for (let i = 0; i < 4; i++) await batch();
     target = await db.sql(
-      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`,
+      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}"+00"')`,
     );
     rowsAtTarget = Number(await db.sql("select count(*) from ledger"));
     await new Promise((resolve) => setTimeout(resolve, 50));

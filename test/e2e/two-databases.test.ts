@@ -11,6 +11,9 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
+import { CURRENT_TIMELINE_SQL, SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
+import { POSTGRES } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -30,8 +33,8 @@ let cluster: LocalCluster;
 
 const db = (namespace: string): DatabaseTarget => ({
   namespace,
-  pod: "postgres-0",
-  container: "postgres",
+  pod: POSTGRES.pod,
+  container: POSTGRES.container,
   database: "mcpgov",
 });
 const sql = (namespace: string, query: string) => psql(cluster, query, db(namespace));
@@ -87,7 +90,7 @@ describe("two databases from the example overlays on one cluster", () => {
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the backup's stop second
     await sql(FIRST.namespace, "insert into ledger (id) select generate_series(101, 150)");
     await sql(SECOND.namespace, "insert into ledger (id) select generate_series(101, 110)");
-    const target = `${await sql(SECOND.namespace, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")}+00`;
+    const target = `${await sql(SECOND.namespace, `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}')`)}+00`;
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sql(SECOND.namespace, "insert into ledger (id) select generate_series(111, 120)");
     await archiveNow(cluster, 60_000, db(SECOND.namespace));
@@ -96,7 +99,7 @@ describe("two databases from the example overlays on one cluster", () => {
       backups: validBackups(await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza)).map(
         (b) => b.label,
       ),
-      timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
+      timeline: await sql(FIRST.namespace, CURRENT_TIMELINE_SQL),
     };
 
     const [template] = loadManifestFile(
@@ -115,12 +118,12 @@ describe("two databases from the example overlays on one cluster", () => {
       backups: validBackups(await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza)).map(
         (b) => b.label,
       ),
-      timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
+      timeline: await sql(FIRST.namespace, CURRENT_TIMELINE_SQL),
     }).toEqual(firstBefore);
     expect(firstBefore.ledger).toBe("150|150");
     // The restore's Jobs ran in the second namespace only.
     expect(
-      await cluster.list("Job", FIRST.namespace, { "app.kubernetes.io/component": "restore" }),
+      await cluster.list("Job", FIRST.namespace, { [COMPONENT_LABEL]: COMPONENT.restore }),
     ).toEqual([]);
   }, 900_000);
 });

@@ -12,6 +12,7 @@ import { backupStep } from "../../src/action/steps/backup.ts";
 import { statusStep } from "../../src/action/steps/status.ts";
 import { validateStep } from "../../src/action/steps/validate.ts";
 import { type Bot, createBot } from "../../src/bot/app.ts";
+import { REPO_HOST } from "../../src/core/names/objects.ts";
 import { FakeCluster } from "../bot/fake-cluster.ts";
 import { commentPayload, deliver, FakeGitHub, testProbot, testSettings } from "../bot/github.ts";
 import { baseObject } from "../support/base.ts";
@@ -33,7 +34,7 @@ function cluster(): FakeCluster {
   const fake = new FakeCluster({
     exec: (pod, command) => {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
-      if (pod === "pgbackrest-repo-host-0") return out(info);
+      if (pod === REPO_HOST.pod) return out(info);
       const sql = command.at(-1) ?? "";
       if (sql.includes("archived_count"))
         return out(`10|00000001000000000000000A|${new Date(archivedMs).toISOString()}|0||`);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
+import { POSTGRES } from "../../src/core/names/objects.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 
 const ns = "runner-test";
@@ -55,7 +56,7 @@ function podSpec(script: string, options: PodOptions = {}): object {
       ? {}
       : { automountServiceAccountToken: options.automountServiceAccountToken }),
     restartPolicy: "Never",
-    securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+    securityContext: { runAsUser: POSTGRES.uid, runAsGroup: POSTGRES.uid, fsGroup: POSTGRES.uid },
     containers: [
       {
         name: "main",
@@ -345,7 +346,7 @@ describe("what the runner refuses", () => {
     [
       "a uid other than the image's postgres user",
       { securityContext: { runAsUser: 0 } },
-      "runAsUser=0 (only 999)",
+      `runAsUser=0 (only ${POSTGRES.uid})`,
     ],
     [
       "added capabilities",
@@ -367,7 +368,7 @@ describe("NetworkPolicy ingress, when the runner is asked to enforce it", () => 
     kind: "Pod",
     metadata: { name, namespace: policyNs, labels: { app: name } },
     spec: {
-      securityContext: { runAsUser: 999, runAsGroup: 999 },
+      securityContext: { runAsUser: POSTGRES.uid, runAsGroup: POSTGRES.uid },
       containers: [{ name: "main", image: "example/tools:1.0", command, ...extra }],
     },
   });

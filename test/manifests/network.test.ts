@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
-import { containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
+import { containersOf, podLabelsOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
@@ -36,12 +36,11 @@ function podsOf(objects: Any[]): Pod[] {
   return objects.flatMap((o): Pod[] => {
     const spec = podSpecOf(o);
     if (!spec) return [];
-    const template = o.kind === "CronJob" ? o.spec.jobTemplate.spec.template : o.spec.template;
     return [
       {
         name: `${o.kind}/${o.metadata.name}`,
         namespace: o.metadata.namespace,
-        labels: template.metadata?.labels ?? {},
+        labels: podLabelsOf(o) ?? {},
         ports: containersOf(spec).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)),
       },
     ];

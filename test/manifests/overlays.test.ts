@@ -10,7 +10,7 @@ import {
   loadManifestFile,
   type ManifestDoc,
 } from "../../src/core/manifests/load.ts";
-import { podSpecOf } from "../../src/core/manifests/pod.ts";
+import { podLabelsOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
 import { verifyManifests } from "../../src/core/manifests/verify.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -22,9 +22,7 @@ const RECOMMENDED = ["name", "instance", "component", "part-of", "version", "man
 
 /** The labels of a workload's pod template (a CronJob's is inside its Job template). */
 function templateLabels(object: KubeObject): Record<string, string> {
-  const spec = object.spec as Any;
-  const template = object.kind === "CronJob" ? spec.jobTemplate.spec.template : spec.template;
-  return template?.metadata?.labels ?? {};
+  return podLabelsOf(object) ?? {};
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML

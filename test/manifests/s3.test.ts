@@ -7,7 +7,12 @@ import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { selects } from "../../src/core/label-selector.ts";
 import type { ManifestDoc } from "../../src/core/manifests/load.ts";
-import { containerArgv, containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
+import {
+  containerArgv,
+  containersOf,
+  podLabelsOf,
+  podSpecOf,
+} from "../../src/core/manifests/pod.ts";
 import { loadCommittedManifests } from "./support.ts";
 
 const docs = loadCommittedManifests();
@@ -25,17 +30,11 @@ const pods = docs.flatMap((d: ManifestDoc) => {
   const spec = podSpecOf(d.object);
   if (!spec) return [];
   const o = d.object as Any;
-  const template =
-    o.kind === "CronJob"
-      ? o.spec.jobTemplate.spec.template
-      : o.kind === "Pod"
-        ? o
-        : o.spec.template;
   return [
     {
       name: `${o.kind}/${o.metadata.name}`,
       spec: spec as V1PodSpec,
-      labels: (template.metadata?.labels ?? {}) as Record<string, string>,
+      labels: podLabelsOf(o) ?? {},
     },
   ];
 });

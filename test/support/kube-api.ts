@@ -1,3 +1,4 @@
+import { DELIVERY_ID_ANNOTATION } from "../../src/core/names/labels.ts";
 // Shapes the Kubernetes API sends and receives, shared by the KubeCluster contract tests.
 
 /** A failure Status body, as the API server sends with an error code. */
@@ -13,7 +14,7 @@ export function botJob(namespace: string) {
     metadata: {
       name: "pgbackrest-bot-x1-full",
       namespace,
-      annotations: { "mcpgov-backup/delivery-id": "d-1" },
+      annotations: { [DELIVERY_ID_ANNOTATION]: "d-1" },
     },
     spec: {},
   };

@@ -1,5 +1,6 @@
 // backup: one backup Job from its CronJob, annotated with who ran it and from where, run
 // to its end; reports the backup pgBackRest recorded (core/operations/backup.ts).
+import { mib } from "../../core/names/formats.ts";
 import { runBackup } from "../../core/operations/backup.ts";
 import { actionJobName, logProgress, type Step, settingsOf } from "./step.ts";
 
@@ -13,10 +14,9 @@ export const backupStep: Step<"backup"> = async (context) => {
     logProgress(context),
   );
   const { logTail: _, ...data } = backup;
-  const mib = (backup.storedBytes / 1048576).toFixed(1);
   return {
     ok: true,
-    detail: `${backup.type} backup ${backup.label}: ${backup.seconds}s, ${mib} MiB stored in repo${backup.repo}`,
+    detail: `${backup.type} backup ${backup.label}: ${backup.seconds}s, ${mib(backup.storedBytes)} stored in repo${backup.repo}`,
     outputs: { "backup-label": backup.label, "backup-duration-seconds": String(backup.seconds) },
     data,
   };

@@ -1,14 +1,11 @@
 // /backup full|diff|incr: one Job from the matching CronJob, under the lock
 // (core/operations/backup.ts); the result is the backup pgBackRest recorded.
-import type { BackupType } from "../../core/backup.ts";
+import { mib } from "../../core/names/formats.ts";
+import type { BackupType } from "../../core/names/kinds.ts";
 import { runBackup } from "../../core/operations/backup.ts";
 import { code } from "../status-comment.ts";
 import { type CommandContext, jobName, timeoutMs } from "./context.ts";
 import { operate } from "./job.ts";
-
-export function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
-}
 
 export async function backupCommand(context: CommandContext, type: BackupType): Promise<string> {
   const request = {

@@ -3,13 +3,13 @@
 // and its removal before its time. A clone changes nothing of production, so it is not
 // planned and confirmed; it copies production's data, so it needs the restore right.
 import { parseTtl } from "../../core/clone.ts";
+import { DEFAULT_CLONE_TTL } from "../../core/names/defaults.ts";
+import { CLONE_ACCESS_LABEL } from "../../core/names/labels.ts";
+import { POSTGRES } from "../../core/names/objects.ts";
 import { type CloneResult, cloneAtPoint, dropClone } from "../../core/operations/clone.ts";
 import { code } from "../status-comment.ts";
 import { type CommandContext, timeoutMs } from "./context.ts";
 import { operate } from "./job.ts";
-
-/** How long a clone lives when the command names no time. */
-export const DEFAULT_CLONE_TTL = "4h";
 
 export async function cloneCommand(
   context: CommandContext,
@@ -44,8 +44,8 @@ export function cloneText(clone: CloneResult): string {
   const recovered = clone.report.recovery?.recoveredTo;
   return [
     `🧪 Clone ${code(clone.id)} holds production as at **${clone.point}**${clone.database ? ` (database ${code(clone.database)} only)` : ""}, restored from backup set ${code(clone.report.backup?.label ?? "?")}${recovered ? `; the last transaction replayed committed at ${recovered}` : ""}. It cannot archive WAL or reach the repository, and production was not touched.`,
-    `- from a laptop: ${code(`kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`)}, then ${code(`psql -h localhost -p 5433 -U postgres -d ${db}`)} (production's password, as it was at that point)`,
-    `- from the cluster: a pod labelled ${code("mcpgov-backup/clone-access=true")} (manifests/clone/mcpgov-clone-client.yaml) connects to ${code(`${clone.name}:5432`)}`,
+    `- from a laptop: ${code(`kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`)}, then ${code(`psql -h localhost -p 5433 -U ${POSTGRES.user} -d ${db}`)} (production's password, as it was at that point)`,
+    `- from the cluster: a pod labelled ${code(`${CLONE_ACCESS_LABEL}=true`)} (manifests/clone/mcpgov-clone-client.yaml) connects to ${code(`${clone.name}:5432`)}`,
     `- it goes at **${clone.expiresAt}**, with its volume; earlier: ${code(`/restore drop ${clone.id}`)}`,
   ].join("\n");
 }

@@ -3,6 +3,7 @@
 // when the policy asks), takes the lock and checks the plan again under it. Refused, the
 // person gets a reply; accepted, the plan's own status comment says who decided and, for a
 // confirmation, shows the steps and the result below the plan.
+import { OPERATION_ANNOTATION } from "../../core/names/labels.ts";
 import { withoutProgress } from "../../core/operations/settings.ts";
 import { cancelPlan, carryOutPlan, confirmPlan } from "../../core/plans/lifecycle.ts";
 import type { PlanRecord } from "../../core/plans/record.ts";
@@ -96,7 +97,7 @@ export async function decideCommand(
     ...context,
     operation: planned ?? operation,
     comment,
-    annotations: { ...context.annotations, "mcpgov-backup/operation": record.id },
+    annotations: { ...context.annotations, [OPERATION_ANNOTATION]: record.id },
   };
   const view = viewOf(record.kind);
   const started = Date.now();

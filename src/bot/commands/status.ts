@@ -1,11 +1,12 @@
 // /backup status: what an on-call person wants first — how far back and how recently a
 // restore can reach, the last backup of each type, the last validation, WAL archiving.
 import { archivingFailing } from "../../core/database.ts";
+import { mib } from "../../core/names/formats.ts";
+import { BACKUP_TYPES } from "../../core/names/kinds.ts";
 import { type LastValidation, readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
 import { isoUtc } from "../../core/time.ts";
 import { code } from "../status-comment.ts";
-import { mib } from "./backup.ts";
 import type { CommandContext } from "./context.ts";
 import { operate } from "./job.ts";
 
@@ -47,7 +48,7 @@ export async function statusCommand(context: CommandContext): Promise<string> {
   ];
   const backups = status.backups;
   const repoKeys = repos.map((r) => r.repo);
-  for (const type of ["full", "diff", "incr"] as const) {
+  for (const type of BACKUP_TYPES) {
     const ofType = backups.filter((b) => b.type === type);
     if (ofType.length === 0) lines.push(`| ${type} | none | | | | | |`);
     for (const repo of repoKeys) {

@@ -2,6 +2,8 @@
 // waiting for its confirmation, the result, and, when a stage failed, what state production
 // is in and how to go on by hand.
 import { JobFailedError, type JobFailure } from "../../core/jobs.ts";
+import { type Workload, workloadText } from "../../core/names/kinds.ts";
+import { LOCK_NAME, POSTGRES, POSTGRES_WORKLOAD } from "../../core/names/objects.ts";
 import { type RestoreResult, RestoreStoppedError } from "../../core/operations/restore.ts";
 import type { PlanRecord } from "../../core/plans/record.ts";
 import { UserError } from "../../core/user-error.ts";
@@ -18,7 +20,8 @@ function planTarget(record: PlanRecord): string {
 
 function planText(record: PlanRecord, secondApprover: boolean): string {
   const { restore: plan } = record;
-  const workloads = record.workloads.map((w) => code(`${w.kind.toLowerCase()}/${w.name}`));
+  const workloads = record.workloads.map((w: Workload) => code(workloadText(w)));
+  const postgres = code(workloadText(POSTGRES_WORKLOAD));
   return [
     `**Plan — nothing has changed yet.** Restore production to **${planTarget(record)}**:`,
     `- backup set ${code(plan.backupLabel)} from repo${plan.backupRepo}, then WAL up to the ${plan.latest ? "end of the archive" : plan.mark ? "mark itself" : "target"}; the server is promoted onto a new timeline`,
@@ -30,8 +33,8 @@ function planText(record: PlanRecord, secondApprover: boolean): string {
     `- recovery window checked: ${plan.window.start} → ${plan.window.end}`,
     "- first a safety backup (incr), so that this restore can itself be undone",
     workloads.length > 0
-      ? `- stops ${workloads.join(", ")} and then ${code("statefulset/postgres")} for the restore, and starts them again afterwards`
-      : `- stops ${code("statefulset/postgres")} for the restore and starts it again afterwards`,
+      ? `- stops ${workloads.join(", ")} and then ${postgres} for the restore, and starts them again afterwards`
+      : `- stops ${postgres} for the restore and starts it again afterwards`,
     `- estimated duration: about ${Math.ceil(plan.estimateSeconds / 60)} min (safety backup, restore, start and checks)`,
     plan.latest
       ? "- what was written after the last archived WAL segment is not in the restored database"
@@ -62,13 +65,13 @@ function stoppedText(
   const appsBack = Object.entries(error.replicas)
     .map(([w, n]) => kubectl(`scale ${w} --replicas=${n}`))
     .join(", ");
-  const startPostgres = kubectl("scale statefulset/postgres --replicas=1");
+  const startPostgres = kubectl(`scale ${workloadText(POSTGRES_WORKLOAD)} --replicas=1`);
   const resume = error.paused
     .map((name) => kubectl(`patch cronjob ${name} -p '{"spec":{"suspend":false}}'`))
     .join(", ");
   const schedules = resume ? ` Then resume the scheduled backups and validation: ${resume}.` : "";
   const down = (state: string, next: string) =>
-    `Stopped at: ${error.stage} (${why}). ${state} ${next} Afterwards start the applications: ${appsBack || "none were stopped"}.${schedules} The bot's lock stays until then: ${kubectl("delete lease mcpgov-backup-lock")}.`;
+    `Stopped at: ${error.stage} (${why}). ${state} ${next} Afterwards start the applications: ${appsBack || "none were stopped"}.${schedules} The bot's lock stays until then: ${kubectl(`delete lease ${LOCK_NAME}`)}.`;
   const stoppedBoth = "**PostgreSQL is stopped** and the applications too.";
   switch (error.stage) {
     case "pausing the schedules":
@@ -88,7 +91,7 @@ function stoppedText(
     case "starting and checking PostgreSQL":
       return down(
         "**PostgreSQL may be running but did not pass the checks**; the applications are stopped.",
-        `The restore Job completed. Read ${kubectl("logs postgres-0 -c postgres")}; when PostgreSQL is fine, go on.`,
+        `The restore Job completed. Read ${kubectl(`logs ${POSTGRES.pod} -c ${POSTGRES.container}`)}; when PostgreSQL is fine, go on.`,
       );
     case "starting the applications":
       return `The database is restored, but starting the applications failed (${why}). Start them: ${appsBack}.${schedules}`;

@@ -4,6 +4,8 @@
 // retried while the API's failure is transient (api.ts tells which are).
 import * as k8s from "@kubernetes/client-node";
 import * as cluster from "../cluster.ts";
+import { terminalCondition } from "../names/kinds.ts";
+import { PRODUCT } from "../names/labels.ts";
 import {
   apiVersionOf,
   configurationWithDeadline,
@@ -22,7 +24,8 @@ import { type RetryPolicy, retrying } from "./retry.ts";
 type KubeObject = cluster.KubeObject;
 type WorkloadKind = cluster.WorkloadKind;
 
-export const FIELD_MANAGER = "mcpgov-backup";
+/** Who applies: the product, as server-side apply records it. */
+export const FIELD_MANAGER = PRODUCT;
 
 /** How exec reaches the API's websocket; tests give their own. */
 export type WebSocketHandler = ConstructorParameters<typeof k8s.Exec>[1];
@@ -177,13 +180,11 @@ export class KubeCluster implements cluster.Cluster {
       const job = await this.retrying(`get job/${name}`, () =>
         this.batch.readNamespacedJob({ name, namespace }),
       );
-      const done = job.status?.conditions?.find(
-        (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
-      );
+      const done = terminalCondition(job.status?.conditions);
       if (done) {
         return {
           name,
-          outcome: done.type as cluster.JobResult["outcome"],
+          outcome: done.type,
           reason: done.reason,
           message: done.message,
           startTime: job.status?.startTime?.toISOString(),

@@ -5,7 +5,7 @@ import type { V1PodSpec, V1Volume } from "@kubernetes/client-node";
 import type { KubeObject } from "../cluster.ts";
 import { selects } from "../label-selector.ts";
 import type { ManifestDoc } from "./load.ts";
-import { podSpecOf } from "./pod.ts";
+import { podLabelsOf, podSpecOf } from "./pod.ts";
 
 /** Objects made per cluster rather than committed: "Kind/name" → the keys they carry. */
 export type ProvidedObjects = Record<string, string[]>;
@@ -17,21 +17,6 @@ export type Found = (path: string, message: string) => void;
 export interface KeyedData {
   data?: Record<string, string>;
   stringData?: Record<string, string>;
-}
-
-interface WithTemplate {
-  spec?: {
-    template?: { metadata?: { labels?: Record<string, string> } };
-    jobTemplate?: { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
-  };
-}
-
-/** The labels of the pods an object makes: a Pod's own, a template's otherwise. */
-function templateLabels(object: KubeObject): Record<string, string> | undefined {
-  if (object.kind === "Pod") return object.metadata.labels;
-  const spec = (object as WithTemplate).spec;
-  const template = object.kind === "CronJob" ? spec?.jobTemplate?.spec?.template : spec?.template;
-  return template?.metadata?.labels;
 }
 
 /** Everything the manifests define, for lookups by kind and name. */
@@ -46,7 +31,7 @@ export class Catalog {
       const object = doc.object as KubeObject;
       this.objects.set(`${object.kind}/${object.metadata?.name}`, object);
       const spec = podSpecOf(object);
-      if (spec) this.pods.push({ spec, labels: templateLabels(object) ?? {} });
+      if (spec) this.pods.push({ spec, labels: podLabelsOf(object) ?? {} });
     }
   }
 

@@ -3,6 +3,7 @@
 // its PGBACKREST_* variables exists in that container, and the paths pgBackRest writes
 // are on writable volumes.
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { POSTGRES } from "../names/objects.ts";
 import {
   environmentConfig,
   mergeConfigs,
@@ -87,7 +88,7 @@ export function checkPgbackrestPaths(
     }
     const pgdata = opt("pg1-path");
     const ownsData = mounted.some(
-      ({ volume }) => volume.persistentVolumeClaim?.claimName === "postgres-data",
+      ({ volume }) => volume.persistentVolumeClaim?.claimName === POSTGRES.claim,
     );
     if (
       !opt("pg1-host") &&

@@ -1,34 +1,68 @@
 // Reading pod templates out of workload manifests: the one place that knows where each
 // kind keeps its pod spec.
-import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
+import type {
+  V1Container,
+  V1JobSpec,
+  V1JobTemplateSpec,
+  V1PodSpec,
+  V1PodTemplateSpec,
+} from "@kubernetes/client-node";
 
-type KubeObject = Record<string, unknown>;
+type KubeObject = { kind?: unknown; spec?: unknown };
 
-/** The pod spec of a Pod, Job, CronJob, Deployment or StatefulSet; undefined for other kinds. */
-export function podSpecOf(object: KubeObject): V1PodSpec | undefined {
-  // biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML
-  const spec = object.spec as any;
+// biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML
+type Untyped = any;
+
+/** The job template of a CronJob; undefined for other kinds. */
+export function jobTemplateOf(object: KubeObject): V1JobTemplateSpec | undefined {
+  return object.kind === "CronJob" ? (object.spec as Untyped)?.jobTemplate : undefined;
+}
+
+/** The Job spec of a Job or a CronJob (its job template's); undefined for other kinds. */
+export function jobSpecOf(object: KubeObject): V1JobSpec | undefined {
+  if (object.kind === "Job") return object.spec as V1JobSpec | undefined;
+  return jobTemplateOf(object)?.spec;
+}
+
+/** JSON path of the Job spec inside a Job or CronJob, for messages. */
+export function jobSpecPath(kind: unknown): string {
+  return kind === "CronJob" ? "spec.jobTemplate.spec" : "spec";
+}
+
+/** The pod template of a Job, CronJob, Deployment, StatefulSet, DaemonSet or ReplicaSet. */
+export function podTemplateOf(object: KubeObject): V1PodTemplateSpec | undefined {
   switch (object.kind) {
-    case "Pod":
-      return spec as V1PodSpec;
     case "Job":
     case "Deployment":
     case "StatefulSet":
     case "DaemonSet":
     case "ReplicaSet":
-      return spec?.template?.spec;
+      return (object.spec as Untyped)?.template;
     case "CronJob":
-      return spec?.jobTemplate?.spec?.template?.spec;
+      return jobTemplateOf(object)?.spec?.template;
     default:
       return undefined;
   }
 }
 
+/** The pod spec of a Pod, or of a workload's pod template; undefined for other kinds. */
+export function podSpecOf(object: KubeObject): V1PodSpec | undefined {
+  if (object.kind === "Pod") return object.spec as V1PodSpec | undefined;
+  return podTemplateOf(object)?.spec;
+}
+
+/** The labels of the pods an object makes: a Pod's own, its pod template's otherwise. */
+export function podLabelsOf(
+  object: KubeObject & { metadata?: { labels?: Record<string, string> } },
+): Record<string, string> | undefined {
+  if (object.kind === "Pod") return object.metadata?.labels;
+  return podTemplateOf(object)?.metadata?.labels;
+}
+
 /** JSON path of the pod spec inside the object, for messages. */
 export function podSpecPath(kind: unknown): string {
   if (kind === "Pod") return "spec";
-  if (kind === "CronJob") return "spec.jobTemplate.spec.template.spec";
-  return "spec.template.spec";
+  return `${kind === "CronJob" ? jobSpecPath(kind) : "spec"}.template.spec`;
 }
 
 export function containersOf(spec: V1PodSpec): V1Container[] {

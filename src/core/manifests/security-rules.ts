@@ -3,12 +3,10 @@
 // filesystem, requests and limits, pinned images; CronJobs and Jobs that cannot pile up
 // or run forever; no secret material in a ConfigMap.
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
+import { POSTGRES } from "../names/objects.ts";
 import type { ManifestDoc } from "./load.ts";
-import { podSpecOf, podSpecPath } from "./pod.ts";
+import { jobSpecOf, jobSpecPath, podSpecOf, podSpecPath } from "./pod.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
-
-/** The uid of the postgres user in the official PostgreSQL image (the seed's runAsUser). */
-export const POSTGRES_UID = 999;
 
 type Rule = (found: (path: string, message: string) => void) => void;
 
@@ -56,7 +54,7 @@ function podRules(
 ): void {
   const sc = spec.securityContext;
   if (sc?.runAsNonRoot !== true) found("securityContext.runAsNonRoot", "must be true");
-  const who = uid === POSTGRES_UID ? " (the postgres user)" : " (the image's user)";
+  const who = uid === POSTGRES.uid ? " (the postgres user)" : " (the image's user)";
   if (sc?.runAsUser !== uid) found("securityContext.runAsUser", `must be ${uid}${who}`);
   if (sc?.runAsGroup !== uid) found("securityContext.runAsGroup", `must be ${uid}`);
   if (sc?.seccompProfile?.type !== "RuntimeDefault")
@@ -98,13 +96,8 @@ function workloadRules(object: Record<string, unknown>): Rule {
         if (spec?.[field] === undefined) found(`spec.${field}`, "must be set");
       }
     }
-    const job =
-      object.kind === "CronJob"
-        ? spec?.jobTemplate?.spec
-        : object.kind === "Job"
-          ? spec
-          : undefined;
-    const jobPath = object.kind === "CronJob" ? "spec.jobTemplate.spec" : "spec";
+    const job = jobSpecOf(object) as Record<string, unknown> | undefined;
+    const jobPath = jobSpecPath(object.kind);
     if (job) {
       for (const field of ["activeDeadlineSeconds", "backoffLimit"]) {
         if (job[field] === undefined)
@@ -149,7 +142,7 @@ export function checkPolicy(doc: ManifestDoc, options: PolicyOptions = {}): Mani
   const spec = podSpecOf(object);
   if (spec) {
     const base = podSpecPath(object.kind);
-    podRules(spec, options.uid ?? POSTGRES_UID, (path, message) =>
+    podRules(spec, options.uid ?? POSTGRES.uid, (path, message) =>
       found(`${base}.${path}`, message),
     );
     workloadRules(object)(found);

@@ -1,10 +1,11 @@
 // backup: one Job from the backup CronJob of the type (an incremental one from the
 // differential CronJob, the type changed), run to its end; the result is the backup
 // pgBackRest recorded. A Job that fails throws a JobFailedError with its diagnosis.
-import { type BackupType, backupJob } from "../backup.ts";
+import { backupJob } from "../backup.ts";
 import type { Cluster } from "../cluster.ts";
 import { logTail, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
+import type { BackupType } from "../names/kinds.ts";
 import { repoOf, validBackups } from "../pgbackrest/info.ts";
 import { stanzaInfo } from "../repository.ts";
 import type { Progress, Settings } from "./settings.ts";

@@ -4,7 +4,6 @@
 // and archiving off, behind a NetworkPolicy, gone when its time is up. Expired clones are
 // removed first; a clone that fails to come up is removed, not left half-made.
 import {
-  CLONE_LABEL,
   type CloneInfo,
   type CloneSpec,
   cloneDatabase,
@@ -18,6 +17,10 @@ import {
 } from "../clone.ts";
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { runJobToCompletion } from "../jobs.ts";
+import { podSpecOf } from "../manifests/pod.ts";
+import { workloadText } from "../names/kinds.ts";
+import { CLONE_LABEL, COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
+import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
 import { VALIDATION_CRONJOB } from "../schedules.ts";
 import { isoUtcSecond } from "../time.ts";
 import { UserError } from "../user-error.ts";
@@ -72,17 +75,13 @@ function restoreArgs(plan: RestorePlan, database: string | undefined): string[] 
 
 /** Production's image and claim, which the clone copies. */
 async function production(cluster: Cluster, namespace: string) {
-  const statefulSet = await cluster.get("StatefulSet", namespace, "postgres");
-  const claim = await cluster.get("PersistentVolumeClaim", namespace, "postgres-data");
-  const containers = (
-    statefulSet?.spec as {
-      template?: { spec?: { containers?: { name: string; image: string }[] } };
-    }
-  )?.template?.spec?.containers;
-  const image = containers?.find((c) => c.name === "postgres")?.image;
+  const statefulSet = await cluster.get("StatefulSet", namespace, POSTGRES.statefulSet);
+  const claim = await cluster.get("PersistentVolumeClaim", namespace, POSTGRES.claim);
+  const containers = statefulSet && podSpecOf(statefulSet)?.containers;
+  const image = containers?.find((c) => c.name === POSTGRES.container)?.image;
   if (!image || !claim)
     throw new UserError(
-      `statefulset/postgres or its claim postgres-data not found in ${namespace}; deploy the manifests first`,
+      `${workloadText(POSTGRES_WORKLOAD)} or its claim ${POSTGRES.claim} not found in ${namespace}; deploy the manifests first`,
     );
   const spec = claim.spec as {
     resources?: { requests?: { storage?: string } };
@@ -145,7 +144,7 @@ export async function createClone(
       (objects.server.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds = seconds;
       await cluster.create(inNamespace(objects.server));
       // The server's pod; the restore Job's pod carries the id too, as a restore.
-      const pod = { [CLONE_LABEL]: id, "app.kubernetes.io/component": "clone" };
+      const pod = { [CLONE_LABEL]: id, [COMPONENT_LABEL]: COMPONENT.clone };
       await cluster.waitForPodsReady(namespace, pod, request.timeoutMs);
     });
     return {

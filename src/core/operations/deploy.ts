@@ -5,6 +5,8 @@
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { jobEnding, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
+import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
+import { POSTGRES } from "../names/objects.ts";
 import { UserError } from "../user-error.ts";
 import type { Progress, Settings } from "./settings.ts";
 
@@ -47,8 +49,8 @@ export async function deploy(
   await requireUnlocked(cluster, settings, "Deploy again when it has finished.");
   await progress(`apply ${first} objects`, () => cluster.apply(objects.slice(0, first)));
   await progress("wait for PostgreSQL and the repository host", async () => {
-    await cluster.waitForPodsReady(namespace, { app: "postgres" }, timeoutMs);
-    const repoHost = { "app.kubernetes.io/component": "repo-host" };
+    await cluster.waitForPodsReady(namespace, POSTGRES.labels, timeoutMs);
+    const repoHost = { [COMPONENT_LABEL]: COMPONENT.repoHost };
     await cluster.waitForPodsReady(namespace, repoHost, timeoutMs);
   });
   const name = stanzaJob.metadata.name;

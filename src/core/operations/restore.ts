@@ -10,15 +10,15 @@ import { waitForNoPods } from "../cluster.ts";
 import { psql, timeline, waitWritable } from "../database.ts";
 import { runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
+import { SQL_TARGET_US, sqlUtc } from "../names/formats.ts";
+import { type Workload, workloadText } from "../names/kinds.ts";
+import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
 import { type RestorePins, restoreJobFor } from "../restore.ts";
 import { pauseSchedules, resumeSchedules } from "../schedules.ts";
 import { runBackup } from "./backup.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
-export interface Workload {
-  kind: "Deployment" | "StatefulSet";
-  name: string;
-}
+export type { Workload };
 
 export interface RestoreRequest {
   /** The restore Job template (manifests/restore/), named as this restore's Job. */
@@ -95,11 +95,6 @@ export class RestoreStoppedError extends Error {
   }
 }
 
-/** Each workload's name as kubectl writes it: deployment/governance-api. */
-export function workloadName(workload: Workload): string {
-  return `${workload.kind.toLowerCase()}/${workload.name}`;
-}
-
 export async function restoreProduction(
   cluster: Cluster,
   settings: Settings,
@@ -151,13 +146,13 @@ export async function restoreProduction(
     : undefined;
   const timelineBefore = await stage("reading PostgreSQL's timeline", () => timeline(cluster, db));
 
-  const names = request.workloads.map(workloadName).join(", ") || "none listed";
+  const names = request.workloads.map(workloadText).join(", ") || "none listed";
   await stage("stopping the applications", () =>
     progress(`stop applications: ${names}`, async () => {
       for (const w of request.workloads) {
         const object = await cluster.get(w.kind, namespace, w.name);
         if (!object) throw new Error(`${w.kind}/${w.name} not found in ${namespace}`);
-        replicas[workloadName(w)] = (object.spec as { replicas?: number }).replicas ?? 1;
+        replicas[workloadText(w)] = (object.spec as { replicas?: number }).replicas ?? 1;
         await request.onStopping?.({ ...replicas });
         await cluster.scale(namespace, w.kind, w.name, 0);
         const selector = (object.spec as { selector?: { matchLabels?: Record<string, string> } })
@@ -169,9 +164,9 @@ export async function restoreProduction(
 
   productionTouched = true;
   await stage("stopping PostgreSQL", () =>
-    progress("stop PostgreSQL (statefulset/postgres to 0)", async () => {
-      await cluster.scale(namespace, "StatefulSet", "postgres", 0);
-      await waitForNoPods(cluster, namespace, { app: "postgres" }, wait);
+    progress(`stop PostgreSQL (${workloadText(POSTGRES_WORKLOAD)} to 0)`, async () => {
+      await cluster.scale(namespace, "StatefulSet", POSTGRES.statefulSet, 0);
+      await waitForNoPods(cluster, namespace, POSTGRES.labels, wait);
     }),
   );
 
@@ -198,8 +193,8 @@ export async function restoreProduction(
     await progress(
       "start PostgreSQL; wait until recovery has ended and it accepts writes",
       async () => {
-        await cluster.scale(namespace, "StatefulSet", "postgres", 1);
-        await cluster.waitForPodsReady(namespace, { app: "postgres" }, wait);
+        await cluster.scale(namespace, "StatefulSet", POSTGRES.statefulSet, 1);
+        await cluster.waitForPodsReady(namespace, POSTGRES.labels, wait);
         await waitWritable(cluster, wait, db);
       },
     );
@@ -213,7 +208,7 @@ export async function restoreProduction(
         // must not be later than the target.
         const replayed = await psql(
           cluster,
-          `select coalesce(to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '')`,
+          `select ${sqlUtc("pg_last_xact_replay_timestamp()", SQL_TARGET_US)}`,
           db,
         );
         if (request.target && replayed && `${replayed}+00` > request.target)
@@ -227,7 +222,7 @@ export async function restoreProduction(
   await stage("starting the applications", () =>
     progress("start applications", async () => {
       for (const w of request.workloads)
-        await cluster.scale(namespace, w.kind, w.name, replicas[workloadName(w)] ?? 1);
+        await cluster.scale(namespace, w.kind, w.name, replicas[workloadText(w)] ?? 1);
     }),
   );
   await stage("resuming the schedules", () =>

@@ -2,6 +2,8 @@
 // steps. A face decides how a step looks (a row in the bot's comment, a line in the
 // Action's log); the operation only names its steps and times none of them itself.
 import type { DatabaseTarget } from "../database.ts";
+import { BASE_NAMESPACE, BASE_STANZA } from "../names/defaults.ts";
+import { POSTGRES } from "../names/objects.ts";
 
 export interface Settings {
   namespace: string;
@@ -13,10 +15,10 @@ export interface Settings {
   lockHolder?: string;
 }
 
-/** The seed's names, used wherever a user gives none. */
+/** The base's names, used wherever a user gives none. */
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
-  namespace: "ai-governance",
-  stanza: "mcpgov",
+  namespace: BASE_NAMESPACE,
+  stanza: BASE_STANZA,
 };
 
 /** Runs one named step of an operation; the face shows it, and times the work alone. */
@@ -29,8 +31,8 @@ export const withoutProgress: Progress = (_step, work) => work();
 export function productionDatabase(settings: Settings): DatabaseTarget {
   return {
     namespace: settings.namespace,
-    pod: "postgres-0",
-    container: "postgres",
-    database: "postgres",
+    pod: POSTGRES.pod,
+    container: POSTGRES.container,
+    database: POSTGRES.database,
   };
 }

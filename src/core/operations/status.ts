@@ -7,6 +7,7 @@ import type { Cluster } from "../cluster.ts";
 import { type ArchiverStatus, archiverStatus } from "../database.ts";
 import { jobEnding } from "../jobs.ts";
 import { listMarks, type Mark } from "../marks.ts";
+import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
 import { type BackupInfo, type StanzaInfo, validBackups } from "../pgbackrest/info.ts";
 import { type RecoveryWindow, recoveryWindow, recoveryWindows } from "../recovery-window.ts";
 import { type RepoState, repositories, stanzaInfo } from "../repository.ts";
@@ -40,7 +41,7 @@ export interface StatusResult {
 
 async function lastValidation(cluster: Cluster, namespace: string): Promise<LastValidation> {
   const jobs = (
-    await cluster.list("Job", namespace, { "app.kubernetes.io/component": "restore-validation" })
+    await cluster.list("Job", namespace, { [COMPONENT_LABEL]: COMPONENT.restoreValidation })
   )
     .filter((j) => jobEnding(j))
     .sort((a, b) =>

@@ -5,6 +5,7 @@
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { archiverStatus, archivingFailing } from "../database.ts";
 import { jobEnding } from "../jobs.ts";
+import { jobTemplateOf } from "../manifests/pod.ts";
 import { stanzaInfo } from "../repository.ts";
 import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
@@ -22,8 +23,7 @@ async function latestRunFailed(
   namespace: string,
   cron: KubeObject,
 ): Promise<string | undefined> {
-  const labels = (cron.spec as { jobTemplate?: { metadata?: { labels?: Record<string, string> } } })
-    .jobTemplate?.metadata?.labels;
+  const labels = jobTemplateOf(cron)?.metadata?.labels;
   if (!labels) return undefined;
   const jobs = await cluster.list("Job", namespace, labels);
   const newest = jobs

@@ -1,9 +1,10 @@
 // `pgbackrest info --output=json`: the shape pgBackRest 2.45 to 2.55 prints, parsed
 // without losing the 64-bit system identifier.
+import type { BackupType } from "../names/kinds.ts";
 
 export interface BackupInfo {
   label: string;
-  type: "full" | "diff" | "incr";
+  type: BackupType;
   prior: string | null;
   reference: string[] | null;
   timestamp: { start: number; stop: number };

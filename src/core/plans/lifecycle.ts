@@ -13,7 +13,8 @@ import {
   reconcileLock,
   requireUnlocked,
 } from "../lock.ts";
-import { RestoreStoppedError, type Workload } from "../operations/restore.ts";
+import type { Workload } from "../names/kinds.ts";
+import { RestoreStoppedError } from "../operations/restore.ts";
 import { planRestore, recheckPlan, requireNoRunningJobs } from "../operations/restore-plan.ts";
 import { parseTableRef } from "../operations/restore-table.ts";
 import type { Progress, Settings } from "../operations/settings.ts";

@@ -5,7 +5,9 @@
 // two confirmations, cannot both win. A record of another version is not read as a plan:
 // whoever holds it plans again.
 import { AlreadyExistsError, type Cluster, ConflictError, type KubeObject } from "../cluster.ts";
-import type { Workload } from "../operations/restore.ts";
+import type { Workload } from "../names/kinds.ts";
+import { COMPONENT, NAME_LABEL, PRODUCT, productLabels } from "../names/labels.ts";
+import { planRecordName } from "../names/objects.ts";
 import type { RestorePlan } from "../operations/restore-plan.ts";
 import { UserError } from "../user-error.ts";
 
@@ -47,17 +49,9 @@ export interface StoredPlan {
   resourceVersion: string;
 }
 
-const LABELS = {
-  "app.kubernetes.io/name": "mcpgov-backup",
-  "app.kubernetes.io/part-of": "mcpgov-backup",
-  "app.kubernetes.io/component": "plan",
-};
+const LABELS = { [NAME_LABEL]: PRODUCT, ...productLabels(COMPONENT.plan) };
 
 const KEY = "plan.json";
-
-export function planObjectName(id: string): string {
-  return `mcpgov-backup-plan-${id}`;
-}
 
 export class PlanRecords {
   private readonly cluster: Cluster;
@@ -74,7 +68,7 @@ export class PlanRecords {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: {
-        name: planObjectName(record.id),
+        name: planRecordName(record.id),
         namespace: this.namespace,
         labels: LABELS,
         ...(resourceVersion ? { resourceVersion } : {}),
@@ -96,7 +90,7 @@ export class PlanRecords {
 
   /** The plan, or undefined when there is none; a record of another version is refused. */
   async read(id: string): Promise<StoredPlan | undefined> {
-    const object = await this.cluster.get("ConfigMap", this.namespace, planObjectName(id));
+    const object = await this.cluster.get("ConfigMap", this.namespace, planRecordName(id));
     const json = (object?.data as Record<string, string> | undefined)?.[KEY];
     if (!object || !json) return undefined;
     const record = JSON.parse(json) as PlanRecord;

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { V1PodSpec } from "@kubernetes/client-node";
 import type { JobResult, KubeObject } from "../../core/cluster.ts";
+import { endedConditions } from "../../core/names/kinds.ts";
 import type { LocalPod } from "./pod.ts";
 
 /** What a Job needs from the cluster that runs it. */
@@ -131,9 +132,7 @@ export class LocalJob {
       succeeded: this.pods.filter((p) => p.phase === "Succeeded").length,
       failed: this.failures,
       ...(result?.outcome === "Complete" ? { completionTime: result.completionTime } : {}),
-      conditions: result
-        ? [{ type: result.outcome, status: "True", reason: result.reason, message: result.message }]
-        : [],
+      conditions: result ? endedConditions(result.outcome, result.reason, result.message) : [],
     };
   }
 }

@@ -1,9 +1,10 @@
 // What the local runner supports of a pod spec. It is not a Kubernetes: a field it does
 // not implement is refused by name, never silently ignored.
 import type { V1PodSpec } from "@kubernetes/client-node";
+import { POSTGRES } from "../../core/names/objects.ts";
 
-/** uid 999, the postgres user of the official PostgreSQL image, runs as the local postgres user. */
-export const IMAGE_POSTGRES_UID = 999;
+/** The image's postgres user (POSTGRES.uid) runs as the local postgres user. */
+const IMAGE_POSTGRES_UID = POSTGRES.uid;
 
 const ALLOWED: Record<string, string[]> = {
   pod: [

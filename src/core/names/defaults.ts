@@ -1,0 +1,16 @@
+// The base's defaults for what an overlay or a person may change. Code that needs the real
+// value reads it from the rendered manifests or the settings; these are only what it is
+// when nothing says otherwise. When you add or change one, update the table in
+// docs/architecture.md ("Names, labels and annotations").
+
+/** The base kustomization's namespace; an overlay sets its own (settings.namespace). */
+export const BASE_NAMESPACE = "ai-governance";
+
+/** The base's stanza, `pgbackrest-config`'s `stanza` key; an overlay sets its own (settings.stanza). */
+export const BASE_STANZA = "mcpgov";
+
+/** The base's namespace for the bot's records (manifests/bot); the bot's settings may name another. */
+export const BASE_RECORDS_NAMESPACE = "mcpgov-backup-records";
+
+/** How long a clone lives when nobody says: the Action's `clone-ttl` default (action.yml) and the bot's. */
+export const DEFAULT_CLONE_TTL = "4h";

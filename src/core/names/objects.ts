@@ -1,0 +1,47 @@
+// The names of the objects the product makes, finds or waits for, each defined once.
+// When you add or change one, update the table in docs/architecture.md ("Names, labels
+// and annotations").
+//
+// A name an overlay may change (the namespace, the stanza) is not here: it is read from
+// the rendered manifests or the settings, and defaults.ts holds the base's default.
+import type { Workload } from "./kinds.ts";
+
+/**
+ * The reference PostgreSQL (manifests/postgres-statefulset.yaml): the StatefulSet, its one
+ * pod, the container that runs PostgreSQL, the data claim and the seed's pod labels. An
+ * adopted PostgreSQL (examples/adopt) has names of its own.
+ */
+export const POSTGRES = {
+  statefulSet: "postgres",
+  pod: "postgres-0",
+  container: "postgres",
+  claim: "postgres-data",
+  labels: { app: "postgres" } as Readonly<Record<string, string>>,
+  /** The database that is always there, where operations run their SQL. */
+  database: "postgres",
+  /** The superuser psql connects as, over the pod's Unix socket. */
+  user: "postgres",
+  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
+  uid: 999,
+} as const;
+
+/** The reference PostgreSQL's StatefulSet as a workload a restore stops: statefulset/postgres. */
+export const POSTGRES_WORKLOAD: Workload = { kind: "StatefulSet", name: POSTGRES.statefulSet };
+
+/** The repository host (manifests/pgbackrest-repo-host-statefulset.yaml): its pod and container. */
+export const REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" } as const;
+
+/** The Lease that lets one backup, validation or restore run at a time (core/lock.ts). */
+export const LOCK_NAME = "mcpgov-backup-lock";
+
+/** The ConfigMap that records one bot operation: `mcpgov-bot-op-<id>`. */
+export const RECORD_PREFIX = "mcpgov-bot-op-";
+
+export function recordName(operationId: string): string {
+  return `${RECORD_PREFIX}${operationId}`;
+}
+
+/** The ConfigMap that records one plan (core/plans/record.ts): `mcpgov-backup-plan-<id>`. */
+export function planRecordName(id: string): string {
+  return `mcpgov-backup-plan-${id}`;
+}
