@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import * as core from "@actions/core";
 import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
-import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 
 export const OPERATIONS = [
   "deploy",

@@ -3,7 +3,7 @@
 // repository's policy file. Without MCPGOV_REPOSITORIES it does not start: an App
 // installed on an organisation would otherwise take commands from any repository there,
 // including one a stranger just created.
-import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 import { DEFAULT_POLICY, LEVELS, type Level, type Right } from "./policy.ts";
 
 export interface BotSettings {

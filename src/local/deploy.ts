@@ -10,8 +10,9 @@ import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { isKustomization, renderKustomization } from "../core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../core/manifests/load.ts";
 import { deploy } from "../core/operations/deploy.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../core/operations/settings.ts";
 import { projectRoot } from "../core/paths.ts";
+import { withoutProgress } from "../core/progress.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 
 const root = projectRoot();
 

@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { kubernetesObjects } from "../../src/action/manifests.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { deploy } from "../../src/core/operations/deploy.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { FakeCluster } from "../bot/fake-cluster.ts";
 
 describe("deploy", () => {

@@ -1,6 +1,7 @@
 // What every step of the Action gets and gives back.
 import type { Cluster } from "../../core/cluster.ts";
-import type { Progress, Settings } from "../../core/operations/settings.ts";
+import type { Progress } from "../../core/progress.ts";
+import type { Settings } from "../../core/settings.ts";
 import type { Inputs } from "../inputs.ts";
 
 /** Every output the Action sets; action.yml declares each, and a test holds the two equal. */

@@ -5,7 +5,7 @@
 
 import { LockedError } from "../../core/lock.ts";
 import { recheckPlan, requireNoRunningJobs } from "../../core/operations/restore-plan.ts";
-import { withoutProgress } from "../../core/operations/settings.ts";
+import { withoutProgress } from "../../core/progress.ts";
 import { isoUtcSecond } from "../../core/time.ts";
 import { commandText, plansRestore } from "../command.ts";
 import type { Operation, OperationState } from "../operations.ts";

@@ -2,7 +2,7 @@
 // comment, and the Jobs' annotations (who asked, where, which delivery).
 import type { Context } from "probot";
 import type { Cluster, KubeObject } from "../../core/cluster.ts";
-import type { Settings } from "../../core/operations/settings.ts";
+import type { Settings } from "../../core/settings.ts";
 import type { Operation, OperationStore } from "../operations.ts";
 import type { Policy } from "../policy.ts";
 import type { StatusComment } from "../status-comment.ts";

@@ -9,7 +9,8 @@ import {
   logTail,
   runJobToCompletion,
 } from "../../core/jobs.ts";
-import type { Progress, Settings } from "../../core/operations/settings.ts";
+import type { Progress } from "../../core/progress.ts";
+import type { Settings } from "../../core/settings.ts";
 import { type CommandContext, StoppedError, settingsOf, timeoutMs } from "./context.ts";
 
 /** Attaches a failed Job's diagnosis to the comment; returns why it failed, in a line. */

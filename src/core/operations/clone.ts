@@ -18,12 +18,13 @@ import {
 } from "../clone.ts";
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { runJobToCompletion } from "../jobs.ts";
+import type { Progress } from "../progress.ts";
 import { VALIDATION_CRONJOB } from "../schedules.ts";
+import type { Settings } from "../settings.ts";
 import { isoUtcSecond } from "../time.ts";
 import { UserError } from "../user-error.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
 import type { RestorePlan } from "./restore-plan.ts";
-import type { Progress, Settings } from "./settings.ts";
 
 export interface CloneRequest {
   id: string;

@@ -5,8 +5,9 @@
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { jobEnding, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
+import type { Progress } from "../progress.ts";
+import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
-import type { Progress, Settings } from "./settings.ts";
 
 export interface DeployRequest {
   /** Every object, in apply order, the stanza-create Job among them. */
