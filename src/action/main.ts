@@ -2,9 +2,9 @@
 // (Kubernetes from a kubeconfig, or the local cluster runner), runs the operations,
 // writes outputs and the job summary, and fails the step when an operation failed.
 import * as core from "@actions/core";
-import { openCluster } from "../core/open-cluster.ts";
+import { type OpenedCluster, openKubeCluster } from "../core/kube/open.ts";
 import { redact } from "../core/redact.ts";
-import { InputError, readInputs } from "./inputs.ts";
+import { InputError, type Inputs, readInputs } from "./inputs.ts";
 import { objectsFor, withImage } from "./manifests.ts";
 import { runOperations } from "./run.ts";
 import { renderSummary } from "./summary.ts";
@@ -32,13 +32,17 @@ function annotations(): Record<string, string> {
   );
 }
 
+/** The cluster the inputs name; the local runner's chunks are loaded only for `cluster: local`. */
+async function openCluster(inputs: Inputs, log: (line: string) => void): Promise<OpenedCluster> {
+  if (inputs.cluster !== "local") return openKubeCluster(inputs.kubeconfig);
+  const { openLocalCluster } = await import("../local/runner/open.ts");
+  return openLocalCluster(log);
+}
+
 async function main(): Promise<void> {
   const inputs = readInputs();
   const log = (line: string) => core.info(line);
-  const { cluster, close } = await openCluster(inputs.cluster, {
-    kubeconfig: inputs.kubeconfig,
-    log,
-  });
+  const { cluster, close } = await openCluster(inputs, log);
   try {
     // Made once per run: every deploy applies the same per-cluster secrets.
     const objects = once(async () => withImage(await objectsFor(inputs), inputs.image));
