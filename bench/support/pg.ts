@@ -5,8 +5,8 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { type BackupInfo, findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
-import { jobCommand } from "../../src/local/first-run.ts";
-import type { PgHost } from "../../src/local/pg-host.ts";
+import { jobCommand } from "../../src/local/lab/first-run.ts";
+import type { PgHost } from "../../src/local/lab/pg-host.ts";
 import type { Lab } from "./lab.ts";
 import { round, timed } from "./stats.ts";
 

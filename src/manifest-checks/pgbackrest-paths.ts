@@ -8,7 +8,7 @@ import {
   mergeConfigs,
   optionValue,
   parsePgbackrestConfig,
-} from "../pgbackrest/config.ts";
+} from "../core/pgbackrest/config.ts";
 import { type Catalog, type Found, type KeyedData, under, volumeFiles } from "./catalog.ts";
 
 export interface Mounted {

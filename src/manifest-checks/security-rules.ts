@@ -3,8 +3,8 @@
 // filesystem, requests and limits, pinned images; CronJobs and Jobs that cannot pile up
 // or run forever; no secret material in a ConfigMap.
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
-import type { ManifestDoc } from "./load.ts";
-import { podSpecOf, podSpecPath } from "./pod.ts";
+import type { ManifestDoc } from "../core/manifests/load.ts";
+import { podSpecOf, podSpecPath } from "../core/manifests/pod.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
 
 /** The uid of the postgres user in the official PostgreSQL image (the seed's runAsUser). */

@@ -3,22 +3,22 @@
 // weekly CronJob does, mark a moment before a risky change, make a mistake (a dropped
 // table, between other writes), and undo it without losing a write: the table comes back
 // from a clone of the mark, beside production, which is never stopped or rewound.
-import { MCPGOV_DATABASE, psql } from "../core/database.ts";
-import { formatManifestProblem } from "../core/manifests/problem.ts";
-import { verifyManifests } from "../core/manifests/verify.ts";
-import { runBackup } from "../core/operations/backup.ts";
-import { deploy } from "../core/operations/deploy.ts";
-import { markRestorePoint } from "../core/operations/mark.ts";
-import { planRestore } from "../core/operations/restore-plan.ts";
-import { parseTableRef, restoreTable } from "../core/operations/restore-table.ts";
-import { readStatus, type StatusResult } from "../core/operations/status.ts";
-import { runValidation } from "../core/operations/validate.ts";
-import type { Progress } from "../core/progress.ts";
-import { DEFAULT_SETTINGS } from "../core/settings.ts";
-import type { ValidationReport } from "../core/validation-report.ts";
-import { manifestObjects, restoreJobObjects } from "./deploy.ts";
-import { LocalCluster } from "./runner/local-cluster.ts";
-import { type Step, Steps } from "./steps.ts";
+import { MCPGOV_DATABASE, psql } from "../../core/database.ts";
+import { runBackup } from "../../core/operations/backup.ts";
+import { deploy } from "../../core/operations/deploy.ts";
+import { markRestorePoint } from "../../core/operations/mark.ts";
+import { planRestore } from "../../core/operations/restore-plan.ts";
+import { parseTableRef, restoreTable } from "../../core/operations/restore-table.ts";
+import { readStatus, type StatusResult } from "../../core/operations/status.ts";
+import { runValidation } from "../../core/operations/validate.ts";
+import type { Progress } from "../../core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../core/settings.ts";
+import type { ValidationReport } from "../../core/validation-report.ts";
+import { formatManifestProblem } from "../../manifest-checks/problem.ts";
+import { verifyManifests } from "../../manifest-checks/verify.ts";
+import { manifestObjects, restoreJobObjects } from "../deploy.ts";
+import { LocalCluster } from "../runner/local-cluster.ts";
+import { type Step, Steps } from "../steps.ts";
 
 const JOB_TIMEOUT_MS = 600_000;
 
