@@ -8,9 +8,7 @@ import { type Bot, createBot } from "../../src/bot/app.ts";
 import { type Operation, operationId } from "../../src/bot/operations.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { lockLease } from "../../src/core/lock.ts";
-import { baseObject } from "../support/base.ts";
-import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
-import { FakeCluster } from "./fake-cluster.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 import {
   commentPayload,
   deliver,
@@ -19,7 +17,9 @@ import {
   INSTALLATION_TOKEN,
   testProbot,
   testSettings,
-} from "./github.ts";
+} from "../../src/fakes/github.ts";
+import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { baseObject } from "../support/base.ts";
 
 const NS = "ai-governance";
 /** Where the bot keeps its operation records, apart from the product's configuration. */

@@ -8,7 +8,7 @@ import { deploy } from "../../src/core/operations/deploy.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import { FakeCluster } from "../bot/fake-cluster.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 describe("deploy", () => {
   it("applies the pods' objects, then runs the stanza Job, then applies the CronJobs, whatever the order given", async () => {

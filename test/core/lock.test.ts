@@ -15,7 +15,7 @@ import {
 } from "../../src/core/lock.ts";
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { FakeCluster } from "../bot/fake-cluster.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 const NS = "ai-governance";
 const restore = {

@@ -15,15 +15,15 @@ import { MCPGOV_DATABASE, psql, timeline } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
-import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import {
   commentPayload,
   FakeGitHub,
   testProbot,
   testSettings,
   WEBHOOK_SECRET,
-} from "../bot/github.ts";
+} from "../../src/fakes/github.ts";
+import { deployForBackups } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import {
   describeAccess,
   type NamespacedAccess,

@@ -9,7 +9,7 @@ import {
   type JobDescription,
   type JobResult,
   type KubeObject,
-} from "../../src/core/cluster.ts";
+} from "../core/cluster.ts";
 
 export interface JobEnding {
   outcome: "Complete" | "Failed";
