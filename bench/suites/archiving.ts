@@ -6,9 +6,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { jobCommand } from "../../src/local/first-run.ts";
 import { writeServiceFile } from "../../src/local/host.ts";
-import type { PgHost } from "../../src/local/pg-host.ts";
+import { jobCommand } from "../../src/local/lab/first-run.ts";
+import type { PgHost } from "../../src/local/lab/pg-host.ts";
 import type { Lab } from "../support/lab.ts";
 import { archiveNow } from "../support/pg.ts";
 import { round, type Summary, summarize } from "../support/stats.ts";

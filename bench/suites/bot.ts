@@ -14,15 +14,15 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { DELIVERY_ID_ANNOTATION } from "../../src/core/names/labels.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { FakeCluster } from "../../test/bot/fake-cluster.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 import {
   commentPayload,
   FakeGitHub,
   testProbot,
   testSettings,
   WEBHOOK_SECRET,
-} from "../../test/bot/github.ts";
-import { sampleBackup, sampleInfo } from "../../test/support/pgbackrest-info.ts";
+} from "../../src/fakes/github.ts";
+import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import type { Lab } from "../support/lab.ts";
 import { round, type Summary, summarize } from "../support/stats.ts";
 

@@ -4,7 +4,7 @@
 // restore to the same target into an empty directory. Twice: rows appended, rows updated
 // uniformly.
 
-import type { PgHost } from "../../src/local/pg-host.ts";
+import type { PgHost } from "../../src/local/lab/pg-host.ts";
 import { appendRows, type Source, source, updateUniformly } from "../support/dataset.ts";
 import type { Lab } from "../support/lab.ts";
 import {

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../src/local/host.ts";
-import { stagedForService } from "../../src/local/stage.ts";
+import { stagedForService } from "../../src/local/lab/stage.ts";
 import { productFull } from "../support/backups.ts";
 import { type Source, source } from "../support/dataset.ts";
 import type { Lab } from "../support/lab.ts";

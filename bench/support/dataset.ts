@@ -6,8 +6,8 @@
 import { appendFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { jobCommand } from "../../src/local/first-run.ts";
-import type { PgHost } from "../../src/local/pg-host.ts";
+import { jobCommand } from "../../src/local/lab/first-run.ts";
+import type { PgHost } from "../../src/local/lab/pg-host.ts";
 import type { Lab } from "./lab.ts";
 import { DATABASE, dirBytes } from "./pg.ts";
 import { timed } from "./stats.ts";

@@ -9,8 +9,8 @@ import {
   removeServiceDir,
   removeServiceDirs,
 } from "../../src/local/host.ts";
-import { PgHost } from "../../src/local/pg-host.ts";
-import { removeStage } from "../../src/local/stage.ts";
+import { PgHost } from "../../src/local/lab/pg-host.ts";
+import { removeStage } from "../../src/local/lab/stage.ts";
 import { Steps } from "../../src/local/steps.ts";
 
 export interface LabOptions {

@@ -10,8 +10,8 @@ import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import type { BackupType } from "../../src/core/names/kinds.ts";
 import { type BackupInfo, findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
-import { commandOf } from "../../src/local/first-run.ts";
-import type { PgHost } from "../../src/local/pg-host.ts";
+import { commandOf } from "../../src/local/lab/first-run.ts";
+import type { PgHost } from "../../src/local/lab/pg-host.ts";
 import type { Lab } from "./lab.ts";
 import { round, timed } from "./stats.ts";
 

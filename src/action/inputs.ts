@@ -6,7 +6,7 @@ import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_CLONE_TTL } from "../core/names/defaults.ts";
 import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";
-import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 import { UserError } from "../core/user-error.ts";
 
 export const OPERATIONS = [

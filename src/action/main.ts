@@ -3,14 +3,14 @@
 // writes outputs and the job summary, and fails the step when an operation failed; with
 // MCPGOV_BACKUP_RESULT_FILE set, writes the typed results there too (result-file.ts).
 import * as core from "@actions/core";
+import { type OpenedCluster, openKubeCluster } from "../core/kube/open.ts";
 import {
   COMMIT_ANNOTATION,
   REQUESTED_BY_ANNOTATION,
   RUN_URL_ANNOTATION,
 } from "../core/names/labels.ts";
-import { openCluster } from "../core/open-cluster.ts";
 import { failureOf } from "./failure.ts";
-import { readInputs } from "./inputs.ts";
+import { type Inputs, readInputs } from "./inputs.ts";
 import { objectsFor, withImage } from "./manifests.ts";
 import { RESULT_FILE_VARIABLE, writeResultFile } from "./result-file.ts";
 import { type ActionRun, runOperations } from "./run.ts";
@@ -39,13 +39,17 @@ function annotations(): Record<string, string> {
   );
 }
 
+/** The cluster the inputs name; the local runner's chunks are loaded only for `cluster: local`. */
+async function openCluster(inputs: Inputs, log: (line: string) => void): Promise<OpenedCluster> {
+  if (inputs.cluster !== "local") return openKubeCluster(inputs.kubeconfig);
+  const { openLocalCluster } = await import("../local/runner/open.ts");
+  return openLocalCluster(log);
+}
+
 async function main(): Promise<ActionRun> {
   const inputs = readInputs();
   const log = (line: string) => core.info(line);
-  const { cluster, close } = await openCluster(inputs.cluster, {
-    kubeconfig: inputs.kubeconfig,
-    log,
-  });
+  const { cluster, close } = await openCluster(inputs, log);
   try {
     // Made once per run: every deploy applies the same per-cluster secrets.
     const objects = once(async () => withImage(await objectsFor(inputs), inputs.image));

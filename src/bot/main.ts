@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { createNodeMiddleware, createProbot } from "probot";
-import { type OpenedCluster, openCluster } from "../core/open-cluster.ts";
+import { type OpenedCluster, openKubeCluster } from "../core/kube/open.ts";
 import { createBot } from "./app.ts";
 import { botSettings, SETTINGS_HELP } from "./settings.ts";
 
@@ -26,7 +26,8 @@ ${SETTINGS_HELP}
 
 /** The local runner with manifests/ deployed on it, for trying the bot end to end. */
 async function localCluster(): Promise<OpenedCluster> {
-  const opened = await openCluster("local", { log: (line) => console.log(line) });
+  const { openLocalCluster } = await import("../local/runner/open.ts");
+  const opened = await openLocalCluster((line) => console.log(line));
   const { deployForBackups } = await import("../local/deploy.ts");
   try {
     await deployForBackups(opened.cluster);
@@ -52,9 +53,7 @@ async function main(): Promise<void> {
     throw new Error(`set ${missing.join(", ")} (the GitHub App's settings; see --help)`);
   const settings = botSettings(env);
 
-  const { cluster, close: stop } = values.local
-    ? await localCluster()
-    : await openCluster("kubernetes", { log: (line) => console.log(line) });
+  const { cluster, close: stop } = values.local ? await localCluster() : openKubeCluster();
   const bot = createBot({ cluster, settings });
   // Every operation looks at the lock again before it starts: a cluster out of reach now
   // does not keep the bot from serving.

@@ -5,7 +5,7 @@
 // including one a stranger just created.
 import { BASE_RECORDS_NAMESPACE } from "../core/names/defaults.ts";
 import { TEAM_SLUG } from "../core/names/formats.ts";
-import { DEFAULT_SETTINGS } from "../core/operations/settings.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 import { DEFAULT_POLICY, LEVELS, type Level, RIGHTS, type Right } from "./policy.ts";
 
 export interface BotSettings {

@@ -1,16 +1,27 @@
 // Talking to the production PostgreSQL through the cluster (kubectl exec into its pod):
 // SQL, waiting until recovery has finished, and forcing WAL into the archive.
+// Every query names its target: the core never picks a database for its caller.
 import type { Cluster, ExecTarget } from "./cluster.ts";
 import { CURRENT_TIMELINE_SQL, SQL_ISO_UTC_MS, sqlUtc } from "./names/formats.ts";
 import { POSTGRES } from "./names/objects.ts";
-import { DEFAULT_SETTINGS, productionDatabase } from "./operations/settings.ts";
+import { DEFAULT_SETTINGS, type Settings } from "./settings.ts";
 
 /** Where PostgreSQL runs: the seed's namespace and the reference StatefulSet's pod. */
 export interface DatabaseTarget extends ExecTarget {
   database: string;
 }
 
-/** The application's database in the seed's namespace: the demo's data, the tests' default. */
+/** Where operations run SQL: the reference StatefulSet's pod, in the always-present database. */
+export function productionDatabase(settings: Settings): DatabaseTarget {
+  return {
+    namespace: settings.namespace,
+    pod: POSTGRES.pod,
+    container: POSTGRES.container,
+    database: POSTGRES.database,
+  };
+}
+
+/** The application's database in the seed's namespace: where the demo and the tests keep their data. */
 export const MCPGOV_DATABASE: DatabaseTarget = {
   ...productionDatabase(DEFAULT_SETTINGS),
   database: "mcpgov",
@@ -24,7 +35,7 @@ function sleep(ms: number): Promise<void> {
 export async function psql(
   cluster: Cluster,
   query: string,
-  target = MCPGOV_DATABASE,
+  target: DatabaseTarget,
 ): Promise<string> {
   const argv = [
     "psql",
@@ -46,7 +57,7 @@ export async function psql(
 export async function waitWritable(
   cluster: Cluster,
   timeoutMs: number,
-  target = MCPGOV_DATABASE,
+  target: DatabaseTarget,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await psql(cluster, "select pg_is_in_recovery()", target).catch(() => "")) !== "f") {
@@ -62,8 +73,8 @@ export async function waitWritable(
 /** Closes the current WAL segment and waits until archive_command has pushed it to the repository. */
 export async function archiveNow(
   cluster: Cluster,
-  timeoutMs = 60_000,
-  target = MCPGOV_DATABASE,
+  timeoutMs: number,
+  target: DatabaseTarget,
 ): Promise<string> {
   const segment = await psql(cluster, "select pg_walfile_name(pg_switch_wal())", target);
   const deadline = Date.now() + timeoutMs;
@@ -94,7 +105,7 @@ export interface ArchiverStatus {
 /** pg_stat_archiver: whether archive_command keeps up, and when it last failed. */
 export async function archiverStatus(
   cluster: Cluster,
-  target = MCPGOV_DATABASE,
+  target: DatabaseTarget,
 ): Promise<ArchiverStatus> {
   const row = await psql(
     cluster,
@@ -125,8 +136,8 @@ export function archivingFailing(archiver: ArchiverStatus): boolean {
  */
 export async function sealWal(
   cluster: Cluster,
-  timeoutMs = 60_000,
-  target = MCPGOV_DATABASE,
+  timeoutMs: number,
+  target: DatabaseTarget,
 ): Promise<string> {
   const now = await psql(
     cluster,
@@ -140,6 +151,6 @@ export async function sealWal(
 }
 
 /** The timeline PostgreSQL is on (a point-in-time restore that promotes starts a new one). */
-export async function timeline(cluster: Cluster, target = MCPGOV_DATABASE): Promise<number> {
+export async function timeline(cluster: Cluster, target: DatabaseTarget): Promise<number> {
   return Number(await psql(cluster, CURRENT_TIMELINE_SQL, target));
 }

@@ -5,8 +5,9 @@ import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { loadManifestDir } from "../core/manifests/load.ts";
 import { manifestObjects } from "../core/manifests/per-cluster-secrets.ts";
 import { deploy } from "../core/operations/deploy.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../core/operations/settings.ts";
 import { projectRoot } from "../core/paths.ts";
+import { withoutProgress } from "../core/progress.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 
 const root = projectRoot();
 

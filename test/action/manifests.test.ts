@@ -5,8 +5,8 @@ import { readInputs } from "../../src/action/inputs.ts";
 import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/manifest-checks/order.ts";
 import { withoutInstallationLabels } from "../support/kustomize.ts";
 
 const fixture = (name: string) => projectPath("test", "fixtures", "manifests", name);

@@ -16,8 +16,6 @@ import {
   COMPONENT_LABEL,
   DELIVERY_ID_ANNOTATION,
   EXPIRES_ANNOTATION,
-  PART_OF_LABEL,
-  PRODUCT,
   REQUEST_URL_ANNOTATION,
   REQUESTED_BY_ANNOTATION,
 } from "../../src/core/names/labels.ts";
@@ -30,9 +28,7 @@ import {
   recordName,
 } from "../../src/core/names/objects.ts";
 import type { PlanRecord } from "../../src/core/plans/record.ts";
-import { baseObject } from "../support/base.ts";
-import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
-import { FakeCluster } from "./fake-cluster.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 import {
   commentPayload,
   deliver,
@@ -41,7 +37,9 @@ import {
   INSTALLATION_TOKEN,
   testProbot,
   testSettings,
-} from "./github.ts";
+} from "../../src/fakes/github.ts";
+import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { baseObject } from "../support/base.ts";
 
 const NS = BASE_NAMESPACE;
 /** Where the bot keeps its operation records, apart from the product's configuration. */

@@ -12,11 +12,11 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
-import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
-import { checkReferences } from "../../src/core/manifests/references.ts";
-import { validateSchema } from "../../src/core/manifests/schema.ts";
-import { checkPolicy } from "../../src/core/manifests/security-rules.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
+import { checkReferences } from "../../src/manifest-checks/references.ts";
+import { validateSchema } from "../../src/manifest-checks/schema.ts";
+import { checkPolicy } from "../../src/manifest-checks/security-rules.ts";
 import { accessOf, type PolicyRule, rightsOf, ruleAllows } from "../support/rbac.ts";
 
 const dir = projectPath("manifests", "bot");

@@ -12,8 +12,8 @@ import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { restoreJobFor } from "../../src/core/restore.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { baseObject } from "../support/base.ts";
-import { FakeCluster } from "./fake-cluster.ts";
 
 const NS = "ai-governance";
 const CLONE = {

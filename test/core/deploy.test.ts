@@ -5,9 +5,10 @@ import { describe, expect, it } from "vitest";
 import { kubernetesObjects } from "../../src/action/manifests.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { deploy } from "../../src/core/operations/deploy.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { FakeCluster } from "../bot/fake-cluster.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 describe("deploy", () => {
   it("applies the pods' objects, then runs the stanza Job, then applies the CronJobs, whatever the order given", async () => {

@@ -18,7 +18,7 @@ import {
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
 import { LOCK_NAME } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { FakeCluster } from "../bot/fake-cluster.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 const NS = "ai-governance";
 const restore = {

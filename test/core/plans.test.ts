@@ -4,7 +4,6 @@
 // through the bot is test/bot/app.test.ts; with real restores, test/e2e/bot.test.ts.
 import { describe, expect, it } from "vitest";
 import { lockLease, readLock } from "../../src/core/lock.ts";
-import { withoutProgress } from "../../src/core/operations/settings.ts";
 import { PLAN_KINDS } from "../../src/core/plans/kinds.ts";
 import { cancelPlan, confirmPlan, reconcilePlans } from "../../src/core/plans/lifecycle.ts";
 import {
@@ -13,7 +12,8 @@ import {
   type PlanRecord,
   PlanRecords,
 } from "../../src/core/plans/record.ts";
-import { FakeCluster } from "../bot/fake-cluster.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 const settings = { namespace: "ledger-db", stanza: "ledger", records: "ops-records" };
 

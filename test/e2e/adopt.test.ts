@@ -7,10 +7,11 @@ import { psql } from "../../src/core/database.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 import { POSTGRES } from "../../src/core/names/objects.ts";
 import { deploy } from "../../src/core/operations/deploy.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { validBackups } from "../../src/core/pgbackrest/info.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { requireComplete, runCronJob } from "../support/jobs.ts";
 

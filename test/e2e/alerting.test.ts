@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
-import { PgHost } from "../../src/local/pg-host.ts";
-import { stagedForService } from "../../src/local/stage.ts";
+import { PgHost } from "../../src/local/lab/pg-host.ts";
+import { stagedForService } from "../../src/local/lab/stage.ts";
 import { Daemons, until } from "../support/daemons.ts";
 import { parseMetrics } from "../support/metrics.ts";
 

@@ -11,7 +11,7 @@ import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { psql, timeline } from "../../src/core/database.ts";
+import { MCPGOV_DATABASE, psql, timeline } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import {
@@ -27,15 +27,15 @@ import {
 import { LOCK_NAME, POSTGRES, recordName } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
-import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import {
   commentPayload,
   FakeGitHub,
   testProbot,
   testSettings,
   WEBHOOK_SECRET,
-} from "../bot/github.ts";
+} from "../../src/fakes/github.ts";
+import { deployForBackups } from "../../src/local/deploy.ts";
+import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import {
   describeAccess,
   type NamespacedAccess,
@@ -180,7 +180,7 @@ async function send(
   return { status: response.status, ms: performance.now() - started };
 }
 
-const sql = (query: string) => psql(cluster, query);
+const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function transcript(title: string): void {
@@ -272,7 +272,7 @@ describe("the bot on the local cluster", () => {
     leftBehind = await sql(
       `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
     );
-    before = await timeline(cluster);
+    before = await timeline(cluster, MCPGOV_DATABASE);
 
     await send(`/restore pitr ${target}`);
     await bot.idle();
@@ -317,7 +317,7 @@ describe("the bot on the local cluster", () => {
     );
     expect(replayed && replayed >= lastKept).toBe(true);
     expect(replayed && replayed < target.replace("T", " ").replace("Z", "")).toBe(true);
-    expect(await timeline(cluster)).toBe(before + 1);
+    expect(await timeline(cluster, MCPGOV_DATABASE)).toBe(before + 1);
     await sql("insert into ledger (id) values (5000)");
     await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
     expect(await cluster.list("Pod", NS, { app: "governance-api" })).toHaveLength(2);

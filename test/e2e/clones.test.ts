@@ -23,15 +23,16 @@ import { createClone } from "../../src/core/operations/clone.ts";
 import { markRestorePoint } from "../../src/core/operations/mark.ts";
 import { planRestore } from "../../src/core/operations/restore-plan.ts";
 import { parseTableRef, restoreTable } from "../../src/core/operations/restore-table.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { requireComplete, runCronJob } from "../support/jobs.ts";
 
 const NS = DEFAULT_SETTINGS.namespace;
 let cluster: LocalCluster;
-const sql = (query: string) => psql(cluster, query);
+const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
 
 /** Every file of the repository and its SHA-256, by path below the repository. */
 function repositoryFiles(): Map<string, string> {

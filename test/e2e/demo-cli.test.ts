@@ -24,7 +24,7 @@ function leftovers(): string[] {
 function demo(
   onOutput?: (chunk: string, kill: () => void) => void,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(node, ["src/local/demo.ts"], { cwd: root });
+  const child = spawn(node, ["src/local/demo/main.ts"], { cwd: root });
   let output = "";
   const collect = (chunk: string) => {
     output += chunk;
@@ -37,7 +37,7 @@ function demo(
 
 describe("npm run demo", () => {
   it("--help says what it does and what it needs, and exits 0", () => {
-    const result = spawnSync(node, ["src/local/demo.ts", "--help"], {
+    const result = spawnSync(node, ["src/local/demo/main.ts", "--help"], {
       cwd: root,
       encoding: "utf8",
     });
@@ -47,7 +47,10 @@ describe("npm run demo", () => {
   });
 
   it("an unknown option is refused with the reason", () => {
-    const result = spawnSync(node, ["src/local/demo.ts", "--kep"], { cwd: root, encoding: "utf8" });
+    const result = spawnSync(node, ["src/local/demo/main.ts", "--kep"], {
+      cwd: root,
+      encoding: "utf8",
+    });
     expect(result.stderr).toContain("--kep");
     expect(result.status).toBe(1);
   });

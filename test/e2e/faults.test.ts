@@ -12,10 +12,10 @@ import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
 import { findStanza, parseInfo, validBackups } from "../../src/core/pgbackrest/info.ts";
-import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceDir, makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
-import { PgHost } from "../../src/local/pg-host.ts";
-import { stagedForService } from "../../src/local/stage.ts";
+import { jobCommand } from "../../src/local/lab/first-run.ts";
+import { PgHost } from "../../src/local/lab/pg-host.ts";
+import { stagedForService } from "../../src/local/lab/stage.ts";
 import { restoreToTime } from "../support/pitr.ts";
 import { RepoHost } from "../support/repo-host.ts";
 

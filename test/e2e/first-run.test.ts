@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { firstRun } from "../../src/local/first-run.ts";
+import { firstRun } from "../../src/local/lab/first-run.ts";
 
 const manifestsDir = new URL("../../manifests", import.meta.url).pathname;
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { archiveNow, psql } from "../../src/core/database.ts";
+import { archiveNow, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 import { BASE_NAMESPACE, BASE_STANZA } from "../../src/core/names/defaults.ts";
@@ -17,8 +17,9 @@ import { CURRENT_TIMELINE_SQL, SQL_TARGET_US } from "../../src/core/names/format
 import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
 import { POSTGRES, REPO_HOST } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { damageBackup } from "../support/damage-backup.ts";
 import { runCronJob } from "../support/jobs.ts";
@@ -43,7 +44,7 @@ afterAll(async () => {
   await cluster?.shutdown();
 }, 60_000);
 
-const sql = (query: string) => psql(cluster, query);
+const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
 const runJob = (cronJob: string, job: string) => runCronJob(cluster, ns, cronJob, job, 240_000);
 
 let restores = 0;
@@ -120,7 +121,7 @@ describe("the manifests on the local cluster runner", () => {
 
   it("brings back the latest state with the seed's full restore", async () => {
     await sql("insert into ledger (id) select generate_series(2001, 2500)");
-    await archiveNow(cluster);
+    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
     const { jobLog } = await restore("pgbackrest-restore-job.yaml");
     expect(jobLog).toContain("restore command end: completed successfully");
     expect(await sql("select count(*), max(id) from ledger")).toBe("2500|2500");
@@ -141,7 +142,7 @@ describe("the manifests on the local cluster runner", () => {
       [...client, ...ledger.flat()],
     );
     expect(written.code).toBe(0);
-    await archiveNow(cluster);
+    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
     const rows = (
       await sql(
         `select id || '|' || to_char(at at time zone 'UTC', '${SQL_TARGET_US}') from ledger where id > 3000 order by id`,

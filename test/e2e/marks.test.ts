@@ -5,12 +5,13 @@
 // newest state (/restore latest's plan, the seed's full restore) brings every later write.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { psql } from "../../src/core/database.ts";
+import { MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { planRestore } from "../../src/core/operations/restore-plan.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { runActionSteps } from "../support/action-run.ts";
@@ -18,7 +19,7 @@ import { requireComplete, runCronJob } from "../support/jobs.ts";
 
 const NS = DEFAULT_SETTINGS.namespace;
 let cluster: LocalCluster;
-const sql = (query: string) => psql(cluster, query);
+const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
 
 beforeAll(async () => {
   cluster = await LocalCluster.start();

@@ -18,10 +18,10 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import { jobCommand } from "../../src/local/first-run.ts";
 import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
-import { PgHost } from "../../src/local/pg-host.ts";
-import { stagedForService } from "../../src/local/stage.ts";
+import { jobCommand } from "../../src/local/lab/first-run.ts";
+import { PgHost } from "../../src/local/lab/pg-host.ts";
+import { stagedForService } from "../../src/local/lab/stage.ts";
 import { damageBackup } from "../support/damage-backup.ts";
 import { pinnedPgbackrest } from "../support/pgbackrest-version.ts";
 

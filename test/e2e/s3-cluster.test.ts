@@ -12,17 +12,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { archiveNow, psql, waitWritable } from "../../src/core/database.ts";
+import { archiveNow, MCPGOV_DATABASE, psql, waitWritable } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
 import { POSTGRES } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
@@ -191,7 +192,7 @@ afterAll(async () => {
   if (certDir) rmSync(certDir, { recursive: true, force: true });
 }, 60_000);
 
-const sql = (query: string) => psql(cluster, query);
+const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
 
 const info = () => stanzaInfo(cluster, NS, "mcpgov");
 
@@ -242,7 +243,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sql("insert into ledger (id, note) select n, 'lost' from generate_series(1011, 1020) n");
-    await archiveNow(cluster);
+    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
 
     const [doc] = loadManifestFile(
       projectPath("manifests", "restore", "pgbackrest-restore-pitr-job.yaml"),
@@ -260,7 +261,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
 
   it("rebuilds from the bucket alone after both volumes are lost, as the disaster-recovery runbook says", async () => {
     const before = await sql("select count(*), max(id) from ledger");
-    await archiveNow(cluster);
+    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
     // The disaster: PostgreSQL, the repository host and both their volumes are gone.
     await cluster.delete("StatefulSet", NS, POSTGRES.statefulSet);
     await cluster.delete("StatefulSet", NS, "pgbackrest-repo-host");
@@ -285,7 +286,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     // Step 6: PostgreSQL recovers through archive-get from the bucket.
     await cluster.apply(baseManifest("postgres-statefulset.yaml"));
     await cluster.waitForPodsReady(NS, POSTGRES.labels, 300_000);
-    await waitWritable(cluster, 300_000);
+    await waitWritable(cluster, 300_000, MCPGOV_DATABASE);
     expect(await sql("select count(*), max(id) from ledger")).toBe(before);
 
     // Step 7: the stanza Job makes repository 1 again and finds repository 2 as it was.

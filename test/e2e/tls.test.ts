@@ -4,8 +4,8 @@
 // a certificate from another CA never gets past the handshake.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
-import { jobCommand } from "../../src/local/first-run.ts";
-import { PgHost } from "../../src/local/pg-host.ts";
+import { jobCommand } from "../../src/local/lab/first-run.ts";
+import { PgHost } from "../../src/local/lab/pg-host.ts";
 import { type ClientCertificate, RepoHost } from "../support/repo-host.ts";
 
 const manifestsDir = projectPath("manifests");

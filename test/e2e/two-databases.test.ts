@@ -15,10 +15,11 @@ import { CURRENT_TIMELINE_SQL, SQL_TARGET_US } from "../../src/core/names/format
 import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
 import { POSTGRES } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
-import { DEFAULT_SETTINGS, withoutProgress } from "../../src/core/operations/settings.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { validBackups } from "../../src/core/pgbackrest/info.ts";
+import { withoutProgress } from "../../src/core/progress.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { runActionSteps } from "../support/action-run.ts";
 

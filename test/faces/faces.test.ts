@@ -13,10 +13,16 @@ import { statusStep } from "../../src/action/steps/status.ts";
 import { validateStep } from "../../src/action/steps/validate.ts";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { REPO_HOST } from "../../src/core/names/objects.ts";
-import { FakeCluster } from "../bot/fake-cluster.ts";
-import { commentPayload, deliver, FakeGitHub, testProbot, testSettings } from "../bot/github.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
+import {
+  commentPayload,
+  deliver,
+  FakeGitHub,
+  testProbot,
+  testSettings,
+} from "../../src/fakes/github.ts";
+import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import { baseObject } from "../support/base.ts";
-import { sampleBackup, sampleInfo } from "../support/pgbackrest-info.ts";
 
 const HOUR = 3_600_000;
 const now = Date.now();

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
+import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/manifest-checks/order.ts";
 import {
   INSTALLATION_LABELS,
   kustomize,

@@ -11,9 +11,9 @@ import {
   type ManifestDoc,
 } from "../../src/core/manifests/load.ts";
 import { podLabelsOf, podSpecOf } from "../../src/core/manifests/pod.ts";
-import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
-import { verifyManifests } from "../../src/core/manifests/verify.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
+import { verifyManifests } from "../../src/manifest-checks/verify.ts";
 import { PROVIDED } from "./support.ts";
 
 const RECOMMENDED = ["name", "instance", "component", "part-of", "version", "managed-by"].map(

@@ -2,8 +2,8 @@
 // in a committed manifest is reported with the file, the object and the field.
 import { describe, expect, it } from "vitest";
 import type { ManifestDoc } from "../../src/core/manifests/load.ts";
-import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
-import { checkPolicy } from "../../src/core/manifests/security-rules.ts";
+import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
+import { checkPolicy } from "../../src/manifest-checks/security-rules.ts";
 import { loadCommittedManifests } from "./support.ts";
 
 const docs = loadCommittedManifests();

@@ -2,8 +2,8 @@
 // the container that reads it; each kind of dangling reference is reported by name.
 import { describe, expect, it } from "vitest";
 import type { ManifestDoc } from "../../src/core/manifests/load.ts";
-import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
-import { checkReferences } from "../../src/core/manifests/references.ts";
+import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
+import { checkReferences } from "../../src/manifest-checks/references.ts";
 import { loadCommittedManifests, PROVIDED } from "./support.ts";
 
 const docs = loadCommittedManifests();

@@ -3,8 +3,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadManifestFile, type ManifestDoc } from "../../src/core/manifests/load.ts";
-import { formatManifestProblem } from "../../src/core/manifests/problem.ts";
-import { validateSchema } from "../../src/core/manifests/schema.ts";
+import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
+import { validateSchema } from "../../src/manifest-checks/schema.ts";
 import { loadCommittedManifests, root } from "./support.ts";
 
 const fixtures = join(root, "test/fixtures/manifests");

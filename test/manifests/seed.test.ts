@@ -5,7 +5,6 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderKustomization } from "../../src/core/kustomize.ts";
-import { APPLY_ORDER, SEED_FILES, USER_PROVIDED_FILES } from "../../src/core/manifests/order.ts";
 import {
   containerArgv,
   containersOf,
@@ -13,6 +12,7 @@ import {
   podSpecOf,
 } from "../../src/core/manifests/pod.ts";
 import { optionValue, parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
+import { APPLY_ORDER, SEED_FILES, USER_PROVIDED_FILES } from "../../src/manifest-checks/order.ts";
 import { loadCommittedManifests, manifestsDir, root } from "./support.ts";
 
 const NS = "ai-governance";

@@ -7,7 +7,7 @@ import {
   loadManifestFile,
   type ManifestDoc,
 } from "../../src/core/manifests/load.ts";
-import { APPLY_ORDER } from "../../src/core/manifests/order.ts";
+import { APPLY_ORDER } from "../../src/manifest-checks/order.ts";
 
 export const root = new URL("../..", import.meta.url).pathname;
 export const manifestsDir = join(root, "manifests");

@@ -8,12 +8,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { validateSchema } from "../../src/core/manifests/schema.ts";
 import {
   environmentConfig,
   optionValue,
   parsePgbackrestConfig,
 } from "../../src/core/pgbackrest/config.ts";
+import { validateSchema } from "../../src/manifest-checks/schema.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const script = join(root, "scripts/make-tls-secrets.sh");

@@ -4,7 +4,7 @@
 // test/e2e/cleanup.test.ts shows it with a file that fails half way.
 import { afterAll } from "vitest";
 import { destroyStarted } from "../../src/local/host.ts";
-import { removeStage } from "../../src/local/stage.ts";
+import { removeStage } from "../../src/local/lab/stage.ts";
 import { stopAllDaemons } from "./daemons.ts";
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // waited for until recovery has ended.
 import { join } from "node:path";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import type { PgHost } from "../../src/local/pg-host.ts";
+import type { PgHost } from "../../src/local/lab/pg-host.ts";
 
 /** Restores `host` to `target` (pgBackRest's --target form) with the Job's arguments plus `extra`. */
 export async function restoreToTime(

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { postgresBinDir, requireRoot, serviceUser } from "../../src/local/host.ts";
-import { removeStage, stagedForService } from "../../src/local/stage.ts";
+import { removeStage, stagedForService } from "../../src/local/lab/stage.ts";
 import { installedPgbackrest, pinnedPgbackrest } from "./pgbackrest-version.ts";
 
 export default function preflight(): void {

@@ -2,9 +2,9 @@
 // allow it. A recording Cluster notes every call a component makes, so that a test can
 // hold its Role to exactly what it uses. The mapping follows KubeCluster's requests
 // (src/core/kube/cluster.ts): each method's API calls and their RBAC verbs. Whether a rule
-// allows an access is the product's one evaluation (src/core/rbac.ts, tested on its own).
+// allows an access is the product's one evaluation (src/local/runner/rbac.ts, tested on its own).
 import type { Cluster } from "../../src/core/cluster.ts";
-import { type Access, type PolicyRule, ruleAllows } from "../../src/core/rbac.ts";
+import { type Access, type PolicyRule, ruleAllows } from "../../src/local/runner/rbac.ts";
 
 export type { Access, PolicyRule };
 export { ruleAllows };

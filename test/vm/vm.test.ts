@@ -15,7 +15,7 @@ import {
   podSpecOf,
 } from "../../src/core/manifests/pod.ts";
 import { postgresBinDir, serviceUser } from "../../src/local/host.ts";
-import { stagedForService } from "../../src/local/stage.ts";
+import { stagedForService } from "../../src/local/lab/stage.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 let target: string;

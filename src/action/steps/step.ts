@@ -4,9 +4,10 @@ import type { Mark } from "../../core/marks.ts";
 import type { BackupResult } from "../../core/operations/backup.ts";
 import type { CloneResult } from "../../core/operations/clone.ts";
 import type { DeployResult } from "../../core/operations/deploy.ts";
-import type { Progress, Settings } from "../../core/operations/settings.ts";
 import type { VerifyResult } from "../../core/operations/verify.ts";
+import type { Progress } from "../../core/progress.ts";
 import type { RecoveryWindow } from "../../core/recovery-window.ts";
+import type { Settings } from "../../core/settings.ts";
 import type { ValidationReport } from "../../core/validation-report.ts";
 import type { Inputs, Operation } from "../inputs.ts";
 

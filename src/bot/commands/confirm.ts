@@ -4,9 +4,9 @@
 // person gets a reply; accepted, the plan's own status comment says who decided and, for a
 // confirmation, shows the steps and the result below the plan.
 import { OPERATION_ANNOTATION } from "../../core/names/labels.ts";
-import { withoutProgress } from "../../core/operations/settings.ts";
 import { cancelPlan, carryOutPlan, confirmPlan } from "../../core/plans/lifecycle.ts";
 import type { PlanRecord } from "../../core/plans/record.ts";
+import { withoutProgress } from "../../core/progress.ts";
 import { isoUtcSecond } from "../../core/time.ts";
 import { failureText } from "../failure.ts";
 import { viewOf } from "../plans/views.ts";

@@ -3,8 +3,8 @@
 // back.
 import type { Context } from "probot";
 import type { Cluster, KubeObject } from "../../core/cluster.ts";
-import type { Settings } from "../../core/operations/settings.ts";
 import type { PlanSettings } from "../../core/plans/lifecycle.ts";
+import type { Settings } from "../../core/settings.ts";
 import type { Policy } from "../policy.ts";
 import type { Operation, OperationRecords } from "../records.ts";
 import type { StatusComment } from "../status-comment.ts";

@@ -2,7 +2,8 @@
 // and what a failed Job leaves there (its pods' states, events and log tail, folded in).
 import type { Cluster } from "../../core/cluster.ts";
 import { JobFailedError, type JobFailure } from "../../core/jobs.ts";
-import type { Progress, Settings } from "../../core/operations/settings.ts";
+import type { Progress } from "../../core/progress.ts";
+import type { Settings } from "../../core/settings.ts";
 import { UserError } from "../../core/user-error.ts";
 import { type CommandContext, settingsOf } from "./context.ts";
 

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../cluster.ts";
 import { isKustomization, renderKustomization } from "../kustomize.ts";
-import { DEFAULT_SETTINGS } from "../operations/settings.ts";
 import { projectPath } from "../paths.ts";
+import { DEFAULT_SETTINGS } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 import { loadManifestFile } from "./load.ts";
 

@@ -7,8 +7,9 @@ import { logTail, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
 import type { BackupType } from "../names/kinds.ts";
 import { repoOf, validBackups } from "../pgbackrest/info.ts";
+import type { Progress } from "../progress.ts";
 import { stanzaInfo } from "../repository.ts";
-import type { Progress, Settings } from "./settings.ts";
+import type { Settings } from "../settings.ts";
 
 export interface BackupRequest {
   type: BackupType;

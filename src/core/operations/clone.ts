@@ -21,12 +21,13 @@ import { podSpecOf } from "../manifests/pod.ts";
 import { workloadText } from "../names/kinds.ts";
 import { CLONE_LABEL, COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
 import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
+import type { Progress } from "../progress.ts";
 import { VALIDATION_CRONJOB } from "../schedules.ts";
+import type { Settings } from "../settings.ts";
 import { isoUtcSecond } from "../time.ts";
 import { UserError } from "../user-error.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
 import { type PointRequest, planRestore, type RestorePlan } from "./restore-plan.ts";
-import type { Progress, Settings } from "./settings.ts";
 
 export interface CloneRequest {
   id: string;

@@ -7,8 +7,9 @@ import { jobEnding, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
 import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
 import { POSTGRES } from "../names/objects.ts";
+import type { Progress } from "../progress.ts";
+import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
-import type { Progress, Settings } from "./settings.ts";
 
 export interface DeployRequest {
   /** Every object, in apply order, the stanza-create Job among them. */

@@ -1,9 +1,11 @@
 // mark: a named restore point in production (core/marks.ts), its WAL in the repository
 // before it returns, so that a restore can reach it from then on.
 import type { Cluster } from "../cluster.ts";
+import { productionDatabase } from "../database.ts";
 import { requireUnlocked } from "../lock.ts";
 import { createMark, type Mark } from "../marks.ts";
-import { type Progress, productionDatabase, type Settings } from "./settings.ts";
+import type { Progress } from "../progress.ts";
+import type { Settings } from "../settings.ts";
 
 export interface MarkRequest {
   name: string;

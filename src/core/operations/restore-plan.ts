@@ -4,10 +4,11 @@
 // recovery window, and any that does not is refused with the window shown. Nothing is
 // changed but one WAL segment closed early.
 import type { Cluster } from "../cluster.ts";
-import { sealWal, timeline } from "../database.ts";
+import { productionDatabase, sealWal, timeline } from "../database.ts";
 import { runningJobs } from "../jobs.ts";
 import { findMark, listMarks } from "../marks.ts";
 import { type BackupInfo, repoOf, validBackups } from "../pgbackrest/info.ts";
+import type { Progress } from "../progress.ts";
 import {
   backupBefore,
   outsideWindow,
@@ -15,10 +16,10 @@ import {
   recoveryWindow,
 } from "../recovery-window.ts";
 import { stanzaInfo } from "../repository.ts";
+import type { Settings } from "../settings.ts";
 import { parsePointInTime, TimeError } from "../time.ts";
 import { onTimelinePath, readTimelines, timelineFor } from "../timelines.ts";
 import { UserError } from "../user-error.ts";
-import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
 export interface PointRequest {
   /** The point in time as the person wrote it, mark:NAME for a mark (core/marks.ts), or latest. */

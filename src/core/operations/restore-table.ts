@@ -6,12 +6,13 @@
 
 import { deleteClone, PLAIN_NAME } from "../clone.ts";
 import type { Cluster } from "../cluster.ts";
-import { psql } from "../database.ts";
+import { productionDatabase, psql } from "../database.ts";
 import { requireUnlocked } from "../lock.ts";
+import type { Progress } from "../progress.ts";
+import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 import { type CloneResult, createClone } from "./clone.ts";
 import type { RestorePlan } from "./restore-plan.ts";
-import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
 export interface TableRef {
   /** Absent: the application's database (postgres-secret's POSTGRES_DB). */

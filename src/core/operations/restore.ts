@@ -7,16 +7,17 @@
 // tell a person exactly where things are and how to go on.
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { waitForNoPods } from "../cluster.ts";
-import { psql, timeline, waitWritable } from "../database.ts";
+import { productionDatabase, psql, timeline, waitWritable } from "../database.ts";
 import { runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
 import { SQL_TARGET_US, sqlUtc } from "../names/formats.ts";
 import { type Workload, workloadText } from "../names/kinds.ts";
 import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
+import type { Progress } from "../progress.ts";
 import { type RestorePins, restoreJobFor } from "../restore.ts";
 import { pauseSchedules, resumeSchedules } from "../schedules.ts";
+import type { Settings } from "../settings.ts";
 import { runBackup } from "./backup.ts";
-import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
 export type { Workload };
 

@@ -4,15 +4,16 @@
 // `status` step, outputs and summary.
 import { type CloneInfo, listClones } from "../clone.ts";
 import type { Cluster } from "../cluster.ts";
-import { type ArchiverStatus, archiverStatus } from "../database.ts";
+import { type ArchiverStatus, archiverStatus, productionDatabase } from "../database.ts";
 import { jobEnding } from "../jobs.ts";
 import { listMarks, type Mark } from "../marks.ts";
 import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
 import { type BackupInfo, type StanzaInfo, validBackups } from "../pgbackrest/info.ts";
+import type { Progress } from "../progress.ts";
 import { type RecoveryWindow, recoveryWindow, recoveryWindows } from "../recovery-window.ts";
 import { type RepoState, repositories, stanzaInfo } from "../repository.ts";
+import type { Settings } from "../settings.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
-import { type Progress, productionDatabase, type Settings } from "./settings.ts";
 
 export type LastValidation =
   /** No finished validation Job is left (they are removed after their history limit). */

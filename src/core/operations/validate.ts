@@ -5,10 +5,11 @@
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { diagnoseJob, JobFailedError, jobFromCronJob, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
+import type { Progress } from "../progress.ts";
 import { VALIDATION_CRONJOB } from "../schedules.ts";
+import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
-import type { Progress, Settings } from "./settings.ts";
 
 export interface ValidateRequest {
   jobName: string;

@@ -3,11 +3,12 @@
 // not failed; every ConfigMap and claim there, the claims bound; WAL archiving succeeding;
 // the stanza readable. The result lists what is wrong, in words a person can act on.
 import type { Cluster, KubeObject } from "../cluster.ts";
-import { archiverStatus, archivingFailing } from "../database.ts";
+import { archiverStatus, archivingFailing, productionDatabase } from "../database.ts";
 import { jobEnding } from "../jobs.ts";
 import { jobTemplateOf } from "../manifests/pod.ts";
+import type { Progress } from "../progress.ts";
 import { stanzaInfo } from "../repository.ts";
-import { type Progress, productionDatabase, type Settings } from "./settings.ts";
+import type { Settings } from "../settings.ts";
 
 export interface VerifyResult {
   problems: string[];

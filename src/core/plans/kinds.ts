@@ -7,7 +7,8 @@ import type { IfInterrupted } from "../lock.ts";
 import type { RestoreResult } from "../operations/restore.ts";
 import { restoreProduction } from "../operations/restore.ts";
 import { parseTableRef, restoreTable, type TableResult } from "../operations/restore-table.ts";
-import type { Progress, Settings } from "../operations/settings.ts";
+import type { Progress } from "../progress.ts";
+import type { Settings } from "../settings.ts";
 import type { PlanKind, PlanRecord } from "./record.ts";
 
 /** What carrying out a plan needs besides the plan: the Jobs' templates, names and limits. */

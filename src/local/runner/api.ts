@@ -4,7 +4,7 @@
 import { chmodSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { ExecResult, KubeObject } from "../../core/cluster.ts";
-import { type PolicyRule, ruleAllows } from "../../core/rbac.ts";
+import { type PolicyRule, ruleAllows } from "./rbac.ts";
 
 export interface ExecRequest {
   namespace: string;

@@ -1,6 +1,6 @@
 // The demo's closing summary: what ran and how long it took, what the repository holds,
 // how far back it can restore, and whether the story's promises held.
-import { mib } from "../core/names/formats.ts";
+import { mib } from "../../core/names/formats.ts";
 import type { StoryResult } from "./story.ts";
 
 /**

@@ -5,7 +5,7 @@
 // the config file, so the file itself runs unchanged.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { loadManifestFile } from "../core/manifests/load.ts";
+import { loadManifestFile } from "../../core/manifests/load.ts";
 import {
   forget,
   freePort,
@@ -19,7 +19,7 @@ import {
   runAsService,
   stillStarted,
   writeServiceFile,
-} from "./host.ts";
+} from "../host.ts";
 
 export interface PgHostOptions {
   /** Directory holding postgres-config.yaml and pgbackrest-config.yaml. */

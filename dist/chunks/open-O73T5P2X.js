@@ -2,12 +2,14 @@ import { createRequire } from 'node:module'; const require = createRequire(impor
 import {
   AlreadyExistsError,
   ConflictError,
+  POSTGRES,
   containerArgv,
+  endedConditions,
   mergePatch,
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-FJT2DTUV.js";
+} from "./chunk-SECGVMAE.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
@@ -131,7 +133,7 @@ function ingressAllows(pod, policies, pods, namespaceLabels) {
 }
 
 // src/local/runner/supported.ts
-var IMAGE_POSTGRES_UID = 999;
+var IMAGE_POSTGRES_UID = POSTGRES.uid;
 var ALLOWED = {
   pod: [
     "containers",
@@ -534,7 +536,7 @@ var LocalJob = class {
       succeeded: this.pods.filter((p) => p.phase === "Succeeded").length,
       failed: this.failures,
       ...result?.outcome === "Complete" ? { completionTime: result.completionTime } : {},
-      conditions: result ? [{ type: result.outcome, status: "True", reason: result.reason, message: result.message }] : []
+      conditions: result ? endedConditions(result.outcome, result.reason, result.message) : []
     };
   }
 };
@@ -767,7 +769,7 @@ import { join as join6 } from "node:path";
 import { chmodSync } from "node:fs";
 import { createServer } from "node:http";
 
-// src/core/rbac.ts
+// src/local/runner/rbac.ts
 function ruleAllows(rule, access) {
   const has = (list, value) => (list ?? []).some((v) => v === value || v === "*");
   if (!has(rule.apiGroups, access.group)) return false;
@@ -1796,6 +1798,12 @@ var LocalCluster = class _LocalCluster {
     rmSync3(this.dir, { recursive: true, force: true });
   }
 };
+
+// src/local/runner/open.ts
+async function openLocalCluster(log) {
+  const cluster = await LocalCluster.start({ log: (line) => log(`runner: ${line}`) });
+  return { cluster, close: () => cluster.shutdown() };
+}
 export {
-  LocalCluster
+  openLocalCluster
 };

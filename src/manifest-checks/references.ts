@@ -3,12 +3,12 @@
 // path pgBackRest is configured with exists in the container that reads it
 // (pgbackrest-paths.ts).
 import type { V1Container, V1PodSpec, V1Volume } from "@kubernetes/client-node";
-import type { KubeObject } from "../cluster.ts";
-import type { LabelSelector } from "../label-selector.ts";
+import type { KubeObject } from "../core/cluster.ts";
+import type { LabelSelector } from "../core/label-selector.ts";
+import type { ManifestDoc } from "../core/manifests/load.ts";
+import { containerArgv, parseKubectlExec, podSpecOf, podSpecPath } from "../core/manifests/pod.ts";
 import { Catalog, type Found, type ProvidedObjects, volumeFiles } from "./catalog.ts";
-import type { ManifestDoc } from "./load.ts";
 import { checkPgbackrestPaths } from "./pgbackrest-paths.ts";
-import { containerArgv, parseKubectlExec, podSpecOf, podSpecPath } from "./pod.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
 
 export type { ProvidedObjects };

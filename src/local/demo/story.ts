@@ -3,22 +3,23 @@
 // weekly CronJob does, mark a moment before a risky change, make a mistake (a dropped
 // table, between other writes), and undo it without losing a write: the table comes back
 // from a clone of the mark, beside production, which is never stopped or rewound.
-import { MCPGOV_DATABASE, psql } from "../core/database.ts";
-import { manifestObjects } from "../core/manifests/per-cluster-secrets.ts";
-import { formatManifestProblem } from "../core/manifests/problem.ts";
-import { verifyManifests } from "../core/manifests/verify.ts";
-import { runBackup } from "../core/operations/backup.ts";
-import { deploy } from "../core/operations/deploy.ts";
-import { markRestorePoint } from "../core/operations/mark.ts";
-import { planRestore } from "../core/operations/restore-plan.ts";
-import { parseTableRef, restoreTable } from "../core/operations/restore-table.ts";
-import { DEFAULT_SETTINGS, type Progress } from "../core/operations/settings.ts";
-import { readStatus, type StatusResult } from "../core/operations/status.ts";
-import { runValidation } from "../core/operations/validate.ts";
-import type { ValidationReport } from "../core/validation-report.ts";
-import { restoreJobObjects } from "./deploy.ts";
-import { LocalCluster } from "./runner/local-cluster.ts";
-import { type Step, Steps } from "./steps.ts";
+import { MCPGOV_DATABASE, psql } from "../../core/database.ts";
+import { manifestObjects } from "../../core/manifests/per-cluster-secrets.ts";
+import { runBackup } from "../../core/operations/backup.ts";
+import { deploy } from "../../core/operations/deploy.ts";
+import { markRestorePoint } from "../../core/operations/mark.ts";
+import { planRestore } from "../../core/operations/restore-plan.ts";
+import { parseTableRef, restoreTable } from "../../core/operations/restore-table.ts";
+import { readStatus, type StatusResult } from "../../core/operations/status.ts";
+import { runValidation } from "../../core/operations/validate.ts";
+import type { Progress } from "../../core/progress.ts";
+import { DEFAULT_SETTINGS } from "../../core/settings.ts";
+import type { ValidationReport } from "../../core/validation-report.ts";
+import { formatManifestProblem } from "../../manifest-checks/problem.ts";
+import { verifyManifests } from "../../manifest-checks/verify.ts";
+import { restoreJobObjects } from "../deploy.ts";
+import { LocalCluster } from "../runner/local-cluster.ts";
+import { type Step, Steps } from "../steps.ts";
 
 const JOB_TIMEOUT_MS = 600_000;
 
@@ -71,23 +72,21 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     annotations: {},
     timeoutMs: JOB_TIMEOUT_MS,
   });
+  // The story's data lives in the seed's application database.
+  const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
   try {
     await deploy(cluster, settings, { objects, timeoutMs: 300_000 }, progress);
     const policiesBefore = await steps.run("write sample governance data", async () => {
-      await psql(
-        cluster,
-        `create table governance_policies (id bigint primary key, name text not null, rules jsonb not null, updated_at timestamptz not null default now());
+      await sql(`create table governance_policies (id bigint primary key, name text not null, rules jsonb not null, updated_at timestamptz not null default now());
          insert into governance_policies (id, name, rules)
            select n, 'policy-' || n, jsonb_build_object('max_tokens', n * 10, 'reviewers', n % 5) from generate_series(1, 20000) n;
          create table audit_events (id bigserial primary key, policy_id bigint, event text, at timestamptz default now());
-         insert into audit_events (policy_id, event) select n % 20000 + 1, 'evaluated' from generate_series(1, 50000) n;`,
-      );
-      return Number(await psql(cluster, "select count(*) from governance_policies"));
+         insert into audit_events (policy_id, event) select n % 20000 + 1, 'evaluated' from generate_series(1, 50000) n;`);
+      return Number(await sql("select count(*) from governance_policies"));
     });
     await runBackup(cluster, settings, { type: "full", ...jobRequest("full") }, progress);
     await steps.run("more writes", () =>
-      psql(
-        cluster,
+      sql(
         "insert into audit_events (policy_id, event) select n % 20000 + 1, 'updated' from generate_series(1, 20000) n",
       ),
     );
@@ -114,18 +113,12 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     const survived = await steps.run(
       "the mistake: DROP TABLE governance_policies, between other writes",
       async () => {
-        await psql(
-          cluster,
-          "insert into audit_events (policy_id, event) values (1, 'cleanup started')",
-        );
-        await psql(cluster, "drop table governance_policies");
-        await psql(
-          cluster,
+        await sql("insert into audit_events (policy_id, event) values (1, 'cleanup started')");
+        await sql("drop table governance_policies");
+        await sql(
           "insert into audit_events (policy_id, event) select n, 'after the drop' from generate_series(1, 1000) n",
         );
-        return (
-          (await psql(cluster, "select to_regclass('governance_policies') is not null")) === "t"
-        );
+        return (await sql("select to_regclass('governance_policies') is not null")) === "t";
       },
     );
     // The table back, beside production, which is neither stopped nor rewound.
@@ -146,12 +139,9 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     await steps.run("put it in the table's place", () =>
       psql(cluster, table.sql.swap, { ...MCPGOV_DATABASE, database: table.database }),
     );
-    const policiesRestored = Number(
-      await psql(cluster, "select count(*) from governance_policies"),
-    );
+    const policiesRestored = Number(await sql("select count(*) from governance_policies"));
     const laterWritesKept = Number(
-      await psql(
-        cluster,
+      await sql(
         "select count(*) from audit_events where event in ('cleanup started', 'after the drop')",
       ),
     );

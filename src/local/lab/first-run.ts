@@ -3,12 +3,17 @@
 // of the full backup into a second data directory that must hold exactly the rows that
 // were committed before that backup.
 import { join } from "node:path";
-import type { KubeObject } from "../core/cluster.ts";
-import { loadManifestFile } from "../core/manifests/load.ts";
-import { containerArgv, containersOf, parseKubectlExec, podSpecOf } from "../core/manifests/pod.ts";
-import { findStanza, parseInfo, type StanzaInfo } from "../core/pgbackrest/info.ts";
+import type { KubeObject } from "../../core/cluster.ts";
+import { loadManifestFile } from "../../core/manifests/load.ts";
+import {
+  containerArgv,
+  containersOf,
+  parseKubectlExec,
+  podSpecOf,
+} from "../../core/manifests/pod.ts";
+import { findStanza, parseInfo, type StanzaInfo } from "../../core/pgbackrest/info.ts";
+import { type Step, Steps } from "../steps.ts";
 import { PgHost } from "./pg-host.ts";
-import { type Step, Steps } from "./steps.ts";
 
 export interface FirstRunResult {
   steps: Step[];

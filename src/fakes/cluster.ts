@@ -1,6 +1,7 @@
-// An in-memory Cluster for the bot's unit tests: objects kept as given, Jobs that end the
-// way the test says, exec answered by the test. What really happens to data is the
-// end-to-end test's business (test/e2e/bot.test.ts), on the local cluster runner.
+// An in-memory Cluster for the bot's unit tests and the bench's bot suite: objects kept as
+// given, Jobs that end the way the test says, exec answered by the test. What really
+// happens to data is the end-to-end test's business (test/e2e/bot.test.ts), on the local
+// cluster runner. Nothing in the product imports it (the lint holds that).
 import {
   AlreadyExistsError,
   type Cluster,
@@ -12,8 +13,8 @@ import {
   type JobResult,
   type KubeObject,
   mergePatch,
-} from "../../src/core/cluster.ts";
-import { endedConditions } from "../../src/core/names/kinds.ts";
+} from "../core/cluster.ts";
+import { endedConditions } from "../core/names/kinds.ts";
 
 export interface JobEnding {
   outcome: JobOutcome;

@@ -2,7 +2,7 @@
 // resources and verbs each matched or "*", subresources named as resource/subresource,
 // resourceNames restricting get-like requests and never allowing list or create.
 import { describe, expect, it } from "vitest";
-import { type Access, type PolicyRule, ruleAllows } from "../../src/core/rbac.ts";
+import { type Access, type PolicyRule, ruleAllows } from "../../src/local/runner/rbac.ts";
 
 const execIn = (name?: string): Access => ({
   verb: "create",

@@ -27,7 +27,7 @@ import {
   Service,
   ServiceAccount,
 } from "kubernetes-models/v1";
-import type { ManifestDoc } from "./load.ts";
+import type { ManifestDoc } from "../core/manifests/load.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
 
 export const KUBERNETES_VERSION = "1.34";

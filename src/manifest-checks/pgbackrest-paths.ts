@@ -3,13 +3,13 @@
 // its PGBACKREST_* variables exists in that container, and the paths pgBackRest writes
 // are on writable volumes.
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import { POSTGRES } from "../names/objects.ts";
+import { POSTGRES } from "../core/names/objects.ts";
 import {
   environmentConfig,
   mergeConfigs,
   optionValue,
   parsePgbackrestConfig,
-} from "../pgbackrest/config.ts";
+} from "../core/pgbackrest/config.ts";
 import { type Catalog, type Found, type KeyedData, under, volumeFiles } from "./catalog.ts";
 
 export interface Mounted {

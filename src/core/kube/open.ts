@@ -1,30 +1,20 @@
-// Opening a cluster, for both faces: Kubernetes through a kubeconfig (a file, the YAML
-// itself, or the default: $KUBECONFIG, ~/.kube/config or the pod's service account), or
-// the local cluster runner, which is loaded only when asked for.
+// Opening Kubernetes through a kubeconfig: a file, the YAML itself, or the default
+// ($KUBECONFIG, ~/.kube/config or the pod's service account). Choosing between it and the
+// local cluster runner is composition, done by each face's main.ts.
 import * as k8s from "@kubernetes/client-node";
-import type { Cluster } from "./cluster.ts";
-import { KubeCluster } from "./kube/cluster.ts";
-import { UserError } from "./user-error.ts";
+import type { Cluster } from "../cluster.ts";
+import { UserError } from "../user-error.ts";
+import { KubeCluster } from "./cluster.ts";
 
-export type ClusterKind = "kubernetes" | "local";
-
+/** A cluster a face opened, and how to let it go when the work is done. */
 export interface OpenedCluster {
   cluster: Cluster;
   /** Stops the local runner's pods; nothing to do for Kubernetes. */
   close(): Promise<void>;
 }
 
-export async function openCluster(
-  kind: ClusterKind,
-  options: { kubeconfig?: string; log: (line: string) => void },
-): Promise<OpenedCluster> {
-  if (kind === "local") {
-    const { LocalCluster } = await import("../local/runner/local-cluster.ts");
-    const cluster = await LocalCluster.start({ log: (line) => options.log(`runner: ${line}`) });
-    return { cluster, close: () => cluster.shutdown() };
-  }
+export function openKubeCluster(kubeconfig = ""): OpenedCluster {
   const config = new k8s.KubeConfig();
-  const kubeconfig = options.kubeconfig ?? "";
   if (!kubeconfig) config.loadFromDefault();
   else if (kubeconfig.includes("apiVersion")) loadKubeconfigText(config, kubeconfig);
   else config.loadFromFile(kubeconfig);

@@ -7,7 +7,7 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { projectPath } from "../core/paths.ts";
+import { projectPath } from "../../core/paths.ts";
 
 let stageDir: string | undefined;
 

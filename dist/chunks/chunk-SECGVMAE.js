@@ -67,28 +67,49 @@ function mergePatch(target, patch) {
   return merged;
 }
 
+// src/core/names/kinds.ts
+var BACKUP_TYPES = ["full", "diff", "incr"];
+function workloadText(workload) {
+  return `${workload.kind.toLowerCase()}/${workload.name}`;
+}
+var JOB_OUTCOMES = ["Complete", "Failed"];
+function terminalCondition(conditions) {
+  return conditions?.find(
+    (c) => JOB_OUTCOMES.includes(c.type) && c.status === "True"
+  );
+}
+function endedConditions(outcome, reason, message) {
+  return [{ type: outcome, status: "True", reason, message }];
+}
+
 // src/core/manifests/pod.ts
-function podSpecOf(object) {
-  const spec = object.spec;
+function jobTemplateOf(object) {
+  return object.kind === "CronJob" ? object.spec?.jobTemplate : void 0;
+}
+function jobSpecPath(kind) {
+  return kind === "CronJob" ? "spec.jobTemplate.spec" : "spec";
+}
+function podTemplateOf(object) {
   switch (object.kind) {
-    case "Pod":
-      return spec;
     case "Job":
     case "Deployment":
     case "StatefulSet":
     case "DaemonSet":
     case "ReplicaSet":
-      return spec?.template?.spec;
+      return object.spec?.template;
     case "CronJob":
-      return spec?.jobTemplate?.spec?.template?.spec;
+      return jobTemplateOf(object)?.spec?.template;
     default:
       return void 0;
   }
 }
+function podSpecOf(object) {
+  if (object.kind === "Pod") return object.spec;
+  return podTemplateOf(object)?.spec;
+}
 function podSpecPath(kind) {
   if (kind === "Pod") return "spec";
-  if (kind === "CronJob") return "spec.jobTemplate.spec.template.spec";
-  return "spec.template.spec";
+  return `${kind === "CronJob" ? jobSpecPath(kind) : "spec"}.template.spec`;
 }
 function containersOf(spec) {
   return [...spec.initContainers ?? [], ...spec.containers];
@@ -117,6 +138,24 @@ function projectPath(...parts) {
   return join(projectRoot(), ...parts);
 }
 
+// src/core/names/objects.ts
+var POSTGRES = {
+  statefulSet: "postgres",
+  pod: "postgres-0",
+  container: "postgres",
+  claim: "postgres-data",
+  labels: { app: "postgres" },
+  /** The database that is always there, where operations run their SQL. */
+  database: "postgres",
+  /** The superuser psql connects as, over the pod's Unix socket. */
+  user: "postgres",
+  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
+  uid: 999
+};
+var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
+var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
+var LOCK_NAME = "mcpgov-backup-lock";
+
 export {
   __require,
   __commonJS,
@@ -125,9 +164,19 @@ export {
   AlreadyExistsError,
   ConflictError,
   mergePatch,
+  BACKUP_TYPES,
+  workloadText,
+  terminalCondition,
+  endedConditions,
+  jobTemplateOf,
+  podTemplateOf,
   podSpecOf,
   podSpecPath,
   containersOf,
   containerArgv,
-  projectPath
+  projectPath,
+  POSTGRES,
+  POSTGRES_WORKLOAD,
+  REPO_HOST,
+  LOCK_NAME
 };

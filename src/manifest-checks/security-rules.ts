@@ -3,9 +3,9 @@
 // filesystem, requests and limits, pinned images; CronJobs and Jobs that cannot pile up
 // or run forever; no secret material in a ConfigMap.
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
-import { POSTGRES } from "../names/objects.ts";
-import type { ManifestDoc } from "./load.ts";
-import { jobSpecOf, jobSpecPath, podSpecOf, podSpecPath } from "./pod.ts";
+import type { ManifestDoc } from "../core/manifests/load.ts";
+import { jobSpecOf, jobSpecPath, podSpecOf, podSpecPath } from "../core/manifests/pod.ts";
+import { POSTGRES } from "../core/names/objects.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
 
 type Rule = (found: (path: string, message: string) => void) => void;

@@ -2,10 +2,10 @@
 // keys of each ConfigMap and Secret, the pod templates with their labels, and the files a
 // volume puts at its mount point.
 import type { V1PodSpec, V1Volume } from "@kubernetes/client-node";
-import type { KubeObject } from "../cluster.ts";
-import { selects } from "../label-selector.ts";
-import type { ManifestDoc } from "./load.ts";
-import { podLabelsOf, podSpecOf } from "./pod.ts";
+import type { KubeObject } from "../core/cluster.ts";
+import { selects } from "../core/label-selector.ts";
+import type { ManifestDoc } from "../core/manifests/load.ts";
+import { podLabelsOf, podSpecOf } from "../core/manifests/pod.ts";
 
 /** Objects made per cluster rather than committed: "Kind/name" → the keys they carry. */
 export type ProvidedObjects = Record<string, string[]>;

@@ -3,8 +3,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import type { Bot } from "../../src/bot/app.ts";
-import { type BotSettings, botSettings } from "../../src/bot/settings.ts";
+import type { Bot } from "../bot/app.ts";
+import { type BotSettings, botSettings } from "../bot/settings.ts";
 
 export const API = "https://api.github.com";
 export const OWNER = "acme";

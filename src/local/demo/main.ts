@@ -1,6 +1,6 @@
 // npm run demo: the backup story on a local cluster with real PostgreSQL and pgBackRest.
 import { parseArgs } from "node:util";
-import { stopOnSignals } from "./interrupt.ts";
+import { stopOnSignals } from "../interrupt.ts";
 import { runStory } from "./story.ts";
 import { renderSummary, storyPassed } from "./summary.ts";
 
