@@ -3,7 +3,8 @@
 // bot's own namespace, where no product configuration lives. It is created, never
 // overwritten, so two bot processes cannot both take a comment. A plan waits in a record
 // of its own (core/plans/record.ts); the lock is core/lock.ts's.
-import { AlreadyExistsError, type Cluster, type KubeObject } from "../core/cluster.ts";
+import type { Cluster } from "../core/cluster.ts";
+import { JsonRecords } from "../core/json-records.ts";
 import { COMPONENT, NAME_LABEL, productLabels } from "../core/names/labels.ts";
 import { recordName } from "../core/names/objects.ts";
 import type { Command } from "./command.ts";
@@ -41,44 +42,31 @@ export function operationId(commentId: number): string {
   return commentId.toString(36);
 }
 
+/** The bot's records, one per command it accepted, in its own namespace. */
 export class OperationRecords {
-  private readonly cluster: Cluster;
-  /** Where the records live: the bot's own namespace. */
-  private readonly namespace: string;
+  private readonly records: JsonRecords<Operation>;
 
   constructor(cluster: Cluster, namespace: string) {
-    this.cluster = cluster;
-    this.namespace = namespace;
-  }
-
-  private configMap(operation: Operation): KubeObject {
-    return {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: recordName(operation.id), namespace: this.namespace, labels: LABELS },
-      data: { [KEY]: JSON.stringify(operation) },
-    };
+    this.records = new JsonRecords({
+      cluster,
+      namespace,
+      name: recordName,
+      labels: LABELS,
+      key: KEY,
+    });
   }
 
   /** Records a new operation; false when it was recorded before (a redelivered webhook). */
-  async create(operation: Operation): Promise<boolean> {
-    try {
-      await this.cluster.create(this.configMap(operation));
-      return true;
-    } catch (error) {
-      if (error instanceof AlreadyExistsError) return false;
-      throw error;
-    }
+  create(operation: Operation): Promise<boolean> {
+    return this.records.create(operation.id, operation);
   }
 
   async get(id: string): Promise<Operation | undefined> {
-    const object = await this.cluster.get("ConfigMap", this.namespace, recordName(id));
-    const json = (object?.data as Record<string, string> | undefined)?.[KEY];
-    return json ? (JSON.parse(json) as Operation) : undefined;
+    return (await this.records.read(id))?.value as Operation | undefined;
   }
 
-  async save(operation: Operation): Promise<void> {
-    await this.cluster.apply([this.configMap(operation)]);
+  save(operation: Operation): Promise<void> {
+    return this.records.put(operation.id, operation);
   }
 
   /**
@@ -86,22 +74,7 @@ export class OperationRecords {
    * running; returns how many went. (A plan's own record, core/plans/record.ts, is pruned
    * by its own rule.)
    */
-  async prune(keepDays: number, now = Date.now()): Promise<number> {
-    const records = await this.cluster.list("ConfigMap", this.namespace, LABELS);
-    let removed = 0;
-    for (const record of records) {
-      const json = (record.data as Record<string, string> | undefined)?.[KEY];
-      let operation: Partial<Operation> = {};
-      try {
-        operation = JSON.parse(json ?? "{}") as Operation;
-      } catch {
-        // A record that cannot be read is old news if its object is old.
-      }
-      const created = Date.parse(operation.createdAt ?? record.metadata.creationTimestamp ?? "");
-      if (operation.state === "running" || !(now - created > keepDays * 86_400_000)) continue;
-      await this.cluster.delete("ConfigMap", this.namespace, record.metadata.name);
-      removed++;
-    }
-    return removed;
+  prune(keepDays: number, now = Date.now()): Promise<number> {
+    return this.records.prune(keepDays, (operation) => operation.state === "running", now);
   }
 }

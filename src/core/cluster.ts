@@ -121,6 +121,29 @@ export interface Cluster {
   setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void>;
 }
 
+/**
+ * Whether a write went through: false when the cluster refused it with `refusal` (the
+ * object exists, or changed since it was read), which the caller expects; anything else
+ * is thrown.
+ */
+export async function written(
+  write: () => Promise<unknown>,
+  refusal: typeof AlreadyExistsError | typeof ConflictError,
+): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof refusal) return false;
+    throw error;
+  }
+}
+
+/** Creates the object; false when one of that name was there already (asked for before). */
+export function createIfAbsent(cluster: Cluster, object: KubeObject): Promise<boolean> {
+  return written(() => cluster.create(object), AlreadyExistsError);
+}
+
 /** Waits until no pod matching the labels is left (after scaling to zero). */
 export async function waitForNoPods(
   cluster: Cluster,

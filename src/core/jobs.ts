@@ -1,7 +1,7 @@
 // Jobs: made from a CronJob's template, run to their end, and what they said.
 import {
-  AlreadyExistsError,
   type Cluster,
+  createIfAbsent,
   describedText,
   type JobOutcome,
   type JobResult,
@@ -64,13 +64,7 @@ export interface JobRun {
 
 /** Creates the Job; true when one of that name was there already (the work was asked for before). */
 async function createOnce(cluster: Cluster, job: KubeObject): Promise<boolean> {
-  try {
-    await cluster.create(job);
-    return false;
-  } catch (error) {
-    if (error instanceof AlreadyExistsError) return true;
-    throw error;
-  }
+  return !(await createIfAbsent(cluster, job));
 }
 
 /** What a person needs to act on a Job that did not complete. */

@@ -4,7 +4,13 @@
 // which would otherwise start postgres-0 while a restore writes its data directory. It is
 // created, never overwritten (two holders cannot both win), renewed while its operation
 // runs, and says who holds it, since when, and until when it counts as alive.
-import { AlreadyExistsError, type Cluster, ConflictError, type KubeObject } from "./cluster.ts";
+import {
+  AlreadyExistsError,
+  type Cluster,
+  ConflictError,
+  type KubeObject,
+  written,
+} from "./cluster.ts";
 import {
   COMMAND_ANNOTATION,
   COMPONENT,
@@ -173,13 +179,7 @@ export async function renewLock(
   if (!found || held?.operation !== operation) return false;
   const renewed = lockLease(namespace, { ...held, renewed: new Date().toISOString() });
   renewed.metadata.resourceVersion = found.metadata.resourceVersion;
-  try {
-    await cluster.update(renewed);
-    return true;
-  } catch (error) {
-    if (error instanceof ConflictError) return false;
-    throw error;
-  }
+  return written(() => cluster.update(renewed), ConflictError);
 }
 
 /** A lock this process holds and renews until it is released or kept. */

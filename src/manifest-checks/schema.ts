@@ -4,29 +4,13 @@
 //     pass), with the field lists of @kubernetes/client-node's generated models.
 // Both packages are generated from the Kubernetes 1.34 OpenAPI document.
 import * as k8s from "@kubernetes/client-node";
-import {
-  ValidatingAdmissionPolicy,
-  ValidatingAdmissionPolicyBinding,
-} from "kubernetes-models/admissionregistration.k8s.io/v1";
-import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { CronJob, Job } from "kubernetes-models/batch/v1";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import {
-  ClusterRole,
-  ClusterRoleBinding,
-  Role,
-  RoleBinding,
-} from "kubernetes-models/rbac.authorization.k8s.io/v1";
-import {
-  ConfigMap,
-  Namespace,
-  PersistentVolumeClaim,
-  Pod,
-  Secret,
-  Service,
-  ServiceAccount,
-} from "kubernetes-models/v1";
+import * as admission from "kubernetes-models/admissionregistration.k8s.io/v1";
+import * as apps from "kubernetes-models/apps/v1";
+import * as batch from "kubernetes-models/batch/v1";
+import * as networking from "kubernetes-models/networking.k8s.io/v1";
+import * as policy from "kubernetes-models/policy/v1";
+import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import * as v1 from "kubernetes-models/v1";
 import type { ManifestDoc } from "../core/manifests/load.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
 
@@ -35,36 +19,24 @@ export const KUBERNETES_VERSION = "1.34";
 /** A kubernetes-models class; each takes its own object type, so the table sees `never`. */
 interface Model {
   new (data: never): { validate(): void };
+  readonly apiVersion: string;
+  readonly kind: string;
 }
 
+/** The kinds the manifests may hold; each is client-node's `V1<Kind>` too. */
+const MODELS: Model[] = [
+  ...[v1.ConfigMap, v1.Namespace, v1.PersistentVolumeClaim, v1.Pod, v1.Secret, v1.Service],
+  v1.ServiceAccount,
+  ...[apps.Deployment, apps.StatefulSet, batch.CronJob, batch.Job],
+  ...[networking.NetworkPolicy, policy.PodDisruptionBudget],
+  ...[rbac.Role, rbac.RoleBinding, rbac.ClusterRole, rbac.ClusterRoleBinding],
+  ...[admission.ValidatingAdmissionPolicy, admission.ValidatingAdmissionPolicyBinding],
+];
+
 /** apiVersion/kind → [JSON-schema model, client-node class name]. */
-const KINDS: Record<string, [Model, string]> = {
-  "v1/ConfigMap": [ConfigMap, "V1ConfigMap"],
-  "v1/Namespace": [Namespace, "V1Namespace"],
-  "v1/PersistentVolumeClaim": [PersistentVolumeClaim, "V1PersistentVolumeClaim"],
-  "v1/Pod": [Pod, "V1Pod"],
-  "v1/Secret": [Secret, "V1Secret"],
-  "v1/Service": [Service, "V1Service"],
-  "v1/ServiceAccount": [ServiceAccount, "V1ServiceAccount"],
-  "apps/v1/Deployment": [Deployment, "V1Deployment"],
-  "apps/v1/StatefulSet": [StatefulSet, "V1StatefulSet"],
-  "batch/v1/CronJob": [CronJob, "V1CronJob"],
-  "batch/v1/Job": [Job, "V1Job"],
-  "networking.k8s.io/v1/NetworkPolicy": [NetworkPolicy, "V1NetworkPolicy"],
-  "policy/v1/PodDisruptionBudget": [PodDisruptionBudget, "V1PodDisruptionBudget"],
-  "rbac.authorization.k8s.io/v1/Role": [Role, "V1Role"],
-  "rbac.authorization.k8s.io/v1/RoleBinding": [RoleBinding, "V1RoleBinding"],
-  "rbac.authorization.k8s.io/v1/ClusterRole": [ClusterRole, "V1ClusterRole"],
-  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": [ClusterRoleBinding, "V1ClusterRoleBinding"],
-  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": [
-    ValidatingAdmissionPolicy,
-    "V1ValidatingAdmissionPolicy",
-  ],
-  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": [
-    ValidatingAdmissionPolicyBinding,
-    "V1ValidatingAdmissionPolicyBinding",
-  ],
-};
+const KINDS: Record<string, [Model, string]> = Object.fromEntries(
+  MODELS.map((model) => [`${model.apiVersion}/${model.kind}`, [model, `V1${model.kind}`]]),
+);
 
 interface SchemaError {
   instancePath: string;

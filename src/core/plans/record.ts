@@ -4,7 +4,8 @@
 // holds to the version it read (Cluster.update), so a confirmation and a cancellation, or
 // two confirmations, cannot both win. A record of another version is not read as a plan:
 // whoever holds it plans again.
-import { AlreadyExistsError, type Cluster, ConflictError, type KubeObject } from "../cluster.ts";
+import { type Cluster, ConflictError } from "../cluster.ts";
+import { JsonRecords } from "../json-records.ts";
 import type { Workload } from "../names/kinds.ts";
 import { COMPONENT, NAME_LABEL, PRODUCT, productLabels } from "../names/labels.ts";
 import { planRecordName } from "../names/objects.ts";
@@ -54,51 +55,29 @@ const LABELS = { [NAME_LABEL]: PRODUCT, ...productLabels(COMPONENT.plan) };
 const KEY = "plan.json";
 
 export class PlanRecords {
-  private readonly cluster: Cluster;
-  /** Where the records live: the face's own namespace. */
-  private readonly namespace: string;
+  private readonly records: JsonRecords<PlanRecord>;
 
   constructor(cluster: Cluster, namespace: string) {
-    this.cluster = cluster;
-    this.namespace = namespace;
-  }
-
-  private object(record: PlanRecord, resourceVersion?: string): KubeObject {
-    return {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: {
-        name: planRecordName(record.id),
-        namespace: this.namespace,
-        labels: LABELS,
-        ...(resourceVersion ? { resourceVersion } : {}),
-      },
-      data: { [KEY]: JSON.stringify(record) },
-    };
+    const name = planRecordName;
+    this.records = new JsonRecords({ cluster, namespace, name, labels: LABELS, key: KEY });
   }
 
   /** Records a new plan; a plan of that id recorded before (a repeated request) is refused. */
   async create(record: PlanRecord): Promise<void> {
-    try {
-      await this.cluster.create(this.object(record));
-    } catch (error) {
-      if (error instanceof AlreadyExistsError)
-        throw new UserError(`Plan ${record.id} was made before; nothing new was planned.`);
-      throw error;
-    }
+    if (!(await this.records.create(record.id, record)))
+      throw new UserError(`Plan ${record.id} was made before; nothing new was planned.`);
   }
 
   /** The plan, or undefined when there is none; a record of another version is refused. */
   async read(id: string): Promise<StoredPlan | undefined> {
-    const object = await this.cluster.get("ConfigMap", this.namespace, planRecordName(id));
-    const json = (object?.data as Record<string, string> | undefined)?.[KEY];
-    if (!object || !json) return undefined;
-    const record = JSON.parse(json) as PlanRecord;
+    const stored = await this.records.read(id);
+    if (!stored) return undefined;
+    const record = stored.value as PlanRecord;
     if (record.version !== PLAN_VERSION)
       throw new UserError(
         `Plan ${id} was made by an older version of mcpgov-backup, which recorded less than a restore needs now; plan it again.`,
       );
-    return { record, resourceVersion: object.metadata.resourceVersion ?? "" };
+    return { record, resourceVersion: stored.resourceVersion };
   }
 
   /**
@@ -106,8 +85,9 @@ export class PlanRecords {
    * otherwise. Returns the record with its new version.
    */
   async save(stored: StoredPlan): Promise<StoredPlan> {
-    const written = await this.cluster.update(this.object(stored.record, stored.resourceVersion));
-    return { record: stored.record, resourceVersion: written.metadata.resourceVersion ?? "" };
+    const { record, resourceVersion } = stored;
+    const written = await this.records.update(record.id, { value: record, resourceVersion });
+    return { record, resourceVersion: written };
   }
 
   /**
@@ -132,23 +112,10 @@ export class PlanRecords {
    * Removes the plans made more than `keepDays` ago, except one still waiting and one still
    * running (a face killed mid-restore leaves it for the operator); returns how many went.
    */
-  async prune(keepDays: number, now = Date.now()): Promise<number> {
-    const objects = await this.cluster.list("ConfigMap", this.namespace, LABELS);
-    let removed = 0;
-    for (const object of objects) {
-      let record: Partial<PlanRecord> = {};
-      try {
-        record = JSON.parse((object.data as Record<string, string>)?.[KEY] ?? "{}");
-      } catch {
-        // A record that cannot be read is old news if its object is old.
-      }
-      const created = Date.parse(record.createdAt ?? object.metadata.creationTimestamp ?? "");
-      const waiting = record.state === "planned" && Date.parse(record.expiresAt ?? "") > now;
-      if (record.state === "running" || waiting || !(now - created > keepDays * 86_400_000))
-        continue;
-      await this.cluster.delete("ConfigMap", this.namespace, object.metadata.name);
-      removed++;
-    }
-    return removed;
+  prune(keepDays: number, now = Date.now()): Promise<number> {
+    const live = (record: Partial<PlanRecord>) =>
+      record.state === "running" ||
+      (record.state === "planned" && Date.parse(record.expiresAt ?? "") > now);
+    return this.records.prune(keepDays, live, now);
   }
 }
