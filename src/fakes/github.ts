@@ -7,9 +7,9 @@ import type { Bot } from "../bot/app.ts";
 import { type BotSettings, botSettings } from "../bot/settings.ts";
 
 export const API = "https://api.github.com";
-export const OWNER = "acme";
-export const REPO = "ops";
-export const ISSUE = 7;
+const OWNER = "acme";
+const REPO = "ops";
+const ISSUE = 7;
 /** The bot's settings in these tests: it serves the test repository only. */
 export function testSettings(env: Record<string, string> = {}): BotSettings {
   return botSettings({ MCPGOV_REPOSITORIES: `${OWNER}/${REPO}`, ...env });

@@ -1,7 +1,7 @@
 // The plan lifecycle as any face calls it (src/core/plans/): a plan is confirmed only from
 // where it was made and only while it waits; a holder that died leaves its lock released
 // or kept as its kind says, and its plan marked failed when the lock goes. The whole flow
-// through the bot is test/bot/app.test.ts; with real restores, test/e2e/bot.test.ts.
+// through the bot is test/bot/restore-confirm.test.ts; with real restores, test/e2e/bot.test.ts.
 import { describe, expect, it } from "vitest";
 import { lockLease, readLock } from "../../src/core/lock.ts";
 import { PLAN_KINDS } from "../../src/core/plans/kinds.ts";

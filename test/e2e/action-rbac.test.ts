@@ -4,25 +4,24 @@
 // namespace ledger-db, stanza ledger). Nothing the Action asks is outside the Role, nothing
 // in the Role goes unused, and the Role holds every right of the Roles the Action applies
 // (the API server lets no one grant more than they hold).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { runActionSteps } from "../support/action-run.ts";
+import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
 import {
-  describeAccess,
   type NamespacedAccess,
+  notAllowedBy,
   type PolicyRule,
   recordingCluster,
   rightsOf,
-  ruleAllows,
-  used,
+  unusedRights,
 } from "../support/rbac.ts";
 
 const NAMESPACE = "ledger-db";
-let cluster: LocalCluster;
+const e2e = localClusterForFile();
 let accesses: NamespacedAccess[] = [];
 let deployed: KubeObject[] = [];
 
@@ -31,13 +30,12 @@ const actionRules = (loadManifestFile(projectPath("manifests", "action", "action
   .find((o) => o.kind === "Role")?.rules ?? []) as PolicyRule[];
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start();
   const objects = manifestObjects(projectPath("examples", "second-database"));
   // The Secrets are made per cluster before the Action runs (scripts/make-tls-secrets.sh,
   // the .example files), by someone else: not the Action's calls.
-  await cluster.apply(objects.filter((o) => o.kind === "Secret"));
+  await e2e.cluster.apply(objects.filter((o) => o.kind === "Secret"));
   deployed = objects.filter((o) => o.kind !== "Secret");
-  const recorded = recordingCluster(cluster);
+  const recorded = recordingCluster(e2e.cluster);
   await runActionSteps(
     recorded.cluster,
     {
@@ -53,24 +51,18 @@ beforeAll(async () => {
     deployed,
   );
   accesses = recorded.accesses;
-}, 900_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-}, 60_000);
+}, TIMEOUT.setUp);
 
 describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
   it("allows every call deploy, verify, backup, validate, status, mark, clone and drop-clone made, all in the database's namespace", () => {
     expect(new Set(accesses.map((a) => a.namespace))).toEqual(new Set([NAMESPACE]));
-    const denied = accesses.filter((a) => !actionRules.some((rule) => ruleAllows(rule, a)));
-    expect(denied.map(describeAccess)).toEqual([]);
+    expect(notAllowedBy(actionRules, accesses)).toEqual([]);
   });
 
   it("grants nothing those calls did not use", () => {
-    const unused = rightsOf(actionRules).filter((right) => !used(right, accesses));
     // What this run had no occasion for: a failed Job's events; and get on pods, which it
     // holds to grant it (pgbackrest-backup's Role).
-    expect(unused.map(describeAccess)).toEqual(["get pods", "list events"]);
+    expect(unusedRights(actionRules, accesses)).toEqual(["get pods", "list events"]);
   });
 
   it("holds every right of the Roles deploy applies, so that applying them is no escalation", () => {
@@ -78,7 +70,6 @@ describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
       .filter((o) => o.kind === "Role")
       .flatMap((role) => rightsOf((role.rules ?? []) as PolicyRule[]));
     expect(granted.length).toBeGreaterThan(0);
-    const beyond = granted.filter((right) => !actionRules.some((rule) => ruleAllows(rule, right)));
-    expect(beyond.map(describeAccess)).toEqual([]);
+    expect(notAllowedBy(actionRules, granted)).toEqual([]);
   });
 });

@@ -9,13 +9,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
-import { PgHost } from "../../src/local/lab/pg-host.ts";
 import { stagedForService } from "../../src/local/lab/stage.ts";
 import { Daemons, until } from "../support/daemons.ts";
+import { TIMEOUT } from "../support/e2e-cluster.ts";
+import { pgHostForFile } from "../support/e2e-pg-host.ts";
 import { parseMetrics } from "../support/metrics.ts";
 
-const manifestsDir = projectPath("manifests");
-let db: PgHost;
+const e2e = pgHostForFile();
 const daemons = new Daemons();
 let exporterPort: number;
 let prometheusPort: number;
@@ -46,12 +46,8 @@ async function scrapes(): Promise<number> {
   return Number(body.data.result[0]?.value[1] ?? 0);
 }
 
+// The manifests' archive_command; no stanza-create, so every archive-push fails.
 beforeAll(async () => {
-  db = await PgHost.create({ manifestsDir });
-  await db.initdb();
-  // The manifests' archive_command; no stanza-create, so every archive-push fails.
-  await db.start();
-
   exporterPort = await freePort();
   daemons.start(
     [
@@ -60,11 +56,11 @@ beforeAll(async () => {
       `--extend.query-path=${stagedForService("monitoring", "postgres-exporter-queries.yaml")}`,
     ],
     {
-      DATA_SOURCE_NAME: `host=${db.socketDir} port=${db.port} user=postgres dbname=postgres sslmode=disable`,
+      DATA_SOURCE_NAME: `host=${e2e.db.socketDir} port=${e2e.db.port} user=postgres dbname=postgres sslmode=disable`,
     },
   );
 
-  const dir = join(db.dir, "prometheus");
+  const dir = join(e2e.db.dir, "prometheus");
   makeServiceSubdir(dir);
   // The rules as written, less their `for:`.
   const rules = readFileSync(projectPath("monitoring", "pgbackrest-alerts.rules.yml"), "utf8");
@@ -86,12 +82,9 @@ beforeAll(async () => {
     `--storage.tsdb.path=${join(dir, "data")}`,
     `--web.listen-address=127.0.0.1:${prometheusPort}`,
   ]);
-}, 120_000);
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
-  daemons.stopAll();
-  await db?.destroy();
-});
+afterAll(() => daemons.stopAll());
 
 describe("the WAL archiving alerts on a real PostgreSQL, postgres_exporter and Prometheus", () => {
   it("postgres_exporter exports pg_stat_archiver and the ready-segment count", async () => {
@@ -116,10 +109,12 @@ describe("the WAL archiving alerts on a real PostgreSQL, postgres_exporter and P
 
   it("fires WALArchivingFailing and WALArchivingLagging once segments pile up unarchived", async () => {
     for (let i = 0; i < 12; i++) {
-      await db.sql(`create table filler_${i} as select g from generate_series(1, 1000) g`);
-      await db.sql("select pg_switch_wal()");
+      await e2e.db.sql(`create table filler_${i} as select g from generate_series(1, 1000) g`);
+      await e2e.db.sql("select pg_switch_wal()");
     }
-    expect(Number(await db.sql("select failed_count from pg_stat_archiver"))).toBeGreaterThan(0);
+    expect(Number(await e2e.db.sql("select failed_count from pg_stat_archiver"))).toBeGreaterThan(
+      0,
+    );
     const alerts = await until("both archiving alerts firing", async () => {
       const names = await firing();
       return names.includes("PgBackRestWALArchivingFailing") &&

@@ -13,18 +13,6 @@ import { type Bot, createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { MCPGOV_DATABASE, psql, timeline } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
-import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import {
-  CLONE_LABEL,
-  COMPONENT,
-  COMPONENT_LABEL,
-  DELIVERY_ID_ANNOTATION,
-  PART_OF_LABEL,
-  PRODUCT,
-  REQUEST_URL_ANNOTATION,
-  REQUESTED_BY_ANNOTATION,
-} from "../../src/core/names/labels.ts";
-import { LOCK_NAME, POSTGRES, recordName } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import {
@@ -34,22 +22,21 @@ import {
   testSettings,
   WEBHOOK_SECRET,
 } from "../../src/fakes/github.ts";
-import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import type { LocalCluster } from "../../src/local/runner/local-cluster.ts";
+import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
 import {
-  describeAccess,
   type NamespacedAccess,
+  notAllowedBy,
   type PolicyRule,
   recordingCluster,
-  rightsOf,
-  ruleAllows,
-  used,
+  unusedRights,
 } from "../support/rbac.ts";
 
 const NS = "ai-governance";
 /** Where the bot keeps its operation records: none of the product's configuration is there. */
 const RECORDS = "mcpgov-backup-records";
-let cluster: LocalCluster;
+const e2e = localClusterForFile({ deploy: true });
+const { sql } = e2e;
 let github: FakeGitHub;
 let bot: Bot;
 /** What the bot asked of the Kubernetes API, to hold it to manifests/bot/bot-rbac.yaml. */
@@ -68,7 +55,7 @@ const governanceApi = {
     template: {
       metadata: { labels: { app: "governance-api" } },
       spec: {
-        securityContext: { runAsNonRoot: true, runAsUser: POSTGRES.uid, runAsGroup: POSTGRES.uid },
+        securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
         containers: [
           {
             name: "api",
@@ -86,12 +73,12 @@ const oldRecord = {
   apiVersion: "v1",
   kind: "ConfigMap",
   metadata: {
-    name: recordName("old"),
+    name: "mcpgov-bot-op-old",
     namespace: RECORDS,
     labels: {
       "app.kubernetes.io/name": "mcpgov-backup-bot",
-      [PART_OF_LABEL]: PRODUCT,
-      [COMPONENT_LABEL]: COMPONENT.botOperation,
+      "app.kubernetes.io/part-of": "mcpgov-backup",
+      "app.kubernetes.io/component": "bot-operation",
     },
   },
   data: {
@@ -129,14 +116,12 @@ function watchRestoreJob(inner: LocalCluster): LocalCluster {
 }
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start();
-  await deployForBackups(cluster);
-  await cluster.apply([governanceApi, oldRecord]);
-  await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
+  await e2e.cluster.apply([governanceApi, oldRecord]);
+  await e2e.cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   github = new FakeGitHub({ policy: "stop_workloads: [deployment/governance-api]\n" });
-  const recorded = recordingCluster(watchRestoreJob(cluster));
+  const recorded = recordingCluster(watchRestoreJob(e2e.cluster));
   accesses = recorded.accesses;
   // The lock is renewed every second, so that this run's restore renews it too.
   bot = createBot({ cluster: recorded.cluster, settings: testSettings(), lockRenewMs: 1000 });
@@ -147,14 +132,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
-}, 360_000);
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
+afterAll(() => {
   server?.close();
   nock.cleanAll();
   nock.enableNetConnect();
-  await cluster?.shutdown();
-}, 60_000);
+});
 
 let delivery = 0;
 
@@ -180,7 +164,6 @@ async function send(
   return { status: response.status, ms: performance.now() - started };
 }
 
-const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function transcript(title: string): void {
@@ -199,9 +182,9 @@ describe("the bot on the local cluster", () => {
     expect(status).toBe(400);
     await bot.idle();
     expect(github.comments.size).toBe(0);
-    expect(await cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" })).toEqual(
-      [],
-    );
+    expect(
+      await e2e.cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" }),
+    ).toEqual([]);
   });
 
   let target = "";
@@ -225,12 +208,14 @@ describe("the bot on the local cluster", () => {
     expect(github.comments.size).toBe(1);
     const [comment] = github.latest();
     expect(comment).toMatch(/✅ full backup `\d{8}-\d{6}F`: \d+ s, database [\d.]+ MiB/);
-    const [job] = await cluster.list("Job", NS, { "app.kubernetes.io/component": "full-backup" });
-    expect(job?.metadata.annotations).toMatchObject({
-      [REQUESTED_BY_ANNOTATION]: "alice",
-      [DELIVERY_ID_ANNOTATION]: "e2e-2",
+    const [job] = await e2e.cluster.list("Job", NS, {
+      "app.kubernetes.io/component": "full-backup",
     });
-    expect(job?.metadata.annotations?.[REQUEST_URL_ANNOTATION]).toMatch(
+    expect(job?.metadata.annotations).toMatchObject({
+      "mcpgov-backup/requested-by": "alice",
+      "mcpgov-backup/delivery-id": "e2e-2",
+    });
+    expect(job?.metadata.annotations?.["mcpgov-backup/request-url"]).toMatch(
       /^https:\/\/github.com\/acme\/ops\/issues\/7#issuecomment-\d+$/,
     );
   }, 300_000);
@@ -272,7 +257,7 @@ describe("the bot on the local cluster", () => {
     leftBehind = await sql(
       `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
     );
-    before = await timeline(cluster, MCPGOV_DATABASE);
+    before = await timeline(e2e.cluster, MCPGOV_DATABASE);
 
     await send(`/restore pitr ${target}`);
     await bot.idle();
@@ -306,22 +291,22 @@ describe("the bot on the local cluster", () => {
       "pgbackrest-diff-backup": true,
       "pgbackrest-restore-validation": true,
     });
-    for (const name of SCHEDULED_CRONJOBS) expect(await suspended(cluster, name)).toBe(false);
+    for (const name of SCHEDULED_CRONJOBS) expect(await suspended(e2e.cluster, name)).toBe(false);
 
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
     const replayed = /the last transaction it replayed committed at ([\d-]+ [\d:.]+) UTC/.exec(
       comment,
     )?.[1];
     const lastKept = await sql(
-      `select to_char(at at time zone 'UTC', '${SQL_TARGET_US}') from ledger where id = 1010`,
+      `select to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id = 1010`,
     );
     expect(replayed && replayed >= lastKept).toBe(true);
     expect(replayed && replayed < target.replace("T", " ").replace("Z", "")).toBe(true);
-    expect(await timeline(cluster, MCPGOV_DATABASE)).toBe(before + 1);
+    expect(await timeline(e2e.cluster, MCPGOV_DATABASE)).toBe(before + 1);
     await sql("insert into ledger (id) values (5000)");
-    await cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
-    expect(await cluster.list("Pod", NS, { app: "governance-api" })).toHaveLength(2);
-    expect(await cluster.get("Lease", NS, LOCK_NAME)).toBeUndefined();
+    await e2e.cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
+    expect(await e2e.cluster.list("Pod", NS, { app: "governance-api" })).toHaveLength(2);
+    expect(await e2e.cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   }, 600_000);
 
   it("restores to a moment that restore left behind, following the old timeline", async () => {
@@ -339,7 +324,7 @@ describe("the bot on the local cluster", () => {
     const comment = github.latest().at(-1) ?? "";
     expect(comment).toMatch(/✅ Restored to \*\*.+ UTC\*\*/);
     expect(await sql("select count(*), max(id) from ledger")).toBe("1020|1020");
-    const job = await cluster.get("Job", NS, `pgbackrest-bot-${id}-restore`);
+    const job = await e2e.cluster.get("Job", NS, `pgbackrest-bot-${id}-restore`);
     const args = (
       job?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined
     )?.template.spec.containers[0]?.args;
@@ -352,14 +337,14 @@ describe("the bot on the local cluster", () => {
     const id = /🧪 Clone `(\w+)`/.exec(comment)?.[1] ?? "";
     expect(comment).toContain("(database `mcpgov` only)");
     expect(comment).toContain(`port-forward svc/mcpgov-clone-${id} 5433:5432`);
-    const [pod] = await cluster.list("Pod", NS, {
-      [CLONE_LABEL]: id,
-      [COMPONENT_LABEL]: COMPONENT.clone,
+    const [pod] = await e2e.cluster.list("Pod", NS, {
+      "mcpgov-backup/clone": id,
+      "app.kubernetes.io/component": "clone",
     });
     const inClone = { namespace: NS, pod: pod?.metadata.name ?? "", container: "postgres" };
     // The ledger as it was at T, while production holds every row since.
     expect(
-      await psql(cluster, "select count(*), max(id) from ledger", {
+      await psql(e2e.cluster, "select count(*), max(id) from ledger", {
         ...inClone,
         database: "mcpgov",
       }),
@@ -375,7 +360,9 @@ describe("the bot on the local cluster", () => {
     await send(`/restore drop ${id}`);
     await bot.idle();
     expect(github.latest().at(-1)).toContain(`🗑️ Clone \`${id}\` removed:`);
-    expect(await cluster.list("PersistentVolumeClaim", NS, { [CLONE_LABEL]: id })).toEqual([]);
+    expect(
+      await e2e.cluster.list("PersistentVolumeClaim", NS, { "mcpgov-backup/clone": id }),
+    ).toEqual([]);
   }, 300_000);
 
   it("marks a moment, and after rows are lost brings the ledger back beside the live one, which keeps its later writes", async () => {
@@ -407,13 +394,15 @@ describe("the bot on the local cluster", () => {
     const merge = /add its missing rows to the live table: `([^`]+)`/.exec(comment)?.[1] ?? "";
     await sql(merge);
     expect(await sql("select count(*), max(id) from ledger")).toBe("1021|6000");
-    expect(await cluster.list("Job", NS, { [COMPONENT_LABEL]: COMPONENT.clone })).toEqual([]);
-    expect(await cluster.get("Lease", NS, LOCK_NAME)).toBeUndefined();
+    expect(await e2e.cluster.list("Job", NS, { "app.kubernetes.io/component": "clone" })).toEqual(
+      [],
+    );
+    expect(await e2e.cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   }, 300_000);
 
   it("never posted a password, key or passphrase from the cluster's Secrets", async () => {
     const posted = github.everything();
-    const secrets = (await cluster.list("Secret", NS)).flatMap((s) => [
+    const secrets = (await e2e.cluster.list("Secret", NS)).flatMap((s) => [
       ...Object.values((s.stringData as Record<string, string>) ?? {}),
       ...Object.values((s.data as Record<string, string>) ?? {}).map((v) =>
         Buffer.from(v, "base64").toString(),
@@ -427,7 +416,7 @@ describe("the bot on the local cluster", () => {
   });
 
   it("removed the operation record older than the settings keep", async () => {
-    expect(await cluster.get("ConfigMap", RECORDS, recordName("old"))).toBeUndefined();
+    expect(await e2e.cluster.get("ConfigMap", RECORDS, "mcpgov-bot-op-old")).toBeUndefined();
   });
 
   it("asked the Kubernetes API for nothing its Roles do not grant, and they grant nothing more", () => {
@@ -440,20 +429,16 @@ describe("the bot on the local cluster", () => {
       roles
         .filter((r) => r.metadata.namespace === namespace)
         .flatMap((r) => (r.rules ?? []) as PolicyRule[]);
-    const denied = accesses.filter((a) => !rulesIn(a.namespace).some((r) => ruleAllows(r, a)));
-    expect(denied.map((a) => `${describeAccess(a)} in ${a.namespace}`)).toEqual([]);
+    const namespaces = [...new Set([NS, RECORDS, ...accesses.map((a) => a.namespace)])];
+    const inNamespace = (namespace: string) => accesses.filter((a) => a.namespace === namespace);
+    const denied = namespaces.flatMap((namespace) =>
+      notAllowedBy(rulesIn(namespace), inNamespace(namespace)).map((a) => `${a} in ${namespace}`),
+    );
+    expect(denied).toEqual([]);
     // Reading events is for a Job that failed, which this run has none of (the unit tests
     // fail Jobs on purpose); every other right was used here.
     const unused = [NS, RECORDS].flatMap((namespace) =>
-      rightsOf(rulesIn(namespace))
-        .filter(
-          (right) =>
-            !used(
-              right,
-              accesses.filter((a) => a.namespace === namespace),
-            ),
-        )
-        .map((right) => `${describeAccess(right)} in ${namespace}`),
+      unusedRights(rulesIn(namespace), inNamespace(namespace)).map((r) => `${r} in ${namespace}`),
     );
     expect(unused).toEqual([`list events in ${NS}`]);
   });

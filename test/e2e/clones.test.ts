@@ -6,19 +6,12 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLONE_KINDS, listClones, reapExpiredClones } from "../../src/core/clone.ts";
 import { type KubeObject, waitForNoPods } from "../../src/core/cluster.ts";
 import { type DatabaseTarget, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import {
-  CLONE_ACCESS_LABEL,
-  CLONE_LABEL,
-  COMPONENT,
-  COMPONENT_LABEL,
-} from "../../src/core/names/labels.ts";
-import { REPO_HOST } from "../../src/core/names/objects.ts";
+import { CLONE_LABEL } from "../../src/core/names/labels.ts";
 import { createClone } from "../../src/core/operations/clone.ts";
 import { markRestorePoint } from "../../src/core/operations/mark.ts";
 import { planRestore } from "../../src/core/operations/restore-plan.ts";
@@ -26,17 +19,16 @@ import { parseTableRef, restoreTable } from "../../src/core/operations/restore-t
 import { projectPath } from "../../src/core/paths.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
-import { requireComplete, runCronJob } from "../support/jobs.ts";
+import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 
 const NS = DEFAULT_SETTINGS.namespace;
-let cluster: LocalCluster;
-const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
+// The clone's NetworkPolicy is enforced, as a cluster's network plugin would.
+const e2e = localClusterForFile({ deploy: true, enforceIngressPolicies: true });
+const { sql } = e2e;
 
 /** Every file of the repository and its SHA-256, by path below the repository. */
 function repositoryFiles(): Map<string, string> {
-  const root = cluster.claimPath(NS, "pgbackrest-repo");
+  const root = e2e.cluster.claimPath(NS, "pgbackrest-repo");
   const files = new Map<string, string>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
@@ -54,24 +46,14 @@ function repositoryFiles(): Map<string, string> {
 }
 
 beforeAll(async () => {
-  // The clone's NetworkPolicy is enforced, as a cluster's network plugin would.
-  cluster = await LocalCluster.start({ enforceIngressPolicies: true });
-  await deployForBackups(cluster);
   await sql("create table ledger (id bigint primary key, note text not null)");
   // A second database, which a clone of mcpgov alone leaves out.
-  await psql(cluster, "create database reports", { ...MCPGOV_DATABASE, database: "postgres" });
-  requireComplete(
-    "the full backup",
-    await runCronJob(cluster, NS, "pgbackrest-full-backup", "full-1", 300_000),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-}, 600_000);
+  await sql("create database reports", { ...MCPGOV_DATABASE, database: "postgres" });
+  await e2e.fullBackup();
+  await nextSecond();
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
-  await cluster?.shutdown();
-}, 60_000);
-
-describe("clones", () => {
+describe("clones", { timeout: TIMEOUT.test }, () => {
   it("holds exactly the rows before its point, apart from production, and leaves nothing when its time is up", async () => {
     // Forty rows, one transaction each; the point lies between the 25th and the 26th.
     let point = "";
@@ -79,16 +61,16 @@ describe("clones", () => {
       await sql(`insert into ledger values (${id}, 'row ${id}')`);
       if (id === 25) {
         point = await sql(
-          `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}') || '+00'`,
+          `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`,
         );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
     const before = repositoryFiles();
 
-    const plan = await planRestore(cluster, DEFAULT_SETTINGS, { time: point }, withoutProgress);
+    const plan = await planRestore(e2e.cluster, DEFAULT_SETTINGS, { time: point }, withoutProgress);
     const clone = await createClone(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       {
         id: "ledger25",
@@ -96,15 +78,15 @@ describe("clones", () => {
         database: "mcpgov",
         ttlMs: 3_600_000,
         annotations: {},
-        timeoutMs: 300_000,
+        timeoutMs: TIMEOUT.job,
       },
       withoutProgress,
     );
     expect(clone.name).toBe("mcpgov-clone-ledger25");
     expect(clone.report.status).toBe("passed");
-    const [pod] = await cluster.list("Pod", NS, {
+    const [pod] = await e2e.cluster.list("Pod", NS, {
       [CLONE_LABEL]: "ledger25",
-      [COMPONENT_LABEL]: COMPONENT.clone,
+      "app.kubernetes.io/component": "clone",
     });
     const inClone: DatabaseTarget = {
       namespace: NS,
@@ -112,16 +94,16 @@ describe("clones", () => {
       container: "postgres",
       database: "mcpgov",
     };
-    const cloneSql = (query: string) => psql(cluster, query, inClone);
+    const cloneSql = (query: string) => psql(e2e.cluster, query, inClone);
 
     expect(await cloneSql("select count(*), min(id), max(id) from ledger")).toBe("25|1|25");
     expect(await cloneSql("select pg_is_in_recovery(), current_setting('archive_mode')")).toBe(
       "f|off",
     );
     // Only mcpgov (and the system databases) was restored: the other is not there to read.
-    await expect(psql(cluster, "select 1", { ...inClone, database: "reports" })).rejects.toThrow(
-      /FATAL/,
-    );
+    await expect(
+      psql(e2e.cluster, "select 1", { ...inClone, database: "reports" }),
+    ).rejects.toThrow(/FATAL/);
     expect(await sql("select count(*) from pg_database where datname = 'reports'")).toBe("1");
     // Production has every row and goes on taking writes while the clone runs.
     expect(await sql("select count(*), max(id) from ledger")).toBe("40|40");
@@ -130,7 +112,7 @@ describe("clones", () => {
 
     // The clone's pod has no pgBackRest configuration, certificate or Secret to reach the
     // repository with; writing and switching WAL there archives nothing.
-    const noConfig = await cluster.exec(
+    const noConfig = await e2e.cluster.exec(
       { namespace: NS, pod: inClone.pod, container: "postgres" },
       ["sh", "-c", "ls /etc/pgbackrest 2>&1; env | grep -c PGBACKREST || true"],
     );
@@ -140,9 +122,9 @@ describe("clones", () => {
     const [client] = loadManifestFile(projectPath("manifests/clone/mcpgov-clone-client.yaml"));
     const clientPod = structuredClone(client?.object as KubeObject);
     clientPod.metadata.namespace = NS;
-    await cluster.apply([clientPod]);
-    await cluster.waitForPodsReady(NS, { [CLONE_ACCESS_LABEL]: "true" }, 60_000);
-    const secret = (await cluster.get("Secret", NS, "postgres-secret")) as KubeObject & {
+    await e2e.cluster.apply([clientPod]);
+    await e2e.cluster.waitForPodsReady(NS, { "mcpgov-backup/clone-access": "true" }, 60_000);
+    const secret = (await e2e.cluster.get("Secret", NS, "postgres-secret")) as KubeObject & {
       stringData?: Record<string, string>;
       data?: Record<string, string>;
     };
@@ -150,7 +132,7 @@ describe("clones", () => {
       secret.stringData?.POSTGRES_PASSWORD ??
       Buffer.from(secret.data?.POSTGRES_PASSWORD ?? "", "base64").toString();
     const overNetwork = (pod: string, container: string) =>
-      cluster.exec({ namespace: NS, pod, container }, [
+      e2e.cluster.exec({ namespace: NS, pod, container }, [
         "env",
         `PGPASSWORD=${password}`,
         "PGCONNECT_TIMEOUT=3",
@@ -168,9 +150,9 @@ describe("clones", () => {
       code: 0,
       stdout: "25\n",
     });
-    const stranger = await overNetwork(REPO_HOST.pod, REPO_HOST.container);
+    const stranger = await overNetwork("pgbackrest-repo-host-0", "pgbackrest");
     expect(stranger.code).not.toBe(0);
-    await cluster.delete("Pod", NS, "mcpgov-clone-client");
+    await e2e.cluster.delete("Pod", NS, "mcpgov-clone-client");
 
     await cloneSql("insert into ledger values (999, 'only in the clone')");
     await cloneSql("select pg_switch_wal()");
@@ -190,18 +172,18 @@ describe("clones", () => {
     }
 
     // The time to live: everything of the clone goes, from the claim to the policy.
-    expect((await listClones(cluster, NS)).map((c) => c.id)).toEqual(["ledger25"]);
-    expect(await reapExpiredClones(cluster, NS, Date.now())).toEqual([]);
-    expect(await reapExpiredClones(cluster, NS, Date.parse(clone.expiresAt) + 1000)).toEqual([
+    expect((await listClones(e2e.cluster, NS)).map((c) => c.id)).toEqual(["ledger25"]);
+    expect(await reapExpiredClones(e2e.cluster, NS, Date.now())).toEqual([]);
+    expect(await reapExpiredClones(e2e.cluster, NS, Date.parse(clone.expiresAt) + 1000)).toEqual([
       "ledger25",
     ]);
     for (const kind of [...CLONE_KINDS, "Pod"])
-      expect([kind, await cluster.list(kind, NS, { [CLONE_LABEL]: "ledger25" })]).toEqual([
+      expect([kind, await e2e.cluster.list(kind, NS, { [CLONE_LABEL]: "ledger25" })]).toEqual([
         kind,
         [],
       ]);
-    expect(await listClones(cluster, NS)).toEqual([]);
-  }, 900_000);
+    expect(await listClones(e2e.cluster, NS)).toEqual([]);
+  });
 
   it("brings a table dropped by mistake back beside production, which keeps every later write", async () => {
     await sql("create table governance_policies (id int primary key, rule text not null)");
@@ -211,7 +193,7 @@ describe("clones", () => {
     await sql("create table audit_log (id serial primary key, what text not null)");
     await sql("insert into audit_log (what) values ('before the cleanup')");
     const mark = await markRestorePoint(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       { name: "before-cleanup", timeoutMs: 120_000 },
       withoutProgress,
@@ -224,21 +206,21 @@ describe("clones", () => {
     await sql("insert into ledger values (42, 'after the drop')");
 
     const plan = await planRestore(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       { time: "mark:before-cleanup" },
       withoutProgress,
     );
     const steps: string[] = [];
     const result = await restoreTable(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       {
         table: parseTableRef("public.governance_policies"),
         plan,
         cloneId: "table1",
         annotations: {},
-        timeoutMs: 300_000,
+        timeoutMs: TIMEOUT.job,
       },
       (step, work) => {
         steps.push(step);
@@ -267,42 +249,47 @@ describe("clones", () => {
     expect(await sql("select to_regclass('public.governance_policies') is null")).toBe("t");
     // The clone it came from is gone.
     expect(steps.at(-1)).toBe("remove the clone mcpgov-clone-table1");
-    expect(await listClones(cluster, NS)).toEqual([]);
+    expect(await listClones(e2e.cluster, NS)).toEqual([]);
 
     // Again to the same point: refused, nothing written over.
     await expect(
       restoreTable(
-        cluster,
+        e2e.cluster,
         DEFAULT_SETTINGS,
         {
           table: parseTableRef("public.governance_policies"),
           plan,
           cloneId: "table2",
           annotations: {},
-          timeoutMs: 300_000,
+          timeoutMs: TIMEOUT.job,
         },
         withoutProgress,
       ),
     ).rejects.toThrow(/exists already/);
-    expect(await listClones(cluster, NS)).toEqual([]);
-  }, 900_000);
+    expect(await listClones(e2e.cluster, NS)).toEqual([]);
+  });
 
   it("stops serving by itself when its time is up, with no bot or Action there, and is then removed", async () => {
-    const plan = await planRestore(cluster, DEFAULT_SETTINGS, { time: "latest" }, withoutProgress);
-    const clone = await createClone(
-      cluster,
+    const plan = await planRestore(
+      e2e.cluster,
       DEFAULT_SETTINGS,
-      { id: "short", plan, ttlMs: 60_000, annotations: {}, timeoutMs: 300_000 },
+      { time: "latest" },
       withoutProgress,
     );
-    const server = { [CLONE_LABEL]: "short", [COMPONENT_LABEL]: COMPONENT.clone };
-    expect(await cluster.list("Pod", NS, server)).toHaveLength(1);
+    const clone = await createClone(
+      e2e.cluster,
+      DEFAULT_SETTINGS,
+      { id: "short", plan, ttlMs: 60_000, annotations: {}, timeoutMs: TIMEOUT.job },
+      withoutProgress,
+    );
+    const server = { [CLONE_LABEL]: "short", "app.kubernetes.io/component": "clone" };
+    expect(await e2e.cluster.list("Pod", NS, server)).toHaveLength(1);
     // Kubernetes ends the server at its deadline (activeDeadlineSeconds): nothing else runs here.
-    const ended = await cluster.waitForJob(NS, clone.name, 180_000);
+    const ended = await e2e.cluster.waitForJob(NS, clone.name, 180_000);
     expect(ended).toMatchObject({ outcome: "Failed", reason: "DeadlineExceeded" });
-    await waitForNoPods(cluster, NS, server, 30_000);
+    await waitForNoPods(e2e.cluster, NS, server, 30_000);
     // What is left (the claim, the Service, the policy) goes with the next look at the clones.
-    expect(await reapExpiredClones(cluster, NS)).toEqual(["short"]);
-    expect(await listClones(cluster, NS)).toEqual([]);
+    expect(await reapExpiredClones(e2e.cluster, NS)).toEqual(["short"]);
+    expect(await listClones(e2e.cluster, NS)).toEqual([]);
   }, 600_000);
 });

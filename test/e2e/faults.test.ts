@@ -8,25 +8,25 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import { projectPath } from "../../src/core/paths.ts";
 import { explainPgbackrest } from "../../src/core/pgbackrest/errors.ts";
 import { findStanza, parseInfo, validBackups } from "../../src/core/pgbackrest/info.ts";
 import { makeServiceDir, makeServiceSubdir, serviceUser } from "../../src/local/host.ts";
 import { jobCommand } from "../../src/local/lab/first-run.ts";
 import { PgHost } from "../../src/local/lab/pg-host.ts";
 import { stagedForService } from "../../src/local/lab/stage.ts";
+import { TIMEOUT } from "../support/e2e-cluster.ts";
+import { MANIFESTS, pgHostForFile } from "../support/e2e-pg-host.ts";
 import { restoreToTime } from "../support/pitr.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
-const manifestsDir = projectPath("manifests");
+const manifestsDir = MANIFESTS;
 const fullBackup = jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml");
 const diffBackup = jobCommand(manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let db: PgHost;
+const e2e = pgHostForFile({ stanza: true });
 
-async function stanza(host = db) {
+async function stanza(host = e2e.db) {
   const { stdout } = await host.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"]);
   return findStanza(parseInfo(stdout), "mcpgov");
 }
@@ -57,33 +57,25 @@ const labelsOnDisk = (host: PgHost) => {
 };
 
 beforeAll(async () => {
-  db = await PgHost.create({ manifestsDir });
-  await db.initdb();
-  await db.start();
-  await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
   // Enough data that a backup takes a few seconds: about 150 MB.
-  await db.run(
-    ["pgbench", "--initialize", "--scale=10", "--quiet", "--host", db.socketDir].concat([
+  await e2e.db.run(
+    ["pgbench", "--initialize", "--scale=10", "--quiet", "--host", e2e.db.socketDir].concat([
       "--port",
-      String(db.port),
+      String(e2e.db.port),
       "--username=postgres",
       "postgres",
     ]),
   );
-  await db.run(fullBackup);
-}, 300_000);
-
-afterAll(async () => {
-  await db?.destroy();
-}, 60_000);
+  await e2e.db.run(fullBackup);
+}, TIMEOUT.setUp);
 
 describe("a backup killed half way", () => {
   it("is never listed as good; the next backup succeeds; validation uses the last good one", async () => {
     const good = validBackups(await stanza()).at(-1)?.label;
     expect(good).toBeDefined();
-    const before = labelsOnDisk(db);
-    const { pidFile, done } = background(db, fullBackup, "killed");
-    await backupUnderway(db, before);
+    const before = labelsOnDisk(e2e.db);
+    const { pidFile, done } = background(e2e.db, fullBackup, "killed");
+    await backupUnderway(e2e.db, before);
     const pid = readFileSync(pidFile, "utf8").trim();
     // SIGKILL to the backup and its worker processes at once: no chance to clean up, as
     // when a node dies or a Job's deadline kills the pod.
@@ -96,10 +88,10 @@ describe("a backup killed half way", () => {
     expect(validBackups(after).map((b) => b.label)).toEqual([good]);
     expect(after.backup.filter((b) => b.label !== good)).toEqual([]);
     // The restore validation picks the last good backup, and it restores.
-    const scratch = join(db.dir, "scratch-killed");
+    const scratch = join(e2e.db.dir, "scratch-killed");
     makeServiceSubdir(scratch);
     const report = join(scratch, "report.json");
-    await db.run(
+    await e2e.db.run(
       [stagedForService("scripts", "restore-validation.sh"), "--scratch", scratch].concat([
         "--report",
         report,
@@ -109,7 +101,7 @@ describe("a backup killed half way", () => {
     );
     expect(JSON.parse(readFileSync(report, "utf8")).backup.label).toBe(good);
 
-    const next = await db.run(fullBackup);
+    const next = await e2e.db.run(fullBackup);
     expect(next.stdout + next.stderr).toContain("backup command end: completed successfully");
     expect(validBackups(await stanza())).toHaveLength(2);
   }, 180_000);
@@ -118,10 +110,10 @@ describe("a backup killed half way", () => {
 describe("two backups at once", () => {
   it("refuses the second with a lock message that says what is going on; the first completes", async () => {
     const count = validBackups(await stanza()).length;
-    const before = labelsOnDisk(db);
-    const first = background(db, fullBackup, "first");
-    await backupUnderway(db, before);
-    const second = await db.run(diffBackup, { allowFailure: true });
+    const before = labelsOnDisk(e2e.db);
+    const first = background(e2e.db, fullBackup, "first");
+    await backupUnderway(e2e.db, before);
+    const second = await e2e.db.run(diffBackup, { allowFailure: true });
     expect(second.code).not.toBe(0);
     const said = second.stdout + second.stderr;
     expect(said).toMatch(/ERROR: \[050\]: unable to acquire lock/);
@@ -137,16 +129,16 @@ describe("two backups at once", () => {
 describe("PostgreSQL restarted during a backup", () => {
   it("fails that backup with a clear error, keeps the earlier ones, and the next one succeeds", async () => {
     const good = validBackups(await stanza()).map((b) => b.label);
-    const before = labelsOnDisk(db);
-    const backup = background(db, fullBackup, "restarted");
-    await backupUnderway(db, before);
-    await db.run(["pg_ctl", "--pgdata", db.pgdata, "--mode=fast", "--wait", "stop"]);
-    await db.start();
+    const before = labelsOnDisk(e2e.db);
+    const backup = background(e2e.db, fullBackup, "restarted");
+    await backupUnderway(e2e.db, before);
+    await e2e.db.run(["pg_ctl", "--pgdata", e2e.db.pgdata, "--mode=fast", "--wait", "stop"]);
+    await e2e.db.start();
     const failed = await backup.done;
     expect(failed.code).not.toBe(0);
     expect(failed.stdout + failed.stderr).toMatch(/ERROR: \[\d+\]: /);
     expect(validBackups(await stanza()).map((b) => b.label)).toEqual(good);
-    const next = await db.run(diffBackup);
+    const next = await e2e.db.run(diffBackup);
     expect(next.stdout + next.stderr).toContain("backup command end: completed successfully");
   }, 180_000);
 });
@@ -304,7 +296,7 @@ describe("the repository host unreachable during a write load", () => {
     };
     for (let i = 0; i < 3; i++) await batch();
     const target = await host.sql(
-      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}"+00"')`,
+      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`,
     );
     const rowsAtTarget = Number(await host.sql("select count(*) from ledger"));
     await sleep(50);

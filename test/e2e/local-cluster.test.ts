@@ -5,57 +5,46 @@
 // point-in-time restores with an exact ledger cut.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { archiveNow, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { archiveNow, MCPGOV_DATABASE } from "../../src/core/database.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
-import { BASE_NAMESPACE, BASE_STANZA } from "../../src/core/names/defaults.ts";
-import { CURRENT_TIMELINE_SQL, SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
-import { POSTGRES, REPO_HOST } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { damageBackup } from "../support/damage-backup.ts";
+import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
 import { runCronJob } from "../support/jobs.ts";
+import { restoreJob } from "../support/restore-job.ts";
 
-const ns = BASE_NAMESPACE;
-const root = new URL("../..", import.meta.url).pathname;
-let cluster: LocalCluster;
-let objects: KubeObject[];
+const ns = "ai-governance";
 const events: string[] = [];
+const e2e = localClusterForFile({ log: (line) => events.push(line) });
+let objects: KubeObject[];
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start({ log: (line) => events.push(line) });
   objects = manifestObjects();
   // Up to the stanza-create Job, which the tests below run themselves.
   const first = objects.findIndex((o) => o.kind === "Job");
-  await cluster.apply(objects.slice(0, first));
-  await cluster.waitForPodsReady(ns, POSTGRES.labels, 120_000);
-  await cluster.waitForPodsReady(ns, { [COMPONENT_LABEL]: COMPONENT.repoHost }, 120_000);
-}, 180_000);
+  await e2e.cluster.apply(objects.slice(0, first));
+  await e2e.cluster.waitForPodsReady(ns, { app: "postgres" }, 120_000);
+  await e2e.cluster.waitForPodsReady(ns, { "app.kubernetes.io/component": "repo-host" }, 120_000);
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
-  await cluster?.shutdown();
-}, 60_000);
-
-const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
-const runJob = (cronJob: string, job: string) => runCronJob(cluster, ns, cronJob, job, 240_000);
+const { sql } = e2e;
+const runJob = (cronJob: string, job: string) => runCronJob(e2e.cluster, ns, cronJob, job, 240_000);
 
 let restores = 0;
 
 /** The product's restore (the seed's procedure, checked) with a Job of manifests/restore/. */
 async function restore(file: string, target?: string) {
-  const [doc] = loadManifestFile(join(root, "manifests/restore", file));
-  const job = structuredClone(doc?.object as KubeObject);
+  const job = restoreJob(file);
   job.metadata.name = `${job.metadata.name}-${++restores}`;
-  const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
-  return restoreProduction(cluster, DEFAULT_SETTINGS, request, withoutProgress);
+  const request = { job, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
+  return restoreProduction(e2e.cluster, DEFAULT_SETTINGS, request, withoutProgress);
 }
 
 describe("the manifests on the local cluster runner", () => {
@@ -64,16 +53,16 @@ describe("the manifests on the local cluster runner", () => {
   });
 
   it("creates the stanza with the stanza-create Job, and `pgbackrest check` proves archiving", async () => {
-    await cluster.apply(objects.filter((o) => o.kind === "Job"));
-    const result = await cluster.waitForJob(ns, "pgbackrest-stanza-create", 240_000);
-    const logs = await cluster.logs(ns, "job/pgbackrest-stanza-create");
+    await e2e.cluster.apply(objects.filter((o) => o.kind === "Job"));
+    const result = await e2e.cluster.waitForJob(ns, "pgbackrest-stanza-create", 240_000);
+    const logs = await e2e.cluster.logs(ns, "job/pgbackrest-stanza-create");
     expect(logs).toContain("stanza-create command end: completed successfully");
     expect(logs).toContain("check command end: completed successfully");
     expect(result.outcome).toBe("Complete");
   }, 300_000);
 
   it("takes a full and then a differential backup from the CronJobs, with WAL archived between", async () => {
-    await cluster.apply(objects.filter((o) => o.kind === "CronJob"));
+    await e2e.cluster.apply(objects.filter((o) => o.kind === "CronJob"));
     await sql(
       "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
     );
@@ -86,13 +75,11 @@ describe("the manifests on the local cluster runner", () => {
     const diff = await runJob("pgbackrest-diff-backup", "pgbackrest-manual-diff-1");
     expect(diff.result.outcome).toBe("Complete");
 
-    const info = await cluster.exec({ namespace: ns, ...REPO_HOST }, [
-      "pgbackrest",
-      `--stanza=${BASE_STANZA}`,
-      "info",
-      "--output=json",
-    ]);
-    const stanza = findStanza(parseInfo(info.stdout), BASE_STANZA);
+    const info = await e2e.cluster.exec(
+      { namespace: ns, pod: "pgbackrest-repo-host-0", container: "pgbackrest" },
+      ["pgbackrest", "--stanza=mcpgov", "info", "--output=json"],
+    );
+    const stanza = findStanza(parseInfo(info.stdout), "mcpgov");
     expect(stanza.status.code).toBe(0);
     expect(stanza.backup.map((b) => b.type)).toEqual(["full", "diff"]);
     expect(stanza.backup[1]?.prior).toBe(stanza.backup[0]?.label);
@@ -121,7 +108,7 @@ describe("the manifests on the local cluster runner", () => {
 
   it("brings back the latest state with the seed's full restore", async () => {
     await sql("insert into ledger (id) select generate_series(2001, 2500)");
-    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
     const { jobLog } = await restore("pgbackrest-restore-job.yaml");
     expect(jobLog).toContain("restore command end: completed successfully");
     expect(await sql("select count(*), max(id) from ledger")).toBe("2500|2500");
@@ -137,15 +124,15 @@ describe("the manifests on the local cluster runner", () => {
       "select pg_sleep(0.1)",
     ]);
     const client = ["psql", "-U", "postgres", "-d", "mcpgov", "-q", "-v", "ON_ERROR_STOP=1"];
-    const written = await cluster.exec(
-      { namespace: ns, pod: POSTGRES.pod, container: POSTGRES.container },
+    const written = await e2e.cluster.exec(
+      { namespace: ns, pod: "postgres-0", container: "postgres" },
       [...client, ...ledger.flat()],
     );
     expect(written.code).toBe(0);
-    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
     const rows = (
       await sql(
-        `select id || '|' || to_char(at at time zone 'UTC', '${SQL_TARGET_US}') from ledger where id > 3000 order by id`,
+        "select id || '|' || to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') from ledger where id > 3000 order by id",
       )
     )
       .split("\n")
@@ -160,10 +147,10 @@ describe("the manifests on the local cluster runner", () => {
     expect(await sql("select count(*) from ledger where id > 3000")).toBe("15");
     expect(await sql("select count(*) from ledger")).toBe("2515");
     await sql("insert into ledger (id) values (9999)");
-    expect(Number(await sql(CURRENT_TIMELINE_SQL))).toBeGreaterThan(1);
+    expect(await sql("select timeline_id > 1 from pg_control_checkpoint()")).toBe("t");
     // Recovery fetched WAL ahead through the spool, as postgres-host.conf asks.
-    const logFiles = await cluster.exec(
-      { namespace: ns, pod: POSTGRES.pod, container: POSTGRES.container },
+    const logFiles = await e2e.cluster.exec(
+      { namespace: ns, pod: "postgres-0", container: "postgres" },
       ["ls", "/var/log/pgbackrest"],
     );
     expect(logFiles.stdout).toContain("mcpgov-archive-get-async.log");
@@ -173,7 +160,7 @@ describe("the manifests on the local cluster runner", () => {
     // A new full backup on the new timeline, then one of its files damaged.
     const full = await runJob("pgbackrest-full-backup", "pgbackrest-manual-full-2");
     expect(full.result.outcome).toBe("Complete");
-    const backups = join(cluster.claimPath(ns, "pgbackrest-repo"), "backup/mcpgov");
+    const backups = join(e2e.cluster.claimPath(ns, "pgbackrest-repo"), "backup/mcpgov");
     const newest =
       readdirSync(backups)
         .filter((d) => /F$/.test(d))
@@ -193,7 +180,7 @@ describe("the manifests on the local cluster runner", () => {
   it("verify (the Action's step) then reports the failed validation run and what else is wrong", async () => {
     const inputs = readInputs((name) => ({ operations: "verify", cluster: "local" })[name] ?? "");
     const step = verifyStep(objects);
-    const outcome = await step({ cluster, inputs, annotations: {}, log: () => {} });
+    const outcome = await step({ cluster: e2e.cluster, inputs, annotations: {}, log: () => {} });
     expect(outcome.ok).toBe(false);
     expect(outcome.detail).toContain(
       "the latest run of CronJob pgbackrest-restore-validation, job/pgbackrest-manual-validation-2, failed",

@@ -3,44 +3,29 @@
 // restored to exactly (pgBackRest --type=name): every row as it was at the mark, none of
 // the change. A mark that does not exist is refused with the marks that do. Then the
 // newest state (/restore latest's plan, the seed's full restore) brings every later write.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/core/cluster.ts";
-import { MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { planRestore } from "../../src/core/operations/restore-plan.ts";
-import { projectPath } from "../../src/core/paths.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { runActionSteps } from "../support/action-run.ts";
-import { requireComplete, runCronJob } from "../support/jobs.ts";
+import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
+import { restoreJob } from "../support/restore-job.ts";
 
-const NS = DEFAULT_SETTINGS.namespace;
-let cluster: LocalCluster;
-const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
+const e2e = localClusterForFile({ deploy: true });
+const { sql } = e2e;
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start();
-  await deployForBackups(cluster);
   await sql("create table ledger (id bigint primary key, note text not null)");
   await sql("insert into ledger select n, 'as written' from generate_series(1, 20) n");
-  requireComplete(
-    "the full backup",
-    await runCronJob(cluster, NS, "pgbackrest-full-backup", "full-1", 300_000),
-  );
+  await e2e.fullBackup();
   // Past the backup's stop second: a restore can only reach what comes after it.
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-}, 600_000);
+  await nextSecond();
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
-  await cluster?.shutdown();
-}, 60_000);
-
-describe("marks (named restore points)", () => {
+describe("marks (named restore points)", { timeout: TIMEOUT.test }, () => {
   it("restores to exactly the mark the Action made before a bulk change", async () => {
-    const run = await runActionSteps(cluster, {
+    const run = await runActionSteps(e2e.cluster, {
       operations: "mark status",
       "restore-point": "before-bulk",
       "timeout-minutes": "5",
@@ -54,24 +39,21 @@ describe("marks (named restore points)", () => {
 
     // Another name is refused, with the marks there are.
     await expect(
-      planRestore(cluster, DEFAULT_SETTINGS, { time: "mark:nope" }, withoutProgress),
+      planRestore(e2e.cluster, DEFAULT_SETTINGS, { time: "mark:nope" }, withoutProgress),
     ).rejects.toThrow(/^There is no mark nope\. Marks: before-bulk \(\d{4}-/);
 
     const plan = await planRestore(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       { time: "mark:before-bulk" },
       withoutProgress,
     );
     expect(plan.mark).toBe("before-bulk");
-    const [template] = loadManifestFile(
-      projectPath("manifests", "restore", "pgbackrest-restore-pitr-job.yaml"),
-    );
     const result = await restoreProduction(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       {
-        job: structuredClone(template?.object as KubeObject),
+        job: restoreJob("pgbackrest-restore-pitr-job.yaml"),
         target: plan.target,
         mark: plan.mark,
         pins: {
@@ -82,7 +64,7 @@ describe("marks (named restore points)", () => {
         },
         workloads: [],
         annotations: {},
-        timeoutMs: 300_000,
+        timeoutMs: TIMEOUT.job,
       },
       withoutProgress,
     );
@@ -94,26 +76,28 @@ describe("marks (named restore points)", () => {
         "select count(*), max(id), count(*) filter (where note <> 'as written') from ledger",
       ),
     ).toBe("20|20|0");
-  }, 900_000);
+  });
 
   it("restores to the newest state, as /restore latest plans it, with every write since", async () => {
     await sql(
       "insert into ledger select n, 'after the mark restore' from generate_series(21, 25) n",
     );
-    const plan = await planRestore(cluster, DEFAULT_SETTINGS, { time: "latest" }, withoutProgress);
-    expect(plan.latest).toBe(true);
-    const [template] = loadManifestFile(
-      projectPath("manifests", "restore", "pgbackrest-restore-job.yaml"),
+    const plan = await planRestore(
+      e2e.cluster,
+      DEFAULT_SETTINGS,
+      { time: "latest" },
+      withoutProgress,
     );
+    expect(plan.latest).toBe(true);
     const result = await restoreProduction(
-      cluster,
+      e2e.cluster,
       DEFAULT_SETTINGS,
       {
-        job: structuredClone(template?.object as KubeObject),
+        job: restoreJob("pgbackrest-restore-job.yaml"),
         pins: { stanza: DEFAULT_SETTINGS.stanza, set: plan.backupLabel, repo: plan.backupRepo },
         workloads: [],
         annotations: {},
-        timeoutMs: 300_000,
+        timeoutMs: TIMEOUT.job,
       },
       withoutProgress,
     );
@@ -121,5 +105,5 @@ describe("marks (named restore points)", () => {
     expect(result.jobLog).toContain("restore command end: completed successfully");
     // From the backup before the mark, through both timelines' WAL to the newest write.
     expect(await sql("select count(*), max(id) from ledger")).toBe("25|25");
-  }, 900_000);
+  });
 });

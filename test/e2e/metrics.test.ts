@@ -11,9 +11,9 @@ import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
 import { recoveryWindows } from "../../src/core/recovery-window.ts";
 import { freePort, makeServiceSubdir } from "../../src/local/host.ts";
 import { jobCommand } from "../../src/local/lab/first-run.ts";
-import { PgHost } from "../../src/local/lab/pg-host.ts";
 import { stagedForService } from "../../src/local/lab/stage.ts";
 import { Daemons, scrape } from "../support/daemons.ts";
+import { pgHostForFile } from "../support/e2e-pg-host.ts";
 import { lintMetrics, parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 import { RepoHost } from "../support/repo-host.ts";
 
@@ -21,36 +21,29 @@ const manifestsDir = projectPath("manifests");
 const script = stagedForService("scripts", "pgbackrest-metrics.sh");
 const mcpgov = { stanza: "mcpgov", repo: "1" };
 
-let db: PgHost;
+const e2e = pgHostForFile({ stanza: true });
 const daemons = new Daemons();
 let reports: string;
 
 async function metrics(args: string[] = [], env: Record<string, string> = {}) {
-  const { stdout, stderr, code } = await db.run([script, ...args], { allowFailure: true, env });
+  const { stdout, stderr, code } = await e2e.db.run([script, ...args], { allowFailure: true, env });
   return { text: stdout, samples: parseMetrics(stdout), stderr, code };
 }
 
 async function info() {
-  const { stdout } = await db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"]);
+  const { stdout } = await e2e.db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"]);
   return findStanza(parseInfo(stdout), "mcpgov");
 }
 
 const last = (samples: Sample[], metric: string, type: string) =>
   sampleValue(samples, `mcpgov_backup_last_${metric}`, { ...mcpgov, type });
 
-beforeAll(async () => {
-  db = await PgHost.create({ manifestsDir });
-  await db.initdb();
-  await db.start();
-  await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
-  reports = join(db.dir, "validation-reports");
+beforeAll(() => {
+  reports = join(e2e.db.dir, "validation-reports");
   makeServiceSubdir(reports);
-}, 120_000);
-
-afterAll(async () => {
-  daemons.stopAll();
-  await db?.destroy();
 });
+
+afterAll(() => daemons.stopAll());
 
 describe("pgbackrest-metrics.sh", () => {
   it("before the first backup: every last-backup time is 0, so the age alerts fire", async () => {
@@ -73,15 +66,15 @@ describe("pgbackrest-metrics.sh", () => {
   }, 60_000);
 
   it("after a full and a diff: the figures are pgBackRest's, the window runs to the newest WAL", async () => {
-    await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
-    await db.sql("create table ledger as select g as id from generate_series(1, 50000) g");
-    await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml"));
+    await e2e.db.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
+    await e2e.db.sql("create table ledger as select g as id from generate_series(1, 50000) g");
+    await e2e.db.run(jobCommand(manifestsDir, "schedules/pgbackrest-diff-backup-cronjob.yaml"));
     // Timestamps are whole seconds: the next segment is archived in a later one than the
     // diff's stop, so that the window's end is seen to move past it.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await db.sql("insert into ledger values (0)");
-    await db.sql("select pg_switch_wal()");
-    await db.run(["pgbackrest", "--stanza=mcpgov", "check"]); // waits until it is archived
+    await e2e.db.sql("insert into ledger values (0)");
+    await e2e.db.sql("select pg_switch_wal()");
+    await e2e.db.run(["pgbackrest", "--stanza=mcpgov", "check"]); // waits until it is archived
     const archivedAt = Math.floor(Date.now() / 1000);
 
     const { text, samples } = await metrics(["--stanza", "mcpgov"]);
@@ -117,14 +110,14 @@ describe("pgbackrest-metrics.sh", () => {
 
   it("exports the newest validation report's verdict and RTO, and skips what is not a report", async () => {
     const passed = join(reports, "repo1.json");
-    await db.run(
+    await e2e.db.run(
       [
         stagedForService("scripts", "restore-validation.sh"),
         "--repo",
         "1",
         "--report",
         passed,
-      ].concat(["--scratch", join(db.dir, "validation-scratch")]),
+      ].concat(["--scratch", join(e2e.db.dir, "validation-scratch")]),
     );
     const report = JSON.parse(readFileSync(passed, "utf8"));
     expect(report.status).toBe("passed");
@@ -161,11 +154,11 @@ describe("pgbackrest-metrics.sh", () => {
     daemons.start(["prometheus-pushgateway", `--web.listen-address=127.0.0.1:${port}`]);
     await scrape(`http://127.0.0.1:${port}/metrics`);
     const validate = (pushgateway: string, report: string) =>
-      db.run(
+      e2e.db.run(
         [
           stagedForService("scripts", "restore-validation.sh"),
           "--scratch",
-          join(db.dir, "validation-scratch"),
+          join(e2e.db.dir, "validation-scratch"),
           "--report",
           report,
           "--pushgateway",
@@ -173,7 +166,7 @@ describe("pgbackrest-metrics.sh", () => {
         ],
         { allowFailure: true },
       );
-    const own = join(db.dir, "pushed");
+    const own = join(e2e.db.dir, "pushed");
     makeServiceSubdir(own);
     const pushed = await validate(`http://127.0.0.1:${port}`, join(own, "report.json"));
     expect(pushed.code).toBe(0);
@@ -216,7 +209,7 @@ describe("pgbackrest-metrics.sh", () => {
   }, 180_000);
 
   it("reads the repository through the repository host as the metrics Deployment does, and says when it cannot", async () => {
-    const repoHost = await RepoHost.start(manifestsDir, db.repoPath);
+    const repoHost = await RepoHost.start(manifestsDir, e2e.db.repoPath);
     try {
       const env = repoHost.clientEnv(repoHost.client("pgbackrest-client"));
       const remote = await metrics(["--stanza", "mcpgov"], env);
@@ -249,14 +242,14 @@ describe("pgbackrest-metrics.sh", () => {
   }, 120_000);
 
   it("writes a whole file for node_exporter's textfile collector, which serves it through a link as on a VM", async () => {
-    const dir = join(db.dir, "textfile");
+    const dir = join(e2e.db.dir, "textfile");
     makeServiceSubdir(dir);
     const file = join(dir, "pgbackrest.prom");
-    await db.run([script, "--textfile", file]);
+    await e2e.db.run([script, "--textfile", file]);
     const written = parseMetrics(readFileSync(file, "utf8"));
     expect(sampleValue(written, "mcpgov_backup_info_success")).toBe(1);
     // vm/install.sh links the writer's file into node_exporter's own directory.
-    const exporterDir = join(db.dir, "node-exporter");
+    const exporterDir = join(e2e.db.dir, "node-exporter");
     mkdirSync(exporterDir);
     symlinkSync(file, join(exporterDir, "pgbackrest.prom"));
 
@@ -298,7 +291,7 @@ describe("pgbackrest-metrics.sh", () => {
   });
 
   it("explains itself with --help", async () => {
-    const { code, text } = await db
+    const { code, text } = await e2e.db
       .run([script, "--help"])
       .then((r) => ({ code: r.code, text: r.stdout }));
     expect(code).toBe(0);

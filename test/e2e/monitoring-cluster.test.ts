@@ -6,7 +6,7 @@
 // the overlay's policy, and a pod that is not Prometheus cannot reach 9100. The weekly
 // validation, run from its CronJob, pushes its verdict and RTO to the Pushgateway in the
 // same pod, where Prometheus reads them; no other pod may push.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { POSTGRES } from "../../src/core/names/objects.ts";
@@ -14,10 +14,9 @@ import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
-import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { loadMonitoringManifests } from "../manifests/support.ts";
 import { until } from "../support/daemons.ts";
+import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
 import { requireComplete, runCronJob } from "../support/jobs.ts";
 import { parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 
@@ -26,7 +25,7 @@ const METRICS_POD = { app: "pgbackrest", "app.kubernetes.io/component": "metrics
 // By the Service's name across namespaces: Prometheus runs in its own.
 const SCRAPE_URL = `http://pgbackrest-metrics.${NS}:9100/metrics`;
 const PUSHGATEWAY_URL = `http://pgbackrest-metrics.${NS}:9091/metrics`;
-let cluster: LocalCluster;
+const e2e = localClusterForFile({ deploy: true, enforceIngressPolicies: true });
 
 /** A pod that only sleeps, to run commands in with these labels. */
 function probePod(name: string, labels: Record<string, string>, namespace = NS): KubeObject {
@@ -47,13 +46,8 @@ const impostor = probePod("impostor", { "app.kubernetes.io/name": "prometheus" }
 const application = probePod("governance-api", { app: "governance-api" });
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start({ enforceIngressPolicies: true });
-  await deployForBackups(cluster);
   // The backup comes first: the writer's first round, as the pod starts, must show it.
-  requireComplete(
-    "the full backup",
-    await runCronJob(cluster, NS, "pgbackrest-full-backup", "monitoring-full-1", 300_000),
-  );
+  await e2e.fullBackup("monitoring-full-1");
   // The monitoring component's objects as examples/production installs them: in the
   // base's namespace (the files name none).
   const names = new Set(
@@ -64,29 +58,25 @@ beforeAll(async () => {
   const monitoring = renderKustomization(projectPath("examples", "production")).filter((o) =>
     names.has(`${o.kind}/${o.metadata.name}`),
   );
-  await cluster.apply([...monitoring, prometheus, impostor, application]);
-  await cluster.waitForPodsReady(NS, METRICS_POD, 120_000).catch(async (error) => {
+  await e2e.cluster.apply([...monitoring, prometheus, impostor, application]);
+  await e2e.cluster.waitForPodsReady(NS, METRICS_POD, 120_000).catch(async (error) => {
     throw new Error(`${error.message}; the metrics pod:\n${await metricsPodLogs()}`);
   });
-}, 600_000);
-
-afterAll(async () => {
-  await cluster?.shutdown();
-}, 60_000);
+}, TIMEOUT.setUp);
 
 async function metricsPodLogs(): Promise<string> {
-  const [pod] = await cluster.list("Pod", NS, METRICS_POD);
+  const [pod] = await e2e.cluster.list("Pod", NS, METRICS_POD);
   if (!pod) return "no pod";
   const logs = [];
   for (const container of ["writer", "node-exporter", "pushgateway"])
-    logs.push(`${container}:\n${await cluster.logs(NS, pod.metadata.name, container)}`);
+    logs.push(`${container}:\n${await e2e.cluster.logs(NS, pod.metadata.name, container)}`);
   return logs.join("\n");
 }
 
 /** What `curl` in the pod gets from the URL, by the Service's name. */
 function fetchFrom(pod: KubeObject, url: string) {
   const target = { namespace: pod.metadata.namespace ?? NS, pod: pod.metadata.name };
-  return cluster.exec({ ...target, container: "main" }, [
+  return e2e.cluster.exec({ ...target, container: "main" }, [
     "curl",
     "-sS",
     "--connect-timeout",
@@ -112,7 +102,7 @@ function scrapeWritten(): Promise<Sample[]> {
 describe("manifests/monitoring/ on the local cluster runner", () => {
   it("serves through the Service what pgbackrest info says of the full backup taken before the pod started", async () => {
     const samples = await scrapeWritten();
-    const stanza = await stanzaInfo(cluster, NS, "mcpgov");
+    const stanza = await stanzaInfo(e2e.cluster, NS, "mcpgov");
     const fulls = stanza.backup.filter((b) => b.type === "full" && repoOf(b) === 1);
     expect(fulls).toHaveLength(1);
     const repo1 = { stanza: "mcpgov", repo: "1" };
@@ -141,7 +131,7 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
 
   it("the validation Job pushes its verdict and RTO to the Pushgateway for Prometheus; another pod may not push", async () => {
     const run = await runCronJob(
-      cluster,
+      e2e.cluster,
       NS,
       "pgbackrest-restore-validation",
       "monitoring-validation-1",
@@ -166,7 +156,7 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
     // A forged fresh verdict, from an application and from a pod that calls itself
     // Prometheus in another namespace: both dropped.
     for (const forger of [application, impostor]) {
-      const pushed = await cluster.exec(
+      const pushed = await e2e.cluster.exec(
         {
           namespace: forger.metadata.namespace ?? NS,
           pod: forger.metadata.name,

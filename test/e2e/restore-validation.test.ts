@@ -16,19 +16,17 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeServiceSubdir, serviceUser, writeServiceFile } from "../../src/local/host.ts";
 import { jobCommand } from "../../src/local/lab/first-run.ts";
 import { PgHost } from "../../src/local/lab/pg-host.ts";
 import { stagedForService } from "../../src/local/lab/stage.ts";
 import { damageBackup } from "../support/damage-backup.ts";
+import { MANIFESTS, pgHostForFile } from "../support/e2e-pg-host.ts";
 import { pinnedPgbackrest } from "../support/pgbackrest-version.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-const manifestsDir = join(root, "manifests");
 const script = stagedForService("scripts", "restore-validation.sh");
-const fullBackup = jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml");
+const fullBackup = jobCommand(MANIFESTS, "schedules/pgbackrest-full-backup-cronjob.yaml");
 
 interface Report {
   status: "passed" | "failed" | "error";
@@ -43,27 +41,16 @@ interface Report {
   versions: { pgbackrest: string; postgresql: string };
 }
 
-let db: PgHost;
+const e2e = pgHostForFile({ stanza: true });
 let scratchCount = 0;
 /** A moment between the full backup and the 500 rows written after it. */
 let beforeMoreRows = "";
 
-beforeAll(async () => {
-  db = await PgHost.create({ manifestsDir });
-  await db.initdb();
-  await db.start();
-  await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
-}, 120_000);
-
-afterAll(async () => {
-  await db?.destroy();
-});
-
 /** Runs the validation as the postgres user with the host's pgBackRest settings. */
 async function validate(args: string[] = [], env: Record<string, string> = {}) {
-  const scratch = join(db.dir, `scratch-${++scratchCount}`);
-  const report = join(db.dir, `report-${scratchCount}.json`);
-  const result = await db.run(
+  const scratch = join(e2e.db.dir, `scratch-${++scratchCount}`);
+  const report = join(e2e.db.dir, `report-${scratchCount}.json`);
+  const result = await e2e.db.run(
     [script, "--scratch", scratch, "--report", report, "--timeout", "120", ...args],
     {
       allowFailure: true,
@@ -78,8 +65,8 @@ async function validate(args: string[] = [], env: Record<string, string> = {}) {
 
 /** A copy of the repository to damage, so the real one stays good for the other tests. */
 function repoCopy(name: string): string {
-  const copy = join(db.dir, name);
-  cpSync(db.repoPath, copy, { recursive: true });
+  const copy = join(e2e.db.dir, name);
+  cpSync(e2e.db.repoPath, copy, { recursive: true });
   execFileSync("chown", ["-R", `${serviceUser().uid}:${serviceUser().gid}`, copy]);
   return copy;
 }
@@ -135,32 +122,32 @@ describe("restore-validation.sh never replaces a data directory it did not make"
   it("refuses a scratch directory whose pgdata is the running production server's", async () => {
     // PgHost keeps its data directory in <dir>/pgdata: pointed at <dir>, the validation
     // would replace production's.
-    const report = join(db.dir, "report-live.json");
-    const result = await db.run([script, "--scratch", db.dir, "--report", report], {
+    const report = join(e2e.db.dir, "report-live.json");
+    const result = await e2e.db.run([script, "--scratch", e2e.db.dir, "--report", report], {
       allowFailure: true,
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      `${db.pgdata} is a running server's data directory (it has postmaster.pid): refusing to replace it; point --scratch at a directory of the validation's own`,
+      `${e2e.db.pgdata} is a running server's data directory (it has postmaster.pid): refusing to replace it; point --scratch at a directory of the validation's own`,
     );
-    expect(existsSync(join(db.pgdata, "PG_VERSION"))).toBe(true);
-    expect(await db.sql("select 1")).toBe("1");
+    expect(existsSync(join(e2e.db.pgdata, "PG_VERSION"))).toBe(true);
+    expect(await e2e.db.sql("select 1")).toBe("1");
   }, 60_000);
 
   it("refuses the production data directory named by PGDATA, and one no validation made", async () => {
-    const made = join(db.dir, "foreign");
+    const made = join(e2e.db.dir, "foreign");
     const foreign = join(made, "pgdata");
     makeServiceSubdir(foreign);
     writeServiceFile(join(foreign, "PG_VERSION"), "15\n");
-    const report = join(db.dir, "report-foreign.json");
-    const unknown = await db.run([script, "--scratch", made, "--report", report], {
+    const report = join(e2e.db.dir, "report-foreign.json");
+    const unknown = await e2e.db.run([script, "--scratch", made, "--report", report], {
       allowFailure: true,
     });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
       `${foreign} is a PostgreSQL data directory that no validation made (no .restore-validation-copy beside it): refusing to replace it`,
     );
-    const production = await db.run([script, "--scratch", made, "--report", report], {
+    const production = await e2e.db.run([script, "--scratch", made, "--report", report], {
       allowFailure: true,
       env: { PGDATA: foreign },
     });
@@ -171,27 +158,27 @@ describe("restore-validation.sh never replaces a data directory it did not make"
 
 describe("restore-validation.sh on a good repository", () => {
   beforeAll(async () => {
-    await db.sql(
+    await e2e.db.sql(
       "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
     );
-    await db.sql("insert into ledger (id) select generate_series(1, 1000)");
+    await e2e.db.sql("insert into ledger (id) select generate_series(1, 1000)");
     // psql reads a -d with = in it as a connection string: the check must still reach it.
-    await db.sql(`create database "odd=name's"`);
-    await db.run(fullBackup);
+    await e2e.db.sql(`create database "odd=name's"`);
+    await e2e.db.run(fullBackup);
     // pgBackRest keeps backup stop times in whole seconds: a target must be past the next one.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    beforeMoreRows = await db.sql(
-      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}') || '+00'`,
+    beforeMoreRows = await e2e.db.sql(
+      "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await db.sql("insert into ledger (id) select generate_series(1001, 1500)");
-    await db.sql("select pg_switch_wal()");
+    await e2e.db.sql("insert into ledger (id) select generate_series(1001, 1500)");
+    await e2e.db.sql("select pg_switch_wal()");
   }, 120_000);
 
   it("passes, and the repository and the production data directory are byte for byte as before", async () => {
     // Production stopped, so that only the validation could change these files.
-    await db.stop();
-    const hashes = () => ({ repo: treeHash(db.repoPath), pgdata: treeHash(db.pgdata) });
+    await e2e.db.stop();
+    const hashes = () => ({ repo: treeHash(e2e.db.repoPath), pgdata: treeHash(e2e.db.pgdata) });
     const before = hashes();
     let after: ReturnType<typeof hashes>;
     let run: Awaited<ReturnType<typeof validate>>;
@@ -199,7 +186,7 @@ describe("restore-validation.sh on a good repository", () => {
       run = await validate();
       after = hashes();
     } finally {
-      await db.start();
+      await e2e.db.start();
     }
     expect(after).toEqual(before);
     const { code, report, scratch } = run;
@@ -234,7 +221,7 @@ describe("restore-validation.sh on a good repository", () => {
   }, 120_000);
 
   it("recovers to the newest archived WAL with --latest, and checks SQL assertions", async () => {
-    const assertions = join(db.dir, "assertions.tsv");
+    const assertions = join(e2e.db.dir, "assertions.tsv");
     writeServiceFile(
       assertions,
       [
@@ -253,7 +240,7 @@ describe("restore-validation.sh on a good repository", () => {
   }, 120_000);
 
   it("recovers to a target time with --target, and verifies the repository with --verify", async () => {
-    const assertions = join(db.dir, "assertions-target.tsv");
+    const assertions = join(e2e.db.dir, "assertions-target.tsv");
     writeServiceFile(
       assertions,
       "postgres\tthe 1000 rows before the target\tselect count(*) = 1000 from ledger\n",
@@ -276,7 +263,7 @@ describe("restore-validation.sh on a good repository", () => {
   }, 120_000);
 
   it("fails on a failed SQL assertion, naming it", async () => {
-    const assertions = join(db.dir, "assertions-failing.tsv");
+    const assertions = join(e2e.db.dir, "assertions-failing.tsv");
     writeServiceFile(
       assertions,
       "postgres\tat least a million ledger rows\tselect count(*) >= 1000000 from ledger\n",
@@ -306,7 +293,7 @@ describe("restore-validation.sh on a good repository", () => {
     const repo = repoCopy("repo-missing-wal");
     const info = JSON.parse(
       (
-        await db.run(["pgbackrest", "--stanza=mcpgov", "info", "--output=json"], {
+        await e2e.db.run(["pgbackrest", "--stanza=mcpgov", "info", "--output=json"], {
           env: { PGBACKREST_REPO1_PATH: repo },
         })
       ).stdout,
@@ -323,7 +310,7 @@ describe("restore-validation.sh on a good repository", () => {
   }, 120_000);
 
   it("fails when there is not enough disk for the restore, before restoring anything", async () => {
-    const small = join(db.dir, "small-disk");
+    const small = join(e2e.db.dir, "small-disk");
     makeServiceSubdir(small);
     execFileSync("mount", [
       "-t",
@@ -334,11 +321,13 @@ describe("restore-validation.sh on a good repository", () => {
       small,
     ]);
     try {
-      const result = await db.run(
-        [script, "--scratch", small, "--report", join(db.dir, "report-small.json")],
+      const result = await e2e.db.run(
+        [script, "--scratch", small, "--report", join(e2e.db.dir, "report-small.json")],
         { allowFailure: true },
       );
-      const report = JSON.parse(readFileSync(join(db.dir, "report-small.json"), "utf8")) as Report;
+      const report = JSON.parse(
+        readFileSync(join(e2e.db.dir, "report-small.json"), "utf8"),
+      ) as Report;
       expect(report.status).toBe("error");
       expect(report.reason).toMatch(
         /^not enough space in .*small-disk: the restore needs about \d+ MiB, \d+ MiB free; give --scratch a larger volume/,
@@ -362,11 +351,11 @@ describe("restore-validation.sh on a good repository", () => {
 describe("restore-validation.sh and other damage", () => {
   it("says 'wrong cipher passphrase?' when the repository cannot be decrypted", async () => {
     const encrypted = {
-      PGBACKREST_REPO1_PATH: join(db.dir, "repo-encrypted"),
+      PGBACKREST_REPO1_PATH: join(e2e.db.dir, "repo-encrypted"),
       PGBACKREST_REPO1_CIPHER_TYPE: "aes-256-cbc",
     };
     makeServiceSubdir(encrypted.PGBACKREST_REPO1_PATH);
-    await db.run(["pgbackrest", "--stanza=mcpgov", "stanza-create"], {
+    await e2e.db.run(["pgbackrest", "--stanza=mcpgov", "stanza-create"], {
       env: { ...encrypted, PGBACKREST_REPO1_CIPHER_PASS: "the right one" },
     });
     const { code, report, stderr } = await validate([], {
@@ -383,12 +372,12 @@ describe("restore-validation.sh and other damage", () => {
   }, 60_000);
 
   it("fails when pg_amcheck finds a corrupted table page the backup carried", async () => {
-    const plain = await PgHost.create({ manifestsDir });
+    const plain = await PgHost.create({ manifestsDir: MANIFESTS });
     try {
       // Without page checksums nothing notices the damage until something reads the page.
       await plain.initdb({ checksums: false });
       await plain.start();
-      await plain.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
+      await plain.run(jobCommand(MANIFESTS, "pgbackrest-stanza-create-job.yaml"));
       await plain.sql(
         "create table victim (id int, note text); insert into victim select n, repeat('x', 100) from generate_series(1, 5000) n; checkpoint",
       );

@@ -7,17 +7,12 @@
 // volumes lost, and the cluster rebuilt from the bucket alone by the steps of
 // docs/runbooks/disaster-recovery.md, its restore Job edited by the runbook's own jq.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, MCPGOV_DATABASE, psql, waitWritable } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
-import { POSTGRES } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
@@ -26,9 +21,10 @@ import { stanzaInfo } from "../../src/core/repository.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { reportFromLog } from "../../src/core/validation-report.ts";
 import { deployForBackups } from "../../src/local/deploy.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { baseObject } from "../support/base.ts";
+import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import { runCronJob, runJob } from "../support/jobs.ts";
+import { restoreJob } from "../support/restore-job.ts";
 import {
   bundledS3Server,
   makeTestCertificates,
@@ -43,14 +39,13 @@ const BUCKET = "mcpgov-offsite";
 const PORT = 9443;
 const ENDPOINT = `s3.${NS}.svc`;
 const MARKER = `mcpgov-cluster-marker-${process.pid}-c41d`;
-let cluster: LocalCluster;
-let certDir: string;
+const e2e = localClusterForFile();
 
 const labels = { app: "s3", "app.kubernetes.io/part-of": "mcpgov-backup-tests" };
 
 /** The test's S3 server as a Deployment and a Service, its key and certificate in a Secret. */
 function s3Objects(): KubeObject[] {
-  const tls = makeTestCertificates(certDir, [ENDPOINT, "s3"]);
+  const tls = makeTestCertificates(e2e.scratch, [ENDPOINT, "s3"]);
   // The server bundled into a ConfigMap, run by the machine's node (see bundledS3Server).
   const command = s3ServerCommand({
     port: PORT,
@@ -94,12 +89,7 @@ function s3Objects(): KubeObject[] {
         template: {
           metadata: { labels },
           spec: {
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: POSTGRES.uid,
-              runAsGroup: POSTGRES.uid,
-              fsGroup: POSTGRES.uid,
-            },
+            securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
             containers: [
               {
                 name: "s3",
@@ -171,34 +161,27 @@ function secretFromExample(file: string, values: Record<string, string>): KubeOb
 }
 
 beforeAll(async () => {
-  certDir = mkdtempSync(join(tmpdir(), "mcpgov-backup-s3-tls-"));
-  cluster = await LocalCluster.start();
-  await cluster.apply(s3Objects());
-  await cluster.waitForPodsReady(NS, { app: "s3" }, 60_000).catch(async (error) => {
-    const logs = await cluster.logs(NS, await s3Pod(), "s3").catch((e) => String(e));
+  await e2e.cluster.apply(s3Objects());
+  await e2e.cluster.waitForPodsReady(NS, { app: "s3" }, 60_000).catch(async (error) => {
+    const logs = await e2e.cluster.logs(NS, await s3Pod(), "s3").catch((e) => String(e));
     throw new Error(`${error.message}; the S3 server's log:\n${logs}`);
   });
-  await deployForBackups(cluster);
+  await deployForBackups(e2e.cluster);
   // The S3 component's CronJobs, as examples/production installs them.
-  await cluster.apply(
+  await e2e.cluster.apply(
     renderKustomization(projectPath("examples", "production")).filter(
       (o) => o.kind === "CronJob" && o.metadata.name.endsWith("-s3"),
     ),
   );
-}, 420_000);
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
-  await cluster?.shutdown();
-  if (certDir) rmSync(certDir, { recursive: true, force: true });
-}, 60_000);
+const sql = (query: string) => psql(e2e.cluster, query, MCPGOV_DATABASE);
 
-const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
-
-const info = () => stanzaInfo(cluster, NS, "mcpgov");
+const info = () => stanzaInfo(e2e.cluster, NS, "mcpgov");
 
 describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
   it("created the stanza in both repositories with the stanza Job; repository 2 is encrypted", async () => {
-    const logs = await cluster.logs(NS, "job/pgbackrest-stanza-create");
+    const logs = await e2e.cluster.logs(NS, "job/pgbackrest-stanza-create");
     expect(logs).toMatch(/successfully archived to .* on repo2/);
     const stanza = await info();
     expect(stanza.repo?.map((r) => [r.key, r.cipher])).toEqual([
@@ -216,13 +199,19 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     await sql(
       `insert into ledger (id, note) select n, '${MARKER}' from generate_series(1, 1000) n`,
     );
-    const full = await runCronJob(cluster, NS, "pgbackrest-full-backup-s3", "s3-full-1", 240_000);
+    const full = await runCronJob(
+      e2e.cluster,
+      NS,
+      "pgbackrest-full-backup-s3",
+      "s3-full-1",
+      240_000,
+    );
     expect(full.logs).toContain("--repo=2");
     expect(full.result.outcome).toBe("Complete");
     expect((await info()).backup.map((b) => [b.type, repoOf(b)])).toEqual([["full", 2]]);
 
     const validation = await runCronJob(
-      cluster,
+      e2e.cluster,
       NS,
       "pgbackrest-restore-validation-s3",
       "s3-validation-1",
@@ -235,64 +224,66 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
   }, 600_000);
 
   it("restores production from the bucket to a point in time with the seed's PITR Job", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // a second after the backup
+    await nextSecond(); // a second after the backup
     await sql("insert into ledger (id, note) select n, 'kept' from generate_series(1001, 1010) n");
     await new Promise((resolve) => setTimeout(resolve, 100));
     target = await sql(
-      `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}"+00"')`,
+      `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US"+00"')`,
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sql("insert into ledger (id, note) select n, 'lost' from generate_series(1011, 1020) n");
-    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
 
-    const [doc] = loadManifestFile(
-      projectPath("manifests", "restore", "pgbackrest-restore-pitr-job.yaml"),
-    );
     // docs/s3.md: PGBACKREST_REPO=2 makes the Job restore from the bucket.
-    const job = structuredClone(doc?.object) as KubeObject & {
+    const job = restoreJob("pgbackrest-restore-pitr-job.yaml") as KubeObject & {
       spec: { template: { spec: { containers: { env: object[] }[] } } };
     };
     job.spec.template.spec.containers[0]?.env.push({ name: "PGBACKREST_REPO", value: "2" });
-    const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
-    const { jobLog } = await restoreProduction(cluster, DEFAULT_SETTINGS, request, withoutProgress);
+    const request = { job, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
+    const { jobLog } = await restoreProduction(
+      e2e.cluster,
+      DEFAULT_SETTINGS,
+      request,
+      withoutProgress,
+    );
     expect(jobLog).toContain("repo2: restore backup set");
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
   }, 600_000);
 
   it("rebuilds from the bucket alone after both volumes are lost, as the disaster-recovery runbook says", async () => {
     const before = await sql("select count(*), max(id) from ledger");
-    await archiveNow(cluster, 60_000, MCPGOV_DATABASE);
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
     // The disaster: PostgreSQL, the repository host and both their volumes are gone.
-    await cluster.delete("StatefulSet", NS, POSTGRES.statefulSet);
-    await cluster.delete("StatefulSet", NS, "pgbackrest-repo-host");
-    await cluster.delete("PersistentVolumeClaim", NS, POSTGRES.claim);
-    await cluster.delete("PersistentVolumeClaim", NS, "pgbackrest-repo");
+    await e2e.cluster.delete("StatefulSet", NS, "postgres");
+    await e2e.cluster.delete("StatefulSet", NS, "pgbackrest-repo-host");
+    await e2e.cluster.delete("PersistentVolumeClaim", NS, "postgres-data");
+    await e2e.cluster.delete("PersistentVolumeClaim", NS, "pgbackrest-repo");
 
     // Steps 1 and 3: new, empty volumes and the repository host; no PostgreSQL yet.
-    await cluster.apply([
+    await e2e.cluster.apply([
       ...baseManifest("postgres-data-pvc.yaml"),
       ...baseManifest("pgbackrest-pvc.yaml"),
       ...baseManifest("pgbackrest-repo-host-statefulset.yaml"),
     ]);
-    await cluster.waitForPodsReady(NS, { [COMPONENT_LABEL]: COMPONENT.repoHost }, 120_000);
+    await e2e.cluster.waitForPodsReady(NS, { "app.kubernetes.io/component": "repo-host" }, 120_000);
 
     // Step 5: the restore Job, from repository 2, onto the empty claim: pgBackRest makes
     // the data directory and says --delta had nothing to compare with, as the runbook says.
-    const restore = await runJob(cluster, runbookRestoreJob(), 300_000);
+    const restore = await runJob(e2e.cluster, runbookRestoreJob(), 300_000);
     expect(restore.result.outcome).toBe("Complete");
     expect(restore.logs).toContain("repo2: restore backup set");
     expect(restore.logs).toContain("unable to find 'PG_VERSION' or 'backup.manifest'");
 
     // Step 6: PostgreSQL recovers through archive-get from the bucket.
-    await cluster.apply(baseManifest("postgres-statefulset.yaml"));
-    await cluster.waitForPodsReady(NS, POSTGRES.labels, 300_000);
-    await waitWritable(cluster, 300_000, MCPGOV_DATABASE);
+    await e2e.cluster.apply(baseManifest("postgres-statefulset.yaml"));
+    await e2e.cluster.waitForPodsReady(NS, { app: "postgres" }, 300_000);
+    await waitWritable(e2e.cluster, 300_000, MCPGOV_DATABASE);
     expect(await sql("select count(*), max(id) from ledger")).toBe(before);
 
     // Step 7: the stanza Job makes repository 1 again and finds repository 2 as it was.
-    await cluster.delete("Job", NS, "pgbackrest-stanza-create");
+    await e2e.cluster.delete("Job", NS, "pgbackrest-stanza-create");
     const stanza = await runJob(
-      cluster,
+      e2e.cluster,
       baseManifest("pgbackrest-stanza-create-job.yaml")[0] as KubeObject,
       240_000,
     );
@@ -304,7 +295,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
   }, 900_000);
 
   it("holds nothing readable in the bucket", async () => {
-    const grep = await cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [
+    const grep = await e2e.cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [
       "grep",
       "-rlF",
       MARKER,
@@ -313,7 +304,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     expect(grep.stdout).toBe("");
     expect(grep.code).toBe(1); // grep: no file matched
     // Every object starts with the cipher's salt header: encrypted, not merely compressed.
-    const headers = await cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [
+    const headers = await e2e.cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [
       "sh",
       "-c",
       `find /data/${BUCKET} -name '*._S3rver_object' -exec head -c 8 {} \\; -exec echo \\;`,
@@ -329,11 +320,9 @@ function runbookRestoreJob(): KubeObject {
   const runbook = readFileSync(projectPath("docs", "runbooks", "disaster-recovery.md"), "utf8");
   const program = /\| jq '([^']+)' \\\n/.exec(runbook)?.[1];
   if (!program) throw new Error("disaster-recovery.md: no jq program in step 5");
-  const [doc] = loadManifestFile(
-    projectPath("manifests", "restore", "pgbackrest-restore-job.yaml"),
-  );
+  const template = restoreJob("pgbackrest-restore-job.yaml");
   // `kubectl -n NS create --dry-run=client -o json` puts the namespace in.
-  const job = { ...doc?.object, metadata: { ...(doc?.object.metadata as object), namespace: NS } };
+  const job = { ...template, metadata: { ...template.metadata, namespace: NS } };
   const edited = execFileSync("jq", [program], { input: JSON.stringify(job) });
   return JSON.parse(edited.toString()) as KubeObject;
 }
@@ -345,7 +334,7 @@ const baseManifest = (file: string) =>
   );
 
 async function s3Pod(): Promise<string> {
-  const [pod] = await cluster.list("Pod", NS, { app: "s3" });
+  const [pod] = await e2e.cluster.list("Pod", NS, { app: "s3" });
   if (!pod) throw new Error("no s3 pod");
   return pod.metadata.name;
 }

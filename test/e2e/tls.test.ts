@@ -3,34 +3,26 @@
 // the stanza; a certificate from the same CA with a name it does not list is refused;
 // a certificate from another CA never gets past the handshake.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectPath } from "../../src/core/paths.ts";
-import { jobCommand } from "../../src/local/lab/first-run.ts";
-import { PgHost } from "../../src/local/lab/pg-host.ts";
+import { MANIFESTS, pgHostForFile } from "../support/e2e-pg-host.ts";
 import { type ClientCertificate, RepoHost } from "../support/repo-host.ts";
 
-const manifestsDir = projectPath("manifests");
-let db: PgHost;
+const e2e = pgHostForFile({ stanza: true });
 let repoHost: RepoHost;
 
 /** pgbackrest info as a client of the repository host with this certificate. */
 function infoAs(client: ClientCertificate) {
-  return db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"], {
+  return e2e.db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"], {
     allowFailure: true,
     env: repoHost.clientEnv(client),
   });
 }
 
 beforeAll(async () => {
-  db = await PgHost.create({ manifestsDir });
-  await db.initdb();
-  await db.start();
-  await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
-  repoHost = await RepoHost.start(manifestsDir, db.repoPath);
-}, 120_000);
+  repoHost = await RepoHost.start(MANIFESTS, e2e.db.repoPath);
+});
 
 afterAll(async () => {
   await repoHost?.destroy();
-  await db?.destroy();
 });
 
 describe("the repository host's TLS server", () => {

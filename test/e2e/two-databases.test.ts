@@ -5,23 +5,19 @@
 // own repository. A point-in-time restore of the second cuts its ledger exactly and
 // leaves the first's data, backups and pods as they were: nothing of one reaches the other
 // by a short name.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Operation } from "../../src/action/inputs.ts";
-import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
-import { CURRENT_TIMELINE_SQL, SQL_TARGET_US } from "../../src/core/names/formats.ts";
-import { COMPONENT, COMPONENT_LABEL } from "../../src/core/names/labels.ts";
-import { POSTGRES } from "../../src/core/names/objects.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { validBackups } from "../../src/core/pgbackrest/info.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { runActionSteps } from "../support/action-run.ts";
+import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
+import { restoreJob } from "../support/restore-job.ts";
 
 const FIRST = { ...DEFAULT_SETTINGS, manifests: projectPath("manifests") };
 const SECOND = {
@@ -30,20 +26,20 @@ const SECOND = {
   stanza: "ledger",
   manifests: projectPath("examples", "second-database"),
 };
-let cluster: LocalCluster;
+const e2e = localClusterForFile();
 
 const db = (namespace: string): DatabaseTarget => ({
   namespace,
-  pod: POSTGRES.pod,
-  container: POSTGRES.container,
+  pod: "postgres-0",
+  container: "postgres",
   database: "mcpgov",
 });
-const sql = (namespace: string, query: string) => psql(cluster, query, db(namespace));
+const sql = (namespace: string, query: string) => psql(e2e.cluster, query, db(namespace));
 
 /** The Action's operations for one database, as its workflow step would give them. */
 async function action(database: typeof FIRST, operations: Operation[]) {
   const run = await runActionSteps(
-    cluster,
+    e2e.cluster,
     {
       operations: operations.join(" "),
       cluster: "local",
@@ -58,15 +54,12 @@ async function action(database: typeof FIRST, operations: Operation[]) {
 }
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start();
   for (const database of [FIRST, SECOND]) await action(database, ["deploy"]);
-}, 900_000);
+}, TIMEOUT.setUp);
 
-afterAll(async () => {
-  await cluster?.shutdown();
-}, 60_000);
-
-describe("two databases from the example overlays on one cluster", () => {
+describe("two databases from the example overlays on one cluster", {
+  timeout: TIMEOUT.test,
+}, () => {
   it("back up and validate, each into its own repository", async () => {
     for (const database of [FIRST, SECOND]) {
       const { namespace } = database;
@@ -79,36 +72,33 @@ describe("two databases from the example overlays on one cluster", () => {
       expect(outputs["validation-status"]).toBe("passed");
       expect(outputs["backup-label"]).toMatch(/^\d{8}-\d{6}F$/);
     }
-    const first = await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza);
-    const second = await stanzaInfo(cluster, SECOND.namespace, SECOND.stanza);
+    const first = await stanzaInfo(e2e.cluster, FIRST.namespace, FIRST.stanza);
+    const second = await stanzaInfo(e2e.cluster, SECOND.namespace, SECOND.stanza);
     expect(validBackups(first)).toHaveLength(1);
     expect(validBackups(second)).toHaveLength(1);
     // Two repositories: the backups differ (each has its own system identifier).
     expect(first.db[0]?.["system-id"]).not.toBe(second.db[0]?.["system-id"]);
-  }, 900_000);
+  });
 
   it("restores one to a point in time and leaves the other as it was", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the backup's stop second
+    await nextSecond(); // past the backup's stop second
     await sql(FIRST.namespace, "insert into ledger (id) select generate_series(101, 150)");
     await sql(SECOND.namespace, "insert into ledger (id) select generate_series(101, 110)");
-    const target = `${await sql(SECOND.namespace, `select to_char(clock_timestamp() at time zone 'UTC', '${SQL_TARGET_US}')`)}+00`;
+    const target = `${await sql(SECOND.namespace, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")}+00`;
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sql(SECOND.namespace, "insert into ledger (id) select generate_series(111, 120)");
-    await archiveNow(cluster, 60_000, db(SECOND.namespace));
+    await archiveNow(e2e.cluster, 60_000, db(SECOND.namespace));
     const firstBefore = {
       ledger: await sql(FIRST.namespace, "select count(*), max(id) from ledger"),
-      backups: validBackups(await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza)).map(
+      backups: validBackups(await stanzaInfo(e2e.cluster, FIRST.namespace, FIRST.stanza)).map(
         (b) => b.label,
       ),
-      timeline: await sql(FIRST.namespace, CURRENT_TIMELINE_SQL),
+      timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
     };
 
-    const [template] = loadManifestFile(
-      projectPath("manifests", "restore", "pgbackrest-restore-pitr-job.yaml"),
-    );
-    const job = structuredClone(template?.object as KubeObject);
-    const request = { job, target, workloads: [], annotations: {}, timeoutMs: 300_000 };
-    const result = await restoreProduction(cluster, SECOND, request, withoutProgress);
+    const job = restoreJob("pgbackrest-restore-pitr-job.yaml");
+    const request = { job, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
+    const result = await restoreProduction(e2e.cluster, SECOND, request, withoutProgress);
     expect(result.jobLog).toContain("restore command end: completed successfully");
     // The Job restored stanza ledger, the one its namespace's ConfigMap names.
     expect(result.jobLog).toContain("--stanza=ledger");
@@ -116,15 +106,15 @@ describe("two databases from the example overlays on one cluster", () => {
 
     expect({
       ledger: await sql(FIRST.namespace, "select count(*), max(id) from ledger"),
-      backups: validBackups(await stanzaInfo(cluster, FIRST.namespace, FIRST.stanza)).map(
+      backups: validBackups(await stanzaInfo(e2e.cluster, FIRST.namespace, FIRST.stanza)).map(
         (b) => b.label,
       ),
-      timeline: await sql(FIRST.namespace, CURRENT_TIMELINE_SQL),
+      timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
     }).toEqual(firstBefore);
     expect(firstBefore.ledger).toBe("150|150");
     // The restore's Jobs ran in the second namespace only.
     expect(
-      await cluster.list("Job", FIRST.namespace, { [COMPONENT_LABEL]: COMPONENT.restore }),
+      await e2e.cluster.list("Job", FIRST.namespace, { "app.kubernetes.io/component": "restore" }),
     ).toEqual([]);
-  }, 900_000);
+  });
 });

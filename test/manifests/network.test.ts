@@ -126,30 +126,31 @@ function policiesFor(objects: Any[], type: "Ingress" | "Egress", pod: Pod): Any[
 const portMatches = (rule: Any, port: number) =>
   !rule.ports || rule.ports.some((rp: Any) => rp.port === port);
 
+/**
+ * Whether the policies of one direction that select a pod (its ingress or its egress) let
+ * a connection with `peer` on `port` through: no policy, or a rule that admits both.
+ */
+function letThrough(policies: Any[], direction: "ingress" | "egress", peer: Pod, port: number) {
+  const peers = direction === "ingress" ? "from" : "to";
+  return (
+    policies.length === 0 ||
+    policies.some((p) =>
+      (p.spec[direction] ?? []).some(
+        (rule: Any) =>
+          portMatches(rule, port) &&
+          (!rule[peers] ||
+            rule[peers].some((other: Any) => peerMatches(other, peer, p.metadata.namespace))),
+      ),
+    )
+  );
+}
+
 /** Whether `from` may open a connection to `to` on `port`: its egress and their ingress. */
 function allowed(objects: Any[], from: Pod, to: Pod, port: number): boolean {
-  const ingress = policiesFor(objects, "Ingress", to);
-  const egress = policiesFor(objects, "Egress", from);
-  const admitted =
-    ingress.length === 0 ||
-    ingress.some((p) =>
-      (p.spec.ingress ?? []).some(
-        (rule: Any) =>
-          portMatches(rule, port) &&
-          (!rule.from ||
-            rule.from.some((peer: Any) => peerMatches(peer, from, p.metadata.namespace))),
-      ),
-    );
-  const sent =
-    egress.length === 0 ||
-    egress.some((p) =>
-      (p.spec.egress ?? []).some(
-        (rule: Any) =>
-          portMatches(rule, port) &&
-          (!rule.to || rule.to.some((peer: Any) => peerMatches(peer, to, p.metadata.namespace))),
-      ),
-    );
-  return admitted && sent;
+  return (
+    letThrough(policiesFor(objects, "Ingress", to), "ingress", from, port) &&
+    letThrough(policiesFor(objects, "Egress", from), "egress", to, port)
+  );
 }
 
 /** One overlay's pods, and who of them (and of the pods around them) reaches whom. */

@@ -23,6 +23,11 @@ function problemsAfter(file: string, kind: string, mutate: Mutation): string {
 
 const postgresPod = "postgres-statefulset.yaml";
 
+/** Takes the volume mount named `name` out of `container`. */
+function unmount(container: { volumeMounts: { name: string }[] }, name: string): void {
+  container.volumeMounts = container.volumeMounts.filter((m) => m.name !== name);
+}
+
 describe("references between manifests", () => {
   it("the committed manifests have no dangling reference", () => {
     expect(checkReferences(docs, PROVIDED).map(formatManifestProblem)).toEqual([]);
@@ -126,11 +131,7 @@ describe("references between manifests", () => {
       "pgBackRest's log path on the read-only root filesystem",
       "pgbackrest-repo-host-statefulset.yaml",
       "StatefulSet",
-      (o) =>
-        (o.spec.template.spec.containers[0].volumeMounts =
-          o.spec.template.spec.containers[0].volumeMounts.filter(
-            (m: { name: string }) => m.name !== "pgbackrest-log",
-          )),
+      (o) => unmount(o.spec.template.spec.containers[0], "pgbackrest-log"),
       "pgbackrest option log-path: /var/log/pgbackrest is not on a writable volume",
     ],
     [
@@ -144,22 +145,14 @@ describe("references between manifests", () => {
       "the socket directory not shared with the sidecar",
       postgresPod,
       "StatefulSet",
-      (o) =>
-        (o.spec.template.spec.containers[1].volumeMounts =
-          o.spec.template.spec.containers[1].volumeMounts.filter(
-            (m: { name: string }) => m.name !== "socket",
-          )),
+      (o) => unmount(o.spec.template.spec.containers[1], "socket"),
       "containers[1]: pgbackrest option pg1-socket-path: /var/run/postgresql must be a shared writable volume",
     ],
     [
       "the validation script not mounted",
       "schedules/pgbackrest-restore-validation-cronjob.yaml",
       "CronJob",
-      (o) =>
-        (o.spec.jobTemplate.spec.template.spec.containers[0].volumeMounts =
-          o.spec.jobTemplate.spec.template.spec.containers[0].volumeMounts.filter(
-            (m: { name: string }) => m.name !== "validation-script",
-          )),
+      (o) => unmount(o.spec.jobTemplate.spec.template.spec.containers[0], "validation-script"),
       "command: /usr/local/bin/pgbackrest-restore-validation.sh is not mounted in this container",
     ],
   ];

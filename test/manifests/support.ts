@@ -54,7 +54,7 @@ export function loadMonitoringManifests(dir = manifestsDir): ManifestDoc[] {
  * manifests/s3/, the off-site repository's additions, its Secrets from their .example, and
  * its CronJobs, which kustomize makes from the base's (manifests/s3/schedules).
  */
-export function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
+function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
   const s3 = join(dir, "s3");
   const files = readdirSync(s3)
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))

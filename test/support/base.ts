@@ -7,7 +7,7 @@ import { projectPath } from "../../src/core/paths.ts";
 
 let rendered: KubeObject[] | undefined;
 
-export function baseObjects(): KubeObject[] {
+function baseObjects(): KubeObject[] {
   rendered ??= renderKustomization(projectPath("manifests"));
   return rendered;
 }

@@ -146,3 +146,15 @@ export function used(right: Access, accesses: Access[]): boolean {
   };
   return accesses.some((access) => ruleAllows(rule, access));
 }
+
+/** Each access that `rules` do not allow, described ("create batch/jobs"). */
+export function notAllowedBy(rules: PolicyRule[], accesses: Access[]): string[] {
+  return accesses.filter((a) => !rules.some((rule) => ruleAllows(rule, a))).map(describeAccess);
+}
+
+/** Each right `rules` grant that none of `accesses` used, described. */
+export function unusedRights(rules: PolicyRule[], accesses: Access[]): string[] {
+  return rightsOf(rules)
+    .filter((right) => !used(right, accesses))
+    .map(describeAccess);
+}

@@ -26,6 +26,12 @@ function config(): k8s.KubeConfig {
 }
 
 const api = () => nock(SERVER, { reqheaders: { authorization: "Bearer test-token" } });
+/** The API's answer to listing the pods of the Job manual-full. */
+const podsOfManualFull = (items: object[]) =>
+  api()
+    .get(`/api/v1/namespaces/${NS}/pods`)
+    .query({ labelSelector: "job-name=manual-full" })
+    .reply(200, { kind: "PodList", items });
 
 // Discovery documents, as the API server serves them, for the groups the tests touch.
 const discovery = {
@@ -256,16 +262,10 @@ describe("KubeCluster against the Kubernetes API", () => {
     const pod = (name: string, created: string) => ({
       metadata: { name, creationTimestamp: created },
     });
-    api()
-      .get(`/api/v1/namespaces/${NS}/pods`)
-      .query({ labelSelector: "job-name=manual-full" })
-      .reply(200, {
-        kind: "PodList",
-        items: [
-          pod("manual-full-b", "2026-11-24T02:01:00Z"),
-          pod("manual-full-a", "2026-11-24T02:00:00Z"),
-        ],
-      });
+    podsOfManualFull([
+      pod("manual-full-b", "2026-11-24T02:01:00Z"),
+      pod("manual-full-a", "2026-11-24T02:00:00Z"),
+    ]);
     api()
       .get(`/api/v1/namespaces/${NS}/pods/manual-full-b/log`)
       .reply(200, "backup command end: completed successfully\n", { "content-type": "text/plain" });
@@ -275,27 +275,21 @@ describe("KubeCluster against the Kubernetes API", () => {
   });
 
   it("describes a failed Job: its pods' container states and the events about it", async () => {
-    api()
-      .get(`/api/v1/namespaces/${NS}/pods`)
-      .query({ labelSelector: "job-name=manual-full" })
-      .reply(200, {
-        kind: "PodList",
-        items: [
-          {
-            metadata: { name: "manual-full-x7k2p" },
-            status: {
-              phase: "Failed",
-              containerStatuses: [
-                {
-                  name: "backup",
-                  restartCount: 0,
-                  state: { terminated: { exitCode: 56, reason: "Error" } },
-                },
-              ],
+    podsOfManualFull([
+      {
+        metadata: { name: "manual-full-x7k2p" },
+        status: {
+          phase: "Failed",
+          containerStatuses: [
+            {
+              name: "backup",
+              restartCount: 0,
+              state: { terminated: { exitCode: 56, reason: "Error" } },
             },
-          },
-        ],
-      });
+          ],
+        },
+      },
+    ]);
     // The events of the Job and of each of its pods, asked for by field selector: not the
     // namespace's every event.
     const events = (kind: string, name: string, items: object[]) =>

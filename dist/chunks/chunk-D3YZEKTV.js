@@ -57,6 +57,18 @@ var ConflictError = class extends Error {
     this.name = "ConflictError";
   }
 };
+async function written(write, refusal) {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof refusal) return false;
+    throw error;
+  }
+}
+function createIfAbsent(cluster, object) {
+  return written(() => cluster.create(object), AlreadyExistsError);
+}
 function mergePatch(target, patch) {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
   const merged = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...target } : {};
@@ -163,6 +175,7 @@ export {
   describedText,
   AlreadyExistsError,
   ConflictError,
+  createIfAbsent,
   mergePatch,
   BACKUP_TYPES,
   workloadText,

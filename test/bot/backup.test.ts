@@ -1,0 +1,123 @@
+// /backup against GitHub's and the cluster's contracts: one Job from the CronJob,
+// annotated, and one status comment edited to its result; /backup status per repository;
+// a failed Job shown with its pods, events and log tail, never a secret from it, and
+// within GitHub's comment size. Real backups are in test/e2e/bot.test.ts.
+import { describe, expect, it } from "vitest";
+import { operationId } from "../../src/bot/records.ts";
+import { commentPayload, deliver, INSTALLATION_TOKEN } from "../../src/fakes/github.ts";
+import { bot, fake, github, info, NS, operation, probot, setup } from "./harness.ts";
+
+describe("/backup", () => {
+  it("runs one Job from the CronJob, annotated, and edits one status comment to the result", async () => {
+    await setup();
+    const payload = commentPayload("/backup full", { user: "bob" });
+    await deliver(probot, bot, payload, "delivery-full-1");
+    expect(github.reactions).toEqual(["eyes"]);
+    expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
+      `pgbackrest-bot-${operationId(payload.comment.id)}-full`,
+    ]);
+    const annotations = fake.createdJobs[0]?.metadata.annotations;
+    expect(annotations).toMatchObject({
+      "mcpgov-backup/requested-by": "bob",
+      "mcpgov-backup/request-url": payload.comment.html_url,
+      "mcpgov-backup/delivery-id": "delivery-full-1",
+      "cronjob.kubernetes.io/instantiate": "manual",
+    });
+    expect(github.comments.size).toBe(1);
+    const [body] = github.latest();
+    expect(body).toContain("`/backup full`");
+    expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\) \| \d+\.\d s/);
+    expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
+    expect((await operation(payload.comment.id)).state).toBe("succeeded");
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("reports each repository on /backup status, and what a wrong passphrase means", async () => {
+    await setup();
+    const two = JSON.parse(info()) as { backup: object[]; repo?: object[] }[];
+    const stanza = two[0] as { backup: Record<string, unknown>[]; repo?: object[] };
+    // The full backup is in the bucket (repo2), the diff on the volume (repo1).
+    stanza.backup[0] = { ...stanza.backup[0], database: { id: 1, "repo-key": 2 } };
+    stanza.backup[1] = { ...stanza.backup[1], database: { id: 1, "repo-key": 1 } };
+    stanza.repo = [
+      { key: 1, cipher: "none", status: { code: 0, message: "ok" } },
+      {
+        key: 2,
+        cipher: "aes-256-cbc",
+        status: {
+          code: 99,
+          message:
+            "other\n[FormatError] key/value found outside of section at line 1: \u0001\u00ff",
+        },
+      },
+    ];
+    const exec = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) =>
+      pod === "pgbackrest-repo-host-0"
+        ? { code: 0, stdout: JSON.stringify(two), stderr: "" }
+        : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const [body] = github.latest();
+    expect(body).toContain("- **repo1** (not encrypted): ✅ ok");
+    expect(body).toMatch(
+      /- \*\*repo2\*\* \(aes-256-cbc\): ❌ other \[FormatError\] key\/value found outside of section at line 1: — wrong cipher passphrase\? pgBackRest cannot read the files of repo2; check repo2-cipher-pass, the pgbackrest-cipher Secret/,
+    );
+    expect(body).toMatch(/\| full \| `20261124-010000F` \|.*\| repo2 \|/);
+    expect(body).toMatch(/\| diff \| `20261124-010000F_20261124-030000D` \|.*\| repo1 \|/);
+    expect(body).toMatch(/ {2}- repo1: \S+Z → \S+Z\n {2}- repo2: \S+Z → \S+Z/);
+  });
+
+  it("makes an incremental backup from the differential CronJob with the type changed", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup incr"));
+    const spec = fake.createdJobs[0]?.spec as {
+      template: { spec: { containers: { command: string[] }[] } };
+    };
+    const command = spec.template.spec.containers[0]?.command;
+    expect(command?.join(" ")).toContain("--type=incr");
+    expect(command?.join(" ")).not.toContain("--type=diff");
+  });
+
+  it("shows a failed Job's pods, events and log tail, and never a secret from it", async () => {
+    await setup();
+    const secrets = [
+      "PGPASSWORD=hunter2-db-password",
+      "repo1-cipher-pass=Zx9-cipher-passphrase",
+      "PGBACKREST_REPO1_S3_KEY_SECRET=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      `token ${INSTALLATION_TOKEN}`,
+      "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.signature",
+    ];
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      reason: "BackoffLimitExceeded",
+      logs: `${"x\n".repeat(100)}${secrets.join("\n")}\nERROR: [082]: WAL segment 000000010000000000000005 was not archived before the 60000ms timeout`,
+    });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("❌ | full backup");
+    expect(body).toContain("<details><summary>Job pgbackrest-bot-");
+    expect(body).toContain("ERROR: [082]: WAL segment");
+    for (const value of [
+      "hunter2-db-password",
+      "Zx9-cipher-passphrase",
+      "wJalrXUtnFEMI",
+      INSTALLATION_TOKEN,
+      "eyJhbGciOiJSUzI1NiJ9",
+    ])
+      expect(github.everything()).not.toContain(value);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("keeps the status comment under GitHub's 65,536 characters with a huge log", async () => {
+    await setup();
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      // Long lines: the tail shown is 40 lines, so only their length can overflow a comment.
+      logs: `${"P00 INFO: backup file base/1/2613 (8KB, 0.00%) ".repeat(200)}\n`.repeat(100),
+    });
+    await deliver(probot, bot, commentPayload("/backup full"));
+    for (const body of [...github.comments.values()].flat())
+      expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(github.latest()[0]).toContain("…(earlier lines cut)");
+  });
+});

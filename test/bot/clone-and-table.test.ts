@@ -1,0 +1,182 @@
+// /restore clone, /restore drop and /restore table: a clone of one database beside
+// production, how to reach it and when it goes, removed when its time is up and no other;
+// options and ids that are not ones refused before anything runs; a table copied back
+// beside production with its counts, production never stopped.
+import { describe, expect, it } from "vitest";
+import { createBot } from "../../src/bot/app.ts";
+import { operationId } from "../../src/bot/records.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { commentPayload, deliver, testSettings } from "../../src/fakes/github.ts";
+import { baseObject } from "../support/base.ts";
+import { bot, fake, github, HOUR, NS, now, probot, setup } from "./harness.ts";
+
+describe("/restore clone, /restore drop and /restore table", () => {
+  /** The clone restore Job's report, as scripts/restore-validation.sh --clone prints it. */
+  const report = JSON.stringify(
+    {
+      schema: "mcpgov-backup/restore-validation/v1",
+      status: "passed",
+      reason: null,
+      rtoSeconds: 4.2,
+      backup: { label: "20261124-010000F", repo: 1 },
+      recovery: { recoveredTo: "2026-11-24T12:59:59.000000Z", timeline: 2 },
+      checks: [],
+    },
+    null,
+    2,
+  );
+
+  async function setupClones() {
+    await setup({ roles: { alice: "admin", bob: "write" } });
+    await fake.apply([
+      baseObject("StatefulSet", "postgres"),
+      baseObject("PersistentVolumeClaim", "postgres-data"),
+    ]);
+    const job = fake.behaviour.job;
+    fake.behaviour.job = (j) =>
+      j.metadata.name.startsWith("mcpgov-clone-")
+        ? { outcome: "Complete", logs: `restore-validation: PASSED\n${report}\n` }
+        : (job?.(j) ?? { outcome: "Complete", logs: "" });
+  }
+
+  const cloneObjectsNow = async () =>
+    (
+      await Promise.all(
+        ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"].map((kind) =>
+          fake.list(kind, NS, { "app.kubernetes.io/component": "clone" }),
+        ),
+      )
+    )
+      .flat()
+      .map((o) => `${o.kind}/${o.metadata.name}`);
+
+  it("makes a clone of one database, says how to reach it and when it goes, and drops it", async () => {
+    await setupClones();
+    const time = new Date(now - 2 * HOUR).toISOString();
+    const payload = commentPayload(`/restore clone ${time} db=mcpgov ttl=2h`);
+    await deliver(probot, bot, payload);
+    const id = operationId(payload.comment.id);
+    const body = github.latest().at(-1) ?? "";
+    expect(body).toContain(`🧪 Clone \`${id}\` holds production as at **`);
+    expect(body).toContain("(database `mcpgov` only)");
+    expect(body).toContain(
+      `\`kubectl -n ${NS} port-forward svc/mcpgov-clone-${id} 5433:5432\`, then \`psql -h localhost -p 5433 -U postgres -d mcpgov\``,
+    );
+    expect(body).toMatch(/it goes at \*\*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\*\*/);
+    expect(await cloneObjectsNow()).toEqual([
+      `Job/mcpgov-clone-${id}-restore`,
+      `Job/mcpgov-clone-${id}`,
+      `NetworkPolicy/mcpgov-clone-${id}`,
+      `Service/mcpgov-clone-${id}`,
+      `PersistentVolumeClaim/mcpgov-clone-${id}`,
+    ]);
+    type Args = { template: { spec: { containers: { args: string[] }[] } } };
+    const restore = fake.createdJobs.find((j) => j.metadata.name === `mcpgov-clone-${id}-restore`);
+    const args = (restore?.spec as Args | undefined)?.template.spec.containers[0]?.args ?? [];
+    expect(args).toEqual(expect.arrayContaining(["--clone", "--db-include", "mcpgov"]));
+    const server = (await fake.get("Job", NS, `mcpgov-clone-${id}`)) as KubeObject;
+    // The server stops itself after its two hours, whoever is still there.
+    const deadline = (server.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds;
+    expect(deadline).toBeGreaterThan(7100);
+    expect(deadline).toBeLessThanOrEqual(7200);
+    // Production was not touched: nothing scaled, no restore Job for it.
+    expect(fake.scaled).toEqual([]);
+
+    await deliver(probot, bot, commentPayload(`/restore drop ${id}`));
+    expect(github.latest().at(-1)).toContain(`🗑️ Clone \`${id}\` removed:`);
+    expect(await cloneObjectsNow()).toEqual([]);
+    await deliver(probot, bot, commentPayload(`/restore drop ${id}`));
+    expect(github.latest().at(-1)).toContain(`There is no clone ${id}. There are no clones.`);
+  });
+
+  it("removes clones whose time is up, at start and after, and no other", async () => {
+    await setupClones();
+    const payload = commentPayload("/restore clone latest ttl=1h");
+    await deliver(probot, bot, payload);
+    const id = operationId(payload.comment.id);
+    const said: string[] = [];
+    await bot.reapClones((line) => said.push(line));
+    expect(said).toEqual([]);
+    expect(await cloneObjectsNow()).toHaveLength(5);
+    // An hour later (a new bot process reads the expiry from the objects themselves).
+    for (const object of fake.objects.values())
+      if (object.metadata.labels?.["mcpgov-backup/clone"] === id)
+        object.metadata.annotations = {
+          ...object.metadata.annotations,
+          "mcpgov-backup/expires-at": new Date(Date.now() - 1000).toISOString(),
+        };
+    const restarted = createBot({ cluster: fake, settings: testSettings() });
+    await restarted.reapClones((line) => said.push(line));
+    expect(said).toEqual([`removed clone ${id}: its time was up`]);
+    expect(await cloneObjectsNow()).toEqual([]);
+    expect(await fake.get("StatefulSet", NS, "postgres")).toBeDefined();
+  });
+
+  it("refuses clone options and ids that are not ones, before anything runs", async () => {
+    await setupClones();
+    for (const [body, refusal] of [
+      ["/restore clone latest db=Bad;name", '"Bad;name" is not a database name'],
+      ["/restore clone latest ttl=3d", '"3d" is not a time to live'],
+      ["/restore drop ../etc", "`/restore drop` needs the id of a clone"],
+      ["/restore clone", "`/restore clone` needs the point to copy"],
+      ["/restore table public.x;drop latest", '"public.x;drop" is not a table'],
+      ["/restore table public.policies", "`/restore table` needs the table and the point"],
+    ]) {
+      await deliver(probot, bot, commentPayload(body ?? ""));
+      expect([body, github.latest().at(-1)]).toEqual([
+        body,
+        expect.stringContaining(refusal ?? ""),
+      ]);
+    }
+    expect(fake.createdJobs).toEqual([]);
+  });
+
+  it("plans a table back, and on confirmation copies it beside production with its counts", async () => {
+    await setupClones();
+    const exec = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) => {
+      const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
+      const last = command.at(-1) ?? "";
+      if (command[0] === "sh" && command[2]?.startsWith("printf")) return out("mcpgov");
+      if (command[3] === "in-clone")
+        return out(last.includes("to_regclass") ? "t" : last.includes("count") ? "12\n" : "");
+      if (command[3] === "restore-table") return out("");
+      if (last.includes("to_regclass('public.governance_policies_restored_")) return out("f");
+      if (last.includes("to_regclass('public.governance_policies')")) return out("f");
+      if (last.includes("select count(*) from public.governance_policies_restored_"))
+        return out("12");
+      return exec?.(pod, command) ?? out("");
+    };
+    const time = new Date(now - 2 * HOUR).toISOString();
+    const payload = commentPayload(`/restore table public.governance_policies ${time}`);
+    await deliver(probot, bot, payload);
+    const plan = github.latest().at(-1) ?? "";
+    expect(plan).toContain(
+      "**Plan — nothing has changed yet.** Copy table `public.governance_policies`",
+    );
+    expect(plan).toContain("production is **not stopped and not rewound**");
+    expect(fake.createdJobs).toEqual([]);
+
+    const id = operationId(payload.comment.id);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    const done = github.latest().at(-1) ?? "";
+    expect(done).toMatch(
+      /✅ `mcpgov\.public\.governance_policies_restored_\d{8}t\d{6}` holds \*\*12 rows\*\*, exactly the 12 that `public\.governance_policies` had at /,
+    );
+    expect(done).toMatch(
+      /put it in the table's place: `alter table public\.governance_policies_restored_\d{8}t\d{6} rename to governance_policies;`/,
+    );
+    // Copied in production's pod, from the clone, names as arguments, not in the script.
+    const copy = fake.execs.find((e) => e.command[3] === "restore-table");
+    expect(copy?.pod).toBe("postgres-0");
+    expect(copy?.command.slice(4)).toEqual([
+      `mcpgov-clone-${id}`,
+      "mcpgov",
+      "public.governance_policies",
+      expect.stringMatching(/^public\.governance_policies_restored_\d{8}t\d{6}$/),
+    ]);
+    expect(fake.scaled).toEqual([]);
+    expect(await cloneObjectsNow()).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+});

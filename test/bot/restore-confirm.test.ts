@@ -1,0 +1,316 @@
+// /restore confirm and cancel: the plan's pins in the restore Job; every check before
+// anything starts (the lock, the backup set, the timeline, the expiry, a cancel, a running
+// Job, a second person); the steps in order with the schedules paused and resumed; and
+// where a step fails, what is left as it is and how to go on by hand.
+import { describe, expect, it } from "vitest";
+import { operationId } from "../../src/bot/records.ts";
+import { lockLease } from "../../src/core/lock.ts";
+import { LOCK_NAME, planRecordName } from "../../src/core/names/objects.ts";
+import { commentPayload, deliver } from "../../src/fakes/github.ts";
+import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import {
+  bot,
+  fake,
+  github,
+  HOUR,
+  NS,
+  now,
+  planRecord,
+  probot,
+  recovery,
+  rewritePlan,
+  setup,
+} from "./harness.ts";
+
+describe("/restore confirm and cancel", () => {
+  async function planned(policy = "") {
+    await setup({ policy, roles: { alice: "admin", dana: "admin", bob: "write" } });
+    const payload = commentPayload(`/restore pitr ${new Date(now - 2 * HOUR).toISOString()}`);
+    await deliver(probot, bot, payload);
+    return operationId(payload.comment.id);
+  }
+
+  it("pins the plan's stanza, backup set, repository and timeline in the restore Job", async () => {
+    const id = await planned();
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    type JobSpec = { template: { spec: { containers: { args: string[] }[] } } };
+    const args = (restore?.spec as JobSpec | undefined)?.template.spec.containers[0]?.args;
+    expect(args?.slice(-5)).toEqual([
+      "--stanza=mcpgov",
+      "--repo=1",
+      "--set=20261124-010000F",
+      "--target-timeline=1",
+      "restore",
+    ]);
+  });
+
+  it("refuses a second confirmation while the first one's restore runs, and keeps its lock", async () => {
+    const id = await planned();
+    // The first confirmation's restore holds the lock, and renews it.
+    const now = new Date().toISOString();
+    const running = {
+      operation: id,
+      command: "/restore pitr …",
+      requester: "alice",
+      ifInterrupted: "keep" as const,
+    };
+    await fake.create(lockLease(NS, { ...running, since: now, renewed: now }));
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
+    expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
+    expect(fake.createdJobs).toEqual([]);
+    expect((await fake.get("Lease", NS, LOCK_NAME))?.spec).toMatchObject({
+      holderIdentity: id,
+    });
+  });
+
+  it("does not start a plan whose backup set was expired since", async () => {
+    const id = await planned();
+    const original = fake.behaviour.exec;
+    // A scheduled full backup and expire: only a newer set is left.
+    fake.behaviour.exec = (pod, command) =>
+      pod === "pgbackrest-repo-host-0"
+        ? {
+            code: 0,
+            stdout: sampleInfo([
+              sampleBackup(
+                "20261124-040000F",
+                "full",
+                now - 30 * 60_000 - 60_000,
+                now - 30 * 60_000,
+              ),
+            ]),
+            stderr: "",
+          }
+        : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      "Not started: backup set 20261124-010000F is no longer in repo1 (expired since the plan). Plan it again.",
+    );
+    expect(fake.createdJobs).toEqual([]);
+    expect(fake.suspensions).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("does not start a plan when production moved to a newer timeline since", async () => {
+    const id = await planned();
+    const original = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) =>
+      (command.at(-1) ?? "").includes("timeline_id")
+        ? { code: 0, stdout: "2", stderr: "" }
+        : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      "Not started: production is on timeline 2 now, not 1 as when this was planned (a restore happened since). Plan it again.",
+    );
+    expect(fake.createdJobs).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {
+    const id = await planned("stop_workloads: [deployment/governance-api]\n");
+    await fake.apply([
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "governance-api", namespace: NS },
+        spec: { replicas: 3, selector: { matchLabels: { app: "governance-api" } } },
+      },
+    ]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
+      `pgbackrest-bot-${id}-safety`,
+      `pgbackrest-bot-${id}-restore`,
+    ]);
+    expect(fake.scaled).toEqual([
+      "Deployment/governance-api=0",
+      "StatefulSet/postgres=0",
+      "StatefulSet/postgres=1",
+      "Deployment/governance-api=3",
+    ]);
+    // The schedules were paused for the restore and resumed after it.
+    expect(fake.suspensions).toEqual([
+      "pgbackrest-full-backup=true",
+      "pgbackrest-diff-backup=true",
+      "pgbackrest-restore-validation=true",
+      "pgbackrest-full-backup=false",
+      "pgbackrest-diff-backup=false",
+      "pgbackrest-restore-validation=false",
+    ]);
+    expect(github.comments.size).toBe(1);
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("**Confirmed** by @alice");
+    expect(body).toMatch(
+      /✅ Restored to \*\*.*\*\* from backup set `20261124-010000F` \(repo1\)\. PostgreSQL is writable on timeline 2 \(was 1\)/,
+    );
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
+    expect(fake.createdJobs).toHaveLength(2);
+    expect(github.latest().at(-1)).toBe(
+      `@dana: ❌ Restore ${id} has already been carried out; nothing new was started.`,
+    );
+  });
+
+  it("asks for a second person when the policy says so", async () => {
+    const id = await planned("second_approver: true\n");
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("someone other than @alice must confirm");
+    expect(fake.createdJobs).toHaveLength(0);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
+    expect(fake.createdJobs).toHaveLength(2);
+  });
+
+  it("does not start a plan whose time to confirm has passed", async () => {
+    const id = await planned();
+    await rewritePlan({
+      ...(await planRecord(id)),
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toMatch(
+      new RegExp(
+        `❌ Restore ${id} expired at \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z; nothing was started. Plan it again`,
+      ),
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+    expect((await planRecord(id)).state).toBe("expired");
+  });
+
+  it("does not start a plan that has no expiry", async () => {
+    const id = await planned();
+    const { expiresAt: _, ...plan } = await planRecord(id);
+    await rewritePlan(plan);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      `❌ Restore ${id} expired (it has no expiry); nothing was started.`,
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("asks for a new plan when the record is of an older version", async () => {
+    const id = await planned();
+    const { version: _, ...older } = await planRecord(id);
+    await rewritePlan(older);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("made by an older version of mcpgov-backup");
+    expect(github.latest().at(-1)).toContain("plan it again");
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("starts a plan once when it is confirmed and cancelled at the same moment", async () => {
+    const id = await planned();
+    // The cancellation lands between the confirmation's last read and its write.
+    const update = fake.update.bind(fake);
+    let raced = false;
+    fake.update = async (object) => {
+      if (!raced && object.metadata.name === planRecordName(id)) {
+        raced = true;
+        // What a cancellation handled by another bot process writes.
+        await rewritePlan({ ...(await planRecord(id)), state: "cancelled" });
+      }
+      return update(object);
+    };
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(fake.createdJobs).toHaveLength(0);
+    expect((await planRecord(id)).state).toBe("cancelled");
+    expect(github.latest().at(-1)).toContain("was changed by another request meanwhile");
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("does not start a plan that was cancelled, or one for another id", async () => {
+    const id = await planned();
+    await deliver(probot, bot, commentPayload("/restore confirm zzzzzz"));
+    expect(github.latest().at(-1)).toContain("There is no planned restore zzzzzz here");
+    await deliver(probot, bot, commentPayload(`/restore cancel ${id}`));
+    expect(github.latest()[0]).toContain("**Cancelled** by @alice");
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      `Restore ${id} was cancelled; nothing new was started.`,
+    );
+    expect(fake.createdJobs).toHaveLength(0);
+  });
+
+  it("stops where a step failed, keeps the lock, and says how to go on by hand", async () => {
+    const id = await planned();
+    fake.behaviour.job = (job) =>
+      job.metadata.name.endsWith("-restore")
+        ? {
+            outcome: "Failed",
+            reason: "BackoffLimitExceeded",
+            logs: "ERROR: [075]: unable to find backup set with stop time less than '2026-11-24 01:00:00+00'",
+          }
+        : { outcome: "Complete", logs: "" };
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("❌ Stopped at: the restore Job");
+    expect(body).toContain("**PostgreSQL is stopped**");
+    expect(body).toContain("kubectl -n ai-governance scale statefulset/postgres --replicas=1");
+    expect(body).toContain("ERROR: [075]");
+    expect(fake.scaled).toEqual(["StatefulSet/postgres=0"]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeDefined();
+    // The schedules stay paused on a half-restored database, and the comment says how to
+    // resume them.
+    expect(fake.suspensions).toEqual([
+      "pgbackrest-full-backup=true",
+      "pgbackrest-diff-backup=true",
+      "pgbackrest-restore-validation=true",
+    ]);
+    expect(body).toContain(
+      `kubectl -n ai-governance patch cronjob pgbackrest-full-backup -p '{"spec":{"suspend":false}}'`,
+    );
+  });
+
+  it("refuses a restore that replayed past the target, and keeps the applications stopped", async () => {
+    const id = await planned();
+    recovery.replayed = () => new Date(now - HOUR);
+    try {
+      await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    } finally {
+      recovery.replayed = () => new Date(now - 2 * HOUR - 60_000);
+    }
+    const body = github.latest()[0] ?? "";
+    expect(body).toMatch(
+      /❌ Stopped at: starting and checking PostgreSQL \(recovery replayed a commit of .* UTC, after the target\)/,
+    );
+    expect(body).toContain("**PostgreSQL may be running but did not pass the checks**");
+    expect(fake.scaled).toEqual(["StatefulSet/postgres=0", "StatefulSet/postgres=1"]);
+  });
+
+  it("refuses a confirmation while a scheduled backup runs, and frees the lock", async () => {
+    const id = await planned();
+    await fake.apply([
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: {
+          name: "pgbackrest-diff-backup-29124",
+          namespace: NS,
+          labels: { app: "pgbackrest" },
+        },
+        status: { active: 1 },
+      },
+    ]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("Job `pgbackrest-diff-backup-29124` is still running");
+    expect(fake.createdJobs).toHaveLength(0);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    expect((await planRecord(id)).state).toBe("planned");
+  });
+
+  it("changes nothing when the safety backup fails", async () => {
+    const id = await planned();
+    fake.behaviour.job = () => ({
+      outcome: "Failed",
+      logs: "ERROR: [050]: unable to acquire lock",
+    });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest()[0]).toContain(
+      "❌ Stopped before changing anything: the safety backup failed",
+    );
+    expect(fake.scaled).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+    // Production runs as before, and so do its schedules.
+    expect(fake.suspensions.filter((s) => s.endsWith("=false"))).toHaveLength(3);
+    const full = await fake.get("CronJob", NS, "pgbackrest-full-backup");
+    expect((full?.spec as { suspend?: boolean } | undefined)?.suspend).toBe(false);
+  });
+});
