@@ -40,6 +40,8 @@ export interface PlanKindFacts {
   stopsProduction: boolean;
   /** Restores to the newest state: every archived WAL, no target. */
   newest: boolean;
+  /** Brings back one table ([database.]schema.table), which the request must name. */
+  takesTable: boolean;
   /** What becomes of the lock when its holder dies half-way (core/lock.ts). */
   ifInterrupted: IfInterrupted;
   carryOut(
@@ -93,6 +95,7 @@ export const PLAN_KINDS: Record<PlanKind, PlanKindFacts> = {
     noun: "restore",
     stopsProduction: true,
     newest: false,
+    takesTable: false,
     ifInterrupted: "keep",
     carryOut: productionRestore,
   },
@@ -100,6 +103,7 @@ export const PLAN_KINDS: Record<PlanKind, PlanKindFacts> = {
     noun: "restore",
     stopsProduction: true,
     newest: true,
+    takesTable: false,
     ifInterrupted: "keep",
     carryOut: productionRestore,
   },
@@ -108,6 +112,7 @@ export const PLAN_KINDS: Record<PlanKind, PlanKindFacts> = {
     noun: "table's restore",
     stopsProduction: false,
     newest: false,
+    takesTable: true,
     ifInterrupted: "release",
     carryOut: async (cluster, settings, record, request, progress) => {
       const table = await restoreTable(

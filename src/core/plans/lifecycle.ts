@@ -90,7 +90,7 @@ export async function makePlan(
 ): Promise<PlanRecord> {
   const facts = PLAN_KINDS[request.kind];
   // A name that is not a table is refused before anything is planned.
-  if (request.kind === "table" || request.table !== undefined) parseTableRef(request.table ?? "");
+  if (facts.takesTable) parseTableRef(request.table ?? "");
   await progress("check that no other operation holds the lock", () =>
     requireUnlocked(cluster, settings, `Plan the ${facts.noun} when it has finished.`),
   );
