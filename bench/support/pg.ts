@@ -3,7 +3,7 @@
 // accepts writes.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { backupCronJobName, backupJobFrom } from "../../src/core/backup.ts";
+import { backupCronJobName, backupJobFrom } from "../../src/core/backup-job.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { podSpecOf } from "../../src/core/manifests/pod.ts";
@@ -39,7 +39,7 @@ export function stanzaOf(host: PgHost): string {
   return stanza;
 }
 
-/** The product's backup command of `type`: the one its backup Job runs (core/backup.ts). */
+/** The product's backup command of `type`: the one its backup Job runs (core/backup-job.ts). */
 export function backupCommand(lab: Lab, type: BackupType): string[] {
   const file = join(lab.manifestsDir, "schedules", `${backupCronJobName(type)}-cronjob.yaml`);
   const cronJob = loadManifestFile(file)[0]?.object as KubeObject | undefined;

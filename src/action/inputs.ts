@@ -2,7 +2,7 @@
 
 import { randomBytes } from "node:crypto";
 import * as core from "@actions/core";
-import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone.ts";
+import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone-objects.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_CLONE_TTL } from "../core/names/defaults.ts";
 import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";

@@ -4,7 +4,7 @@
 // the command runs afterwards, with a reaction on receipt and one status comment edited in
 // place as it goes.
 import type { ApplicationFunction, Context } from "probot";
-import { reapExpiredClones } from "../core/clone.ts";
+import { reapExpiredClones } from "../core/clone-objects.ts";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
 import { describeHolder, type HeldLockHandle, holdLock, LockedError } from "../core/lock.ts";
 import { loadManifestFile } from "../core/manifests/load.ts";

@@ -2,7 +2,7 @@
 // starts with the command: a command quoted (`> /restore ...`), in a code block or in the
 // middle of a sentence is someone talking about it, not asking for it.
 
-import { CLONE_ID } from "../core/clone.ts";
+import { CLONE_ID } from "../core/clone-objects.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";
 

@@ -2,7 +2,7 @@
 // the weekly restore validation. A restore pauses them (spec.suspend), so that no
 // scheduled backup starts against a PostgreSQL it has stopped or a validation against a
 // repository it is reading, and resumes the ones it paused when it is done.
-import { backupCronJobName } from "./backup.ts";
+import { backupCronJobName } from "./backup-job.ts";
 import type { Cluster } from "./cluster.ts";
 
 export const VALIDATION_CRONJOB = "pgbackrest-restore-validation";

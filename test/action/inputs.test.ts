@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { InputError, readInputs } from "../../src/action/inputs.ts";
-import { parseTtl } from "../../src/core/clone.ts";
+import { parseTtl } from "../../src/core/clone-objects.ts";
 import { BASE_NAMESPACE, BASE_STANZA, DEFAULT_CLONE_TTL } from "../../src/core/names/defaults.ts";
 import { BACKUP_TYPES } from "../../src/core/names/kinds.ts";
 import { projectPath } from "../../src/core/paths.ts";

@@ -5,13 +5,13 @@
 // its own (the policy uses only standard CEL: has, all, in, startsWith), not the API server.
 import { parse as celParse } from "@marcbachmann/cel-js";
 import { describe, expect, it } from "vitest";
-import { backupJob } from "../../src/core/backup.ts";
-import { cloneObjects, cloneRestoreJob } from "../../src/core/clone.ts";
+import { backupJob } from "../../src/core/backup-job.ts";
+import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { restoreJobFor } from "../../src/core/restore.ts";
+import { restoreJobFor } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { baseObject } from "../support/base.ts";
 

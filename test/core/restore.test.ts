@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { restoreJobFor } from "../../src/core/restore.ts";
+import { restoreJobFor } from "../../src/core/restore-job.ts";
 
 const dir = new URL("../../manifests/restore", import.meta.url).pathname;
 const load = (file: string) => loadManifestFile(join(dir, file))[0]?.object as KubeObject;

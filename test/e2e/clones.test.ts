@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLONE_KINDS, listClones, reapExpiredClones } from "../../src/core/clone.ts";
+import { CLONE_KINDS, listClones, reapExpiredClones } from "../../src/core/clone-objects.ts";
 import { type KubeObject, waitForNoPods } from "../../src/core/cluster.ts";
 import { type DatabaseTarget, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";

@@ -2,14 +2,14 @@
 // to its end; reports the backup pgBackRest recorded (core/operations/backup.ts).
 import { mib } from "../../core/names/formats.ts";
 import { runBackup } from "../../core/operations/backup.ts";
-import { actionJobName, logProgress, type Step, settingsOf } from "./step.ts";
+import { actionJobName, logProgress, type Step, stepSettings } from "./step.ts";
 
 export const backupStep: Step<"backup"> = async (context) => {
   const { cluster, inputs, annotations } = context;
   const type = inputs.backupType;
   const backup = await runBackup(
     cluster,
-    settingsOf(context),
+    stepSettings(context),
     { type, jobName: actionJobName(type), annotations, timeoutMs: inputs.timeoutMs },
     logProgress(context),
   );

@@ -2,11 +2,11 @@
 // for a workflow to query (a migration rehearsed on yesterday's data, a report on the state
 // before an incident), and its removal when the workflow is done with it.
 import { cloneAtPoint, dropClone } from "../../core/operations/clone.ts";
-import { logProgress, type Step, settingsOf } from "./step.ts";
+import { logProgress, type Step, stepSettings } from "./step.ts";
 
 export const cloneStep: Step<"clone"> = async (context) => {
   const { cluster, inputs } = context;
-  const settings = settingsOf(context);
+  const settings = stepSettings(context);
   const progress = logProgress(context);
   const { report: _, ...clone } = await cloneAtPoint(
     cluster,
@@ -36,7 +36,7 @@ export const cloneStep: Step<"clone"> = async (context) => {
 export const dropCloneStep: Step<"drop-clone"> = async (context) => {
   const removed = await dropClone(
     context.cluster,
-    settingsOf(context),
+    stepSettings(context),
     context.inputs.cloneId,
     logProgress(context),
   );

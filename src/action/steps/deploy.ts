@@ -2,14 +2,14 @@
 // repository host ready, the stanza-create Job run to completion (core/operations/deploy.ts).
 import type { KubeObject } from "../../core/cluster.ts";
 import { deploy } from "../../core/operations/deploy.ts";
-import { logProgress, type Step, settingsOf } from "./step.ts";
+import { logProgress, type Step, stepSettings } from "./step.ts";
 
 export function deployStep(objects: KubeObject[]): Step<"deploy"> {
   return async (context) => {
     const request = { objects, timeoutMs: context.inputs.timeoutMs };
     const result = await deploy(
       context.cluster,
-      settingsOf(context),
+      stepSettings(context),
       request,
       logProgress(context),
     );

@@ -1,11 +1,11 @@
 // status: the backups in the repository and the recovery window, as outputs and one line.
 import { readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
-import { type BackupEntry, logProgress, type Step, settingsOf } from "./step.ts";
+import { type BackupEntry, logProgress, type Step, stepSettings } from "./step.ts";
 
 export const statusStep: Step<"status"> = async (context) => {
   const { cluster, inputs } = context;
-  const status = await readStatus(cluster, settingsOf(context), logProgress(context));
+  const status = await readStatus(cluster, stepSettings(context), logProgress(context));
   const { window, windows, backups, stanza } = status;
   const unreadable = status.repositories.filter((r) => !r.ok);
   const problems = unreadable.map((r) => `repo${r.repo}: ${r.message}`).join("; ");

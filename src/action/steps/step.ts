@@ -100,7 +100,7 @@ export type AnyStepResult = { [K in Operation]: StepResult<K> }[Operation];
 export type Step<K extends Operation> = (context: StepContext) => Promise<StepOutcome<K>>;
 
 /** The settings a core operation takes, from the Action's inputs. */
-export function settingsOf(context: StepContext): Settings {
+export function stepSettings(context: StepContext): Settings {
   return { namespace: context.inputs.namespace, stanza: context.inputs.stanza };
 }
 

@@ -3,13 +3,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runValidation } from "../../core/operations/validate.ts";
-import { actionJobName, logProgress, type Step, settingsOf } from "./step.ts";
+import { actionJobName, logProgress, type Step, stepSettings } from "./step.ts";
 
 export const validateStep: Step<"validate"> = async (context) => {
   const { cluster, inputs, annotations } = context;
   const { report, passed } = await runValidation(
     cluster,
-    settingsOf(context),
+    stepSettings(context),
     { jobName: actionJobName("validation"), annotations, timeoutMs: inputs.timeoutMs },
     logProgress(context),
   );

@@ -1,14 +1,14 @@
 // verify: what a healthy deployment has, against the manifests (core/operations/verify.ts).
 import type { KubeObject } from "../../core/cluster.ts";
 import { verifyDeployment } from "../../core/operations/verify.ts";
-import { logProgress, type Step, settingsOf } from "./step.ts";
+import { logProgress, type Step, stepSettings } from "./step.ts";
 
 export function verifyStep(objects: KubeObject[]): Step<"verify"> {
   return async (context) => {
     const { stanza } = context.inputs;
     const result = await verifyDeployment(
       context.cluster,
-      settingsOf(context),
+      stepSettings(context),
       { objects },
       logProgress(context),
     );

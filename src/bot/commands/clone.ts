@@ -2,7 +2,7 @@
 // production at a point (core/operations/clone.ts), to query while production runs on,
 // and its removal before its time. A clone changes nothing of production, so it is not
 // planned and confirmed; it copies production's data, so it needs the restore right.
-import { parseTtl } from "../../core/clone.ts";
+import { parseTtl } from "../../core/clone-objects.ts";
 import { DEFAULT_CLONE_TTL } from "../../core/names/defaults.ts";
 import { CLONE_ACCESS_LABEL } from "../../core/names/labels.ts";
 import { POSTGRES } from "../../core/names/objects.ts";

@@ -12,7 +12,7 @@ import { failureText } from "../failure.ts";
 import { viewOf } from "../plans/views.ts";
 import type { Operation } from "../records.ts";
 import { operationHeading, reply, StatusComment, type Target } from "../status-comment.ts";
-import { type CommandContext, jobNameFor, originOf, planSettingsOf, timeoutMs } from "./context.ts";
+import { type CommandContext, jobNameFor, originOf, planSettings, timeoutMs } from "./context.ts";
 import { attachJobFailure, explainJobFailure } from "./job.ts";
 
 type Decision = "confirm" | "cancel";
@@ -57,7 +57,7 @@ export async function decideCommand(
   target: Target,
 ): Promise<void> {
   const { cluster, operation, records } = context;
-  const settings = planSettingsOf(context);
+  const settings = planSettings(context);
   const origin = originOf(operation);
   if (decision === "cancel") {
     let record: PlanRecord;

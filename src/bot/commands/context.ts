@@ -38,14 +38,14 @@ export interface Outcome {
 }
 
 /** The settings a core operation takes: where, and that this operation holds the lock. */
-export function settingsOf(context: CommandContext): Settings {
+export function commandSettings(context: CommandContext): Settings {
   const { namespace, stanza, operation } = context;
   return { namespace, stanza, lockHolder: operation.id };
 }
 
 /** The settings of the plan lifecycle: the above, and where plans are recorded. */
-export function planSettingsOf(context: CommandContext): PlanSettings {
-  return { ...settingsOf(context), records: context.recordsNamespace };
+export function planSettings(context: CommandContext): PlanSettings {
+  return { ...commandSettings(context), records: context.recordsNamespace };
 }
 
 /** Where a command was asked: a plan is confirmed or cancelled from the same issue only. */

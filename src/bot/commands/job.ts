@@ -5,7 +5,7 @@ import { JobFailedError, type JobFailure } from "../../core/jobs.ts";
 import type { Progress } from "../../core/progress.ts";
 import type { Settings } from "../../core/settings.ts";
 import { UserError } from "../../core/user-error.ts";
-import { type CommandContext, settingsOf } from "./context.ts";
+import { type CommandContext, commandSettings } from "./context.ts";
 
 /** Attaches a failed Job's diagnosis to the comment; returns why it failed, in a line. */
 export function attachJobFailure(context: CommandContext, failure: JobFailure): string {
@@ -30,7 +30,7 @@ export function operate<R>(
   operation: (cluster: Cluster, settings: Settings, progress: Progress) => Promise<R>,
 ): Promise<R> {
   const { cluster, comment } = context;
-  return operation(cluster, settingsOf(context), comment.step.bind(comment)).catch(
+  return operation(cluster, commandSettings(context), comment.step.bind(comment)).catch(
     (error: unknown) => {
       throw explainJobFailure(context, error);
     },

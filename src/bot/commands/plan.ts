@@ -6,7 +6,7 @@ import { makePlan } from "../../core/plans/lifecycle.ts";
 import type { PlanKind } from "../../core/plans/record.ts";
 import { commandText } from "../command.ts";
 import { viewOf } from "../plans/views.ts";
-import { type CommandContext, type Outcome, originOf, planSettingsOf } from "./context.ts";
+import { type CommandContext, type Outcome, originOf, planSettings } from "./context.ts";
 import { operate } from "./job.ts";
 
 export async function planCommand(
@@ -17,7 +17,7 @@ export async function planCommand(
   const record = await operate(context, (cluster, _settings, progress) =>
     makePlan(
       cluster,
-      planSettingsOf(context),
+      planSettings(context),
       {
         ...request,
         id: operation.id,

@@ -1,7 +1,7 @@
 // backup: one Job from the backup CronJob of the type (an incremental one from the
 // differential CronJob, the type changed), run to its end; the result is the backup
 // pgBackRest recorded. A Job that fails throws a JobFailedError with its diagnosis.
-import { backupJob } from "../backup.ts";
+import { backupJob } from "../backup-job.ts";
 import type { Cluster } from "../cluster.ts";
 import { logTail, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";

@@ -14,7 +14,7 @@ import {
   deleteClone,
   listClones,
   reapExpiredClones,
-} from "../clone.ts";
+} from "../clone-objects.ts";
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { runJobToCompletion } from "../jobs.ts";
 import { podSpecOf } from "../manifests/pod.ts";

@@ -4,7 +4,7 @@
 // copies the table's rows from it over the network (pg_dump into psql, in one
 // transaction), and the clone is removed afterwards, whatever happened.
 
-import { deleteClone, PLAIN_NAME } from "../clone.ts";
+import { deleteClone, PLAIN_NAME } from "../clone-objects.ts";
 import type { Cluster } from "../cluster.ts";
 import { productionDatabase, psql } from "../database.ts";
 import { requireUnlocked } from "../lock.ts";

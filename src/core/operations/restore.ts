@@ -14,7 +14,7 @@ import { SQL_TARGET_US, sqlUtc } from "../names/formats.ts";
 import { type Workload, workloadText } from "../names/kinds.ts";
 import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
 import type { Progress } from "../progress.ts";
-import { type RestorePins, restoreJobFor } from "../restore.ts";
+import { type RestorePins, restoreJobFor } from "../restore-job.ts";
 import { pauseSchedules, resumeSchedules } from "../schedules.ts";
 import type { Settings } from "../settings.ts";
 import { runBackup } from "./backup.ts";

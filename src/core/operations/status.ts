@@ -2,7 +2,7 @@
 // repository's health, the recovery window, the valid backups, WAL archiving and the
 // last restore validation. The bot renders it as /backup status, the Action as its
 // `status` step, outputs and summary.
-import { type CloneInfo, listClones } from "../clone.ts";
+import { type CloneInfo, listClones } from "../clone-objects.ts";
 import type { Cluster } from "../cluster.ts";
 import { type ArchiverStatus, archiverStatus, productionDatabase } from "../database.ts";
 import { jobEnding } from "../jobs.ts";

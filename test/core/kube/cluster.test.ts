@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import * as k8s from "@kubernetes/client-node";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { backupJob } from "../../../src/core/backup.ts";
+import { backupJob } from "../../../src/core/backup-job.ts";
 import { AlreadyExistsError, ConflictError, describedText } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
 import { pauseAfter, retryAfterMs } from "../../../src/core/kube/retry.ts";
