@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/core/cluster.ts";
+import { ConflictError, type KubeObject } from "../../src/core/cluster.ts";
 import { POSTGRES } from "../../src/core/names/objects.ts";
 import { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 
@@ -333,6 +333,26 @@ describe("kubectl exec from a pod", () => {
     const { logs } = await runJob("exec-no-token", exec, { automountServiceAccountToken: false });
     expect(logs).toContain("kubectl: cannot reach the API");
   }, 60_000);
+});
+
+describe("a record's conditional update", () => {
+  it("changes the object only from the version read, as the API server does", async () => {
+    const read = (await cluster.get("ConfigMap", ns, "settings")) as KubeObject;
+    const version = read.metadata.resourceVersion;
+    expect(version).toMatch(/^\d+$/);
+    const written = await cluster.update({ ...read, data: { greeting: "hi" } });
+    expect(written.metadata.resourceVersion).not.toBe(version);
+    // Merged as a JSON merge patch: the key it did not name is kept.
+    expect(written.data).toEqual({ greeting: "hi", "app.conf": "a=1\n" });
+    // A second writer holding the old version loses, and changes nothing.
+    await expect(cluster.update({ ...read, data: { greeting: "hey" } })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect((await cluster.get("ConfigMap", ns, "settings"))?.data).toMatchObject({
+      greeting: "hi",
+    });
+    await cluster.update({ ...written, data: { greeting: "hello" } });
+  });
 });
 
 describe("what the runner refuses", () => {
