@@ -70,10 +70,11 @@ export function accessOf(method: keyof Cluster, args: unknown[]): NamespacedAcce
       const o = a as { kind: string; metadata: { name: string } };
       return within(objectNamespace(a), [on(o.kind, "patch", o.metadata.name)]);
     }
+    // A wait also looks at the pods, and at a stuck pod's events (src/core/kube/stuck.ts).
     case "waitForJob":
-      return within(a, [on("Job", "get", b)]);
+      return within(a, [on("Job", "get", b), on("Pod", "list"), on("Event", "list")]);
     case "waitForPodsReady":
-      return within(a, [on("Pod", "list")]);
+      return within(a, [on("Pod", "list"), on("Event", "list")]);
     case "logs":
       // "job/NAME" finds the Job's pod by label first; the pod's name is not known here.
       return within(a, [

@@ -20,6 +20,7 @@ import {
 import { describeJob } from "./describe.ts";
 import { execInPod } from "./exec.ts";
 import { type RetryPolicy, retrying } from "./retry.ts";
+import { failIfStuck } from "./stuck.ts";
 
 type KubeObject = cluster.KubeObject;
 type WorkloadKind = cluster.WorkloadKind;
@@ -195,8 +196,20 @@ export class KubeCluster implements cluster.Cluster {
         throw new Error(
           `timed out after ${Math.round(timeoutMs / 1000)}s waiting for job/${name} to complete`,
         );
+      await this.failIfPodsStuck(namespace, `job-name=${name}`, `job/${name}`);
       await sleep(this.pollMs);
     }
+  }
+
+  /**
+   * Stops a wait whose pods cannot come up (kube/stuck.ts). Only a stuck pod stops it: a
+   * failed look at the pods leaves the wait to go on.
+   */
+  private async failIfPodsStuck(namespace: string, labelSelector: string, what: string) {
+    const pods = await this.core
+      .listNamespacedPod({ namespace, labelSelector })
+      .catch(() => undefined);
+    if (pods) await failIfStuck(this.core, this.retrying.bind(this), namespace, pods.items, what);
   }
 
   async waitForPodsReady(
@@ -212,6 +225,13 @@ export class KubeCluster implements cluster.Cluster {
       const ready = (pod: k8s.V1Pod) =>
         pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
       if (pods.items.length > 0 && pods.items.every(ready)) return;
+      await failIfStuck(
+        this.core,
+        this.retrying.bind(this),
+        namespace,
+        pods.items,
+        `pods ${selector(labels)}`,
+      );
       if (Date.now() >= deadline) {
         throw new Error(
           `timed out after ${Math.round(timeoutMs / 1000)}s waiting for pods ${selector(labels)} to be ready`,

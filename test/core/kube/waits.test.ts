@@ -140,10 +140,7 @@ describe("waiting for a Job", () => {
   };
 
   it("stops at once when the Job's pod cannot pull its image", async () => {
-    api()
-      .get(`/apis/batch/v1/namespaces/${NS}/jobs/pgbackrest-action-full-1`)
-      .times(2)
-      .reply(200, job);
+    api().get(`/apis/batch/v1/namespaces/${NS}/jobs/pgbackrest-action-full-1`).reply(200, job);
     api()
       .get(`/api/v1/namespaces/${NS}/pods`)
       .query({ labelSelector: "job-name=pgbackrest-action-full-1" })
