@@ -9,25 +9,47 @@ set -Eeuo pipefail
 
 tls_usage() {
 	cat <<'EOF_USAGE'
-usage: make-tls-secrets.sh [--namespace NS] [--out FILE] [--pem-dir DIR] [--days N] [--force]
+usage: make-tls-secrets.sh [--kustomization DIR] [--namespace NS] [--out FILE]
+                           [--pem-dir DIR] [--days N] [--force]
 
-Creates a private CA and three certificates, and writes the Secrets manifest to FILE
-(default manifests/pgbackrest-tls-secrets.yaml, git-ignored). Apply it with
+Creates a private CA and three certificates, and writes the Secrets manifest beside the
+kustomization they are for: the base's by default (manifests/pgbackrest-tls-secrets.yaml
+of this script's checkout, git-ignored), or the overlay's that --kustomization names.
+Works from any directory; relative paths are the caller's. Apply it with
   kubectl apply -f manifests/pgbackrest-tls-secrets.yaml
 
-  --namespace NS   namespace of the Secrets and of the DNS names (default: the base's,
-                   manifests/kustomization.yaml)
-  --out FILE       where to write the manifest (mode 0600)
-  --pem-dir DIR    also keep the PEM files, CA key included, in DIR (for a VM, or to
-                   issue more certificates later); otherwise they are discarded
-  --days N         certificate lifetime in days (default 825)
-  --force          replace an existing FILE (this rotates every certificate)
+  --kustomization DIR  an overlay: the Secrets take its namespace: line and the manifest
+                       goes to DIR/pgbackrest-tls-secrets.yaml (git-ignore it)
+  --namespace NS       namespace of the Secrets and of the DNS names (default: the
+                       overlay's, else the base's, manifests/kustomization.yaml)
+  --out FILE           where to write the manifest (mode 0600)
+  --pem-dir DIR        also keep the PEM files, CA key included, in DIR (for a VM, or to
+                       issue more certificates later); otherwise they are discarded
+  --days N             certificate lifetime in days (default 825)
+  --force              replace an existing FILE (this rotates every certificate)
 EOF_USAGE
 }
 
 tls_die() {
 	printf 'make-tls-secrets: error: %s\n' "$*" >&2
 	exit 2
+}
+
+# usage: tls_kustomization_file DIR -> DIR's kustomization file; fails if it has none
+tls_kustomization_file() {
+	local dir=$1 name
+	for name in kustomization.yaml kustomization.yml Kustomization; do
+		if [ -f "$dir/$name" ]; then
+			printf '%s\n' "$dir/$name"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# usage: tls_kustomization_namespace FILE -> its top-level namespace: (empty if none)
+tls_kustomization_namespace() {
+	sed -n "s/^namespace:[[:space:]]*[\"']\{0,1\}\([a-z0-9-]*\)[\"']\{0,1\}[[:space:]]*\(#.*\)\{0,1\}$/\1/p" "$1"
 }
 
 # usage: tls_issue DIR NAME CN EXTENDED_KEY_USAGE [DNS...]
@@ -80,11 +102,12 @@ EOF_SECRET
 }
 
 _main() {
-	local out=manifests/pgbackrest-tls-secrets.yaml pem_dir="" force=0
+	local out="" pem_dir="" force=0 kustomization="" file
 	tls_namespace=""
 	tls_days=825
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--kustomization) kustomization=${2:?--kustomization needs a directory} && shift ;;
 		--namespace) tls_namespace=${2:?--namespace needs a name} && shift ;;
 		--out) out=${2:?--out needs a file} && shift ;;
 		--pem-dir) pem_dir=${2:?--pem-dir needs a directory} && shift ;;
@@ -95,13 +118,27 @@ _main() {
 		esac
 		shift
 	done
-	# The base's namespace, where the base's kustomization sets it: one place for the default.
-	if [ -z "$tls_namespace" ]; then
-		tls_namespace=$(sed -n 's/^namespace: *\([a-z0-9-]*\) *$/\1/p' \
-			"$(dirname "${BASH_SOURCE[0]}")/../manifests/kustomization.yaml")
+	# The overlay's namespace and directory, then the base's: the base's kustomization is the
+	# one place its namespace is set, found from this script's own place (links followed).
+	if [ -n "$kustomization" ]; then
+		file=$(tls_kustomization_file "$kustomization") ||
+			tls_die "--kustomization $kustomization: no kustomization.yaml there; give the directory of an overlay"
+		[ -n "$tls_namespace" ] || tls_namespace=$(tls_kustomization_namespace "$file")
+		[ -n "$out" ] || out="$kustomization/pgbackrest-tls-secrets.yaml"
+	fi
+	if [ -z "$tls_namespace" ] || [ -z "$out" ]; then
+		local base
+		base="$(dirname "$(dirname "$(realpath "${BASH_SOURCE[0]}")")")/manifests"
+		file=$(tls_kustomization_file "$base") ||
+			tls_die "no base beside this script ($base/kustomization.yaml): give --namespace NS and --out FILE, or --kustomization DIR"
+		[ -n "$tls_namespace" ] || tls_namespace=$(tls_kustomization_namespace "$file")
+		[ -n "$tls_namespace" ] || tls_die "$file sets no namespace: give --namespace NS"
+		[ -n "$out" ] || out="$base/pgbackrest-tls-secrets.yaml"
 	fi
 	[[ $tls_days =~ ^[1-9][0-9]*$ ]] || tls_die "--days must be a positive whole number"
 	[[ $tls_namespace =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || tls_die "--namespace must be a valid namespace name"
+	[ -d "$(dirname "$out")" ] ||
+		tls_die "$out: its directory does not exist; create it or give another --out"
 	command -v openssl >/dev/null || tls_die "openssl not found; install it (apt-get install openssl)"
 	if [ -e "$out" ] && [ "$force" != 1 ]; then
 		tls_die "$out already exists; use --force to replace it (this rotates every certificate)"

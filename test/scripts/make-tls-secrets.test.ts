@@ -1,11 +1,22 @@
 // scripts/make-tls-secrets.sh makes certificates that fit the configuration: each host's
 // certificate names the host its peers dial, and each client's CN is one the peer's
-// tls-server-auth accepts.
+// tls-server-auth accepts. It works from any directory, in the namespace of the overlay it
+// is given, and says what to do when it cannot.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import {
@@ -114,5 +125,119 @@ describe("make-tls-secrets.sh", () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe("make-tls-secrets.sh from any directory", () => {
+  /** A directory of its own for the running test, removed after it. */
+  function scratch(): string {
+    const made = mkdtempSync(join(tmpdir(), "mcpgov-backup-tls-cwd-"));
+    onTestFinished(() => rmSync(made, { recursive: true, force: true }));
+    return made;
+  }
+  const run = (command: string, args: string[], cwd: string) =>
+    spawnSync(command, args, { cwd, encoding: "utf8" });
+  const namespaces = (file: string) =>
+    loadManifestFile(file).map((d) => (d.object.metadata as { namespace: string }).namespace);
+  const base = loadManifestFile(join(root, "manifests/kustomization.yaml"))[0]?.object;
+  const baseNamespace = (base as { namespace?: string } | undefined)?.namespace;
+
+  it("writes a relative --out in the caller's directory, in the base's namespace", () => {
+    const cwd = scratch();
+    const result = run(script, ["--out", "secrets.yaml"], cwd);
+    expect(result.stderr).toContain("wrote");
+    expect(result.status).toBe(0);
+    expect(baseNamespace).toMatch(/^[a-z0-9-]+$/);
+    expect(namespaces(join(cwd, "secrets.yaml"))).toEqual([
+      baseNamespace,
+      baseNamespace,
+      baseNamespace,
+    ]);
+  });
+
+  it("with no --out, writes beside the base it came with, wherever it is run from or linked", () => {
+    // A checkout of its own: the script and the base's kustomization, as in this repository.
+    const checkout = scratch();
+    mkdirSync(join(checkout, "scripts"));
+    mkdirSync(join(checkout, "manifests"));
+    copyFileSync(script, join(checkout, "scripts/make-tls-secrets.sh"));
+    copyFileSync(
+      join(root, "manifests/kustomization.yaml"),
+      join(checkout, "manifests/kustomization.yaml"),
+    );
+    const elsewhere = scratch();
+    symlinkSync(join(checkout, "scripts/make-tls-secrets.sh"), join(elsewhere, "make-tls-secrets"));
+    const result = run(join(elsewhere, "make-tls-secrets"), [], elsewhere);
+    expect(result.stderr).not.toContain("No such file");
+    expect(result.status).toBe(0);
+    const written = join(checkout, "manifests/pgbackrest-tls-secrets.yaml");
+    expect(namespaces(written)).toEqual([baseNamespace, baseNamespace, baseNamespace]);
+  });
+
+  it("takes the namespace of the overlay --kustomization names, and writes beside it", () => {
+    const cwd = scratch();
+    mkdirSync(join(cwd, "payments"));
+    writeFileSync(
+      join(cwd, "payments/kustomization.yaml"),
+      "resources:\n  - ../base\nnamespace: payments # the team's\n",
+    );
+    const result = run(script, ["--kustomization", "payments", "--pem-dir", "pem"], cwd);
+    expect(result.stderr).toContain("wrote");
+    expect(result.status).toBe(0);
+    const written = join(cwd, "payments/pgbackrest-tls-secrets.yaml");
+    expect(namespaces(written)).toEqual(["payments", "payments", "payments"]);
+    const names = openssl(
+      "x509",
+      "-noout",
+      "-ext",
+      "subjectAltName",
+      "-in",
+      join(cwd, "pem/repo-host.crt"),
+    );
+    expect(names).toContain("DNS:pgbackrest-repo-host.payments.svc,");
+
+    const override = run(
+      script,
+      ["--kustomization", "payments", "--namespace", "payments-2", "--out", "other.yaml"],
+      cwd,
+    );
+    expect(override.status).toBe(0);
+    expect(namespaces(join(cwd, "other.yaml"))).toEqual(["payments-2", "payments-2", "payments-2"]);
+  });
+
+  it("takes the base's namespace for an overlay that sets none", () => {
+    const cwd = scratch();
+    writeFileSync(join(cwd, "kustomization.yaml"), "resources:\n  - ../base\n");
+    const result = run(script, ["--kustomization", "."], cwd);
+    expect(result.status).toBe(0);
+    const written = join(cwd, "pgbackrest-tls-secrets.yaml");
+    expect(namespaces(written)).toEqual([baseNamespace, baseNamespace, baseNamespace]);
+  });
+
+  it.each([
+    [
+      "--out into a directory that does not exist",
+      ["--out", "missing/secrets.yaml"],
+      "missing/secrets.yaml: its directory does not exist; create it or give another --out",
+    ],
+    [
+      "--kustomization of a directory without one",
+      ["--kustomization", "."],
+      "--kustomization .: no kustomization.yaml there; give the directory of an overlay",
+    ],
+  ])("says what to do with %s", (_case, args, message) => {
+    const cwd = scratch();
+    const result = run(script, args, cwd);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(join(cwd, "missing"))).toBe(false);
+  });
+
+  it("copied without its base, asks for the namespace and the file", () => {
+    const alone = scratch();
+    copyFileSync(script, join(alone, "make-tls-secrets.sh"));
+    const result = run(join(alone, "make-tls-secrets.sh"), [], alone);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("give --namespace NS and --out FILE, or --kustomization DIR");
   });
 });

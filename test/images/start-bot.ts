@@ -1,0 +1,20 @@
+// Run inside a copy of the bot image's files (test/images/bot-files.test.ts): starts the
+// bot as its CMD does up to its first command, and builds a clone's objects, so that every
+// template /restore reads is read from the copy. Prints the root the copy's code found.
+import { createBot } from "../../src/bot/app.ts";
+import { botSettings } from "../../src/bot/settings.ts";
+import { cloneObjects } from "../../src/core/clone-objects.ts";
+import type { Cluster } from "../../src/core/cluster.ts";
+import { projectRoot } from "../../src/core/paths.ts";
+
+// Starting the bot reads templates only; no call reaches the cluster.
+const cluster = {} as Cluster;
+createBot({ cluster, settings: botSettings({ MCPGOV_REPOSITORIES: "org/ops" }) });
+cloneObjects({
+  id: "image",
+  expiresAt: new Date().toISOString(),
+  point: "the newest backup",
+  image: "postgres",
+  storage: "1Gi",
+});
+console.log(projectRoot());
