@@ -1,7 +1,8 @@
 // Pods that waiting will not bring up: an image that cannot be pulled, a container that
 // keeps crashing, a pod no node will take (an unbound claim among the reasons). A wait
 // that sees one stops at once and says which pod, in which state, and what its last events
-// say, instead of spending its whole timeout and saying only "timed out".
+// say, instead of spending its whole timeout and saying only "timed out". A pod no node
+// takes yet is waited for when the cluster autoscaler said it is adding one.
 import type * as k8s from "@kubernetes/client-node";
 import { UserError } from "../user-error.ts";
 import type { Read } from "./describe.ts";
@@ -16,7 +17,12 @@ export interface StuckPod {
   pod: string;
   /** What keeps it from coming up: "container pgbackrest: ImagePullBackOff (…)". */
   state: string;
+  /** No node takes it: a node the autoscaler adds may still do. */
+  unscheduled?: boolean;
 }
+
+/** The cluster autoscaler's event on a pod it is adding a node for. */
+const SCALING_UP = "TriggeredScaleUp";
 
 /** The first pod among these that waiting will not bring up, if any. */
 export function stuckPod(pods: k8s.V1Pod[]): StuckPod | undefined {
@@ -36,7 +42,11 @@ export function stuckPod(pods: k8s.V1Pod[]): StuckPod | undefined {
     }
     const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
     if (scheduled?.status === "False" && scheduled.reason === "Unschedulable")
-      return { pod: name, state: `unschedulable: ${scheduled.message ?? "no node takes it"}` };
+      return {
+        pod: name,
+        state: `unschedulable: ${scheduled.message ?? "no node takes it"}`,
+        unscheduled: true,
+      };
   }
   return undefined;
 }
@@ -67,6 +77,7 @@ export async function failIfStuck(
   const events = await read(`list the events of pod/${stuck.pod}`, () =>
     core.listNamespacedEvent({ namespace, fieldSelector }),
   ).catch(() => ({ items: [] as k8s.CoreV1Event[] }));
+  if (stuck.unscheduled && events.items.some((e) => e.reason === SCALING_UP)) return;
   const lines = events.items
     .slice(-EVENTS_SHOWN)
     .map((e) => `${e.type ?? ""} ${e.reason ?? ""}: ${e.message ?? ""}`.trim());

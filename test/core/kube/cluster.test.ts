@@ -2,30 +2,18 @@
 // each test answers with the shapes the real API server sends (nock) and checks the
 // requests client-node makes: paths, query, content types, bodies.
 import { EventEmitter } from "node:events";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backupJob } from "../../../src/core/backup-job.ts";
 import { AlreadyExistsError, ConflictError, describedText } from "../../../src/core/cluster.ts";
 import { KubeCluster, type WebSocketHandler } from "../../../src/core/kube/cluster.ts";
 import { pauseAfter, retryAfterMs } from "../../../src/core/kube/retry.ts";
-import { apiStatus, botJob } from "../../support/kube-api.ts";
+import { apiStatus, botJob, everyAnswerUsed, kubeApi, kubeConfig } from "../../support/kube-api.ts";
 
-const SERVER = "https://127.0.0.1:6443";
 const NS = "ai-governance";
-
-function config(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "test", server: SERVER, skipTLSVerify: true }],
-    users: [{ name: "test", token: "test-token" }],
-    contexts: [{ name: "test", cluster: "test", user: "test", namespace: NS }],
-    currentContext: "test",
-  });
-  return kc;
-}
-
-const api = () => nock(SERVER, { reqheaders: { authorization: "Bearer test-token" } });
+const config = () => kubeConfig(NS);
+const api = kubeApi;
 /** The API's answer to listing the pods of the Job manual-full. */
 const podsOfManualFull = (items: object[]) =>
   api()
@@ -106,15 +94,7 @@ function job(conditions: object[], extra: object = {}) {
   };
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+everyAnswerUsed();
 
 describe("KubeCluster against the Kubernetes API", () => {
   it("applies with server-side apply, field manager mcpgov-backup, forcing conflicts", async () => {

@@ -3,30 +3,17 @@
 // wait says which pod, its state and its last events, long before its timeout; a pod that
 // is only starting is still waited for. The API is nock: the local runner pulls no images
 // and schedules nothing, so these states exist only on Kubernetes.
-import * as k8s from "@kubernetes/client-node";
-import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KubeCluster } from "../../../src/core/kube/cluster.ts";
 import { PodStuckError } from "../../../src/core/kube/stuck.ts";
+import { everyAnswerUsed, kubeApi, kubeConfig } from "../../support/kube-api.ts";
 
-const SERVER = "https://127.0.0.1:6443";
 const NS = "payments";
 /** Far longer than the test may take: a wait that does not stop early fails the test. */
 const TIMEOUT_MS = 600_000;
 
-function config(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "test", server: SERVER, skipTLSVerify: true }],
-    users: [{ name: "test", token: "test-token" }],
-    contexts: [{ name: "test", cluster: "test", user: "test", namespace: NS }],
-    currentContext: "test",
-  });
-  return kc;
-}
-
-const api = () => nock(SERVER);
-const cluster = () => new KubeCluster(config(), { pollMs: 1, retryMs: 1 });
+const api = kubeApi;
+const cluster = () => new KubeCluster(kubeConfig(NS), { pollMs: 1, retryMs: 1 });
 
 function pod(name: string, status: object) {
   return { metadata: { name }, status: { phase: "Pending", ...status } };
@@ -56,7 +43,7 @@ const unschedulable = {
   ],
 };
 
-function events(podName: string, messages: string[]) {
+function events(podName: string, messages: string[], reason = "Failed") {
   api()
     .get(`/api/v1/namespaces/${NS}/events`)
     .query({ fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}` })
@@ -66,21 +53,13 @@ function events(podName: string, messages: string[]) {
         metadata: { name: "e" },
         involvedObject: { kind: "Pod", name: podName },
         type: "Warning",
-        reason: "Failed",
+        reason,
         message,
       })),
     });
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+everyAnswerUsed();
 
 describe("waiting for pods to be ready", () => {
   const pods = (items: object[]) =>
@@ -118,6 +97,18 @@ describe("waiting for pods to be ready", () => {
       );
     },
   );
+
+  it("goes on waiting for a pod no node takes yet while the autoscaler adds one", async () => {
+    pods([pod("postgres-0", unschedulable)]);
+    events("postgres-0", ["pod triggered scale-up: [{pool-1 1->2 (max: 5)}]"], "TriggeredScaleUp");
+    pods([
+      {
+        metadata: { name: "postgres-0" },
+        status: { conditions: [{ type: "Ready", status: "True" }] },
+      },
+    ]);
+    await cluster().waitForPodsReady(NS, { app: "postgres" }, TIMEOUT_MS);
+  });
 
   it("goes on waiting for a pod that is only starting", async () => {
     pods([pod("postgres-0", waiting("ContainerCreating", ""))]);
