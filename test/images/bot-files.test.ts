@@ -4,24 +4,13 @@
 // set, and every package they import is one `npm ci --omit=dev` installs. The same file
 // set, copied into a directory, starts the bot and builds a clone from there.
 import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from "node:fs";
+import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { projectPath } from "../../src/core/paths.ts";
 
-const dockerfile = readFileSync(projectPath("images/bot/Dockerfile"), "utf8");
+const dockerfile = fs.readFileSync(projectPath("images/bot/Dockerfile"), "utf8");
 
 /** The Dockerfile's instructions, continued lines joined, comments left out. */
 const instructions = dockerfile
@@ -35,7 +24,8 @@ const instructions = dockerfile
   });
 
 /** What .dockerignore keeps out of the build context: plain paths (no patterns are read here). */
-const ignored = readFileSync(projectPath(".dockerignore"), "utf8")
+const ignored = fs
+  .readFileSync(projectPath(".dockerignore"), "utf8")
   .split("\n")
   .map((line) => line.trim())
   .filter((line) => line !== "" && !line.startsWith("#"));
@@ -43,10 +33,11 @@ const ignored = readFileSync(projectPath(".dockerignore"), "utf8")
 /** The files of the build context under a path (itself, if a file), as context paths. */
 function contextFiles(path: string): string[] {
   const source = posix.normalize(path).replace(/\/$/, "");
-  const files = statSync(projectPath(source)).isDirectory()
-    ? readdirSync(projectPath(source), { recursive: true, encoding: "utf8" })
+  const files = fs.statSync(projectPath(source)).isDirectory()
+    ? fs
+        .readdirSync(projectPath(source), { recursive: true, encoding: "utf8" })
         .map((entry) => posix.join(source, entry))
-        .filter((file) => statSync(projectPath(file)).isFile())
+        .filter((file) => fs.statSync(projectPath(file)).isFile())
     : [source];
   return files.filter(
     (file) => !ignored.some((entry) => file === entry || file.startsWith(`${entry}/`)),
@@ -97,7 +88,7 @@ function modules(): Map<string, string> {
     const file = image.get(at);
     if (file === undefined) throw new Error(`${at} is imported but not in the image`);
     if (found.has(file)) continue;
-    const text = readFileSync(projectPath(file), "utf8");
+    const text = fs.readFileSync(projectPath(file), "utf8");
     found.set(file, text);
     // `import type` is erased; dynamic imports are --local's (the local runner, not run in the image).
     for (const [, specifier = ""] of text.matchAll(
@@ -162,7 +153,7 @@ describe("images/bot/Dockerfile's files", () => {
   });
 
   it("installs every package the bot imports: production dependencies only", () => {
-    const manifest = JSON.parse(readFileSync(projectPath("package.json"), "utf8")) as {
+    const manifest = JSON.parse(fs.readFileSync(projectPath("package.json"), "utf8")) as {
       dependencies: Record<string, string>;
     };
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev /m);
@@ -177,24 +168,24 @@ describe("images/bot/Dockerfile's files", () => {
   });
 
   it("starts the bot and builds a clone from a copy of the image's files", () => {
-    const dir = mkdtempSync(join(tmpdir(), "mcpgov-backup-bot-image-"));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = fs.mkdtempSync(join(tmpdir(), "mcpgov-backup-bot-image-"));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     for (const [at, file] of image) {
-      mkdirSync(dirname(join(dir, at)), { recursive: true });
-      copyFileSync(projectPath(file), join(dir, at));
+      fs.mkdirSync(dirname(join(dir, at)), { recursive: true });
+      fs.copyFileSync(projectPath(file), join(dir, at));
     }
     const app = join(dir, imageRoot);
     // In place of the image's `npm ci --omit=dev` (the test above holds what it installs).
-    if (!existsSync(join(app, "node_modules")))
-      symlinkSync(projectPath("node_modules"), join(app, "node_modules"));
+    if (!fs.existsSync(join(app, "node_modules")))
+      fs.symlinkSync(projectPath("node_modules"), join(app, "node_modules"));
     const starter = join(app, "test/images/start-bot.ts");
-    mkdirSync(dirname(starter), { recursive: true });
-    copyFileSync(projectPath("test/images/start-bot.ts"), starter);
+    fs.mkdirSync(dirname(starter), { recursive: true });
+    fs.copyFileSync(projectPath("test/images/start-bot.ts"), starter);
     const printed = execFileSync(process.execPath, [starter], {
       cwd: app,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     });
-    expect(printed.trim()).toBe(realpathSync(app));
+    expect(printed.trim()).toBe(fs.realpathSync(app));
   });
 });
