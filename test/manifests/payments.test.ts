@@ -1,0 +1,143 @@
+// A stranger's overlay (test/fixtures/overlays/payments): a platform team's, written from
+// examples/README.md's list of knobs alone, with every default changed and the s3,
+// monitoring and bot components. Its render must carry nothing of the defaults, and what
+// the bot builds at run time from it must run its image and pass the cluster's policies.
+import { describe, expect, it } from "vitest";
+import { backupJob } from "../../src/core/backup-job.ts";
+import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { jobFromCronJob } from "../../src/core/jobs.ts";
+import { renderKustomization } from "../../src/core/kustomize.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { FakeCluster } from "../../src/fakes/cluster.ts";
+import { botPolicies, refusals } from "../support/admission.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
+type Any = any;
+
+const NS = "payments";
+const PGBACKREST_IMAGE = "registry.payments.example/platform/pgbackrest:15.19-2.55.1-p1";
+const BOT_IMAGE = "registry.payments.example/platform/mcpgov-backup-bot:0.1.0-p1";
+const objects = renderKustomization(projectPath("test/fixtures/overlays/payments"));
+const find = (kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name) as Any;
+
+/** Every string in an object, with where it is. */
+function strings(value: unknown, path = ""): [string, string][] {
+  if (typeof value === "string") return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => strings(v, `${path}.${k}`));
+  return [];
+}
+
+const where = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
+
+/** Every container of an object, at any depth (pod templates, CronJobs, PodTemplates). */
+function images(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(images);
+  if (!value || typeof value !== "object") return [];
+  const object = value as Record<string, unknown>;
+  const own = ["containers", "initContainers"].flatMap((key) =>
+    Array.isArray(object[key]) ? (object[key] as { image: string }[]).map((c) => c.image) : [],
+  );
+  return [...own, ...Object.values(object).flatMap(images)];
+}
+
+describe("a stranger's overlay (payments)", () => {
+  it("renders, all of it in its namespace", () => {
+    expect(objects.length).toBeGreaterThan(40);
+    const namespaced = objects.filter((o) => o.kind !== "Namespace");
+    expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set([NS]));
+    expect(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name)).toEqual([NS]);
+  });
+
+  it("names neither the base's namespace nor the default registry anywhere", () => {
+    const found = objects.flatMap((o) =>
+      strings(o)
+        .filter(([, text]) => text.includes("ai-governance") || text.includes("ghcr.io/org/"))
+        .map(([path]) => `${where(o)}${path}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("keeps the base's stanza, instance and bucket path out of what it installs", () => {
+    expect(find("ConfigMap", "pgbackrest-config").data.stanza).toBe(NS);
+    const instances = new Set(
+      objects.flatMap((o) => [
+        o.metadata.labels?.["app.kubernetes.io/instance"],
+        podSpecOf(o)
+          ? (o as Any).spec?.template?.metadata?.labels?.["app.kubernetes.io/instance"]
+          : undefined,
+      ]),
+    );
+    instances.delete(undefined);
+    expect(instances).toEqual(new Set([NS]));
+    const s3 = find("ConfigMap", "pgbackrest-s3").data;
+    expect(s3.PGBACKREST_REPO2_S3_BUCKET).toBe("payments-backups");
+    expect(s3.PGBACKREST_REPO2_PATH ?? "").not.toContain("mcpgov");
+    // The validation's default assertions hold for a database of any name.
+    const assertions = String(
+      find("ConfigMap", "pgbackrest-config").data["validation-assertions.tsv"] ?? "",
+    );
+    expect(assertions).not.toMatch(/mcpgov/);
+  });
+
+  it("runs its own images in every container and every template", () => {
+    const all = objects.flatMap((o) => images(o).map((image) => `${where(o)} ${image}`));
+    expect(all.length).toBeGreaterThan(10);
+    expect(
+      all.filter((line) => !line.endsWith(PGBACKREST_IMAGE) && !line.endsWith(BOT_IMAGE)),
+    ).toEqual([]);
+    expect(images(find("Deployment", "mcpgov-backup-bot"))).toEqual([BOT_IMAGE]);
+    expect(images(find("PodTemplate", "mcpgov-backup-bot-jobs"))).toEqual([PGBACKREST_IMAGE]);
+  });
+
+  it("has no cluster-wide object of its own, so a second installation overwrites nothing", () => {
+    const production = renderKustomization(projectPath("examples/production"));
+    const clusterWide = [...objects, ...production].filter((o) =>
+      ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ClusterRole"].includes(
+        String(o.kind),
+      ),
+    );
+    expect(clusterWide.map(where)).toEqual([]);
+    const ids = (list: KubeObject[]) =>
+      new Set(
+        list
+          .filter((o) => o.kind !== "Namespace")
+          .map((o) => `${o.metadata.namespace}/${where(o)}`),
+      );
+    const shared = [...ids(objects)].filter((id) => ids(production).has(id));
+    expect(shared).toEqual([]);
+  });
+
+  it("has every Job the bot builds from it admitted by the cluster's policy, with its parameters", async () => {
+    const cluster = new FakeCluster();
+    await cluster.apply(objects.filter((o) => o.kind !== "Namespace"));
+    const validation = find("CronJob", "pgbackrest-restore-validation");
+    const clone = {
+      id: "p1",
+      expiresAt: "2026-12-07T18:00:00Z",
+      point: "2026-12-07 14:30:00.000000+00",
+      image: images(find("StatefulSet", "postgres"))[0] as string,
+      storage: "20Gi",
+    };
+    const jobs = [
+      await backupJob(cluster, NS, "full", "pgbackrest-bot-p1-full"),
+      await backupJob(cluster, NS, "diff", "pgbackrest-bot-p2-diff"),
+      await backupJob(cluster, NS, "incr", "pgbackrest-bot-p3-incr"),
+      jobFromCronJob(validation, "pgbackrest-bot-p4-validate", {}),
+      cloneRestoreJob(validation, clone, ["--latest"], {}),
+      cloneObjects(clone).server,
+    ];
+    const policy = botPolicies().get("mcpgov-backup-bot-jobs");
+    const params = find("PodTemplate", "mcpgov-backup-bot-jobs");
+    const username = `system:serviceaccount:${NS}:mcpgov-backup-bot`;
+    for (const job of jobs) {
+      expect(images(job).every((image) => image === PGBACKREST_IMAGE)).toBe(true);
+      const refused = refusals(policy, { username, operation: "CREATE", object: job, params });
+      expect([job.metadata.name, refused]).toEqual([job.metadata.name, []]);
+    }
+  });
+});
