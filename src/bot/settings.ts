@@ -3,7 +3,6 @@
 // repository's policy file. Without MCPGOV_REPOSITORIES it does not start: an App
 // installed on an organisation would otherwise take commands from any repository there,
 // including one a stranger just created.
-import { BASE_RECORDS_NAMESPACE } from "../core/names/defaults.ts";
 import { TEAM_SLUG } from "../core/names/formats.ts";
 import { DEFAULT_SETTINGS } from "../core/settings.ts";
 import { DEFAULT_POLICY, LEVELS, type Level, RIGHTS, type Right } from "./policy.ts";
@@ -30,8 +29,8 @@ export const SETTINGS_HELP = `  MCPGOV_REPOSITORIES (required)   owner/repo[,own
                                    whose comments the bot reads
   MCPGOV_NAMESPACE (${DEFAULT_SETTINGS.namespace}), MCPGOV_STANZA (${DEFAULT_SETTINGS.stanza})
                                    what to back up
-  MCPGOV_RECORDS_NAMESPACE (${BASE_RECORDS_NAMESPACE})
-                                   where the bot keeps its operation records
+  MCPGOV_RECORDS_NAMESPACE         where the bot keeps its operation records and plans
+                                   (MCPGOV_NAMESPACE, beside what they are about)
   MCPGOV_MIN_RIGHTS                the least role per command, e.g. restore=admin,backup=write
                                    (${rightsText(DEFAULT_POLICY.permissions)});
                                    a repository's policy file may only ask for more
@@ -86,11 +85,12 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
   if (!Number.isInteger(days) || days < 1)
     throw new Error("MCPGOV_KEEP_RECORDS_DAYS must be a whole number of days, 1 or more");
 
+  const namespace = env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace;
   return {
     repositories,
-    namespace: env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace,
+    namespace,
     stanza: env.MCPGOV_STANZA || DEFAULT_SETTINGS.stanza,
-    recordsNamespace: env.MCPGOV_RECORDS_NAMESPACE || BASE_RECORDS_NAMESPACE,
+    recordsNamespace: env.MCPGOV_RECORDS_NAMESPACE || namespace,
     minimumRights,
     restoreTeams,
     secondApprover: approver === "true",

@@ -25,7 +25,8 @@ interface Model {
 
 /** The kinds the manifests may hold; each is client-node's `V1<Kind>` too. */
 const MODELS: Model[] = [
-  ...[v1.ConfigMap, v1.Namespace, v1.PersistentVolumeClaim, v1.Pod, v1.Secret, v1.Service],
+  ...[v1.ConfigMap, v1.Namespace, v1.PersistentVolumeClaim, v1.Pod, v1.PodTemplate, v1.Secret],
+  v1.Service,
   v1.ServiceAccount,
   ...[apps.Deployment, apps.StatefulSet, batch.CronJob, batch.Job],
   ...[networking.NetworkPolicy, policy.PodDisruptionBudget],

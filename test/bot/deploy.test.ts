@@ -42,20 +42,14 @@ describe("the bot's manifests", () => {
     expect(problems.map(formatManifestProblem)).toEqual([]);
     expect(docs.map((d) => d.object.kind).sort()).toEqual([
       "Deployment",
-      "Namespace",
       "NetworkPolicy",
+      // The parameters of the cluster's policies (manifests/bot-policy) for this installation.
+      "PodTemplate",
       "Role",
-      "Role",
-      "RoleBinding",
       "RoleBinding",
       "Secret",
       "Service",
       "ServiceAccount",
-      // One pair holds the bot's Jobs, the other its clones' objects.
-      "ValidatingAdmissionPolicy",
-      "ValidatingAdmissionPolicy",
-      "ValidatingAdmissionPolicyBinding",
-      "ValidatingAdmissionPolicyBinding",
     ]);
   });
 
@@ -106,18 +100,17 @@ describe("the bot's manifests", () => {
     expect(service.ports[0].targetPort).toBe(port.name);
   });
 
-  it("give the bot's ServiceAccount a Role in the product's namespace and one for its records, no wildcard", () => {
+  it("give the bot's ServiceAccount one Role, in the product's namespace, with no wildcard and nothing cluster-wide", () => {
     expect(docs.filter((d) => String(d.object.kind).startsWith("Cluster"))).toEqual([]);
+    // No cluster-wide object at all: the admission policies are installed once per cluster
+    // (manifests/bot-policy), so two installations never overwrite each other's.
+    expect(docs.filter((d) => String(d.object.kind).startsWith("ValidatingAdmission"))).toEqual([]);
     const roles = docs.filter((d) => d.object.kind === "Role").map((d) => d.object as Any);
-    // Installed (examples/production), one is in the database's namespace, one in the records'.
+    expect(roles).toHaveLength(1);
     const installed = renderKustomization(projectPath("examples", "production")).filter(
       (o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"),
     );
-    expect(installed.map((r) => r.metadata.namespace).sort()).toEqual([
-      "ai-governance",
-      "mcpgov-backup-records",
-    ]);
-    expect(roles).toHaveLength(2);
+    expect(installed.map((r) => r.metadata.namespace)).toEqual(["ai-governance"]);
     const everything = roles
       .flatMap((role) => role.rules as PolicyRule[])
       .flatMap((r) => [
@@ -127,21 +120,22 @@ describe("the bot's manifests", () => {
         ...(r.resourceNames ?? []),
       ]);
     expect(everything.filter((v) => v.includes("*"))).toEqual([]);
-    // In the product's namespace: nothing on a Secret or a ConfigMap (the validation script,
-    // archive_command), nothing that changes a workload's spec.
+    // Nothing on a Secret, nothing that changes a workload's spec. ConfigMaps are its
+    // records; that it writes no other (the validation script, archive_command) is held
+    // by the policy mcpgov-backup-bot-objects (test/bot/job-policy.test.ts).
     const rights = rightsOf(find("Role").rules as PolicyRule[]);
     expect(find("Role").metadata.namespace).toBeUndefined();
-    expect(rights.filter((r) => ["secrets", "configmaps"].includes(r.resource))).toEqual([]);
+    expect(rights.filter((r) => r.resource === "secrets")).toEqual([]);
     expect(
       rights.filter(
         (r) => ["deployments", "statefulsets"].includes(r.resource) && r.verb !== "get",
       ),
     ).toEqual([]);
-    // Both bind the bot's ServiceAccount where it runs, the database's namespace.
+    // It binds the bot's ServiceAccount where it runs, the database's namespace.
     const bindings = renderKustomization(projectPath("examples", "production")).filter(
       (o) => o.kind === "RoleBinding" && o.metadata.name.startsWith("mcpgov-backup-bot"),
     );
-    expect(bindings).toHaveLength(2);
+    expect(bindings).toHaveLength(1);
     for (const binding of bindings)
       expect((binding as Any).subjects).toEqual([
         { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "ai-governance" },

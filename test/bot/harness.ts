@@ -21,8 +21,8 @@ import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import { baseObject } from "../support/base.ts";
 
 export const NS = "ai-governance";
-/** Where the bot keeps its operation records, apart from the product's configuration. */
-export const RECORDS = "mcpgov-backup-records";
+/** Where the bot keeps its operation records: its own namespace, the database's. */
+export const RECORDS = NS;
 export const HOUR = 3_600_000;
 export const now = Date.now();
 

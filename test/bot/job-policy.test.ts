@@ -1,9 +1,8 @@
-// manifests/bot/bot-job-policy.yaml, the admission policy that holds the bot's Jobs to its
-// templates: its CEL expressions evaluated against the very Jobs the bot makes (from the
+// manifests/bot-policy, the admission policies that hold the bot's Jobs to its templates
+// and its other objects to clones and records: their CEL expressions evaluated
+// (test/support/admission.ts) against the very Jobs and objects the bot makes (from the
 // CronJobs and the restore template, as src/ builds them), which must pass, and against
-// forged ones, which each validation must catch. The evaluator is a CEL implementation of
-// its own (the policy uses only standard CEL: has, all, in, startsWith), not the API server.
-import { parse as celParse } from "@marcbachmann/cel-js";
+// forged ones, which each validation must catch.
 import { describe, expect, it } from "vitest";
 import { backupJob } from "../../src/core/backup-job.ts";
 import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
@@ -13,6 +12,7 @@ import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { restoreJobFor } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
+import { botPolicies, policyMatches, refusals } from "../support/admission.ts";
 import { baseObject } from "../support/base.ts";
 
 const NS = "ai-governance";
@@ -29,16 +29,13 @@ type Any = any;
 
 const manifest = (file: string) =>
   loadManifestFile(projectPath("manifests", file)).map((d) => d.object as Any);
-const [policy] = manifest("bot/bot-job-policy.yaml");
-const validations = (policy.spec.validations as { expression: string; message: string }[]).map(
-  (v) => ({ ...v, evaluate: celParse(v.expression) }),
-);
-const matches = celParse(policy.spec.matchConditions[0].expression);
+const policy = botPolicies().get("mcpgov-backup-bot-jobs");
+/** The base installation's parameters: the product's image as manifests/bot names it. */
+const [params] = manifest("bot/bot-policy-params.yaml");
 
 /** The messages of the validations the Job fails, for a request by the bot. */
-function denied(job: KubeObject): string[] {
-  const context = { object: job, request: { userInfo: { username: BOT } } };
-  return validations.filter((v) => v.evaluate(context) !== true).map((v) => v.message);
+function denied(job: KubeObject, with_ = params): string[] {
+  return refusals(policy, { username: BOT, operation: "CREATE", object: job, params: with_ });
 }
 
 /** The Jobs the bot creates: the backups, the validation and the pinned restores. */
@@ -72,11 +69,26 @@ async function botJobs(): Promise<KubeObject[]> {
 
 describe("the admission policy of the bot's Jobs", () => {
   it("applies to requests by the bot's ServiceAccount in any namespace, not to anyone else's", () => {
-    const by = (username: string) => matches({ request: { userInfo: { username } } });
+    const by = (username: string) => policyMatches(policy, username);
     expect(by(BOT)).toBe(true);
     expect(by("system:serviceaccount:ledger-db:mcpgov-backup-bot")).toBe(true);
     expect(by("system:serviceaccount:ai-governance:pgbackrest-backup")).toBe(false);
     expect(by("system:serviceaccount:ai-governance:not-mcpgov-backup-bot")).toBe(false);
+  });
+
+  it("denies every Job of a bot in a namespace without the installation's parameters", async () => {
+    for (const job of await botJobs()) expect(denied(job, null)).not.toEqual([]);
+  });
+
+  it("takes the image from the installation's parameters, by tag or by digest", async () => {
+    const digest = `registry.example/pg@sha256:${"a".repeat(64)}`;
+    const pinned = structuredClone(params);
+    pinned.template.spec.containers[0].image = digest;
+    const [restore] = (await botJobs()).slice(4) as Any[];
+    expect(denied(restore, pinned).join("\n")).toContain("image");
+    restore.spec.template.spec.containers[0].image = digest;
+    expect(denied(restore, pinned)).toEqual([]);
+    expect(denied(restore).join("\n")).toContain("image");
   });
 
   it("admits every Job the bot makes", async () => {
@@ -183,31 +195,60 @@ describe("a clone's server Job", () => {
   });
 });
 
-describe("the admission policy of the bot's clone objects", () => {
-  const [, , clonePolicy] = manifest("bot/bot-job-policy.yaml");
-  const checks = (clonePolicy.spec.validations as { expression: string; message: string }[]).map(
-    (v) => ({ ...v, evaluate: celParse(v.expression) }),
-  );
-  const refusals = (operation: string, object: Any, oldObject: Any = null) => {
-    const context = { request: { operation, userInfo: { username: BOT } }, object, oldObject };
-    return checks.filter((v) => v.evaluate(context) !== true).map((v) => v.message);
-  };
+describe("the admission policy of the bot's other objects", () => {
+  const objectPolicy = botPolicies().get("mcpgov-backup-bot-objects");
+  const refused = (operation: "CREATE" | "UPDATE" | "DELETE", object: Any, oldObject: Any = null) =>
+    refusals(objectPolicy, { username: BOT, operation, object, oldObject });
   const { claim, service, policy: networkPolicy, server } = cloneObjects(CLONE);
 
-  it("is the third document, for the bot only", () => {
-    expect(clonePolicy.metadata.name).toBe("mcpgov-backup-bot-clones");
-    const by = celParse(clonePolicy.spec.matchConditions[0].expression);
-    expect(by({ request: { userInfo: { username: BOT } } })).toBe(true);
-    expect(by({ request: { userInfo: { username: "system:serviceaccount:x:someone" } } })).toBe(
-      false,
-    );
+  it("is for the bot only", () => {
+    expect(policyMatches(objectPolicy, BOT)).toBe(true);
+    expect(policyMatches(objectPolicy, "system:serviceaccount:x:someone")).toBe(false);
+  });
+
+  it("lets the bot write and remove its records, and no other ConfigMap", () => {
+    const record = (name: string, component: string) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name,
+        labels: {
+          "app.kubernetes.io/part-of": "mcpgov-backup",
+          "app.kubernetes.io/component": component,
+        },
+      },
+      data: { "operation.json": "{}" },
+    });
+    const operation = record("mcpgov-bot-op-12", "bot-operation");
+    const plan = record("mcpgov-backup-plan-ab12", "plan");
+    for (const mine of [operation, plan]) {
+      expect(refused("CREATE", mine)).toEqual([]);
+      expect(refused("UPDATE", mine, mine)).toEqual([]);
+      expect(refused("DELETE", null, mine)).toEqual([]);
+    }
+    const config = baseObject("ConfigMap", "pgbackrest-config");
+    const script = "the bot writes and removes only its own records";
+    expect(refused("UPDATE", config, config).join("\n")).toContain(script);
+    expect(refused("DELETE", null, config).join("\n")).toContain(script);
+    // Relabelled as a record, production's configuration is still not one by name...
+    const disguised = { ...config, metadata: { ...operation.metadata, name: "pgbackrest-config" } };
+    expect(refused("UPDATE", disguised, config).join("\n")).toContain(script);
+    // ...and a record cannot be turned into something else, nor made unlabelled.
+    expect(
+      refused(
+        "UPDATE",
+        { ...operation, metadata: { name: operation.metadata.name } },
+        operation,
+      ).join("\n"),
+    ).toContain(script);
+    expect(refused("CREATE", record("postgres-config", "plan")).join("\n")).toContain(script);
   });
 
   it("admits what a clone is made of, and removing it", () => {
     for (const object of [claim, service, networkPolicy])
-      expect([object.kind, refusals("CREATE", object)]).toEqual([object.kind, []]);
+      expect([object.kind, refused("CREATE", object)]).toEqual([object.kind, []]);
     for (const object of [claim, service, networkPolicy, server])
-      expect([object.kind, refusals("DELETE", null, object)]).toEqual([object.kind, []]);
+      expect([object.kind, refused("DELETE", null, object)]).toEqual([object.kind, []]);
   });
 
   const forged: [string, string, Any, string][] = [
@@ -268,8 +309,8 @@ describe("the admission policy of the bot's clone objects", () => {
   ];
 
   it.each(forged)("refuses %s", (_, operation, object, message) => {
-    const refused =
-      operation === "DELETE" ? refusals("DELETE", null, object) : refusals("CREATE", object);
-    expect(refused.join("\n")).toContain(message);
+    const why =
+      operation === "DELETE" ? refused("DELETE", null, object) : refused("CREATE", object);
+    expect(why.join("\n")).toContain(message);
   });
 });

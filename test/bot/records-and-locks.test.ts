@@ -100,7 +100,8 @@ describe("one operation at a time, recorded once", () => {
     ]);
     await deliver(probot, bot, commentPayload("/backup status"));
     const kept = [...fake.objects.values()]
-      .filter((o) => o.metadata.namespace === RECORDS)
+      .filter((o) => o.metadata.namespace === RECORDS && o.kind === "ConfigMap")
+      .filter((o) => /^mcpgov-(bot-op|backup-plan)-/.test(o.metadata.name))
       .map((o) => o.metadata.name);
     // The status command's own record, the operation running, the plan still waiting and
     // the plan being carried out.

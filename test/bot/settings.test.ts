@@ -8,7 +8,7 @@ describe("the bot's settings", () => {
       repositories: ["acme/ops", "acme/ops-staging"],
       namespace: "ai-governance",
       stanza: "mcpgov",
-      recordsNamespace: "mcpgov-backup-records",
+      recordsNamespace: "ai-governance",
       minimumRights: { backup: "write", status: "write", validate: "write", restore: "admin" },
       restoreTeams: [],
       secondApprover: false,

@@ -34,7 +34,8 @@ import {
 
 const NS = "ai-governance";
 /** Where the bot keeps its operation records: none of the product's configuration is there. */
-const RECORDS = "mcpgov-backup-records";
+/** Where the bot keeps its records: its own namespace, the database's. */
+const RECORDS = NS;
 const e2e = localClusterForFile({ deploy: true });
 const { sql } = e2e;
 let github: FakeGitHub;
@@ -424,19 +425,19 @@ describe("the bot on the local cluster", () => {
     const roles = renderKustomization(projectPath("examples", "production")).filter(
       (o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"),
     );
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([NS, RECORDS]);
+    expect(roles.map((r) => r.metadata.namespace)).toEqual([NS]);
     const rulesIn = (namespace: string) =>
       roles
         .filter((r) => r.metadata.namespace === namespace)
         .flatMap((r) => (r.rules ?? []) as PolicyRule[]);
-    const namespaces = [...new Set([NS, RECORDS, ...accesses.map((a) => a.namespace)])];
+    const namespaces = [...new Set([NS, ...accesses.map((a) => a.namespace)])];
     const inNamespace = (namespace: string) => accesses.filter((a) => a.namespace === namespace);
     const denied = namespaces.flatMap((namespace) =>
       notAllowedBy(rulesIn(namespace), inNamespace(namespace)).map((a) => `${a} in ${namespace}`),
     );
     expect(denied).toEqual([]);
     // Every right was used here (reading events too: every wait may read a stuck pod's).
-    const unused = [NS, RECORDS].flatMap((namespace) =>
+    const unused = [NS].flatMap((namespace) =>
       unusedRights(rulesIn(namespace), inNamespace(namespace)).map((r) => `${r} in ${namespace}`),
     );
     expect(unused).toEqual([]);

@@ -115,10 +115,24 @@ describe("the shipped overlays", () => {
     },
   );
 
-  it("cannot move the bot's records namespace: kustomize refuses the bot in a moved overlay", () => {
-    expect(() => renderKustomization(projectPath("test/fixtures/manifests/bot-moved"))).toThrow(
-      /namespace transformation produces ID conflict/,
-    );
+  it("moves the bot with the rest: a moved overlay puts all of it, records included, in its namespace", () => {
+    const objects = renderKustomization(projectPath("test/fixtures/manifests/bot-moved"));
+    const bot = objects.filter((o) => o.metadata.name.startsWith("mcpgov-backup-bot"));
+    expect(bot.map((o) => o.kind).sort()).toEqual([
+      "Deployment",
+      "NetworkPolicy",
+      "PodTemplate",
+      "Role",
+      "RoleBinding",
+      "Service",
+      "ServiceAccount",
+    ]);
+    const moved = (objects.find((o) => o.kind === "Namespace") as Any).metadata.name;
+    expect(new Set(bot.map((o) => o.metadata.namespace))).toEqual(new Set([moved]));
+    const deployment = bot.find((o) => o.kind === "Deployment") as Any;
+    const env = deployment.spec.template.spec.containers[0].env as { name: string }[];
+    // Its records go where it runs: no setting names another namespace.
+    expect(env.map((e) => e.name)).not.toContain("MCPGOV_RECORDS_NAMESPACE");
   });
 
   it("moves every object of the second database to its namespace, with its own stanza, claim and schedule", () => {

@@ -9,8 +9,5 @@ export const BASE_NAMESPACE = "ai-governance";
 /** The base's stanza, `pgbackrest-config`'s `stanza` key; an overlay sets its own (settings.stanza). */
 export const BASE_STANZA = "mcpgov";
 
-/** The base's namespace for the bot's records (manifests/bot); the bot's settings may name another. */
-export const BASE_RECORDS_NAMESPACE = "mcpgov-backup-records";
-
 /** How long a clone lives when nobody says: the Action's `clone-ttl` default (action.yml) and the bot's. */
 export const DEFAULT_CLONE_TTL = "4h";
