@@ -10,7 +10,7 @@ set -Eeuo pipefail
 tls_usage() {
 	cat <<'EOF_USAGE'
 usage: make-tls-secrets.sh [--kustomization DIR] [--namespace NS] [--out FILE]
-                           [--pem-dir DIR] [--days N] [--force]
+                           [--pem-dir DIR] [--days N] [--force] [--apply]
 
 Creates a private CA and three certificates, and writes the Secrets manifest beside the
 kustomization they are for: the base's by default (manifests/pgbackrest-tls-secrets.yaml
@@ -27,6 +27,9 @@ Works from any directory; relative paths are the caller's. Apply it with
                        issue more certificates later); otherwise they are discarded
   --days N             certificate lifetime in days (default 825)
   --force              replace an existing FILE (this rotates every certificate)
+  --apply              then apply FILE with kubectl (to the current context); with FILE
+                       there already and no --force, apply it as it is, so that running
+                       the same command again changes nothing
 EOF_USAGE
 }
 
@@ -102,7 +105,7 @@ EOF_SECRET
 }
 
 _main() {
-	local out="" pem_dir="" force=0 kustomization="" file
+	local out="" pem_dir="" force=0 apply=0 kustomization="" file
 	tls_namespace=""
 	tls_days=825
 	while [ $# -gt 0 ]; do
@@ -113,6 +116,7 @@ _main() {
 		--pem-dir) pem_dir=${2:?--pem-dir needs a directory} && shift ;;
 		--days) tls_days=${2:?--days needs a number} && shift ;;
 		--force) force=1 ;;
+		--apply) apply=1 ;;
 		-h | --help) tls_usage && return 0 ;;
 		*) tls_usage >&2 && tls_die "unknown argument: $1" ;;
 		esac
@@ -139,10 +143,17 @@ _main() {
 	[[ $tls_namespace =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || tls_die "--namespace must be a valid namespace name"
 	[ -d "$(dirname "$out")" ] ||
 		tls_die "$out: its directory does not exist; create it or give another --out"
-	command -v openssl >/dev/null || tls_die "openssl not found; install it (apt-get install openssl)"
-	if [ -e "$out" ] && [ "$force" != 1 ]; then
-		tls_die "$out already exists; use --force to replace it (this rotates every certificate)"
+	if [ "$apply" = 1 ]; then
+		command -v kubectl >/dev/null || tls_die "--apply needs kubectl on PATH"
 	fi
+	if [ -e "$out" ] && [ "$force" != 1 ]; then
+		[ "$apply" = 1 ] ||
+			tls_die "$out already exists; use --force to replace it (this rotates every certificate)"
+		printf 'make-tls-secrets: %s exists; applying it as it is (--force makes new certificates)\n' "$out" >&2
+		kubectl apply -f "$out"
+		return
+	fi
+	command -v openssl >/dev/null || tls_die "openssl not found; install it (apt-get install openssl)"
 
 	local dir
 	dir=$(mktemp -d)
@@ -170,6 +181,9 @@ _main() {
 		cp "$dir"/*.crt "$dir"/*.key "$pem_dir"/
 	fi
 	printf 'make-tls-secrets: wrote %s (CA and certificates valid %s days)\n' "$out" "$tls_days" >&2
+	if [ "$apply" = 1 ]; then
+		kubectl apply -f "$out"
+	fi
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

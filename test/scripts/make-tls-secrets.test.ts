@@ -240,4 +240,37 @@ describe("make-tls-secrets.sh from any directory", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("give --namespace NS and --out FILE, or --kustomization DIR");
   });
+
+  it("downloaded alone, makes an overlay's Secrets and applies them, and a second run applies the same ones", () => {
+    const cwd = scratch();
+    copyFileSync(script, join(cwd, "make-tls-secrets.sh"));
+    mkdirSync(join(cwd, "payments"));
+    writeFileSync(join(cwd, "payments/kustomization.yaml"), "namespace: payments\n");
+    // A kubectl that says what it was asked, so that the test sees the call.
+    const bin = join(cwd, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "kubectl"), `#!/bin/sh\necho "kubectl $*" >> "${cwd}/calls"\n`, {
+      mode: 0o755,
+    });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const apply = () =>
+      spawnSync("bash", ["make-tls-secrets.sh", "--kustomization", "payments", "--apply"], {
+        cwd,
+        env,
+        encoding: "utf8",
+      });
+    const first = apply();
+    expect([first.status, first.stderr]).toEqual([0, expect.stringContaining("wrote")]);
+    const written = join(cwd, "payments/pgbackrest-tls-secrets.yaml");
+    const certificates = readFileSync(written, "utf8");
+    const second = apply();
+    expect([second.status, second.stderr]).toEqual([
+      0,
+      expect.stringContaining("applying it as it is"),
+    ]);
+    expect(readFileSync(written, "utf8")).toBe(certificates);
+    expect(readFileSync(join(cwd, "calls"), "utf8")).toBe(
+      `kubectl apply -f payments/pgbackrest-tls-secrets.yaml\n`.repeat(2),
+    );
+  });
 });
