@@ -64,8 +64,8 @@ const provided = {
 };
 
 describe("the shipped overlays", () => {
-  it("are adopt, kind, production and second-database", () => {
-    expect(overlays).toEqual(["adopt", "kind", "production", "second-database"]);
+  it("are adopt, kind, new-team, production and second-database", () => {
+    expect(overlays).toEqual(["adopt", "kind", "new-team", "production", "second-database"]);
   });
 
   it.each(overlays)("examples/%s renders and passes the offline checks", (overlay) => {
