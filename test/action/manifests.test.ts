@@ -6,6 +6,7 @@ import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
+import { BASE_NAMESPACE } from "../../src/core/names/defaults.ts";
 import { PGBACKREST_IMAGE } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/manifest-checks/order.ts";
@@ -28,9 +29,9 @@ describe("the Action's manifests", () => {
     expect(objects.map(kindAndName).slice(1)).toEqual(files.map(kindAndName).slice(1));
     // The Namespace object takes the namespace's name; nothing else is changed
     // (test/manifests/kustomize.test.ts).
-    expect(objects[0]).toMatchObject({ kind: "Namespace", metadata: { name: inputs.namespace } });
+    expect(objects[0]).toMatchObject({ kind: "Namespace", metadata: { name: BASE_NAMESPACE } });
     expect(new Set(objects.slice(1).map((o) => o.metadata.namespace))).toEqual(
-      new Set([inputs.namespace]),
+      new Set([BASE_NAMESPACE]),
     );
   });
 
