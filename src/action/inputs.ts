@@ -6,7 +6,6 @@ import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone-objects.ts";
 import { MARK_NAME } from "../core/marks.ts";
 import { DEFAULT_CLONE_TTL } from "../core/names/defaults.ts";
 import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";
-import { DEFAULT_SETTINGS } from "../core/settings.ts";
 import { UserError } from "../core/user-error.ts";
 
 export const OPERATIONS = [
@@ -24,13 +23,15 @@ export type Operation = (typeof OPERATIONS)[number];
 export interface Inputs {
   operations: Operation[];
   cluster: "kubernetes" | "local";
+  /** "" when not given: the manifests' then (settings.ts), else the base's. */
   namespace: string;
+  /** "" when not given: the manifests' then (settings.ts), else the base's. */
   stanza: string;
   kubeconfig: string;
   manifests: string;
   backupType: BackupType;
   timeoutMs: number;
-  /** Replaces the image of every container the manifests run (a registry of your own). */
+  /** Replaces the pgBackRest image (PGBACKREST_IMAGE) the manifests run, and no other. */
   image: string;
   /** For mark: the restore point's name. */
   restorePoint: string;
@@ -76,13 +77,13 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError(
       `input timeout-minutes: "${shown(timeout)}" should be a number of minutes from 1 to 1440`,
     );
-  const namespace = get("namespace") || DEFAULT_SETTINGS.namespace;
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+  const namespace = get("namespace");
+  if (namespace && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
     throw new InputError(
       `input namespace: "${shown(namespace)}" is not a namespace name (lower-case letters, digits and -, at most 63)`,
     );
-  const stanza = get("stanza") || DEFAULT_SETTINGS.stanza;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(stanza))
+  const stanza = get("stanza");
+  if (stanza && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(stanza))
     throw new InputError(
       `input stanza: "${shown(stanza)}" is not a stanza name (letters, digits, _, . and -, at most 64)`,
     );

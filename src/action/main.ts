@@ -11,9 +11,10 @@ import {
 } from "../core/names/labels.ts";
 import { failureOf } from "./failure.ts";
 import { type Inputs, readInputs } from "./inputs.ts";
-import { objectsFor, withImage } from "./manifests.ts";
+import { objectsFor } from "./manifests.ts";
 import { RESULT_FILE_VARIABLE, writeResultFile } from "./result-file.ts";
 import { type ActionRun, runOperations } from "./run.ts";
+import { actionSettings, settingsLine } from "./settings.ts";
 import { renderSummary } from "./summary.ts";
 
 /** Computes once, when first asked. */
@@ -49,11 +50,14 @@ async function openCluster(inputs: Inputs, log: (line: string) => void): Promise
 async function main(): Promise<ActionRun> {
   const inputs = readInputs();
   const log = (line: string) => core.info(line);
+  // Made once per run: every deploy applies the same per-cluster secrets.
+  const objects = once(() => objectsFor(inputs));
+  // Before the cluster is opened: an input the manifests contradict is refused untouched.
+  const settings = await actionSettings(inputs, objects);
+  log(settingsLine(inputs, settings));
   const { cluster, close } = await openCluster(inputs, log);
   try {
-    // Made once per run: every deploy applies the same per-cluster secrets.
-    const objects = once(async () => withImage(await objectsFor(inputs), inputs.image));
-    const run = await runOperations(cluster, inputs, objects, annotations(), log);
+    const run = await runOperations(cluster, inputs, settings, objects, annotations(), log);
     for (const [name, value] of Object.entries(run.outputs)) core.setOutput(name, value);
     await core.summary.addRaw(renderSummary(run.results)).write();
     if (!run.ok) core.setFailed(run.results.find((r) => !r.ok)?.detail ?? "an operation failed");

@@ -1,5 +1,6 @@
 // The Action's work: each operation in order, timed; a failed step stops the sequence.
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import type { Settings } from "../core/settings.ts";
 import { failureOf } from "./failure.ts";
 import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
@@ -20,6 +21,8 @@ export interface ActionRun {
 export async function runOperations(
   cluster: Cluster,
   inputs: Inputs,
+  /** Where: the manifests' namespace and stanza (settings.ts). */
+  settings: Settings,
   objects: () => Promise<KubeObject[]>,
   annotations: Record<string, string>,
   log: (line: string) => void,
@@ -34,7 +37,13 @@ export async function runOperations(
     clone: cloneStep,
     "drop-clone": dropCloneStep,
   };
-  const context: StepContext = { cluster, inputs, annotations, log: (line) => log(`  ${line}`) };
+  const context: StepContext = {
+    cluster,
+    inputs,
+    settings,
+    annotations,
+    log: (line) => log(`  ${line}`),
+  };
   const results: AnyStepResult[] = [];
   const outputs: Outputs = {};
   for (const name of inputs.operations) {

@@ -101,7 +101,7 @@ describe("the Action against the local cluster runner", () => {
       image: "registry.example/mcpgov/pgbackrest:test",
     });
     expect(log).not.toContain("::error::");
-    // The image input replaced every container's image.
+    // The image input replaced the pgBackRest image, which every container of the base runs.
     expect(log).toContain("image registry.example/mcpgov/pgbackrest:test: not pulled");
     expect(log).not.toContain("image ghcr.io/");
     expect(outputs["backup-label"]).toMatch(/^\d{8}-\d{6}F$/);

@@ -3,14 +3,11 @@
 // the job summary.
 import { describe, expect, it } from "vitest";
 import { failedJobOutcome, failureOf } from "../../src/action/failure.ts";
-import { readInputs } from "../../src/action/inputs.ts";
 import { renderSummary } from "../../src/action/summary.ts";
 import type { Cluster, JobDescription } from "../../src/core/cluster.ts";
 import { diagnoseJob, JobFailedError, type JobRun } from "../../src/core/jobs.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { UserError } from "../../src/core/user-error.ts";
-
-// The Action's own defaults (namespace, stanza, timeout), as a workflow without `with:` gets them.
-const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
 
 // Only describeJob is used; the rest of the cluster must not be touched.
 const cluster = {
@@ -50,7 +47,7 @@ describe("a failed Job", () => {
   it("fails the step with the reason, the pods, the events and the log tail, redacted", async () => {
     const failure = await diagnoseJob(
       cluster,
-      inputs.namespace,
+      DEFAULT_SETTINGS.namespace,
       "the full backup",
       run.result.name,
       run.result.reason ?? "",

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { InputError, readInputs } from "../../src/action/inputs.ts";
 import { parseTtl } from "../../src/core/clone-objects.ts";
-import { BASE_NAMESPACE, BASE_STANZA, DEFAULT_CLONE_TTL } from "../../src/core/names/defaults.ts";
+import { DEFAULT_CLONE_TTL } from "../../src/core/names/defaults.ts";
 import { BACKUP_TYPES } from "../../src/core/names/kinds.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { UserError } from "../../src/core/user-error.ts";
@@ -15,10 +15,12 @@ const read = (inputs: Record<string, string>) =>
   readInputs((name) => ({ operations: "status", ...inputs })[name] ?? "");
 
 describe("the Action's inputs", () => {
-  it("takes the defaults", () => {
+  // No namespace or stanza given is not the base's: the manifests say them
+  // (test/action/settings.test.ts), and the base's apply only when nothing does.
+  it("takes the defaults, leaving the namespace and the stanza to the manifests", () => {
     expect(read({})).toMatchObject({
-      namespace: BASE_NAMESPACE,
-      stanza: BASE_STANZA,
+      namespace: "",
+      stanza: "",
       backupType: "full",
       timeoutMs: 30 * 60_000,
       cloneTtlMs: parseTtl(DEFAULT_CLONE_TTL),
@@ -29,7 +31,13 @@ describe("the Action's inputs", () => {
   it("declares in action.yml the module's defaults and backup types", () => {
     const inputs = parse(readFileSync(projectPath("action.yml"), "utf8")).inputs;
     expect(String(inputs["clone-ttl"].default)).toBe(DEFAULT_CLONE_TTL);
-    expect(String(inputs.stanza.default)).toBe(BASE_STANZA);
+    // A default here would be "given", and would be refused against an overlay of its own.
+    expect(String(inputs.namespace.default)).toBe("");
+    expect(String(inputs.stanza.default)).toBe("");
+    for (const key of ["namespace", "stanza"])
+      expect(inputs[key].description).toMatch(
+        /pgbackrest-config.*refused|refused.*pgbackrest-config/,
+      );
     expect(BACKUP_TYPES).toContain(String(inputs["backup-type"].default));
     for (const type of BACKUP_TYPES) expect(inputs["backup-type"].description).toContain(type);
   });

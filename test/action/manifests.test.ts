@@ -1,13 +1,17 @@
 // What the Action deploys: a kustomization rendered by the real kustomize (the bundled base
 // by default, or the caller's overlay), and what it says when it cannot.
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { readInputs } from "../../src/action/inputs.ts";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { InputError, readInputs } from "../../src/action/inputs.ts";
 import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
+import { BASE_NAMESPACE } from "../../src/core/names/defaults.ts";
+import { PGBACKREST_IMAGE } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { APPLY_ORDER, USER_PROVIDED_FILES } from "../../src/manifest-checks/order.ts";
 import { withoutInstallationLabels } from "../support/kustomize.ts";
+import { paymentsOverlayWithoutComponents } from "../support/payments-overlay.ts";
 
 const fixture = (name: string) => projectPath("test", "fixtures", "manifests", name);
 const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
@@ -25,9 +29,9 @@ describe("the Action's manifests", () => {
     expect(objects.map(kindAndName).slice(1)).toEqual(files.map(kindAndName).slice(1));
     // The Namespace object takes the namespace's name; nothing else is changed
     // (test/manifests/kustomize.test.ts).
-    expect(objects[0]).toMatchObject({ kind: "Namespace", metadata: { name: inputs.namespace } });
+    expect(objects[0]).toMatchObject({ kind: "Namespace", metadata: { name: BASE_NAMESPACE } });
     expect(new Set(objects.slice(1).map((o) => o.metadata.namespace))).toEqual(
-      new Set([inputs.namespace]),
+      new Set([BASE_NAMESPACE]),
     );
   });
 
@@ -62,6 +66,65 @@ describe("the Action's manifests", () => {
   it("refuses a directory of files that is not a kustomization, saying what to give", () => {
     expect(() => kubernetesObjects(fixture("../e2e"))).toThrow(
       /^input manifests: .* has no kustomization\.yaml; give the bundled base \(the default\) or an overlay of it \(see examples\/\)$/,
+    );
+  });
+});
+
+/** Every container's image, by object and container. */
+const imagesOf = (objects: KubeObject[]) =>
+  new Map(
+    objects.flatMap((o) => {
+      const spec = podSpecOf(o);
+      const containers = spec ? containersOf(spec) : [];
+      return containers.map((c) => [`${key(o)}/${c.name}`, c.image ?? ""] as const);
+    }),
+  );
+const withImageInput = (manifests: string, image: string) =>
+  objectsFor(readInputs((name) => ({ operations: "deploy", manifests, image })[name] ?? ""));
+
+describe("the Action's image input", () => {
+  const production = projectPath("examples", "production");
+  const payments = paymentsOverlayWithoutComponents();
+  afterAll(() => payments.remove());
+
+  it("replaces the pgBackRest image only: the bot and every other container keep theirs", async () => {
+    const before = imagesOf(kubernetesObjects(production));
+    const image = "registry.example/team/pgbackrest:2.57.0";
+    const after = imagesOf(await withImageInput(production, image));
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    const expected = new Map(
+      [...before].map(([where, was]) => [
+        where,
+        was.startsWith(`${PGBACKREST_IMAGE}:`) ? image : was,
+      ]),
+    );
+    expect(after).toEqual(expected);
+    expect([...after.values()].filter((i) => i === image).length).toBeGreaterThan(5);
+    expect(after.get("Deployment/mcpgov-backup-bot/bot")).toBe(
+      "ghcr.io/org/mcpgov-backup-bot:0.1.0",
+    );
+  });
+
+  it("takes an image pinned by digest, and a name alone keeps the manifests' tag", async () => {
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    const pinned = imagesOf(await withImageInput(production, `registry.example/team/pg@${digest}`));
+    expect(pinned.get("StatefulSet/postgres/postgres")).toBe(`registry.example/team/pg@${digest}`);
+    const named = imagesOf(await withImageInput(production, "registry.example:5000/team/pg"));
+    const tag = imagesOf(kubernetesObjects(production))
+      .get("StatefulSet/postgres/postgres")
+      ?.split(":")
+      .pop();
+    expect(named.get("StatefulSet/postgres/postgres")).toBe(`registry.example:5000/team/pg:${tag}`);
+    expect(named.get("Deployment/mcpgov-backup-bot/bot")).toBe(
+      "ghcr.io/org/mcpgov-backup-bot:0.1.0",
+    );
+  });
+
+  it("is refused, saying where to set it, when the overlay's images: already renamed the image", async () => {
+    const run = withImageInput(payments.dir, "registry.example/team/pgbackrest:2.57.0");
+    await expect(run).rejects.toThrow(InputError);
+    await expect(run).rejects.toThrow(
+      `input image: no container of ${payments.dir} runs ${PGBACKREST_IMAGE} (its images: names another); set the image in the overlay's images: entry instead, or leave the image input out`,
     );
   });
 });

@@ -18,6 +18,7 @@ import {
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
 import { LOCK_NAME } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 const NS = "ai-governance";
@@ -140,6 +141,7 @@ describe("the Action during a restore", () => {
     const run = await runOperations(
       cluster,
       inputs,
+      DEFAULT_SETTINGS,
       async () => objects,
       {},
       () => {},
@@ -154,6 +156,7 @@ describe("the Action during a restore", () => {
     const backup = await runOperations(
       cluster,
       readInputs((name) => (name === "operations" ? "backup" : "")),
+      DEFAULT_SETTINGS,
       async () => objects,
       {},
       () => {},

@@ -180,7 +180,13 @@ describe("the manifests on the local cluster runner", () => {
   it("verify (the Action's step) then reports the failed validation run and what else is wrong", async () => {
     const inputs = readInputs((name) => ({ operations: "verify", cluster: "local" })[name] ?? "");
     const step = verifyStep(objects);
-    const outcome = await step({ cluster: e2e.cluster, inputs, annotations: {}, log: () => {} });
+    const outcome = await step({
+      cluster: e2e.cluster,
+      inputs,
+      settings: DEFAULT_SETTINGS,
+      annotations: {},
+      log: () => {},
+    });
     expect(outcome.ok).toBe(false);
     expect(outcome.detail).toContain(
       "the latest run of CronJob pgbackrest-restore-validation, job/pgbackrest-manual-validation-2, failed",

@@ -13,6 +13,7 @@ import { statusStep } from "../../src/action/steps/status.ts";
 import { validateStep } from "../../src/action/steps/validate.ts";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { REPO_HOST } from "../../src/core/names/objects.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import {
   commentPayload,
@@ -30,7 +31,7 @@ const now = Date.now();
 const fullStopMs = Math.floor((now - 3 * HOUR) / 1000) * 1000 + 1500;
 const archivedMs = now - 30_000 + 250;
 
-// The Action's own defaults (namespace, stanza, timeout), as a workflow without `with:` gets them.
+// The Action's own defaults, as a workflow without `with:` gets them; the base's namespace and stanza.
 const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
 
 function cluster(): FakeCluster {
@@ -79,7 +80,7 @@ async function botSays(command: string): Promise<string> {
   return github.latest().at(-1) ?? "";
 }
 
-const action = { annotations: {}, log: () => {} };
+const action = { settings: DEFAULT_SETTINGS, annotations: {}, log: () => {} };
 const window = /Recovery window:\*\* (\S+) → (\S+)/;
 const refusedWindow = /The recovery window is (\S+) → (\S+); pick a time inside it/;
 

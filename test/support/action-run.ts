@@ -1,6 +1,7 @@
 // The Action's operations run in this process, on a cluster the test holds (the local
 // cluster runner lives in the process that starts it, so the bundle cannot share it): the
-// inputs as a workflow step's `with:` gives them, read by the Action's own readInputs, and
+// inputs as a workflow step's `with:` gives them, read by the Action's own readInputs (the
+// namespace and stanza settled against the objects as the Action settles them), and
 // validate's report in a scratch RUNNER_TEMP that is removed afterwards. A failed run
 // throws with the Action's log.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readInputs } from "../../src/action/inputs.ts";
 import { type ActionRun, runOperations } from "../../src/action/run.ts";
+import { actionSettings } from "../../src/action/settings.ts";
 import type { Cluster, KubeObject } from "../../src/core/cluster.ts";
 
 export async function runActionSteps(
@@ -20,10 +22,13 @@ export async function runActionSteps(
   process.env.RUNNER_TEMP = runnerTemp;
   const log: string[] = [];
   try {
+    const read = readInputs((name) => inputs[name] ?? "");
+    const given = async () => objects;
     const run = await runOperations(
       cluster,
-      readInputs((name) => inputs[name] ?? ""),
-      async () => objects,
+      read,
+      await actionSettings(read, given),
+      given,
       {},
       (line) => log.push(line),
     );

@@ -17,7 +17,7 @@ export function deployStep(objects: KubeObject[]): Step<"deploy"> {
       context.log(`Job ${result.stanzaJob} already completed; not run again`);
     return {
       ok: true,
-      detail: `${result.applied} objects applied; stanza ${context.inputs.stanza} ${result.stanza}`,
+      detail: `${result.applied} objects applied; stanza ${context.settings.stanza} ${result.stanza}`,
       data: result,
     };
   };

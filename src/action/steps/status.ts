@@ -4,7 +4,7 @@ import { repoOf } from "../../core/pgbackrest/info.ts";
 import { type BackupEntry, logProgress, type Step, stepSettings } from "./step.ts";
 
 export const statusStep: Step<"status"> = async (context) => {
-  const { cluster, inputs } = context;
+  const { cluster } = context;
   const status = await readStatus(cluster, stepSettings(context), logProgress(context));
   const { window, windows, backups, stanza } = status;
   const unreadable = status.repositories.filter((r) => !r.ok);
@@ -12,7 +12,7 @@ export const statusStep: Step<"status"> = async (context) => {
   if (!window)
     return {
       ok: false,
-      detail: `no valid backup of stanza ${inputs.stanza} (status: ${problems || stanza.status.message})`,
+      detail: `no valid backup of stanza ${context.settings.stanza} (status: ${problems || stanza.status.message})`,
     };
   const last = status.lastValidation;
   const validation =

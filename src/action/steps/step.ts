@@ -33,6 +33,8 @@ export type Outputs = Partial<Record<(typeof OUTPUT_NAMES)[number], string>>;
 export interface StepContext {
   cluster: Cluster;
   inputs: Inputs;
+  /** The namespace and stanza the run works in: the manifests', else the inputs' or the base's. */
+  settings: Settings;
   /** Annotations every Job the Action creates carries: who ran it, from where. */
   annotations: Record<string, string>;
   log: (line: string) => void;
@@ -99,9 +101,9 @@ export type AnyStepResult = { [K in Operation]: StepResult<K> }[Operation];
 
 export type Step<K extends Operation> = (context: StepContext) => Promise<StepOutcome<K>>;
 
-/** The settings a core operation takes, from the Action's inputs. */
+/** The settings a core operation takes: the run's (settings.ts). */
 export function stepSettings(context: StepContext): Settings {
-  return { namespace: context.inputs.namespace, stanza: context.inputs.stanza };
+  return { namespace: context.settings.namespace, stanza: context.settings.stanza };
 }
 
 /** Each step of a core operation as a line of the Action's log. */

@@ -5,7 +5,7 @@ import { logProgress, type Step, stepSettings } from "./step.ts";
 
 export function verifyStep(objects: KubeObject[]): Step<"verify"> {
   return async (context) => {
-    const { stanza } = context.inputs;
+    const { stanza } = context.settings;
     const result = await verifyDeployment(
       context.cluster,
       stepSettings(context),

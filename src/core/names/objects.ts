@@ -31,6 +31,19 @@ export const POSTGRES_WORKLOAD: Workload = { kind: "StatefulSet", name: POSTGRES
 /** The repository host (manifests/pgbackrest-repo-host-statefulset.yaml): its pod and container. */
 export const REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" } as const;
 
+/**
+ * The product's pgBackRest image as the base names it (images/pgbackrest), without its tag:
+ * what an overlay's `images:` entry and the Action's `image` input replace. No other image
+ * (the bot's) is it.
+ */
+export const PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
+
+/**
+ * The ConfigMap that says a deployment's stanza (its `stanza` key) and, by its namespace,
+ * where the deployment lives (manifests/pgbackrest-config.yaml).
+ */
+export const PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" } as const;
+
 /** The Lease that lets one backup, validation or restore run at a time (core/lock.ts). */
 export const LOCK_NAME = "mcpgov-backup-lock";
 

@@ -166,6 +166,8 @@ var POSTGRES = {
 };
 var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
 var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
+var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
+var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
 var LOCK_NAME = "mcpgov-backup-lock";
 
 export {
@@ -191,5 +193,7 @@ export {
   POSTGRES,
   POSTGRES_WORKLOAD,
   REPO_HOST,
+  PGBACKREST_IMAGE,
+  PGBACKREST_CONFIG,
   LOCK_NAME
 };
