@@ -3,11 +3,14 @@
 // immutable, so the stanza-create Job must be gone by then: it removes itself
 // (ttlSecondsAfterFinished) after leaving its logs to read, and the next apply makes it
 // again (stanza-create and check are safe to repeat).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobEnding } from "../../src/core/jobs.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 import { deploy } from "../../src/core/operations/deploy.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
@@ -96,4 +99,23 @@ describe("day two: the same manifests applied again with a new image", () => {
     },
     TIMEOUT.test,
   );
+
+  it("the kind workflow does the same on Kubernetes, after the Action's first deploy", () => {
+    const ci = parse(readFileSync(projectPath(".github", "workflows", "ci.yml"), "utf8")) as {
+      jobs: { kind: { steps: { uses?: string; run?: string }[] } };
+    };
+    const steps = ci.jobs.kind.steps;
+    const action = steps.findIndex((s) => s.uses === "./");
+    const dayTwo = steps.findIndex((s) => s.run?.includes("newTag: day-two"));
+    expect(action).toBeGreaterThan(0);
+    expect(dayTwo).toBeGreaterThan(action);
+    const lines = (steps[dayTwo]?.run ?? "").split("\n").map((line) => line.trim());
+    const at = (start: string) => lines.findIndex((line) => line.startsWith(start));
+    // The finished Job gone, then a plain apply, then the Job made again and run to the end.
+    expect(at('kubectl wait --for=delete "job/pgbackrest-stanza-create"')).toBe(0);
+    expect(at("kubectl apply -k day-two")).toBeGreaterThan(0);
+    expect(
+      at('kubectl -n "$NAMESPACE" wait --for=condition=complete job/pgbackrest-stanza-create'),
+    ).toBeGreaterThan(at("kubectl apply -k day-two"));
+  });
 });
