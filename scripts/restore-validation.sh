@@ -263,7 +263,9 @@ validation_check_application_data() {
 	tables=$(validation_psql -d postgres -c "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
 		where c.relkind in ('r', 'p') and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'" 2>&1) || tables=0
 	if [ "$tables" -gt 0 ] 2>/dev/null; then
-		validation_check "application data" pass "$tables tables in database postgres"
+		local plural=s
+		[ "$tables" != 1 ] || plural=""
+		validation_check "application data" pass "$tables table$plural in database postgres"
 	else
 		validation_check "application data" fail "no database besides postgres and the templates, and no table in postgres: the copy holds no application data (the wrong stanza, or a backup from before the application made its database?)"
 	fi

@@ -62,6 +62,19 @@ describe("the base's validation assertions hold for any database", () => {
     expect(code).toBe(1);
   }, 180_000);
 
+  it("pass on an application that keeps its tables in postgres itself", async () => {
+    await e2e.db.sql("create table accounts (id bigint primary key)");
+    await e2e.db.run(fullBackup);
+    const { code, checks } = await validateWith(assertionsOf("manifests"));
+    expect(named(checks, "application data")).toEqual({
+      name: "application data",
+      result: "pass",
+      detail: "1 table in database postgres",
+    });
+    expect(code).toBe(0);
+    await e2e.db.sql("drop table accounts");
+  }, 180_000);
+
   it("pass on a cluster whose only application database is `ledger`", async () => {
     await e2e.db.sql("create database ledger");
     await e2e.db.sql(
