@@ -33,10 +33,13 @@ a check fails or the backup does not restore, 2 on bad usage or a failed precond
   --clone              restore for a clone (docs/restore.md): keep the copy, shut it down
                        cleanly so that it starts without recovery, and skip the assertions
                        (they describe the newest backup, not an arbitrary point)
-  --assertions FILE    SQL assertions, one per line: DATABASE<TAB>NAME<TAB>SQL, where the
-                       SQL returns true when the assertion holds; :'backup_stop' is the
-                       backup's end time (env VALIDATION_ASSERTIONS, default
-                       /etc/pgbackrest/validation-assertions.tsv when it exists)
+  --assertions FILE    named SQL assertions of your own, one per line:
+                       DATABASE<TAB>NAME<TAB>SQL, where the SQL returns true when the
+                       assertion holds; :'backup_stop' is the backup's end time (env
+                       VALIDATION_ASSERTIONS, default /etc/pgbackrest/validation-assertions.tsv
+                       when it exists). The checks every restore must pass run without it:
+                       each database answers, application data (a database besides postgres
+                       and the templates, or tables in postgres), accepts writes, pg_amcheck
   --verify             also run `pgbackrest verify` on the repository
   --jobs N             connections pg_amcheck checks with at once (env VALIDATION_JOBS,
                        default 2, the CronJob's CPU limit)
@@ -243,6 +246,31 @@ validation_recover() {
 	validation_timeline=$(validation_psql -d postgres -c 'select timeline_id from pg_control_checkpoint()')
 }
 
+# usage: validation_check_application_data DATABASE... (those that answered)
+# Every restore must bring the application's data back, whatever its database is called:
+# a database of its own besides postgres and the templates, or tables of its own in
+# postgres. A copy with neither is of the wrong stanza, or of a backup taken before the
+# application made its database.
+validation_check_application_data() {
+	local db own=() tables
+	for db in "$@"; do
+		case $db in postgres | template0 | template1) ;; *) own+=("$db") ;; esac
+	done
+	if [ "${#own[@]}" -gt 0 ]; then
+		validation_check "application data" pass "database${own[1]:+s} $(printf '%s, ' "${own[@]}" | sed 's/, $//')"
+		return
+	fi
+	tables=$(validation_psql -d postgres -c "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+		where c.relkind in ('r', 'p') and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'" 2>&1) || tables=0
+	if [ "$tables" -gt 0 ] 2>/dev/null; then
+		local plural=s
+		[ "$tables" != 1 ] || plural=""
+		validation_check "application data" pass "$tables table$plural in database postgres"
+	else
+		validation_check "application data" fail "no database besides postgres and the templates, and no table in postgres: the copy holds no application data (the wrong stanza, or a backup from before the application made its database?)"
+	fi
+}
+
 validation_run_checks() {
 	local db output databases amcheck_scope=(--all)
 	databases=$(validation_psql -d postgres -c 'select datname from pg_database where datallowconn order by 1')
@@ -252,13 +280,24 @@ validation_run_checks() {
 		amcheck_scope=()
 		while IFS= read -r db; do amcheck_scope+=(--database="$db"); done <<<"$databases"
 	fi
+	local answered=()
 	while IFS= read -r db; do
 		if output=$(validation_psql -d "$(validation_dbname "$db")" -c 'select count(*) from pg_class' 2>&1); then
 			validation_check "database $db answers" pass "$output relations"
+			answered+=("$db")
 		else
 			validation_check "database $db answers" fail "$output"
 		fi
 	done <<<"$databases"
+	validation_check_application_data "${answered[@]}"
+
+	# A copy that cannot write (xid wraparound protection, a read-only setting carried
+	# over) is no copy to fail over to.
+	if output=$(validation_psql -d postgres -c 'select txid_current()' 2>&1); then
+		validation_check "accepts writes" pass "transaction $output"
+	else
+		validation_check "accepts writes" fail "$output"
+	fi
 
 	local checksums
 	checksums=$(validation_psql -d postgres -c 'show data_checksums')

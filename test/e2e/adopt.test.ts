@@ -97,8 +97,9 @@ describe("a chart's PostgreSQL adopted by manifests/adopt", { timeout: TIMEOUT.t
     );
     requireComplete("the validation", validation);
     expect(validation.logs).toMatch(/PASSED in \d+s/);
-    // The overlay's assertion: the chart's database is in the restored copy.
-    expect(validation.logs).toContain("assertion: database ledger exists");
+    // The base's checks, and the overlay's own named assertion on the chart's database.
+    expect(validation.logs).toContain("check pass: application data (database ledger)");
+    expect(validation.logs).toContain("assertion: the ledger table holds rows");
     expect(validation.logs).toContain(backups[0]?.label);
   });
 });

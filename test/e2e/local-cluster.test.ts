@@ -94,7 +94,8 @@ describe("the manifests on the local cluster runner", () => {
     );
     expect(logs).toContain("check pass: database mcpgov answers");
     expect(logs).toContain("check pass: pg_amcheck (no corruption in any database)");
-    expect(logs).toContain("check pass: assertion: database mcpgov exists");
+    expect(logs).toContain("check pass: application data (database mcpgov)");
+    expect(logs).toMatch(/check pass: accepts writes \(transaction \d+\)/);
     expect(logs).toMatch(/PASSED in \d+s/);
     // The JSON report ends the log.
     const report = JSON.parse(logs.slice(logs.indexOf('{\n  "schema"'), logs.lastIndexOf("}") + 1));

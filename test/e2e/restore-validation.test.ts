@@ -207,6 +207,8 @@ describe("restore-validation.sh on a good repository", () => {
       "database odd=name's answers: pass",
       "database postgres answers: pass",
       "database template1 answers: pass",
+      "application data: pass",
+      "accepts writes: pass",
       "data checksums: pass",
       "pg_amcheck: pass",
     ]);

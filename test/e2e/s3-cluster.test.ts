@@ -280,8 +280,10 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     await waitWritable(e2e.cluster, 300_000, MCPGOV_DATABASE);
     expect(await sql("select count(*), max(id) from ledger")).toBe(before);
 
-    // Step 7: the stanza Job makes repository 1 again and finds repository 2 as it was.
-    await e2e.cluster.delete("Job", NS, "pgbackrest-stanza-create");
+    // Step 7: the stanza Job makes repository 1 again and finds repository 2 as it was. The
+    // first one may have removed itself already (its ttlSecondsAfterFinished): --ignore-not-found.
+    if (await e2e.cluster.get("Job", NS, "pgbackrest-stanza-create"))
+      await e2e.cluster.delete("Job", NS, "pgbackrest-stanza-create");
     const stanza = await runJob(
       e2e.cluster,
       baseManifest("pgbackrest-stanza-create-job.yaml")[0] as KubeObject,

@@ -1,5 +1,6 @@
 // A Job on the local runner: runs its pod to completion, starts a new pod after a failure
-// until backoffLimit is exceeded, and fails the Job when activeDeadlineSeconds passes.
+// until backoffLimit is exceeded, fails the Job when activeDeadlineSeconds passes, and
+// removes it ttlSecondsAfterFinished after it ended, as the TTL controller does.
 import { randomBytes } from "node:crypto";
 import type { V1PodSpec } from "@kubernetes/client-node";
 import type { JobResult, KubeObject } from "../../core/cluster.ts";
@@ -17,11 +18,14 @@ export interface JobHost {
   ): Promise<LocalPod>;
   stopPod(namespace: string, name: string): Promise<void>;
   changed(): void;
+  /** Deletes the Job, its time after finishing (ttlSecondsAfterFinished) over. */
+  expire(): Promise<void>;
 }
 
 interface JobSpec {
   backoffLimit?: number;
   activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
   template: { metadata?: { labels?: Record<string, string> }; spec: V1PodSpec };
 }
 
@@ -36,6 +40,7 @@ export class LocalJob {
   private failures = 0;
   private stopped = false;
   private deadline: NodeJS.Timeout | undefined;
+  private expiry: NodeJS.Timeout | undefined;
   private readonly host: JobHost;
 
   constructor(object: KubeObject, host: JobHost) {
@@ -113,6 +118,12 @@ export class LocalJob {
       completionTime: new Date().toISOString(),
       ...result,
     };
+    const ttl = this.spec.ttlSecondsAfterFinished;
+    if (ttl !== undefined) {
+      this.expiry = setTimeout(() => void this.host.expire(), ttl * 1000);
+      // A Job waiting to expire keeps no process alive.
+      this.expiry.unref();
+    }
     this.host.changed();
   }
 
@@ -120,6 +131,7 @@ export class LocalJob {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.deadline) clearTimeout(this.deadline);
+    if (this.expiry) clearTimeout(this.expiry);
     for (const pod of this.pods) await this.host.stopPod(this.namespace, pod.name);
   }
 

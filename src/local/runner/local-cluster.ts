@@ -248,6 +248,11 @@ export class LocalCluster implements cluster.Cluster {
         this.pods.start(namespace, name, labels, spec, owner),
       stopPod: (namespace, name) => this.pods.stop(namespace, name),
       changed: () => this.changed(),
+      expire: async () => {
+        const { namespace = "default", name } = object.metadata;
+        this.log(`job/${name} removed: its ttlSecondsAfterFinished after it ended is over`);
+        await this.delete("Job", namespace, name);
+      },
     });
     this.jobs.set(`${object.metadata.namespace ?? "default"}/${object.metadata.name}`, job);
     await job.start();

@@ -451,6 +451,7 @@ var LocalJob = class {
   failures = 0;
   stopped = false;
   deadline;
+  expiry;
   host;
   constructor(object, host) {
     this.object = object;
@@ -519,12 +520,18 @@ var LocalJob = class {
       completionTime: (/* @__PURE__ */ new Date()).toISOString(),
       ...result
     };
+    const ttl = this.spec.ttlSecondsAfterFinished;
+    if (ttl !== void 0) {
+      this.expiry = setTimeout(() => void this.host.expire(), ttl * 1e3);
+      this.expiry.unref();
+    }
     this.host.changed();
   }
   /** Ends the Job for good (deleted, or the cluster shuts down): no new pods, its pods stopped. */
   async stop() {
     this.stopped = true;
     if (this.deadline) clearTimeout(this.deadline);
+    if (this.expiry) clearTimeout(this.expiry);
     for (const pod of this.pods) await this.host.stopPod(this.namespace, pod.name);
   }
   /** The Job's status as the Kubernetes API shows it. */
@@ -1746,7 +1753,12 @@ var LocalCluster = class _LocalCluster {
     const job = new LocalJob(object, {
       startPod: (namespace, name, labels, spec, owner) => this.pods.start(namespace, name, labels, spec, owner),
       stopPod: (namespace, name) => this.pods.stop(namespace, name),
-      changed: () => this.changed()
+      changed: () => this.changed(),
+      expire: async () => {
+        const { namespace = "default", name } = object.metadata;
+        this.log(`job/${name} removed: its ttlSecondsAfterFinished after it ended is over`);
+        await this.delete("Job", namespace, name);
+      }
     });
     this.jobs.set(`${object.metadata.namespace ?? "default"}/${object.metadata.name}`, job);
     await job.start();
