@@ -93,6 +93,9 @@ export async function restoreJobFromCluster(
       `CronJob ${name} not found in ${namespace}: the restore Job is made from it; deploy the overlay (kubectl apply -k) first`,
     );
   const job = jobFromCronJob(template, request.name, request.annotations);
+  // Not the template's to keep or remove: a restore under way must outlive a template that
+  // is deleted and made again, and its Job stays for the record of the plan.
+  delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
   // The template's namespace, if it names none, is this database's.
   job.metadata.namespace = namespace;
   return restoreJobFor(job, mark === undefined ? target : { mark }, request.pins);

@@ -41,7 +41,12 @@ function renderPayments(): KubeObject[] {
 describe("the restore Jobs of a team's own overlay", () => {
   it("run the overlay's image in its namespace, for its stanza, from the CronJob the cluster holds", async () => {
     const cluster = new FakeCluster();
-    await cluster.apply(renderPayments());
+    // Each with the uid the API server gives every object (an owner is named by it).
+    const objects = renderPayments().map((o) => ({
+      ...o,
+      metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata.name}` },
+    }));
+    await cluster.apply(objects);
     const job = await restoreJobFromCluster(cluster, "payments", {
       name: "mcpgov-backup-plan-p1-restore",
       target: "2026-11-24 14:30:00.000000+00",
@@ -53,6 +58,8 @@ describe("the restore Jobs of a team's own overlay", () => {
     expect(job.metadata.namespace).toBe("payments");
     expect(job.metadata.labels?.["app.kubernetes.io/instance"]).toBe("payments");
     expect(job.metadata.annotations?.["mcpgov-backup/requested-by"]).toBe("octocat");
+    // Owned by no template: deleting the CronJob cannot take a restore under way with it.
+    expect(job.metadata).not.toHaveProperty("ownerReferences");
     const [container, ...others] = podSpecOf(job)?.containers ?? [];
     expect(others).toEqual([]);
     expect(container?.image).toBe(IMAGE);
