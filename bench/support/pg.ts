@@ -168,9 +168,9 @@ export function restoreCopy(host: PgHost, args: string[], env: Settings = {}) {
   );
 }
 
-/** The point-in-time restore Job's pgBackRest arguments (manifests/restore/), for `target`. */
+/** The point-in-time restore Job's pgBackRest arguments (its template in manifests/restore/), for `target`. */
 export function pitrJobArgs(lab: Lab, target: string): string[] {
-  const file = join(lab.manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml");
+  const file = join(lab.manifestsDir, "restore", "pgbackrest-restore-pitr-cronjob.yaml");
   const job = loadManifestFile(file)[0]?.object as KubeObject | undefined;
   const container = job && podSpecOf(job)?.containers[0];
   if (!container?.args) throw new Error(`${file}: no container arguments`);

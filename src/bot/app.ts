@@ -5,16 +5,14 @@
 // place as it goes.
 import type { ApplicationFunction, Context } from "probot";
 import { reapExpiredClones } from "../core/clone-objects.ts";
-import type { Cluster, KubeObject } from "../core/cluster.ts";
+import type { Cluster } from "../core/cluster.ts";
 import { describeHolder, type HeldLockHandle, holdLock, LockedError } from "../core/lock.ts";
-import { loadManifestFile } from "../core/manifests/load.ts";
 import {
   DELIVERY_ID_ANNOTATION,
   OPERATION_ANNOTATION,
   REQUEST_URL_ANNOTATION,
   REQUESTED_BY_ANNOTATION,
 } from "../core/names/labels.ts";
-import { projectPath } from "../core/paths.ts";
 import { reconcilePlans } from "../core/plans/lifecycle.ts";
 import { PlanRecords } from "../core/plans/record.ts";
 import { type Command, commandText, parseCommand } from "./command.ts";
@@ -33,10 +31,6 @@ export interface BotOptions {
   settings: BotSettings;
   /** How often a held lock is renewed (60 s; its lease lasts 5 minutes). */
   lockRenewMs?: number;
-  /** The PITR Job template; manifests/restore/pgbackrest-restore-pitr-job.yaml by default. */
-  restoreJob?: KubeObject;
-  /** The newest-state Job template; manifests/restore/pgbackrest-restore-job.yaml by default. */
-  latestRestoreJob?: KubeObject;
 }
 
 export interface Bot {
@@ -58,14 +52,6 @@ export interface Bot {
 
 type CommentContext = Context<"issue_comment.created">;
 
-/** Read as Kubernetes reads it (YAML 1.1: `defaultMode: 0440` is octal). */
-function restoreTemplate(name: string): KubeObject {
-  const file = projectPath(`manifests/restore/${name}`);
-  const [doc] = loadManifestFile(file);
-  if (!doc) throw new Error(`${file} is empty`);
-  return doc.object as KubeObject;
-}
-
 export function createBot(options: BotOptions): Bot {
   const running = new Set<Promise<void>>();
   const { settings } = options;
@@ -73,10 +59,6 @@ export function createBot(options: BotOptions): Bot {
   const records = new OperationRecords(options.cluster, settings.recordsNamespace);
   const plans = new PlanRecords(options.cluster, settings.recordsNamespace);
   const planSettings = { namespace, stanza, records: settings.recordsNamespace };
-  const restoreJobs = {
-    pointInTime: options.restoreJob ?? restoreTemplate("pgbackrest-restore-pitr-job.yaml"),
-    newest: options.latestRestoreJob ?? restoreTemplate("pgbackrest-restore-job.yaml"),
-  };
   let lastPruned = 0;
 
   /** Old records go at most once an hour, after a command, never in its way. */
@@ -207,7 +189,6 @@ export function createBot(options: BotOptions): Bot {
         [DELIVERY_ID_ANNOTATION]: context.id,
         [OPERATION_ANNOTATION]: operation.id,
       },
-      restoreJobs,
       lockRenewMs: options.lockRenewMs,
       log,
     };

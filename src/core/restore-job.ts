@@ -1,7 +1,11 @@
-// The restore Jobs of manifests/restore/, made for one restore (operations/restore.ts
-// carries the restore out).
-import type { KubeObject } from "./cluster.ts";
+// The restore Jobs, made for one restore from their templates as the cluster holds them:
+// the suspended CronJobs of manifests/restore/, rewritten by the overlay (operations/
+// restore.ts carries the restore out).
+import type { Cluster, KubeObject } from "./cluster.ts";
+import { jobFromCronJob } from "./jobs.ts";
 import { podSpecOf } from "./manifests/pod.ts";
+import { RESTORE_TEMPLATES } from "./names/objects.ts";
+import { UserError } from "./user-error.ts";
 
 /** What a plan fixes, so that the restore cannot drift from it (a set expired, a newer timeline). */
 export interface RestorePins {
@@ -56,4 +60,43 @@ export function restoreJobFor(
     );
   variable.value = typeof target === "object" ? target.mark : target;
   return copy;
+}
+
+export interface RestoreJobRequest {
+  /** The Job's name: found again when the restore is asked for again. */
+  name: string;
+  /** pgBackRest's --target; absent (and no mark): the newest state. */
+  target?: string;
+  /** A mark to restore to exactly (--type=name). */
+  mark?: string;
+  pins?: RestorePins;
+  annotations: Record<string, string>;
+}
+
+/**
+ * The restore Job, as `kubectl create job --from=cronjob/...` makes it from the template
+ * the cluster holds (the point-in-time one for a target or a mark, else the newest
+ * state's), with the target and the pins set. The template is the overlay's, so the Job
+ * runs its image, in its namespace, with its labels and env patches.
+ */
+export async function restoreJobFromCluster(
+  cluster: Cluster,
+  namespace: string,
+  request: RestoreJobRequest,
+): Promise<KubeObject> {
+  const { target, mark } = request;
+  const newest = target === undefined && mark === undefined;
+  const name = newest ? RESTORE_TEMPLATES.newest : RESTORE_TEMPLATES.pointInTime;
+  const template = await cluster.get("CronJob", namespace, name);
+  if (!template)
+    throw new UserError(
+      `CronJob ${name} not found in ${namespace}: the restore Job is made from it; deploy the overlay (kubectl apply -k) first`,
+    );
+  const job = jobFromCronJob(template, request.name, request.annotations);
+  // Not the template's to keep or remove: a restore under way must outlive a template that
+  // is deleted and made again, and its Job stays for the record of the plan.
+  delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
+  // The template's namespace, if it names none, is this database's.
+  job.metadata.namespace = namespace;
+  return restoreJobFor(job, mark === undefined ? target : { mark }, request.pins);
 }

@@ -1,7 +1,9 @@
 // The CronJobs that start pgBackRest on a schedule: the full and differential backups and
 // the weekly restore validation. A restore pauses them (spec.suspend), so that no
 // scheduled backup starts against a PostgreSQL it has stopped or a validation against a
-// repository it is reading, and resumes the ones it paused when it is done.
+// repository it is reading, and resumes the ones it paused when it is done. The restore
+// Jobs' templates (manifests/restore/) are CronJobs too, but not these: suspended always,
+// they are never paused nor resumed.
 import { backupCronJobName } from "./backup-job.ts";
 import type { Cluster } from "./cluster.ts";
 

@@ -1,20 +1,10 @@
 // Deploying manifests/ (or an overlay of it) to a cluster the way the README does, with
 // the per-cluster Secrets made for it (core/manifests/per-cluster-secrets.ts).
-import { join } from "node:path";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
-import { loadManifestDir } from "../core/manifests/load.ts";
 import { manifestObjects } from "../core/manifests/per-cluster-secrets.ts";
 import { deploy } from "../core/operations/deploy.ts";
-import { projectRoot } from "../core/paths.ts";
 import { withoutProgress } from "../core/progress.ts";
 import { DEFAULT_SETTINGS } from "../core/settings.ts";
-
-const root = projectRoot();
-
-/** The restore Jobs of manifests/restore/, which a person creates when needed (docs/restore.md). */
-export function restoreJobObjects(manifestsDir = join(root, "manifests")): KubeObject[] {
-  return loadManifestDir(join(manifestsDir, "restore")).map((d) => d.object as KubeObject);
-}
 
 /** The whole of manifests/ deployed and ready for backups (the seed's names), with the core's deploy. */
 export async function deployForBackups(

@@ -40,4 +40,7 @@ export const APPLY_ORDER = [
   "schedules/pgbackrest-full-backup-cronjob.yaml",
   "schedules/pgbackrest-diff-backup-cronjob.yaml",
   "schedules/pgbackrest-restore-validation-cronjob.yaml",
+  // The restore Jobs' templates: suspended, they never fire; a restore makes its Job of one.
+  "restore/pgbackrest-restore-cronjob.yaml",
+  "restore/pgbackrest-restore-pitr-cronjob.yaml",
 ] as const;

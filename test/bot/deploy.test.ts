@@ -142,6 +142,19 @@ describe("the bot's manifests", () => {
       ]);
   });
 
+  it("let the bot read the restore templates (manifests/restore/) and change nothing of them", () => {
+    const rights = rightsOf(find("Role").rules as PolicyRule[]);
+    const templates = ["pgbackrest-restore", "pgbackrest-restore-pitr"];
+    expect(
+      rights
+        .filter((r) => r.resource === "cronjobs" && templates.includes(r.name ?? ""))
+        .map((r) => `${r.verb} ${r.name}`)
+        .sort(),
+    ).toEqual(["get pgbackrest-restore", "get pgbackrest-restore-pitr"]);
+    // Every cronjobs right names its CronJob: no other is read, none of the templates resumed.
+    expect(rights.filter((r) => r.resource === "cronjobs" && !r.name)).toEqual([]);
+  });
+
   it("let the bot exec only in the two pods it names", () => {
     const rules = find("Role").rules as PolicyRule[];
     const allowed = (pod: string) =>
@@ -168,8 +181,9 @@ describe("the bot's image and GitHub App", () => {
     expect(dockerfile).toMatch(new RegExp(`^ARG NODE_VERSION=${nodeMajor}\\.\\d+\\.\\d+$`, "m"));
     expect(dockerfile).toContain("npm ci --omit=dev --ignore-scripts");
     expect(dockerfile).toMatch(/^COPY src \.\/src$/m);
-    // /restore pitr creates the Job of this file.
-    expect(dockerfile).toMatch(/^COPY manifests\/restore \.\/manifests\/restore$/m);
+    // /restore pitr and latest make their Jobs of the overlay's templates in the cluster: no
+    // restore template is baked into the image.
+    expect(dockerfile).not.toMatch(/^COPY .*manifests\/restore/m);
     expect(dockerfile).toMatch(/^CMD \["node", "src\/bot\/main\.ts"\]$/m);
   });
 

@@ -78,6 +78,9 @@ function cluster(): FakeCluster {
     baseObject("CronJob", "pgbackrest-full-backup"),
     baseObject("CronJob", "pgbackrest-diff-backup"),
     baseObject("CronJob", "pgbackrest-restore-validation"),
+    // The restore Jobs' templates, read at each restore (manifests/restore/).
+    baseObject("CronJob", "pgbackrest-restore"),
+    baseObject("CronJob", "pgbackrest-restore-pitr"),
   ]);
   return fake;
 }

@@ -10,7 +10,7 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { restoreJobFor } from "../../src/core/restore-job.ts";
+import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { botPolicies, policyMatches, refusals } from "../support/admission.ts";
 import { baseObject } from "../support/base.ts";
@@ -45,23 +45,27 @@ async function botJobs(): Promise<KubeObject[]> {
     baseObject("CronJob", "pgbackrest-full-backup"),
     baseObject("CronJob", "pgbackrest-diff-backup"),
     baseObject("CronJob", "pgbackrest-restore-validation"),
+    baseObject("CronJob", "pgbackrest-restore"),
+    baseObject("CronJob", "pgbackrest-restore-pitr"),
   ];
   await cluster.apply(cronJobs);
   const validation = jobFromCronJob(cronJobs[2] as Any, "pgbackrest-bot-x1-validate", {});
-  const [restore] = manifest("restore/pgbackrest-restore-pitr-job.yaml");
-  const [latest] = manifest("restore/pgbackrest-restore-job.yaml");
   return [
     await backupJob(cluster, NS, "full", "pgbackrest-bot-x1-full"),
     await backupJob(cluster, NS, "diff", "pgbackrest-bot-x2-diff"),
     await backupJob(cluster, NS, "incr", "pgbackrest-bot-x3-incr"),
     validation,
-    restoreJobFor(restore, "2026-11-24 14:30:00.000000+00", {
-      stanza: "mcpgov",
-      set: "20261124-010000F",
-      repo: 1,
-      timeline: 1,
+    await restoreJobFromCluster(cluster, NS, {
+      name: "mcpgov-backup-plan-x4-restore",
+      target: "2026-11-24 14:30:00.000000+00",
+      pins: { stanza: "mcpgov", set: "20261124-010000F", repo: 1, timeline: 1 },
+      annotations: {},
     }),
-    restoreJobFor(latest, undefined, { stanza: "mcpgov", set: "20261124-010000F", repo: 1 }),
+    await restoreJobFromCluster(cluster, NS, {
+      name: "mcpgov-backup-plan-x5-restore",
+      pins: { stanza: "mcpgov", set: "20261124-010000F", repo: 1 },
+      annotations: {},
+    }),
     cloneRestoreJob(cronJobs[2] as Any, CLONE, ["--latest"], {}),
     cloneObjects(CLONE).server,
   ];

@@ -4,7 +4,9 @@
 // where a step fails, what is left as it is and how to go on by hand.
 import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { lockLease } from "../../src/core/lock.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { LOCK_NAME, planRecordName } from "../../src/core/names/objects.ts";
 import { commentPayload, deliver } from "../../src/fakes/github.ts";
 import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
@@ -43,6 +45,33 @@ describe("/restore confirm and cancel", () => {
       "--target-timeline=1",
       "restore",
     ]);
+  });
+
+  it("makes the restore Job of the template the cluster holds: the overlay's image", async () => {
+    const id = await planned();
+    // The overlay's image: the Job is made from the CronJob as the cluster has it.
+    const template = (await fake.get("CronJob", NS, "pgbackrest-restore-pitr")) as KubeObject;
+    const image = "registry.example/team/pgbackrest:15.19-2.55.1-t1";
+    const [container] = podSpecOf(template)?.containers ?? [];
+    if (!container) throw new Error("the template has no container");
+    container.image = image;
+    await fake.apply([template]);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    expect(podSpecOf(restore as KubeObject)?.containers[0]?.image).toBe(image);
+  });
+
+  it("says to deploy the overlay when the cluster holds no restore template, and touches nothing", async () => {
+    const id = await planned();
+    fake.objects.delete(`CronJob/${NS}/pgbackrest-restore-pitr`);
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain(
+      "CronJob pgbackrest-restore-pitr not found in ai-governance: the restore Job is made from it; deploy the overlay (kubectl apply -k) first",
+    );
+    // Nothing was touched: no Job, no schedule paused, nothing scaled.
+    expect(fake.createdJobs).toEqual([]);
+    expect(fake.suspensions).toEqual([]);
+    expect(fake.scaled).toEqual([]);
   });
 
   it("refuses a second confirmation while the first one's restore runs, and keeps its lock", async () => {

@@ -1,19 +1,20 @@
-// The restore Jobs of manifests/restore/ take their target through RESTORE_TARGET, which
-// reaches pgBackRest as one argument; a target for the full restore Job is refused.
-import { join } from "node:path";
+// The restore Jobs made from the templates of manifests/restore/ take their target through
+// RESTORE_TARGET, which reaches pgBackRest as one argument; a target for the full restore
+// Job is refused.
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { restoreJobFor } from "../../src/core/restore-job.ts";
+import { baseObject } from "../support/base.ts";
 
-const dir = new URL("../../manifests/restore", import.meta.url).pathname;
-const load = (file: string) => loadManifestFile(join(dir, file))[0]?.object as KubeObject;
+/** The Job `kubectl create job --from=cronjob/NAME` makes of the base's template. */
+const load = (name: string) => jobFromCronJob(baseObject("CronJob", name), `${name}-1`);
 // biome-ignore lint/suspicious/noExplicitAny: reading the Job's container
 const container = (job: KubeObject): any => (job.spec as any).template.spec.containers[0];
 
 describe("restore Jobs", () => {
   it("sets the point-in-time target, leaving the manifest as it was", () => {
-    const manifest = load("pgbackrest-restore-pitr-job.yaml");
+    const manifest = load("pgbackrest-restore-pitr");
     const job = restoreJobFor(manifest, "2026-11-24 10:00:00+00; rm -rf /");
     expect(container(job).env[0]).toEqual({
       name: "RESTORE_TARGET",
@@ -27,10 +28,8 @@ describe("restore Jobs", () => {
   });
 
   it("refuses a target for the full restore Job, saying which Job to use", () => {
-    expect(() =>
-      restoreJobFor(load("pgbackrest-restore-job.yaml"), "2026-11-24 10:00:00+00"),
-    ).toThrow(
-      "restore Job pgbackrest-restore takes no target (no RESTORE_TARGET); use the point-in-time restore Job",
+    expect(() => restoreJobFor(load("pgbackrest-restore"), "2026-11-24 10:00:00+00")).toThrow(
+      "restore Job pgbackrest-restore-1 takes no target (no RESTORE_TARGET); use the point-in-time restore Job",
     );
   });
 });

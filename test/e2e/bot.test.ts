@@ -1,6 +1,7 @@
 // The bot end to end: a real Probot server on loopback receives signed webhook requests and
 // drives the local cluster runner, with real PostgreSQL and pgBackRest, through
-// `/backup full`, ledger writes, `/restore pitr T` and `/restore confirm`: the ledger is
+// `/backup full`, ledger writes, `/restore pitr T` and `/restore confirm` (and `/restore
+// latest`, from the overlay's restore templates in the cluster): the ledger is
 // cut exactly at T and the comments say so. GitHub's API is nock (no network here).
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,8 +12,9 @@ import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { MCPGOV_DATABASE, psql, timeline } from "../../src/core/database.ts";
+import { archiveNow, MCPGOV_DATABASE, psql, timeline } from "../../src/core/database.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import {
@@ -399,6 +401,25 @@ describe("the bot on the local cluster", () => {
       [],
     );
     expect(await e2e.cluster.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  }, 300_000);
+
+  it("restores the newest state on /restore latest, its Job made from the overlay's pgbackrest-restore", async () => {
+    await sql("insert into ledger (id) values (7000)");
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
+    await send("/restore latest");
+    await bot.idle();
+    const id = /`\/restore confirm (\w+)`/.exec(github.latest().at(-1) ?? "")?.[1];
+    await send(`/restore confirm ${id}`);
+    await bot.idle();
+    expect(github.latest().at(-1)).toMatch(/✅ Restored to \*\*the newest state\*\*/);
+    expect(await sql("select count(*), max(id) from ledger")).toBe("1022|7000");
+    const job = (await e2e.cluster.get("Job", NS, `pgbackrest-bot-${id}-restore`)) as KubeObject;
+    const args = podSpecOf(job)?.containers[0]?.args ?? [];
+    expect(args).toContain("--type=default");
+    expect(args.filter((a) => a.startsWith("--target"))).toEqual([]);
+    // The templates stay suspended: a restore pauses and resumes the schedules only.
+    for (const name of ["pgbackrest-restore", "pgbackrest-restore-pitr"])
+      expect(await suspended(e2e.cluster, name)).toBe(true);
   }, 300_000);
 
   it("never posted a password, key or passphrase from the cluster's Secrets", async () => {

@@ -18,7 +18,6 @@ import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { damageBackup } from "../support/damage-backup.ts";
 import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
 import { runCronJob } from "../support/jobs.ts";
-import { restoreJob } from "../support/restore-job.ts";
 
 const ns = "ai-governance";
 const events: string[] = [];
@@ -39,11 +38,13 @@ const runJob = (cronJob: string, job: string) => runCronJob(e2e.cluster, ns, cro
 
 let restores = 0;
 
-/** The product's restore (the seed's procedure, checked) with a Job of manifests/restore/. */
-async function restore(file: string, target?: string) {
-  const job = restoreJob(file);
-  job.metadata.name = `${job.metadata.name}-${++restores}`;
-  const request = { job, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
+/**
+ * The product's restore (the seed's procedure, checked), its Job made from the template
+ * the cluster holds (manifests/restore/): the point-in-time one for a target.
+ */
+async function restore(target?: string) {
+  const jobName = `pgbackrest-restore-${++restores}`;
+  const request = { jobName, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
   return restoreProduction(e2e.cluster, DEFAULT_SETTINGS, request, withoutProgress);
 }
 
@@ -74,6 +75,11 @@ describe("the manifests on the local cluster runner", () => {
     await sql("insert into ledger (id) select generate_series(1001, 2000)");
     const diff = await runJob("pgbackrest-diff-backup", "pgbackrest-manual-diff-1");
     expect(diff.result.outcome).toBe("Complete");
+    // The restore templates came with them, suspended, and no Job came of them.
+    for (const name of ["pgbackrest-restore", "pgbackrest-restore-pitr"])
+      expect((await e2e.cluster.get("CronJob", ns, name))?.spec).toMatchObject({ suspend: true });
+    const restoreJobs = { "app.kubernetes.io/component": "restore" };
+    expect(await e2e.cluster.list("Job", ns, restoreJobs)).toEqual([]);
 
     const info = await e2e.cluster.exec(
       { namespace: ns, pod: "pgbackrest-repo-host-0", container: "pgbackrest" },
@@ -110,7 +116,7 @@ describe("the manifests on the local cluster runner", () => {
   it("brings back the latest state with the seed's full restore", async () => {
     await sql("insert into ledger (id) select generate_series(2001, 2500)");
     await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
-    const { jobLog } = await restore("pgbackrest-restore-job.yaml");
+    const { jobLog } = await restore();
     expect(jobLog).toContain("restore command end: completed successfully");
     expect(await sql("select count(*), max(id) from ledger")).toBe("2500|2500");
   }, 600_000);
@@ -142,7 +148,8 @@ describe("the manifests on the local cluster runner", () => {
     // 50 ms after row 3015 was stamped: it has committed, row 3016 has not started.
     const target = `${new Date(Date.parse(`${cutAt?.replace(" ", "T")}Z`) + 50).toISOString().replace("T", " ").replace("Z", "")}+00`;
 
-    const { jobLog } = await restore("pgbackrest-restore-pitr-job.yaml", target);
+    const { jobLog } = await restore(target);
+    expect(jobLog).toContain("--type=time");
     expect(jobLog).toContain("restore command end: completed successfully");
     expect(await sql("select max(id) from ledger")).toBe(cutId);
     expect(await sql("select count(*) from ledger where id > 3000")).toBe("15");
@@ -192,5 +199,7 @@ describe("the manifests on the local cluster runner", () => {
     expect(outcome.detail).toContain(
       "the latest run of CronJob pgbackrest-restore-validation, job/pgbackrest-manual-validation-2, failed",
     );
+    // The restore templates are suspended as the manifests say, and their Jobs are restores'.
+    expect(outcome.detail).not.toMatch(/CronJob pgbackrest-restore(-pitr)?[ ,]/);
   }, 60_000);
 });

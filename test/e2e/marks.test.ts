@@ -10,7 +10,6 @@ import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { runActionSteps } from "../support/action-run.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
-import { restoreJob } from "../support/restore-job.ts";
 
 const e2e = localClusterForFile({ deploy: true });
 const { sql } = e2e;
@@ -53,7 +52,7 @@ describe("marks (named restore points)", { timeout: TIMEOUT.test }, () => {
       e2e.cluster,
       DEFAULT_SETTINGS,
       {
-        job: restoreJob("pgbackrest-restore-pitr-job.yaml"),
+        jobName: "pgbackrest-restore-to-mark",
         target: plan.target,
         mark: plan.mark,
         pins: {
@@ -93,7 +92,7 @@ describe("marks (named restore points)", { timeout: TIMEOUT.test }, () => {
       e2e.cluster,
       DEFAULT_SETTINGS,
       {
-        job: restoreJob("pgbackrest-restore-job.yaml"),
+        jobName: "pgbackrest-restore-newest",
         pins: { stanza: DEFAULT_SETTINGS.stanza, set: plan.backupLabel, repo: plan.backupRepo },
         workloads: [],
         annotations: {},

@@ -11,8 +11,10 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, MCPGOV_DATABASE, psql, waitWritable } from "../../src/core/database.ts";
-import { renderKustomization } from "../../src/core/kustomize.ts";
+import { jobFromCronJob } from "../../src/core/jobs.ts";
+import { kubectlCommand, renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { repoOf } from "../../src/core/pgbackrest/info.ts";
@@ -24,7 +26,6 @@ import { deployForBackups } from "../../src/local/deploy.ts";
 import { baseObject } from "../support/base.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import { runCronJob, runJob } from "../support/jobs.ts";
-import { restoreJob } from "../support/restore-job.ts";
 import {
   bundledS3Server,
   makeTestCertificates,
@@ -234,18 +235,24 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
     await sql("insert into ledger (id, note) select n, 'lost' from generate_series(1011, 1020) n");
     await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
 
-    // docs/s3.md: PGBACKREST_REPO=2 makes the Job restore from the bucket.
-    const job = restoreJob("pgbackrest-restore-pitr-job.yaml") as KubeObject & {
-      spec: { template: { spec: { containers: { env: object[] }[] } } };
-    };
-    job.spec.template.spec.containers[0]?.env.push({ name: "PGBACKREST_REPO", value: "2" });
-    const request = { job, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
+    // docs/s3.md: PGBACKREST_REPO=2 makes the Job restore from the bucket; here an env patch
+    // of the template, as an overlay makes it, which the restore's Job then carries.
+    const template = (await e2e.cluster.get(
+      "CronJob",
+      NS,
+      "pgbackrest-restore-pitr",
+    )) as KubeObject;
+    const patched = structuredClone(template);
+    podSpecOf(patched)?.containers[0]?.env?.push({ name: "PGBACKREST_REPO", value: "2" });
+    await e2e.cluster.apply([patched]);
+    const jobName = "pgbackrest-restore-pitr-s3";
+    const request = { jobName, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
     const { jobLog } = await restoreProduction(
       e2e.cluster,
       DEFAULT_SETTINGS,
       request,
       withoutProgress,
-    );
+    ).finally(() => e2e.cluster.apply([template]));
     expect(jobLog).toContain("repo2: restore backup set");
     expect(await sql("select count(*), max(id) from ledger")).toBe("1010|1010");
   }, 600_000);
@@ -269,7 +276,7 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
 
     // Step 5: the restore Job, from repository 2, onto the empty claim: pgBackRest makes
     // the data directory and says --delta had nothing to compare with, as the runbook says.
-    const restore = await runJob(e2e.cluster, runbookRestoreJob(), 300_000);
+    const restore = await runJob(e2e.cluster, await runbookRestoreJob(), 300_000);
     expect(restore.result.outcome).toBe("Complete");
     expect(restore.logs).toContain("repo2: restore backup set");
     expect(restore.logs).toContain("unable to find 'PG_VERSION' or 'backup.manifest'");
@@ -317,15 +324,25 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
   }, 60_000);
 });
 
-/** The restore Job as step 5 of the disaster-recovery runbook makes it, with the runbook's jq program. */
-function runbookRestoreJob(): KubeObject {
+/**
+ * The restore Job as step 5 of the disaster-recovery runbook makes it: `kubectl create job
+ * --from=cronjob/pgbackrest-restore` (what jobFromCronJob makes of the template the
+ * cluster holds), then the runbook's `kubectl set env --local`, run with the real kubectl.
+ */
+async function runbookRestoreJob(): Promise<KubeObject> {
   const runbook = readFileSync(projectPath("docs", "runbooks", "disaster-recovery.md"), "utf8");
-  const program = /\| jq '([^']+)' \\\n/.exec(runbook)?.[1];
-  if (!program) throw new Error("disaster-recovery.md: no jq program in step 5");
-  const template = restoreJob("pgbackrest-restore-job.yaml");
-  // `kubectl -n NS create --dry-run=client -o json` puts the namespace in.
-  const job = { ...template, metadata: { ...template.metadata, namespace: NS } };
-  const edited = execFileSync("jq", [program], { input: JSON.stringify(job) });
+  const from = /create job (\S+) --from=cronjob\/(\S+) --dry-run=client -o yaml \\\n/.exec(runbook);
+  const assignments = /\| kubectl set env --local -f - (.+) -o yaml \\\n/.exec(runbook)?.[1];
+  if (!from?.[1] || !from[2] || !assignments)
+    throw new Error("disaster-recovery.md: no `create job --from` and `set env --local` in step 5");
+  const template = await e2e.cluster.get("CronJob", NS, from[2]);
+  if (!template) throw new Error(`CronJob ${from[2]} is not deployed`);
+  const job = jobFromCronJob(template, from[1]);
+  const edited = execFileSync(
+    kubectlCommand(),
+    ["set", "env", "--local", "-f", "-", ...assignments.split(" "), "-o", "json"],
+    { input: JSON.stringify(job) },
+  );
   return JSON.parse(edited.toString()) as KubeObject;
 }
 

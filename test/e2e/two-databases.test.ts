@@ -17,7 +17,6 @@ import { stanzaInfo } from "../../src/core/repository.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { runActionSteps } from "../support/action-run.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
-import { restoreJob } from "../support/restore-job.ts";
 
 const FIRST = { ...DEFAULT_SETTINGS, manifests: projectPath("manifests") };
 const SECOND = {
@@ -96,8 +95,8 @@ describe("two databases from the example overlays on one cluster", {
       timeline: await sql(FIRST.namespace, "select timeline_id from pg_control_checkpoint()"),
     };
 
-    const job = restoreJob("pgbackrest-restore-pitr-job.yaml");
-    const request = { job, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
+    const jobName = "pgbackrest-restore-ledger";
+    const request = { jobName, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
     const result = await restoreProduction(e2e.cluster, SECOND, request, withoutProgress);
     expect(result.jobLog).toContain("restore command end: completed successfully");
     // The Job restored stanza ledger, the one its namespace's ConfigMap names.

@@ -139,7 +139,7 @@ describe("images/bot/Dockerfile's files", () => {
 
   it("holds every file the bot reads through projectPath()", () => {
     const found = reads();
-    expect(found.map((read) => read.by)).toContain("src/bot/app.ts");
+    expect(found.map((read) => read.by)).toContain("src/core/clone-objects.ts");
     const missing = found.flatMap(({ path, prefix, by }) => {
       const wanted = prefix
         ? contextFiles(posix.dirname(`${path}_`)).filter((file) => file.startsWith(path))

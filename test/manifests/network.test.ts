@@ -5,7 +5,6 @@
 // another namespace but what must.
 import { describe, expect, it } from "vitest";
 import { renderKustomization } from "../../src/core/kustomize.ts";
-import { loadManifestDir } from "../../src/core/manifests/load.ts";
 import { containersOf, podLabelsOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 
@@ -19,17 +18,9 @@ interface Pod {
   ports: number[];
 }
 
-/** An overlay as installed, and the restore Jobs a restore makes in its namespace. */
+/** An overlay as installed, the restore Jobs' templates among its objects (manifests/restore/). */
 function installed(overlay: string): Any[] {
-  const rendered = renderKustomization(projectPath("examples", overlay));
-  const namespace = rendered.find((o) => o.kind === "StatefulSet")?.metadata.namespace;
-  return [
-    ...rendered,
-    ...loadManifestDir(projectPath("manifests", "restore")).map((d) => ({
-      ...d.object,
-      metadata: { ...(d.object.metadata as object), namespace },
-    })),
-  ] as Any[];
+  return renderKustomization(projectPath("examples", overlay)) as Any[];
 }
 
 function podsOf(objects: Any[]): Pod[] {
@@ -204,11 +195,11 @@ describe("who reaches whom with everything installed (examples/production)", () 
 
   it("the repository host on 8432: PostgreSQL, the restores, the validations and the metrics only", () => {
     expect(who("StatefulSet/pgbackrest-repo-host", 8432)).toEqual([
+      "CronJob/pgbackrest-restore",
+      "CronJob/pgbackrest-restore-pitr",
       "CronJob/pgbackrest-restore-validation",
       "CronJob/pgbackrest-restore-validation-s3",
       "Deployment/pgbackrest-metrics",
-      "Job/pgbackrest-restore",
-      "Job/pgbackrest-restore-pitr",
       "StatefulSet/postgres",
     ]);
   });

@@ -63,10 +63,10 @@ const usesS3 = pods.filter((p) => pgbackrestContainers(p.spec).length > 0);
 describe("the S3 repository's settings reach every pod that runs pgBackRest", () => {
   it("finds the pods: PostgreSQL, the repository host, the validations and the restores", () => {
     expect(usesS3.map((p) => p.name).sort()).toEqual([
+      "CronJob/pgbackrest-restore",
+      "CronJob/pgbackrest-restore-pitr",
       "CronJob/pgbackrest-restore-validation",
       "CronJob/pgbackrest-restore-validation-s3",
-      "Job/pgbackrest-restore",
-      "Job/pgbackrest-restore-pitr",
       "StatefulSet/pgbackrest-repo-host",
       "StatefulSet/postgres",
     ]);

@@ -72,6 +72,7 @@ describe("the seed's files", () => {
     const onDisk = [
       ...readdirSync(manifestsDir),
       ...readdirSync(join(manifestsDir, "schedules")).map((f) => `schedules/${f}`),
+      ...readdirSync(join(manifestsDir, "restore")).map((f) => `restore/${f}`),
     ]
       .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
       .filter((f) => !f.endsWith("kustomization.yaml"))

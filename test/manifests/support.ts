@@ -20,9 +20,8 @@ export const PROVIDED = {
 };
 
 /**
- * Every committed manifest in apply order, postgres-secret.yaml read from its committed
- * .example, then the restore Jobs of manifests/restore/ (created by hand, never applied),
- * then the clone's template (manifests/clone/, made into objects per clone), then the S3 repository's manifests/s3/, then manifests/monitoring/.
+ * Every committed manifest in apply order (the restore Jobs' templates of manifests/restore/
+ * among them), postgres-secret.yaml read from its committed .example, then the clone's template (manifests/clone/, made into objects per clone), then the S3 repository's manifests/s3/, then manifests/monitoring/.
  */
 export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   const applied = APPLY_ORDER.flatMap((file) => {
@@ -33,7 +32,6 @@ export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   });
   return [
     ...applied,
-    ...loadManifestDir(join(dir, "restore")),
     ...loadManifestDir(join(dir, "clone")),
     ...loadS3Manifests(dir),
     ...loadMonitoringManifests(dir),

@@ -53,7 +53,7 @@ function pgbackrestEnv(file: string, kind: string): Record<string, string> {
 describe("pgbackrest.conf in the pgbackrest-config ConfigMap", () => {
   const repoHost = () => pgbackrestEnv("pgbackrest-repo-host-statefulset.yaml", "StatefulSet");
   const postgres = () => pgbackrestEnv("postgres-statefulset.yaml", "StatefulSet");
-  const restore = () => pgbackrestEnv("restore/pgbackrest-restore-pitr-job.yaml", "Job");
+  const restore = () => pgbackrestEnv("restore/pgbackrest-restore-pitr-cronjob.yaml", "CronJob");
   it.each([
     ["repo-host.conf", "backup", "repo1-retention-full", "4", repoHost],
     ["repo-host.conf", "backup", "pg1-host", "postgres-service", repoHost],

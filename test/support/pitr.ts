@@ -1,8 +1,10 @@
 // The seed's point-in-time restore on a host of this machine: the PITR Job's own
-// pgBackRest arguments with its RESTORE_TARGET filled in, then PostgreSQL started and
-// waited for until recovery has ended.
+// pgBackRest arguments (its template's, manifests/restore/) with its RESTORE_TARGET filled
+// in, then PostgreSQL started and waited for until recovery has ended.
 import { join } from "node:path";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import type { PgHost } from "../../src/local/lab/pg-host.ts";
 
 /** Restores `host` to `target` (pgBackRest's --target form) with the Job's arguments plus `extra`. */
@@ -12,11 +14,13 @@ export async function restoreToTime(
   target: string,
   extra: string[] = [],
 ): Promise<void> {
-  const [doc] = loadManifestFile(join(manifestsDir, "restore", "pgbackrest-restore-pitr-job.yaml"));
-  const job = doc?.object as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-  const args = (job.spec.template.spec.containers[0]?.args ?? []).map((a) =>
+  const file = join(manifestsDir, "restore", "pgbackrest-restore-pitr-cronjob.yaml");
+  const [doc] = loadManifestFile(file);
+  const template = doc?.object as KubeObject | undefined;
+  const args = ((template && podSpecOf(template)?.containers[0]?.args) ?? []).map((a) =>
     a.replace("$(RESTORE_TARGET)", target),
   );
+  if (args.length === 0) throw new Error(`${file}: no container arguments`);
   // The copy must never push WAL into the repository it came from.
   await host.run(["pgbackrest", ...extra, ...args, "--archive-mode=off"]);
   await host.start({ archive_mode: "off" });

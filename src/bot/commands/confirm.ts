@@ -107,7 +107,6 @@ export async function decideCommand(
       { ...settings, lockHolder: record.id },
       confirmed,
       {
-        jobs: context.restoreJobs,
         jobName: (what) => jobNameFor(record.id, what),
         annotations: planContext.annotations,
         timeoutMs: timeoutMs(context),

@@ -2,7 +2,7 @@
 // comment, and the Jobs' annotations (who asked, where, which delivery); and what it gives
 // back.
 import type { Context } from "probot";
-import type { Cluster, KubeObject } from "../../core/cluster.ts";
+import type { Cluster } from "../../core/cluster.ts";
 import type { PlanSettings } from "../../core/plans/lifecycle.ts";
 import type { Settings } from "../../core/settings.ts";
 import type { Policy } from "../policy.ts";
@@ -22,8 +22,6 @@ export interface CommandContext {
   octokit: Context["octokit"];
   /** Every Job the command creates carries these. */
   annotations: Record<string, string>;
-  /** The restore Job templates (manifests/restore/): to a point, and to the newest state. */
-  restoreJobs: { pointInTime: KubeObject; newest: KubeObject };
   /** How often a held lock is renewed. */
   lockRenewMs?: number;
   log: (line: string) => void;

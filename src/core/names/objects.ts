@@ -58,3 +58,15 @@ export function recordName(operationId: string): string {
 export function planRecordName(id: string): string {
   return `mcpgov-backup-plan-${id}`;
 }
+
+/**
+ * The restore Jobs' templates (manifests/restore/): suspended CronJobs that never fire. A
+ * restore reads its template from the cluster, so that it runs the overlay's image,
+ * namespace, labels and env patches.
+ */
+export const RESTORE_TEMPLATES = {
+  /** The newest state: every archived WAL, no target. */
+  newest: "pgbackrest-restore",
+  /** To a point: a time (RESTORE_TARGET) or a mark. */
+  pointInTime: "pgbackrest-restore-pitr",
+} as const;

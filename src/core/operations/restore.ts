@@ -5,7 +5,7 @@
 // past the target); the applications started again, the schedules resumed. When a stage fails the operation
 // stops there and says which stage, and whether production is down, so that a face can
 // tell a person exactly where things are and how to go on.
-import type { Cluster, KubeObject } from "../cluster.ts";
+import type { Cluster } from "../cluster.ts";
 import { waitForNoPods } from "../cluster.ts";
 import { productionDatabase, psql, timeline, waitWritable } from "../database.ts";
 import { runJobToCompletion } from "../jobs.ts";
@@ -14,7 +14,7 @@ import { SQL_TARGET_US, sqlUtc } from "../names/formats.ts";
 import { type Workload, workloadText } from "../names/kinds.ts";
 import { POSTGRES, POSTGRES_WORKLOAD } from "../names/objects.ts";
 import type { Progress } from "../progress.ts";
-import { type RestorePins, restoreJobFor } from "../restore-job.ts";
+import { type RestorePins, restoreJobFromCluster } from "../restore-job.ts";
 import { pauseSchedules, resumeSchedules } from "../schedules.ts";
 import type { Settings } from "../settings.ts";
 import { runBackup } from "./backup.ts";
@@ -22,8 +22,8 @@ import { runBackup } from "./backup.ts";
 export type { Workload };
 
 export interface RestoreRequest {
-  /** The restore Job template (manifests/restore/), named as this restore's Job. */
-  job: KubeObject;
+  /** This restore's Job's name; the Job is made from its template in the cluster (restore-job.ts). */
+  jobName: string;
   /** pgBackRest's --target (2026-11-24 20:15:33.250000+00); absent: the newest state. */
   target?: string;
   /** A mark to restore to exactly (--type=name); target is then the time it was made. */
@@ -106,6 +106,14 @@ export async function restoreProduction(
   const { timeoutMs: wait } = request;
   const db = productionDatabase(settings);
   await requireUnlocked(cluster, settings, "Restore when it has finished.");
+  // Read before anything is touched: without its template the restore cannot run at all.
+  const job = await restoreJobFromCluster(cluster, namespace, {
+    name: request.jobName,
+    ...(request.target === undefined ? {} : { target: request.target }),
+    ...(request.mark === undefined ? {} : { mark: request.mark }),
+    ...(request.pins ? { pins: request.pins } : {}),
+    annotations: request.annotations,
+  });
   const replicas: Record<string, number> = {};
   let paused: string[] = [];
   /** Until PostgreSQL is stopped, production runs as before and a failure resumes the schedules. */
@@ -171,14 +179,6 @@ export async function restoreProduction(
     }),
   );
 
-  const job = restoreJobFor(
-    request.job,
-    request.mark ? { mark: request.mark } : request.target,
-    request.pins,
-  );
-  // The template's namespace, if it names one, is not necessarily this database's.
-  job.metadata.namespace = namespace;
-  job.metadata.annotations = { ...job.metadata.annotations, ...request.annotations };
   const what = request.mark
     ? `restore to mark ${request.mark} (${request.target})`
     : request.target

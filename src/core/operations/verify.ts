@@ -1,6 +1,6 @@
 // verify: what a healthy deployment has, checked against the manifests it was deployed
 // from: every CronJob there with the manifests' schedule and not suspended, its latest run
-// not failed; every ConfigMap and claim there, the claims bound; WAL archiving succeeding;
+// not failed (a template the manifests suspend, suspended); every ConfigMap and claim there, the claims bound; WAL archiving succeeding;
 // the stanza readable. The result lists what is wrong, in words a person can act on.
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { archiverStatus, archivingFailing, productionDatabase } from "../database.ts";
@@ -45,6 +45,12 @@ const CHECKS: Record<string, Check> = {
     const cron = await cluster.get("CronJob", namespace, name);
     if (!cron) return [`CronJob ${name} missing`];
     const spec = cron.spec as { schedule?: string; suspend?: boolean } | undefined;
+    // A template the manifests suspend (manifests/restore/) never fires: suspended is its
+    // state, and its Jobs are a restore's, whose failure its runner has seen and reported.
+    if ((wanted.spec as { suspend?: boolean }).suspend === true)
+      return spec?.suspend === true
+        ? []
+        : [`CronJob ${name} is not suspended: it is a template and must never fire`];
     const problems: string[] = [];
     if (spec?.schedule !== schedule)
       problems.push(`CronJob ${name} runs "${spec?.schedule}", expected "${schedule}"`);

@@ -2,7 +2,7 @@
 // stops production, what an interruption leaves, what to say when something else is
 // running, and how it is carried out. The lifecycle (lifecycle.ts) and the faces read this
 // table; none of them asks which kind it holds. A new kind is a new row.
-import type { Cluster, KubeObject } from "../cluster.ts";
+import type { Cluster } from "../cluster.ts";
 import type { IfInterrupted } from "../lock.ts";
 import type { RestoreResult } from "../operations/restore.ts";
 import { restoreProduction } from "../operations/restore.ts";
@@ -11,10 +11,11 @@ import type { Progress } from "../progress.ts";
 import type { Settings } from "../settings.ts";
 import type { PlanKind, PlanRecord } from "./record.ts";
 
-/** What carrying out a plan needs besides the plan: the Jobs' templates, names and limits. */
+/**
+ * What carrying out a plan needs besides the plan: the Jobs' names and limits. The Jobs'
+ * templates are read from the cluster (restore-job.ts), as the overlay made them.
+ */
 export interface CarryOutRequest {
-  /** The restore Job templates (manifests/restore/): to a point, and to the newest state. */
-  jobs: { pointInTime: KubeObject; newest: KubeObject };
   /** A Job's name for this plan and a part of it ("restore", "safety"): found again when asked again. */
   jobName: (what: string) => string;
   annotations: Record<string, string>;
@@ -62,15 +63,13 @@ const productionRestore: PlanKindFacts["carryOut"] = async (
   progress,
 ) => {
   const { restore } = record;
-  // `/restore pitr latest` is planned as the newest state too: the template follows the plan.
-  const job = structuredClone(restore.latest ? request.jobs.newest : request.jobs.pointInTime);
-  job.metadata.name = request.jobName("restore");
   const result = await restoreProduction(
     cluster,
     settings,
     {
-      job,
-      // The newest state has no target: recovery replays every archived WAL.
+      jobName: request.jobName("restore"),
+      // The newest state has no target: recovery replays every archived WAL, and its Job is
+      // made from the newest state's template (`/restore pitr latest` is planned so too).
       ...(restore.latest ? {} : { target: restore.target }),
       ...(restore.mark ? { mark: restore.mark } : {}),
       pins: {

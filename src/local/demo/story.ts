@@ -17,7 +17,6 @@ import { DEFAULT_SETTINGS } from "../../core/settings.ts";
 import type { ValidationReport } from "../../core/validation-report.ts";
 import { formatManifestProblem } from "../../manifest-checks/problem.ts";
 import { verifyManifests } from "../../manifest-checks/verify.ts";
-import { restoreJobObjects } from "../deploy.ts";
 import { LocalCluster } from "../runner/local-cluster.ts";
 import { type Step, Steps } from "../steps.ts";
 
@@ -50,7 +49,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
     "verify manifests/ offline (Kubernetes 1.34 schemas, references, policy)",
     async () => {
       const applied = manifestObjects();
-      const docs = [...applied, ...restoreJobObjects()].map((object, index) => ({
+      const docs = applied.map((object, index) => ({
         file: "manifests/",
         index,
         object,
