@@ -8,6 +8,7 @@ import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
+import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
@@ -130,6 +131,18 @@ describe("a stranger's overlay (payments)", () => {
       jobFromCronJob(validation, "pgbackrest-bot-p4-validate", {}),
       cloneRestoreJob(validation, clone, ["--latest"], {}),
       cloneObjects(clone).server,
+      // The restores, to a point and to the newest state, from the overlay's templates.
+      await restoreJobFromCluster(cluster, NS, {
+        name: "pgbackrest-bot-p5-restore",
+        target: "2026-12-07 14:30:00.000000+00",
+        pins: { stanza: NS, set: "20261207-013000F", repo: 1, timeline: 1 },
+        annotations: {},
+      }),
+      await restoreJobFromCluster(cluster, NS, {
+        name: "pgbackrest-bot-p6-restore",
+        pins: { stanza: NS, set: "20261207-013000F", repo: 1 },
+        annotations: {},
+      }),
     ];
     const policy = botPolicies().get("mcpgov-backup-bot-jobs");
     const params = find("PodTemplate", "mcpgov-backup-bot-jobs");
