@@ -148,6 +148,16 @@ describe("a stranger's overlay (payments)", () => {
     const pod = (made.server as Any).spec.template;
     expect(pod.metadata.labels["app.kubernetes.io/instance"]).toBe(NS);
     expect(images(made.server)).toEqual([PGBACKREST_IMAGE]);
+    // The Job that restores its data, from the overlay's validation CronJob, keeps its label too.
+    const validation = find("CronJob", "pgbackrest-restore-validation");
+    const restore = cloneRestoreJob(validation, clone, ["--latest"], {});
+    expect(restore.metadata.labels).toMatchObject({
+      "app.kubernetes.io/instance": NS,
+      "app.kubernetes.io/component": "clone",
+      "mcpgov-backup/clone": "p1",
+    });
+    // Not a pgBackRest Job a production restore waits for.
+    expect(restore.metadata.labels).not.toHaveProperty("app");
   });
 
   it("has every Job the bot builds from it admitted by the cluster's policy, with its parameters", async () => {
