@@ -16,6 +16,7 @@ import {
   COMPONENT_LABEL,
   EXPIRES_ANNOTATION,
   NAME_LABEL,
+  PGBACKREST_LABELS,
   POINT_ANNOTATION,
   productLabels,
 } from "./names/labels.ts";
@@ -206,7 +207,13 @@ export function cloneRestoreJob(
   );
   // Not a validation (status reports those), nor a production restore (which it must not block).
   delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
+  // The overlay's labels (its instance, its own) stay; not the one that makes it a
+  // pgBackRest Job a production restore waits for.
+  const inherited = Object.entries(job.metadata.labels ?? {}).filter(
+    ([key]) => !(key in PGBACKREST_LABELS),
+  );
   job.metadata.labels = {
+    ...Object.fromEntries(inherited),
     [NAME_LABEL]: "mcpgov-clone",
     ...productLabels(COMPONENT.clone),
     [CLONE_LABEL]: spec.id,
