@@ -1,7 +1,11 @@
-// Clones: temporary PostgreSQL servers restored from the repository to one point, made
-// from manifests/clone/mcpgov-clone.yaml. Every object of a clone carries its id (label
-// mcpgov-backup/clone) and when it expires (annotation), so that any bot or Action that
-// lists them, before or after a restart, can tell what is whose and remove what is due.
+// Clones: temporary PostgreSQL servers restored from the repository to one point. The
+// server is made from its template as the cluster holds it (CronJob mcpgov-clone of
+// manifests/clone/, rewritten by the overlay); its claim, Service and policy, which cannot
+// be live templates (a claim would be provisioned, a policy enforced), from
+// manifests/clone/mcpgov-clone-objects.yaml with the template's labels. Every object of a
+// clone carries its id (label mcpgov-backup/clone) and when it expires (annotation), so
+// that any bot or Action that lists them, before or after a restart, can tell what is
+// whose and remove what is due.
 import type { Cluster, KubeObject } from "./cluster.ts";
 import { jobFromCronJob } from "./jobs.ts";
 import { loadManifestFile } from "./manifests/load.ts";
@@ -12,9 +16,11 @@ import {
   COMPONENT_LABEL,
   EXPIRES_ANNOTATION,
   NAME_LABEL,
+  PGBACKREST_LABELS,
   POINT_ANNOTATION,
   productLabels,
 } from "./names/labels.ts";
+import { CLONE_TEMPLATE } from "./names/objects.ts";
 import { projectPath } from "./paths.ts";
 import { UserError } from "./user-error.ts";
 
@@ -71,16 +77,38 @@ export interface CloneSpec {
   expiresAt: string;
   /** What it holds, as a person reads it: "2026-11-24 14:30:00.000000+00", "mark before-42". */
   point: string;
-  /** Production's image, so that the clone runs the same PostgreSQL. */
+  /**
+   * Production's image, as its StatefulSet runs it: the clone opens a data directory that
+   * PostgreSQL wrote, so it runs the same one, even when production's image was changed
+   * since the overlay was applied (the template holds the overlay's image, the same one
+   * when nothing was).
+   */
   image: string;
   /** Production's claim's size and class: the clone holds as much. */
   storage: string;
   storageClassName?: string;
 }
 
-function template(): KubeObject[] {
-  const file = projectPath("manifests/clone/mcpgov-clone.yaml");
+/** The clone's claim, Service and policy as the product ships them. */
+function besideServer(): KubeObject[] {
+  const file = projectPath("manifests/clone/mcpgov-clone-objects.yaml");
   return loadManifestFile(file).map((doc) => doc.object as KubeObject);
+}
+
+/**
+ * The clone's server's template, as the cluster holds it (the overlay's). Read before a
+ * clone touches anything: without it there is no server to make.
+ */
+export async function cloneServerTemplate(
+  cluster: Cluster,
+  namespace: string,
+): Promise<KubeObject> {
+  const template = await cluster.get("CronJob", namespace, CLONE_TEMPLATE);
+  if (!template)
+    throw new UserError(
+      `CronJob ${CLONE_TEMPLATE} not found in ${namespace}: a clone's server is made from it; deploy the overlay (kubectl apply -k) first`,
+    );
+  return template;
 }
 
 type PodTemplate = {
@@ -115,12 +143,19 @@ export interface CloneObjects {
   policy: KubeObject;
 }
 
-/** The clone's objects, from the template, for this clone only. */
-export function cloneObjects(spec: CloneSpec): CloneObjects {
-  const objects = template();
+/**
+ * The clone's objects, for this clone only: the server made from its template (as
+ * `kubectl create job --from` makes it, but owned by no template), and its claim, Service
+ * and policy from the product's file, each with the template's labels.
+ */
+export function cloneObjects(spec: CloneSpec, serverTemplate: KubeObject): CloneObjects {
+  const objects = besideServer();
+  // The overlay's labels (its instance, its own) over the file's.
+  const labels = serverTemplate.metadata.labels ?? {};
   const byKind = (kind: string) => {
     const found = objects.find((o) => o.kind === kind);
-    if (!found) throw new Error(`manifests/clone/mcpgov-clone.yaml has no ${kind}`);
+    if (!found) throw new Error(`manifests/clone/mcpgov-clone-objects.yaml has no ${kind}`);
+    found.metadata.labels = { ...found.metadata.labels, ...labels };
     return named(found, spec);
   };
   const claim = byKind("PersistentVolumeClaim");
@@ -131,11 +166,17 @@ export function cloneObjects(spec: CloneSpec): CloneObjects {
   claimSpec.resources.requests.storage = spec.storage;
   if (spec.storageClassName) claimSpec.storageClassName = spec.storageClassName;
 
-  const server = byKind("Job");
-  const pod = podTemplateOf(server) as PodTemplate;
-  pod.metadata.labels[CLONE_LABEL] = spec.id;
+  const server = jobFromCronJob(serverTemplate, cloneName(spec.id));
+  server.metadata.labels = { ...labels, ...server.metadata.labels };
+  named(server, spec);
+  // Not the template's to keep or remove: a clone outlives its template being made again.
+  delete (server.metadata as { ownerReferences?: unknown }).ownerReferences;
+  const pod = podTemplateOf(server) as PodTemplate | undefined;
+  if (!pod?.spec?.containers?.length)
+    throw new Error(`CronJob ${serverTemplate.metadata.name} has no container`);
+  pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [CLONE_LABEL]: spec.id } };
   for (const container of pod.spec.containers) container.image = spec.image;
-  for (const volume of pod.spec.volumes)
+  for (const volume of pod.spec.volumes ?? [])
     if (volume.persistentVolumeClaim) volume.persistentVolumeClaim.claimName = cloneName(spec.id);
 
   const service = byKind("Service");
@@ -166,7 +207,13 @@ export function cloneRestoreJob(
   );
   // Not a validation (status reports those), nor a production restore (which it must not block).
   delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
+  // The overlay's labels (its instance, its own) stay; not the one that makes it a
+  // pgBackRest Job a production restore waits for.
+  const inherited = Object.entries(job.metadata.labels ?? {}).filter(
+    ([key]) => !(key in PGBACKREST_LABELS),
+  );
   job.metadata.labels = {
+    ...Object.fromEntries(inherited),
     [NAME_LABEL]: "mcpgov-clone",
     ...productLabels(COMPONENT.clone),
     [CLONE_LABEL]: spec.id,

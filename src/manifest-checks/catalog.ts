@@ -6,9 +6,17 @@ import type { KubeObject } from "../core/cluster.ts";
 import { selects } from "../core/label-selector.ts";
 import type { ManifestDoc } from "../core/manifests/load.ts";
 import { podLabelsOf, podSpecOf } from "../core/manifests/pod.ts";
+import { CLONE_TEMPLATE } from "../core/names/objects.ts";
 
 /** Objects made per cluster rather than committed: "Kind/name" → the keys they carry. */
 export type ProvidedObjects = Record<string, string[]>;
+
+/**
+ * Objects the product makes at run time that a template of the manifests names: a clone's
+ * claim, made per clone (manifests/clone/mcpgov-clone-objects.yaml) and renamed with the
+ * server whose template mounts it.
+ */
+const MADE_AT_RUN_TIME = new Set([`PersistentVolumeClaim/${CLONE_TEMPLATE}`]);
 
 /** Reports a problem at a path of the object being checked. */
 export type Found = (path: string, message: string) => void;
@@ -40,7 +48,12 @@ export class Catalog {
   }
 
   has(kind: string, name: string | undefined): boolean {
-    return this.get(kind, name) !== undefined || this.provided[`${kind}/${name}`] !== undefined;
+    const key = `${kind}/${name}`;
+    return (
+      this.get(kind, name) !== undefined ||
+      this.provided[key] !== undefined ||
+      MADE_AT_RUN_TIME.has(key)
+    );
   }
 
   /** The keys of a ConfigMap or Secret, when known. */

@@ -43,4 +43,15 @@ export const APPLY_ORDER = [
   // The restore Jobs' templates: suspended, they never fire; a restore makes its Job of one.
   "restore/pgbackrest-restore-cronjob.yaml",
   "restore/pgbackrest-restore-pitr-cronjob.yaml",
+  // A clone's server's template: suspended too; a clone makes its server of it.
+  "clone/mcpgov-clone-cronjob.yaml",
+] as const;
+
+/**
+ * The files of manifests/clone/ that are not applied: a clone's claim, Service and policy,
+ * made per clone with its server template's labels, and a person's psql pod.
+ */
+export const CLONE_FILES = [
+  "clone/mcpgov-clone-objects.yaml",
+  "clone/mcpgov-clone-client.yaml",
 ] as const;

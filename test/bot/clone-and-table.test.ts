@@ -89,6 +89,35 @@ describe("/restore clone, /restore drop and /restore table", () => {
     expect(github.latest().at(-1)).toContain(`There is no clone ${id}. There are no clones.`);
   });
 
+  it("makes the server from the overlay's template as the cluster holds it, and refuses without one, touching nothing", async () => {
+    await setupClones();
+    // The overlay's own label, as its kustomization puts it on the template.
+    const template = (await fake.get("CronJob", NS, "mcpgov-clone")) as KubeObject;
+    template.metadata.labels = { ...template.metadata.labels, team: "ledger" };
+    // And the uid the API server gives it, by which an owner is named.
+    (template.metadata as { uid?: string }).uid = "uid-mcpgov-clone";
+    await fake.apply([template]);
+    const payload = commentPayload("/restore clone latest ttl=1h");
+    await deliver(probot, bot, payload);
+    const id = operationId(payload.comment.id);
+    for (const kind of ["Job", "NetworkPolicy", "Service", "PersistentVolumeClaim"])
+      expect([
+        kind,
+        (await fake.get(kind, NS, `mcpgov-clone-${id}`))?.metadata.labels?.team,
+      ]).toEqual([kind, "ledger"]);
+    const server = (await fake.get("Job", NS, `mcpgov-clone-${id}`)) as KubeObject;
+    // Owned by no template: a clone outlives its template being made again.
+    expect(server.metadata).not.toHaveProperty("ownerReferences");
+
+    await fake.delete("CronJob", NS, "mcpgov-clone");
+    const before = await cloneObjectsNow();
+    await deliver(probot, bot, commentPayload("/restore clone latest ttl=1h"));
+    expect(github.latest().at(-1)).toContain(
+      `CronJob mcpgov-clone not found in ${NS}: a clone's server is made from it; deploy the overlay (kubectl apply -k) first`,
+    );
+    expect(await cloneObjectsNow()).toEqual(before);
+  });
+
   it("removes clones whose time is up, at start and after, and no other", async () => {
     await setupClones();
     const payload = commentPayload("/restore clone latest ttl=1h");

@@ -81,6 +81,8 @@ function cluster(): FakeCluster {
     // The restore Jobs' templates, read at each restore (manifests/restore/).
     baseObject("CronJob", "pgbackrest-restore"),
     baseObject("CronJob", "pgbackrest-restore-pitr"),
+    // A clone's server's template, read at each clone (manifests/clone/).
+    baseObject("CronJob", "mcpgov-clone"),
   ]);
   return fake;
 }

@@ -24,6 +24,8 @@ const CLONE = {
   storage: "20Gi",
 };
 const BOT = "system:serviceaccount:ai-governance:mcpgov-backup-bot";
+/** A clone's objects, its server from the base's template (manifests/clone/) as deployed. */
+const cloneOf = () => cloneObjects(CLONE, baseObject("CronJob", "mcpgov-clone"));
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
 type Any = any;
 
@@ -67,7 +69,7 @@ async function botJobs(): Promise<KubeObject[]> {
       annotations: {},
     }),
     cloneRestoreJob(cronJobs[2] as Any, CLONE, ["--latest"], {}),
-    cloneObjects(CLONE).server,
+    cloneOf().server,
   ];
 }
 
@@ -193,7 +195,7 @@ describe("a clone's server Job", () => {
   ];
 
   it.each(forgeries)("is refused with %s", (_, forge) => {
-    const forged = structuredClone(cloneObjects(CLONE).server) as Any;
+    const forged = structuredClone(cloneOf().server) as Any;
     forge(forged.spec.template.spec);
     expect(denied(forged).join("\n")).toContain("a clone's server mounts no pgBackRest");
   });
@@ -203,7 +205,7 @@ describe("the admission policy of the bot's other objects", () => {
   const objectPolicy = botPolicies().get("mcpgov-backup-bot-objects");
   const refused = (operation: "CREATE" | "UPDATE" | "DELETE", object: Any, oldObject: Any = null) =>
     refusals(objectPolicy, { username: BOT, operation, object, oldObject });
-  const { claim, service, policy: networkPolicy, server } = cloneObjects(CLONE);
+  const { claim, service, policy: networkPolicy, server } = cloneOf();
 
   it("is for the bot only", () => {
     expect(policyMatches(objectPolicy, BOT)).toBe(true);

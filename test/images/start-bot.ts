@@ -10,11 +10,21 @@ import { projectRoot } from "../../src/core/paths.ts";
 // Starting the bot reads templates only; no call reaches the cluster.
 const cluster = {} as Cluster;
 createBot({ cluster, settings: botSettings({ MCPGOV_REPOSITORIES: "org/ops" }) });
-cloneObjects({
-  id: "image",
-  expiresAt: new Date().toISOString(),
-  point: "the newest backup",
-  image: "postgres",
-  storage: "1Gi",
-});
+// The server's template comes from the cluster: a bare one stands in for it.
+const serverTemplate = {
+  apiVersion: "batch/v1",
+  kind: "CronJob",
+  metadata: { name: "mcpgov-clone", labels: { "app.kubernetes.io/instance": "image" } },
+  spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "postgres" }] } } } } },
+};
+cloneObjects(
+  {
+    id: "image",
+    expiresAt: new Date().toISOString(),
+    point: "the newest backup",
+    image: "postgres",
+    storage: "1Gi",
+  },
+  serverTemplate,
+);
 console.log(projectRoot());

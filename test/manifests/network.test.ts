@@ -4,6 +4,7 @@
 // and the pgBackRest TLS servers accept exactly the pods that need them, and nothing from
 // another namespace but what must.
 import { describe, expect, it } from "vitest";
+import { cloneObjects } from "../../src/core/clone-objects.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { containersOf, podLabelsOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -18,9 +19,30 @@ interface Pod {
   ports: number[];
 }
 
-/** An overlay as installed, the restore Jobs' templates among its objects (manifests/restore/). */
+/**
+ * An overlay as installed, the restore Jobs' templates among its objects (manifests/restore/),
+ * with a clone made: its server, Service and policy in place of the server's template,
+ * whose claim exists only per clone, so that it never runs as it is (manifests/clone/).
+ */
 function installed(overlay: string): Any[] {
-  return renderKustomization(projectPath("examples", overlay)) as Any[];
+  const objects = renderKustomization(projectPath("examples", overlay)) as Any[];
+  const template = objects.find((o) => o.kind === "CronJob" && o.metadata.name === "mcpgov-clone");
+  const namespace = template.metadata.namespace;
+  const clone = cloneObjects(
+    {
+      id: "n1",
+      expiresAt: "2026-12-07T18:00:00Z",
+      point: "the newest state",
+      image: "postgres",
+      storage: "1Gi",
+    },
+    template,
+  );
+  const made = [clone.server, clone.service, clone.policy].map((o) => ({
+    ...o,
+    metadata: { ...o.metadata, namespace },
+  }));
+  return [...objects.filter((o) => o !== template), ...made];
 }
 
 function podsOf(objects: Any[]): Pod[] {
@@ -186,7 +208,10 @@ describe.each(overlays)("who reaches whom in examples/%s", (overlay) => {
       (p) => !p.name.includes("bot") && p.ports.some((port) => can(outsider, p, port)),
     );
     expect(open.map((p) => p.name)).toEqual([]);
-    expect(pods.filter((p) => !can(p, dns, 53)).map((p) => p.name)).toEqual([]);
+    // But a clone's server, which reaches nothing at all (manifests/clone/).
+    expect(pods.filter((p) => !can(p, dns, 53)).map((p) => p.name)).toEqual([
+      "Job/mcpgov-clone-n1",
+    ]);
   });
 });
 

@@ -8,9 +8,9 @@ import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
-import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { botPolicies, refusals } from "../support/admission.ts";
 
@@ -113,24 +113,64 @@ describe("a stranger's overlay (payments)", () => {
     expect(shared).toEqual([]);
   });
 
-  it("has every Job the bot builds from it admitted by the cluster's policy, with its parameters", async () => {
+  const clone = {
+    id: "p1",
+    expiresAt: "2026-12-07T18:00:00Z",
+    point: "2026-12-07 14:30:00.000000+00",
+    image: images(find("StatefulSet", "postgres"))[0] as string,
+    storage: "20Gi",
+  };
+
+  /** The render applied to a cluster, as `kubectl apply -k` leaves it. */
+  async function applied(): Promise<FakeCluster> {
     const cluster = new FakeCluster();
     await cluster.apply(objects.filter((o) => o.kind !== "Namespace"));
+    return cluster;
+  }
+
+  it("makes a clone from its own mcpgov-clone CronJob: the server and every object beside it carry its labels", async () => {
+    const cluster = await applied();
+    const template = await cluster.get("CronJob", NS, "mcpgov-clone");
+    expect(template?.spec).toMatchObject({ suspend: true });
+    const made = cloneObjects(clone, template as KubeObject);
+    const instances = [made.server, made.claim, made.service, made.policy].map((o) => [
+      where(o),
+      o.metadata.labels?.["app.kubernetes.io/instance"],
+      o.metadata.labels?.["mcpgov-backup/clone"],
+    ]);
+    expect(instances).toEqual(
+      ["Job", "PersistentVolumeClaim", "Service", "NetworkPolicy"].map((kind) => [
+        `${kind}/mcpgov-clone-p1`,
+        NS,
+        "p1",
+      ]),
+    );
+    const pod = (made.server as Any).spec.template;
+    expect(pod.metadata.labels["app.kubernetes.io/instance"]).toBe(NS);
+    expect(images(made.server)).toEqual([PGBACKREST_IMAGE]);
+    // The Job that restores its data, from the overlay's validation CronJob, keeps its label too.
     const validation = find("CronJob", "pgbackrest-restore-validation");
-    const clone = {
-      id: "p1",
-      expiresAt: "2026-12-07T18:00:00Z",
-      point: "2026-12-07 14:30:00.000000+00",
-      image: images(find("StatefulSet", "postgres"))[0] as string,
-      storage: "20Gi",
-    };
+    const restore = cloneRestoreJob(validation, clone, ["--latest"], {});
+    expect(restore.metadata.labels).toMatchObject({
+      "app.kubernetes.io/instance": NS,
+      "app.kubernetes.io/component": "clone",
+      "mcpgov-backup/clone": "p1",
+    });
+    // Not a pgBackRest Job a production restore waits for.
+    expect(restore.metadata.labels).not.toHaveProperty("app");
+  });
+
+  it("has every Job the bot builds from it admitted by the cluster's policy, with its parameters", async () => {
+    const cluster = await applied();
+    const validation = find("CronJob", "pgbackrest-restore-validation");
     const jobs = [
       await backupJob(cluster, NS, "full", "pgbackrest-bot-p1-full"),
       await backupJob(cluster, NS, "diff", "pgbackrest-bot-p2-diff"),
       await backupJob(cluster, NS, "incr", "pgbackrest-bot-p3-incr"),
       jobFromCronJob(validation, "pgbackrest-bot-p4-validate", {}),
       cloneRestoreJob(validation, clone, ["--latest"], {}),
-      cloneObjects(clone).server,
+      // The clone's server, from the overlay's template as the cluster holds it.
+      cloneObjects(clone, (await cluster.get("CronJob", NS, "mcpgov-clone")) as KubeObject).server,
       // The restores, to a point and to the newest state, from the overlay's templates.
       await restoreJobFromCluster(cluster, NS, {
         name: "pgbackrest-bot-p5-restore",

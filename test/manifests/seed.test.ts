@@ -12,7 +12,12 @@ import {
   podSpecOf,
 } from "../../src/core/manifests/pod.ts";
 import { optionValue, parsePgbackrestConfig } from "../../src/core/pgbackrest/config.ts";
-import { APPLY_ORDER, SEED_FILES, USER_PROVIDED_FILES } from "../../src/manifest-checks/order.ts";
+import {
+  APPLY_ORDER,
+  CLONE_FILES,
+  SEED_FILES,
+  USER_PROVIDED_FILES,
+} from "../../src/manifest-checks/order.ts";
 import { loadCommittedManifests, manifestsDir, root } from "./support.ts";
 
 const NS = "ai-governance";
@@ -73,9 +78,12 @@ describe("the seed's files", () => {
       ...readdirSync(manifestsDir),
       ...readdirSync(join(manifestsDir, "schedules")).map((f) => `schedules/${f}`),
       ...readdirSync(join(manifestsDir, "restore")).map((f) => `restore/${f}`),
+      ...readdirSync(join(manifestsDir, "clone")).map((f) => `clone/${f}`),
     ]
       .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.example"))
       .filter((f) => !f.endsWith("kustomization.yaml"))
+      // Made per clone or by a person, never applied.
+      .filter((f) => !(CLONE_FILES as readonly string[]).includes(f))
       .map((f) => f.replace(/\.example$/, ""));
     expect([...onDisk].sort()).toEqual(
       APPLY_ORDER.filter((f) => f !== "pgbackrest-tls-secrets.yaml").sort(),

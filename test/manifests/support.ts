@@ -7,7 +7,7 @@ import {
   loadManifestFile,
   type ManifestDoc,
 } from "../../src/core/manifests/load.ts";
-import { APPLY_ORDER } from "../../src/manifest-checks/order.ts";
+import { APPLY_ORDER, CLONE_FILES } from "../../src/manifest-checks/order.ts";
 
 export const root = new URL("../..", import.meta.url).pathname;
 export const manifestsDir = join(root, "manifests");
@@ -21,7 +21,10 @@ export const PROVIDED = {
 
 /**
  * Every committed manifest in apply order (the restore Jobs' templates of manifests/restore/
- * among them), postgres-secret.yaml read from its committed .example, then the clone's template (manifests/clone/, made into objects per clone), then the S3 repository's manifests/s3/, then manifests/monitoring/.
+ * and of a clone's server among them), postgres-secret.yaml read from its committed
+ * .example, then a clone's claim, Service and policy and the psql pod of manifests/clone/
+ * (made per clone, or by a person), then the S3 repository's manifests/s3/, then
+ * manifests/monitoring/.
  */
 export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   const applied = APPLY_ORDER.flatMap((file) => {
@@ -32,7 +35,8 @@ export function loadCommittedManifests(dir = manifestsDir): ManifestDoc[] {
   });
   return [
     ...applied,
-    ...loadManifestDir(join(dir, "clone")),
+    // The clone's objects made per clone beside its server (whose template is applied).
+    ...CLONE_FILES.flatMap((file) => loadManifestFile(join(dir, file))),
     ...loadS3Manifests(dir),
     ...loadMonitoringManifests(dir),
   ];

@@ -70,3 +70,10 @@ export const RESTORE_TEMPLATES = {
   /** To a point: a time (RESTORE_TARGET) or a mark. */
   pointInTime: "pgbackrest-restore-pitr",
 } as const;
+
+/**
+ * A clone's server's template (manifests/clone/): a suspended CronJob that never fires. A
+ * clone reads it from the cluster, so that its server runs with the overlay's namespace,
+ * labels and patches, and its claim, Service and policy take its labels.
+ */
+export const CLONE_TEMPLATE = "mcpgov-clone";

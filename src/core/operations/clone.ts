@@ -11,6 +11,7 @@ import {
   cloneName,
   cloneObjects,
   cloneRestoreJob,
+  cloneServerTemplate,
   deleteClone,
   listClones,
   reapExpiredClones,
@@ -104,21 +105,23 @@ export async function createClone(
   const { namespace } = settings;
   const id = cloneId(request.id);
   if (request.database) cloneDatabase(request.database);
-  await progress("remove expired clones", () => reapExpiredClones(cluster, namespace));
-  if ((await listClones(cluster, namespace)).some((c) => c.id === id))
-    throw new UserError(`Clone ${id} exists already; drop it first, or choose another id.`);
+  // The templates first: without them nothing is touched, not even an expired clone.
   const cronJob = await cluster.get("CronJob", namespace, VALIDATION_CRONJOB);
   if (!cronJob)
     throw new UserError(
       `CronJob ${VALIDATION_CRONJOB} not found in ${namespace}; deploy the manifests first`,
     );
+  const serverTemplate = await cloneServerTemplate(cluster, namespace);
+  await progress("remove expired clones", () => reapExpiredClones(cluster, namespace));
+  if ((await listClones(cluster, namespace)).some((c) => c.id === id))
+    throw new UserError(`Clone ${id} exists already; drop it first, or choose another id.`);
   const spec: CloneSpec = {
     id,
     expiresAt: isoUtcSecond(Date.now() + request.ttlMs),
     point: pointText(request.plan),
     ...(await production(cluster, namespace)),
   };
-  const objects = cloneObjects(spec);
+  const objects = cloneObjects(spec, serverTemplate);
   const inNamespace = (object: KubeObject) => {
     object.metadata.namespace = namespace;
     object.metadata.annotations = { ...object.metadata.annotations, ...request.annotations };

@@ -130,6 +130,27 @@ function containerArgv(container) {
   return [...container.command ?? [], ...container.args ?? []];
 }
 
+// src/core/names/objects.ts
+var POSTGRES = {
+  statefulSet: "postgres",
+  pod: "postgres-0",
+  container: "postgres",
+  claim: "postgres-data",
+  labels: { app: "postgres" },
+  /** The database that is always there, where operations run their SQL. */
+  database: "postgres",
+  /** The superuser psql connects as, over the pod's Unix socket. */
+  user: "postgres",
+  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
+  uid: 999
+};
+var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
+var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
+var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
+var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
+var LOCK_NAME = "mcpgov-backup-lock";
+var CLONE_TEMPLATE = "mcpgov-clone";
+
 // src/core/paths.ts
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -150,26 +171,6 @@ function projectPath(...parts) {
   return join(projectRoot(), ...parts);
 }
 
-// src/core/names/objects.ts
-var POSTGRES = {
-  statefulSet: "postgres",
-  pod: "postgres-0",
-  container: "postgres",
-  claim: "postgres-data",
-  labels: { app: "postgres" },
-  /** The database that is always there, where operations run their SQL. */
-  database: "postgres",
-  /** The superuser psql connects as, over the pod's Unix socket. */
-  user: "postgres",
-  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
-  uid: 999
-};
-var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
-var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
-var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
-var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
-var LOCK_NAME = "mcpgov-backup-lock";
-
 export {
   __require,
   __commonJS,
@@ -189,11 +190,12 @@ export {
   podSpecPath,
   containersOf,
   containerArgv,
-  projectPath,
   POSTGRES,
   POSTGRES_WORKLOAD,
   REPO_HOST,
   PGBACKREST_IMAGE,
   PGBACKREST_CONFIG,
-  LOCK_NAME
+  LOCK_NAME,
+  CLONE_TEMPLATE,
+  projectPath
 };
