@@ -80,3 +80,79 @@ describe("a schedule patch of a base CronJob", () => {
     expect(schedules(patched)).toEqual(schedules(base));
   });
 });
+
+/** Every instance label an object and its pod templates carry, as `Kind/name: value`. */
+function instanceLabels(objects: KubeObject[]): string[] {
+  const key = "app.kubernetes.io/instance";
+  return objects.flatMap((o) => {
+    const spec = o.spec as Any;
+    const templates = [spec?.template, spec?.jobTemplate, spec?.jobTemplate?.spec?.template];
+    return [o.metadata, ...templates.filter(Boolean).map((t) => t.metadata ?? {})].map(
+      (metadata) => `${o.kind}/${o.metadata.name}: ${metadata.labels?.[key]}`,
+    );
+  });
+}
+
+describe("the instance label", () => {
+  it("is the payments fixture's on every object and pod template", () => {
+    const labels = instanceLabels(renderOverlay("payments", payments));
+    expect(labels.filter((l) => !l.endsWith(": payments"))).toEqual([]);
+    expect(labels.length).toBeGreaterThan(40);
+  });
+
+  it("set by an overlay stays its own when another adds the components on top", () => {
+    renderOverlay(
+      "own-label",
+      `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: payments
+labels:
+  - pairs: {app.kubernetes.io/instance: payments}
+    includeSelectors: false
+    includeTemplates: true
+resources:
+  - {root}/manifests
+`,
+    );
+    const labels = instanceLabels(
+      renderOverlay(
+        "components-on-top",
+        `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../own-label
+components:
+  - {root}/manifests/s3
+  - {root}/manifests/monitoring
+  - {root}/manifests/action
+`,
+      ),
+    );
+    expect(labels.filter((l) => !l.endsWith(": payments"))).toEqual([]);
+  });
+
+  it("is the base's, mcpgov, on every object when the overlay sets none", () => {
+    const labels = instanceLabels(
+      renderOverlay(
+        "no-label",
+        `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - {root}/manifests
+components:
+  - {root}/manifests/s3
+  - {root}/manifests/monitoring
+  - {root}/manifests/action
+`,
+      ),
+    );
+    expect(labels.filter((l) => !l.endsWith(": mcpgov"))).toEqual([]);
+  });
+});
+
+describe("no component stamps the instance label", () => {
+  it.each(["s3", "monitoring", "bot", "action"])("manifests/%s", (component) => {
+    const text = readFileSync(projectPath("manifests", component, "kustomization.yaml"), "utf8");
+    expect(text).not.toMatch(/app\.kubernetes\.io\/instance:/);
+  });
+});
