@@ -94,6 +94,24 @@ function endedConditions(outcome, reason, message) {
   return [{ type: outcome, status: "True", reason, message }];
 }
 
+// src/core/names/objects.ts
+var POSTGRES = {
+  statefulSet: "postgres",
+  pod: "postgres-0",
+  container: "postgres",
+  claim: "postgres-data",
+  labels: { app: "postgres" },
+  /** The database that is always there, where operations run their SQL. */
+  database: "postgres",
+  /** The superuser psql connects as, over the pod's Unix socket. */
+  user: "postgres",
+  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
+  uid: 999
+};
+var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
+var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
+var LOCK_NAME = "mcpgov-backup-lock";
+
 // src/core/manifests/pod.ts
 function jobTemplateOf(object) {
   return object.kind === "CronJob" ? object.spec?.jobTemplate : void 0;
@@ -150,24 +168,6 @@ function projectPath(...parts) {
   return join(projectRoot(), ...parts);
 }
 
-// src/core/names/objects.ts
-var POSTGRES = {
-  statefulSet: "postgres",
-  pod: "postgres-0",
-  container: "postgres",
-  claim: "postgres-data",
-  labels: { app: "postgres" },
-  /** The database that is always there, where operations run their SQL. */
-  database: "postgres",
-  /** The superuser psql connects as, over the pod's Unix socket. */
-  user: "postgres",
-  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
-  uid: 999
-};
-var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
-var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
-var LOCK_NAME = "mcpgov-backup-lock";
-
 export {
   __require,
   __commonJS,
@@ -181,15 +181,15 @@ export {
   workloadText,
   terminalCondition,
   endedConditions,
+  POSTGRES,
+  POSTGRES_WORKLOAD,
+  REPO_HOST,
+  LOCK_NAME,
   jobTemplateOf,
   podTemplateOf,
   podSpecOf,
   podSpecPath,
   containersOf,
   containerArgv,
-  projectPath,
-  POSTGRES,
-  POSTGRES_WORKLOAD,
-  REPO_HOST,
-  LOCK_NAME
+  projectPath
 };
