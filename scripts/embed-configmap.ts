@@ -17,11 +17,6 @@ export const EMBEDDED_FILES: EmbeddedFile[] = [
     key: "restore-validation.sh",
     source: "scripts/restore-validation.sh",
   },
-  {
-    manifest: "manifests/pgbackrest-config.yaml",
-    key: "pgbackrest.sh",
-    source: "scripts/pgbackrest.sh",
-  },
 
   {
     manifest: "manifests/monitoring/pgbackrest-metrics-configmap.yaml",
