@@ -1,15 +1,12 @@
 // The knobs a team turns in its own overlay do what they say and nothing else: the payments
 // fixture (test/fixtures/overlays/payments) rendered with the s3 and monitoring components.
-// A schedule patch of a base CronJob reaches that CronJob only; the instance label is the
-// overlay's everywhere; repository 2's path in the bucket is the overlay's stanza.
-import { execFileSync } from "node:child_process";
+// A schedule patch of a base CronJob reaches that CronJob only.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
-import { containersOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
@@ -157,61 +154,5 @@ describe("no component stamps the instance label", () => {
   it.each(["s3", "monitoring", "bot", "action"])("manifests/%s", (component) => {
     const text = readFileSync(projectPath("manifests", component, "kustomization.yaml"), "utf8");
     expect(text).not.toMatch(/app\.kubernetes\.io\/instance:/);
-  });
-});
-
-describe("repository 2's path in the bucket", () => {
-  const objects = renderOverlay("payments", payments);
-  const config = find(objects, "ConfigMap", "pgbackrest-config").data;
-  const s3 = find(objects, "ConfigMap", "pgbackrest-s3").data;
-  /** What pgBackRest, started as the pods start it, takes for each repository's path. */
-  const repoPaths = (env: Record<string, string>): string => {
-    const wrapper = config["pgbackrest.sh"];
-    expect(wrapper, "pgbackrest-config has the pgbackrest.sh wrapper").toBeTypeOf("string");
-    const said = execFileSync("sh", ["-c", wrapper, "pgbackrest", "help", "backup", "repo-path"], {
-      env: { PATH: process.env.PATH, ...env },
-      encoding: "utf8",
-    });
-    return said.slice(said.indexOf("current:")).split("\ndefault:")[0] ?? "";
-  };
-
-  it("names no stanza of the defaults in the payments render", () => {
-    expect(Object.values(s3).filter((v) => String(v).includes("mcpgov"))).toEqual([]);
-  });
-
-  it("is the stanza's, /payments, where pgBackRest runs", () => {
-    expect(repoPaths({ ...s3, PGBACKREST_STANZA: config.stanza })).toContain("repo2: /payments");
-  });
-
-  it("is /mcpgov for the base's stanza, as before", () => {
-    const base = renderKustomization(projectPath("examples", "production"));
-    const data = find(base, "ConfigMap", "pgbackrest-s3").data;
-    expect(repoPaths({ ...data, PGBACKREST_STANZA: "mcpgov" })).toContain("repo2: /mcpgov");
-  });
-
-  it("is what pgbackrest-s3 sets, when it sets one", () => {
-    const env = { ...s3, PGBACKREST_STANZA: "payments", PGBACKREST_REPO2_PATH: "/kept" };
-    expect(repoPaths(env)).toContain("repo2: /kept");
-  });
-
-  it("makes no repository 2 without the S3 settings", () => {
-    expect(repoPaths({ PGBACKREST_STANZA: "payments" })).not.toContain("repo2");
-  });
-
-  it("is set that way in every container that reads the S3 settings", () => {
-    const readers = objects.flatMap((o) => {
-      const spec = podSpecOf(o);
-      return (spec ? containersOf(spec) : [])
-        .filter((c) => (c.envFrom ?? []).some((e) => e.configMapRef?.name === "pgbackrest-s3"))
-        .map((c) => ({
-          name: `${o.kind}/${o.metadata.name} ${c.name}`,
-          wrapped: (c.volumeMounts ?? []).some(
-            (m) =>
-              m.mountPath === "/usr/local/bin/pgbackrest" && m.subPath?.endsWith("pgbackrest.sh"),
-          ),
-        }));
-    });
-    expect(readers.length).toBeGreaterThanOrEqual(5);
-    expect(readers.filter((r) => !r.wrapped).map((r) => r.name)).toEqual([]);
   });
 });
