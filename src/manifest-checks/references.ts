@@ -6,7 +6,13 @@ import type { V1Container, V1PodSpec, V1Volume } from "@kubernetes/client-node";
 import type { KubeObject } from "../core/cluster.ts";
 import type { LabelSelector } from "../core/label-selector.ts";
 import type { ManifestDoc } from "../core/manifests/load.ts";
-import { containerArgv, parseKubectlExec, podSpecOf, podSpecPath } from "../core/manifests/pod.ts";
+import {
+  containerArgv,
+  isKubectlExec,
+  parseKubectlExec,
+  podSpecOf,
+  podSpecPath,
+} from "../core/manifests/pod.ts";
 import { Catalog, type Found, type ProvidedObjects, volumeFiles } from "./catalog.ts";
 import { checkPgbackrestPaths } from "./pgbackrest-paths.ts";
 import { type ManifestProblem, objectName } from "./problem.ts";
@@ -89,7 +95,7 @@ function checkContainerRefs(
 /** `kubectl exec POD --container=C -- ...`: a StatefulSet here creates POD, with container C. */
 function checkExec(c: V1Container, path: string, catalog: Catalog, found: Found): void {
   const argv = containerArgv(c);
-  if (argv[0] !== "kubectl" || argv[1] !== "exec") return;
+  if (!isKubectlExec(argv)) return;
   const exec = parseKubectlExec(argv);
   const set = /^(.+)-\d+$/.exec(exec.pod)?.[1];
   const target = set && catalog.get("StatefulSet", set);

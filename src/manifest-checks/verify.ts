@@ -1,7 +1,9 @@
 // Every offline check of a set of manifests in one call: the Kubernetes schema, the
-// references between objects, and the pod and workload policy.
+// references between objects, the pod and workload policy, and that no two backups of one
+// stanza collide on its lock.
 
 import type { ManifestDoc } from "../core/manifests/load.ts";
+import { checkBackupLocks } from "./backup-lock.ts";
 import type { ManifestProblem } from "./problem.ts";
 import { checkReferences, type ProvidedObjects } from "./references.ts";
 import { validateSchema } from "./schema.ts";
@@ -19,6 +21,7 @@ export function verifyManifests(
   return [
     ...docs.flatMap(validateSchema),
     ...checkReferences(docs, provided),
+    ...checkBackupLocks(docs),
     ...docs.flatMap((doc) =>
       checkPolicy(doc, { uid: uids[`${doc.object.kind}/${objectNameOf(doc)}`] }),
     ),

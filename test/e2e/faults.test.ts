@@ -108,6 +108,7 @@ describe("a backup killed half way", () => {
 });
 
 describe("two backups at once", () => {
+  // pgBackRest's own behaviour, bare: the CronJobs wait for the lock instead (backup-lock.test.ts).
   it("refuses the second with a lock message that says what is going on; the first completes", async () => {
     const count = validBackups(await stanza()).length;
     const before = labelsOnDisk(e2e.db);

@@ -1,6 +1,7 @@
 // The manifests, unchanged, on the local cluster runner with real PostgreSQL and
 // pgBackRest, over the mutual-TLS topology of docs/architecture.md: deploy, stanza-create
-// Job, full and differential backups from the CronJobs, continuous WAL archiving, the
+// Job, full and differential backups from the CronJobs (two at once too, the second waiting
+// for the stanza's lock), continuous WAL archiving, the
 // restore-validation CronJob on a good and a damaged repository, and the seed's full and
 // point-in-time restores with an exact ledger cut.
 import { readdirSync } from "node:fs";
@@ -91,6 +92,16 @@ describe("the manifests on the local cluster runner", () => {
     expect(stanza.backup[1]?.prior).toBe(stanza.backup[0]?.label);
     const archive = stanza.archive[0];
     expect(archive?.max && archive.max >= (stanza.backup[1]?.archive.stop ?? "")).toBe(true);
+  }, 600_000);
+
+  it("completes a full and a differential started together: the second waits for the stanza's lock", async () => {
+    const [full, diff] = await Promise.all([
+      runJob("pgbackrest-full-backup", "pgbackrest-together-full"),
+      runJob("pgbackrest-diff-backup", "pgbackrest-together-diff"),
+    ]);
+    expect([full.result.outcome, diff.result.outcome]).toEqual(["Complete", "Complete"]);
+    // One of them found the lock held and tried again.
+    expect(`${full.logs}${diff.logs}`).toContain("holds its lock: trying again");
   }, 600_000);
 
   it("passes the weekly restore validation on the good repository", async () => {

@@ -109,15 +109,20 @@ describe("references between manifests", () => {
       "a backup exec into a pod no StatefulSet creates",
       "schedules/pgbackrest-diff-backup-cronjob.yaml",
       "CronJob",
-      (o) => (o.spec.jobTemplate.spec.template.spec.containers[0].command[3] = "pgbackrest-0"),
+      (o) => {
+        const command = o.spec.jobTemplate.spec.template.spec.containers[0].command;
+        command[command.indexOf("pgbackrest-repo-host-0")] = "pgbackrest-0";
+      },
       'execs in pod "pgbackrest-0", which no StatefulSet in the manifests creates',
     ],
     [
       "a backup exec into a container that does not exist",
       "schedules/pgbackrest-full-backup-cronjob.yaml",
       "CronJob",
-      (o) =>
-        (o.spec.jobTemplate.spec.template.spec.containers[0].command[4] = "--container=backrest"),
+      (o) => {
+        const command = o.spec.jobTemplate.spec.template.spec.containers[0].command;
+        command[command.indexOf("--container=pgbackrest")] = "--container=backrest";
+      },
       'StatefulSet pgbackrest-repo-host has no container "backrest"',
     ],
     [

@@ -54,7 +54,8 @@ export function loadMonitoringManifests(dir = manifestsDir): ManifestDoc[] {
 
 /**
  * manifests/s3/, the off-site repository's additions, its Secrets from their .example, and
- * its CronJobs, which kustomize makes from the base's (manifests/s3/schedules).
+ * its CronJobs, which kustomize makes from the base's (manifests/s3/schedules) when the
+ * component is added to the base.
  */
 function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
   const s3 = join(dir, "s3");
@@ -63,10 +64,12 @@ function loadS3Manifests(dir = manifestsDir): ManifestDoc[] {
     .filter((f) => f !== "kustomization.yaml") // kustomize's, not an object
     .sort()
     .flatMap((f) => loadManifestFile(join(s3, f)));
-  const cronJobs = renderKustomization(join(s3, "schedules")).map((object, index) => ({
-    file: join(s3, "schedules (rendered)"),
-    index,
-    object,
-  }));
+  // Without the namespace the render gives them, as the files beside them have none.
+  const cronJobs = renderKustomization(join(root, "test/fixtures/manifests/with-s3"))
+    .filter((o) => o.kind === "CronJob" && o.metadata.name.endsWith("-s3"))
+    .map((object, index) => {
+      const { namespace: _, ...metadata } = object.metadata;
+      return { file: join(s3, "schedules (rendered)"), index, object: { ...object, metadata } };
+    });
   return [...files, ...cronJobs];
 }

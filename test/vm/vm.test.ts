@@ -11,6 +11,7 @@ import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import {
   containerArgv,
   containersOf,
+  isKubectlExec,
   parseKubectlExec,
   podSpecOf,
 } from "../../src/core/manifests/pod.ts";
@@ -50,7 +51,7 @@ const cronJobs: CronJobFacts[] = ["full-backup", "diff-backup", "restore-validat
     const object = doc?.object as { metadata: { name: string }; spec: { schedule: string } };
     const spec = podSpecOf(doc?.object ?? {});
     const argv = containerArgv(spec ? (containersOf(spec)[0] ?? { name: "" }) : { name: "" });
-    const inPod = argv[0] === "kubectl" ? parseKubectlExec(argv).command.join(" ") : argv.join(" ");
+    const inPod = isKubectlExec(argv) ? parseKubectlExec(argv).command.join(" ") : argv.join(" ");
     // A pod reads the stanza from PGBACKREST_STANZA; the VM's command line names it.
     const command = inPod.replace(/^pgbackrest /, `pgbackrest --stanza=${STANZA} `);
     return { name: object.metadata.name, schedule: object.spec.schedule, command };

@@ -8,6 +8,8 @@ import type {
   V1PodTemplateSpec,
 } from "@kubernetes/client-node";
 
+import { BACKUP_LOCK_WAIT } from "../names/objects.ts";
+
 type KubeObject = { kind?: unknown; spec?: unknown };
 
 // biome-ignore lint/suspicious/noExplicitAny: walking untyped YAML
@@ -78,13 +80,30 @@ export interface ExecCommand {
   pod: string;
   container: string | undefined;
   command: string[];
+  /**
+   * The shell the exec runs under when it waits for the stanza's backup lock
+   * (`sh -c SCRIPT wait-for-backup-lock SECONDS kubectl exec ...`), as the backup CronJobs
+   * run it; undefined for a bare exec.
+   */
+  lockWait?: { script: string; seconds: string };
+}
+
+/** Whether the argv is a `kubectl exec`, bare or under the backup lock's wait. */
+export function isKubectlExec(argv: string[]): boolean {
+  const exec = argv[3] === BACKUP_LOCK_WAIT ? argv.slice(5) : argv;
+  return exec[0] === "kubectl" && exec[1] === "exec";
 }
 
 /**
  * The remote command of a `kubectl exec POD [--container=C] -- CMD...` argv: the backup
- * Jobs run pgBackRest on the repository host this way.
+ * Jobs run pgBackRest on the repository host this way, under the shell that waits for the
+ * stanza's backup lock (objects.ts, BACKUP_LOCK_WAIT).
  */
 export function parseKubectlExec(argv: string[]): ExecCommand {
+  if (argv[0] === "sh" && argv[1] === "-c" && argv[3] === BACKUP_LOCK_WAIT) {
+    const exec = parseKubectlExec(argv.slice(5));
+    return { ...exec, lockWait: { script: argv[2] ?? "", seconds: argv[4] ?? "" } };
+  }
   const dashes = argv.indexOf("--");
   if (argv[0] !== "kubectl" || argv[1] !== "exec" || dashes < 0) {
     throw new Error(`not a kubectl exec command with --: ${argv.join(" ")}`);

@@ -77,3 +77,13 @@ export const RESTORE_TEMPLATES = {
  * labels and patches, and its claim, Service and policy take its labels.
  */
 export const CLONE_TEMPLATE = "mcpgov-clone";
+
+/**
+ * The name ($0) of the shell a backup CronJob runs its `kubectl exec` under
+ * (manifests/schedules): while another backup of the stanza holds pgBackRest's backup lock
+ * (exit code BACKUP_LOCK_HELD) it tries again, for up to the seconds of its first argument.
+ */
+export const BACKUP_LOCK_WAIT = "wait-for-backup-lock";
+
+/** pgBackRest's exit code when another process holds the lock it needs (LockAcquireError). */
+export const BACKUP_LOCK_HELD = 50;

@@ -94,6 +94,27 @@ function endedConditions(outcome, reason, message) {
   return [{ type: outcome, status: "True", reason, message }];
 }
 
+// src/core/names/objects.ts
+var POSTGRES = {
+  statefulSet: "postgres",
+  pod: "postgres-0",
+  container: "postgres",
+  claim: "postgres-data",
+  labels: { app: "postgres" },
+  /** The database that is always there, where operations run their SQL. */
+  database: "postgres",
+  /** The superuser psql connects as, over the pod's Unix socket. */
+  user: "postgres",
+  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
+  uid: 999
+};
+var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
+var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
+var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
+var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
+var LOCK_NAME = "mcpgov-backup-lock";
+var CLONE_TEMPLATE = "mcpgov-clone";
+
 // src/core/manifests/pod.ts
 function jobTemplateOf(object) {
   return object.kind === "CronJob" ? object.spec?.jobTemplate : void 0;
@@ -130,27 +151,6 @@ function containerArgv(container) {
   return [...container.command ?? [], ...container.args ?? []];
 }
 
-// src/core/names/objects.ts
-var POSTGRES = {
-  statefulSet: "postgres",
-  pod: "postgres-0",
-  container: "postgres",
-  claim: "postgres-data",
-  labels: { app: "postgres" },
-  /** The database that is always there, where operations run their SQL. */
-  database: "postgres",
-  /** The superuser psql connects as, over the pod's Unix socket. */
-  user: "postgres",
-  /** The postgres user's uid in the official PostgreSQL image; pgBackRest's pods run as it too. */
-  uid: 999
-};
-var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
-var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
-var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
-var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
-var LOCK_NAME = "mcpgov-backup-lock";
-var CLONE_TEMPLATE = "mcpgov-clone";
-
 // src/core/paths.ts
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -184,12 +184,6 @@ export {
   workloadText,
   terminalCondition,
   endedConditions,
-  jobTemplateOf,
-  podTemplateOf,
-  podSpecOf,
-  podSpecPath,
-  containersOf,
-  containerArgv,
   POSTGRES,
   POSTGRES_WORKLOAD,
   REPO_HOST,
@@ -197,5 +191,11 @@ export {
   PGBACKREST_CONFIG,
   LOCK_NAME,
   CLONE_TEMPLATE,
+  jobTemplateOf,
+  podTemplateOf,
+  podSpecOf,
+  podSpecPath,
+  containersOf,
+  containerArgv,
   projectPath
 };
