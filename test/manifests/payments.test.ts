@@ -12,7 +12,10 @@ import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
+import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
+import { verifyManifests } from "../../src/manifest-checks/verify.ts";
 import { botPolicies, refusals } from "../support/admission.ts";
+import { PROVIDED } from "./support.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
 type Any = any;
@@ -52,6 +55,34 @@ describe("a stranger's overlay (payments)", () => {
     const namespaced = objects.filter((o) => o.kind !== "Namespace");
     expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set([NS]));
     expect(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name)).toEqual([NS]);
+  });
+
+  it("passes the offline checks, the one that no two backups of its stanza fail on each other's lock among them", () => {
+    const docs = objects
+      .filter((o) => !String(o.apiVersion).startsWith("monitoring.coreos.com/"))
+      .map((object, index) => ({ file: "payments (rendered)", index, object }));
+    const provided = {
+      ...PROVIDED,
+      "Secret/postgres-secret": ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"],
+      "Secret/pgbackrest-s3-credentials": ["s3-key", "s3-key-secret"],
+      "Secret/pgbackrest-cipher": ["passphrase"],
+      "Secret/mcpgov-backup-bot": ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"],
+    };
+    const problems = verifyManifests(docs, provided, { "Deployment/mcpgov-backup-bot": 1000 });
+    expect(problems.map(formatManifestProblem)).toEqual([]);
+    // Repository 1's full and differential, and repository 2's: four that could meet.
+    const backups = objects.filter(
+      (o) => o.kind === "CronJob" && /-(full|diff)-backup/.test(o.metadata.name),
+    );
+    expect(backups.map((o) => o.metadata.name).sort()).toEqual([
+      "pgbackrest-diff-backup",
+      "pgbackrest-diff-backup-s3",
+      "pgbackrest-full-backup",
+      "pgbackrest-full-backup-s3",
+    ]);
+    const schedules = backups.map((o) => (o as Any).spec.schedule);
+    expect(schedules).toContain("30 1 * * *");
+    expect(new Set(schedules).size).toBe(4);
   });
 
   it("names neither the base's namespace nor the default registry anywhere", () => {
