@@ -13,6 +13,7 @@ import { parse } from "yaml";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
 import { checkReferences } from "../../src/manifest-checks/references.ts";
 import { validateSchema } from "../../src/manifest-checks/schema.ts";
@@ -153,6 +154,19 @@ describe("the bot's manifests", () => {
     ).toEqual(["get pgbackrest-restore", "get pgbackrest-restore-pitr"]);
     // Every cronjobs right names its CronJob: no other is read, none of the templates resumed.
     expect(rights.filter((r) => r.resource === "cronjobs" && !r.name)).toEqual([]);
+  });
+
+  it("let the bot suspend and resume every scheduled CronJob, the -s3 ones included, and no other", () => {
+    const rights = rightsOf(find("Role").rules as PolicyRule[]);
+    const patched = rights.filter((r) => r.resource === "cronjobs" && r.verb === "patch");
+    expect(patched.map((r) => r.name).sort()).toEqual([...SCHEDULED_CRONJOBS].sort());
+    expect(SCHEDULED_CRONJOBS).toEqual(
+      expect.arrayContaining([
+        "pgbackrest-full-backup-s3",
+        "pgbackrest-diff-backup-s3",
+        "pgbackrest-restore-validation-s3",
+      ]),
+    );
   });
 
   it("let the bot exec only in the two pods it names", () => {

@@ -5,9 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
+import { renderKustomization } from "../../src/core/kustomize.ts";
 import { lockLease } from "../../src/core/lock.ts";
 import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { LOCK_NAME, planRecordName } from "../../src/core/names/objects.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import { commentPayload, deliver } from "../../src/fakes/github.ts";
 import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import {
@@ -134,6 +136,42 @@ describe("/restore confirm and cancel", () => {
     );
     expect(fake.createdJobs).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("pauses all six scheduled CronJobs when the S3 component is deployed, and resumes them after", async () => {
+    const id = await planned();
+    // The CronJobs of an installation with the S3 component (examples/production).
+    const cronJobs = renderKustomization(projectPath("examples", "production")).filter(
+      (o) => o.kind === "CronJob",
+    );
+    await fake.apply(cronJobs);
+    const six = [
+      "pgbackrest-full-backup",
+      "pgbackrest-diff-backup",
+      "pgbackrest-restore-validation",
+      "pgbackrest-full-backup-s3",
+      "pgbackrest-diff-backup-s3",
+      "pgbackrest-restore-validation-s3",
+    ];
+    expect(six.filter((name) => !cronJobs.some((c) => c.metadata.name === name))).toEqual([]);
+    const suspend = (name: string) =>
+      (fake.objects.get(`CronJob/${NS}/${name}`)?.spec as { suspend?: boolean } | undefined)
+        ?.suspend;
+    // Each one's spec.suspend at the moment the restore Job is made.
+    const duringRestore: Record<string, boolean | undefined> = {};
+    const original = fake.behaviour.job;
+    fake.behaviour.job = (job) => {
+      if (job.metadata.name.endsWith("-restore"))
+        for (const name of six) duringRestore[name] = suspend(name);
+      return original?.(job) ?? { outcome: "Complete", logs: "" };
+    };
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(github.latest().at(-1)).toContain("✅ Restored to");
+    expect(duringRestore).toEqual(Object.fromEntries(six.map((name) => [name, true])));
+    for (const name of six) expect(suspend(name)).toBe(false);
+    expect(fake.suspensions.filter((s) => s.endsWith("=true")).sort()).toEqual(
+      six.map((name) => `${name}=true`).sort(),
+    );
   });
 
   it("carries out a confirmed plan in order, edits the plan's comment, and ignores a second confirm", async () => {

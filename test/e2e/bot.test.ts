@@ -118,8 +118,22 @@ function watchRestoreJob(inner: LocalCluster): LocalCluster {
   });
 }
 
+/**
+ * Repository 2's CronJobs as the S3 component makes them (manifests/s3/schedules): the base's
+ * specs under their own names. The runner fires no schedule, so only a restore's pause and
+ * resume touch them here; the S3 repository itself is test/e2e/s3-cluster.test.ts's.
+ */
+async function s3CronJobs(): Promise<KubeObject[]> {
+  const names = SCHEDULED_CRONJOBS.filter((name) => !name.endsWith("-s3"));
+  const base = await Promise.all(names.map((name) => e2e.cluster.get("CronJob", NS, name)));
+  return base.map((cronJob) => {
+    const copy = structuredClone(cronJob as KubeObject);
+    return { ...copy, metadata: { ...copy.metadata, name: `${copy.metadata.name}-s3` } };
+  });
+}
+
 beforeAll(async () => {
-  await e2e.cluster.apply([governanceApi, oldRecord]);
+  await e2e.cluster.apply([governanceApi, oldRecord, ...(await s3CronJobs())]);
   await e2e.cluster.waitForPodsReady(NS, { app: "governance-api" }, 60_000);
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
@@ -293,6 +307,9 @@ describe("the bot on the local cluster", () => {
       "pgbackrest-full-backup": true,
       "pgbackrest-diff-backup": true,
       "pgbackrest-restore-validation": true,
+      "pgbackrest-full-backup-s3": true,
+      "pgbackrest-diff-backup-s3": true,
+      "pgbackrest-restore-validation-s3": true,
     });
     for (const name of SCHEDULED_CRONJOBS) expect(await suspended(e2e.cluster, name)).toBe(false);
 

@@ -25,6 +25,7 @@ export function botPolicies(): Map<string, Any> {
 /** The API resource of a kind, as request.resource.resource names it. */
 const RESOURCES: Record<string, string> = {
   Job: "jobs",
+  CronJob: "cronjobs",
   ConfigMap: "configmaps",
   PersistentVolumeClaim: "persistentvolumeclaims",
   Service: "services",
@@ -38,6 +39,21 @@ export interface AdmissionRequest {
   oldObject?: KubeObject | null;
   /** The binding's parameter object (the installation's PodTemplate), if the policy takes one. */
   params?: KubeObject | null;
+}
+
+/** Whether the policy's match constraints take an operation on a resource of an API group. */
+export function policyCovers(
+  policy: Any,
+  group: string,
+  resource: string,
+  operation: AdmissionRequest["operation"],
+): boolean {
+  return (policy.spec.matchConstraints?.resourceRules ?? []).some(
+    (rule: { apiGroups: string[]; resources: string[]; operations: string[] }) =>
+      rule.apiGroups.includes(group) &&
+      rule.resources.includes(resource) &&
+      rule.operations.includes(operation),
+  );
 }
 
 /** Whether the policy applies to the request (its match conditions). */
