@@ -1,7 +1,8 @@
 // The CronJobs that start pgBackRest on a schedule: the full and differential backups and
-// the weekly restore validation. A restore pauses them (spec.suspend), so that no
-// scheduled backup starts against a PostgreSQL it has stopped or a validation against a
-// repository it is reading, and resumes the ones it paused when it is done. The restore
+// the weekly restore validation, and their copies for repository 2 that the S3 component
+// adds (-s3). A restore pauses every one deployed (spec.suspend), so that no scheduled
+// backup starts against a PostgreSQL it has stopped or a validation against a repository
+// it is reading, and resumes the ones it paused when it is done. The restore
 // Jobs' templates (manifests/restore/) are CronJobs too, but not these: suspended always,
 // they are never paused nor resumed.
 import { backupCronJobName } from "./backup-job.ts";
@@ -9,11 +10,16 @@ import type { Cluster } from "./cluster.ts";
 
 export const VALIDATION_CRONJOB = "pgbackrest-restore-validation";
 
-export const SCHEDULED_CRONJOBS = [
-  backupCronJobName("full"),
-  backupCronJobName("diff"),
-  VALIDATION_CRONJOB,
-] as const;
+const REPO1_SCHEDULES = [backupCronJobName("full"), backupCronJobName("diff"), VALIDATION_CRONJOB];
+
+/** Repository 2's copy of a schedule: the S3 component's CronJob (manifests/s3/schedules). */
+export const s3CronJobName = (name: string): string => `${name}-s3`;
+
+/** Every scheduled CronJob of a stanza; the bot's Role may patch these, by name. */
+export const SCHEDULED_CRONJOBS: readonly string[] = [
+  ...REPO1_SCHEDULES,
+  ...REPO1_SCHEDULES.map(s3CronJobName),
+];
 
 /** Suspends every scheduled CronJob not suspended already; returns the ones it suspended. */
 export async function pauseSchedules(cluster: Cluster, namespace: string): Promise<string[]> {

@@ -70,13 +70,20 @@ describe("the admission policy of the bot's CronJob patches", () => {
     ],
     ["a field removed", (c) => delete c.spec.concurrencyPolicy],
     ["a field changed", (c) => (c.spec.startingDeadlineSeconds = 1)],
-    ["a field added", (c) => (c.spec.timeZone = "Etc/UTC")],
+    ["another time zone", (c) => (c.spec.timeZone = "Pacific/Kiritimati")],
     ["its labels", (c) => (c.metadata.labels["app.kubernetes.io/component"] = "x")],
     ["its labels removed", (c) => delete c.metadata.labels],
     ["an annotation", (c) => (c.metadata.annotations = { x: "y" })],
     ["an owner", (c) => (c.metadata.ownerReferences = [{ kind: "Job", name: "x" }])],
     ["a finalizer", (c) => (c.metadata.finalizers = ["example.com/keep"])],
   ];
+
+  it("refuses a patch that adds a field the CronJob did not have", () => {
+    const without = validation();
+    delete without.spec.timeZone;
+    const added = refused(without, (c) => (c.spec.timeZone = "Etc/UTC"));
+    expect(added.join("\n")).toContain("the bot changes only spec.suspend");
+  });
 
   it.each(forgeries)("refuses a patch of the validation CronJob with %s", (_, forge) => {
     expect(refused(validation(), forge).join("\n")).toContain("the bot changes only spec.suspend");
