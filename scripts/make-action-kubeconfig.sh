@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make-action-kubeconfig.sh: write a kubeconfig for the Action's own ServiceAccount
 # (manifests/action/), to store as the workflow's secret instead of an administrator's.
-# It holds a token that expires, the cluster's address and CA, and the database's
+# It holds a token that expires (in an hour unless asked), the cluster's address and CA, and the database's
 # namespace: what the Role there allows, and nothing anywhere else.
 set -Eeuo pipefail
 
@@ -16,7 +16,10 @@ mcpgov-backup-action (kubectl create token) and writes a kubeconfig that uses it
 and give it to the Action's `kubeconfig` input. Run it again before the token expires.
 
   --namespace NS   the database's namespace (default: the base's, manifests/kustomization.yaml)
-  --duration D     how long the token lasts, as kubectl takes it (default 720h; the API
+  --duration D     how long the token lasts, as kubectl takes it (default 1h: the longest
+                   one workflow run needs, so that a leaked token is good for no longer than
+                   that; ask for more only to store it, and rather keep it in a protected
+                   Environment or use the cluster's OIDC, as the README shows; the API
                    server may cap it)
   --out FILE       where to write the kubeconfig
   --force          replace an existing FILE
@@ -37,7 +40,7 @@ kc_base_namespace() {
 }
 
 _main() {
-	local root out=mcpgov-backup-action.kubeconfig duration=720h force=0 namespace=""
+	local root out=mcpgov-backup-action.kubeconfig duration=1h force=0 namespace=""
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	while [ $# -gt 0 ]; do
 		case $1 in

@@ -2,8 +2,8 @@
 // checkout's base in place of the released one (which cannot be fetched here), renders
 // and passes the offline checks; every object, Secret and key its commands name is what
 // the render needs; the release it names is this version, with the script attached; and
-// it takes six commands.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// it takes seven commands, the first pinning every image to the digest the release signed.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,7 +26,13 @@ const commands = block("bash")
   .split("\n")
   .map((line) => line.trim())
   .filter((line) => line && !line.startsWith("#"));
-const overlay = parse(block("yaml")) as { namespace: string; resources: string[] };
+const overlay = parse(block("yaml")) as {
+  namespace: string;
+  resources: string[];
+  components: string[];
+};
+/** What the release attaches as image.kustomization.yaml (image.yml writes it), digests made up. */
+const DIGEST = `sha256:${"ab".repeat(32)}`;
 
 const work = mkdtempSync(join(tmpdir(), "mcpgov-backup-quick-start-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,12 +44,27 @@ function render() {
     relative(work, projectPath("manifests")),
   );
   writeFileSync(join(work, "kustomization.yaml"), local);
+  mkdirSync(join(work, "release-images"), { recursive: true });
+  writeFileSync(
+    join(work, "release-images", "kustomization.yaml"),
+    [
+      "apiVersion: kustomize.config.k8s.io/v1alpha1",
+      "kind: Component",
+      "images:",
+      ...["bot", "pgbackrest"].flatMap((image) => [
+        `  - name: ghcr.io/org/mcpgov-backup-${image}`,
+        `    newName: ghcr.io/org/mcpgov-backup-${image}`,
+        `    digest: ${DIGEST}`,
+      ]),
+      "",
+    ].join("\n"),
+  );
   return renderKustomization(work);
 }
 
 describe("the README's quick start on Kubernetes", () => {
-  it("takes six commands from an empty namespace to a first backup", () => {
-    expect(commands).toHaveLength(6);
+  it("takes seven commands from an empty namespace to a first backup", () => {
+    expect(commands).toHaveLength(7);
     expect(commands.at(-1)).toMatch(/create job \S+ --from=cronjob\/pgbackrest-full-backup$/);
   });
 
@@ -54,6 +75,21 @@ describe("the README's quick start on Kubernetes", () => {
     );
     const release = readFileSync(projectPath(".github/workflows/release.yml"), "utf8");
     expect(release).toMatch(/gh release create .* scripts\/make-tls-secrets\.sh/);
+  });
+
+  it("runs every image by the digest the release attaches, not by a tag", () => {
+    expect(commands[0]).toBe(
+      `mkdir -p payments/release-images && curl -fsSLo payments/release-images/kustomization.yaml ${RELEASE}/releases/download/v${version}/image.kustomization.yaml`,
+    );
+    expect(overlay.components).toEqual(["release-images"]);
+    const image = readFileSync(projectPath(".github/workflows/image.yml"), "utf8");
+    expect(image).toContain('gh release upload "$RELEASE" image.kustomization.yaml');
+    const images = new Set(
+      render().flatMap((object) =>
+        [...JSON.stringify(object).matchAll(/"image":"([^"]+)"/g)].map((m) => m[1] ?? ""),
+      ),
+    );
+    expect([...images]).toEqual([`ghcr.io/org/mcpgov-backup-pgbackrest@${DIGEST}`]);
   });
 
   it("renders an overlay that passes the offline checks with the Secrets its commands make", () => {

@@ -11,6 +11,7 @@ import {
 } from "../core/names/labels.ts";
 import { failureOf } from "./failure.ts";
 import { type Inputs, readInputs } from "./inputs.ts";
+import { actionLog } from "./log.ts";
 import { objectsFor } from "./manifests.ts";
 import { RESULT_FILE_VARIABLE, writeResultFile } from "./result-file.ts";
 import { type ActionRun, runOperations } from "./run.ts";
@@ -49,7 +50,7 @@ async function openCluster(inputs: Inputs, log: (line: string) => void): Promise
 
 async function main(): Promise<ActionRun> {
   const inputs = readInputs();
-  const log = (line: string) => core.info(line);
+  const log = actionLog((line) => core.info(line));
   // Made once per run: every deploy applies the same per-cluster secrets.
   const objects = once(() => objectsFor(inputs));
   // Before the cluster is opened: an input the manifests contradict is refused untouched.

@@ -2,8 +2,25 @@
 // window on a time line (GitHub renders Mermaid).
 import type { AnyStepResult, StepResult } from "./steps/step.ts";
 
+/**
+ * Text from the cluster in a table cell, shown as text: HTML is escaped, and so is every
+ * character that would start Markdown (a link, an image, emphasis, code, a cell's end).
+ */
 function cell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replace(/[\\`*_[\]~|!]/g, "\\$&")
+    .replace(/\r\n|\r|\n/g, " ");
+}
+
+const BACKUP_TYPES = new Set(["full", "diff", "incr"]);
+
+/** A backup as a Mermaid task's name: its type and label, nothing that Mermaid would read. */
+function taskName(type: string, label: string): string {
+  return `${BACKUP_TYPES.has(type) ? type : "backup"} ${label.replace(/[^\w-]/g, "_")}`;
 }
 
 function mermaidTime(epochSeconds: number): string {
@@ -48,7 +65,7 @@ export function renderSummary(results: AnyStepResult[]): string {
       for (const b of backups.filter((b) => b.repo === repo)) {
         // A bar needs some width to be seen: at least a minute.
         lines.push(
-          `  ${b.type} ${b.label} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
+          `  ${taskName(b.type, b.label)} :done, ${mermaidTime(b.start)}, ${mermaidTime(Math.max(b.stop, b.start + 60))}`,
         );
       }
     }

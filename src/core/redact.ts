@@ -3,7 +3,7 @@
 
 /** The names credentials go by (pgBackRest options and environment variables included). */
 const SECRET_KEY =
-  "[\\w.-]*(?:password|passwd|passphrase|secret|token|cipher[-_]pass|s3[-_]key|api[-_]?key|credential)[\\w.-]*";
+  "[\\w.-]*(?:password|passwd|passphrase|secret|token|cipher[-_]pass|s3[-_]key|api[-_]?key|credential|client-key-data|client-certificate-data)[\\w.-]*";
 
 const PATTERNS: [RegExp, string][] = [
   [
@@ -14,6 +14,8 @@ const PATTERNS: [RegExp, string][] = [
   // GitHub tokens (installation, personal, OAuth) and AWS access key ids, wherever they appear.
   [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}/g, "[redacted token]"],
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, "[redacted key id]"],
+  // Azure connection strings: a key or signature ends at the next `;`.
+  [/\b(AccountKey|SharedAccessKey|SharedAccessSignature)=[^;\s"']+/gi, "$1=[redacted]"],
   // The password of a URI: postgresql://user:PASSWORD@host.
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, "$1[redacted]@"],
   // key=value, "key": "value" (JSON), key: value (YAML, logs). A quoted value is redacted

@@ -60,4 +60,40 @@ describe("the job summary", () => {
     };
     expect(renderSummary([failed])).not.toContain("mermaid");
   });
+
+  it("shows cluster text as text: no HTML, link, image or markup of its own, no way out of the time line", () => {
+    const hostile: AnyStepResult = {
+      name: "backup",
+      ok: false,
+      detail:
+        'job/x failed: <img src=x onerror="alert(1)"> [click](https://evil.example) ![i](https://evil.example/i.png) **now** `code` <!-- hide',
+      seconds: 1,
+    };
+    const forged: AnyStepResult = {
+      ...status,
+      data: {
+        ...(status as { data: { backups: object[]; recoveryWindow: object } }).data,
+        backups: [
+          {
+            label: "20261124-010000F\n```\n<img src=x>\n```mermaid",
+            type: "full :done, click x href javascript:alert(1)",
+            repo: 1,
+            start: at("2026-11-24T01:00:00Z"),
+            stop: at("2026-11-24T01:00:30Z"),
+            size: 1,
+          },
+        ],
+      },
+    } as AnyStepResult;
+    const summary = renderSummary([hostile, forged]);
+    // Every bracket, star and backtick escaped: none starts a link, emphasis or code.
+    const table = summary.slice(0, summary.indexOf("```mermaid"));
+    expect(table).not.toMatch(/<img|<!--|(?<!\\)[[\]*`]/);
+    expect(summary).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+    expect(summary).toContain("\\[click\\](https://evil.example)");
+    const mermaid = summary.slice(summary.indexOf("```mermaid"));
+    expect(mermaid.match(/```/g)).toHaveLength(2);
+    expect(mermaid).not.toMatch(/click|javascript/);
+    expect(mermaid).toMatch(/^ {2}backup 20261124-010000F_+img_src_x_+mermaid :done, /m);
+  });
 });

@@ -49,6 +49,26 @@ describe("redact", () => {
       "db_password: [redacted]\nnext line",
     ],
     [
+      "a kubeconfig's client key",
+      "    client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t\n    client-certificate-data: LS0tLS1C",
+      "    client-key-data: [redacted]\n    client-certificate-data: [redacted]",
+    ],
+    [
+      "a kubeconfig's token",
+      "  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.e30.sig",
+      "  user:\n    token: [redacted]",
+    ],
+    [
+      "an Azure connection string's key",
+      "DefaultEndpointsProtocol=https;AccountName=backups;AccountKey=q7Zx+9kL/abc==;EndpointSuffix=core.windows.net",
+      "DefaultEndpointsProtocol=https;AccountName=backups;AccountKey=[redacted];EndpointSuffix=core.windows.net",
+    ],
+    [
+      "an Azure shared access signature",
+      "SharedAccessSignature=sv=2022-11-02&sig=abc%2Bdef;BlobEndpoint=https://x",
+      "SharedAccessSignature=[redacted];BlobEndpoint=https://x",
+    ],
+    [
       "a value known to be secret",
       "connected with hunter2-long as password",
       "connected with [redacted] as password",

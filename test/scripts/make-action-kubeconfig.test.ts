@@ -71,6 +71,18 @@ describe("make-action-kubeconfig.sh", () => {
     expect(result.stdout + result.stderr).not.toContain("eyJhbGciOiJSUzI1NiJ9");
   });
 
+  it("asks for a token of an hour by default, and says why in --help", () => {
+    const out = join(dir, "short.kubeconfig");
+    const result = run(["--namespace", "ledger-db", "--out", out]);
+    expect(result.status).toBe(0);
+    expect(result.calls.at(-1)).toBe(
+      "create token mcpgov-backup-action --namespace ledger-db --duration 1h",
+    );
+    const help = spawnSync(script, ["--help"], { encoding: "utf8" }).stdout;
+    expect(help).toContain("(default 1h");
+    expect(help).toMatch(/a leaked token is good for no longer than/);
+  });
+
   it("defaults to the namespace the base installs into", () => {
     const out = join(dir, "default.kubeconfig");
     expect(run(["--out", out]).status).toBe(0);

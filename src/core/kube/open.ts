@@ -15,25 +15,32 @@ export interface OpenedCluster {
 
 export function openKubeCluster(kubeconfig = ""): OpenedCluster {
   const config = new k8s.KubeConfig();
-  if (!kubeconfig) config.loadFromDefault();
-  else if (kubeconfig.includes("apiVersion")) loadKubeconfigText(config, kubeconfig);
-  else config.loadFromFile(kubeconfig);
+  if (!kubeconfig)
+    withoutQuoting("($KUBECONFIG or ~/.kube/config)", () => config.loadFromDefault());
+  else if (kubeconfig.includes("apiVersion"))
+    withoutQuoting("", () => config.loadFromString(kubeconfig));
+  else withoutQuoting(kubeconfig, () => config.loadFromFile(kubeconfig));
   return { cluster: new KubeCluster(config), close: async () => {} };
 }
 
 /**
- * A kubeconfig given as text holds credentials: a parse error says where, never what
- * (the YAML parser's message quotes the lines around the mistake).
+ * A kubeconfig holds credentials, whether given as text or as a file: a parse error says
+ * where, never what (the YAML parser's message quotes the lines around the mistake).
  */
-function loadKubeconfigText(config: k8s.KubeConfig, text: string): void {
+function withoutQuoting(
+  /** The file it was read from; "" for text, where any error may quote it. */
+  file: string,
+  load: () => void,
+): void {
   try {
-    config.loadFromString(text);
+    load();
   } catch (error) {
-    const line = (error as { mark?: { line?: number } }).mark?.line;
-    const reason = (error as { reason?: string }).reason;
-    const where = line === undefined ? "" : ` at line ${line + 1}`;
+    const { mark, reason } = error as { mark?: { line?: number }; reason?: string };
+    // A missing file says only its path: that is safe to show as it is.
+    if (file && mark === undefined) throw error;
+    const where = mark?.line === undefined ? "" : ` at line ${mark.line + 1}`;
     throw new UserError(
-      `the kubeconfig is not valid YAML${where}${reason ? ` (${reason})` : ""}; check the secret it comes from, e.g. with kubectl --kubeconfig <file> config view`,
+      `the kubeconfig${file ? ` ${file}` : ""} is not valid YAML${where}${reason ? ` (${reason})` : ""}; check the secret it comes from, e.g. with kubectl --kubeconfig <file> config view`,
     );
   }
 }

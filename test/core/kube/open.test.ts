@@ -1,5 +1,8 @@
 // Opening a cluster from a kubeconfig given as text: a broken one is refused with where
 // the mistake is, and none of its content (it holds credentials).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openKubeCluster } from "../../../src/core/kube/open.ts";
 
@@ -12,5 +15,18 @@ describe("openKubeCluster", () => {
       "the kubeconfig is not valid YAML at line 5 (bad indentation of a sequence entry); check the secret it comes from",
     );
     expect(opened).not.toThrow(/SECRET-TOKEN|server: https/);
+  });
+
+  it("says where a kubeconfig file is broken without quoting it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "mcpgov-backup-kubeconfig-")), "config");
+    writeFileSync(
+      file,
+      "apiVersion: v1\nusers:\n  - user:\n    client-key-data: SECRET-KEY-abc\n   token: SECRET-TOKEN-abc: [\n",
+    );
+    const opened = () => openKubeCluster(file);
+    expect(opened).toThrow(
+      `the kubeconfig ${file} is not valid YAML at line 5 (bad indentation of a sequence entry)`,
+    );
+    expect(opened).not.toThrow(/SECRET-|client-key-data/);
   });
 });
