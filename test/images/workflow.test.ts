@@ -222,9 +222,11 @@ describe("the image workflow (.github/workflows/image.yml)", () => {
     expect(release.on.push).toEqual({ tags: ["v[0-9]+.[0-9]+.[0-9]+"] });
     expect(
       Object.values(release.jobs).find((j) => j.uses === "./.github/workflows/image.yml")?.with,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression
     ).toEqual({ release: "${{ github.ref_name }}" });
     const attach = steps.find((s) => s.run?.includes("gh release upload"));
     expect(attach?.run).toBe('gh release upload "$RELEASE" image.kustomization.yaml --clobber');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression
     expect(attach?.env?.RELEASE).toBe("${{ inputs.release }}");
   });
 
