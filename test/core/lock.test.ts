@@ -1,5 +1,5 @@
 // The lock as a Lease: taken once, renewed by its holder only, stale when its holder stops
-// renewing, and a fence that the Action's deploy, backup and validate honour.
+// renewing, and a fence the Action takes for what it changes, as the bot does.
 import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { runOperations } from "../../src/action/run.ts";
@@ -184,7 +184,7 @@ describe("the Action's own lock", () => {
       () => {},
     );
 
-  it("is taken for deploy and backup, says who holds it, and is released after each", async () => {
+  it("is taken for deploy, says who holds it, and is released after", async () => {
     const cluster = new FakeCluster();
     const holders: string[] = [];
     const create = cluster.create.bind(cluster);
