@@ -1,5 +1,10 @@
-// The Action's work: each operation in order, timed; a failed step stops the sequence.
+// The Action's work: each operation in order, timed; a failed step stops the sequence. What
+// changes the database holds the lock (core/lock.ts) while it runs, as the bot's commands
+// do, so that a restore confirmed meanwhile is refused rather than run beside it.
+import { randomUUID } from "node:crypto";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { whileLocked } from "../core/lock.ts";
+import { REQUESTED_BY_ANNOTATION } from "../core/names/labels.ts";
 import type { Settings } from "../core/settings.ts";
 import { failureOf } from "./failure.ts";
 import type { Inputs, Operation } from "./inputs.ts";
@@ -11,6 +16,13 @@ import { statusStep } from "./steps/status.ts";
 import type { AnyStepResult, Outputs, Step, StepContext, StepOutcome } from "./steps/step.ts";
 import { validateStep } from "./steps/validate.ts";
 import { verifyStep } from "./steps/verify.ts";
+
+/**
+ * The operations that change production or run its Jobs: deploy, backup, validate, mark, and
+ * clone (a restore Job from the repository). Status, verify and drop-clone only read or
+ * remove a clone's own objects.
+ */
+const LOCKED: ReadonlySet<Operation> = new Set(["deploy", "backup", "validate", "mark", "clone"]);
 
 export interface ActionRun {
   results: AnyStepResult[];
@@ -26,6 +38,8 @@ export async function runOperations(
   objects: () => Promise<KubeObject[]>,
   annotations: Record<string, string>,
   log: (line: string) => void,
+  /** How often a held lock is renewed (core's default; shorter in tests). */
+  lockRenewMs?: number,
 ): Promise<ActionRun> {
   const steps: { [K in Operation]: Step<K> } = {
     deploy: async (context) => deployStep(await objects())(context),
@@ -51,7 +65,7 @@ export async function runOperations(
     log(`▶ ${name}`);
     let outcome: StepOutcome;
     try {
-      outcome = await steps[name](context);
+      outcome = await runStep(name, context, steps[name], lockRenewMs);
     } catch (error) {
       outcome = failureOf(error, name);
     }
@@ -69,4 +83,30 @@ export async function runOperations(
     outputs,
     ok: results.every((r) => r.ok) && results.length === inputs.operations.length,
   };
+}
+
+/** One step, holding the lock when it changes the database: its holder is this step. */
+function runStep<K extends Operation>(
+  name: K,
+  context: StepContext,
+  step: Step<K>,
+  lockRenewMs: number | undefined,
+): Promise<StepOutcome<K>> {
+  if (!LOCKED.has(name)) return step(context);
+  const operation = `action-${name}-${randomUUID().slice(0, 8)}`;
+  const holder = {
+    operation,
+    command: `action ${name}`,
+    requester: context.annotations[REQUESTED_BY_ANNOTATION] || "github-actions",
+    // Each ends or fails on its own: nothing is left half-done for a person.
+    ifInterrupted: "release" as const,
+  };
+  const settings = { ...context.settings, lockHolder: operation };
+  return whileLocked(
+    context.cluster,
+    settings.namespace,
+    holder,
+    () => step({ ...context, settings }),
+    lockRenewMs,
+  );
 }

@@ -2,6 +2,7 @@
 // them: Kubernetes through its API, or the local runner that runs the manifests' pods as
 // processes on this machine.
 import type { JobOutcome, WorkloadKind } from "./names/kinds.ts";
+import { UserError } from "./user-error.ts";
 
 export type { JobOutcome, WorkloadKind };
 
@@ -87,6 +88,19 @@ export class ConflictError extends Error {
     super(`${kind}/${name} in namespace ${namespace} changed since it was read`);
     this.name = "ConflictError";
   }
+}
+
+/**
+ * A write refused because the namespace does not exist, told as what to do. No face creates
+ * it: its Pod Security labels are a cluster admin's, so the credentials that deploy hold no
+ * right on namespaces (docs/security.md row 30).
+ */
+export function namespaceMissing(error: unknown, namespace: string): UserError | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code !== 404 || !String(message).includes(`namespaces "${namespace}" not found`)) return;
+  return new UserError(
+    `namespace ${namespace} does not exist: a cluster admin creates it, with its Pod Security labels, from the manifests' namespace.yaml (kubectl kustomize <overlay> | kubectl apply -l app.kubernetes.io/component=namespace -f -), then runs this again`,
+  );
 }
 
 export interface Cluster {

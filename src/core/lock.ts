@@ -9,6 +9,7 @@ import {
   type Cluster,
   ConflictError,
   type KubeObject,
+  namespaceMissing,
   written,
 } from "./cluster.ts";
 import {
@@ -145,7 +146,7 @@ export async function takeLock(
   try {
     await cluster.create(lockLease(namespace, { ...holder, since: now, renewed: now }));
   } catch (error) {
-    if (!(error instanceof AlreadyExistsError)) throw error;
+    if (!(error instanceof AlreadyExistsError)) throw namespaceMissing(error, namespace) ?? error;
     // Held by anyone, this operation included: a second confirmation of a plan whose
     // restore is running must not go on (and must not release the lock of the first).
     const held = await readLock(cluster, namespace);
@@ -214,6 +215,24 @@ export async function holdLock(
     },
     keep: () => clearInterval(timer),
   };
+}
+
+/** `work` while holding the lock (LockedError, naming the holder, when another has it); released after, whatever its end. */
+export async function whileLocked<T>(
+  cluster: Cluster,
+  namespace: string,
+  holder: Omit<LockHolder, "since" | "renewed">,
+  work: () => Promise<T>,
+  renewMs = LOCK_RENEW_MS,
+): Promise<T> {
+  const lock = await holdLock(cluster, namespace, holder, renewMs);
+  try {
+    return await work();
+  } finally {
+    await lock.release().catch(() => {
+      // Left behind, it goes stale; its if-interrupted says release, so the next start frees it.
+    });
+  }
 }
 
 /** Releases the lock if the operation holds it. */

@@ -8,6 +8,7 @@ import { deploy } from "../../src/core/operations/deploy.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
+import { UserError } from "../../src/core/user-error.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 
 describe("deploy", () => {
@@ -39,5 +40,46 @@ describe("deploy", () => {
     const seen = steps.filter((step) => step !== "apply Job");
     expect(seen[0]).not.toMatch(/Job/);
     expect(seen.slice(1)).toEqual(["create Job", "apply CronJob"]);
+  });
+});
+
+describe("deploy's namespace", () => {
+  it("is never applied: an admin creates it with its Pod Security labels, so a deploy's credential needs no right on it", async () => {
+    const cluster = new FakeCluster();
+    const applied: string[] = [];
+    const apply = cluster.apply.bind(cluster);
+    cluster.apply = async (objects: KubeObject[]) => {
+      applied.push(...objects.map((o) => o.kind));
+      return apply(objects);
+    };
+    const objects = kubernetesObjects(projectPath("manifests"));
+    expect(objects.map((o) => o.kind)).toContain("Namespace");
+    const result = await deploy(
+      cluster,
+      DEFAULT_SETTINGS,
+      { objects, timeoutMs: 1000 },
+      withoutProgress,
+    );
+    expect(applied).not.toContain("Namespace");
+    expect(applied.length).toBeGreaterThan(0);
+    expect(result.applied).toBe(objects.length - 1);
+  });
+
+  it("missing, says who creates it and how, rather than the API's not-found", async () => {
+    const cluster = new FakeCluster();
+    cluster.apply = async () => {
+      throw Object.assign(new Error('namespaces "ai-governance" not found'), { code: 404 });
+    };
+    const objects = kubernetesObjects(projectPath("manifests"));
+    const deployed = deploy(
+      cluster,
+      DEFAULT_SETTINGS,
+      { objects, timeoutMs: 1000 },
+      withoutProgress,
+    );
+    await expect(deployed).rejects.toBeInstanceOf(UserError);
+    await expect(deployed).rejects.toThrow(
+      /namespace ai-governance does not exist: a cluster admin creates it, with its Pod Security labels, from the manifests' namespace.yaml/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 // The lock as a Lease: taken once, renewed by its holder only, stale when its holder stops
-// renewing, and a fence that the Action's deploy, backup and validate honour.
+// renewing, and a fence the Action takes for what it changes, as the bot does.
 import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { runOperations } from "../../src/action/run.ts";
@@ -16,6 +16,12 @@ import {
   takeLock,
 } from "../../src/core/lock.ts";
 import { loadManifestDir } from "../../src/core/manifests/load.ts";
+import {
+  COMMAND_ANNOTATION,
+  IF_INTERRUPTED_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+  requestedBy,
+} from "../../src/core/names/labels.ts";
 import { LOCK_NAME } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
@@ -149,7 +155,7 @@ describe("the Action during a restore", () => {
     expect(run.ok).toBe(false);
     expect(run.results.map((r) => [r.name, r.ok])).toEqual([["deploy", false]]);
     expect(run.results[0]?.detail).toMatch(
-      /^Not now: another operation holds the lock: `\/restore pitr 2026-11-24 14:30:00\+00` \(op op1\) by @alice since .*\. Deploy again when it has finished\.$/,
+      /^another operation holds the lock: `\/restore pitr 2026-11-24 14:30:00\+00` \(op op1\) by @alice since .*, renewed at /,
     );
     // Nothing but the lock is in the cluster: no StatefulSet was started, no Job created.
     expect([...cluster.objects.values()].map((o) => o.kind)).toEqual(["Lease"]);
@@ -161,7 +167,49 @@ describe("the Action during a restore", () => {
       {},
       () => {},
     );
-    expect(backup.results[0]?.detail).toContain("Back up when it has finished.");
+    expect(backup.results[0]?.detail).toContain("another operation holds the lock: `/restore pitr");
     expect(cluster.createdJobs).toEqual([]);
+  });
+});
+
+describe("the Action's own lock", () => {
+  const objects = () => loadManifestDir(projectPath("manifests")).map((d) => d.object as never);
+  const run = (cluster: FakeCluster, operations: string) =>
+    runOperations(
+      cluster,
+      readInputs((name) => (name === "operations" ? operations : "")),
+      DEFAULT_SETTINGS,
+      async () => objects(),
+      { [REQUESTED_BY_ANNOTATION]: "dana" },
+      () => {},
+    );
+
+  it("is taken for deploy, says who holds it, and is released after", async () => {
+    const cluster = new FakeCluster();
+    const holders: string[] = [];
+    const create = cluster.create.bind(cluster);
+    cluster.create = async (object: KubeObject) => {
+      if (object.kind === "Lease")
+        holders.push(
+          `${object.metadata.annotations?.[COMMAND_ANNOTATION]} by ${requestedBy(object.metadata.annotations ?? {})}, ${object.metadata.annotations?.[IF_INTERRUPTED_ANNOTATION]}`,
+        );
+      return create(object);
+    };
+    await run(cluster, "deploy");
+    expect(holders).toEqual(["action deploy by dana, release"]);
+    expect(await readLock(cluster, NS)).toBeUndefined();
+  });
+
+  it("refuses a restore's confirmation while the Action's deploy runs", async () => {
+    const cluster = new FakeCluster();
+    let during: unknown;
+    const apply = cluster.apply.bind(cluster);
+    cluster.apply = async (objects: KubeObject[]) => {
+      during ??= await takeLock(cluster, NS, restore).catch((error) => error);
+      return apply(objects);
+    };
+    await run(cluster, "deploy");
+    expect(during).toBeInstanceOf(LockedError);
+    expect(String(during)).toContain("`action deploy` (op action-");
   });
 });

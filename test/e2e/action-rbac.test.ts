@@ -31,10 +31,11 @@ const actionRules = (loadManifestFile(projectPath("manifests", "action", "action
 
 beforeAll(async () => {
   const objects = manifestObjects(projectPath("examples", "second-database"));
-  // The Secrets are made per cluster before the Action runs (scripts/make-tls-secrets.sh,
-  // the .example files), by someone else: not the Action's calls.
-  await e2e.cluster.apply(objects.filter((o) => o.kind === "Secret"));
-  deployed = objects.filter((o) => o.kind !== "Secret");
+  // The namespace and the Secrets are made per cluster before the Action runs, by an admin
+  // (namespace.yaml, scripts/make-tls-secrets.sh, the .example files): not the Action's calls.
+  const admins = (o: KubeObject) => o.kind === "Secret" || o.kind === "Namespace";
+  await e2e.cluster.apply(objects.filter(admins));
+  deployed = objects.filter((o) => !admins(o));
   const recorded = recordingCluster(e2e.cluster);
   await runActionSteps(
     recorded.cluster,
@@ -49,6 +50,8 @@ beforeAll(async () => {
       "timeout-minutes": "5",
     },
     deployed,
+    // Renewed often, so that the run renews the lock it holds (a patch of the Lease).
+    500,
   );
   accesses = recorded.accesses;
 }, TIMEOUT.setUp);
@@ -57,6 +60,12 @@ describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
   it("allows every call deploy, verify, backup, validate, status, mark, clone and drop-clone made, all in the database's namespace", () => {
     expect(new Set(accesses.map((a) => a.namespace))).toEqual(new Set([NAMESPACE]));
     expect(notAllowedBy(actionRules, accesses)).toEqual([]);
+  });
+
+  it("refuses a relabel of its namespace: it may not switch Pod Security off", () => {
+    const relabel = { verb: "patch", group: "", resource: "namespaces", name: NAMESPACE };
+    expect(notAllowedBy(actionRules, [relabel])).toEqual([`patch namespaces ${NAMESPACE}`]);
+    expect(accesses.filter((a) => a.resource === "namespaces")).toEqual([]);
   });
 
   it("grants nothing those calls did not use", () => {

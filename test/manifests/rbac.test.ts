@@ -4,6 +4,7 @@
 // is held to the API calls it really makes in test/e2e/bot.test.ts.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
 import {
   containerArgv,
@@ -11,6 +12,7 @@ import {
   parseKubectlExec,
   podSpecOf,
 } from "../../src/core/manifests/pod.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import {
   type Access,
   describeAccess,
@@ -116,5 +118,25 @@ describe("RBAC in the manifests", () => {
         .filter((r) => !used(r, wanted))
         .map(describeAccess),
     ).toEqual(["get secrets"]);
+  });
+});
+
+describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
+  const rules = (loadManifestFile(projectPath("manifests", "action", "action-rbac.yaml"))
+    .map((d) => d.object as KubeObject)
+    .find((o) => o.kind === "Role")?.rules ?? []) as PolicyRule[];
+
+  it("grants nothing on namespaces: the Action cannot relabel its namespace's Pod Security", () => {
+    expect(rules.filter((r) => r.resources?.includes("namespaces"))).toEqual([]);
+  });
+
+  it("takes the lock: creates the Lease, and reads, renews and removes only that one", () => {
+    const leases = rightsOf(rules).filter((r) => r.resource === "leases");
+    expect(leases.map(describeAccess).sort()).toEqual([
+      "create coordination.k8s.io/leases",
+      "delete coordination.k8s.io/leases mcpgov-backup-lock",
+      "get coordination.k8s.io/leases mcpgov-backup-lock",
+      "patch coordination.k8s.io/leases mcpgov-backup-lock",
+    ]);
   });
 });

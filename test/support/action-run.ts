@@ -16,6 +16,8 @@ export async function runActionSteps(
   cluster: Cluster,
   inputs: Record<string, string>,
   objects: KubeObject[] = [],
+  /** How often a held lock is renewed: short, so that a test sees its renewals. */
+  lockRenewMs?: number,
 ): Promise<ActionRun> {
   const runnerTemp = mkdtempSync(join(tmpdir(), "mcpgov-backup-action-steps-"));
   const before = process.env.RUNNER_TEMP;
@@ -31,6 +33,7 @@ export async function runActionSteps(
       given,
       {},
       (line) => log.push(line),
+      lockRenewMs,
     );
     if (!run.ok) throw new Error(`the Action's ${inputs.operations} failed:\n${log.join("\n")}`);
     return run;

@@ -13,7 +13,16 @@ type Any = any;
 
 /** The cluster's policies for the bot (manifests/bot-policy), by name. */
 export function botPolicies(): Map<string, Any> {
-  const docs = loadManifestFile(projectPath("manifests/bot-policy/bot-policies.yaml"));
+  return policiesIn("manifests/bot-policy/bot-policies.yaml");
+}
+
+/** The cluster's policies for the Action (manifests/action-policy), by name. */
+export function actionPolicies(): Map<string, Any> {
+  return policiesIn("manifests/action-policy/action-policies.yaml");
+}
+
+function policiesIn(file: string): Map<string, Any> {
+  const docs = loadManifestFile(projectPath(file));
   return new Map(
     docs
       .map((d) => d.object as Any)
@@ -30,6 +39,7 @@ const RESOURCES: Record<string, string> = {
   PersistentVolumeClaim: "persistentvolumeclaims",
   Service: "services",
   NetworkPolicy: "networkpolicies",
+  Namespace: "namespaces",
 };
 
 export interface AdmissionRequest {

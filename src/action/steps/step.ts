@@ -101,9 +101,10 @@ export type AnyStepResult = { [K in Operation]: StepResult<K> }[Operation];
 
 export type Step<K extends Operation> = (context: StepContext) => Promise<StepOutcome<K>>;
 
-/** The settings a core operation takes: the run's (settings.ts). */
+/** The settings a core operation takes: the run's (settings.ts), and the lock the step holds. */
 export function stepSettings(context: StepContext): Settings {
-  return { namespace: context.settings.namespace, stanza: context.settings.stanza };
+  const { namespace, stanza, lockHolder } = context.settings;
+  return { namespace, stanza, ...(lockHolder ? { lockHolder } : {}) };
 }
 
 /** Each step of a core operation as a line of the Action's log. */

@@ -1,8 +1,9 @@
 // deploy: the manifests in their order, up to the stanza-create Job; PostgreSQL and the
 // repository host ready; the stanza-create Job run to completion; then the rest (the
 // CronJobs). A second run changes nothing: a completed stanza Job is left alone, a
-// failed one is run again.
-import type { Cluster, KubeObject } from "../cluster.ts";
+// failed one is run again. The Namespace is never applied: a cluster admin creates it with
+// its Pod Security labels, so the credentials that deploy need no right to change them.
+import { type Cluster, type KubeObject, namespaceMissing } from "../cluster.ts";
 import { jobEnding, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
 import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
@@ -12,7 +13,7 @@ import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 
 export interface DeployRequest {
-  /** Every object, in apply order, the stanza-create Job among them. */
+  /** Every object, in apply order, the stanza-create Job among them; a Namespace is left out. */
   objects: KubeObject[];
   timeoutMs: number;
 }
@@ -35,10 +36,11 @@ export async function deploy(
   // Whatever order they come in (kustomize sorts by kind unless told otherwise): the stanza
   // Job after the pods it needs, the CronJobs that back it up after the stanza.
   const runs = (o: KubeObject) => o.kind === "Job" || o.kind === "CronJob";
+  const given = request.objects.filter((o) => o.kind !== "Namespace");
   const objects = [
-    ...request.objects.filter((o) => !runs(o)),
-    ...request.objects.filter((o) => o.kind === "Job"),
-    ...request.objects.filter((o) => o.kind === "CronJob"),
+    ...given.filter((o) => !runs(o)),
+    ...given.filter((o) => o.kind === "Job"),
+    ...given.filter((o) => o.kind === "CronJob"),
   ];
   const stanzaJob = objects.find((o) => o.kind === "Job");
   if (!stanzaJob)
@@ -48,7 +50,11 @@ export async function deploy(
   const first = objects.indexOf(stanzaJob);
   // Applying now could start postgres-0 while a restore writes its data directory.
   await requireUnlocked(cluster, settings, "Deploy again when it has finished.");
-  await progress(`apply ${first} objects`, () => cluster.apply(objects.slice(0, first)));
+  await progress(`apply ${first} objects`, () =>
+    cluster.apply(objects.slice(0, first)).catch((error) => {
+      throw namespaceMissing(error, namespace) ?? error;
+    }),
+  );
   await progress("wait for PostgreSQL and the repository host", async () => {
     await cluster.waitForPodsReady(namespace, POSTGRES.labels, timeoutMs);
     const repoHost = { [COMPONENT_LABEL]: COMPONENT.repoHost };

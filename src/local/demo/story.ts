@@ -17,6 +17,7 @@ import { DEFAULT_SETTINGS } from "../../core/settings.ts";
 import type { ValidationReport } from "../../core/validation-report.ts";
 import { formatManifestProblem } from "../../manifest-checks/problem.ts";
 import { verifyManifests } from "../../manifest-checks/verify.ts";
+import { createNamespaceAsAdmin } from "../deploy.ts";
 import { LocalCluster } from "../runner/local-cluster.ts";
 import { type Step, Steps } from "../steps.ts";
 
@@ -74,6 +75,7 @@ export async function runStory(options: StoryOptions = {}): Promise<StoryResult>
   // The story's data lives in the seed's application database.
   const sql = (query: string) => psql(cluster, query, MCPGOV_DATABASE);
   try {
+    await createNamespaceAsAdmin(cluster, objects);
     await deploy(cluster, settings, { objects, timeoutMs: 300_000 }, progress);
     const policiesBefore = await steps.run("write sample governance data", async () => {
       await sql(`create table governance_policies (id bigint primary key, name text not null, rules jsonb not null, updated_at timestamptz not null default now());

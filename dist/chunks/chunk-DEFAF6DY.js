@@ -35,6 +35,14 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// src/core/user-error.ts
+var UserError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "UserError";
+  }
+};
+
 // src/core/cluster.ts
 function describedText(job, description) {
   const lines = description.pods.flatMap((pod) => [
@@ -57,6 +65,13 @@ var ConflictError = class extends Error {
     this.name = "ConflictError";
   }
 };
+function namespaceMissing(error, namespace) {
+  const { code, message } = error;
+  if (code !== 404 || !String(message).includes(`namespaces "${namespace}" not found`)) return;
+  return new UserError(
+    `namespace ${namespace} does not exist: a cluster admin creates it, with its Pod Security labels, from the manifests' namespace.yaml (kubectl kustomize <overlay> | kubectl apply -l app.kubernetes.io/component=namespace -f -), then runs this again`
+  );
+}
 async function written(write, refusal) {
   try {
     await write();
@@ -175,9 +190,12 @@ export {
   __require,
   __commonJS,
   __toESM,
+  UserError,
   describedText,
   AlreadyExistsError,
   ConflictError,
+  namespaceMissing,
+  written,
   createIfAbsent,
   mergePatch,
   BACKUP_TYPES,
