@@ -12,9 +12,11 @@ import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, MCPGOV_DATABASE } from "../../src/core/database.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
-import { restoreProduction } from "../../src/core/operations/restore.ts";
+import { RestoreStoppedError, restoreProduction } from "../../src/core/operations/restore.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
-import { withoutProgress } from "../../src/core/progress.ts";
+import { type Progress, withoutProgress } from "../../src/core/progress.ts";
+import type { RestorePins } from "../../src/core/restore-job.ts";
+import { resumeSchedules } from "../../src/core/schedules.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { damageBackup } from "../support/damage-backup.ts";
 import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
@@ -43,10 +45,29 @@ let restores = 0;
  * The product's restore (the seed's procedure, checked), its Job made from the template
  * the cluster holds (manifests/restore/): the point-in-time one for a target.
  */
-async function restore(target?: string) {
+async function restore(target?: string, progress: Progress = withoutProgress, pins?: RestorePins) {
   const jobName = `pgbackrest-restore-${++restores}`;
-  const request = { jobName, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
-  return restoreProduction(e2e.cluster, DEFAULT_SETTINGS, request, withoutProgress);
+  const request = {
+    jobName,
+    target,
+    ...(pins ? { pins } : {}),
+    workloads: [],
+    annotations: {},
+    timeoutMs: TIMEOUT.job,
+  };
+  return restoreProduction(e2e.cluster, DEFAULT_SETTINGS, request, progress);
+}
+
+const postgresPod = { namespace: ns, pod: "postgres-0", container: "postgres" };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the postgres container said, or "" while it has no pod. */
+const postgresLog = () => e2e.cluster.logs(ns, "postgres-0", "postgres").catch(() => "");
+
+/** Whether a pod of statefulset/postgres is ready (its readiness probe: pg_isready). */
+async function postgresReady(): Promise<boolean> {
+  const pods = await e2e.cluster.list("Pod", ns, { app: "postgres" });
+  return pods.some((pod) => (pod.status as { ready?: boolean } | undefined)?.ready === true);
 }
 
 describe("the manifests on the local cluster runner", () => {
@@ -173,6 +194,87 @@ describe("the manifests on the local cluster runner", () => {
       ["ls", "/var/log/pgbackrest"],
     );
     expect(logFiles.stdout).toContain("mcpgov-archive-get-async.log");
+  }, 600_000);
+
+  it("a restore during which statefulset/postgres is scaled back to 1 never starts PostgreSQL on the half-restored directory", async () => {
+    await sql("insert into ledger (id) select generate_series(20001, 20500)");
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
+    const seen = { refused: "", readyDuringRestore: false, scaledUp: false };
+    // GitOps self-heal (or a person) sets replicas back to 1 once the restore Job writes PGDATA.
+    const selfHeal: Progress = async (step, work) => {
+      if (!step.startsWith("restore to")) return work();
+      let done = false;
+      const watch = (async () => {
+        const job = `job/pgbackrest-restore-${restores}`;
+        while (
+          !done &&
+          !(await e2e.cluster.logs(ns, job).catch(() => "")).includes("restore command begin")
+        )
+          await sleep(50);
+        if (done) return;
+        await e2e.cluster.scale(ns, "StatefulSet", "postgres", 1);
+        seen.scaledUp = true;
+        while (!done) {
+          if (await postgresReady()) seen.readyDuringRestore = true;
+          const log = await postgresLog();
+          if (log.includes("restore in progress")) seen.refused = log;
+          await sleep(100);
+        }
+      })();
+      try {
+        return await work();
+      } finally {
+        done = true;
+        await watch;
+      }
+    };
+    const { jobLog } = await restore(undefined, selfHeal);
+    expect(seen.scaledUp).toBe(true);
+    expect(seen.readyDuringRestore).toBe(false);
+    // The postgres container refused, said why and what to do, and exited non-zero.
+    expect(seen.refused).toContain("mcpgov-backup-restore-in-progress");
+    expect(seen.refused).toContain("docs/restore.md");
+    expect(jobLog).toContain("restore command end: completed successfully");
+    // Production started after the restore, whole: every row, no corruption.
+    expect(await sql("select count(*) from ledger where id > 20000")).toBe("500");
+    const check = await e2e.cluster.exec(postgresPod, [
+      "pg_amcheck",
+      "-U",
+      "postgres",
+      "--all",
+      "--install-missing",
+      "--heapallindexed",
+    ]);
+    expect(check.stderr + check.stdout).toBe("");
+    expect(check.code).toBe(0);
+  }, 600_000);
+
+  it("a failed restore leaves the data directory marked: PostgreSQL stays down until a restore completes", async () => {
+    const failed = await restore(undefined, withoutProgress, {
+      stanza: "mcpgov",
+      repo: 1,
+      set: "20000101-000000F",
+    }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(RestoreStoppedError);
+    const stopped = failed as RestoreStoppedError;
+    expect(stopped.stage).toBe("the restore Job");
+    expect(stopped.productionDown).toBe(true);
+    // Whoever scales it back: the pod starts, refuses, and is retried (CrashLoopBackOff).
+    await e2e.cluster.scale(ns, "StatefulSet", "postgres", 1);
+    const deadline = Date.now() + 60_000;
+    // Refused, retried (backoff 1 s, then 2 s), refused again, and never ready.
+    while ((await postgresLog()).split("restore in progress").length < 3) {
+      if (Date.now() > deadline)
+        throw new Error("the postgres container was not refused twice in 60 s");
+      await sleep(250);
+    }
+    expect(await postgresReady()).toBe(false);
+    await e2e.cluster.scale(ns, "StatefulSet", "postgres", 0);
+    await resumeSchedules(e2e.cluster, ns, stopped.paused);
+    // Finishing the restore (docs/restore.md) removes the mark; production starts.
+    const { jobLog } = await restore();
+    expect(jobLog).toContain("restore command end: completed successfully");
+    expect(await sql("select count(*) from ledger where id > 20000")).toBe("500");
   }, 600_000);
 
   it("fails the restore validation on a damaged repository, naming the cause", async () => {
