@@ -6,7 +6,7 @@
 // point-in-time restores with an exact ledger cut.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
@@ -197,6 +197,7 @@ describe("the manifests on the local cluster runner", () => {
   }, 600_000);
 
   it("a restore during which statefulset/postgres is scaled back to 1 never starts PostgreSQL on the half-restored directory", async () => {
+    onTestFailed(() => console.log(`EVENTS\n${events.slice(-120).join("\n")}`));
     await sql("insert into ledger (id) select generate_series(20001, 20500)");
     await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
     const seen = { refused: "", readyDuringRestore: false, scaledUp: false };
