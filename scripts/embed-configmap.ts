@@ -17,6 +17,11 @@ export const EMBEDDED_FILES: EmbeddedFile[] = [
     key: "restore-validation.sh",
     source: "scripts/restore-validation.sh",
   },
+  {
+    manifest: "manifests/pgbackrest-config.yaml",
+    key: "restore-fence.sh",
+    source: "scripts/restore-fence.sh",
+  },
 
   {
     manifest: "manifests/monitoring/pgbackrest-metrics-configmap.yaml",

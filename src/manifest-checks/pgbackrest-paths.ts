@@ -112,7 +112,8 @@ export function checkPgbackrestPaths(
       found(`${path}.env ${e.name}`, `${e.value} is not on a writable volume`);
     }
   }
-  const command = c.command?.[0];
+  // The program, or the script sh runs (the restore's fence).
+  const command = c.command?.[0] === "sh" ? c.command[1] : c.command?.[0];
   if (command?.startsWith("/") && !files.has(command))
     found(`${path}.command`, `${command} is not mounted in this container`);
 }

@@ -12,6 +12,7 @@ import {
   parseKubectlExec,
   podSpecOf,
   podSpecPath,
+  programArgv,
 } from "../core/manifests/pod.ts";
 import { Catalog, type Found, type ProvidedObjects, volumeFiles } from "./catalog.ts";
 import { checkPgbackrestPaths } from "./pgbackrest-paths.ts";
@@ -125,7 +126,7 @@ function checkPod(spec: V1PodSpec, base: string, catalog: Catalog, found: Found)
   );
   checkVolumes(spec, base, catalog, found);
   const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
-  const runsPostgres = spec.containers.some((c) => containerArgv(c)[0] === "postgres");
+  const runsPostgres = spec.containers.some((c) => programArgv(c)[0] === "postgres");
   const containers: [string, V1Container][] = [
     ...(spec.initContainers ?? []).map((c, i): [string, V1Container] => [
       `${base}.initContainers[${i}]`,

@@ -23,7 +23,9 @@ describe("restore Jobs", () => {
     // The rest of the environment (the S3 repository's keys) is the manifest's.
     expect(container(job).env.slice(1)).toEqual(container(manifest).env.slice(1));
     expect(container(job).args).toContain("--target=$(RESTORE_TARGET)");
-    expect(container(job).command).toEqual(["pgbackrest"]);
+    // The restore's fence passes its arguments to pgbackrest as they are ("$@"): the target
+    // never reaches a shell's parsing (test/scripts/restore-fence.test.ts).
+    expect(container(job).command).toEqual(["sh", "/etc/pgbackrest/restore-fence.sh", "restore"]);
     expect(container(manifest).env[0].value).toBe("2024-01-15 14:30:00+00");
   });
 

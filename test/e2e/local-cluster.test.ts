@@ -4,17 +4,21 @@
 // for the stanza's lock), continuous WAL archiving, the
 // restore-validation CronJob on a good and a damaged repository, and the seed's full and
 // point-in-time restores with an exact ledger cut.
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readInputs } from "../../src/action/inputs.ts";
 import { verifyStep } from "../../src/action/steps/verify.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { archiveNow, MCPGOV_DATABASE } from "../../src/core/database.ts";
+import { waitForNoPods } from "../../src/core/cluster.ts";
+import { archiveNow, MCPGOV_DATABASE, waitWritable } from "../../src/core/database.ts";
+import { runJobToCompletion } from "../../src/core/jobs.ts";
 import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
-import { restoreProduction } from "../../src/core/operations/restore.ts";
+import { RestoreStoppedError, restoreProduction } from "../../src/core/operations/restore.ts";
 import { findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
-import { withoutProgress } from "../../src/core/progress.ts";
+import { type Progress, withoutProgress } from "../../src/core/progress.ts";
+import { type RestorePins, restoreJobFromCluster } from "../../src/core/restore-job.ts";
+import { resumeSchedules } from "../../src/core/schedules.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { damageBackup } from "../support/damage-backup.ts";
 import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
@@ -43,10 +47,50 @@ let restores = 0;
  * The product's restore (the seed's procedure, checked), its Job made from the template
  * the cluster holds (manifests/restore/): the point-in-time one for a target.
  */
-async function restore(target?: string) {
+async function restore(target?: string, progress: Progress = withoutProgress, pins?: RestorePins) {
   const jobName = `pgbackrest-restore-${++restores}`;
-  const request = { jobName, target, workloads: [], annotations: {}, timeoutMs: TIMEOUT.job };
-  return restoreProduction(e2e.cluster, DEFAULT_SETTINGS, request, withoutProgress);
+  const request = {
+    jobName,
+    target,
+    ...(pins ? { pins } : {}),
+    workloads: [],
+    annotations: {},
+    timeoutMs: TIMEOUT.job,
+  };
+  return restoreProduction(e2e.cluster, DEFAULT_SETTINGS, request, progress);
+}
+
+const postgresPod = { namespace: ns, pod: "postgres-0", container: "postgres" };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the postgres container said, or "" while it has no pod. */
+const postgresLog = () => e2e.cluster.logs(ns, "postgres-0", "postgres").catch(() => "");
+
+/**
+ * Stops (SIGSTOP) or continues (SIGCONT) the pgbackrest processes of the Job's pod, found
+ * on this machine by the pod's name (its HOSTNAME); how many there were.
+ */
+function signalPgbackrest(job: string, signal: "SIGSTOP" | "SIGCONT"): number {
+  let signalled = 0;
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (basename(argv0) !== "pgbackrest") continue;
+      const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      if (!env.some((v) => v.startsWith(`HOSTNAME=${job}-`))) continue;
+      process.kill(Number(pid), signal);
+      signalled++;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return signalled;
+}
+
+/** Whether a pod of statefulset/postgres is ready (its readiness probe: pg_isready). */
+async function postgresReady(): Promise<boolean> {
+  const pods = await e2e.cluster.list("Pod", ns, { app: "postgres" });
+  return pods.some((pod) => (pod.status as { ready?: boolean } | undefined)?.ready === true);
 }
 
 describe("the manifests on the local cluster runner", () => {
@@ -173,6 +217,109 @@ describe("the manifests on the local cluster runner", () => {
       ["ls", "/var/log/pgbackrest"],
     );
     expect(logFiles.stdout).toContain("mcpgov-archive-get-async.log");
+  }, 600_000);
+
+  it("a restore during which statefulset/postgres is scaled back to 1 never starts PostgreSQL on the half-restored directory", async () => {
+    await sql("insert into ledger (id) select generate_series(20001, 20500)");
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
+    const seen = { refusals: 0, refused: "", readyMidRestore: false, startedMidRestore: false };
+    const postmasterPid = join(e2e.cluster.claimPath(ns, "postgres-data"), "pgdata/postmaster.pid");
+    // GitOps self-heal (or a person) sets replicas back to 1 while the restore Job writes
+    // PGDATA. The Job's pgbackrest is held (SIGSTOP) half way, so that the pod's starts
+    // surely meet a half-restored directory, then let go.
+    const selfHeal: Progress = async (step, work) => {
+      if (!step.startsWith("restore to")) return work();
+      const job = `pgbackrest-restore-${restores}`;
+      let done = false;
+      const watch = (async () => {
+        while (
+          !(await e2e.cluster.logs(ns, `job/${job}`).catch(() => "")).includes(
+            "restore command begin",
+          )
+        ) {
+          if (done) throw new Error(`job/${job} ended before it began restoring`);
+          await sleep(50);
+        }
+        expect(signalPgbackrest(job, "SIGSTOP")).toBeGreaterThan(0);
+        try {
+          await e2e.cluster.scale(ns, "StatefulSet", "postgres", 1);
+          const deadline = Date.now() + 60_000;
+          // Refused, retried (backoff 1 s), refused again: never ready, never a postmaster.
+          while (seen.refusals < 2 && Date.now() < deadline) {
+            if (await postgresReady()) seen.readyMidRestore = true;
+            if (existsSync(postmasterPid)) seen.startedMidRestore = true;
+            seen.refused = await postgresLog();
+            seen.refusals = seen.refused.split("restore in progress").length - 1;
+            await sleep(100);
+          }
+        } finally {
+          signalPgbackrest(job, "SIGCONT");
+        }
+      })();
+      try {
+        return await work();
+      } finally {
+        done = true;
+        await watch;
+      }
+    };
+    const { jobLog } = await restore(undefined, selfHeal);
+    expect(seen.readyMidRestore).toBe(false);
+    expect(seen.startedMidRestore).toBe(false);
+    // The postgres container refused, said why and what to do, and was retried: it exited non-zero.
+    expect(seen.refusals).toBeGreaterThanOrEqual(2);
+    expect(seen.refused).toContain("mcpgov-backup-restore-in-progress");
+    expect(seen.refused).toContain("docs/restore.md");
+    expect(jobLog).toContain("restore command end: completed successfully");
+    // Production started after the restore, whole: every row, no corruption.
+    expect(await sql("select count(*) from ledger where id > 20000")).toBe("500");
+    const check = await e2e.cluster.exec(postgresPod, [
+      "pg_amcheck",
+      "-U",
+      "postgres",
+      "--all",
+      "--install-missing",
+      "--heapallindexed",
+    ]);
+    expect(check.stderr + check.stdout).toBe("");
+    expect(check.code).toBe(0);
+  }, 600_000);
+
+  it("a failed restore leaves the data directory marked: PostgreSQL stays down until a restore completes", async () => {
+    const failed = await restore(undefined, withoutProgress, {
+      stanza: "mcpgov",
+      repo: 1,
+      set: "20000101-000000F",
+    }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(RestoreStoppedError);
+    const stopped = failed as RestoreStoppedError;
+    expect(stopped.stage).toBe("the restore Job");
+    expect(stopped.productionDown).toBe(true);
+    // Whoever scales it back: the pod starts, refuses, and is retried (CrashLoopBackOff).
+    await e2e.cluster.scale(ns, "StatefulSet", "postgres", 1);
+    const deadline = Date.now() + 60_000;
+    // Refused, retried (backoff 1 s, then 2 s), refused again, and never ready.
+    while ((await postgresLog()).split("restore in progress").length < 3) {
+      if (Date.now() > deadline)
+        throw new Error("the postgres container was not refused twice in 60 s");
+      await sleep(250);
+    }
+    expect(await postgresReady()).toBe(false);
+    // Finishing the restore by hand (docs/restore.md, steps 2 to 4) removes the mark, and
+    // production starts: the newest state, every row.
+    await e2e.cluster.scale(ns, "StatefulSet", "postgres", 0);
+    await waitForNoPods(e2e.cluster, ns, { app: "postgres" }, 60_000);
+    const job = await restoreJobFromCluster(e2e.cluster, ns, {
+      name: `pgbackrest-restore-${++restores}`,
+      annotations: {},
+    });
+    const { logs } = await runJobToCompletion(e2e.cluster, job, TIMEOUT.job, "the restore");
+    expect(logs).toContain("restore command end: completed successfully");
+    await e2e.cluster.scale(ns, "StatefulSet", "postgres", 1);
+    await e2e.cluster.waitForPodsReady(ns, { app: "postgres" }, 120_000);
+    await waitWritable(e2e.cluster, 120_000, MCPGOV_DATABASE);
+    expect(await sql("select count(*) from ledger where id > 20000")).toBe("500");
+    await resumeSchedules(e2e.cluster, ns, stopped.paused);
   }, 600_000);
 
   it("fails the restore validation on a damaged repository, naming the cause", async () => {

@@ -1,7 +1,11 @@
 // What a pod uses is defined, and every path pgBackRest is configured with is mounted in
 // the container that reads it; each kind of dangling reference is reported by name.
+import { readFileSync } from "node:fs";
+import type { V1Container } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { ManifestDoc } from "../../src/core/manifests/load.ts";
+import { podSpecOf, programArgv, RESTORE_FENCE } from "../../src/core/manifests/pod.ts";
 import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
 import { checkReferences } from "../../src/manifest-checks/references.ts";
 import { loadCommittedManifests, PROVIDED } from "./support.ts";
@@ -26,6 +30,19 @@ const postgresPod = "postgres-statefulset.yaml";
 /** Takes the volume mount named `name` out of `container`. */
 function unmount(container: { volumeMounts: { name: string }[] }, name: string): void {
   container.volumeMounts = container.volumeMounts.filter((m) => m.name !== name);
+}
+
+/** Takes restore-fence.sh out of the pod's pgbackrest-config volume. */
+function withoutFence(spec: {
+  volumes: {
+    name: string;
+    projected: { sources: { configMap?: { items: { key: string }[] } }[] };
+  }[];
+}): void {
+  const volume = spec.volumes.find((v) => v.name === "pgbackrest-config");
+  for (const source of volume?.projected.sources ?? [])
+    if (source.configMap)
+      source.configMap.items = source.configMap.items.filter((i) => i.key !== "restore-fence.sh");
 }
 
 describe("references between manifests", () => {
@@ -160,10 +177,62 @@ describe("references between manifests", () => {
       (o) => unmount(o.spec.jobTemplate.spec.template.spec.containers[0], "validation-script"),
       "command: /usr/local/bin/pgbackrest-restore-validation.sh is not mounted in this container",
     ],
+    [
+      "the restore's fence not mounted beside PostgreSQL",
+      postgresPod,
+      "StatefulSet",
+      (o) => withoutFence(o.spec.template.spec),
+      "command: /etc/pgbackrest/restore-fence.sh is not mounted in this container",
+    ],
+    [
+      "the restore's fence not mounted in a restore Job",
+      "restore/pgbackrest-restore-pitr-cronjob.yaml",
+      "CronJob",
+      (o) => withoutFence(o.spec.jobTemplate.spec.template.spec),
+      "command: /etc/pgbackrest/restore-fence.sh is not mounted in this container",
+    ],
   ];
   it.each(cases)("reports %s", (_, file, kind, mutate, expected) => {
     const problems = problemsAfter(file, kind, mutate);
     expect(problems).toContain(`manifests/${file}: `);
     expect(problems).toContain(expected);
+  });
+});
+
+describe("the restore's fence", () => {
+  const container = (name: string, kind: string) => {
+    const doc = docs.find(
+      (d) =>
+        d.object.kind === kind &&
+        (d.object.metadata as { name?: string } | undefined)?.name === name,
+    );
+    const spec = doc && podSpecOf(doc.object);
+    if (!spec) throw new Error(`${kind}/${name} not found`);
+    return { spec, first: spec.containers[0] as V1Container };
+  };
+
+  it("the restore Jobs and PostgreSQL run behind the restore's fence", () => {
+    for (const name of ["pgbackrest-restore", "pgbackrest-restore-pitr"]) {
+      const { first } = container(name, "CronJob");
+      expect(first.command).toEqual(["sh", RESTORE_FENCE, "restore"]);
+      expect(programArgv(first)[0]).toBe("pgbackrest");
+      expect(first.args?.at(-1)).toBe("restore");
+    }
+    const { spec, first } = container("postgres", "StatefulSet");
+    expect(first.name).toBe("postgres");
+    // In the container's own command: it runs at every start, restarts included.
+    expect(spec.initContainers).toBeUndefined();
+    expect(first.command).toEqual(["sh", RESTORE_FENCE, "start", "docker-entrypoint.sh"]);
+    expect(programArgv(first)[0]).toBe("postgres");
+  });
+
+  it("is put before an adopted PostgreSQL's entrypoint, and mounted there", () => {
+    const patch = parse(readFileSync("manifests/adopt/adopt-patch.yaml", "utf8")) as {
+      path: string;
+      value: unknown;
+    }[];
+    const command = patch.find((op) => op.path === "/spec/template/spec/containers/0/command");
+    expect(command?.value).toEqual(["sh", RESTORE_FENCE, "start", "docker-entrypoint.sh"]);
+    expect(JSON.stringify(patch)).toContain('{"key":"restore-fence.sh","path":"restore-fence.sh"}');
   });
 });

@@ -12,6 +12,7 @@ import {
   containersOf,
   podLabelsOf,
   podSpecOf,
+  programArgv,
 } from "../../src/core/manifests/pod.ts";
 import { loadCommittedManifests } from "./support.ts";
 
@@ -49,7 +50,7 @@ function pgbackrestContainers(spec: V1PodSpec): V1Container[] {
   const containers = containersOf(spec);
   const besidePostgres = containers.some((c) => c.name === "postgres");
   return containers.filter((c) => {
-    const argv = containerArgv(c);
+    const argv = programArgv(c);
     if (argv[0] === "kubectl") return false;
     // A clone's PostgreSQL has no pgBackRest at all (manifests/clone/).
     if (c.name === "postgres") return (c.env ?? []).some((e) => e.name.startsWith("PGBACKREST_"));

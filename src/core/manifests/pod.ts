@@ -76,6 +76,22 @@ export function containerArgv(container: V1Container): string[] {
   return [...(container.command ?? []), ...(container.args ?? [])];
 }
 
+/** The restore's fence (scripts/restore-fence.sh, in pgbackrest-config), run by sh. */
+export const RESTORE_FENCE = "/etc/pgbackrest/restore-fence.sh";
+
+/**
+ * The program a container runs in the end: its argv without the restore's fence before it
+ * (`restore` runs pgbackrest, `start` execs its command) and the image's entrypoint,
+ * which execs its arguments.
+ */
+export function programArgv(container: V1Container): string[] {
+  const argv = containerArgv(container);
+  if (argv[0] !== "sh" || argv[1] !== RESTORE_FENCE) return argv;
+  const [, , mode, ...rest] = argv;
+  if (mode === "restore") return ["pgbackrest", ...rest];
+  return rest[0] === "docker-entrypoint.sh" ? rest.slice(1) : rest;
+}
+
 export interface ExecCommand {
   pod: string;
   container: string | undefined;
