@@ -202,7 +202,6 @@ describe("a forged object of a clone", () => {
   };
 
   const SERVICE = "a clone's Service has no external IPs and serves port 5432 only";
-  const CLAIM = "a clone's claim";
   const POLICY = "a clone's NetworkPolicy is the template's";
   const forgeries: [string, Any, string][] = [
     [
