@@ -4,28 +4,13 @@
 // CronJobs and the restore template, as src/ builds them), which must pass, and against
 // forged ones, which each validation must catch.
 import { describe, expect, it } from "vitest";
-import { backupJob } from "../../src/core/backup-job.ts";
-import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
-import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
-import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { botPolicies, policyMatches, refusals } from "../support/admission.ts";
 import { baseObject } from "../support/base.ts";
+import { BOT, botJobs, cloneOf } from "../support/bot-jobs.ts";
 
-const NS = "ai-governance";
-const CLONE = {
-  id: "x4",
-  expiresAt: "2026-11-24T18:00:00Z",
-  point: "2026-11-24 14:30:00.000000+00",
-  image: "ghcr.io/org/mcpgov-backup-pgbackrest:15.19-2.55.1",
-  storage: "20Gi",
-};
-const BOT = "system:serviceaccount:ai-governance:mcpgov-backup-bot";
-/** A clone's objects, its server from the base's template (manifests/clone/) as deployed. */
-const cloneOf = () => cloneObjects(CLONE, baseObject("CronJob", "mcpgov-clone"));
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
 type Any = any;
 
@@ -38,39 +23,6 @@ const [params] = manifest("bot/bot-policy-params.yaml");
 /** The messages of the validations the Job fails, for a request by the bot. */
 function denied(job: KubeObject, with_ = params): string[] {
   return refusals(policy, { username: BOT, operation: "CREATE", object: job, params: with_ });
-}
-
-/** The Jobs the bot creates: the backups, the validation and the pinned restores. */
-async function botJobs(): Promise<KubeObject[]> {
-  const cluster = new FakeCluster();
-  const cronJobs = [
-    baseObject("CronJob", "pgbackrest-full-backup"),
-    baseObject("CronJob", "pgbackrest-diff-backup"),
-    baseObject("CronJob", "pgbackrest-restore-validation"),
-    baseObject("CronJob", "pgbackrest-restore"),
-    baseObject("CronJob", "pgbackrest-restore-pitr"),
-  ];
-  await cluster.apply(cronJobs);
-  const validation = jobFromCronJob(cronJobs[2] as Any, "pgbackrest-bot-x1-validate", {});
-  return [
-    await backupJob(cluster, NS, "full", "pgbackrest-bot-x1-full"),
-    await backupJob(cluster, NS, "diff", "pgbackrest-bot-x2-diff"),
-    await backupJob(cluster, NS, "incr", "pgbackrest-bot-x3-incr"),
-    validation,
-    await restoreJobFromCluster(cluster, NS, {
-      name: "mcpgov-backup-plan-x4-restore",
-      target: "2026-11-24 14:30:00.000000+00",
-      pins: { stanza: "mcpgov", set: "20261124-010000F", repo: 1, timeline: 1 },
-      annotations: {},
-    }),
-    await restoreJobFromCluster(cluster, NS, {
-      name: "mcpgov-backup-plan-x5-restore",
-      pins: { stanza: "mcpgov", set: "20261124-010000F", repo: 1 },
-      annotations: {},
-    }),
-    cloneRestoreJob(cronJobs[2] as Any, CLONE, ["--latest"], {}),
-    cloneOf().server,
-  ];
 }
 
 describe("the admission policy of the bot's Jobs", () => {

@@ -19,6 +19,8 @@ import { parseTableRef, restoreTable } from "../../src/core/operations/restore-t
 import { projectPath } from "../../src/core/paths.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
+import { botPolicies, refusals } from "../support/admission.ts";
+import { BOT } from "../support/bot-jobs.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 
 const NS = DEFAULT_SETTINGS.namespace;
@@ -84,6 +86,27 @@ describe("clones", { timeout: TIMEOUT.test }, () => {
     );
     expect(clone.name).toBe("mcpgov-clone-ledger25");
     expect(clone.report.status).toBe("passed");
+    // The runner evaluates no admission policy: what it holds of the clone, made by the
+    // builders the bot uses too, is evaluated here against the bot's, as a bot's request.
+    const [params] = loadManifestFile(projectPath("manifests/bot/bot-policy-params.yaml"));
+    const policies = botPolicies();
+    const evaluated: string[] = [];
+    for (const kind of CLONE_KINDS)
+      for (const object of await e2e.cluster.list(kind, NS, { [CLONE_LABEL]: "ledger25" })) {
+        evaluated.push(kind);
+        const policy = policies.get(`mcpgov-backup-bot-${kind === "Job" ? "jobs" : "objects"}`);
+        const request = { username: BOT, operation: "CREATE" as const, object };
+        const refused = refusals(policy, {
+          ...request,
+          params: (params?.object as KubeObject | undefined) ?? null,
+        });
+        expect([`${kind}/${object.metadata.name}`, refused]).toEqual([
+          `${kind}/${object.metadata.name}`,
+          [],
+        ]);
+      }
+    // The server Job, its claim, Service and NetworkPolicy at least.
+    expect(new Set(evaluated)).toEqual(new Set(CLONE_KINDS));
     const [pod] = await e2e.cluster.list("Pod", NS, {
       [CLONE_LABEL]: "ledger25",
       "app.kubernetes.io/component": "clone",

@@ -1,0 +1,292 @@
+// What a bot taken over could make with its rights, held by manifests/bot-policy alone,
+// without the namespace's Pod Security label (which the Action's credential could once
+// relabel): Jobs that run privileged, as root, with capabilities, on a host port, on the
+// control plane, with a ServiceAccount token, or labelled as another template's (a
+// validation's, which the Pushgateway admits and status reports); a clone's Service,
+// claim and NetworkPolicy that open more than the template's. Each forgery, evaluated
+// against the shipped policies' CEL (test/support/admission.ts), is refused with its
+// message, and what the product builds stays admitted (test/bot/job-policy.test.ts).
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../src/core/cluster.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
+import { botPolicies, refusals } from "../support/admission.ts";
+import { BOT, botJobs, cloneOf } from "../support/bot-jobs.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: changing untyped objects
+type Any = any;
+
+const jobPolicy = botPolicies().get("mcpgov-backup-bot-jobs");
+const objectPolicy = botPolicies().get("mcpgov-backup-bot-objects");
+const [params] = loadManifestFile(projectPath("manifests/bot/bot-policy-params.yaml")).map(
+  (d) => d.object as Any,
+);
+
+const jobRefusals = (job: KubeObject, with_: Any = params) =>
+  refusals(jobPolicy, { username: BOT, operation: "CREATE", object: job, params: with_ }).join(
+    "\n",
+  );
+
+/** The bot's Jobs by what they are, from test/support/bot-jobs.ts's list. */
+async function jobsByRole() {
+  const [full, , incr, validation, restore, , cloneRestore, cloneServer] = (await botJobs()) as [
+    Any,
+    Any,
+    Any,
+    Any,
+    Any,
+    Any,
+    Any,
+    Any,
+  ];
+  return { full, incr, validation, restore, cloneRestore, cloneServer };
+}
+
+const CONTROL_PLANE = "node-role.kubernetes.io/control-plane";
+const POD_SECURITY = "the installation's pod security context";
+const CONTAINER_SECURITY = "the installation's container security context";
+const PLACEMENT = "where the installation's parameters place them";
+const TOKEN = "ServiceAccount token";
+const LABELS = "the labels of a template of their ServiceAccount";
+
+type JobForgery = [string, (pod: Any) => void, string];
+const podForgeries: JobForgery[] = [
+  [
+    "a privileged container",
+    (p) => (p.containers[0].securityContext.privileged = true),
+    CONTAINER_SECURITY,
+  ],
+  ["root for the pod", (p) => (p.securityContext.runAsUser = 0), POD_SECURITY],
+  [
+    "root for the container",
+    (p) => (p.containers[0].securityContext.runAsUser = 0),
+    CONTAINER_SECURITY,
+  ],
+  ["runAsNonRoot lifted", (p) => (p.securityContext.runAsNonRoot = false), POD_SECURITY],
+  ["no pod security context", (p) => delete p.securityContext, POD_SECURITY],
+  ["no seccomp profile", (p) => delete p.securityContext.seccompProfile, POD_SECURITY],
+  [
+    "an added capability",
+    (p) => (p.containers[0].securityContext.capabilities.add = ["SYS_ADMIN"]),
+    CONTAINER_SECURITY,
+  ],
+  [
+    "privilege escalation",
+    (p) => (p.containers[0].securityContext.allowPrivilegeEscalation = true),
+    CONTAINER_SECURITY,
+  ],
+  [
+    "no container security context",
+    (p) => delete p.containers[0].securityContext,
+    CONTAINER_SECURITY,
+  ],
+  [
+    "a host port",
+    (p) => (p.containers[0].ports = [{ containerPort: 2222, hostPort: 22 }]),
+    "host port",
+  ],
+  ["a node named", (p) => (p.nodeName = "kind-control-plane"), PLACEMENT],
+  [
+    "a node selector onto the control plane",
+    (p) => (p.nodeSelector = { [CONTROL_PLANE]: "" }),
+    PLACEMENT,
+  ],
+  [
+    "a toleration of the control plane's taint",
+    (p) => (p.tolerations = [{ key: CONTROL_PLANE, operator: "Exists", effect: "NoSchedule" }]),
+    PLACEMENT,
+  ],
+  [
+    "an affinity for the control plane",
+    (p) =>
+      (p.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: CONTROL_PLANE, operator: "Exists" }] }],
+          },
+        },
+      }),
+    PLACEMENT,
+  ],
+  ["another runtime class", (p) => (p.runtimeClassName = "unconfined"), PLACEMENT],
+  ["the restore's token mounted", (p) => (p.automountServiceAccountToken = true), TOKEN],
+  ["the restore's token by default", (p) => delete p.automountServiceAccountToken, TOKEN],
+];
+
+describe("a forged Job of the bot", () => {
+  it.each(podForgeries)("is refused with %s", async (_, forge, message) => {
+    const { restore } = await jobsByRole();
+    forge(restore.spec.template.spec);
+    expect(jobRefusals(restore)).toContain(message);
+  });
+
+  it("is refused a token for any ServiceAccount whose template mounts none", async () => {
+    const { validation, cloneServer, cloneRestore, full } = await jobsByRole();
+    for (const job of [validation, cloneServer, cloneRestore]) {
+      job.spec.template.spec.automountServiceAccountToken = true;
+      expect([job.metadata.name, jobRefusals(job)]).toEqual([
+        job.metadata.name,
+        expect.stringContaining(TOKEN),
+      ]);
+    }
+    // The backups exec through the API server with theirs, as their template says.
+    expect(full.spec.template.spec.automountServiceAccountToken).toBeUndefined();
+    expect(jobRefusals(full)).toBe("");
+  });
+
+  it("is refused a validation's labels unless it is the validation's", async () => {
+    const { validation, full, restore, cloneRestore } = await jobsByRole();
+    const validationLabels = validation.spec.template.metadata.labels;
+    // A backup Job (a token, exec on the repository host) labelled as a validation, on its
+    // pods (which the Pushgateway admits) or on itself (which status reports).
+    const onPod = structuredClone(full);
+    onPod.spec.template.metadata.labels = { ...validationLabels };
+    expect(jobRefusals(onPod)).toContain(LABELS);
+    const onJob = structuredClone(full);
+    onJob.metadata.labels = { ...validation.metadata.labels };
+    expect(jobRefusals(onJob)).toContain(LABELS);
+    for (const job of [restore, cloneRestore]) {
+      job.spec.template.metadata.labels = { ...validationLabels };
+      expect(jobRefusals(job)).toContain(LABELS);
+    }
+  });
+
+  it("is refused labels none of its templates carry", async () => {
+    const { cloneServer, restore, incr } = await jobsByRole();
+    // A clone's server behind production's Service and policy.
+    cloneServer.spec.template.metadata.labels.app = "postgres";
+    expect(jobRefusals(cloneServer)).toContain(LABELS);
+    // A restore let into the clones.
+    restore.spec.template.metadata.labels["mcpgov-backup/clone-access"] = "true";
+    expect(jobRefusals(restore)).toContain(LABELS);
+    // A backup unlabelled.
+    delete incr.spec.template.metadata.labels;
+    expect(jobRefusals(incr)).toContain(LABELS);
+  });
+
+  it("is admitted on the nodes and with the security context the installation's parameters name", async () => {
+    const { restore } = await jobsByRole();
+    const pool = { "example.com/pool": "databases" };
+    const toleration = {
+      key: "example.com/pool",
+      operator: "Equal",
+      value: "databases",
+      effect: "NoSchedule",
+    };
+    const placed = structuredClone(params);
+    placed.template.spec.nodeSelector = pool;
+    placed.template.spec.tolerations = [toleration];
+    placed.template.spec.securityContext.runAsUser = 26;
+    placed.template.spec.securityContext.runAsGroup = 26;
+    placed.template.spec.securityContext.fsGroup = 26;
+    expect(jobRefusals(restore, placed)).toContain(PLACEMENT);
+    expect(jobRefusals(restore, placed)).toContain(POD_SECURITY);
+    Object.assign(restore.spec.template.spec, { nodeSelector: pool, tolerations: [toleration] });
+    Object.assign(restore.spec.template.spec.securityContext, {
+      runAsUser: 26,
+      runAsGroup: 26,
+      fsGroup: 26,
+    });
+    expect(jobRefusals(restore, placed)).toBe("");
+    expect(jobRefusals(restore)).toContain(PLACEMENT);
+  });
+});
+
+describe("a forged object of a clone", () => {
+  const refused = (object: Any) =>
+    refusals(objectPolicy, { username: BOT, operation: "CREATE", object }).join("\n");
+  const forged = (kind: "claim" | "service" | "policy", forge: (spec: Any) => void) => {
+    const object = structuredClone(cloneOf()[kind]) as Any;
+    forge(object.spec);
+    return object;
+  };
+
+  const SERVICE = "a clone's Service has no external IPs and serves port 5432 only";
+  const POLICY = "a clone's NetworkPolicy is the template's";
+  const forgeries: [string, Any, string][] = [
+    [
+      "a Service with external IPs",
+      forged("service", (s) => (s.externalIPs = ["203.0.113.7"])),
+      SERVICE,
+    ],
+    ["a NodePort Service", forged("service", (s) => (s.type = "NodePort")), "ClusterIP"],
+    [
+      "a Service on another port",
+      forged("service", (s) => s.ports.push({ name: "ssh", port: 22, targetPort: 22 })),
+      SERVICE,
+    ],
+    [
+      "a Service onto another port of the pod",
+      forged("service", (s) => (s.ports[0].targetPort = 22)),
+      SERVICE,
+    ],
+    [
+      "a Service selecting the clone's restore too",
+      forged("service", (s) => delete s.selector["app.kubernetes.io/component"]),
+      "selects the clone's pod only",
+    ],
+    [
+      "a claim of another team's volume",
+      forged("claim", (s) => (s.volumeName = "pvc-ledger-db-data")),
+      "binds no volume of its own choosing",
+    ],
+    [
+      "a claim choosing volumes by label",
+      forged("claim", (s) => (s.selector = { matchLabels: { team: "ledger" } })),
+      "binds no volume of its own choosing",
+    ],
+    [
+      "a claim of 100Ti",
+      forged("claim", (s) => (s.resources.requests.storage = "100Ti")),
+      "at most 9999Gi",
+    ],
+    [
+      "a claim of 100000Gi",
+      forged("claim", (s) => (s.resources.requests.storage = "100000Gi")),
+      "at most 9999Gi",
+    ],
+    [
+      "a claim with an exponent",
+      forged("claim", (s) => (s.resources.requests.storage = "1e15")),
+      "at most 9999Gi",
+    ],
+    ["a NetworkPolicy allowing everyone in", forged("policy", (s) => (s.ingress = [{}])), POLICY],
+    [
+      "a NetworkPolicy admitting another namespace",
+      forged("policy", (s) => s.ingress[0].from.push({ namespaceSelector: {} })),
+      POLICY,
+    ],
+    [
+      "a NetworkPolicy opening another port",
+      forged("policy", (s) => s.ingress[0].ports.push({ port: 22 })),
+      POLICY,
+    ],
+    ["a NetworkPolicy allowing everything out", forged("policy", (s) => (s.egress = [{}])), POLICY],
+    [
+      "a NetworkPolicy holding ingress only",
+      forged("policy", (s) => (s.policyTypes = ["Ingress"])),
+      POLICY,
+    ],
+    [
+      "a NetworkPolicy over every pod of the clone's component",
+      forged("policy", (s) => delete s.podSelector.matchLabels["mcpgov-backup/clone"]),
+      "selects the clone's pod only",
+    ],
+  ];
+
+  it.each(forgeries)("is refused: %s", (_, object, message) => {
+    expect(refused(object)).toContain(message);
+  });
+
+  it("is admitted as the API server stores it (ports' protocol defaulted, an empty egress list left out)", () => {
+    const { policy, service, claim } = cloneOf();
+    const stored = structuredClone(policy) as Any;
+    stored.spec.ingress[0].ports[0].protocol = "TCP";
+    delete stored.spec.egress;
+    const storedService = structuredClone(service) as Any;
+    storedService.spec.ports[0].protocol = "TCP";
+    const storedClaim = structuredClone(claim) as Any;
+    Object.assign(storedClaim.spec, { volumeMode: "Filesystem", storageClassName: "standard" });
+    for (const object of [stored, storedService, storedClaim]) expect(refused(object)).toBe("");
+  });
+});
