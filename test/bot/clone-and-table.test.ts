@@ -79,6 +79,30 @@ describe("/restore clone, /restore drop and /restore table", () => {
     const deadline = (server.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds;
     expect(deadline).toBeGreaterThan(7100);
     expect(deadline).toBeLessThanOrEqual(7200);
+    // With no bot or Action left, Kubernetes removes the rest: the server a minute after
+    // its deadline; the claim (production's data), Service and policy with the restore Job
+    // that owns them, which goes when the clone's time is up.
+    expect((server.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished).toBe(60);
+    const restoreJob = (await fake.get("Job", NS, `mcpgov-clone-${id}-restore`)) as KubeObject;
+    const keep = (restoreJob.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished;
+    expect(keep).toBeGreaterThan(7100);
+    expect(keep).toBeLessThanOrEqual(7200);
+    expect(restoreJob.metadata.uid).toBeTruthy();
+    for (const kind of ["PersistentVolumeClaim", "Service", "NetworkPolicy"])
+      expect([
+        kind,
+        (await fake.get(kind, NS, `mcpgov-clone-${id}`))?.metadata.ownerReferences,
+      ]).toEqual([
+        kind,
+        [
+          {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            name: `mcpgov-clone-${id}-restore`,
+            uid: restoreJob.metadata.uid,
+          },
+        ],
+      ]);
     // Production was not touched: nothing scaled, no restore Job for it.
     expect(fake.scaled).toEqual([]);
 
