@@ -4,6 +4,7 @@
 // minute with its file linked into node_exporter's directory; systemd accepts the units.
 import { execFileSync } from "node:child_process";
 import {
+  copyFileSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -298,6 +299,9 @@ describe("pgBackRest's lock on the VM", () => {
     ["the cron file", () => cronTarget],
   ])("with %s, the directory is made at every boot for postgres alone", (_, installed) => {
     const file = join(installed(), "etc/tmpfiles.d/mcpgov-backup.conf");
+    // systemd-tmpfiles reads the users of the root it makes files in: this machine's.
+    for (const users of ["passwd", "group"])
+      copyFileSync(`/etc/${users}`, join(installed(), "etc", users));
     execFileSync("systemd-tmpfiles", ["--create", `--root=${installed()}`, file]);
     const made = statSync(join(installed(), LOCK));
     expect([made.uid, made.mode & 0o777]).toEqual([serviceUser().uid, 0o700]);
