@@ -219,11 +219,15 @@ describe("/restore clone, /restore drop and /restore table", () => {
     expect(done).toMatch(
       /put it in the table's place: `alter table public\.governance_policies_restored_\d{8}t\d{6} rename to governance_policies;`/,
     );
-    // Copied in production's pod, from the clone, names as arguments, not in the script.
+    // Copied in production's pod, from the clone, names as arguments, not in the script;
+    // the clone by its Service's name qualified with the namespace (production's password
+    // goes there, so not to whatever a search domain finds first).
     const copy = fake.execs.find((e) => e.command[3] === "restore-table");
     expect(copy?.pod).toBe("postgres-0");
+    const counted = fake.execs.find((e) => e.command[3] === "in-clone");
+    expect(counted?.command[4]).toBe(`mcpgov-clone-${id}.${NS}.svc`);
     expect(copy?.command.slice(4)).toEqual([
-      `mcpgov-clone-${id}`,
+      `mcpgov-clone-${id}.${NS}.svc`,
       "mcpgov",
       "public.governance_policies",
       expect.stringMatching(/^public\.governance_policies_restored_\d{8}t\d{6}$/),
