@@ -17,6 +17,8 @@ Installs, as root:
   /var/lib/pgbackrest-validation                    (scratch, owned by postgres)
   /var/lib/pgbackrest-metrics/pgbackrest.prom       (written by postgres every minute)
     and a link to it in node_exporter's textfile directory
+  /etc/tmpfiles.d/mcpgov-backup.conf                (/run/pgbackrest, pgBackRest's lock
+    directory, postgres's alone, made at every boot)
   /etc/systemd/system/pgbackrest-{full-backup,diff-backup,restore-validation,metrics}.{service,timer}
     and enables the timers, or with --cron: /etc/cron.d/mcpgov-backup
 PostgreSQL's bin directory is found under /usr/lib/postgresql and written into the
@@ -97,6 +99,10 @@ _main() {
 	# it owns; node_exporter's directory belongs to its package, so it gets a link instead.
 	install -d -o postgres -g postgres -m 0755 "$root/var/lib/pgbackrest-metrics"
 	install -d -m 0755 "$root$textfile_dir"
+	# pgBackRest's lock directory, postgres's alone, made at every boot (and now).
+	install -D -m 0644 "$here/tmpfiles.d/mcpgov-backup.conf" "$root/etc/tmpfiles.d/mcpgov-backup.conf"
+	install_log "installed $root/etc/tmpfiles.d/mcpgov-backup.conf"
+	[ -n "$root" ] || systemd-tmpfiles --create /etc/tmpfiles.d/mcpgov-backup.conf
 	ln -sfn /var/lib/pgbackrest-metrics/pgbackrest.prom "$root$textfile_dir/pgbackrest.prom"
 	install_log "linked $root$textfile_dir/pgbackrest.prom to /var/lib/pgbackrest-metrics/pgbackrest.prom"
 	if [ "$cron" = 1 ]; then

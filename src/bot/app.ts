@@ -96,6 +96,15 @@ export function createBot(options: BotOptions): Bot {
     const { comment, issue, repository } = context.payload;
     const user = comment.user?.login;
     if (!user) return;
+    // Deduplication lasts as long as the record; a delivery of an old comment (replayed
+    // after the record was pruned, or captured and sent again) gets nothing at all.
+    const age = Date.now() - Date.parse(comment.created_at);
+    if (!(age <= settings.commentMaxAgeMinutes * 60_000)) {
+      context.log.warn(
+        `ignored delivery ${context.id}: comment ${comment.id} was made ${comment.created_at}, more than MCPGOV_COMMENT_MAX_AGE_MINUTES ago`,
+      );
+      return;
+    }
     // A repository the bot does not serve gets nothing: no record, no reply, no API call.
     if (!serves(settings, repository.full_name)) {
       context.log.warn(

@@ -22,6 +22,11 @@ export interface BotSettings {
   secondApprover: boolean;
   /** Operation records older than this are removed (plans waiting and restores running are kept). */
   keepRecordsDays: number;
+  /**
+   * A comment made longer ago than this is ignored: a delivery replayed after its record
+   * was pruned (or captured and sent again) runs nothing.
+   */
+  commentMaxAgeMinutes: number;
 }
 
 /** What `--help` says about each setting. */
@@ -36,7 +41,9 @@ export const SETTINGS_HELP = `  MCPGOV_REPOSITORIES (required)   owner/repo[,own
                                    a repository's policy file may only ask for more
   MCPGOV_RESTORE_TEAMS             team slugs whose members may also restore (none)
   MCPGOV_SECOND_APPROVER           true: someone other than the requester confirms (false)
-  MCPGOV_KEEP_RECORDS_DAYS         how long operation records are kept (30)`;
+  MCPGOV_KEEP_RECORDS_DAYS         how long operation records are kept (30)
+  MCPGOV_COMMENT_MAX_AGE_MINUTES   a comment older than this runs nothing: a replayed
+                                   delivery is ignored (10)`;
 
 function rightsText(rights: Record<Right, Level>): string {
   return Object.entries(rights)
@@ -85,6 +92,10 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
   if (!Number.isInteger(days) || days < 1)
     throw new Error("MCPGOV_KEEP_RECORDS_DAYS must be a whole number of days, 1 or more");
 
+  const minutes = Number(env.MCPGOV_COMMENT_MAX_AGE_MINUTES ?? 10);
+  if (!Number.isInteger(minutes) || minutes < 1)
+    throw new Error("MCPGOV_COMMENT_MAX_AGE_MINUTES must be a whole number of minutes, 1 or more");
+
   const namespace = env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace;
   return {
     repositories,
@@ -95,6 +106,7 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
     restoreTeams,
     secondApprover: approver === "true",
     keepRecordsDays: days,
+    commentMaxAgeMinutes: minutes,
   };
 }
 

@@ -35,9 +35,24 @@ const ICON: Record<StepState, string> = {
   skipped: "⏭️",
 };
 
-/** Text inside `code`: backticks would end it early. */
+/** Text inside `code`: a backtick or a blank line would end it early. */
 export function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return `\`${text.replace(/`/g, "'").replace(/\r\n|\r|\n/g, " ")}\``;
+}
+
+/**
+ * Text from the cluster (an annotation, pgBackRest's or a Job's message) shown as text, on
+ * one line, in a list or a table cell: HTML is escaped, and so is every character that
+ * would start Markdown (a link, an image, emphasis, code, a cell's end).
+ */
+export function text(value: string): string {
+  return value
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replace(/[\\`*_[\]~|!#]/g, "\\$&")
+    .replace(/\r\n|\r|\n/g, " ");
 }
 
 /** A fenced block that the text cannot close. */

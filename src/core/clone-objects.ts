@@ -46,6 +46,28 @@ export function cloneName(id: string): string {
   return `mcpgov-clone-${id}`;
 }
 
+/**
+ * How long the server's Job stays once it has ended (at its deadline): Kubernetes then
+ * removes it, so a clone with no bot or Action left leaves no Job behind.
+ */
+export const SERVER_KEPT_SECONDS = 60;
+
+/** Seconds from now until the clone's expiry (a minute at least). */
+export function secondsUntil(expiresAt: string, now = Date.now()): number {
+  return Math.max(60, Math.ceil((Date.parse(expiresAt) - now) / 1000));
+}
+
+/**
+ * The object, owned by the clone's restore Job as the API server made it (with its uid):
+ * Kubernetes' garbage collector removes it when that Job goes, when the clone's time is up.
+ */
+export function ownedByRestoreJob(object: KubeObject, restoreJob: KubeObject): KubeObject {
+  const { name, uid } = restoreJob.metadata;
+  if (!uid) throw new Error(`Job ${name} has no uid: the cluster did not say what it made`);
+  object.metadata.ownerReferences = [{ apiVersion: "batch/v1", kind: "Job", name, uid }];
+  return object;
+}
+
 /** The name of the Job that restores the clone's data. */
 export function cloneRestoreJobName(id: string): string {
   return `${cloneName(id)}-restore`;
@@ -170,7 +192,10 @@ export function cloneObjects(spec: CloneSpec, serverTemplate: KubeObject): Clone
   server.metadata.labels = { ...labels, ...server.metadata.labels };
   named(server, spec);
   // Not the template's to keep or remove: a clone outlives its template being made again.
-  delete (server.metadata as { ownerReferences?: unknown }).ownerReferences;
+  delete server.metadata.ownerReferences;
+  // It stops itself at its deadline (createClone sets it), and goes a minute later.
+  (server.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished =
+    SERVER_KEPT_SECONDS;
   const pod = podTemplateOf(server) as PodTemplate | undefined;
   if (!pod?.spec?.containers?.length)
     throw new Error(`CronJob ${serverTemplate.metadata.name} has no container`);
@@ -206,7 +231,12 @@ export function cloneRestoreJob(
     cloneRestoreJobName(spec.id),
   );
   // Not a validation (status reports those), nor a production restore (which it must not block).
-  delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
+  delete job.metadata.ownerReferences;
+  // It owns the clone's claim, Service and policy (ownedByRestoreJob), so it stays until
+  // the clone's time is up and its server has stopped, and then takes them with it,
+  // whoever is still around.
+  (job.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished =
+    secondsUntil(spec.expiresAt) + 2 * SERVER_KEPT_SECONDS;
   // The overlay's labels (its instance, its own) stay; not the one that makes it a
   // pgBackRest Job a production restore waits for.
   const inherited = Object.entries(job.metadata.labels ?? {}).filter(
@@ -288,7 +318,9 @@ export async function deleteClone(
 
 /**
  * Removes the clones whose time is up (the server Job has stopped itself by then; its
- * claim, Service and policy are left until now). An object with no expiry is not a clone's.
+ * claim, Service and policy go with the restore Job that owns them, and this removes them
+ * at once, or those of a clone made before they had an owner). An object with no expiry is
+ * not a clone's.
  */
 export async function reapExpiredClones(
   cluster: Cluster,

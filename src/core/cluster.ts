@@ -17,6 +17,18 @@ export interface ObjectMeta {
   creationTimestamp?: string;
   /** The version the API server gave the object as read; update's precondition. */
   resourceVersion?: string;
+  /** The API server's name for this object, by which an owner is named. */
+  uid?: string;
+  /** Its owners: Kubernetes' garbage collector removes it when they are all gone. */
+  ownerReferences?: OwnerReference[];
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
 }
 
 export interface KubeObject {

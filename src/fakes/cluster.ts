@@ -2,6 +2,7 @@
 // given, Jobs that end the way the test says, exec answered by the test. What really
 // happens to data is the end-to-end test's business (test/e2e/bot.test.ts), on the local
 // cluster runner. Nothing in the product imports it (the lint holds that).
+import { randomUUID } from "node:crypto";
 import {
   AlreadyExistsError,
   type Cluster,
@@ -55,11 +56,12 @@ export class FakeCluster implements Cluster {
   }
 
   private store(object: KubeObject): void {
+    const key = this.key(object.kind, object.metadata.namespace ?? "default", object.metadata.name);
     object.metadata.resourceVersion = String(++this.revision);
-    this.objects.set(
-      this.key(object.kind, object.metadata.namespace ?? "default", object.metadata.name),
-      object,
-    );
+    // The API server names each object by a uid of its own, kept across updates; owners are named by it.
+    object.metadata.uid =
+      this.objects.get(key)?.metadata.uid ?? object.metadata.uid ?? randomUUID();
+    this.objects.set(key, object);
   }
 
   async update(object: KubeObject): Promise<KubeObject> {
@@ -95,7 +97,7 @@ export class FakeCluster implements Cluster {
       throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
     await this.apply([{ ...object, metadata: { ...object.metadata, namespace } }]);
     if (object.kind === "Job") this.runJob(object);
-    return object;
+    return (await this.get(object.kind, namespace, object.metadata.name)) as KubeObject;
   }
 
   /** Ends the Job at once the way the test said. */

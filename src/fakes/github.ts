@@ -146,6 +146,8 @@ export interface CommentOptions {
   pullRequest?: boolean;
   /** owner/repo the comment is in; the test repository when absent. */
   repository?: string;
+  /** When GitHub says the comment was made (ISO); now when absent. */
+  createdAt?: string;
 }
 
 export function commentPayload(body: string, options: CommentOptions = {}) {
@@ -166,6 +168,7 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
       id,
       body,
       user: { login: user, type: options.userType ?? "User" },
+      created_at: options.createdAt ?? new Date().toISOString(),
       html_url: `https://github.com/${OWNER}/${REPO}/issues/${ISSUE}#issuecomment-${id}`,
     },
     repository: {

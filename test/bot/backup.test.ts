@@ -60,11 +60,55 @@ describe("/backup", () => {
     const [body] = github.latest();
     expect(body).toContain("- **repo1** (not encrypted): ✅ ok");
     expect(body).toMatch(
-      /- \*\*repo2\*\* \(aes-256-cbc\): ❌ other \[FormatError\] key\/value found outside of section at line 1: — wrong cipher passphrase\? pgBackRest cannot read the files of repo2; check repo2-cipher-pass, the pgbackrest-cipher Secret/,
+      /- \*\*repo2\*\* \(aes-256-cbc\): ❌ other \\\[FormatError\\\] key\/value found outside of section at line 1: — wrong cipher passphrase\? pgBackRest cannot read the files of repo2; check repo2-cipher-pass, the pgbackrest-cipher Secret/,
     );
     expect(body).toMatch(/\| full \| `20261124-010000F` \|.*\| repo2 \|/);
     expect(body).toMatch(/\| diff \| `20261124-010000F_20261124-030000D` \|.*\| repo1 \|/);
     expect(body).toMatch(/ {2}- repo1: \S+Z → \S+Z\n {2}- repo2: \S+Z → \S+Z/);
+  });
+
+  it("shows clone annotations and other cluster text on /backup status as text, never as Markdown or HTML", async () => {
+    await setup();
+    // Anyone who can annotate a clone's object (or a pod that forges pgBackRest's answer)
+    // chooses this text; in the comment it must stay text.
+    await fake.apply([
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name: "mcpgov-clone-x1",
+          namespace: NS,
+          labels: {
+            "app.kubernetes.io/component": "clone",
+            "mcpgov-backup/clone": "x1",
+          },
+          annotations: {
+            "mcpgov-backup/point":
+              '<img src="https://evil.example/t.png"> [click](https://evil.example)',
+            "mcpgov-backup/expires-at": "**soon**\n\n# a heading | x",
+          },
+        },
+      },
+    ]);
+    const forged = JSON.parse(info()) as { status: { message: string } }[];
+    (forged[0] as { status: { message: string } }).status.message =
+      "ok <details open><summary>![x](https://evil.example/i.png)</summary>";
+    const exec = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) =>
+      pod === "pgbackrest-repo-host-0"
+        ? { code: 0, stdout: JSON.stringify(forged), stderr: "" }
+        : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const body = github.latest()[0] ?? "";
+    expect(body).not.toContain("<img");
+    expect(body).not.toContain("<details open>");
+    // Every "](" that would make a link or an image is escaped.
+    expect(body).not.toMatch(/[^\\]\]\(https:\/\/evil/);
+    expect(body).not.toContain("**soon**");
+    expect(body).toContain("&lt;img src=&quot;https://evil.example/t.png&quot;&gt; \\[click\\]");
+    const clones = body.split("\n").find((line) => line.startsWith("- **Clones:**")) ?? "";
+    expect(clones).toContain("\\*\\*soon\\*\\*");
+    expect(clones).not.toContain("\n");
   });
 
   it("makes an incremental backup from the differential CronJob with the type changed", async () => {

@@ -79,6 +79,31 @@ describe("/restore clone, /restore drop and /restore table", () => {
     const deadline = (server.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds;
     expect(deadline).toBeGreaterThan(7100);
     expect(deadline).toBeLessThanOrEqual(7200);
+    // With no bot or Action left, Kubernetes removes the rest: the server a minute after
+    // its deadline; the claim (production's data), Service and policy with the restore Job
+    // that owns them, which goes when the clone's time is up.
+    expect((server.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished).toBe(60);
+    const restoreJob = (await fake.get("Job", NS, `mcpgov-clone-${id}-restore`)) as KubeObject;
+    const keep = (restoreJob.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished;
+    // The clone's two hours, and two minutes for its server to stop first.
+    expect(keep).toBeGreaterThan(7100 + 120);
+    expect(keep).toBeLessThanOrEqual(7200 + 120);
+    expect(restoreJob.metadata.uid).toBeTruthy();
+    for (const kind of ["PersistentVolumeClaim", "Service", "NetworkPolicy"])
+      expect([
+        kind,
+        (await fake.get(kind, NS, `mcpgov-clone-${id}`))?.metadata.ownerReferences,
+      ]).toEqual([
+        kind,
+        [
+          {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            name: `mcpgov-clone-${id}-restore`,
+            uid: restoreJob.metadata.uid,
+          },
+        ],
+      ]);
     // Production was not touched: nothing scaled, no restore Job for it.
     expect(fake.scaled).toEqual([]);
 
@@ -195,11 +220,15 @@ describe("/restore clone, /restore drop and /restore table", () => {
     expect(done).toMatch(
       /put it in the table's place: `alter table public\.governance_policies_restored_\d{8}t\d{6} rename to governance_policies;`/,
     );
-    // Copied in production's pod, from the clone, names as arguments, not in the script.
+    // Copied in production's pod, from the clone, names as arguments, not in the script;
+    // the clone by its Service's name qualified with the namespace (production's password
+    // goes there, so not to whatever a search domain finds first).
     const copy = fake.execs.find((e) => e.command[3] === "restore-table");
     expect(copy?.pod).toBe("postgres-0");
+    const counted = fake.execs.find((e) => e.command[3] === "in-clone");
+    expect(counted?.command[4]).toBe(`mcpgov-clone-${id}.${NS}.svc`);
     expect(copy?.command.slice(4)).toEqual([
-      `mcpgov-clone-${id}`,
+      `mcpgov-clone-${id}.${NS}.svc`,
       "mcpgov",
       "public.governance_policies",
       expect.stringMatching(/^public\.governance_policies_restored_\d{8}t\d{6}$/),

@@ -19,6 +19,29 @@ describe("one operation at a time, recorded once", () => {
     expect(github.reactions).toHaveLength(1);
   });
 
+  it("ignores a replayed delivery of a comment older than the settings allow, once its record is gone", async () => {
+    // The record that deduplicates is pruned after MCPGOV_KEEP_RECORDS_DAYS; a delivery
+    // replayed after that (or captured and sent again) must still run nothing.
+    await setup({}, { MCPGOV_COMMENT_MAX_AGE_MINUTES: "10" });
+    const old = new Date(Date.now() - 11 * 60_000).toISOString();
+    await deliver(probot, bot, commentPayload("/backup full", { createdAt: old }));
+    await deliver(
+      probot,
+      bot,
+      commentPayload("/restore pitr 2026-11-24 14:30:00+00", { createdAt: old }),
+    );
+    expect(fake.createdJobs).toEqual([]);
+    expect(github.comments.size).toBe(0);
+    expect(github.reactions).toEqual([]);
+    expect(
+      [...fake.objects.values()].filter((o) => o.metadata.name.startsWith("mcpgov-bot-op-")),
+    ).toEqual([]);
+    // A comment within the age runs as usual.
+    const recent = new Date(Date.now() - 9 * 60_000).toISOString();
+    await deliver(probot, bot, commentPayload("/backup full", { createdAt: recent }));
+    expect(fake.createdJobs).toHaveLength(1);
+  });
+
   it("refuses while another operation holds the lock, naming it", async () => {
     await setup();
     await fake.create(

@@ -13,6 +13,7 @@ describe("the bot's settings", () => {
       restoreTeams: [],
       secondApprover: false,
       keepRecordsDays: 30,
+      commentMaxAgeMinutes: 10,
     });
   });
 
@@ -23,12 +24,14 @@ describe("the bot's settings", () => {
       MCPGOV_RESTORE_TEAMS: "dba,SRE",
       MCPGOV_SECOND_APPROVER: "true",
       MCPGOV_KEEP_RECORDS_DAYS: "7",
+      MCPGOV_COMMENT_MAX_AGE_MINUTES: "30",
     });
     expect(settings).toMatchObject({
       minimumRights: { status: "triage", restore: "admin" },
       restoreTeams: ["dba", "sre"],
       secondApprover: true,
       keepRecordsDays: 7,
+      commentMaxAgeMinutes: 30,
     });
   });
 
@@ -59,6 +62,10 @@ describe("the bot's settings", () => {
     [
       { ...served, MCPGOV_KEEP_RECORDS_DAYS: "0" },
       "MCPGOV_KEEP_RECORDS_DAYS must be a whole number",
+    ],
+    [
+      { ...served, MCPGOV_COMMENT_MAX_AGE_MINUTES: "0" },
+      "MCPGOV_COMMENT_MAX_AGE_MINUTES must be a whole number of minutes, 1 or more",
     ],
   ])("refuses %j and says what to set", (env, message) => {
     expect(() => botSettings(env)).toThrow(message);

@@ -3,7 +3,16 @@
 // three CronJobs' commands on the CronJobs' schedules, plus the metrics writer every
 // minute with its file linked into node_exporter's directory; systemd accepts the units.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -234,5 +243,67 @@ describe("the cron file", () => {
   it.each(cronJobs)("runs $name's command on its schedule as postgres", ({ schedule, command }) => {
     const lines = readFileSync(join(cronTarget, "etc/cron.d/mcpgov-backup"), "utf8").split("\n");
     expect(lines).toContain(`${schedule} postgres ${command}`);
+  });
+});
+
+// pgBackRest's lock lives where only postgres can write: not in a /tmp every user shares,
+// where anyone could make /tmp/pgbackrest first and hold or fake the backups' lock.
+describe("pgBackRest's lock on the VM", () => {
+  const LOCK = "/run/pgbackrest";
+  const services = ["full-backup", "diff-backup", "restore-validation", "metrics"].map(
+    (name) => `pgbackrest-${name}.service`,
+  );
+  const unit = (name: string) => readFileSync(join(target, "etc/systemd/system", name), "utf8");
+  /** The lock path pgBackRest takes with the ConfigMap's file and the given environment. */
+  const lockPath = (env: Record<string, string>) => {
+    const conf = join(target, "pgbackrest.conf");
+    const data = (config?.data ?? {}) as Record<string, string>;
+    writeFileSync(conf, Object.values(data).find((v) => v.includes("lock-path=")) ?? "");
+    const help = execFileSync("pgbackrest", [`--config=${conf}`, "help", "backup", "lock-path"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+    return /^current: (.*)$/m.exec(help)?.[1];
+  };
+
+  it.each(services)(
+    "%s takes it in a directory of postgres's own, and has a private /tmp",
+    (name) => {
+      const text = unit(name);
+      const env = Object.fromEntries(
+        [...text.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]),
+      );
+      expect(lockPath(env)).toBe(LOCK);
+      // systemd makes /run/pgbackrest for the unit's user, 0700, and keeps it between runs,
+      // so every service (one user) shares the one lock.
+      expect(text).toMatch(/^RuntimeDirectory=pgbackrest$/m);
+      expect(text).toMatch(/^RuntimeDirectoryMode=0700$/m);
+      expect(text).toMatch(/^RuntimeDirectoryPreserve=yes$/m);
+      expect(text).toMatch(/^PrivateTmp=yes$/m);
+      expect(/^ReadWritePaths=(.*)$/m.exec(text)?.[1]?.split(" ")).not.toContain("/tmp");
+    },
+  );
+
+  it("is the same for the cron file", () => {
+    const lines = readFileSync(join(cronTarget, "etc/cron.d/mcpgov-backup"), "utf8").split("\n");
+    const env = Object.fromEntries(
+      lines
+        .filter((l) => /^\w+=/.test(l))
+        .map((l) => [l.split("=")[0] ?? "", l.slice(l.indexOf("=") + 1)]),
+    );
+    expect(lockPath(env)).toBe(LOCK);
+  });
+
+  it.each([
+    ["the systemd units", () => target],
+    ["the cron file", () => cronTarget],
+  ])("with %s, the directory is made at every boot for postgres alone", (_, installed) => {
+    const file = join(installed(), "etc/tmpfiles.d/mcpgov-backup.conf");
+    // systemd-tmpfiles reads the users of the root it makes files in: this machine's.
+    for (const users of ["passwd", "group"])
+      copyFileSync(`/etc/${users}`, join(installed(), "etc", users));
+    execFileSync("systemd-tmpfiles", ["--create", `--root=${installed()}`, file]);
+    const made = statSync(join(installed(), LOCK));
+    expect([made.uid, made.mode & 0o777]).toEqual([serviceUser().uid, 0o700]);
   });
 });

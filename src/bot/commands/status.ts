@@ -6,23 +6,23 @@ import { BACKUP_TYPES } from "../../core/names/kinds.ts";
 import { type LastValidation, readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
 import { isoUtc } from "../../core/time.ts";
-import { code } from "../status-comment.ts";
+import { code, text } from "../status-comment.ts";
 import type { CommandContext } from "./context.ts";
 import { operate } from "./job.ts";
 
 function validationLine(last: LastValidation): string {
-  if (last.kind === "unreadable") return `❔ could not read the validation Jobs: ${last.why}`;
+  if (last.kind === "unreadable") return `❔ could not read the validation Jobs: ${text(last.why)}`;
   if (last.kind === "none")
     return "no finished validation Job in the cluster (finished Jobs are removed after their history limit); run `/restore validate`";
   if (last.kind === "no-report")
-    return `❌ Job ${code(last.job)} (${last.createdAt}) left no report: ${last.outcome}`;
+    return `❌ Job ${code(last.job)} (${text(last.createdAt)}) left no report: ${text(last.outcome)}`;
   const { report } = last;
   const icon = report.status === "passed" ? "✅" : "❌";
   const detail =
     report.status === "passed"
       ? `backup ${code(report.backup?.label ?? "?")}, ${report.checks.length} checks, RTO ${report.rtoSeconds?.toFixed(0)} s`
-      : (report.reason ?? "see the Job's log");
-  return `${icon} ${report.status} (${last.createdAt}, Job ${code(last.job)}): ${detail}`;
+      : text(report.reason ?? "see the Job's log");
+  return `${icon} ${text(report.status)} (${text(last.createdAt)}, Job ${code(last.job)}): ${detail}`;
 }
 
 export async function statusCommand(context: CommandContext): Promise<string> {
@@ -30,12 +30,12 @@ export async function statusCommand(context: CommandContext): Promise<string> {
   const status = await operate(context, readStatus);
   const { stanza, window, windows, archiver, repositories: repos } = status;
   const lines = [
-    `- **Stanza ${code(name)}:** ${stanza.status.message} (code ${stanza.status.code})`,
+    `- **Stanza ${code(name)}:** ${text(stanza.status.message)} (code ${stanza.status.code})`,
     // With one healthy repository its line says nothing the stanza's does not.
     ...(repos.length > 1 || repos.some((r) => !r.ok)
       ? repos.map(
           (r) =>
-            `- **repo${r.repo}** (${r.cipher === "none" ? "not encrypted" : r.cipher}): ${r.ok ? "✅" : "❌"} ${r.message}`,
+            `- **repo${r.repo}** (${r.cipher === "none" ? "not encrypted" : text(r.cipher)}): ${r.ok ? "✅" : "❌"} ${text(r.message)}`,
         )
       : []),
     window
@@ -55,17 +55,17 @@ export async function statusCommand(context: CommandContext): Promise<string> {
       const last = ofType.filter((b) => repoOf(b) === repo).at(-1);
       if (last)
         lines.push(
-          `| ${type} | ${code(last.label)} | ${isoUtc(last.timestamp.stop * 1000)} | ${last.timestamp.stop - last.timestamp.start} s | ${mib(last.info.size)} | ${mib(last.info.repository.delta)} | repo${repo} |`,
+          `| ${type} | ${code(last.label).replace(/\|/g, "\\|")} | ${isoUtc(last.timestamp.stop * 1000)} | ${last.timestamp.stop - last.timestamp.start} s | ${mib(last.info.size)} | ${mib(last.info.repository.delta)} | repo${repo} |`,
         );
     }
   }
   const failing = archivingFailing(archiver);
   lines.push(
     "",
-    `- **Marks:** ${status.marks.length ? status.marks.map((m) => `${code(m.name)} (${m.createdAt})`).join(", ") : "none in the recovery window (`/backup mark <name>` makes one)"}`,
-    `- **Clones:** ${status.clones.length ? status.clones.map((c) => `${code(c.id)} holds ${c.point}, until ${c.expiresAt}`).join("; ") : "none"}`,
+    `- **Marks:** ${status.marks.length ? status.marks.map((m) => `${code(m.name)} (${text(m.createdAt)})`).join(", ") : "none in the recovery window (`/backup mark <name>` makes one)"}`,
+    `- **Clones:** ${status.clones.length ? status.clones.map((c) => `${code(c.id)} holds ${text(c.point)}, until ${text(c.expiresAt)}`).join("; ") : "none"}`,
     `- **Last validation:** ${validationLine(status.lastValidation)}`,
-    `- **WAL archiving:** ${failing ? "❌ failing" : "✅ working"} — last archived ${code(archiver.lastArchivedWal || "none")} at ${archiver.lastArchivedTime || "never"}; ${archiver.failedCount} failures${archiver.lastFailedWal ? `, last ${code(archiver.lastFailedWal)} at ${archiver.lastFailedTime}` : ""}`,
+    `- **WAL archiving:** ${failing ? "❌ failing" : "✅ working"} — last archived ${code(archiver.lastArchivedWal || "none")} at ${text(archiver.lastArchivedTime || "never")}; ${archiver.failedCount} failures${archiver.lastFailedWal ? `, last ${code(archiver.lastFailedWal)} at ${text(archiver.lastFailedTime)}` : ""}`,
   );
   return lines.join("\n");
 }

@@ -14,7 +14,9 @@ import {
   cloneServerTemplate,
   deleteClone,
   listClones,
+  ownedByRestoreJob,
   reapExpiredClones,
+  secondsUntil,
 } from "../clone-objects.ts";
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { runJobToCompletion } from "../jobs.ts";
@@ -128,23 +130,28 @@ export async function createClone(
     return object;
   };
   try {
-    await progress(`claim ${cloneName(id)} (${spec.storage})`, () =>
-      cluster.create(inNamespace(objects.claim)),
-    );
     const job = inNamespace(
       cloneRestoreJob(cronJob, spec, restoreArgs(request.plan, request.database), {}),
     );
-    const run = await progress(
-      `restore and recover to ${spec.point} (Job ${job.metadata.name})`,
-      () => runJobToCompletion(cluster, job, request.timeoutMs, "the clone's restore"),
+    // The restore Job first, its pod waiting for the claim: the claim is then made owned by
+    // it, so that the clone's data goes when the Job does, at the clone's expiry, even
+    // with no bot or Action left (no right to change a claim afterwards is needed).
+    const restoreJob = await progress(`start the restore (Job ${job.metadata.name})`, () =>
+      cluster.create(job),
+    );
+    await progress(`claim ${cloneName(id)} (${spec.storage})`, () =>
+      cluster.create(ownedByRestoreJob(inNamespace(objects.claim), restoreJob)),
+    );
+    const run = await progress(`restore and recover to ${spec.point}`, () =>
+      runJobToCompletion(cluster, job, request.timeoutMs, "the clone's restore"),
     );
     const report = reportFromLog(run.logs);
     if (!report) throw new Error(`Job ${job.metadata.name} completed but left no report`);
     await progress(`start the clone (until ${spec.expiresAt})`, async () => {
-      await cluster.create(inNamespace(objects.policy));
-      await cluster.create(inNamespace(objects.service));
+      await cluster.create(ownedByRestoreJob(inNamespace(objects.policy), restoreJob));
+      await cluster.create(ownedByRestoreJob(inNamespace(objects.service), restoreJob));
       // The server stops itself when its time is up, whoever is still around.
-      const seconds = Math.max(60, Math.ceil((Date.parse(spec.expiresAt) - Date.now()) / 1000));
+      const seconds = secondsUntil(spec.expiresAt);
       (objects.server.spec as { activeDeadlineSeconds: number }).activeDeadlineSeconds = seconds;
       await cluster.create(inNamespace(objects.server));
       // The server's pod; the restore Job's pod carries the id too, as a restore.

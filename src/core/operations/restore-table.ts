@@ -129,6 +129,9 @@ export async function restoreTable(
     },
     progress,
   );
+  // Qualified with the namespace: production's superuser password goes to this host, so
+  // not to whatever a search domain of production's pod would find first.
+  const cloneHost = `${clone.name}.${clone.namespace}.svc`;
   try {
     const inClone = (query: string) =>
       cluster.exec(production, [
@@ -136,7 +139,7 @@ export async function restoreTable(
         "-c",
         `PGPASSWORD="\${POSTGRES_PASSWORD:?}" psql -h "$1" -U "\${POSTGRES_USER:-postgres}" -d "$2" -X -v ON_ERROR_STOP=1 -Atqc "$3"`,
         "in-clone",
-        clone.name,
+        cloneHost,
         database,
         query,
       ]);
@@ -159,7 +162,7 @@ export async function restoreTable(
         "-c",
         COPY,
         "restore-table",
-        clone.name,
+        cloneHost,
         database,
         source,
         restoredAs,

@@ -1,6 +1,7 @@
-// A Job on the local runner: runs its pod to completion, starts a new pod after a failure
-// until backoffLimit is exceeded, fails the Job when activeDeadlineSeconds passes, and
-// removes it ttlSecondsAfterFinished after it ended, as the TTL controller does.
+// A Job on the local runner: runs its pod to completion (once the claims it mounts exist,
+// as a pod stays Pending until then), starts a new pod after a failure until backoffLimit
+// is exceeded, fails the Job when activeDeadlineSeconds passes, and removes it
+// ttlSecondsAfterFinished after it ended, as the TTL controller does.
 import { randomBytes } from "node:crypto";
 import type { V1PodSpec } from "@kubernetes/client-node";
 import type { JobResult, KubeObject } from "../../core/cluster.ts";
@@ -18,6 +19,8 @@ export interface JobHost {
   ): Promise<LocalPod>;
   stopPod(namespace: string, name: string): Promise<void>;
   changed(): void;
+  /** Whether the namespace has the PersistentVolumeClaim (a pod waits for its claims). */
+  hasClaim(namespace: string, name: string): boolean;
   /** Deletes the Job, its time after finishing (ttlSecondsAfterFinished) over. */
   expire(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export class LocalJob {
   private stopped = false;
   private deadline: NodeJS.Timeout | undefined;
   private expiry: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
   private readonly host: JobHost;
 
   constructor(object: KubeObject, host: JobHost) {
@@ -69,6 +73,14 @@ export class LocalJob {
 
   private async runPod(): Promise<void> {
     if (this.stopped || this.result) return;
+    const claims = (this.spec.template.spec.volumes ?? []).flatMap((v) =>
+      v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],
+    );
+    if (claims.some((claim) => !this.host.hasClaim(this.namespace, claim))) {
+      // Pending: the pod starts once its claims are made.
+      this.pending = setTimeout(() => void this.runPod(), 500);
+      return;
+    }
     const name = this.object.metadata.name;
     const labels = { ...this.spec.template.metadata?.labels, "job-name": name };
     const suffix = randomBytes(3).toString("hex").slice(0, 5);
@@ -131,6 +143,7 @@ export class LocalJob {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.deadline) clearTimeout(this.deadline);
+    if (this.pending) clearTimeout(this.pending);
     if (this.expiry) clearTimeout(this.expiry);
     for (const pod of this.pods) await this.host.stopPod(this.namespace, pod.name);
   }

@@ -192,6 +192,15 @@ export class LocalCluster implements cluster.Cluster {
     this.objects.delete(kind, namespace, name);
     if (kind === "NetworkPolicy") await this.ingress.update();
     this.changed();
+    // The garbage collector: what it owned goes once none of its owners is left.
+    const owners = new Set(this.objects.all().map((o) => o.metadata.uid));
+    for (const dependent of this.objects.all())
+      if (
+        dependent.metadata.namespace === namespace &&
+        dependent.metadata.ownerReferences?.some((r) => r.uid === object.metadata.uid) &&
+        !dependent.metadata.ownerReferences.some((r) => owners.has(r.uid))
+      )
+        await this.delete(dependent.kind, namespace, dependent.metadata.name).catch(() => {});
   }
 
   /** Where a PersistentVolumeClaim's data lives on this machine. */
@@ -248,6 +257,7 @@ export class LocalCluster implements cluster.Cluster {
         this.pods.start(namespace, name, labels, spec, owner),
       stopPod: (namespace, name) => this.pods.stop(namespace, name),
       changed: () => this.changed(),
+      hasClaim: (namespace, name) => this.objects.has("PersistentVolumeClaim", namespace, name),
       expire: async () => {
         const { namespace = "default", name } = object.metadata;
         this.log(`job/${name} removed: its ttlSecondsAfterFinished after it ended is over`);

@@ -1,5 +1,6 @@
 // The objects the local runner has been given, keyed by kind, namespace and name, as the
-// API server would keep them (a namespace filled in, a creation time set).
+// API server would keep them (a namespace filled in, a creation time and a uid set).
+import { randomUUID } from "node:crypto";
 import type { KubeObject } from "../../core/cluster.ts";
 
 function key(kind: string, namespace: string, name: string): string {
@@ -22,11 +23,14 @@ export class ObjectStore {
   /** Keeps a copy of the object, as stored: its namespace and creation time filled in. */
   put(object: KubeObject): KubeObject {
     const namespace = object.metadata.namespace ?? "default";
+    const before = this.get(object.kind, namespace, object.metadata.name);
     const stored: KubeObject = {
       ...structuredClone(object),
       metadata: {
         ...structuredClone(object.metadata),
         namespace,
+        // Its own name for good, by which an owner is named (ownerReferences).
+        uid: before?.metadata.uid ?? object.metadata.uid ?? randomUUID(),
         creationTimestamp: new Date().toISOString(),
         resourceVersion: String(++this.revision),
       },

@@ -452,6 +452,7 @@ var LocalJob = class {
   stopped = false;
   deadline;
   expiry;
+  pending;
   host;
   constructor(object, host) {
     this.object = object;
@@ -475,6 +476,13 @@ var LocalJob = class {
   }
   async runPod() {
     if (this.stopped || this.result) return;
+    const claims = (this.spec.template.spec.volumes ?? []).flatMap(
+      (v) => v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []
+    );
+    if (claims.some((claim) => !this.host.hasClaim(this.namespace, claim))) {
+      this.pending = setTimeout(() => void this.runPod(), 500);
+      return;
+    }
     const name = this.object.metadata.name;
     const labels = { ...this.spec.template.metadata?.labels, "job-name": name };
     const suffix2 = randomBytes(3).toString("hex").slice(0, 5);
@@ -531,6 +539,7 @@ var LocalJob = class {
   async stop() {
     this.stopped = true;
     if (this.deadline) clearTimeout(this.deadline);
+    if (this.pending) clearTimeout(this.pending);
     if (this.expiry) clearTimeout(this.expiry);
     for (const pod of this.pods) await this.host.stopPod(this.namespace, pod.name);
   }
@@ -709,6 +718,7 @@ function isAlive(pid) {
 }
 
 // src/local/runner/objects.ts
+import { randomUUID } from "node:crypto";
 function key(kind, namespace, name) {
   return `${kind}/${namespace}/${name}`;
 }
@@ -725,11 +735,14 @@ var ObjectStore = class {
   /** Keeps a copy of the object, as stored: its namespace and creation time filled in. */
   put(object) {
     const namespace = object.metadata.namespace ?? "default";
+    const before = this.get(object.kind, namespace, object.metadata.name);
     const stored = {
       ...structuredClone(object),
       metadata: {
         ...structuredClone(object.metadata),
         namespace,
+        // Its own name for good, by which an owner is named (ownerReferences).
+        uid: before?.metadata.uid ?? object.metadata.uid ?? randomUUID(),
         creationTimestamp: (/* @__PURE__ */ new Date()).toISOString(),
         resourceVersion: String(++this.revision)
       }
@@ -1707,6 +1720,11 @@ var LocalCluster = class _LocalCluster {
     this.objects.delete(kind, namespace, name);
     if (kind === "NetworkPolicy") await this.ingress.update();
     this.changed();
+    const owners = new Set(this.objects.all().map((o) => o.metadata.uid));
+    for (const dependent of this.objects.all())
+      if (dependent.metadata.namespace === namespace && dependent.metadata.ownerReferences?.some((r) => r.uid === object.metadata.uid) && !dependent.metadata.ownerReferences.some((r) => owners.has(r.uid)))
+        await this.delete(dependent.kind, namespace, dependent.metadata.name).catch(() => {
+        });
   }
   /** Where a PersistentVolumeClaim's data lives on this machine. */
   claimPath(namespace, name) {
@@ -1754,6 +1772,7 @@ var LocalCluster = class _LocalCluster {
       startPod: (namespace, name, labels, spec, owner) => this.pods.start(namespace, name, labels, spec, owner),
       stopPod: (namespace, name) => this.pods.stop(namespace, name),
       changed: () => this.changed(),
+      hasClaim: (namespace, name) => this.objects.has("PersistentVolumeClaim", namespace, name),
       expire: async () => {
         const { namespace = "default", name } = object.metadata;
         this.log(`job/${name} removed: its ttlSecondsAfterFinished after it ended is over`);
