@@ -4,10 +4,10 @@
 // would run them, with the outputs of the steps before them.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { projectPath } from "../../src/core/paths.ts";
 import { kustomize } from "../support/kustomize.ts";
@@ -42,11 +42,22 @@ const manifestImages = [
   ),
 ].sort();
 
+/** Scratch directories of this file's runs, removed when it ends. */
+const scratches: string[] = [];
+afterAll(() => {
+  for (const dir of scratches) rmSync(dir, { recursive: true, force: true });
+});
+function scratch(purpose: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `mcpgov-backup-image-${purpose}-`));
+  scratches.push(dir);
+  return dir;
+}
+
 /** Runs a `run:` step with bash as GitHub does, its `${{ … }}` given; returns its outputs. */
 function runStep(
   step: Step,
   given: Record<string, string>,
-  dir = mkdtempSync(join(tmpdir(), "mcpgov-backup-image-workflow-")),
+  dir = scratch("workflow"),
   cwd = projectPath(),
   github: Record<string, string> = {},
 ): Record<string, string> {
@@ -158,7 +169,7 @@ describe("the image workflow (.github/workflows/image.yml)", () => {
       digests[outputOf(builds.find((b) => b.id === build)?.with?.tags).split(":")[0] ?? ""] =
         digest;
     }
-    const dir = mkdtempSync(join(tmpdir(), "mcpgov-backup-image-pin-"));
+    const dir = scratch("pin");
     runStep(pin, given, dir, dir);
     const { images } = parse(readFileSync(join(dir, "image.kustomization.yaml"), "utf8")) as {
       images: { name: string; newName: string; digest: string }[];
@@ -239,7 +250,7 @@ describe("the image workflow (.github/workflows/image.yml)", () => {
         ? `sha256:${createHash("sha256").update(wanted).digest("hex")}`
         : outputOf(value);
     }
-    const dir = mkdtempSync(join(tmpdir(), "mcpgov-backup-image-overlay-"));
+    const dir = scratch("overlay");
     mkdirSync(join(dir, "release-images"));
     runStep(pin, given, dir, join(dir, "release-images"));
     writeFileSync(

@@ -1,9 +1,9 @@
 // Opening a cluster from a kubeconfig given as text: a broken one is refused with where
 // the mistake is, and none of its content (it holds credentials).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { openKubeCluster } from "../../../src/core/kube/open.ts";
 
 describe("openKubeCluster", () => {
@@ -18,7 +18,9 @@ describe("openKubeCluster", () => {
   });
 
   it("says where a kubeconfig file is broken without quoting it", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "mcpgov-backup-kubeconfig-")), "config");
+    const dir = mkdtempSync(join(tmpdir(), "mcpgov-backup-kubeconfig-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "config");
     writeFileSync(
       file,
       "apiVersion: v1\nusers:\n  - user:\n    client-key-data: SECRET-KEY-abc\n   token: SECRET-TOKEN-abc: [\n",
