@@ -7,7 +7,7 @@
 // that any bot or Action that lists them, before or after a restart, can tell what is
 // whose and remove what is due.
 import type { Cluster, KubeObject } from "./cluster.ts";
-import { jobFromCronJob } from "./jobs.ts";
+import { jobFromTemplate, templateCronJob } from "./jobs.ts";
 import { loadManifestFile } from "./manifests/load.ts";
 import { podTemplateOf } from "./manifests/pod.ts";
 import {
@@ -125,12 +125,7 @@ export async function cloneServerTemplate(
   cluster: Cluster,
   namespace: string,
 ): Promise<KubeObject> {
-  const template = await cluster.get("CronJob", namespace, CLONE_TEMPLATE);
-  if (!template)
-    throw new UserError(
-      `CronJob ${CLONE_TEMPLATE} not found in ${namespace}: a clone's server is made from it; deploy the overlay (kubectl apply -k) first`,
-    );
-  return template;
+  return templateCronJob(cluster, namespace, CLONE_TEMPLATE, "a clone's server");
 }
 
 type PodTemplate = {
@@ -188,11 +183,9 @@ export function cloneObjects(spec: CloneSpec, serverTemplate: KubeObject): Clone
   claimSpec.resources.requests.storage = spec.storage;
   if (spec.storageClassName) claimSpec.storageClassName = spec.storageClassName;
 
-  const server = jobFromCronJob(serverTemplate, cloneName(spec.id));
+  const server = jobFromTemplate(serverTemplate, cloneName(spec.id));
   server.metadata.labels = { ...labels, ...server.metadata.labels };
   named(server, spec);
-  // Not the template's to keep or remove: a clone outlives its template being made again.
-  delete server.metadata.ownerReferences;
   // It stops itself at its deadline (createClone sets it), and goes a minute later.
   (server.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished =
     SERVER_KEPT_SECONDS;
@@ -226,12 +219,11 @@ export function cloneRestoreJob(
   annotations: Record<string, string>,
 ): KubeObject {
   const job = named(
-    jobFromCronJob(validationCronJob, cloneRestoreJobName(spec.id), annotations),
+    // Not one of the validation's runs (status reports those).
+    jobFromTemplate(validationCronJob, cloneRestoreJobName(spec.id), annotations),
     spec,
     cloneRestoreJobName(spec.id),
   );
-  // Not a validation (status reports those), nor a production restore (which it must not block).
-  delete job.metadata.ownerReferences;
   // It owns the clone's claim, Service and policy (ownedByRestoreJob), so it stays until
   // the clone's time is up and its server has stopped, and then takes them with it,
   // whoever is still around.

@@ -11,6 +11,7 @@ import { jobTemplateOf } from "./manifests/pod.ts";
 import { type JobCondition, terminalCondition } from "./names/kinds.ts";
 import { PGBACKREST_LABELS } from "./names/labels.ts";
 import { explainPgbackrest } from "./pgbackrest/errors.ts";
+import { UserError } from "./user-error.ts";
 
 /**
  * The Job `kubectl create job --from=cronjob/NAME JOB` makes: the CronJob's job template,
@@ -55,6 +56,38 @@ export function jobFromCronJob(
     },
     spec: structuredClone(template.spec),
   };
+}
+
+/**
+ * A template CronJob as the cluster holds it (the overlay's, rewritten by kustomize), or an
+ * error saying to deploy the overlay: read before anything is touched.
+ */
+export async function templateCronJob(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  makes: string,
+): Promise<KubeObject> {
+  const template = await cluster.get("CronJob", namespace, name);
+  if (!template)
+    throw new UserError(
+      `CronJob ${name} not found in ${namespace}: ${makes} is made from it; deploy the overlay (kubectl apply -k) first`,
+    );
+  return template;
+}
+
+/**
+ * A Job made from a CronJob's template but owned by none: a restore or a clone must outlive
+ * its template being deleted and made again, and is not one of the CronJob's runs.
+ */
+export function jobFromTemplate(
+  template: KubeObject,
+  name: string,
+  annotations: Record<string, string> = {},
+): KubeObject {
+  const job = jobFromCronJob(template, name, annotations);
+  delete job.metadata.ownerReferences;
+  return job;
 }
 
 export interface JobRun {

@@ -2,10 +2,9 @@
 // the suspended CronJobs of manifests/restore/, rewritten by the overlay (operations/
 // restore.ts carries the restore out).
 import type { Cluster, KubeObject } from "./cluster.ts";
-import { jobFromCronJob } from "./jobs.ts";
+import { jobFromTemplate, templateCronJob } from "./jobs.ts";
 import { podSpecOf } from "./manifests/pod.ts";
 import { RESTORE_TEMPLATES } from "./names/objects.ts";
-import { UserError } from "./user-error.ts";
 
 /** What a plan fixes, so that the restore cannot drift from it (a set expired, a newer timeline). */
 export interface RestorePins {
@@ -87,15 +86,9 @@ export async function restoreJobFromCluster(
   const { target, mark } = request;
   const newest = target === undefined && mark === undefined;
   const name = newest ? RESTORE_TEMPLATES.newest : RESTORE_TEMPLATES.pointInTime;
-  const template = await cluster.get("CronJob", namespace, name);
-  if (!template)
-    throw new UserError(
-      `CronJob ${name} not found in ${namespace}: the restore Job is made from it; deploy the overlay (kubectl apply -k) first`,
-    );
-  const job = jobFromCronJob(template, request.name, request.annotations);
-  // Not the template's to keep or remove: a restore under way must outlive a template that
-  // is deleted and made again, and its Job stays for the record of the plan.
-  delete (job.metadata as { ownerReferences?: unknown }).ownerReferences;
+  const template = await templateCronJob(cluster, namespace, name, "the restore Job");
+  // Its Job stays for the record of the plan, whatever becomes of the template.
+  const job = jobFromTemplate(template, request.name, request.annotations);
   // The template's namespace, if it names none, is this database's.
   job.metadata.namespace = namespace;
   return restoreJobFor(job, mark === undefined ? target : { mark }, request.pins);
