@@ -57,4 +57,12 @@ describe("manifests/ as a kustomize base", () => {
     const byKey = new Map(rendered.map((o) => [key(o), o]));
     for (const object of fromFiles) expect(byKey.get(key(object))).toEqual(object);
   });
+
+  it("keeps the stanza Job five minutes after it ends, as README.md and the runbook say", () => {
+    // test/e2e/day-two.test.ts runs an overlay with seconds instead; what ships is this.
+    const job = kustomize(manifestsPath()).find(
+      (o) => o.kind === "Job" && o.metadata.name === "pgbackrest-stanza-create",
+    ) as Any;
+    expect(job.spec.ttlSecondsAfterFinished).toBe(300);
+  });
 });
