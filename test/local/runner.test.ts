@@ -288,6 +288,26 @@ describe("how Jobs end", () => {
     const status = (await cluster.get("Job", ns, "always-fails"))?.status as { failed: number };
     expect(status.failed).toBe(2);
   }, 60_000);
+
+  it("goes ttlSecondsAfterFinished after its end, that time changed after it ended, and keeps its template", async () => {
+    await runJob("kept", "true", {}, { ttlSecondsAfterFinished: 3600 });
+    const stored = (await cluster.get("Job", ns, "kept")) as KubeObject;
+    const ended = Date.parse((stored.status as { completionTime: string }).completionTime);
+    const shortened = {
+      ...stored,
+      spec: { ...(stored.spec as object), ttlSecondsAfterFinished: 2 },
+    };
+    await cluster.apply([shortened]);
+    const changedTemplate = structuredClone(shortened) as KubeObject & {
+      spec: { backoffLimit: number };
+    };
+    changedTemplate.spec.backoffLimit = 5;
+    await expect(cluster.apply([changedTemplate])).rejects.toThrow(/immutable/);
+    while ((await cluster.get("Job", ns, "kept")) && Date.now() - ended < 20_000)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await cluster.get("Job", ns, "kept")).toBeUndefined();
+    expect(Date.now() - ended).toBeGreaterThanOrEqual(2_000);
+  }, 60_000);
 });
 
 describe("kubectl exec from a pod", () => {
