@@ -1,7 +1,8 @@
 // A Job on the local runner: runs its pod to completion (once the claims it mounts exist,
 // as a pod stays Pending until then), starts a new pod after a failure until backoffLimit
 // is exceeded, fails the Job when activeDeadlineSeconds passes, and removes it
-// ttlSecondsAfterFinished after it ended, as the TTL controller does.
+// ttlSecondsAfterFinished after it ended (that time may change, the rest not), as the TTL
+// controller does.
 import { randomBytes } from "node:crypto";
 import type { V1PodSpec } from "@kubernetes/client-node";
 import type { JobResult, KubeObject } from "../../core/cluster.ts";
@@ -130,13 +131,28 @@ export class LocalJob {
       completionTime: new Date().toISOString(),
       ...result,
     };
-    const ttl = this.spec.ttlSecondsAfterFinished;
-    if (ttl !== undefined) {
-      this.expiry = setTimeout(() => void this.host.expire(), ttl * 1000);
-      // A Job waiting to expire keeps no process alive.
-      this.expiry.unref();
-    }
+    this.expireInTime();
     this.host.changed();
+  }
+
+  /** Removes the Job ttlSecondsAfterFinished after it ended, counted from its end. */
+  private expireInTime(): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    const ttl = this.spec.ttlSecondsAfterFinished;
+    if (ttl === undefined || !this.result) return;
+    const ended = Date.parse(this.result.completionTime ?? "");
+    this.expiry = setTimeout(() => void this.host.expire(), ended + ttl * 1000 - Date.now());
+    // A Job waiting to expire keeps no process alive.
+    this.expiry.unref();
+  }
+
+  /**
+   * A new ttlSecondsAfterFinished (`kubectl patch`: unlike its pod template, it may change),
+   * counted from the Job's end, as the TTL controller does.
+   */
+  keepFor(seconds: number | undefined): void {
+    this.spec.ttlSecondsAfterFinished = seconds;
+    this.expireInTime();
   }
 
   /** Ends the Job for good (deleted, or the cluster shuts down): no new pods, its pods stopped. */

@@ -116,6 +116,7 @@ export class LocalCluster implements cluster.Cluster {
     admit(object, this.ingress.enabled, (text) => this.sayOnce(text));
     const previous = this.objects.get(kind, namespace, metadata.name);
     if ((kind === "Job" || kind === "Pod") && previous) {
+      if (kind === "Job" && this.changeTtl(previous, object)) return;
       if (JSON.stringify(previous.spec) !== JSON.stringify(object.spec)) {
         throw new Error(`apply ${kind}/${metadata.name}: spec is immutable; delete it first`);
       }
@@ -138,6 +139,19 @@ export class LocalCluster implements cluster.Cluster {
       );
     }
     this.changed();
+  }
+
+  /** A Job's time after it ends may change, unlike the rest of its spec: whether only it did. */
+  private changeTtl(previous: KubeObject, object: KubeObject): boolean {
+    type Ttl = { ttlSecondsAfterFinished?: number };
+    const ttl = (object.spec as Ttl).ttlSecondsAfterFinished;
+    if (ttl === (previous.spec as Ttl).ttlSecondsAfterFinished) return false;
+    const spec = { ...(previous.spec as object), ttlSecondsAfterFinished: ttl };
+    if (JSON.stringify(spec) !== JSON.stringify(object.spec)) return false;
+    this.objects.replace({ ...previous, spec });
+    this.job(previous.metadata.namespace ?? "default", previous.metadata.name)?.keepFor(ttl);
+    this.changed();
+    return true;
   }
 
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
