@@ -7,7 +7,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLONE_KINDS, listClones, reapExpiredClones } from "../../src/core/clone-objects.ts";
+import {
+  CLONE_KINDS,
+  cloneRestoreJobName,
+  listClones,
+  reapExpiredClones,
+  SERVER_KEPT_SECONDS,
+} from "../../src/core/clone-objects.ts";
 import { type KubeObject, waitForNoPods } from "../../src/core/cluster.ts";
 import { type DatabaseTarget, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
@@ -313,12 +319,47 @@ describe("clones", { timeout: TIMEOUT.test }, () => {
     await waitForNoPods(e2e.cluster, NS, server, 30_000);
     // What is left goes with no bot or Action either: the server Job a minute after its
     // deadline (ttlSecondsAfterFinished), and the claim, Service and policy with the restore
-    // Job that owns them when its time (the clone's) is up, by the garbage collector.
-    const deadline = Date.now() + 300_000;
+    // Job that owns them when its time (the clone's) is up and the server Job has gone, by
+    // the garbage collector. Those times, as the clone set them, first; then, not to wait
+    // the three minutes they add up to, each shortened to seconds, as `kubectl patch` would.
+    type Ended = KubeObject & {
+      spec: { ttlSecondsAfterFinished: number; activeDeadlineSeconds?: number };
+      status: { completionTime?: string };
+    };
+    const job = async (name: string) => (await e2e.cluster.get("Job", NS, name)) as Ended;
+    const serverJob = await job(clone.name);
+    const restoreJob = await job(cloneRestoreJobName("short"));
+    expect(serverJob.spec).toMatchObject({
+      activeDeadlineSeconds: 60,
+      ttlSecondsAfterFinished: SERVER_KEPT_SECONDS,
+    });
+    // A failed Job shows no completionTime: the server's end is when the wait saw it.
+    const serverEnd = Date.parse(ended.completionTime ?? "");
+    const restoreEnd = Date.parse(restoreJob.status.completionTime ?? "");
+    expect(restoreEnd + restoreJob.spec.ttlSecondsAfterFinished * 1000).toBeGreaterThanOrEqual(
+      Date.parse(clone.expiresAt) + 2 * SERVER_KEPT_SECONDS * 1000,
+    );
+    const goesIn = async (ended: Ended, endedAt: number, seconds: number) => {
+      const ttlSecondsAfterFinished = Math.ceil((Date.now() - endedAt) / 1000) + seconds;
+      await e2e.cluster.apply([{ ...ended, spec: { ...ended.spec, ttlSecondsAfterFinished } }]);
+      const until = Date.now() + (seconds + 30) * 1000;
+      while ((await e2e.cluster.get("Job", NS, ended.metadata.name)) && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    };
+    await goesIn(serverJob, serverEnd, 2);
+    // The server Job alone: its data is the restore Job's, and stays with it.
+    expect((await listClones(e2e.cluster, NS)).map((c) => c.objects.sort())).toEqual([
+      [...CLONE_KINDS]
+        .map((kind) => `${kind}/${kind === "Job" ? restoreJob.metadata.name : clone.name}`)
+        .sort(),
+    ]);
+    await goesIn(restoreJob, restoreEnd, 2);
+    // The garbage collector follows the Job it removed.
+    const deadline = Date.now() + 30_000;
     while ((await listClones(e2e.cluster, NS)).length > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await listClones(e2e.cluster, NS)).toEqual([]);
     expect(existsSync(e2e.cluster.claimPath(NS, clone.name))).toBe(false);
     expect(await reapExpiredClones(e2e.cluster, NS)).toEqual([]);
-  }, 600_000);
+  });
 });
