@@ -298,10 +298,7 @@ describe("how Jobs end", () => {
       spec: { ...(stored.spec as object), ttlSecondsAfterFinished: 2 },
     };
     await cluster.apply([shortened]);
-    const changedTemplate = structuredClone(shortened) as KubeObject & {
-      spec: { backoffLimit: number };
-    };
-    changedTemplate.spec.backoffLimit = 5;
+    const changedTemplate = { ...shortened, spec: { ...shortened.spec, backoffLimit: 5 } };
     await expect(cluster.apply([changedTemplate])).rejects.toThrow(/immutable/);
     while ((await cluster.get("Job", ns, "kept")) && Date.now() - ended < 20_000)
       await new Promise((resolve) => setTimeout(resolve, 200));
