@@ -5,7 +5,6 @@
 import { describe, expect, it } from "vitest";
 import { failureText } from "../../src/bot/failure.ts";
 import { StatusComment, text } from "../../src/bot/status-comment.ts";
-import { UserError } from "../../src/core/user-error.ts";
 
 /** An Octokit whose every request takes `ms`, as a throttled comment write does. */
 function slowOctokit(ms: number) {
