@@ -23,7 +23,14 @@ import { decide } from "./permission.ts";
 import { fetchPolicyFile, POLICY_FILE, type Policy, readPolicy } from "./policy.ts";
 import { type Operation, OperationRecords, operationId } from "./records.ts";
 import { type BotSettings, serves } from "./settings.ts";
-import { code, operationHeading, reply, StatusComment, type Target } from "./status-comment.ts";
+import {
+  code,
+  operationHeading,
+  reply,
+  StatusComment,
+  type Target,
+  text,
+} from "./status-comment.ts";
 
 export interface BotOptions {
   cluster: Cluster;
@@ -159,7 +166,7 @@ export function createBot(options: BotOptions): Bot {
     } catch (error) {
       // Without its record a command could run twice; so it does not run at all.
       return refuse(
-        `nothing was run: the cluster did not take the command's record (${(error as Error).message}). Try again.`,
+        `nothing was run: the cluster did not take the command's record (${text((error as Error).message)}). Try again.`,
       );
     }
     if (!first) {

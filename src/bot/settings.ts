@@ -34,8 +34,9 @@ export const SETTINGS_HELP = `  MCPGOV_REPOSITORIES (required)   owner/repo[,own
                                    whose comments the bot reads
   MCPGOV_NAMESPACE (${DEFAULT_SETTINGS.namespace}), MCPGOV_STANZA (${DEFAULT_SETTINGS.stanza})
                                    what to back up
-  MCPGOV_RECORDS_NAMESPACE         where the bot keeps its operation records and plans
-                                   (MCPGOV_NAMESPACE, beside what they are about)
+  MCPGOV_RECORDS_NAMESPACE         where the bot keeps its operation records and plans:
+                                   MCPGOV_NAMESPACE only, beside what they are about
+                                   (another is refused: its Role grants them there)
   MCPGOV_MIN_RIGHTS                the least role per command, e.g. restore=admin,backup=write
                                    (${rightsText(DEFAULT_POLICY.permissions)});
                                    a repository's policy file may only ask for more
@@ -97,11 +98,19 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
     throw new Error("MCPGOV_COMMENT_MAX_AGE_MINUTES must be a whole number of minutes, 1 or more");
 
   const namespace = env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace;
+  // Nothing ships the Role a records namespace of its own would need (manifests/bot grants
+  // the records' rights in the bot's namespace only), so another one would fail at the
+  // first command, after the comment was read: refused at start instead.
+  const recordsNamespace = env.MCPGOV_RECORDS_NAMESPACE || namespace;
+  if (recordsNamespace !== namespace)
+    throw new Error(
+      `MCPGOV_RECORDS_NAMESPACE is ${recordsNamespace}, not the bot's namespace ${namespace}: the bot keeps its records beside the database, where manifests/bot grants it the right to (leave it unset)`,
+    );
   return {
     repositories,
     namespace,
     stanza: env.MCPGOV_STANZA || DEFAULT_SETTINGS.stanza,
-    recordsNamespace: env.MCPGOV_RECORDS_NAMESPACE || namespace,
+    recordsNamespace,
     minimumRights,
     restoreTeams,
     secondApprover: approver === "true",

@@ -47,6 +47,15 @@ export function cloneName(id: string): string {
 }
 
 /**
+ * Where a pod connects to a clone: its Service qualified with the namespace, so that a
+ * password goes to this clone's Service and not to whatever a search domain of the
+ * client's pod would find first under the bare name (docs/security.md, L2).
+ */
+export function cloneHost(id: string, namespace: string): string {
+  return `${cloneName(id)}.${namespace}.svc`;
+}
+
+/**
  * How long the server's Job stays once it has ended (at its deadline): Kubernetes then
  * removes it, so a clone with no bot or Action left leaves no Job behind.
  */

@@ -7,6 +7,8 @@ import { backupJob } from "../../src/core/backup-job.ts";
 import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
+import { loadManifestFile } from "../../src/core/manifests/load.ts";
+import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { actionPolicies, policyCovers, policyMatches, refusals } from "../support/admission.ts";
 import { baseObject } from "../support/base.ts";
@@ -27,8 +29,13 @@ const policies = actionPolicies();
 const jobsPolicy = policies.get("mcpgov-backup-action-jobs");
 const namespacesPolicy = policies.get("mcpgov-backup-action-namespaces");
 
-const denied = (job: KubeObject) =>
-  refusals(jobsPolicy, { username: ACTION, operation: "CREATE", object: job });
+/** The installation's parameters (manifests/action), which an administrator applies. */
+const [params] = loadManifestFile(projectPath("manifests/action/action-policy-params.yaml")).map(
+  (d) => d.object as KubeObject,
+);
+
+const denied = (job: KubeObject, withParams: KubeObject | null = params as KubeObject) =>
+  refusals(jobsPolicy, { username: ACTION, operation: "CREATE", object: job, params: withParams });
 
 /** The Jobs the Action creates, built as src/ builds them. */
 async function actionJobs(): Promise<KubeObject[]> {
@@ -99,6 +106,12 @@ describe("the Action's admission policies (manifests/action-policy)", () => {
       "unprivileged",
     ],
     ["an init container", (s) => (s.initContainers = [s.containers[0]]), "init"],
+    ["another image", (s) => (s.containers[0].image = "busybox:1"), "installation's image"],
+    [
+      "another tag of the image",
+      (s) => (s.containers[0].image = "ghcr.io/org/mcpgov-backup-pgbackrest:latest"),
+      "installation's image",
+    ],
   ];
 
   it.each(forgeries)("refuse a Job with %s", async (_, forge, message) => {
@@ -121,7 +134,41 @@ describe("the Action's admission policies (manifests/action-policy)", () => {
         },
       },
     };
-    expect(denied(job)).toHaveLength(3);
+    expect(denied(job)).toHaveLength(4);
+  });
+
+  it("read the image from the installation's PodTemplate mcpgov-backup-action-jobs, a digest as well as a tag", async () => {
+    expect(params?.kind).toBe("PodTemplate");
+    expect(params?.metadata.name).toBe("mcpgov-backup-action-jobs");
+    expect(jobsPolicy.spec.paramKind).toEqual({ apiVersion: "v1", kind: "PodTemplate" });
+    const digest = `ghcr.io/org/mcpgov-backup-pgbackrest@sha256:${"a1".repeat(32)}`;
+    const pinned: Any = structuredClone(params);
+    pinned.template.spec.containers[0].image = digest;
+    const jobs = (await actionJobs()) as Any[];
+    for (const job of jobs) for (const c of job.spec.template.spec.containers) c.image = digest;
+    for (const job of jobs)
+      expect([job.metadata.name, denied(job, pinned)]).toEqual([job.metadata.name, []]);
+    // The tag the digest was taken from is not the digest.
+    const [, tagged] = (await actionJobs()) as Any[];
+    expect(denied(tagged, pinned).join("\n")).toContain("installation's image");
+  });
+
+  it("admit no Job in a namespace without the parameters, whose binding names them", async () => {
+    const [, backup] = await actionJobs();
+    expect(denied(backup as KubeObject, null)).toEqual([
+      "no parameters in the namespace (parameterNotFoundAction: Deny)",
+    ]);
+    const binding = loadManifestFile(projectPath("manifests/action-policy/action-policies.yaml"))
+      .map((d) => d.object as Any)
+      .find(
+        (o) =>
+          o.kind === "ValidatingAdmissionPolicyBinding" &&
+          o.metadata.name === "mcpgov-backup-action-jobs",
+      );
+    expect(binding.spec.paramRef).toEqual({
+      name: "mcpgov-backup-action-jobs",
+      parameterNotFoundAction: "Deny",
+    });
   });
 
   it("refuse any Namespace the Action creates or relabels, and leave an admin's alone", () => {

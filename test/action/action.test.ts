@@ -127,8 +127,10 @@ describe("the Action against the local cluster runner", () => {
     ]);
     expect(outputs["restore-point-lsn"]).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(outputs["clone-service"]).toBe(`mcpgov-clone-${outputs["clone-id"]}`);
+    // Where a pod connects: the Service qualified with its namespace (L2).
+    expect(outputs["clone-host"]).toBe(`mcpgov-clone-${outputs["clone-id"]}.ai-governance.svc`);
     expect(summary).toMatch(
-      /\| clone \| ✅ ok \| clone \w+ holds the newest state \(.+\) until \S+Z: kubectl -n ai-governance port-forward svc\/mcpgov-clone-\w+ 5433:5432 \|/,
+      /\| clone \| ✅ ok \| clone \w+ holds the newest state \(.+\) until \S+Z: in the cluster mcpgov-clone-\w+\.ai-governance\.svc:5432, from a laptop kubectl -n ai-governance port-forward svc\/mcpgov-clone-\w+ 5433:5432 \|/,
     );
     expect(summary).toMatch(/\| drop-clone \| ✅ ok \| clone \w+ removed: Job\/mcpgov-clone-/);
     expect(summary).toMatch(/\| mark \| ✅ ok \| restore point before-migration-42 at /);

@@ -84,7 +84,7 @@ describe("/backup", () => {
           },
           annotations: {
             "mcpgov-backup/point":
-              '<img src="https://evil.example/t.png"> [click](https://evil.example)',
+              '<img src="https://evil.example/t.png"> [click](https://evil.example) @octocat #1',
             "mcpgov-backup/expires-at": "**soon**\n\n# a heading | x",
           },
         },
@@ -105,7 +105,12 @@ describe("/backup", () => {
     // Every "](" that would make a link or an image is escaped.
     expect(body).not.toMatch(/[^\\]\]\(https:\/\/evil/);
     expect(body).not.toContain("**soon**");
-    expect(body).toContain("&lt;img src=&quot;https://evil.example/t.png&quot;&gt; \\[click\\]");
+    // A URL, an @mention and an issue reference made inert by an invisible joiner.
+    expect(body).toContain(
+      "&lt;img src=&quot;https:\u200d//evil.example/t.png&quot;&gt; \\[click\\]",
+    );
+    expect(body).toContain("@\u200doctocat \\#\u200d1");
+    expect(body).not.toMatch(/@octocat|#1/);
     const clones = body.split("\n").find((line) => line.startsWith("- **Clones:**")) ?? "";
     expect(clones).toContain("\\*\\*soon\\*\\*");
     expect(clones).not.toContain("\n");

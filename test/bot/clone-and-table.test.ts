@@ -62,6 +62,10 @@ describe("/restore clone, /restore drop and /restore table", () => {
     expect(body).toContain(
       `\`kubectl -n ${NS} port-forward svc/mcpgov-clone-${id} 5433:5432\`, then \`psql -h localhost -p 5433 -U postgres -d mcpgov\``,
     );
+    // In the cluster, the Service qualified with its namespace (L2): a bare name goes to
+    // whatever a search domain of the client's pod finds first.
+    expect(body).toContain(`connects to \`mcpgov-clone-${id}.${NS}.svc:5432\``);
+    expect(body).not.toContain(`mcpgov-clone-${id}:5432`);
     expect(body).toMatch(/it goes at \*\*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\*\*/);
     expect(await cloneObjectsNow()).toEqual([
       `Job/mcpgov-clone-${id}-restore`,

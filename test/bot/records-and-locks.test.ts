@@ -57,8 +57,10 @@ describe("one operation at a time, recorded once", () => {
     await deliver(probot, bot, commentPayload("/backup full"));
     expect(fake.createdJobs).toHaveLength(0);
     expect(github.latest()[0]).toContain(
-      "❌ Not now: another operation holds the lock: `/restore validate` (op abc123) by @carol since 2026-11-24T10:00:00.000Z, renewed at",
+      "❌ Not now: another operation holds the lock: \\`/restore validate\\` (op abc123) by @\u200dcarol since 2026-11-24T10:00:00.000Z, renewed at",
     );
+    // The holder, read from the Lease, is named, not pinged each time someone is refused.
+    expect(github.latest()[0]).not.toContain("@carol");
     expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
   });
 

@@ -64,11 +64,20 @@ describe("the bot's settings", () => {
       "MCPGOV_KEEP_RECORDS_DAYS must be a whole number",
     ],
     [
+      { ...served, MCPGOV_NAMESPACE: "ledger-db", MCPGOV_RECORDS_NAMESPACE: "ops-records" },
+      "MCPGOV_RECORDS_NAMESPACE is ops-records, not the bot's namespace ledger-db",
+    ],
+    [
       { ...served, MCPGOV_COMMENT_MAX_AGE_MINUTES: "0" },
       "MCPGOV_COMMENT_MAX_AGE_MINUTES must be a whole number of minutes, 1 or more",
     ],
   ])("refuses %j and says what to set", (env, message) => {
     expect(() => botSettings(env)).toThrow(message);
+  });
+
+  it("takes its own namespace as the records' namespace, said again", () => {
+    const env = { ...served, MCPGOV_NAMESPACE: "ledger-db", MCPGOV_RECORDS_NAMESPACE: "ledger-db" };
+    expect(botSettings(env).recordsNamespace).toBe("ledger-db");
   });
 
   it("serves a repository whatever the case of its name, and no other", () => {

@@ -65,6 +65,29 @@ describe("deploy's namespace", () => {
     expect(result.applied).toBe(objects.length - 1);
   });
 
+  it("leaves the admission policies' parameters to the admin, like the Namespace: the Action may not write them", async () => {
+    const cluster = new FakeCluster();
+    const applied: string[] = [];
+    const apply = cluster.apply.bind(cluster);
+    cluster.apply = async (objects: KubeObject[]) => {
+      applied.push(...objects.map((o) => `${o.kind}/${o.metadata.name}`));
+      return apply(objects);
+    };
+    const objects = kubernetesObjects(projectPath("examples", "kind"));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toContain(
+      "PodTemplate/mcpgov-backup-action-jobs",
+    );
+    const result = await deploy(
+      cluster,
+      DEFAULT_SETTINGS,
+      { objects, timeoutMs: 1000 },
+      withoutProgress,
+    );
+    expect(applied.filter((o) => o.startsWith("PodTemplate/"))).toEqual([]);
+    expect(applied).toContain("Role/mcpgov-backup-action");
+    expect(result.applied).toBe(objects.length - 2);
+  });
+
   it("missing, says who creates it and how, rather than the API's not-found", async () => {
     const cluster = new FakeCluster();
     cluster.apply = async () => {

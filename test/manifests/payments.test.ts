@@ -1,7 +1,8 @@
 // A stranger's overlay (test/fixtures/overlays/payments): a platform team's, written from
 // examples/README.md's list of knobs alone, with every default changed and the s3,
-// monitoring and bot components. Its render must carry nothing of the defaults, and what
-// the bot builds at run time from it must run its image and pass the cluster's policies.
+// monitoring, bot and Action components. Its render must carry nothing of the defaults, and
+// what the bot and the Action build at run time from it must run its image and pass the
+// cluster's policies.
 import { describe, expect, it } from "vitest";
 import { backupJob } from "../../src/core/backup-job.ts";
 import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
@@ -14,7 +15,7 @@ import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
 import { verifyManifests } from "../../src/manifest-checks/verify.ts";
-import { botPolicies, refusals } from "../support/admission.ts";
+import { actionPolicies, botPolicies, refusals } from "../support/admission.ts";
 import { PROVIDED } from "./support.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
@@ -124,6 +125,7 @@ describe("a stranger's overlay (payments)", () => {
     ).toEqual([]);
     expect(images(find("Deployment", "mcpgov-backup-bot"))).toEqual([BOT_IMAGE]);
     expect(images(find("PodTemplate", "mcpgov-backup-bot-jobs"))).toEqual([PGBACKREST_IMAGE]);
+    expect(images(find("PodTemplate", "mcpgov-backup-action-jobs"))).toEqual([PGBACKREST_IMAGE]);
   });
 
   it("has no cluster-wide object of its own, so a second installation overwrites nothing", () => {
@@ -223,5 +225,31 @@ describe("a stranger's overlay (payments)", () => {
       const refused = refusals(policy, { username, operation: "CREATE", object: job, params });
       expect([job.metadata.name, refused]).toEqual([job.metadata.name, []]);
     }
+  });
+
+  it("has every Job the Action makes from it admitted by the Action's policy, with its parameters, and the default registry's refused", async () => {
+    const cluster = await applied();
+    const validation = find("CronJob", "pgbackrest-restore-validation");
+    const jobs = [
+      find("Job", "pgbackrest-stanza-create"),
+      await backupJob(cluster, NS, "full", "pgbackrest-action-full-20261207143000"),
+      jobFromCronJob(validation, "pgbackrest-action-validate-20261207143000", {}),
+      cloneRestoreJob(validation, clone, ["--latest"], {}),
+      cloneObjects(clone, (await cluster.get("CronJob", NS, "mcpgov-clone")) as KubeObject).server,
+    ];
+    const policy = actionPolicies().get("mcpgov-backup-action-jobs");
+    const params = find("PodTemplate", "mcpgov-backup-action-jobs");
+    const username = `system:serviceaccount:${NS}:mcpgov-backup-action`;
+    for (const job of jobs) {
+      expect(images(job).every((image) => image === PGBACKREST_IMAGE)).toBe(true);
+      const refused = refusals(policy, { username, operation: "CREATE", object: job, params });
+      expect([job.metadata.name, refused]).toEqual([job.metadata.name, []]);
+    }
+    // The product's default image is not this installation's.
+    const stray: Any = structuredClone(jobs[1]);
+    stray.spec.template.spec.containers[0].image =
+      "ghcr.io/org/mcpgov-backup-pgbackrest:15.19-2.55.1";
+    const refused = refusals(policy, { username, operation: "CREATE", object: stray, params });
+    expect(refused.join("\n")).toContain("installation's image");
   });
 });

@@ -130,6 +130,15 @@ describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
     expect(rules.filter((r) => r.resources?.includes("namespaces"))).toEqual([]);
   });
 
+  it("grants nothing on PodTemplates: the Action cannot widen its own or the bot's policy parameters", () => {
+    const bot = loadManifestFile(projectPath("manifests", "bot", "bot-rbac.yaml"))
+      .map((d) => d.object as Any)
+      .filter((o) => o.kind === "Role")
+      .flatMap((o) => o.rules as PolicyRule[]);
+    for (const granted of [rules, bot])
+      expect(granted.filter((r) => r.resources?.includes("podtemplates"))).toEqual([]);
+  });
+
   it("takes the lock: creates the Lease, and reads, renews and removes only that one", () => {
     const leases = rightsOf(rules).filter((r) => r.resource === "leases");
     expect(leases.map(describeAccess).sort()).toEqual([

@@ -23,10 +23,11 @@ export const cloneStep: Step<"clone"> = async (context) => {
   );
   return {
     ok: true,
-    detail: `clone ${clone.id} holds ${clone.point}${clone.database ? ` (database ${clone.database})` : ""} until ${clone.expiresAt}: kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`,
+    detail: `clone ${clone.id} holds ${clone.point}${clone.database ? ` (database ${clone.database})` : ""} until ${clone.expiresAt}: in the cluster ${clone.host}:5432, from a laptop kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`,
     outputs: {
       "clone-id": clone.id,
       "clone-service": clone.name,
+      "clone-host": clone.host,
       "clone-expires-at": clone.expiresAt,
     },
     data: clone,

@@ -24,6 +24,7 @@ export const OUTPUT_NAMES = [
   "restore-point-lsn",
   "clone-id",
   "clone-service",
+  "clone-host",
   "clone-expires-at",
   "duration-seconds",
 ] as const;

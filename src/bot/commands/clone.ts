@@ -45,7 +45,7 @@ export function cloneText(clone: CloneResult): string {
   return [
     `🧪 Clone ${code(clone.id)} holds production as at **${clone.point}**${clone.database ? ` (database ${code(clone.database)} only)` : ""}, restored from backup set ${code(clone.report.backup?.label ?? "?")}${recovered ? `; the last transaction replayed committed at ${recovered}` : ""}. It cannot archive WAL or reach the repository, and production was not touched.`,
     `- from a laptop: ${code(`kubectl -n ${clone.namespace} port-forward svc/${clone.name} 5433:5432`)}, then ${code(`psql -h localhost -p 5433 -U ${POSTGRES.user} -d ${db}`)} (production's password, as it was at that point)`,
-    `- from the cluster: a pod labelled ${code(`${CLONE_ACCESS_LABEL}=true`)} (manifests/clone/mcpgov-clone-client.yaml) connects to ${code(`${clone.name}:5432`)}`,
+    `- from the cluster: a pod labelled ${code(`${CLONE_ACCESS_LABEL}=true`)} (manifests/clone/mcpgov-clone-client.yaml) connects to ${code(`${clone.host}:5432`)}`,
     `- it goes at **${clone.expiresAt}**, with its volume; earlier: ${code(`/restore drop ${clone.id}`)}`,
   ].join("\n");
 }

@@ -5,13 +5,15 @@ import { JobFailedError, type JobFailure } from "../../core/jobs.ts";
 import type { Progress } from "../../core/progress.ts";
 import type { Settings } from "../../core/settings.ts";
 import { UserError } from "../../core/user-error.ts";
+import { text } from "../status-comment.ts";
 import { type CommandContext, commandSettings } from "./context.ts";
 
 /** Attaches a failed Job's diagnosis to the comment; returns why it failed, in a line. */
 export function attachJobFailure(context: CommandContext, failure: JobFailure): string {
   context.comment.attach(`Job ${failure.job}: pods and events`, failure.description);
   context.comment.attach(`Job ${failure.job}: last lines of its log`, failure.logTail);
-  return `${failure.reason}${failure.meaning ? `: ${failure.meaning}` : ""}`;
+  // The Job's condition and its pod's message are the cluster's words (a pod can write its own).
+  return text(`${failure.reason}${failure.meaning ? `: ${failure.meaning}` : ""}`);
 }
 
 /** An error from a Job that did not complete becomes the comment's result; others stay as they are. */

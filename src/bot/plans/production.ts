@@ -7,7 +7,7 @@ import { LOCK_NAME, POSTGRES, POSTGRES_WORKLOAD } from "../../core/names/objects
 import { type RestoreResult, RestoreStoppedError } from "../../core/operations/restore.ts";
 import type { PlanRecord } from "../../core/plans/record.ts";
 import { UserError } from "../../core/user-error.ts";
-import { code } from "../status-comment.ts";
+import { code, text } from "../status-comment.ts";
 import { confirmLine, type PlanView } from "./view.ts";
 
 /** Where a plan restores to, as its comment says it. */
@@ -61,7 +61,7 @@ function stoppedText(
 ): string {
   const kubectl = (args: string) => `\`kubectl -n ${namespace} ${args}\``;
   const cause = error.cause as Error;
-  const why = cause instanceof JobFailedError ? attach(cause.failure) : cause.message;
+  const why = cause instanceof JobFailedError ? attach(cause.failure) : text(cause.message);
   const appsBack = Object.entries(error.replicas)
     .map(([w, n]) => kubectl(`scale ${w} --replicas=${n}`))
     .join(", ");

@@ -44,6 +44,16 @@ export const PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
  */
 export const PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" } as const;
 
+/**
+ * The admission policies' parameters for one installation (manifests/bot and
+ * manifests/action): PodTemplates that say what the bot's and the Action's Jobs may run.
+ * An administrator's, like the Namespace: deploy applies neither, and no Role may write them.
+ */
+export const POLICY_PARAMETERS: readonly string[] = [
+  "mcpgov-backup-bot-jobs",
+  "mcpgov-backup-action-jobs",
+];
+
 /** The Lease that lets one backup, validation or restore run at a time (core/lock.ts). */
 export const LOCK_NAME = "mcpgov-backup-lock";
 

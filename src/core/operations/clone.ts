@@ -7,6 +7,7 @@ import {
   type CloneInfo,
   type CloneSpec,
   cloneDatabase,
+  cloneHost,
   cloneId,
   cloneName,
   cloneObjects,
@@ -48,6 +49,8 @@ export interface CloneResult {
   /** The Service (and every other object's) name. */
   name: string;
   namespace: string;
+  /** Where a pod in the cluster connects (port 5432): the Service qualified with the namespace. */
+  host: string;
   /** What the clone holds, as its annotation says. */
   point: string;
   expiresAt: string;
@@ -162,6 +165,7 @@ export async function createClone(
       id,
       name: cloneName(id),
       namespace,
+      host: cloneHost(id, namespace),
       point: spec.point,
       expiresAt: spec.expiresAt,
       ...(request.database ? { database: request.database } : {}),

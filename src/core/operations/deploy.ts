@@ -3,17 +3,19 @@
 // CronJobs). A second run changes nothing: a completed stanza Job is left alone, a
 // failed one is run again. The Namespace is never applied: a cluster admin creates it with
 // its Pod Security labels, so the credentials that deploy need no right to change them.
+// Nor are the admission policies' parameters (the PodTemplates that say which image the
+// bot's and the Action's Jobs may run): an admin applies them, and no Role may write them.
 import { type Cluster, type KubeObject, namespaceMissing } from "../cluster.ts";
 import { jobEnding, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
 import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
-import { POSTGRES } from "../names/objects.ts";
+import { POLICY_PARAMETERS, POSTGRES } from "../names/objects.ts";
 import type { Progress } from "../progress.ts";
 import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 
 export interface DeployRequest {
-  /** Every object, in apply order, the stanza-create Job among them; a Namespace is left out. */
+  /** Every object, in apply order, the stanza-create Job among them; a Namespace and the policies' parameters are left out. */
   objects: KubeObject[];
   timeoutMs: number;
 }
@@ -36,7 +38,10 @@ export async function deploy(
   // Whatever order they come in (kustomize sorts by kind unless told otherwise): the stanza
   // Job after the pods it needs, the CronJobs that back it up after the stanza.
   const runs = (o: KubeObject) => o.kind === "Job" || o.kind === "CronJob";
-  const given = request.objects.filter((o) => o.kind !== "Namespace");
+  const adminsOwn = (o: KubeObject) =>
+    o.kind === "Namespace" ||
+    (o.kind === "PodTemplate" && POLICY_PARAMETERS.includes(o.metadata.name));
+  const given = request.objects.filter((o) => !adminsOwn(o));
   const objects = [
     ...given.filter((o) => !runs(o)),
     ...given.filter((o) => o.kind === "Job"),

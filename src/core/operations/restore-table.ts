@@ -129,9 +129,7 @@ export async function restoreTable(
     },
     progress,
   );
-  // Qualified with the namespace: production's superuser password goes to this host, so
-  // not to whatever a search domain of production's pod would find first.
-  const cloneHost = `${clone.name}.${clone.namespace}.svc`;
+  // Qualified with the namespace (clone.host): production's superuser password goes there.
   try {
     const inClone = (query: string) =>
       cluster.exec(production, [
@@ -139,7 +137,7 @@ export async function restoreTable(
         "-c",
         `PGPASSWORD="\${POSTGRES_PASSWORD:?}" psql -h "$1" -U "\${POSTGRES_USER:-postgres}" -d "$2" -X -v ON_ERROR_STOP=1 -Atqc "$3"`,
         "in-clone",
-        cloneHost,
+        clone.host,
         database,
         query,
       ]);
@@ -162,7 +160,7 @@ export async function restoreTable(
         "-c",
         COPY,
         "restore-table",
-        cloneHost,
+        clone.host,
         database,
         source,
         restoredAs,

@@ -127,6 +127,10 @@ var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
 var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
 var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
 var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
+var POLICY_PARAMETERS = [
+  "mcpgov-backup-bot-jobs",
+  "mcpgov-backup-action-jobs"
+];
 var LOCK_NAME = "mcpgov-backup-lock";
 var CLONE_TEMPLATE = "mcpgov-clone";
 
@@ -207,6 +211,7 @@ export {
   REPO_HOST,
   PGBACKREST_IMAGE,
   PGBACKREST_CONFIG,
+  POLICY_PARAMETERS,
   LOCK_NAME,
   CLONE_TEMPLATE,
   jobTemplateOf,
