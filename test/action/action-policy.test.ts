@@ -41,6 +41,8 @@ async function actionJobs(): Promise<KubeObject[]> {
     jobFromCronJob(validation, "pgbackrest-action-validate-20261124143000", {}),
     cloneRestoreJob(validation, CLONE, ["--latest"], {}),
     cloneObjects(CLONE, baseObject("CronJob", "mcpgov-clone")).server,
+    // status, verify and a backup read pgbackrest info in a Job of its own.
+    infoJob(baseObject("CronJob", "pgbackrest-info")),
   ];
 }
 
@@ -60,7 +62,7 @@ describe("the Action's admission policies (manifests/action-policy)", () => {
 
   it("admit every Job the Action makes", async () => {
     const jobs = await actionJobs();
-    expect(jobs).toHaveLength(5);
+    expect(jobs).toHaveLength(6);
     for (const job of jobs)
       expect([job.metadata.name, denied(job)]).toEqual([job.metadata.name, []]);
   });

@@ -16,6 +16,8 @@ import {
   bot,
   fake,
   github,
+  isInfoJob,
+  serveInfo,
   HOUR,
   NS,
   now,
@@ -97,28 +99,17 @@ describe("/restore confirm and cancel", () => {
 
   it("does not start a plan whose backup set was expired since", async () => {
     const id = await planned();
-    const original = fake.behaviour.exec;
     // A scheduled full backup and expire: only a newer set is left.
-    fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
-        ? {
-            code: 0,
-            stdout: sampleInfo([
-              sampleBackup(
-                "20261124-040000F",
-                "full",
-                now - 30 * 60_000 - 60_000,
-                now - 30 * 60_000,
-              ),
-            ]),
-            stderr: "",
-          }
-        : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
+    serveInfo(
+      sampleInfo([
+        sampleBackup("20261124-040000F", "full", now - 30 * 60_000 - 60_000, now - 30 * 60_000),
+      ]),
+    );
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain(
       "Not started: backup set 20261124-010000F is no longer in repo1 (expired since the plan). Plan it again.",
     );
-    expect(fake.createdJobs).toEqual([]);
+    expect(fake.createdJobs.filter((job) => !isInfoJob(job))).toEqual([]);
     expect(fake.suspensions).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
