@@ -1,12 +1,13 @@
 // manifests/action-policy, the admission policies that hold the Action's ServiceAccount
 // whatever its Role grants: their CEL evaluated (test/support/admission.ts) against the
 // Jobs the Action makes (deploy's stanza Job, a backup from its CronJob, the validation, a
-// clone's restore and server), which must pass, and against forged ones, which must not.
+// clone's restore and server, pgbackrest info's), which must pass, and against forged ones, which must not.
 import { describe, expect, it } from "vitest";
 import { backupJob } from "../../src/core/backup-job.ts";
 import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
+import { infoJob } from "../../src/core/repository.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { actionPolicies, policyCovers, policyMatches, refusals } from "../support/admission.ts";
 import { baseObject } from "../support/base.ts";

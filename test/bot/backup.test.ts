@@ -16,6 +16,7 @@ import {
   probot,
   serveInfo,
   setup,
+  workJobs,
 } from "./harness.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: a Job's spec as the fake holds it
@@ -28,10 +29,10 @@ describe("/backup", () => {
     await deliver(probot, bot, payload, "delivery-full-1");
     expect(github.reactions).toEqual(["eyes"]);
     // Besides the Jobs that read the repository (pgbackrest info) after it.
-    expect(fake.createdJobs.filter((j) => !isInfoJob(j)).map((j) => j.metadata.name)).toEqual([
+    expect(workJobs().map((j) => j.metadata.name)).toEqual([
       `pgbackrest-bot-${operationId(payload.comment.id)}-full`,
     ]);
-    const annotations = fake.createdJobs[0]?.metadata.annotations;
+    const annotations = workJobs()[0]?.metadata.annotations;
     expect(annotations).toMatchObject({
       "mcpgov-backup/requested-by": "bob",
       "mcpgov-backup/request-url": payload.comment.html_url,
@@ -51,11 +52,13 @@ describe("/backup", () => {
     await setup();
     await deliver(probot, bot, commentPayload("/backup status"));
     const [body] = github.latest();
-    expect(body).toContain("- **repo1** (not encrypted): ✅ ok");
+    expect(body).toContain("- **Stanza `mcpgov`:** ok (code 0)");
     expect(body).toContain("`20261124-010000F_20261124-030000D`");
     expect(fake.execs.map((e) => e.pod)).not.toContain("pgbackrest-repo-host-0");
-    const jobs = fake.createdJobs;
-    expect(jobs.map((j) => j.metadata.name)).toEqual([expect.stringMatching(/^pgbackrest-info-[a-z0-9]+$/)]);
+    const jobs = fake.createdJobs.filter(isInfoJob);
+    expect(jobs.map((j) => j.metadata.name)).toEqual([
+      expect.stringMatching(/^pgbackrest-info-[a-z0-9]+$/),
+    ]);
     const [job] = jobs as [(typeof jobs)[0]];
     expect(job.metadata.labels?.["app.kubernetes.io/component"]).toBe("info");
     expect((job.spec as Any).template.spec.serviceAccountName).toBe("pgbackrest-info");
@@ -74,7 +77,7 @@ describe("/backup", () => {
     await deliver(probot, bot, commentPayload("/backup status"));
     const body = github.latest()[0] ?? "";
     expect(body).toContain("[039]: HTTP request failed with 403 (Forbidden)");
-    const [job] = fake.createdJobs;
+    const [job] = fake.createdJobs.filter(isInfoJob);
     expect(job && (await fake.get("Job", NS, job.metadata.name))).toBeUndefined();
   });
 
@@ -152,7 +155,7 @@ describe("/backup", () => {
   it("makes an incremental backup from the differential CronJob with the type changed", async () => {
     await setup();
     await deliver(probot, bot, commentPayload("/backup incr"));
-    const spec = fake.createdJobs[0]?.spec as {
+    const spec = workJobs()[0]?.spec as {
       template: { spec: { containers: { command: string[] }[] } };
     };
     const command = spec.template.spec.containers[0]?.command;

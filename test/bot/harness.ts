@@ -149,6 +149,9 @@ export async function operation(commentId: number): Promise<Operation> {
   return JSON.parse(data["operation.json"] ?? "null");
 }
 
+/** The Jobs the bot made to do its work: every one but those that read pgbackrest info. */
+export const workJobs = (): KubeObject[] => fake.createdJobs.filter((job) => !isInfoJob(job));
+
 /** A Job of the product's that is still running, as a scheduled backup's is. */
 export function runningJob(name: string): KubeObject {
   return {

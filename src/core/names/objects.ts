@@ -72,6 +72,12 @@ export const RESTORE_TEMPLATES = {
 } as const;
 
 /**
+ * The template of the Job that reads `pgbackrest info` (manifests/restore/): a suspended
+ * CronJob that never fires. Its Jobs are named `pgbackrest-info-<suffix>`.
+ */
+export const INFO_TEMPLATE = "pgbackrest-info";
+
+/**
  * A clone's server's template (manifests/clone/): a suspended CronJob that never fires. A
  * clone reads it from the cluster, so that its server runs with the overlay's namespace,
  * labels and patches, and its claim, Service and policy take its labels.
