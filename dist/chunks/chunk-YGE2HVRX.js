@@ -124,10 +124,10 @@ var POSTGRES = {
   uid: 999
 };
 var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
-var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
 var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
 var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
 var LOCK_NAME = "mcpgov-backup-lock";
+var INFO_TEMPLATE = "pgbackrest-info";
 var CLONE_TEMPLATE = "mcpgov-clone";
 
 // src/core/manifests/pod.ts
@@ -204,10 +204,10 @@ export {
   endedConditions,
   POSTGRES,
   POSTGRES_WORKLOAD,
-  REPO_HOST,
   PGBACKREST_IMAGE,
   PGBACKREST_CONFIG,
   LOCK_NAME,
+  INFO_TEMPLATE,
   CLONE_TEMPLATE,
   jobTemplateOf,
   podTemplateOf,

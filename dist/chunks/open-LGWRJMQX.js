@@ -9,7 +9,7 @@ import {
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-DEFAF6DY.js";
+} from "./chunk-YGE2HVRX.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
