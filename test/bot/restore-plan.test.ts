@@ -76,4 +76,13 @@ describe("/restore pitr: the plan and its checks", () => {
     const { body } = await plan(new Date(now - 2 * HOUR).toISOString());
     expect(body).toContain("Job `pgbackrest-full-backup-29123` is still running");
   });
+
+  it("plans while another look at the repositories (a pgbackrest info Job) runs", async () => {
+    await setup();
+    const info = runningJob("pgbackrest-info-0a1b2c3d");
+    info.metadata.labels = { app: "pgbackrest", "app.kubernetes.io/component": "info" };
+    await fake.apply([info]);
+    const { body } = await plan(new Date(now - 2 * HOUR).toISOString());
+    expect(body).toContain("Plan —");
+  });
 });
