@@ -9,7 +9,7 @@ import {
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-YGE2HVRX.js";
+} from "./chunk-NBZNSTLP.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
