@@ -209,6 +209,9 @@ describe("the admission policy of the bot's other objects", () => {
     const full = (await botJobs())[0] as Any;
     full.metadata.name = "pgbackrest-info-x1";
     expect(refused("DELETE", null, full).join("\n")).toContain("a clone's objects only");
+    // ...and labelled like one too: it still runs as the backups' ServiceAccount.
+    full.metadata.labels = { ...info.metadata.labels };
+    expect(refused("DELETE", null, full).join("\n")).toContain("a clone's objects only");
   });
 
   it("admits what a clone is made of, and removing it", () => {
