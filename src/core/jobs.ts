@@ -9,7 +9,7 @@ import {
 } from "./cluster.ts";
 import { jobTemplateOf } from "./manifests/pod.ts";
 import { type JobCondition, terminalCondition } from "./names/kinds.ts";
-import { PGBACKREST_LABELS } from "./names/labels.ts";
+import { COMPONENT, COMPONENT_LABEL, PGBACKREST_LABELS } from "./names/labels.ts";
 import { explainPgbackrest } from "./pgbackrest/errors.ts";
 import { UserError } from "./user-error.ts";
 
@@ -184,8 +184,13 @@ export function jobEnding(job: KubeObject): JobOutcome | undefined {
   return terminalCondition(status?.conditions)?.type;
 }
 
-/** The product's Jobs (backups, validations, restores: label app=pgbackrest) still running. */
+/**
+ * The product's Jobs (backups, validations, restores: label app=pgbackrest) still running.
+ * A Job reading pgbackrest info is not one: it writes nothing and lasts seconds.
+ */
 export async function runningJobs(cluster: Cluster, namespace: string): Promise<string[]> {
   const jobs = await cluster.list("Job", namespace, PGBACKREST_LABELS);
-  return jobs.filter((job) => !jobEnding(job)).map((job) => job.metadata.name);
+  return jobs
+    .filter((job) => !jobEnding(job) && job.metadata.labels?.[COMPONENT_LABEL] !== COMPONENT.info)
+    .map((job) => job.metadata.name);
 }

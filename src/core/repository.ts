@@ -1,29 +1,59 @@
-// What the Action and the bot read from the repository host: pgBackRest's info, and the
-// state of each repository (the recovery window is recovery-window.ts).
-import type { Cluster } from "./cluster.ts";
-import { REPO_HOST } from "./names/objects.ts";
+// What the Action and the bot read of the repositories: pgBackRest's info, and the state
+// of each repository (the recovery window is recovery-window.ts). pgbackrest info runs in a
+// Job of its template (manifests/restore/pgbackrest-info-cronjob.yaml), not by exec in the
+// repository host: whoever may exec there may remove repository 1.
+import { randomBytes } from "node:crypto";
+import type { Cluster, KubeObject } from "./cluster.ts";
+import { JobFailedError, jobFromTemplate, runJobToCompletion, templateCronJob } from "./jobs.ts";
+import { INFO_TEMPLATE } from "./names/objects.ts";
 import { explainPgbackrest } from "./pgbackrest/errors.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "./pgbackrest/info.ts";
 
+/** The template's activeDeadlineSeconds (300), and a little for the pod to start. */
+const INFO_TIMEOUT_MS = 360_000;
+
+/** A Job of the info template, named pgbackrest-info-<random>: each look its own Job. */
+export function infoJob(template: KubeObject): KubeObject {
+  return jobFromTemplate(template, `${INFO_TEMPLATE}-${randomBytes(4).toString("hex")}`);
+}
+
+/** pgBackRest's JSON: the log's one line that is a JSON array (warnings are lines of their own). */
+function infoJson(log: string): string {
+  return (
+    log
+      .split("\n")
+      .findLast((line) => line.startsWith("["))
+      ?.trim() ?? log
+  );
+}
+
+/**
+ * `pgbackrest --output=json info` of the stanza, from a Job made of the template as the
+ * cluster holds it, removed once read, whatever its end (the template's TTL removes one
+ * that could not be).
+ */
 export async function stanzaInfo(
   cluster: Cluster,
   namespace: string,
   stanza: string,
 ): Promise<StanzaInfo> {
-  const result = await cluster.exec({ namespace, ...REPO_HOST }, [
-    "pgbackrest",
-    `--stanza=${stanza}`,
-    "info",
-    "--output=json",
-  ]);
-  if (result.code !== 0) {
-    const said = result.stderr.trim() || result.stdout.trim();
+  const template = await templateCronJob(cluster, namespace, INFO_TEMPLATE, "pgbackrest info");
+  const job = infoJob(template);
+  const name = job.metadata.name;
+  try {
+    const { logs } = await runJobToCompletion(cluster, job, INFO_TIMEOUT_MS, "pgbackrest info");
+    return findStanza(parseInfo(infoJson(logs)), stanza);
+  } catch (error) {
+    if (!(error instanceof JobFailedError)) throw error;
+    const { failure } = error;
+    const said = failure.logTail.trim() || `${failure.reason}; ${failure.description}`;
     const meaning = explainPgbackrest(said);
     throw new Error(
-      `pgbackrest info on ${REPO_HOST.pod} failed: ${said}${meaning ? ` (${meaning})` : ""}`,
+      `pgbackrest info (job/${name}) failed: ${said}${meaning ? ` (${meaning})` : ""}`,
     );
+  } finally {
+    await cluster.delete("Job", namespace, name).catch(() => undefined);
   }
-  return findStanza(parseInfo(result.stdout), stanza);
 }
 
 export interface RepoState {

@@ -26,8 +26,8 @@ export interface JobEnding {
 export interface FakeBehaviour {
   /** How each Job ends; Complete with an empty log unless said otherwise. */
   job?: (job: KubeObject) => JobEnding;
-  /** Answers exec (psql, pgbackrest info). */
-  exec?: (pod: string, command: string[]) => ExecResult;
+  /** Answers exec (psql); undefined for a command the test does not expect. */
+  exec?: (pod: string, command: string[]) => ExecResult | undefined;
 }
 
 export class FakeCluster implements Cluster {

@@ -43,6 +43,8 @@ export const APPLY_ORDER = [
   // The restore Jobs' templates: suspended, they never fire; a restore makes its Job of one.
   "restore/pgbackrest-restore-cronjob.yaml",
   "restore/pgbackrest-restore-pitr-cronjob.yaml",
+  // pgbackrest info's template: the bot and the Action read the repositories in its Jobs.
+  "restore/pgbackrest-info-cronjob.yaml",
   // A clone's server's template: suspended too; a clone makes its server of it.
   "clone/mcpgov-clone-cronjob.yaml",
 ] as const;

@@ -1,7 +1,7 @@
 // manifests/action-policy, the admission policies that hold the Action's ServiceAccount
 // whatever its Role grants: their CEL evaluated (test/support/admission.ts) against the
 // Jobs the Action makes (deploy's stanza Job, a backup from its CronJob, the validation, a
-// clone's restore and server), which must pass, and against forged ones, which must not.
+// clone's restore and server, pgbackrest info's), which must pass, and against forged ones, which must not.
 import { describe, expect, it } from "vitest";
 import { backupJob } from "../../src/core/backup-job.ts";
 import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
@@ -9,6 +9,7 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { infoJob } from "../../src/core/repository.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { actionPolicies, policyCovers, policyMatches, refusals } from "../support/admission.ts";
 import { baseObject } from "../support/base.ts";
@@ -48,6 +49,8 @@ async function actionJobs(): Promise<KubeObject[]> {
     jobFromCronJob(validation, "pgbackrest-action-validate-20261124143000", {}),
     cloneRestoreJob(validation, CLONE, ["--latest"], {}),
     cloneObjects(CLONE, baseObject("CronJob", "mcpgov-clone")).server,
+    // status, verify and a backup read pgbackrest info in a Job of its own.
+    infoJob(baseObject("CronJob", "pgbackrest-info")),
   ];
 }
 
@@ -67,7 +70,7 @@ describe("the Action's admission policies (manifests/action-policy)", () => {
 
   it("admit every Job the Action makes", async () => {
     const jobs = await actionJobs();
-    expect(jobs).toHaveLength(5);
+    expect(jobs).toHaveLength(6);
     for (const job of jobs)
       expect([job.metadata.name, denied(job)]).toEqual([job.metadata.name, []]);
   });

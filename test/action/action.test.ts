@@ -140,9 +140,9 @@ describe("the Action against the local cluster runner", () => {
     expect(summary).toContain("stanza mcpgov ok; no backup yet");
     expect(log).toContain("Job pgbackrest-stanza-create already completed; not run again");
     expect(summary.match(/\| deploy \| ✅ ok \|/g)).toHaveLength(2);
-    // The base's 28 objects (the restore and clone templates among them) but the Namespace,
-    // which is an admin's, and the 4 Secrets made per cluster.
-    expect(summary).toContain("31 objects applied; stanza mcpgov already created");
+    // The base's 31 objects (the restore, info and clone templates among them) but the
+    // Namespace, which is an admin's, and the 4 Secrets made per cluster.
+    expect(summary).toContain("34 objects applied; stanza mcpgov already created");
     // The restorable span is drawn at least a minute wide.
     expect(summary).not.toMatch(/any point in time :active, (\S+), \1$/m);
     expect(summary).toContain("```mermaid\ngantt");

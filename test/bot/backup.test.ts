@@ -5,7 +5,22 @@
 import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
 import { commentPayload, deliver, INSTALLATION_TOKEN } from "../../src/fakes/github.ts";
-import { bot, fake, github, info, NS, operation, probot, setup } from "./harness.ts";
+import {
+  bot,
+  fake,
+  github,
+  info,
+  isInfoJob,
+  NS,
+  operation,
+  probot,
+  serveInfo,
+  setup,
+  workJobs,
+} from "./harness.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: a Job's spec as the fake holds it
+type Any = any;
 
 describe("/backup", () => {
   it("runs one Job from the CronJob, annotated, and edits one status comment to the result", async () => {
@@ -13,10 +28,11 @@ describe("/backup", () => {
     const payload = commentPayload("/backup full", { user: "bob" });
     await deliver(probot, bot, payload, "delivery-full-1");
     expect(github.reactions).toEqual(["eyes"]);
-    expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
+    // Besides the Jobs that read the repository (pgbackrest info) after it.
+    expect(workJobs().map((j) => j.metadata.name)).toEqual([
       `pgbackrest-bot-${operationId(payload.comment.id)}-full`,
     ]);
-    const annotations = fake.createdJobs[0]?.metadata.annotations;
+    const annotations = workJobs()[0]?.metadata.annotations;
     expect(annotations).toMatchObject({
       "mcpgov-backup/requested-by": "bob",
       "mcpgov-backup/request-url": payload.comment.html_url,
@@ -30,6 +46,40 @@ describe("/backup", () => {
     expect(body).toContain("✅ diff backup `20261124-010000F_20261124-030000D`");
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("reads the repositories on /backup status in a Job of the pgbackrest-info template, removed after, never by exec in the repository host", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const [body] = github.latest();
+    expect(body).toContain("- **Stanza `mcpgov`:** ok (code 0)");
+    expect(body).toContain("`20261124-010000F_20261124-030000D`");
+    expect(fake.execs.map((e) => e.pod)).not.toContain("pgbackrest-repo-host-0");
+    const jobs = fake.createdJobs.filter(isInfoJob);
+    expect(jobs.map((j) => j.metadata.name)).toEqual([
+      expect.stringMatching(/^pgbackrest-info-[a-z0-9]+$/),
+    ]);
+    const [job] = jobs as [(typeof jobs)[0]];
+    expect(job.metadata.labels?.["app.kubernetes.io/component"]).toBe("info");
+    expect((job.spec as Any).template.spec.serviceAccountName).toBe("pgbackrest-info");
+    // The template's own Job, owned by nothing, and gone once read.
+    expect(job.metadata.ownerReferences).toBeUndefined();
+    expect(await fake.get("Job", NS, job.metadata.name)).toBeUndefined();
+  });
+
+  it("says what pgBackRest said when the info Job fails, and removes that Job too", async () => {
+    await setup();
+    serveInfo({
+      outcome: "Failed",
+      reason: "BackoffLimitExceeded",
+      logs: "ERROR: [039]: HTTP request failed with 403 (Forbidden)",
+    });
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const body = github.latest()[0] ?? "";
+    // Cluster text, escaped so that it cannot make a link.
+    expect(body).toContain("\\[039\\]: HTTP request failed with 403 (Forbidden)");
+    const [job] = fake.createdJobs.filter(isInfoJob);
+    expect(job && (await fake.get("Job", NS, job.metadata.name))).toBeUndefined();
   });
 
   it("reports each repository on /backup status, and what a wrong passphrase means", async () => {
@@ -51,11 +101,7 @@ describe("/backup", () => {
         },
       },
     ];
-    const exec = fake.behaviour.exec;
-    fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
-        ? { code: 0, stdout: JSON.stringify(two), stderr: "" }
-        : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
+    serveInfo(JSON.stringify(two));
     await deliver(probot, bot, commentPayload("/backup status"));
     const [body] = github.latest();
     expect(body).toContain("- **repo1** (not encrypted): ✅ ok");
@@ -93,11 +139,7 @@ describe("/backup", () => {
     const forged = JSON.parse(info()) as { status: { message: string } }[];
     (forged[0] as { status: { message: string } }).status.message =
       "ok <details open><summary>![x](https://evil.example/i.png)</summary>";
-    const exec = fake.behaviour.exec;
-    fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
-        ? { code: 0, stdout: JSON.stringify(forged), stderr: "" }
-        : (exec?.(pod, command) ?? { code: 0, stdout: "", stderr: "" });
+    serveInfo(JSON.stringify(forged));
     await deliver(probot, bot, commentPayload("/backup status"));
     const body = github.latest()[0] ?? "";
     expect(body).not.toContain("<img");
@@ -119,7 +161,7 @@ describe("/backup", () => {
   it("makes an incremental backup from the differential CronJob with the type changed", async () => {
     await setup();
     await deliver(probot, bot, commentPayload("/backup incr"));
-    const spec = fake.createdJobs[0]?.spec as {
+    const spec = workJobs()[0]?.spec as {
       template: { spec: { containers: { command: string[] }[] } };
     };
     const command = spec.template.spec.containers[0]?.command;

@@ -8,7 +8,7 @@ import { operationId } from "../../src/bot/records.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { commentPayload, deliver, testSettings } from "../../src/fakes/github.ts";
 import { baseObject } from "../support/base.ts";
-import { bot, fake, github, HOUR, NS, now, probot, setup } from "./harness.ts";
+import { bot, fake, github, HOUR, NS, now, probot, setup, workJobs } from "./harness.ts";
 
 describe("/restore clone, /restore drop and /restore table", () => {
   /** The clone restore Job's report, as scripts/restore-validation.sh --clone prints it. */
@@ -75,7 +75,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
       `PersistentVolumeClaim/mcpgov-clone-${id}`,
     ]);
     type Args = { template: { spec: { containers: { args: string[] }[] } } };
-    const restore = fake.createdJobs.find((j) => j.metadata.name === `mcpgov-clone-${id}-restore`);
+    const restore = workJobs().find((j) => j.metadata.name === `mcpgov-clone-${id}-restore`);
     const args = (restore?.spec as Args | undefined)?.template.spec.containers[0]?.args ?? [];
     expect(args).toEqual(expect.arrayContaining(["--clone", "--db-include", "mcpgov"]));
     const server = (await fake.get("Job", NS, `mcpgov-clone-${id}`)) as KubeObject;
@@ -186,7 +186,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
         expect.stringContaining(refusal ?? ""),
       ]);
     }
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
   });
 
   it("plans a table back, and on confirmation copies it beside production with its counts", async () => {
@@ -213,7 +213,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
       "**Plan — nothing has changed yet.** Copy table `public.governance_policies`",
     );
     expect(plan).toContain("production is **not stopped and not rewound**");
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
 
     const id = operationId(payload.comment.id);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));

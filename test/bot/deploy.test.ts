@@ -143,15 +143,15 @@ describe("the bot's manifests", () => {
       ]);
   });
 
-  it("let the bot read the restore templates (manifests/restore/) and change nothing of them", () => {
+  it("let the bot read the templates of manifests/restore/ and change nothing of them", () => {
     const rights = rightsOf(find("Role").rules as PolicyRule[]);
-    const templates = ["pgbackrest-restore", "pgbackrest-restore-pitr"];
+    const templates = ["pgbackrest-restore", "pgbackrest-restore-pitr", "pgbackrest-info"];
     expect(
       rights
         .filter((r) => r.resource === "cronjobs" && templates.includes(r.name ?? ""))
         .map((r) => `${r.verb} ${r.name}`)
         .sort(),
-    ).toEqual(["get pgbackrest-restore", "get pgbackrest-restore-pitr"]);
+    ).toEqual(["get pgbackrest-info", "get pgbackrest-restore", "get pgbackrest-restore-pitr"]);
     // Every cronjobs right names its CronJob: no other is read, none of the templates resumed.
     expect(rights.filter((r) => r.resource === "cronjobs" && !r.name)).toEqual([]);
   });
@@ -169,14 +169,15 @@ describe("the bot's manifests", () => {
     );
   });
 
-  it("let the bot exec only in the two pods it names", () => {
+  it("let the bot exec only in PostgreSQL: never in the repository host, whose volume is repository 1", () => {
     const rules = find("Role").rules as PolicyRule[];
     const allowed = (pod: string) =>
       accessOf("exec", [{ namespace: "ai-governance", pod, container: "c" }, ["psql"]]).every(
         (access) => rules.some((rule) => ruleAllows(rule, access)),
       );
     expect(allowed("postgres-0")).toBe(true);
-    expect(allowed("pgbackrest-repo-host-0")).toBe(true);
+    // pgbackrest info runs in a Job of its own (manifests/restore/pgbackrest-info-cronjob.yaml).
+    expect(allowed("pgbackrest-repo-host-0")).toBe(false);
     expect(allowed("governance-api-0")).toBe(false);
   });
 

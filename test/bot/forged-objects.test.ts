@@ -29,17 +29,9 @@ const jobRefusals = (job: KubeObject, with_: Any = params) =>
 
 /** The bot's Jobs by what they are, from test/support/bot-jobs.ts's list. */
 async function jobsByRole() {
-  const [full, , incr, validation, restore, , cloneRestore, cloneServer] = (await botJobs()) as [
-    Any,
-    Any,
-    Any,
-    Any,
-    Any,
-    Any,
-    Any,
-    Any,
-  ];
-  return { full, incr, validation, restore, cloneRestore, cloneServer };
+  const [full, , incr, validation, restore, , cloneRestore, cloneServer, info] =
+    (await botJobs()) as Any[];
+  return { full, incr, validation, restore, cloneRestore, cloneServer, info };
 }
 
 const CONTROL_PLANE = "node-role.kubernetes.io/control-plane";
@@ -189,6 +181,44 @@ describe("a forged Job of the bot", () => {
     });
     expect(jobRefusals(restore, placed)).toBe("");
     expect(jobRefusals(restore)).toContain(PLACEMENT);
+  });
+});
+
+describe("a forged Job that reads pgbackrest info", () => {
+  it("is admitted as the template makes it, with no token, no claim and no write key", async () => {
+    const { info } = await jobsByRole();
+    expect(jobRefusals(info)).toBe("");
+    const pod = info.spec.template.spec;
+    expect(pod.serviceAccountName).toBe("pgbackrest-info");
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes.filter((v: Any) => v.persistentVolumeClaim)).toEqual([]);
+  });
+
+  it("is refused production's data claim", async () => {
+    const { info } = await jobsByRole();
+    info.spec.template.spec.volumes.push({
+      name: "pgdata",
+      persistentVolumeClaim: { claimName: "postgres-data" },
+    });
+    expect(jobRefusals(info)).toContain("an info Job mounts no claim");
+  });
+
+  it("is refused the bucket's write key: it reads with the read-only one", async () => {
+    const { info } = await jobsByRole();
+    info.spec.template.spec.containers[0].env.push({
+      name: "PGBACKREST_REPO2_S3_KEY",
+      valueFrom: { secretKeyRef: { name: "pgbackrest-s3-credentials", key: "s3-key" } },
+    });
+    expect(jobRefusals(info)).toContain("an info Job reads only the bucket's read-only key");
+  });
+
+  it("is refused a restore's labels, and a restore is refused the info Job's", async () => {
+    const { info, restore } = await jobsByRole();
+    const infoLabels = info.spec.template.metadata.labels;
+    info.spec.template.metadata.labels = { ...restore.spec.template.metadata.labels };
+    expect(jobRefusals(info)).toContain(LABELS);
+    restore.spec.template.metadata.labels = { ...infoLabels };
+    expect(jobRefusals(restore)).toContain(LABELS);
   });
 });
 

@@ -6,7 +6,7 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { commentPayload, deliver } from "../../src/fakes/github.ts";
-import { bot, fake, github, HOUR, NS, now, operation, probot, setup } from "./harness.ts";
+import { bot, fake, github, HOUR, NS, now, operation, probot, setup, workJobs } from "./harness.ts";
 
 describe("who may run what, where", () => {
   /** The bot's records in the cluster: one ConfigMap per operation it accepted. */
@@ -23,7 +23,7 @@ describe("who may run what, where", () => {
         commentPayload(body, { user: "mallory", repository: "acme/sandbox" }),
       );
     expect(records()).toEqual([]);
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
     expect(github.comments.size).toBe(0);
     expect(github.reactions).toEqual([]);
@@ -60,7 +60,7 @@ describe("who may run what, where", () => {
     await setup({ orgPolicy: "ops_label: any\npermissions:\n  backup: read\n" });
     await deliver(probot, bot, commentPayload("/backup full", { labels: ["any"] }));
     expect(github.latest()[0]).toContain("commands run only on issues labelled `ops`");
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
   });
 
   it("tells a writer that /restore needs admin, and runs nothing", async () => {
@@ -71,7 +71,7 @@ describe("who may run what, where", () => {
       commentPayload("/restore pitr 2026-11-24 14:30:00+00", { user: "bob" }),
     );
     expect(github.latest()).toEqual(["@bob: `/restore pitr` needs admin; you have write"]);
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("lets a member of a restore team plan a restore", async () => {
@@ -93,7 +93,7 @@ describe("who may run what, where", () => {
     expect(github.latest()[0]).toMatch(
       /could not read your permission on acme\/ops \(502\), so nothing was run/,
     );
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("denies someone who is not a collaborator", async () => {
@@ -102,7 +102,7 @@ describe("who may run what, where", () => {
     expect(github.latest()[0]).toBe(
       "@mallory: `/backup status` needs write; you are not a collaborator on acme/ops",
     );
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("takes commands only on issues with the ops label, not on pull requests", async () => {
@@ -113,20 +113,20 @@ describe("who may run what, where", () => {
       "@alice: commands run only on issues labelled `ops` (set by `ops_label` in .github/mcpgov-backup.yml).",
       "@alice: commands run only on issues labelled `ops` (set by `ops_label` in .github/mcpgov-backup.yml).",
     ]);
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("reads the ops label from the policy, and refuses everything when the policy is wrong", async () => {
     await setup({ policy: "ops_label: incident\n" });
     await deliver(probot, bot, commentPayload("/backup full", { labels: ["incident"] }));
-    expect(fake.createdJobs).toHaveLength(1);
+    expect(workJobs()).toHaveLength(1);
     nock.cleanAll();
     await setup({ policy: "ops_lable: incident\n" });
     await deliver(probot, bot, commentPayload("/backup full"));
     expect(github.latest()[0]).toMatch(
       /nothing was run: .github\/mcpgov-backup.yml: unknown setting ops_lable/,
     );
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("goes on when GitHub refuses comment writes, and the comment catches up with the whole state", async () => {
@@ -134,7 +134,7 @@ describe("who may run what, where", () => {
     const payload = commentPayload("/backup full");
     await deliver(probot, bot, payload);
     expect(github.failedWrites).toBe(2);
-    expect(fake.createdJobs).toHaveLength(1);
+    expect(workJobs()).toHaveLength(1);
     expect((await operation(payload.comment.id)).state).toBe("succeeded");
     const [body] = github.latest();
     expect(body).toMatch(/✅ \| full backup \(Job pgbackrest-bot-\w+-full\)/);

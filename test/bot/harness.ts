@@ -10,7 +10,7 @@ import { type Operation, operationId } from "../../src/bot/records.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { planRecordName } from "../../src/core/names/objects.ts";
 import type { PlanRecord } from "../../src/core/plans/record.ts";
-import { FakeCluster } from "../../src/fakes/cluster.ts";
+import { FakeCluster, type JobEnding } from "../../src/fakes/cluster.ts";
 import {
   FakeGitHub,
   type GitHubOptions,
@@ -38,21 +38,37 @@ export function info(extra: object[] = []): string {
 /** When the last transaction recovery replayed committed; the plans target now - 2 h. */
 export const recovery = { replayed: () => new Date(now - 2 * HOUR - 60_000) };
 
+/**
+ * How the next `pgbackrest info` Jobs end: the repository above, printed as JSON, unless a
+ * test serves another answer (a log, or a failed Job) with serveInfo.
+ */
+let infoEnding: () => JobEnding;
+
+export function serveInfo(ending: string | JobEnding): void {
+  infoEnding = () => (typeof ending === "string" ? { outcome: "Complete", logs: ending } : ending);
+}
+
+/** The info Jobs are named pgbackrest-info-<suffix> (core/repository.ts). */
+export const isInfoJob = (job: KubeObject) => job.metadata.name.startsWith("pgbackrest-info-");
+
 /** The marks the fake PostgreSQL holds (name|lsn|created), as mcpgov_backup.marks lists them. */
 export let marks: string[] = [];
 
 function cluster(): FakeCluster {
   let timeline = 1;
   marks = [];
+  infoEnding = () => ({ outcome: "Complete", logs: info() });
   const fake = new FakeCluster({
     job: (job) => {
+      if (isInfoJob(job)) return infoEnding();
       if (!job.metadata.name.endsWith("-restore")) return { outcome: "Complete", logs: "done" };
       timeline = 2;
       return { outcome: "Complete", logs: "restore done" };
     },
     exec: (pod, command) => {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
-      if (pod === "pgbackrest-repo-host-0") return out(info());
+      // The bot execs in PostgreSQL only: anything else is an error of the fake's.
+      if (pod !== "postgres-0") return undefined;
       const sql = command.at(-1) ?? "";
       const made = /pg_create_restore_point\('([^']+)'\)/.exec(sql)?.[1];
       if (made) {
@@ -78,8 +94,10 @@ function cluster(): FakeCluster {
     baseObject("CronJob", "pgbackrest-full-backup"),
     baseObject("CronJob", "pgbackrest-diff-backup"),
     baseObject("CronJob", "pgbackrest-restore-validation"),
-    // The restore Jobs' templates, read at each restore (manifests/restore/).
+    // The restore Jobs' templates, read at each restore, and pgbackrest info's, read at
+    // each look at the repositories (manifests/restore/).
     baseObject("CronJob", "pgbackrest-restore"),
+    baseObject("CronJob", "pgbackrest-info"),
     baseObject("CronJob", "pgbackrest-restore-pitr"),
     // A clone's server's template, read at each clone (manifests/clone/).
     baseObject("CronJob", "mcpgov-clone"),
@@ -130,6 +148,9 @@ export async function operation(commentId: number): Promise<Operation> {
   const data = (object?.data ?? {}) as Record<string, string>;
   return JSON.parse(data["operation.json"] ?? "null");
 }
+
+/** The Jobs the bot made to do its work: every one but those that read pgbackrest info. */
+export const workJobs = (): KubeObject[] => fake.createdJobs.filter((job) => !isInfoJob(job));
 
 /** A Job of the product's that is still running, as a scheduled backup's is. */
 export function runningJob(name: string): KubeObject {

@@ -51,7 +51,7 @@ describe("the admission policy of the bot's Jobs", () => {
 
   it("admits every Job the bot makes", async () => {
     const jobs = await botJobs();
-    expect(jobs).toHaveLength(8);
+    expect(jobs).toHaveLength(9);
     for (const job of jobs)
       expect([job.metadata.name, denied(job)]).toEqual([job.metadata.name, []]);
   });
@@ -200,6 +200,18 @@ describe("the admission policy of the bot's other objects", () => {
       ).join("\n"),
     ).toContain(script);
     expect(refused("CREATE", record("postgres-config", "plan")).join("\n")).toContain(script);
+  });
+
+  it("lets the bot remove the Jobs that read pgbackrest info, and no other Job", async () => {
+    const info = (await botJobs())[8] as Any;
+    expect(refused("DELETE", null, info)).toEqual([]);
+    // A backup Job named like one is still a backup's.
+    const full = (await botJobs())[0] as Any;
+    full.metadata.name = "pgbackrest-info-x1";
+    expect(refused("DELETE", null, full).join("\n")).toContain("a clone's objects only");
+    // ...and labelled like one too: it still runs as the backups' ServiceAccount.
+    full.metadata.labels = { ...info.metadata.labels };
+    expect(refused("DELETE", null, full).join("\n")).toContain("a clone's objects only");
   });
 
   it("admits what a clone is made of, and removing it", () => {

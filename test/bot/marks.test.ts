@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
 import { commentPayload, deliver } from "../../src/fakes/github.ts";
-import { bot, fake, github, HOUR, marks, now, probot, setup } from "./harness.ts";
+import { bot, fake, github, HOUR, marks, now, probot, setup, workJobs } from "./harness.ts";
 
 describe("/backup mark, /restore pitr mark:NAME and /restore latest", () => {
   it("makes a named restore point, archives its WAL, and plans a restore to exactly it", async () => {
@@ -40,7 +40,7 @@ describe("/backup mark, /restore pitr mark:NAME and /restore latest", () => {
       bot,
       commentPayload(`/restore confirm ${operationId(payload.comment.id)}`),
     );
-    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    const restore = workJobs().find((j) => j.metadata.name.endsWith("-restore"));
     type JobSpec = {
       template: { spec: { containers: { args: string[]; env: { name: string }[] }[] } };
     };
@@ -68,7 +68,7 @@ describe("/backup mark, /restore pitr mark:NAME and /restore latest", () => {
     expect(body).toContain("Mark too-old (made ");
     expect(body).toContain("can no longer be restored to:");
     expect(body).toMatch(/Marks that can: recent \(.+Z\)\./);
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
   });
 
   it("says what a mark's name may be, and runs nothing for one that is not", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { lockLease } from "../../src/core/lock.ts";
 import { LOCK_NAME, planRecordName, recordName } from "../../src/core/names/objects.ts";
 import { commentPayload, deliver } from "../../src/fakes/github.ts";
-import { bot, fake, github, HOUR, NS, now, probot, RECORDS, setup } from "./harness.ts";
+import { bot, fake, github, HOUR, NS, now, probot, RECORDS, setup, workJobs } from "./harness.ts";
 
 describe("one operation at a time, recorded once", () => {
   it("does nothing a second time when GitHub delivers the same comment again", async () => {
@@ -14,7 +14,7 @@ describe("one operation at a time, recorded once", () => {
     const payload = commentPayload("/backup full");
     await deliver(probot, bot, payload, "delivery-a");
     await deliver(probot, bot, payload, "delivery-b");
-    expect(fake.createdJobs).toHaveLength(1);
+    expect(workJobs()).toHaveLength(1);
     expect(github.comments.size).toBe(1);
     expect(github.reactions).toHaveLength(1);
   });
@@ -30,7 +30,7 @@ describe("one operation at a time, recorded once", () => {
       bot,
       commentPayload("/restore pitr 2026-11-24 14:30:00+00", { createdAt: old }),
     );
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
     expect(github.comments.size).toBe(0);
     expect(github.reactions).toEqual([]);
     expect(
@@ -39,7 +39,7 @@ describe("one operation at a time, recorded once", () => {
     // A comment within the age runs as usual.
     const recent = new Date(Date.now() - 9 * 60_000).toISOString();
     await deliver(probot, bot, commentPayload("/backup full", { createdAt: recent }));
-    expect(fake.createdJobs).toHaveLength(1);
+    expect(workJobs()).toHaveLength(1);
   });
 
   it("refuses while another operation holds the lock, naming it", async () => {
@@ -55,7 +55,7 @@ describe("one operation at a time, recorded once", () => {
       }),
     );
     await deliver(probot, bot, commentPayload("/backup full"));
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
     expect(github.latest()[0]).toContain(
       "❌ Not now: another operation holds the lock: \\`/restore validate\\` (op abc123) by @\u200dcarol since 2026-11-24T10:00:00.000Z, renewed at",
     );
@@ -149,6 +149,6 @@ describe("one operation at a time, recorded once", () => {
     expect(github.latest()).toEqual([
       "@alice: nothing was run: the cluster did not take the command's record (connect ECONNREFUSED 10.96.0.1:443). Try again.",
     ]);
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 });

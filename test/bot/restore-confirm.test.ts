@@ -17,13 +17,16 @@ import {
   fake,
   github,
   HOUR,
+  isInfoJob,
   NS,
   now,
   planRecord,
   probot,
   recovery,
   rewritePlan,
+  serveInfo,
   setup,
+  workJobs,
 } from "./harness.ts";
 
 describe("/restore confirm and cancel", () => {
@@ -37,7 +40,7 @@ describe("/restore confirm and cancel", () => {
   it("pins the plan's stanza, backup set, repository and timeline in the restore Job", async () => {
     const id = await planned();
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
-    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    const restore = workJobs().find((j) => j.metadata.name.endsWith("-restore"));
     type JobSpec = { template: { spec: { containers: { args: string[] }[] } } };
     const args = (restore?.spec as JobSpec | undefined)?.template.spec.containers[0]?.args;
     expect(args?.slice(-5)).toEqual([
@@ -59,7 +62,7 @@ describe("/restore confirm and cancel", () => {
     container.image = image;
     await fake.apply([template]);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
-    const restore = fake.createdJobs.find((j) => j.metadata.name.endsWith("-restore"));
+    const restore = workJobs().find((j) => j.metadata.name.endsWith("-restore"));
     expect(podSpecOf(restore as KubeObject)?.containers[0]?.image).toBe(image);
   });
 
@@ -71,7 +74,7 @@ describe("/restore confirm and cancel", () => {
       "CronJob pgbackrest-restore-pitr not found in ai-governance: the restore Job is made from it; deploy the overlay (kubectl apply -k) first",
     );
     // Nothing was touched: no Job, no schedule paused, nothing scaled.
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
     expect(fake.suspensions).toEqual([]);
     expect(fake.scaled).toEqual([]);
   });
@@ -89,7 +92,7 @@ describe("/restore confirm and cancel", () => {
     await fake.create(lockLease(NS, { ...running, since: now, renewed: now }));
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
     expect(github.latest().at(-1)).toContain("❌ Not now: another operation holds the lock");
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
     expect((await fake.get("Lease", NS, LOCK_NAME))?.spec).toMatchObject({
       holderIdentity: id,
     });
@@ -97,28 +100,17 @@ describe("/restore confirm and cancel", () => {
 
   it("does not start a plan whose backup set was expired since", async () => {
     const id = await planned();
-    const original = fake.behaviour.exec;
     // A scheduled full backup and expire: only a newer set is left.
-    fake.behaviour.exec = (pod, command) =>
-      pod === "pgbackrest-repo-host-0"
-        ? {
-            code: 0,
-            stdout: sampleInfo([
-              sampleBackup(
-                "20261124-040000F",
-                "full",
-                now - 30 * 60_000 - 60_000,
-                now - 30 * 60_000,
-              ),
-            ]),
-            stderr: "",
-          }
-        : (original?.(pod, command) ?? { code: 1, stdout: "", stderr: "" });
+    serveInfo(
+      sampleInfo([
+        sampleBackup("20261124-040000F", "full", now - 30 * 60_000 - 60_000, now - 30 * 60_000),
+      ]),
+    );
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain(
       "Not started: backup set 20261124-010000F is no longer in repo1 (expired since the plan). Plan it again.",
     );
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
     expect(fake.suspensions).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
@@ -134,7 +126,7 @@ describe("/restore confirm and cancel", () => {
     expect(github.latest().at(-1)).toContain(
       "Not started: production is on timeline 2 now, not 1 as when this was planned (a restore happened since). Plan it again.",
     );
-    expect(fake.createdJobs).toEqual([]);
+    expect(workJobs()).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
 
@@ -185,7 +177,7 @@ describe("/restore confirm and cancel", () => {
       },
     ]);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
-    expect(fake.createdJobs.map((j) => j.metadata.name)).toEqual([
+    expect(workJobs().map((j) => j.metadata.name)).toEqual([
       `pgbackrest-bot-${id}-safety`,
       `pgbackrest-bot-${id}-restore`,
     ]);
@@ -211,7 +203,7 @@ describe("/restore confirm and cancel", () => {
       /✅ Restored to \*\*.*\*\* from backup set `20261124-010000F` \(repo1\)\. PostgreSQL is writable on timeline 2 \(was 1\)/,
     );
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
-    expect(fake.createdJobs).toHaveLength(2);
+    expect(workJobs()).toHaveLength(2);
     expect(github.latest().at(-1)).toBe(
       `@dana: ❌ Restore ${id} has already been carried out; nothing new was started.`,
     );
@@ -221,9 +213,9 @@ describe("/restore confirm and cancel", () => {
     const id = await planned("second_approver: true\n");
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain("someone other than @alice must confirm");
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`, { user: "dana" }));
-    expect(fake.createdJobs).toHaveLength(2);
+    expect(workJobs()).toHaveLength(2);
   });
 
   it("does not start a plan whose time to confirm has passed", async () => {
@@ -238,7 +230,7 @@ describe("/restore confirm and cancel", () => {
         `❌ Restore ${id} expired at \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z; nothing was started. Plan it again`,
       ),
     );
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
     expect((await planRecord(id)).state).toBe("expired");
   });
 
@@ -250,7 +242,7 @@ describe("/restore confirm and cancel", () => {
     expect(github.latest().at(-1)).toContain(
       `❌ Restore ${id} expired (it has no expiry); nothing was started.`,
     );
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("asks for a new plan when the record is of an older version", async () => {
@@ -260,7 +252,7 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain("made by an older version of mcpgov-backup");
     expect(github.latest().at(-1)).toContain("plan it again");
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("starts a plan once when it is confirmed and cancelled at the same moment", async () => {
@@ -277,7 +269,7 @@ describe("/restore confirm and cancel", () => {
       return update(object);
     };
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
     expect((await planRecord(id)).state).toBe("cancelled");
     expect(github.latest().at(-1)).toContain("was changed by another request meanwhile");
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
@@ -293,11 +285,12 @@ describe("/restore confirm and cancel", () => {
     expect(github.latest().at(-1)).toContain(
       `Restore ${id} was cancelled; nothing new was started.`,
     );
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("stops where a step failed, keeps the lock, and says how to go on by hand", async () => {
     const id = await planned();
+    const served = fake.behaviour.job;
     fake.behaviour.job = (job) =>
       job.metadata.name.endsWith("-restore")
         ? {
@@ -305,7 +298,7 @@ describe("/restore confirm and cancel", () => {
             reason: "BackoffLimitExceeded",
             logs: "ERROR: [075]: unable to find backup set with stop time less than '2026-11-24 01:00:00+00'",
           }
-        : { outcome: "Complete", logs: "" };
+        : (served?.(job) ?? { outcome: "Complete", logs: "" });
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     const body = github.latest()[0] ?? "";
     expect(body).toContain("❌ Stopped at: the restore Job");
@@ -358,17 +351,18 @@ describe("/restore confirm and cancel", () => {
     ]);
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest().at(-1)).toContain("Job `pgbackrest-diff-backup-29124` is still running");
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
     expect((await planRecord(id)).state).toBe("planned");
   });
 
   it("changes nothing when the safety backup fails", async () => {
     const id = await planned();
-    fake.behaviour.job = () => ({
-      outcome: "Failed",
-      logs: "ERROR: [050]: unable to acquire lock",
-    });
+    const served = fake.behaviour.job;
+    fake.behaviour.job = (job) =>
+      isInfoJob(job)
+        ? (served?.(job) ?? { outcome: "Complete", logs: "" })
+        : { outcome: "Failed", logs: "ERROR: [050]: unable to acquire lock" };
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(github.latest()[0]).toContain(
       "❌ Stopped before changing anything: the safety backup failed",

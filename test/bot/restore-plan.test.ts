@@ -3,7 +3,18 @@
 import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
 import { commentPayload, deliver } from "../../src/fakes/github.ts";
-import { bot, fake, github, HOUR, now, operation, probot, runningJob, setup } from "./harness.ts";
+import {
+  bot,
+  fake,
+  github,
+  HOUR,
+  now,
+  operation,
+  probot,
+  runningJob,
+  setup,
+  workJobs,
+} from "./harness.ts";
 
 describe("/restore pitr: the plan and its checks", () => {
   async function plan(time: string, user = "alice") {
@@ -28,7 +39,7 @@ describe("/restore pitr: the plan and its checks", () => {
     );
     expect(body).toMatch(/estimated duration: about \d+ min/);
     expect(body).toContain(`\`/restore confirm ${id}\``);
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
     expect(fake.scaled).toHaveLength(0);
     expect((await operation(payload.comment.id)).state).toBe("planned");
   });
@@ -56,7 +67,7 @@ describe("/restore pitr: the plan and its checks", () => {
     const { body } = await plan(time());
     expect(body).toMatch(message);
     expect(body).not.toContain("Plan —");
-    expect(fake.createdJobs).toHaveLength(0);
+    expect(workJobs()).toHaveLength(0);
   });
 
   it("refuses to plan while a backup Job runs", async () => {
@@ -64,5 +75,14 @@ describe("/restore pitr: the plan and its checks", () => {
     await fake.apply([runningJob("pgbackrest-full-backup-29123")]);
     const { body } = await plan(new Date(now - 2 * HOUR).toISOString());
     expect(body).toContain("Job `pgbackrest-full-backup-29123` is still running");
+  });
+
+  it("plans while another look at the repositories (a pgbackrest info Job) runs", async () => {
+    await setup();
+    const info = runningJob("pgbackrest-info-0a1b2c3d");
+    info.metadata.labels = { app: "pgbackrest", "app.kubernetes.io/component": "info" };
+    await fake.apply([info]);
+    const { body } = await plan(new Date(now - 2 * HOUR).toISOString());
+    expect(body).toContain("Plan —");
   });
 });

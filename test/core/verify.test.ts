@@ -16,18 +16,21 @@ const CRONJOBS = [
   "pgbackrest-restore-validation",
   "pgbackrest-restore",
   "pgbackrest-restore-pitr",
+  "pgbackrest-info",
 ];
 
 /** A healthy deployment of the base's CronJobs: archiving works, one full backup. */
 function deployed(): { cluster: FakeCluster; wanted: KubeObject[] } {
   const now = Date.now();
   const cluster = new FakeCluster({
-    exec: (pod) => ({
+    // pgbackrest info, in its Job (manifests/restore/pgbackrest-info-cronjob.yaml).
+    job: () => ({
+      outcome: "Complete",
+      logs: sampleInfo([sampleBackup("20261124-010000F", "full", now - 60_000, now)]),
+    }),
+    exec: () => ({
       code: 0,
-      stdout:
-        pod === "pgbackrest-repo-host-0"
-          ? sampleInfo([sampleBackup("20261124-010000F", "full", now - 60_000, now)])
-          : `10|00000001000000000000000A|${new Date(now).toISOString()}|0||`,
+      stdout: `10|00000001000000000000000A|${new Date(now).toISOString()}|0||`,
       stderr: "",
     }),
   });

@@ -126,6 +126,13 @@ function s3Objects(): KubeObject[] {
       "s3-key": S3_KEY,
       "s3-key-secret": S3_KEY_SECRET,
     }),
+    // The read-only key pgbackrest info's Jobs read the bucket with; this store has one key.
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "pgbackrest-s3-reader", namespace: NS },
+      stringData: { "s3-key": S3_KEY, "s3-key-secret": S3_KEY_SECRET },
+    },
     secretFromExample("pgbackrest-cipher-secret.yaml.example", {
       passphrase: "a-cluster-test-passphrase-91ce",
     }),

@@ -12,7 +12,6 @@ import { backupStep } from "../../src/action/steps/backup.ts";
 import { statusStep } from "../../src/action/steps/status.ts";
 import { validateStep } from "../../src/action/steps/validate.ts";
 import { type Bot, createBot } from "../../src/bot/app.ts";
-import { REPO_HOST } from "../../src/core/names/objects.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import {
@@ -39,9 +38,10 @@ function cluster(): FakeCluster {
     sampleBackup("20261124-010000F", "full", fullStopMs - 90_000, fullStopMs),
   ]);
   const fake = new FakeCluster({
-    exec: (pod, command) => {
+    // pgbackrest info, in its Job (manifests/restore/pgbackrest-info-cronjob.yaml).
+    job: () => ({ outcome: "Complete", logs: info }),
+    exec: (_pod, command) => {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
-      if (pod === REPO_HOST.pod) return out(info);
       const sql = command.at(-1) ?? "";
       if (sql.includes("archived_count"))
         return out(`10|00000001000000000000000A|${new Date(archivedMs).toISOString()}|0||`);
@@ -51,7 +51,10 @@ function cluster(): FakeCluster {
       return out("1");
     },
   });
-  void fake.apply([baseObject("CronJob", "pgbackrest-full-backup")]);
+  void fake.apply([
+    baseObject("CronJob", "pgbackrest-full-backup"),
+    baseObject("CronJob", "pgbackrest-info"),
+  ]);
   return fake;
 }
 

@@ -218,8 +218,9 @@ describe.each(overlays)("who reaches whom in examples/%s", (overlay) => {
 describe("who reaches whom with everything installed (examples/production)", () => {
   const { who } = network("production");
 
-  it("the repository host on 8432: PostgreSQL, the restores, the validations and the metrics only", () => {
+  it("the repository host on 8432: PostgreSQL, the restores, the validations, pgbackrest info's Jobs and the metrics only", () => {
     expect(who("StatefulSet/pgbackrest-repo-host", 8432)).toEqual([
+      "CronJob/pgbackrest-info",
       "CronJob/pgbackrest-restore",
       "CronJob/pgbackrest-restore-pitr",
       "CronJob/pgbackrest-restore-validation",

@@ -62,8 +62,9 @@ function pgbackrestContainers(spec: V1PodSpec): V1Container[] {
 const usesS3 = pods.filter((p) => pgbackrestContainers(p.spec).length > 0);
 
 describe("the S3 repository's settings reach every pod that runs pgBackRest", () => {
-  it("finds the pods: PostgreSQL, the repository host, the validations and the restores", () => {
+  it("finds the pods: PostgreSQL, the repository host, the validations, the restores and pgbackrest info's", () => {
     expect(usesS3.map((p) => p.name).sort()).toEqual([
+      "CronJob/pgbackrest-info",
       "CronJob/pgbackrest-restore",
       "CronJob/pgbackrest-restore-pitr",
       "CronJob/pgbackrest-restore-validation",
@@ -83,14 +84,19 @@ describe("the S3 repository's settings reach every pod that runs pgBackRest", ()
         const refs = Object.fromEntries(
           (container.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]),
         );
+        // pgbackrest info only lists: it reads the bucket with the read-only key.
+        const keys =
+          pod.name === "CronJob/pgbackrest-info"
+            ? "pgbackrest-s3-reader"
+            : "pgbackrest-s3-credentials";
         expect(refs).toMatchObject({
           PGBACKREST_REPO2_S3_KEY: {
-            name: "pgbackrest-s3-credentials",
+            name: keys,
             key: "s3-key",
             optional: true,
           },
           PGBACKREST_REPO2_S3_KEY_SECRET: {
-            name: "pgbackrest-s3-credentials",
+            name: keys,
             key: "s3-key-secret",
             optional: true,
           },

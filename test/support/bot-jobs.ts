@@ -5,6 +5,7 @@ import { backupJob } from "../../src/core/backup-job.ts";
 import { cloneObjects, cloneRestoreJob } from "../../src/core/clone-objects.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { jobFromCronJob } from "../../src/core/jobs.ts";
+import { infoJob } from "../../src/core/repository.ts";
 import { restoreJobFromCluster } from "../../src/core/restore-job.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { baseObject } from "./base.ts";
@@ -27,7 +28,8 @@ export const cloneOf = () => cloneObjects(CLONE, baseObject("CronJob", "mcpgov-c
 
 /**
  * The Jobs the bot creates: the backups (full, diff, incr), the validation, the pinned
- * restores (to a point, to the newest state), a clone's restore and a clone's server.
+ * restores (to a point, to the newest state), a clone's restore, a clone's server and the
+ * Job that reads pgbackrest info.
  */
 export async function botJobs(): Promise<KubeObject[]> {
   const cluster = new FakeCluster();
@@ -58,5 +60,6 @@ export async function botJobs(): Promise<KubeObject[]> {
     }),
     cloneRestoreJob(cronJobs[2] as Any, CLONE, ["--latest"], {}),
     cloneOf().server,
+    infoJob(baseObject("CronJob", "pgbackrest-info")),
   ];
 }

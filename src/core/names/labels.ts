@@ -23,6 +23,8 @@ export const COMPONENT = {
   restore: "restore",
   /** A clone's objects. */
   clone: "clone",
+  /** The Jobs that read `pgbackrest info` (core/repository.ts). */
+  info: "info",
   /** The Lease. */
   lock: "lock",
   /** The bot's records. */

@@ -28,9 +28,6 @@ export const POSTGRES = {
 /** The reference PostgreSQL's StatefulSet as a workload a restore stops: statefulset/postgres. */
 export const POSTGRES_WORKLOAD: Workload = { kind: "StatefulSet", name: POSTGRES.statefulSet };
 
-/** The repository host (manifests/pgbackrest-repo-host-statefulset.yaml): its pod and container. */
-export const REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" } as const;
-
 /**
  * The product's pgBackRest image as the base names it (images/pgbackrest), without its tag:
  * what an overlay's `images:` entry and the Action's `image` input replace. No other image
@@ -80,6 +77,12 @@ export const RESTORE_TEMPLATES = {
   /** To a point: a time (RESTORE_TARGET) or a mark. */
   pointInTime: "pgbackrest-restore-pitr",
 } as const;
+
+/**
+ * The template of the Job that reads `pgbackrest info` (manifests/restore/): a suspended
+ * CronJob that never fires. Its Jobs are named `pgbackrest-info-<suffix>`.
+ */
+export const INFO_TEMPLATE = "pgbackrest-info";
 
 /**
  * A clone's server's template (manifests/clone/): a suspended CronJob that never fires. A

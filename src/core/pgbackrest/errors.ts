@@ -20,6 +20,12 @@ const KNOWN: Known[] = [
       `the cipher passphrase of ${repoName(m[1])} is not set: create the pgbackrest-cipher Secret (manifests/s3/pgbackrest-cipher-secret.yaml.example) and restart the pods that run pgBackRest`,
   },
   {
+    // pgbackrest info's Job reads the bucket with the read-only key, the other pods with theirs.
+    pattern: /requires option: repo(\d)-s3-key(?:-secret)?\b/,
+    explain: (m) =>
+      `the S3 key of ${repoName(m[1])} is not set: create its Secret (pgbackrest-s3-reader, the read-only key, for the Jobs that read pgbackrest info; pgbackrest-s3-credentials for the other pods; docs/s3.md)`,
+  },
+  {
     pattern:
       /(?:repo(\d)[^\n]*)?(?:FormatError|\[029\]|key\/value found outside of section|cipher header invalid|\[095\]|is or was the repo encrypted)/,
     explain: (m, known) => {

@@ -13,6 +13,13 @@ describe("explainPgbackrest", () => {
     );
   });
 
+  it("says a missing S3 key is missing, and which Secret holds it for the Job that ran", () => {
+    // As pgbackrest info prints it in the info Job when pgbackrest-s3-reader is not there.
+    expect(explainPgbackrest("P00  ERROR: [037]: info command requires option: repo2-s3-key")).toBe(
+      "the S3 key of repo2 is not set: create its Secret (pgbackrest-s3-reader, the read-only key, for the Jobs that read pgbackrest info; pgbackrest-s3-credentials for the other pods; docs/s3.md)",
+    );
+  });
+
   it("reads a format error as a wrong passphrase", () => {
     const said = explainPgbackrest(
       "status: error (other)\n  [FormatError] key/value found outside of section at line 1: \u0010\u00ff",

@@ -9,7 +9,7 @@ import {
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-HAINPA3Z.js";
+} from "./chunk-AIPV3WCJ.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
@@ -528,12 +528,25 @@ var LocalJob = class {
       completionTime: (/* @__PURE__ */ new Date()).toISOString(),
       ...result
     };
-    const ttl = this.spec.ttlSecondsAfterFinished;
-    if (ttl !== void 0) {
-      this.expiry = setTimeout(() => void this.host.expire(), ttl * 1e3);
-      this.expiry.unref();
-    }
+    this.expireInTime();
     this.host.changed();
+  }
+  /** Removes the Job ttlSecondsAfterFinished after it ended, counted from its end. */
+  expireInTime() {
+    if (this.expiry) clearTimeout(this.expiry);
+    const ttl = this.spec.ttlSecondsAfterFinished;
+    if (ttl === void 0 || !this.result) return;
+    const ended = Date.parse(this.result.completionTime ?? "");
+    this.expiry = setTimeout(() => void this.host.expire(), ended + ttl * 1e3 - Date.now());
+    this.expiry.unref();
+  }
+  /**
+   * A new ttlSecondsAfterFinished (`kubectl patch`: unlike its pod template, it may change),
+   * counted from the Job's end, as the TTL controller does.
+   */
+  keepFor(seconds) {
+    this.spec.ttlSecondsAfterFinished = seconds;
+    this.expireInTime();
   }
   /** Ends the Job for good (deleted, or the cluster shuts down): no new pods, its pods stopped. */
   async stop() {
@@ -1648,6 +1661,7 @@ var LocalCluster = class _LocalCluster {
     admit(object, this.ingress.enabled, (text) => this.sayOnce(text));
     const previous = this.objects.get(kind, namespace, metadata.name);
     if ((kind === "Job" || kind === "Pod") && previous) {
+      if (kind === "Job" && this.changeTtl(previous, object)) return;
       if (JSON.stringify(previous.spec) !== JSON.stringify(object.spec)) {
         throw new Error(`apply ${kind}/${metadata.name}: spec is immutable; delete it first`);
       }
@@ -1670,6 +1684,17 @@ var LocalCluster = class _LocalCluster {
       );
     }
     this.changed();
+  }
+  /** A Job's time after it ends may change, unlike the rest of its spec: whether only it did. */
+  changeTtl(previous, object) {
+    const ttl = object.spec.ttlSecondsAfterFinished;
+    if (ttl === previous.spec.ttlSecondsAfterFinished) return false;
+    const spec = { ...previous.spec, ttlSecondsAfterFinished: ttl };
+    if (JSON.stringify(spec) !== JSON.stringify(object.spec)) return false;
+    this.objects.replace({ ...previous, spec });
+    this.job(previous.metadata.namespace ?? "default", previous.metadata.name)?.keepFor(ttl);
+    this.changed();
+    return true;
   }
   async get(kind, namespace, name) {
     const object = this.objects.get(kind, namespace, name);

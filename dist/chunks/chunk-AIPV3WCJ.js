@@ -124,7 +124,6 @@ var POSTGRES = {
   uid: 999
 };
 var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
-var REPO_HOST = { pod: "pgbackrest-repo-host-0", container: "pgbackrest" };
 var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
 var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
 var POLICY_PARAMETERS = [
@@ -132,6 +131,7 @@ var POLICY_PARAMETERS = [
   "mcpgov-backup-action-jobs"
 ];
 var LOCK_NAME = "mcpgov-backup-lock";
+var INFO_TEMPLATE = "pgbackrest-info";
 var CLONE_TEMPLATE = "mcpgov-clone";
 
 // src/core/manifests/pod.ts
@@ -208,11 +208,11 @@ export {
   endedConditions,
   POSTGRES,
   POSTGRES_WORKLOAD,
-  REPO_HOST,
   PGBACKREST_IMAGE,
   PGBACKREST_CONFIG,
   POLICY_PARAMETERS,
   LOCK_NAME,
+  INFO_TEMPLATE,
   CLONE_TEMPLATE,
   jobTemplateOf,
   podTemplateOf,
