@@ -42,6 +42,13 @@ const TOKEN = "ServiceAccount token";
 const LABELS = "the labels of a template of their ServiceAccount";
 
 type JobForgery = [string, (pod: Any) => void, string];
+
+/** The pod reads another S3 key where its template reads the read-only one. */
+function readsS3Key(pod: Any, secret: string): void {
+  for (const e of pod.containers[0].env)
+    if (e.valueFrom?.secretKeyRef?.name === "pgbackrest-s3-reader")
+      e.valueFrom.secretKeyRef.name = secret;
+}
 const podForgeries: JobForgery[] = [
   [
     "a privileged container",
@@ -101,6 +108,16 @@ const podForgeries: JobForgery[] = [
     PLACEMENT,
   ],
   ["another runtime class", (p) => (p.runtimeClassName = "unconfined"), PLACEMENT],
+  [
+    "the repository host's S3 key, the one that may delete",
+    (p) => readsS3Key(p, "pgbackrest-s3-credentials"),
+    "read-only S3 key",
+  ],
+  [
+    "PostgreSQL's S3 key, the one that adds WAL",
+    (p) => readsS3Key(p, "pgbackrest-s3-writer"),
+    "read-only S3 key",
+  ],
   ["the restore's token mounted", (p) => (p.automountServiceAccountToken = true), TOKEN],
   ["the restore's token by default", (p) => delete p.automountServiceAccountToken, TOKEN],
 ];

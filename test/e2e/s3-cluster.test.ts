@@ -28,9 +28,10 @@ import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster
 import { runCronJob, runJob } from "../support/jobs.ts";
 import {
   bundledS3Server,
+  iamGrants,
   makeTestCertificates,
-  S3_KEY,
-  S3_KEY_SECRET,
+  S3_KEYS,
+  type S3KeyName,
   s3ServerCommand,
   systemNode,
 } from "../support/s3.ts";
@@ -55,6 +56,8 @@ function s3Objects(): KubeObject[] {
     certFile: "/tls/server.crt",
     bucket: BUCKET,
     address: "0.0.0.0",
+    // The shipped IAM policy of each key, enforced by the server's front.
+    grantsFile: "/opt/s3/grants.json",
     program: [systemNode(), "/opt/s3/s3-server.mjs"],
   });
   const meta = (name: string) => ({ name, namespace: NS, labels });
@@ -72,7 +75,10 @@ function s3Objects(): KubeObject[] {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: meta("s3-server"),
-      data: { "s3-server.mjs": bundledS3Server() },
+      data: {
+        "s3-server.mjs": bundledS3Server(),
+        "grants.json": JSON.stringify(iamGrants(BUCKET)),
+      },
     },
     {
       apiVersion: "v1",
@@ -114,7 +120,7 @@ function s3Objects(): KubeObject[] {
         },
       },
     },
-    // What a person makes from manifests/s3/: the settings, the CA, the two Secrets.
+    // What a person makes from manifests/s3/: the settings, the CA, the four Secrets.
     s3Settings(),
     {
       apiVersion: "v1",
@@ -122,17 +128,9 @@ function s3Objects(): KubeObject[] {
       metadata: { name: "pgbackrest-s3-ca", namespace: NS },
       data: { "ca.crt": readFileSync(tls.caFile, "utf8") },
     },
-    secretFromExample("pgbackrest-s3-credentials-secret.yaml.example", {
-      "s3-key": S3_KEY,
-      "s3-key-secret": S3_KEY_SECRET,
-    }),
-    // The read-only key pgbackrest info's Jobs read the bucket with; this store has one key.
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: "pgbackrest-s3-reader", namespace: NS },
-      stringData: { "s3-key": S3_KEY, "s3-key-secret": S3_KEY_SECRET },
-    },
+    keySecret("pgbackrest-s3-credentials-secret.yaml.example", "repoHost"),
+    keySecret("pgbackrest-s3-writer-secret.yaml.example", "writer"),
+    keySecret("pgbackrest-s3-reader-secret.yaml.example", "reader"),
     secretFromExample("pgbackrest-cipher-secret.yaml.example", {
       passphrase: "a-cluster-test-passphrase-91ce",
     }),
@@ -160,6 +158,10 @@ function s3Settings(): KubeObject {
     },
   };
 }
+
+/** One key's Secret (docs/s3.md, "One key per job"), from its .example file. */
+const keySecret = (file: string, key: S3KeyName) =>
+  secretFromExample(file, { "s3-key": S3_KEYS[key].id, "s3-key-secret": S3_KEYS[key].secret });
 
 function secretFromExample(file: string, values: Record<string, string>): KubeObject {
   const secret = s3Manifest(file);
@@ -309,6 +311,13 @@ describe("manifests/ with manifests/s3/ on the local cluster runner", () => {
       [2, 0],
     ]);
   }, 900_000);
+
+  it("asked nothing of the bucket beyond each pod's key: the front refused no request", async () => {
+    // Backups and the stanza ran as the repository host, archiving as PostgreSQL, the
+    // validation and the restores with the read-only key, each under its IAM policy.
+    const log = await e2e.cluster.logs(NS, await s3Pod(), "s3");
+    expect(log.split("\n").filter((line) => line.startsWith("denied "))).toEqual([]);
+  }, 60_000);
 
   it("holds nothing readable in the bucket", async () => {
     const grep = await e2e.cluster.exec({ namespace: NS, pod: await s3Pod(), container: "s3" }, [

@@ -4,6 +4,7 @@
 // from the bucket alone; nothing in the bucket is readable without the passphrase; an
 // outage of the bucket in the middle of a write load loses no WAL, and a PITR across
 // it is exact.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ import { PgHost } from "../../src/local/lab/pg-host.ts";
 import { stagedForService } from "../../src/local/lab/stage.ts";
 import { parseMetrics, sampleValue } from "../support/metrics.ts";
 import { restoreToTime } from "../support/pitr.ts";
-import { S3_KEY, S3_KEY_SECRET, S3Server } from "../support/s3.ts";
+import { S3Server, s3KeyEnv } from "../support/s3.ts";
 
 const manifestsDir = projectPath("manifests");
 /** The command of one of the S3 component's CronJobs, as examples/production installs it. */
@@ -50,22 +51,29 @@ function repo2Env(server: S3Server, passphrase = PASSPHRASE): Record<string, str
     PGBACKREST_REPO2_S3_URI_STYLE: "path",
     PGBACKREST_REPO2_STORAGE_PORT: String(server.port),
     PGBACKREST_REPO2_STORAGE_CA_FILE: server.caFile,
-    // What the Secrets give the pods.
-    PGBACKREST_REPO2_S3_KEY: S3_KEY,
-    PGBACKREST_REPO2_S3_KEY_SECRET: S3_KEY_SECRET,
+    // What the Secrets give PostgreSQL's pod: the key that adds WAL (docs/s3.md).
+    ...s3KeyEnv("writer"),
     PGBACKREST_REPO2_CIPHER_PASS: passphrase,
   };
 }
 
-async function info(host: PgHost, repo?: number) {
-  const { stdout } = await host.run([
-    "pgbackrest",
-    "--stanza=mcpgov",
-    ...(repo ? [`--repo=${repo}`] : []),
-    "--output=json",
-    "info",
-  ]);
-  return findStanza(parseInfo(stdout), "mcpgov");
+/** Runs as the repository host, whose key backs up and expires. */
+const asRepoHost = { env: s3KeyEnv("repoHost") };
+/** Runs as a restore, a validation or the metrics, whose key only reads. */
+const asReader = { env: s3KeyEnv("reader") };
+
+async function info(host: PgHost, repo?: number, stanza = "mcpgov") {
+  const { stdout } = await host.run(
+    [
+      "pgbackrest",
+      `--stanza=${stanza}`,
+      ...(repo ? [`--repo=${repo}`] : []),
+      "--output=json",
+      "info",
+    ],
+    asReader,
+  );
+  return findStanza(parseInfo(stdout), stanza);
 }
 
 /** WAL segment names in the bucket's archive, in order. */
@@ -100,8 +108,8 @@ afterAll(async () => {
 
 describe("repository 2 on S3, encrypted", () => {
   it("creates the stanza in both repositories and archives WAL to both", async () => {
-    await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"));
-    const { stdout, stderr } = await db.run(["pgbackrest", "--stanza=mcpgov", "check"]);
+    await db.run(jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml"), asRepoHost);
+    const { stdout, stderr } = await db.run(["pgbackrest", "--stanza=mcpgov", "check"], asRepoHost);
     const said = stdout + stderr;
     expect(said).toMatch(/successfully archived to .* on repo1/);
     expect(said).toMatch(/successfully archived to .* on repo2/);
@@ -121,13 +129,16 @@ describe("repository 2 on S3, encrypted", () => {
     );
     const full = s3Command("pgbackrest-full-backup-s3");
     expect(full).toEqual(["pgbackrest", "--repo=2", "--type=full", "backup"]);
-    await db.run(full);
+    await db.run(full, asRepoHost);
     await db.sql(
       "insert into ledger (id, note) select n, 'after full' from generate_series(2001, 2100) n",
     );
-    await db.run(s3Command("pgbackrest-diff-backup-s3"));
+    await db.run(s3Command("pgbackrest-diff-backup-s3"), asRepoHost);
     // The seed's own full backup still goes to repository 1.
-    await db.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
+    await db.run(
+      jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"),
+      asRepoHost,
+    );
     const backups = (await info(db)).backup.map((b) => [b.type, repoOf(b)]);
     expect(backups).toEqual([
       ["full", 2],
@@ -138,7 +149,7 @@ describe("repository 2 on S3, encrypted", () => {
 
   it("keeps nothing readable in the bucket: every file is encrypted, no row appears", async () => {
     await db.sql("select pg_switch_wal()");
-    await db.run(["pgbackrest", "--stanza=mcpgov", "check"]);
+    await db.run(["pgbackrest", "--stanza=mcpgov", "check"], asRepoHost);
     // The marker is in the database's own files, so its absence below means something.
     const walDir = join(db.pgdata, "pg_wal");
     const { stdout: grep } = await db.run(["grep", "-rl", MARKER, walDir], { allowFailure: true });
@@ -166,7 +177,7 @@ describe("repository 2 on S3, encrypted", () => {
         "--scratch",
         scratch,
       ].concat(["--report", report, "--timeout", "120"]),
-      { allowFailure: true },
+      { allowFailure: true, ...asReader },
     );
     expect(stderr).toContain("PASSED");
     expect(code).toBe(0);
@@ -187,7 +198,10 @@ describe("repository 2 on S3, encrypted", () => {
         "--scratch",
         scratch,
       ].concat(["--report", report]),
-      { allowFailure: true, env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
+      {
+        allowFailure: true,
+        env: { ...asReader.env, PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
+      },
     );
     expect(code).toBe(2);
     const parsed = JSON.parse(readFileSync(report, "utf8"));
@@ -202,6 +216,7 @@ describe("a missing or wrong passphrase, as pgBackRest really reports it", () =>
   it("is explained where the Action and the bot show a failed Job's log", async () => {
     const missing = await db.run(["env", "-u", "PGBACKREST_REPO2_CIPHER_PASS", ...backup], {
       allowFailure: true,
+      ...asRepoHost,
     });
     expect(missing.code).not.toBe(0);
     expect(explainPgbackrest(missing.stdout + missing.stderr)).toMatch(
@@ -209,7 +224,7 @@ describe("a missing or wrong passphrase, as pgBackRest really reports it", () =>
     );
     const wrong = await db.run(backup, {
       allowFailure: true,
-      env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
+      env: { ...asRepoHost.env, PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
     });
     expect(wrong.code).not.toBe(0);
     expect(explainPgbackrest(wrong.stdout + wrong.stderr, 2)).toMatch(
@@ -219,7 +234,7 @@ describe("a missing or wrong passphrase, as pgBackRest really reports it", () =>
 
   it("is explained in the repository's status, which /backup status and the Action show", async () => {
     const { stdout } = await db.run(["pgbackrest", "--stanza=mcpgov", "--output=json", "info"], {
-      env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
+      env: { ...asReader.env, PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" },
     });
     const states = repositories(findStanza(parseInfo(stdout), "mcpgov"));
     expect(states.map((r) => [r.repo, r.ok])).toEqual([
@@ -234,7 +249,7 @@ describe("a missing or wrong passphrase, as pgBackRest really reports it", () =>
   it("makes repo2 unhealthy in the metrics (PgBackRestRepositoryUnhealthy), repo1 still counted", async () => {
     const { stdout, stderr } = await db.run(
       [stagedForService("scripts", "pgbackrest-metrics.sh"), "--stanza", "mcpgov"],
-      { env: { PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
+      { env: { ...asReader.env, PGBACKREST_REPO2_CIPHER_PASS: "not-the-passphrase" } },
     );
     const samples = parseMetrics(stdout);
     expect(sampleValue(samples, "mcpgov_backup_info_success", { stanza: "mcpgov" })).toBe(1);
@@ -273,7 +288,7 @@ describe("an outage of the bucket during a write load", () => {
     // A backup Job's log while the bucket is down, explained as the Action and the bot show it.
     const refused = await db.run(
       ["pgbackrest", "--stanza=mcpgov", "--repo=2", "--type=incr", "--io-timeout=5", "backup"],
-      { allowFailure: true },
+      { allowFailure: true, ...asRepoHost },
     );
     expect(refused.code).not.toBe(0);
     expect(explainPgbackrest(refused.stdout + refused.stderr)).toMatch(
@@ -316,29 +331,114 @@ describe("an outage of the bucket during a write load", () => {
 
 describe("adding the bucket to a stanza that already has repository 1", () => {
   it("stanza-create run again creates it in the bucket and leaves repository 1 and its backups", async () => {
-    const host = await PgHost.create({ manifestsDir });
+    // A stanza of its own in the same bucket path, which the keys' policies cover.
+    const host = await PgHost.create({ manifestsDir, env: { PGBACKREST_STANZA: "added" } });
     restored.push(host);
     await host.initdb();
     await host.start();
     const stanzaCreate = jobCommand(manifestsDir, "pgbackrest-stanza-create-job.yaml");
-    await host.run(stanzaCreate);
-    await host.run(jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"));
-    const before = await info(host);
+    await host.run(stanzaCreate, asRepoHost);
+    await host.run(
+      jobCommand(manifestsDir, "schedules/pgbackrest-full-backup-cronjob.yaml"),
+      asRepoHost,
+    );
+    const before = await info(host, undefined, "added");
 
     // What the pods see after pgbackrest-s3 is applied and they restart (docs/s3.md):
     // PostgreSQL's archive_command too, or check's WAL never reaches the bucket.
-    Object.assign(host.env, repo2Env(s3), { PGBACKREST_REPO2_PATH: "/added-later" });
+    Object.assign(host.env, repo2Env(s3));
     await host.stop();
     await host.start();
-    const again = await host.run(stanzaCreate);
+    const again = await host.run(stanzaCreate, asRepoHost);
     expect(again.stdout + again.stderr).toMatch(
-      /stanza 'mcpgov' already exists on repo1 and is valid/,
+      /stanza 'added' already exists on repo1 and is valid/,
     );
-    const after = await info(host);
+    const after = await info(host, undefined, "added");
     expect(after.repo?.map((r) => [r.key, r.cipher, r.status.message])).toEqual([
       [1, "none", "ok"],
       [2, "aes-256-cbc", "no valid backups"],
     ]);
     expect(after.backup.map((b) => b.label)).toEqual(before.backup.map((b) => b.label));
+  }, 120_000);
+});
+
+describe("one key per job: only the repository host's may delete (manifests/s3/iam)", () => {
+  /** Each object of the bucket and a digest of its bytes. */
+  const bucketState = () =>
+    new Map(
+      s3
+        .objects()
+        .map((o) => [o.key, createHash("sha256").update(readFileSync(o.path)).digest("hex")]),
+    );
+  const expire = [
+    "pgbackrest",
+    "--stanza=mcpgov",
+    "--repo=2",
+    "--repo2-retention-full=1",
+    "expire",
+  ];
+
+  it("refuses an expiry with PostgreSQL's key or a restore's: every object stays as it was", async () => {
+    // A second full in the bucket, so that a retention of one has a full to expire.
+    await db.run(s3Command("pgbackrest-full-backup-s3"), asRepoHost);
+    const fulls = (await info(db)).backup.filter((b) => b.type === "full" && repoOf(b) === 2);
+    expect(fulls.length).toBe(2);
+    const before = bucketState();
+    s3.denials.length = 0;
+
+    for (const [key, options] of [
+      ["MCPGOVWRITER", {}], // the host's own environment: PostgreSQL's key
+      ["MCPGOVREADER", asReader],
+    ] as const) {
+      const refused = await db.run(expire, { allowFailure: true, ...options });
+      expect(refused.code, `expire with ${key}`).not.toBe(0);
+      expect(refused.stdout + refused.stderr).toMatch(/AccessDenied/);
+      expect(s3.denials.some((d) => d.startsWith(`denied ${key} s3:`))).toBe(true);
+    }
+    expect(bucketState()).toEqual(before);
+    expect((await info(db)).backup.filter((b) => repoOf(b) === 2).length).toBe(fulls.length + 1);
+  }, 180_000);
+
+  it("lets neither PostgreSQL's key nor a restore's delete a WAL segment; PostgreSQL's still adds WAL", async () => {
+    const segment = s3.objects().find((o) => /\/archive\/.*-[0-9a-f]{40}/.test(o.key));
+    if (!segment) throw new Error("no WAL segment in the bucket");
+    const before = bucketState();
+    s3.denials.length = 0;
+    // What a pod taken over would try: pgBackRest's own rm of a segment, under the path.
+    const inRepo = segment.key.replace(/^mcpgov\//, "");
+    const remove = (options: object) =>
+      db.run(["pgbackrest", "--stanza=mcpgov", "--repo=2", "repo-rm", inRepo], {
+        allowFailure: true,
+        ...options,
+      });
+    expect((await remove({})).code).not.toBe(0);
+    expect((await remove(asReader)).code).not.toBe(0);
+    expect(s3.denials).toEqual([
+      `denied MCPGOVWRITER s3:DeleteObject arn:aws:s3:::${s3.bucket}/${segment.key}`,
+      `denied MCPGOVREADER s3:DeleteObject arn:aws:s3:::${s3.bucket}/${segment.key}`,
+    ]);
+    expect(bucketState()).toEqual(before);
+    // WAL still arrives with PostgreSQL's key.
+    const last = await db.sql("select pg_walfile_name(pg_current_wal_lsn())");
+    await db.sql("select pg_switch_wal()");
+    const deadline = Date.now() + 60_000;
+    while (!bucketSegments().includes(last)) {
+      if (Date.now() > deadline) throw new Error(`${last} did not reach the bucket in 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }, 120_000);
+
+  it("expires with the repository host's key, as its backups do", async () => {
+    const oldest = (await info(db)).backup.find((b) => repoOf(b) === 2);
+    s3.denials.length = 0;
+    await db.run(expire, asRepoHost);
+    const left = (await info(db)).backup.filter((b) => repoOf(b) === 2);
+    expect(left.map((b) => b.label)).not.toContain(oldest?.label);
+    expect(left.map((b) => b.type)).toEqual(["full"]);
+    // Its files are gone; pgBackRest keeps only its manifest in backup.history.
+    const files = s3
+      .objects()
+      .filter((o) => oldest && o.key.includes(`/backup/mcpgov/${oldest.label}/`));
+    expect({ files: files.map((f) => f.key), denials: s3.denials }).toEqual({ files: [], denials: [] });
   }, 120_000);
 });

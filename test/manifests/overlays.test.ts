@@ -41,6 +41,8 @@ const provided = {
     [
       "manifests/postgres-secret.yaml.example",
       "manifests/s3/pgbackrest-s3-credentials-secret.yaml.example",
+      "manifests/s3/pgbackrest-s3-writer-secret.yaml.example",
+      "manifests/s3/pgbackrest-s3-reader-secret.yaml.example",
       "manifests/s3/pgbackrest-cipher-secret.yaml.example",
       "manifests/bot/bot-secret.yaml.example",
     ].flatMap((file) =>

@@ -66,6 +66,8 @@ describe("a stranger's overlay (payments)", () => {
       ...PROVIDED,
       "Secret/postgres-secret": ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"],
       "Secret/pgbackrest-s3-credentials": ["s3-key", "s3-key-secret"],
+      "Secret/pgbackrest-s3-writer": ["s3-key", "s3-key-secret"],
+      "Secret/pgbackrest-s3-reader": ["s3-key", "s3-key-secret"],
       "Secret/pgbackrest-cipher": ["passphrase"],
       "Secret/mcpgov-backup-bot": ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"],
     };

@@ -74,9 +74,26 @@ describe("the S3 repository's settings reach every pod that runs pgBackRest", ()
     ]);
   });
 
+  /**
+   * Whose key each pod reads (docs/s3.md, "One key per job"): only the repository host,
+   * where backups and their expiry run, may delete; PostgreSQL only adds WAL; the rest read.
+   */
+  const keyOf: Record<string, string> = {
+    "StatefulSet/pgbackrest-repo-host": "pgbackrest-s3-credentials",
+    "StatefulSet/postgres": "pgbackrest-s3-writer",
+    "CronJob/pgbackrest-restore": "pgbackrest-s3-reader",
+    "CronJob/pgbackrest-restore-pitr": "pgbackrest-s3-reader",
+    "CronJob/pgbackrest-restore-validation": "pgbackrest-s3-reader",
+    "CronJob/pgbackrest-restore-validation-s3": "pgbackrest-s3-reader",
+    "Deployment/pgbackrest-metrics": "pgbackrest-s3-reader",
+    "CronJob/pgbackrest-info": "pgbackrest-s3-reader",
+  };
+
   it.each(usesS3.map((p) => [p.name, p] as const))(
-    "%s reads the settings, keys, passphrase and CA, each optional",
+    "%s reads the settings, its own key, the passphrase and CA, each optional",
     (_, pod) => {
+      const keySecret = keyOf[pod.name];
+      expect(keySecret, `${pod.name} has no key of its own in this test`).toBeDefined();
       for (const container of pgbackrestContainers(pod.spec)) {
         expect(container.envFrom).toContainEqual({
           configMapRef: { name: "pgbackrest-s3", optional: true },
@@ -84,19 +101,14 @@ describe("the S3 repository's settings reach every pod that runs pgBackRest", ()
         const refs = Object.fromEntries(
           (container.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]),
         );
-        // pgbackrest info only lists: it reads the bucket with the read-only key.
-        const keys =
-          pod.name === "CronJob/pgbackrest-info"
-            ? "pgbackrest-s3-reader"
-            : "pgbackrest-s3-credentials";
         expect(refs).toMatchObject({
           PGBACKREST_REPO2_S3_KEY: {
-            name: keys,
+            name: keySecret,
             key: "s3-key",
             optional: true,
           },
           PGBACKREST_REPO2_S3_KEY_SECRET: {
-            name: keys,
+            name: keySecret,
             key: "s3-key-secret",
             optional: true,
           },

@@ -2,7 +2,7 @@
 // certificate from a test CA (pgBackRest speaks only HTTPS to S3 and verifies it),
 // stoppable and restartable on the same data to make an outage.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectPath } from "../../src/core/paths.ts";
 import {
@@ -13,10 +13,41 @@ import {
   remember,
   removeServiceDir,
 } from "../../src/local/host.ts";
+import type { KeyGrant, PolicyDocument } from "./s3-iam.ts";
 
-/** s3rver's built-in account: its access key id is checked, the secret is not (see s3-server.ts). */
-export const S3_KEY = "S3RVER";
-export const S3_KEY_SECRET = "S3RVER";
+/**
+ * The three keys of docs/s3.md, "One key per job", each with the IAM policy that
+ * manifests/s3/iam ships for it, which the test server's front enforces (s3-server.ts).
+ */
+export const S3_KEYS = {
+  /** pgbackrest-s3-credentials: the repository host's, the only one that may delete. */
+  repoHost: { id: "MCPGOVREPOHOST", secret: "repo-host-secret-5d0c1f", policy: "repo-host.json" },
+  /** pgbackrest-s3-writer: PostgreSQL's, adds WAL and reads it back. */
+  writer: { id: "MCPGOVWRITER", secret: "writer-secret-8a41e2", policy: "writer.json" },
+  /** pgbackrest-s3-reader: restores, validations, metrics: reads only. */
+  reader: { id: "MCPGOVREADER", secret: "reader-secret-c7b90d", policy: "reader.json" },
+} as const;
+
+export type S3KeyName = keyof typeof S3_KEYS;
+
+/** What a Secret gives a pod of one key: pgBackRest's variables for repository 2. */
+export function s3KeyEnv(name: S3KeyName): Record<string, string> {
+  return {
+    PGBACKREST_REPO2_S3_KEY: S3_KEYS[name].id,
+    PGBACKREST_REPO2_S3_KEY_SECRET: S3_KEYS[name].secret,
+  };
+}
+
+/** The shipped IAM policies for a bucket: manifests/s3/iam with the bucket's name put in. */
+export function iamGrants(bucket: string): Record<string, KeyGrant> {
+  return Object.fromEntries(
+    Object.values(S3_KEYS).map((key) => {
+      const text = readFileSync(projectPath("manifests", "s3", "iam", key.policy), "utf8");
+      const policy = JSON.parse(text.replaceAll("your-backup-bucket", bucket)) as PolicyDocument;
+      return [key.id, { secret: key.secret, policy }];
+    }),
+  );
+}
 
 function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: "pipe" });
@@ -82,6 +113,8 @@ export interface S3ServerOptions {
   certFile: string;
   bucket: string;
   address?: string;
+  /** The keys and their IAM policies (iamGrants), as a JSON file: the front enforces them. */
+  grantsFile: string;
   /** The interpreter and script; by default the project's node running the TypeScript. */
   program?: string[];
 }
@@ -99,6 +132,7 @@ export function s3ServerCommand(options: S3ServerOptions): string[] {
     options.certFile,
     options.bucket,
     options.address ?? "127.0.0.1",
+    options.grantsFile,
   ]);
 }
 
@@ -138,6 +172,9 @@ export class S3Server {
   readonly host = "localhost";
   readonly caFile: string;
   readonly dataDir: string;
+  readonly grantsFile: string;
+  /** The front's refusals so far: `denied KEY ACTION RESOURCE`. */
+  readonly denials: string[] = [];
   private process: ChildProcess | undefined;
   private tls!: TestCertificates;
 
@@ -147,6 +184,7 @@ export class S3Server {
     this.bucket = bucket;
     this.caFile = join(dir, "ca.crt"); // written by makeTestCertificates
     this.dataDir = join(dir, "data");
+    this.grantsFile = join(dir, "grants.json");
   }
 
   /** A CA, a server certificate for localhost signed by it, and the server, running. */
@@ -155,6 +193,7 @@ export class S3Server {
     remember(server);
     server.tls = makeTestCertificates(server.dir, [server.host]);
     makeServiceSubdir(server.dataDir);
+    writeFileSync(server.grantsFile, JSON.stringify(iamGrants(bucket)));
     await server.resume();
     return server;
   }
@@ -167,6 +206,7 @@ export class S3Server {
       keyFile: this.tls.keyFile,
       certFile: this.tls.certFile,
       bucket: this.bucket,
+      grantsFile: this.grantsFile,
     });
     const child = spawn(node as string, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.process = child;
@@ -175,6 +215,8 @@ export class S3Server {
       child.stdout?.on("data", (chunk) => {
         output += chunk;
         if (output.includes("ready")) resolve();
+        for (const line of String(chunk).split("\n"))
+          if (line.startsWith("denied ")) this.denials.push(line);
       });
       child.stderr?.on("data", (chunk) => (output += chunk));
       child.on("exit", (code) => reject(new Error(`the S3 server exited (${code}):\n${output}`)));

@@ -6,3 +6,10 @@ declare module "@20minutes/s3rver" {
     close(): Promise<void>;
   }
 }
+
+// Its filesystem store, whose listing s3-server.ts corrects.
+declare module "@20minutes/s3rver/lib/stores/filesystem.js" {
+  export default class FilesystemStore {
+    listObjects(bucket: string, options: Record<string, unknown>): Promise<unknown>;
+  }
+}
