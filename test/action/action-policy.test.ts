@@ -76,6 +76,13 @@ describe("the Action's admission policies (manifests/action-policy)", () => {
   });
 
   type Forgery = [string, (spec: Any) => void, string];
+  /** The pod's first container reads a key of that Secret. */
+  const readsSecret = (spec: Any, name: string) => {
+    spec.containers[0].env = [
+      ...(spec.containers[0].env ?? []),
+      { name: "STOLEN", valueFrom: { secretKeyRef: { name, key: "s3-key" } } },
+    ];
+  };
   const forgeries: Forgery[] = [
     ["another ServiceAccount", (s) => (s.serviceAccountName = "default"), "run as"],
     ["the bot's ServiceAccount", (s) => (s.serviceAccountName = "mcpgov-backup-bot"), "run as"],
@@ -110,6 +117,22 @@ describe("the Action's admission policies (manifests/action-policy)", () => {
     ],
     ["an init container", (s) => (s.initContainers = [s.containers[0]]), "init"],
     ["another image", (s) => (s.containers[0].image = "busybox:1"), "installation's image"],
+    [
+      "the repository host's S3 key, the one that may delete",
+      (s) => readsSecret(s, "pgbackrest-s3-credentials"),
+      "read-only S3 key",
+    ],
+    [
+      "PostgreSQL's S3 key, the one that adds WAL",
+      (s) => readsSecret(s, "pgbackrest-s3-writer"),
+      "read-only S3 key",
+    ],
+    ["the database's password", (s) => readsSecret(s, "postgres-secret"), "read-only S3 key"],
+    [
+      "a whole Secret as its environment",
+      (s) => (s.containers[0].envFrom = [{ secretRef: { name: "pgbackrest-s3-credentials" } }]),
+      "read-only S3 key",
+    ],
     [
       "another tag of the image",
       (s) => (s.containers[0].image = "ghcr.io/org/mcpgov-backup-pgbackrest:latest"),
