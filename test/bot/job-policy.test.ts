@@ -49,6 +49,28 @@ describe("the admission policy of the bot's Jobs", () => {
     expect(denied(restore).join("\n")).toContain("image");
   });
 
+  it("names in its parameters the command of every template the bot makes Jobs of, as the base has it", () => {
+    const containerOf = (cronJob: string) =>
+      (baseObject("CronJob", cronJob) as Any).spec.jobTemplate.spec.template.spec.containers[0];
+    const templates: Record<string, string> = {
+      backup: "pgbackrest-full-backup",
+      "restore-validation": "pgbackrest-restore-validation",
+      restore: "pgbackrest-restore",
+      "restore-pitr": "pgbackrest-restore-pitr",
+      info: "pgbackrest-info",
+      clone: "mcpgov-clone",
+    };
+    const named = Object.fromEntries(params.template.spec.containers.map((c: Any) => [c.name, c]));
+    for (const [name, cronJob] of Object.entries(templates)) {
+      const template = containerOf(cronJob);
+      expect([name, named[name]?.command]).toEqual([name, template.command]);
+      if (name === "clone") {
+        expect(named[name].args).toEqual(template.args);
+        expect(named[name].readinessProbe.exec).toEqual(template.readinessProbe.exec);
+      }
+    }
+  });
+
   it("admits every Job the bot makes", async () => {
     const jobs = await botJobs();
     expect(jobs).toHaveLength(9);
