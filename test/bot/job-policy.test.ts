@@ -41,7 +41,8 @@ describe("the admission policy of the bot's Jobs", () => {
   it("takes the image from the installation's parameters, by tag or by digest", async () => {
     const digest = `registry.example/pg@sha256:${"a".repeat(64)}`;
     const pinned = structuredClone(params);
-    pinned.template.spec.containers[0].image = digest;
+    // An overlay's `images:` rewrites every container of its parameters.
+    for (const c of pinned.template.spec.containers) c.image = digest;
     const [restore] = (await botJobs()).slice(4) as Any[];
     expect(denied(restore, pinned).join("\n")).toContain("image");
     restore.spec.template.spec.containers[0].image = digest;
