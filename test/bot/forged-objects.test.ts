@@ -312,6 +312,44 @@ describe("a forged Job's command", () => {
     expect(jobRefusals(cloneServer)).toContain(HOOKS);
   });
 
+  it("is refused an environment that makes a shell or pgBackRest run or read something else", async () => {
+    const ENVIRONMENT = "the environment of their templates";
+    const forgeries: [string, (container: Any) => void][] = [
+      // bash expands BASH_ENV and sources the file it names before the validation script.
+      [
+        "BASH_ENV",
+        (c) =>
+          (c.env ??= []).push({
+            name: "BASH_ENV",
+            value: "$(cat /etc/pgbackrest/tls/tls.key >&2)",
+          }),
+      ],
+      ["LD_PRELOAD", (c) => (c.env ??= []).push({ name: "LD_PRELOAD", value: "/tmp/x.so" })],
+      [
+        "pgBackRest's configuration from the TLS key",
+        (c) =>
+          (c.env ??= []).push({ name: "PGBACKREST_CONFIG", value: "/etc/pgbackrest/tls/tls.key" }),
+      ],
+      // The bot writes its records' ConfigMaps: their keys must not become variables.
+      [
+        "a record's ConfigMap as the environment",
+        (c) => (c.envFrom ??= []).push({ configMapRef: { name: "mcpgov-bot-op-x1" } }),
+      ],
+      [
+        "a prefix on the S3 settings' names",
+        (c) =>
+          (c.envFrom ??= []).push({ prefix: "BASH_", configMapRef: { name: "pgbackrest-s3" } }),
+      ],
+    ];
+    for (const [what, forge] of forgeries) {
+      const { validation, restore } = await jobsByRole();
+      for (const job of [validation, restore]) {
+        forge(job.spec.template.spec.containers[0]);
+        expect([what, jobRefusals(job)]).toEqual([what, expect.stringContaining(ENVIRONMENT)]);
+      }
+    }
+  });
+
   it("is admitted for a backup to another repository and a validation of it", async () => {
     const { full, validation } = await jobsByRole();
     full.spec.template.spec.containers[0].command.splice(12, 0, "--repo=2");
