@@ -212,6 +212,14 @@ function runsInstead(job: Any, ...run: string[]): void {
   container.command = [...container.command.slice(0, 5), ...run];
 }
 
+/** A variable, or variables from a ConfigMap, added to a container's environment. */
+function addEnv(container: Any, name: string, value: string): void {
+  container.env = [...(container.env ?? []), { name, value }];
+}
+function addEnvFrom(container: Any, from: Any): void {
+  container.envFrom = [...(container.envFrom ?? []), from];
+}
+
 describe("a forged Job's command", () => {
   it("is refused for a backup Job whose command prints its ServiceAccount token", async () => {
     const { full } = await jobsByRole();
@@ -316,29 +324,20 @@ describe("a forged Job's command", () => {
     const ENVIRONMENT = "the environment of their templates";
     const forgeries: [string, (container: Any) => void][] = [
       // bash expands BASH_ENV and sources the file it names before the validation script.
-      [
-        "BASH_ENV",
-        (c) =>
-          (c.env ??= []).push({
-            name: "BASH_ENV",
-            value: "$(cat /etc/pgbackrest/tls/tls.key >&2)",
-          }),
-      ],
-      ["LD_PRELOAD", (c) => (c.env ??= []).push({ name: "LD_PRELOAD", value: "/tmp/x.so" })],
+      ["BASH_ENV", (c) => addEnv(c, "BASH_ENV", "$(cat /etc/pgbackrest/tls/tls.key >&2)")],
+      ["LD_PRELOAD", (c) => addEnv(c, "LD_PRELOAD", "/tmp/x.so")],
       [
         "pgBackRest's configuration from the TLS key",
-        (c) =>
-          (c.env ??= []).push({ name: "PGBACKREST_CONFIG", value: "/etc/pgbackrest/tls/tls.key" }),
+        (c) => addEnv(c, "PGBACKREST_CONFIG", "/etc/pgbackrest/tls/tls.key"),
       ],
       // The bot writes its records' ConfigMaps: their keys must not become variables.
       [
         "a record's ConfigMap as the environment",
-        (c) => (c.envFrom ??= []).push({ configMapRef: { name: "mcpgov-bot-op-x1" } }),
+        (c) => addEnvFrom(c, { configMapRef: { name: "mcpgov-bot-op-x1" } }),
       ],
       [
         "a prefix on the S3 settings' names",
-        (c) =>
-          (c.envFrom ??= []).push({ prefix: "BASH_", configMapRef: { name: "pgbackrest-s3" } }),
+        (c) => addEnvFrom(c, { prefix: "BASH_", configMapRef: { name: "pgbackrest-s3" } }),
       ],
     ];
     for (const [what, forge] of forgeries) {
