@@ -439,6 +439,9 @@ describe("one key per job: only the repository host's may delete (manifests/s3/i
     const files = s3
       .objects()
       .filter((o) => oldest && o.key.includes(`/backup/mcpgov/${oldest.label}/`));
-    expect({ files: files.map((f) => f.key), denials: s3.denials }).toEqual({ files: [], denials: [] });
+    expect({ files: files.map((f) => f.key), denials: s3.denials }).toEqual({
+      files: [],
+      denials: [],
+    });
   }, 120_000);
 });
