@@ -201,6 +201,163 @@ describe("a forged Job of the bot", () => {
   });
 });
 
+const TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+const BACKUP_COMMAND = "a backup Job runs its template's command";
+const COMMAND = "the bot's Jobs run a command of the installation's templates";
+const HOOKS = "no command in probes or lifecycle hooks";
+
+/** The backup's command, its "$@" (what the wait-for-backup-lock script runs) replaced. */
+function runsInstead(job: Any, ...run: string[]): void {
+  const container = job.spec.template.spec.containers[0];
+  container.command = [...container.command.slice(0, 5), ...run];
+}
+
+/** A variable, or variables from a ConfigMap, added to a container's environment. */
+function addEnv(container: Any, name: string, value: string): void {
+  container.env = [...(container.env ?? []), { name, value }];
+}
+function addEnvFrom(container: Any, from: Any): void {
+  container.envFrom = [...(container.envFrom ?? []), from];
+}
+
+describe("a forged Job's command", () => {
+  it("is refused for a backup Job whose command prints its ServiceAccount token", async () => {
+    const { full } = await jobsByRole();
+    full.spec.template.spec.containers[0].command = ["sh", "-c", `cat ${TOKEN_FILE}`];
+    expect(jobRefusals(full)).toContain(BACKUP_COMMAND);
+  });
+
+  it("is refused for a backup Job whose waited-for command prints the token", async () => {
+    const { full, incr } = await jobsByRole();
+    runsInstead(full, "cat", TOKEN_FILE);
+    expect(jobRefusals(full)).toContain(BACKUP_COMMAND);
+    // Or keeps kubectl exec and runs something else than pgbackrest in the repository host.
+    runsInstead(
+      incr,
+      "kubectl",
+      "exec",
+      "--namespace=$(POD_NAMESPACE)",
+      "pgbackrest-repo-host-0",
+      "--container=pgbackrest",
+      "--",
+      "rm",
+      "-rf",
+      "/var/lib/pgbackrest",
+    );
+    expect(jobRefusals(incr)).toContain(BACKUP_COMMAND);
+  });
+
+  it("is refused for a backup Job with another script, wait or pgBackRest option", async () => {
+    const forgeries: [string, (command: string[]) => void][] = [
+      ["another script", (c) => (c[2] = `cat ${TOKEN_FILE}; ${c[2]}`)],
+      ["a wait that is not a number", (c) => (c[4] = "a[$(cat /etc/pgbackrest/tls/tls.key)]")],
+      ["another pod exec'd into", (c) => (c[8] = "postgres-0")],
+      ["another repository path", (c) => c.splice(12, 0, "--repo1-path=/tmp")],
+      ["another command of pgBackRest", (c) => (c[c.length - 1] = "stanza-delete")],
+      ["a command after pgBackRest's", (c) => c.push("--force")],
+    ];
+    for (const [what, forge] of forgeries) {
+      const { full } = await jobsByRole();
+      forge(full.spec.template.spec.containers[0].command);
+      expect([what, jobRefusals(full)]).toEqual([what, expect.stringContaining(BACKUP_COMMAND)]);
+    }
+  });
+
+  it("is refused for a restore Job whose command prints the TLS key and the environment", async () => {
+    const { restore } = await jobsByRole();
+    const container = restore.spec.template.spec.containers[0];
+    container.command = ["sh", "-c", "cat /etc/pgbackrest/tls/tls.key; env"];
+    delete container.args;
+    expect(jobRefusals(restore)).toContain(COMMAND);
+  });
+
+  it("is refused for a restore Job with a pgBackRest option the bot never gives", async () => {
+    const { restore } = await jobsByRole();
+    restore.spec.template.spec.containers[0].args.unshift("--config=/etc/pgbackrest/tls/tls.key");
+    expect(jobRefusals(restore)).toContain(COMMAND);
+  });
+
+  it("is refused for an info or a validation Job with another command", async () => {
+    const { info, validation, cloneServer } = await jobsByRole();
+    info.spec.template.spec.containers[0].command = ["sh", "-c", "env"];
+    expect(jobRefusals(info)).toContain(COMMAND);
+    validation.spec.template.spec.containers[0].command = ["env"];
+    expect(jobRefusals(validation)).toContain(COMMAND);
+    // A restore's command, under the validation's ServiceAccount.
+    validation.spec.template.spec.containers[0].command = [
+      "sh",
+      "/etc/pgbackrest/restore-fence.sh",
+      "restore",
+    ];
+    expect(jobRefusals(validation)).toContain(COMMAND);
+    cloneServer.spec.template.spec.containers[0].command = ["sh", "-c", "env"];
+    expect(jobRefusals(cloneServer)).toContain(COMMAND);
+  });
+
+  it("is refused for a validation or a clone with arguments the bot never gives", async () => {
+    const { validation, cloneRestore, cloneServer } = await jobsByRole();
+    validation.spec.template.spec.containers[0].args = [
+      "--assertions",
+      "/etc/pgbackrest/tls/tls.key",
+    ];
+    expect(jobRefusals(validation)).toContain(COMMAND);
+    cloneRestore.spec.template.spec.containers[0].args.push(
+      "--target",
+      "$(PGBACKREST_REPO2_CIPHER_PASS)",
+    );
+    expect(jobRefusals(cloneRestore)).toContain(COMMAND);
+    cloneServer.spec.template.spec.containers[0].args.push("-c", "log_line_prefix=%u");
+    expect(jobRefusals(cloneServer)).toContain(COMMAND);
+  });
+
+  it("is refused a command in a probe or a lifecycle hook", async () => {
+    const { full, cloneServer } = await jobsByRole();
+    full.spec.template.spec.containers[0].lifecycle = {
+      postStart: { exec: { command: ["sh", "-c", `cat ${TOKEN_FILE} >/dev/termination-log`] } },
+    };
+    expect(jobRefusals(full)).toContain(HOOKS);
+    cloneServer.spec.template.spec.containers[0].readinessProbe.exec.command = ["sh", "-c", "env"];
+    expect(jobRefusals(cloneServer)).toContain(HOOKS);
+  });
+
+  it("is refused an environment that makes a shell or pgBackRest run or read something else", async () => {
+    const ENVIRONMENT = "the environment of their templates";
+    const forgeries: [string, (container: Any) => void][] = [
+      // bash expands BASH_ENV and sources the file it names before the validation script.
+      ["BASH_ENV", (c) => addEnv(c, "BASH_ENV", "$(cat /etc/pgbackrest/tls/tls.key >&2)")],
+      ["LD_PRELOAD", (c) => addEnv(c, "LD_PRELOAD", "/tmp/x.so")],
+      [
+        "pgBackRest's configuration from the TLS key",
+        (c) => addEnv(c, "PGBACKREST_CONFIG", "/etc/pgbackrest/tls/tls.key"),
+      ],
+      // The bot writes its records' ConfigMaps: their keys must not become variables.
+      [
+        "a record's ConfigMap as the environment",
+        (c) => addEnvFrom(c, { configMapRef: { name: "mcpgov-bot-op-x1" } }),
+      ],
+      [
+        "a prefix on the S3 settings' names",
+        (c) => addEnvFrom(c, { prefix: "BASH_", configMapRef: { name: "pgbackrest-s3" } }),
+      ],
+    ];
+    for (const [what, forge] of forgeries) {
+      const { validation, restore } = await jobsByRole();
+      for (const job of [validation, restore]) {
+        forge(job.spec.template.spec.containers[0]);
+        expect([what, jobRefusals(job)]).toEqual([what, expect.stringContaining(ENVIRONMENT)]);
+      }
+    }
+  });
+
+  it("is admitted for a backup to another repository and a validation of it", async () => {
+    const { full, validation } = await jobsByRole();
+    full.spec.template.spec.containers[0].command.splice(12, 0, "--repo=2");
+    expect(jobRefusals(full)).toBe("");
+    validation.spec.template.spec.containers[0].args = ["--repo", "2"];
+    expect(jobRefusals(validation)).toBe("");
+  });
+});
+
 describe("a forged Job that reads pgbackrest info", () => {
   it("is admitted as the template makes it, with no token, no claim and no write key", async () => {
     const { info } = await jobsByRole();

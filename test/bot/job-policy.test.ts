@@ -41,12 +41,35 @@ describe("the admission policy of the bot's Jobs", () => {
   it("takes the image from the installation's parameters, by tag or by digest", async () => {
     const digest = `registry.example/pg@sha256:${"a".repeat(64)}`;
     const pinned = structuredClone(params);
-    pinned.template.spec.containers[0].image = digest;
+    // An overlay's `images:` rewrites every container of its parameters.
+    for (const c of pinned.template.spec.containers) c.image = digest;
     const [restore] = (await botJobs()).slice(4) as Any[];
     expect(denied(restore, pinned).join("\n")).toContain("image");
     restore.spec.template.spec.containers[0].image = digest;
     expect(denied(restore, pinned)).toEqual([]);
     expect(denied(restore).join("\n")).toContain("image");
+  });
+
+  it("names in its parameters the command of every template the bot makes Jobs of, as the base has it", () => {
+    const containerOf = (cronJob: string) =>
+      (baseObject("CronJob", cronJob) as Any).spec.jobTemplate.spec.template.spec.containers[0];
+    const templates: Record<string, string> = {
+      backup: "pgbackrest-full-backup",
+      "restore-validation": "pgbackrest-restore-validation",
+      restore: "pgbackrest-restore",
+      "restore-pitr": "pgbackrest-restore-pitr",
+      info: "pgbackrest-info",
+      clone: "mcpgov-clone",
+    };
+    const named = Object.fromEntries(params.template.spec.containers.map((c: Any) => [c.name, c]));
+    for (const [name, cronJob] of Object.entries(templates)) {
+      const template = containerOf(cronJob);
+      expect([name, named[name]?.command]).toEqual([name, template.command]);
+      if (name === "clone") {
+        expect(named[name].args).toEqual(template.args);
+        expect(named[name].readinessProbe.exec).toEqual(template.readinessProbe.exec);
+      }
+    }
   });
 
   it("admits every Job the bot makes", async () => {
