@@ -1,9 +1,9 @@
 // The Probot app: `issue_comment.created` only (edits and deletions never run anything),
 // human authors only, in the repositories the bot's settings name only. Repository, label,
 // permission and then every argument are checked before anything is recorded, run or read
-// from the cluster; /help, which does no work, is never recorded. The webhook is answered at once;
-// the command runs afterwards, with a reaction on receipt and one status comment edited in
-// place as it goes.
+// from the cluster; /help, which does no work, is never recorded. The webhook is answered
+// at once; the command runs afterwards, with a reaction on receipt and one status comment
+// edited in place as it goes.
 import type { ApplicationFunction, Context } from "probot";
 import { reapExpiredClones } from "../core/clone-objects.ts";
 import type { Cluster } from "../core/cluster.ts";
@@ -156,7 +156,7 @@ export function createBot(options: BotOptions): Bot {
           `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
         );
     }
-    // A command that does no work is answered, and that is all.
+    // A command that does no work (/help) is answered as a refusal is: a reply, no record.
     if ("says" in entry) return refuse(entry.says);
     // Every argument, by the core's own checks, before any record, exec, Job or read of the
     // repository: a bad db=, table, time or id costs nothing. The person's text is shown inert.
