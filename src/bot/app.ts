@@ -1,8 +1,9 @@
 // The Probot app: `issue_comment.created` only (edits and deletions never run anything),
-// human authors only, in the repositories the bot's settings name only. Repository, label
-// and permission are checked before anything is recorded. The webhook is answered at once;
-// the command runs afterwards, with a reaction on receipt and one status comment edited in
-// place as it goes.
+// human authors only, in the repositories the bot's settings name only. Repository, label,
+// permission and then every argument are checked before anything is recorded, run or read
+// from the cluster; /help, which does no work, is never recorded. The webhook is answered
+// at once; the command runs afterwards, with a reaction on receipt and one status comment
+// edited in place as it goes.
 import type { ApplicationFunction, Context } from "probot";
 import { reapExpiredClones } from "../core/clone-objects.ts";
 import type { Cluster } from "../core/cluster.ts";
@@ -15,6 +16,7 @@ import {
 } from "../core/names/labels.ts";
 import { reconcilePlans } from "../core/plans/lifecycle.ts";
 import { PlanRecords } from "../core/plans/record.ts";
+import { UserError } from "../core/user-error.ts";
 import { type Command, commandText, parseCommand } from "./command.ts";
 import type { CommandContext } from "./commands/context.ts";
 import { entryFor } from "./commands/registry.ts";
@@ -89,20 +91,25 @@ export function createBot(options: BotOptions): Bot {
       const parsed = parseCommand(context.payload.comment.body);
       if (parsed.kind === "none") return;
       const task = handle(context, parsed)
-        .catch((error: Error) => context.log.error({ err: error }, "command failed unexpectedly"))
-        .then(() => prune(context.log));
+        .catch((error: Error) => {
+          context.log.error({ err: error }, "command failed unexpectedly");
+          return false;
+        })
+        // Only after a command taken: a refusal asks nothing of the cluster.
+        .then((taken) => (taken ? prune(context.log) : undefined));
       running.add(task);
       void task.finally(() => running.delete(task));
     });
   };
 
+  /** True when the command was taken: recorded, and run or answered. */
   async function handle(
     context: CommentContext,
     parsed: Exclude<ReturnType<typeof parseCommand>, { kind: "none" }>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { comment, issue, repository } = context.payload;
     const user = comment.user?.login;
-    if (!user) return;
+    if (!user) return false;
     // Deduplication lasts as long as the record; a delivery of an old comment (replayed
     // after the record was pruned, or captured and sent again) gets nothing at all.
     const age = Date.now() - Date.parse(comment.created_at);
@@ -110,21 +117,24 @@ export function createBot(options: BotOptions): Bot {
       context.log.warn(
         `ignored delivery ${context.id}: comment ${comment.id} was made ${comment.created_at}, more than MCPGOV_COMMENT_MAX_AGE_MINUTES ago`,
       );
-      return;
+      return false;
     }
     // A repository the bot does not serve gets nothing: no record, no reply, no API call.
     if (!serves(settings, repository.full_name)) {
       context.log.warn(
         `ignored a command in ${repository.full_name}: it is not one of MCPGOV_REPOSITORIES`,
       );
-      return;
+      return false;
     }
     const target: Target = {
       owner: repository.owner.login,
       repo: repository.name,
       issue: issue.number,
     };
-    const refuse = (why: string) => reply(context.octokit, target, `@${user}: ${why}`);
+    const refuse = async (why: string) => {
+      await reply(context.octokit, target, `@${user}: ${why}`);
+      return false;
+    };
     let policy: Policy;
     try {
       policy = readPolicy(await fetchPolicyFile(context.octokit, target), settings);
@@ -145,6 +155,16 @@ export function createBot(options: BotOptions): Bot {
         return refuse(
           `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
         );
+    }
+    // A command that does no work (/help) is answered as a refusal is: a reply, no record.
+    if ("says" in entry) return refuse(entry.says);
+    // Every argument, by the core's own checks, before any record, exec, Job or read of the
+    // repository: a bad db=, table, time or id costs nothing. The person's text is shown inert.
+    try {
+      entry.check?.(command, policy);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return refuse(`nothing was run: ${text(error.message)}`);
     }
 
     // Checked: now recorded, once. A redelivered webhook finds the record and stops here.
@@ -171,7 +191,7 @@ export function createBot(options: BotOptions): Bot {
     }
     if (!first) {
       context.log.info(`delivery ${context.id}: comment ${comment.id} was handled before`);
-      return;
+      return false;
     }
     await context.octokit
       .request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
@@ -214,7 +234,7 @@ export function createBot(options: BotOptions): Bot {
         operation.state = "succeeded";
         await records.save(operation);
       }
-      return;
+      return true;
     }
 
     await status.finish("⏳ Working on it.");
@@ -252,6 +272,7 @@ export function createBot(options: BotOptions): Bot {
       await lock?.release().catch(() => {});
       await records.save(operation);
     }
+    return true;
   }
 
   async function reconcile(log: (line: string) => void): Promise<void> {

@@ -38,6 +38,8 @@ export class FakeCluster implements Cluster {
   readonly suspensions: string[] = [];
   /** Every command run in a pod, in order. */
   readonly execs: { pod: string; command: string[] }[] = [];
+  /** Every call a product made, in order ("create ConfigMap/NS/NAME", "exec postgres-0"), not the test's own apply. */
+  readonly calls: string[] = [];
   private readonly endings = new Map<string, JobEnding>();
   /** Every write gives the object a new resourceVersion, as the API server does. */
   private revision = 0;
@@ -66,14 +68,21 @@ export class FakeCluster implements Cluster {
 
   async update(object: KubeObject): Promise<KubeObject> {
     const namespace = object.metadata.namespace ?? "default";
+    this.calls.push(`update ${object.kind}/${namespace}/${object.metadata.name}`);
     const stored = this.objects.get(this.key(object.kind, namespace, object.metadata.name));
     if (stored?.metadata.resourceVersion !== object.metadata.resourceVersion || !stored)
       throw new ConflictError(object.kind, namespace, object.metadata.name);
     this.store(mergePatch(stored, structuredClone(object)) as KubeObject);
-    return (await this.get(object.kind, namespace, object.metadata.name)) as KubeObject;
+    return this.peek(object.kind, namespace, object.metadata.name);
+  }
+
+  /** The stored object as the product would read it, without counting as a call. */
+  private peek(kind: string, namespace: string, name: string): KubeObject {
+    return structuredClone(this.objects.get(this.key(kind, namespace, name)) as KubeObject);
   }
 
   async get(kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    this.calls.push(`get ${kind}/${namespace}/${name}`);
     const object = this.objects.get(this.key(kind, namespace, name));
     return object && structuredClone(object);
   }
@@ -83,6 +92,7 @@ export class FakeCluster implements Cluster {
     namespace: string,
     labels: Record<string, string> = {},
   ): Promise<KubeObject[]> {
+    this.calls.push(`list ${kind}/${namespace}`);
     return [...this.objects.values()].filter(
       (o) =>
         o.kind === kind &&
@@ -93,11 +103,12 @@ export class FakeCluster implements Cluster {
 
   async create(object: KubeObject): Promise<KubeObject> {
     const namespace = object.metadata.namespace ?? "default";
+    this.calls.push(`create ${object.kind}/${namespace}/${object.metadata.name}`);
     if (this.objects.has(this.key(object.kind, namespace, object.metadata.name)))
       throw new AlreadyExistsError(object.kind, namespace, object.metadata.name);
     await this.apply([{ ...object, metadata: { ...object.metadata, namespace } }]);
     if (object.kind === "Job") this.runJob(object);
-    return (await this.get(object.kind, namespace, object.metadata.name)) as KubeObject;
+    return this.peek(object.kind, namespace, object.metadata.name);
   }
 
   /** Ends the Job at once the way the test said. */
@@ -112,46 +123,55 @@ export class FakeCluster implements Cluster {
   }
 
   async setSuspended(namespace: string, cronJob: string, suspended: boolean): Promise<void> {
+    this.calls.push(`suspend CronJob/${namespace}/${cronJob}=${suspended}`);
     const object = this.objects.get(this.key("CronJob", namespace, cronJob));
     if (!object) throw new Error(`cronjob ${cronJob} not found`);
     object.spec = { ...(object.spec as object), suspend: suspended };
     this.suspensions.push(`${cronJob}=${suspended}`);
   }
 
-  async waitForJob(_namespace: string, name: string): Promise<JobResult> {
+  async waitForJob(namespace: string, name: string): Promise<JobResult> {
+    this.calls.push(`wait Job/${namespace}/${name}`);
     const ending = this.endings.get(name);
     if (!ending) throw new Error(`job/${name} was never created`);
     return { name, outcome: ending.outcome, reason: ending.reason };
   }
 
-  async waitForPodsReady(): Promise<void> {}
+  async waitForPodsReady(namespace: string): Promise<void> {
+    this.calls.push(`wait pods/${namespace}`);
+  }
 
-  async logs(_namespace: string, target: string): Promise<string> {
+  async logs(namespace: string, target: string): Promise<string> {
+    this.calls.push(`logs ${namespace}/${target}`);
     return this.endings.get(target.replace(/^job\//, ""))?.logs ?? "";
   }
 
   async exec({ pod }: ExecTarget, command: string[]) {
+    this.calls.push(`exec ${pod}`);
     this.execs.push({ pod, command });
     const answer = this.behaviour.exec?.(pod, command);
     if (!answer) throw new Error(`exec in ${pod}: ${command.join(" ")} not expected`);
     return answer;
   }
 
-  async describeJob(_namespace: string, name: string): Promise<JobDescription> {
+  async describeJob(namespace: string, name: string): Promise<JobDescription> {
+    this.calls.push(`describe Job/${namespace}/${name}`);
     const containers = [{ name: "pgbackrest", state: "terminated (exit code 1)", restarts: 0 }];
     return { pods: [{ name: `${name}-x`, phase: "Failed", containers }], events: [] };
   }
 
   async scale(
-    _namespace: string,
+    namespace: string,
     kind: "StatefulSet" | "Deployment",
     name: string,
     replicas: number,
   ): Promise<void> {
+    this.calls.push(`scale ${kind}/${namespace}/${name}=${replicas}`);
     this.scaled.push(`${kind}/${name}=${replicas}`);
   }
 
   async delete(kind: string, namespace: string, name: string): Promise<void> {
+    this.calls.push(`delete ${kind}/${namespace}/${name}`);
     this.objects.delete(this.key(kind, namespace, name));
   }
 }

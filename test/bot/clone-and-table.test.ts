@@ -173,11 +173,11 @@ describe("/restore clone, /restore drop and /restore table", () => {
   it("refuses clone options and ids that are not ones, before anything runs", async () => {
     await setupClones();
     for (const [body, refusal] of [
-      ["/restore clone latest db=Bad;name", '"Bad;name" is not a database name'],
-      ["/restore clone latest ttl=3d", '"3d" is not a time to live'],
+      ["/restore clone latest db=Bad;name", "Bad;name&quot; is not a database name"],
+      ["/restore clone latest ttl=3d", "3d&quot; is not a time to live"],
       ["/restore drop ../etc", "`/restore drop` needs the id of a clone"],
       ["/restore clone", "`/restore clone` needs the point to copy"],
-      ["/restore table public.x;drop latest", '"public.x;drop" is not a table'],
+      ["/restore table public.x;drop latest", "public.x;drop&quot; is not a table"],
       ["/restore table public.policies", "`/restore table` needs the table and the point"],
     ]) {
       await deliver(probot, bot, commentPayload(body ?? ""));
@@ -187,6 +187,37 @@ describe("/restore clone, /restore drop and /restore table", () => {
       ]);
     }
     expect(workJobs()).toEqual([]);
+  });
+
+  it("refuses a bad db=, point or table from someone with the restore right before any record, exec, Job or read of the repository", async () => {
+    await setupClones();
+    for (const [body, refusal] of [
+      ["/restore clone latest db=Bad-Name", "Bad-Name&quot; is not a database name"],
+      ["/restore clone latest db=a;b", "a;b&quot; is not a database name"],
+      ["/restore clone 2026-11-24 25:00:00+00 db=mcpgov", "there is no such date or time"],
+      ["/restore clone mark:x';drop db=mcpgov", "is not a mark name"],
+      ["/restore pitr yesterday", "cannot read &quot;yesterday&quot; as a point in time"],
+      ["/restore pitr mark:x';drop", "is not a mark name"],
+      ["/restore table public.x;drop latest", "public.x;drop&quot; is not a table"],
+      ["/restore table public.policies yesterday", "cannot read &quot;yesterday&quot;"],
+    ]) {
+      await deliver(probot, bot, commentPayload(body ?? "", { user: "alice" }));
+      expect([body, github.latest().at(-1)]).toEqual([
+        body,
+        expect.stringContaining(refusal ?? ""),
+      ]);
+    }
+    // Not a record, not a lock read, not a WAL switch, not a pgbackrest info Job. (The
+    // person's text comes back inert: HTML-escaped, so GitHub shows the quotes.)
+    expect(fake.calls).toEqual([]);
+    // The right comes first: someone without it learns nothing about the arguments.
+    await deliver(
+      probot,
+      bot,
+      commentPayload("/restore clone latest db=Bad-Name", { user: "bob" }),
+    );
+    expect(github.latest().at(-1)).toBe("@bob: `/restore clone` needs admin; you have write");
+    expect(fake.calls).toEqual([]);
   });
 
   it("plans a table back, and on confirmation copies it beside production with its counts", async () => {

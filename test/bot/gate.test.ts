@@ -153,6 +153,17 @@ describe("who may run what, where", () => {
     expect(github.reactions).toHaveLength(0);
   });
 
+  it("answers /help from anyone and records nothing: no call to the cluster at all", async () => {
+    await setup();
+    for (const user of ["mallory", "bob", "alice"])
+      await deliver(probot, bot, commentPayload("/help", { user }));
+    const replies = github.latest();
+    expect(replies).toHaveLength(3);
+    for (const reply of replies) expect(reply).toContain("`/restore pitr <time>`");
+    expect(records()).toEqual([]);
+    expect(fake.calls).toEqual([]);
+  });
+
   it("answers /help and explains a mistyped command", async () => {
     await setup();
     await deliver(probot, bot, commentPayload("/help", { user: "bob" }));

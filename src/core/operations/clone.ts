@@ -31,7 +31,7 @@ import type { Settings } from "../settings.ts";
 import { isoUtcSecond } from "../time.ts";
 import { UserError } from "../user-error.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
-import { type PointRequest, planRestore, type RestorePlan } from "./restore-plan.ts";
+import { checkPoint, type PointRequest, planRestore, type RestorePlan } from "./restore-plan.ts";
 
 export interface CloneRequest {
   id: string;
@@ -179,6 +179,19 @@ export async function createClone(
   }
 }
 
+/**
+ * A clone's arguments (its id when a person chose it, its database and point), checked
+ * before anything is asked of the cluster; the bot checks a command with it before
+ * recording it.
+ */
+export function checkCloneRequest(
+  request: Pick<CloneRequest, "database"> & Partial<Pick<CloneRequest, "id">> & PointRequest,
+): void {
+  if (request.id !== undefined) cloneId(request.id);
+  if (request.database !== undefined) cloneDatabase(request.database);
+  checkPoint(request);
+}
+
 /** A clone of the point a person named: planned first (window, backup set, timeline), then made. */
 export async function cloneAtPoint(
   cluster: Cluster,
@@ -186,6 +199,7 @@ export async function cloneAtPoint(
   request: Omit<CloneRequest, "plan"> & PointRequest,
   progress: Progress,
 ): Promise<CloneResult> {
+  checkCloneRequest(request);
   const { time, assumeUtc, ...clone } = request;
   const plan = await planRestore(cluster, settings, { time, assumeUtc }, progress);
   return createClone(cluster, settings, { ...clone, plan }, progress);

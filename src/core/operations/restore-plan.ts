@@ -6,7 +6,7 @@
 import type { Cluster } from "../cluster.ts";
 import { productionDatabase, sealWal, timeline } from "../database.ts";
 import { runningJobs } from "../jobs.ts";
-import { findMark, listMarks } from "../marks.ts";
+import { findMark, listMarks, markName } from "../marks.ts";
 import { type BackupInfo, repoOf, validBackups } from "../pgbackrest/info.ts";
 import type { Progress } from "../progress.ts";
 import {
@@ -64,30 +64,46 @@ function estimateSeconds(backups: BackupInfo[], backup: BackupInfo): number {
   return safety + chainFull.timestamp.stop - chainFull.timestamp.start + 60;
 }
 
+/** A time read strictly; one that is not a time is the person's mistake, said as such. */
+function readPoint(time: string, assumeUtc: boolean | undefined) {
+  try {
+    return parsePointInTime(time, { assumeUtc });
+  } catch (error) {
+    if (error instanceof TimeError) throw new UserError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The point as the person wrote it, checked before anything is asked of the cluster:
+ * `latest`, `mark:NAME` with a mark's name, or a time with its zone.
+ */
+export function checkPoint(request: PointRequest): void {
+  const text = request.time.trim();
+  if (text === "latest") return;
+  const mark = /^mark:(.*)$/.exec(text)?.[1];
+  if (mark === undefined) readPoint(text, request.assumeUtc);
+  else markName(mark);
+}
+
 export async function planRestore(
   cluster: Cluster,
   settings: Settings,
   request: PointRequest,
   progress: Progress,
 ): Promise<RestorePlan> {
+  checkPoint(request);
   const latest = request.time.trim() === "latest";
-  const markName = /^mark:(.*)$/.exec(request.time.trim())?.[1];
+  const markAsked = /^mark:(.*)$/.exec(request.time.trim())?.[1];
   // A mark is planned as the moment it was made: the backup before it, the window, the
   // timeline; recovery then stops at the point itself.
   const mark =
-    markName === undefined
+    markAsked === undefined
       ? undefined
-      : await progress(`find mark ${markName}`, () =>
-          findMark(cluster, productionDatabase(settings), markName),
+      : await progress(`find mark ${markAsked}`, () =>
+          findMark(cluster, productionDatabase(settings), markAsked),
         );
-  let point: ReturnType<typeof parsePointInTime> | undefined;
-  try {
-    if (!latest)
-      point = parsePointInTime(mark?.createdAt ?? request.time, { assumeUtc: request.assumeUtc });
-  } catch (error) {
-    if (error instanceof TimeError) throw new UserError(error.message);
-    throw error;
-  }
+  let point = latest ? undefined : readPoint(mark?.createdAt ?? request.time, request.assumeUtc);
   await progress("check that no backup, validation or restore is running", () =>
     requireNoRunningJobs(cluster, settings.namespace),
   );

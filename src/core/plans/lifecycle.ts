@@ -15,7 +15,12 @@ import {
 } from "../lock.ts";
 import type { Workload } from "../names/kinds.ts";
 import { RestoreStoppedError } from "../operations/restore.ts";
-import { planRestore, recheckPlan, requireNoRunningJobs } from "../operations/restore-plan.ts";
+import {
+  checkPoint,
+  planRestore,
+  recheckPlan,
+  requireNoRunningJobs,
+} from "../operations/restore-plan.ts";
 import { parseTableRef } from "../operations/restore-table.ts";
 import type { Progress } from "../progress.ts";
 import type { Settings } from "../settings.ts";
@@ -82,6 +87,18 @@ const WHERE_IT_IS: Record<PlanState, string> = {
   expired: "has expired",
 };
 
+/**
+ * A plan's arguments (its table, its point), checked before anything is asked of the
+ * cluster; the bot checks a command with it before recording it.
+ */
+export function checkPlanRequest(
+  request: Pick<PlanRequest, "kind" | "point" | "table" | "assumeUtc">,
+): void {
+  const facts = PLAN_KINDS[request.kind];
+  if (facts.takesTable) parseTableRef(request.table ?? "");
+  if (!facts.newest) checkPoint({ time: request.point, assumeUtc: request.assumeUtc });
+}
+
 export async function makePlan(
   cluster: Cluster,
   settings: PlanSettings,
@@ -89,8 +106,7 @@ export async function makePlan(
   progress: Progress,
 ): Promise<PlanRecord> {
   const facts = PLAN_KINDS[request.kind];
-  // A name that is not a table is refused before anything is planned.
-  if (facts.takesTable) parseTableRef(request.table ?? "");
+  checkPlanRequest(request);
   await progress("check that no other operation holds the lock", () =>
     requireUnlocked(cluster, settings, `Plan the ${facts.noun} when it has finished.`),
   );
