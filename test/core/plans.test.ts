@@ -65,8 +65,28 @@ describe("a plan's confirmation and cancellation", () => {
   it("are refused once the plan has moved on, saying where it is", async () => {
     const { cluster } = await recorded("table", "running");
     await expect(cancelPlan(cluster, settings, { id: "p1", origin: "acme/ops#7" })).rejects.toThrow(
-      "Restore p1 is already running; nothing new was started.",
+      "Restore p1 is already running; it was not cancelled.",
     );
+  });
+
+  it("a cancel that loses to a confirmation between its read and its write says it was not cancelled", async () => {
+    const { cluster, records } = await recorded("pitr", "planned");
+    // The confirmation, handled elsewhere, writes first: the cancel's write holds an old version.
+    const update = cluster.update.bind(cluster);
+    let raced = false;
+    cluster.update = async (object) => {
+      if (!raced) {
+        raced = true;
+        await records.change("p1", (r) => {
+          r.state = "running";
+        });
+      }
+      return update(object);
+    };
+    await expect(cancelPlan(cluster, settings, { id: "p1", origin: "acme/ops#7" })).rejects.toThrow(
+      "Restore p1 is already running; it was not cancelled.",
+    );
+    expect((await records.read("p1"))?.record.state).toBe("running");
   });
 });
 
