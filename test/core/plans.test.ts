@@ -3,6 +3,7 @@
 // or kept as its kind says, and its plan marked failed when the lock goes. The whole flow
 // through the bot is test/bot/restore-confirm.test.ts; with real restores, test/e2e/bot.test.ts.
 import { describe, expect, it } from "vitest";
+import { ConflictError } from "../../src/core/cluster.ts";
 import { lockLease, readLock } from "../../src/core/lock.ts";
 import { PLAN_KINDS } from "../../src/core/plans/kinds.ts";
 import { cancelPlan, confirmPlan, reconcilePlans } from "../../src/core/plans/lifecycle.ts";
@@ -111,5 +112,42 @@ describe("a lock whose holder died while carrying out a plan", () => {
     expect(await reconcilePlans(cluster, settings)).toMatchObject({ released: !kept });
     expect((await readLock(cluster, settings.namespace)) !== undefined).toBe(kept);
     expect((await records.read("p1"))?.record.state).toBe(kept ? "running" : "failed");
+  });
+});
+
+// The fake cluster's conditional update, which the races above and the bot's race tests
+// stand on: as the API server's (test/core/kube/cluster.test.ts) and the local runner's
+// (test/local/runner.test.ts).
+describe("the fake cluster's conditional update", () => {
+  const configMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "settings", namespace: "ops-records" },
+    data: { greeting: "hello", "app.conf": "a=1\n" },
+  };
+
+  it("changes the object only from the version read, merged onto what is stored", async () => {
+    const cluster = new FakeCluster();
+    const read = await cluster.create(configMap);
+    const written = await cluster.update({ ...read, data: { greeting: "hi" } });
+    expect(written.metadata.resourceVersion).not.toBe(read.metadata.resourceVersion);
+    expect(written.data).toEqual({ greeting: "hi", "app.conf": "a=1\n" });
+    await expect(cluster.update({ ...read, data: { greeting: "hey" } })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect((await cluster.get("ConfigMap", "ops-records", "settings"))?.data).toEqual(written.data);
+  });
+
+  it("refuses a write that holds to no version, and one to an object that went", async () => {
+    const cluster = new FakeCluster();
+    const read = await cluster.create(configMap);
+    const { resourceVersion: _, ...unversioned } = read.metadata;
+    await expect(
+      cluster.update({ ...read, metadata: unversioned, data: { greeting: "forced" } }),
+    ).rejects.toThrow("no resourceVersion to hold it to");
+    expect((await cluster.get("ConfigMap", "ops-records", "settings"))?.data).toEqual(read.data);
+    await cluster.delete("ConfigMap", "ops-records", "settings");
+    await expect(cluster.update(read)).rejects.toBeInstanceOf(ConflictError);
+    expect(await cluster.get("ConfigMap", "ops-records", "settings")).toBeUndefined();
   });
 });
