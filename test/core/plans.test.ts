@@ -91,6 +91,56 @@ describe("a plan's confirmation and cancellation", () => {
   });
 });
 
+describe("a cancel that comes too late", () => {
+  const request = { id: "p1", origin: "acme/ops#7" };
+
+  it.each([
+    ["cancelled", "Restore p1 was cancelled already; there is nothing to cancel."],
+    ["expired", "Restore p1 has expired; there is nothing to cancel."],
+    ["succeeded", "Restore p1 has already been carried out; it was not cancelled."],
+    ["failed", "Restore p1 has already been tried and failed; it was not cancelled."],
+  ] as const)("says what it found when the plan is %s", async (state, said) => {
+    const { cluster, records } = await recorded("pitr", state);
+    await expect(cancelPlan(cluster, settings, request)).rejects.toThrow(said);
+    expect((await records.read("p1"))?.record.state).toBe(state);
+  });
+
+  it("loses to another cancel between its read and its write, and says the plan was cancelled already", async () => {
+    const { cluster } = await recorded("pitr", "planned");
+    const update = cluster.update.bind(cluster);
+    let raced = false;
+    cluster.update = async (object) => {
+      if (!raced) {
+        raced = true;
+        await cancelPlan(cluster, settings, request);
+      }
+      return update(object);
+    };
+    await expect(cancelPlan(cluster, settings, request)).rejects.toThrow(
+      "Restore p1 was cancelled already; there is nothing to cancel.",
+    );
+  });
+
+  it("loses to a change by hand that left the plan waiting, and asks to try again", async () => {
+    const { cluster, records } = await recorded("pitr", "planned");
+    const update = cluster.update.bind(cluster);
+    let raced = false;
+    cluster.update = async (object) => {
+      if (!raced) {
+        raced = true;
+        await records.change("p1", (r) => {
+          r.expiresAt = new Date(Date.now() + 1_200_000).toISOString();
+        });
+      }
+      return update(object);
+    };
+    await expect(cancelPlan(cluster, settings, request)).rejects.toThrow(
+      "Restore p1 was changed by another request meanwhile; it was not cancelled. Try again.",
+    );
+    expect((await records.read("p1"))?.record.state).toBe("planned");
+  });
+});
+
 describe("a lock whose holder died while carrying out a plan", () => {
   const stale = (kind: PlanKind) =>
     lockLease(settings.namespace, {
