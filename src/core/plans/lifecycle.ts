@@ -128,6 +128,16 @@ const NOTHING_DONE: Record<Decision, string> = {
   cancel: "it was not cancelled",
 };
 
+/** Where the plan is, and that this decision did nothing to it. */
+function tooLate(id: string, state: PlanState, decision: Decision): string {
+  // A plan that ended without starting: a cancel has nothing left to do.
+  if (decision === "cancel" && state === "cancelled")
+    return `Restore ${id} was cancelled already; there is nothing to cancel.`;
+  if (decision === "cancel" && state === "expired")
+    return `Restore ${id} has expired; there is nothing to cancel.`;
+  return `Restore ${id} ${WHERE_IT_IS[state]}; ${NOTHING_DONE[decision]}.`;
+}
+
 /** The plan, still waiting, asked for from where it was made. */
 async function waitingPlan(
   records: PlanRecords,
@@ -139,9 +149,7 @@ async function waitingPlan(
   if (!stored || stored.record.origin !== origin)
     throw new UserError(`There is no planned restore ${id} here; plan one first.`);
   if (stored.record.state !== "planned")
-    throw new UserError(
-      `Restore ${id} ${WHERE_IT_IS[stored.record.state]}; ${NOTHING_DONE[decision]}.`,
-    );
+    throw new UserError(tooLate(id, stored.record.state, decision));
   return stored;
 }
 
