@@ -487,20 +487,26 @@ describe("a cancel racing a confirmation", () => {
     return "running";
   }
 
+  const plan = "ConfigMap mcpgov-backup-plan-";
   it.each([
-    ["its first read of the plan", "get ConfigMap mcpgov-backup-plan-", 1, "cancelled"],
-    ["taking the lock", `create Lease ${LOCK_NAME}`, 1, "cancelled"],
-    ["its read of the plan under the lock", "get ConfigMap mcpgov-backup-plan-", 2, "cancelled"],
-    ["the check for running Jobs", "list Job", 1, "cancelled"],
-    ["the check of production's timeline", "exec select timeline_id", 1, "cancelled"],
-    ["the look at the repository", "create Job pgbackrest-info-", 1, "cancelled"],
-    ["its write of the plan as running", "update ConfigMap mcpgov-backup-plan-", 1, "cancelled"],
-    ["the safety backup", "create Job pgbackrest-bot-", 1, "running"],
-    ["the restore Job", "create Job pgbackrest-bot-", 2, "running"],
-  ] as const)("a cancel just before %s: %s", async (_when, at, nth, winner) => {
+    { when: "its first read of the plan", at: `get ${plan}`, nth: 1, ends: "cancelled" },
+    { when: "taking the lock", at: `create Lease ${LOCK_NAME}`, nth: 1, ends: "cancelled" },
+    { when: "its read of the plan under the lock", at: `get ${plan}`, nth: 2, ends: "cancelled" },
+    { when: "the check for running Jobs", at: "list Job", nth: 1, ends: "cancelled" },
+    { when: "the timeline check", at: "exec select timeline_id", nth: 1, ends: "cancelled" },
+    {
+      when: "the look at the repository",
+      at: "create Job pgbackrest-info-",
+      nth: 1,
+      ends: "cancelled",
+    },
+    { when: "its write of the plan as running", at: `update ${plan}`, nth: 1, ends: "cancelled" },
+    { when: "the safety backup", at: "create Job pgbackrest-bot-", nth: 1, ends: "running" },
+    { when: "the restore Job", at: "create Job pgbackrest-bot-", nth: 2, ends: "running" },
+  ] as const)("a cancel just before $when: the plan ends $ends", async ({ at, nth, ends }) => {
     const id = await planned();
     expect(await race(id, nthCall(at, nth))).toBe(true);
-    expect(await expectOneWinner(id)).toBe(winner);
+    expect(await expectOneWinner(id)).toBe(ends);
   });
 
   it("at every call the confirmation makes to the cluster, one of them wins, and says so", async () => {
