@@ -115,6 +115,19 @@ export function namespaceMissing(error: unknown, namespace: string): UserError |
   );
 }
 
+/**
+ * The version an update holds to; a write without one would be forced, never
+ * conditional, so it is refused outright (every cluster's update starts here).
+ */
+export function heldVersion(object: KubeObject): string {
+  const { resourceVersion } = object.metadata;
+  if (!resourceVersion)
+    throw new Error(
+      `update ${object.kind}/${object.metadata.name}: no resourceVersion to hold it to`,
+    );
+  return resourceVersion;
+}
+
 export interface Cluster {
   /** Creates or updates each object, in order (kubectl apply). */
   apply(objects: KubeObject[]): Promise<void>;

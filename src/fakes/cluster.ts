@@ -9,6 +9,7 @@ import {
   ConflictError,
   type ExecResult,
   type ExecTarget,
+  heldVersion,
   type JobDescription,
   type JobOutcome,
   type JobResult,
@@ -69,8 +70,9 @@ export class FakeCluster implements Cluster {
   async update(object: KubeObject): Promise<KubeObject> {
     const namespace = object.metadata.namespace ?? "default";
     this.calls.push(`update ${object.kind}/${namespace}/${object.metadata.name}`);
+    const version = heldVersion(object);
     const stored = this.objects.get(this.key(object.kind, namespace, object.metadata.name));
-    if (stored?.metadata.resourceVersion !== object.metadata.resourceVersion || !stored)
+    if (!stored || stored.metadata.resourceVersion !== version)
       throw new ConflictError(object.kind, namespace, object.metadata.name);
     this.store(mergePatch(stored, structuredClone(object)) as KubeObject);
     return this.peek(object.kind, namespace, object.metadata.name);

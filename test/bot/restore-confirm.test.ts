@@ -2,7 +2,9 @@
 // anything starts (the lock, the backup set, the timeline, the expiry, a cancel, a running
 // Job, a second person); the steps in order with the schedules paused and resumed; and
 // where a step fails, what is left as it is and how to go on by hand.
+import nock from "nock";
 import { describe, expect, it } from "vitest";
+import { createBot } from "../../src/bot/app.ts";
 import { operationId } from "../../src/bot/records.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
@@ -10,7 +12,7 @@ import { lockLease } from "../../src/core/lock.ts";
 import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { LOCK_NAME, planRecordName } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
-import { commentPayload, deliver } from "../../src/fakes/github.ts";
+import { commentPayload, deliver, testProbot, testSettings } from "../../src/fakes/github.ts";
 import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import {
   bot,
@@ -271,7 +273,9 @@ describe("/restore confirm and cancel", () => {
     await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
     expect(workJobs()).toHaveLength(0);
     expect((await planRecord(id)).state).toBe("cancelled");
-    expect(github.latest().at(-1)).toContain("was changed by another request meanwhile");
+    expect(github.latest().at(-1)).toContain(
+      `Restore ${id} was cancelled; nothing new was started.`,
+    );
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
   });
 
@@ -374,4 +378,156 @@ describe("/restore confirm and cancel", () => {
     const full = await fake.get("CronJob", NS, "pgbackrest-full-backup");
     expect((full?.spec as { suspend?: boolean } | undefined)?.suspend).toBe(false);
   });
+});
+
+// A cancel delivered while a confirmation is on its way, handled by a second bot process
+// on the same cluster: it lands just before the confirmation's call to the cluster named.
+// Either the cancel wins, and nothing starts, or it is refused because the restore runs:
+// never a "Cancelled" comment over a restore that goes on.
+describe("a cancel racing a confirmation", () => {
+  /** A call as the fake cluster receives it: "get ConfigMap NAME", "create Job NAME", "exec SQL". */
+  function callText(method: string, args: unknown[]): string {
+    const [first, , third] = args;
+    if (method === "exec") return `exec ${(args[1] as string[]).at(-1)}`;
+    if (typeof first === "object" && first !== null) {
+      const object = first as KubeObject;
+      return `${method} ${object.kind} ${object.metadata.name}`;
+    }
+    return `${method} ${first} ${typeof third === "string" ? third : ""}`.trimEnd();
+  }
+
+  const METHODS = [
+    "get",
+    "list",
+    "create",
+    "update",
+    "delete",
+    "exec",
+    "waitForJob",
+    "logs",
+  ] as const;
+
+  /** Every call the fake cluster gets from now on, in order; `before` runs before each. */
+  function watchCalls(before: (call: string) => Promise<void> = async () => {}): string[] {
+    const calls: string[] = [];
+    const seam = fake as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const method of METHODS) {
+      const call = (seam[method] as (...args: unknown[]) => Promise<unknown>).bind(fake);
+      seam[method] = async (...args: unknown[]) => {
+        const text = callText(method, args);
+        calls.push(text);
+        await before(text);
+        return call(...args);
+      };
+    }
+    return calls;
+  }
+
+  /** Another bot process on the same cluster and GitHub, as a second replica would be. */
+  async function secondBot() {
+    const other = createBot({ cluster: fake, settings: testSettings() });
+    const otherProbot = testProbot();
+    await otherProbot.load(other.app);
+    return (body: string) => deliver(otherProbot, other, commentPayload(body, { user: "dana" }));
+  }
+
+  async function planned() {
+    await setup({ roles: { alice: "admin", dana: "admin" } });
+    const payload = commentPayload(`/restore pitr ${new Date(now - 2 * HOUR).toISOString()}`);
+    await deliver(probot, bot, payload);
+    return operationId(payload.comment.id);
+  }
+
+  /**
+   * Confirms the plan, and has the second bot cancel it just before the first call of the
+   * confirmation's that `at` picks (given each call and how many came before it); returns
+   * whether that call came.
+   */
+  async function race(id: string, at: (call: string, index: number) => boolean) {
+    const cancel = await secondBot();
+    let index = 0;
+    let cancelled = false;
+    watchCalls(async (call) => {
+      if (cancelled || !at(call, index++)) return;
+      cancelled = true;
+      await cancel(`/restore cancel ${id}`);
+    });
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    return cancelled;
+  }
+
+  /** The `nth` call that starts with `text`. */
+  function nthCall(text: string, nth: number) {
+    let seen = 0;
+    return (call: string) => call.startsWith(text) && ++seen === nth;
+  }
+
+  /** The one outcome or the other, each told as it happened; never both. */
+  async function expectOneWinner(id: string): Promise<"cancelled" | "running"> {
+    const state = (await planRecord(id)).state;
+    const said = github.everything();
+    if (state === "cancelled") {
+      expect(workJobs()).toEqual([]);
+      expect(fake.suspensions).toEqual([]);
+      expect(fake.scaled).toEqual([]);
+      expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
+      expect(said).toContain("**Cancelled** by @dana");
+      expect(said).not.toContain("**Confirmed**");
+      expect(said).toContain(`@alice: ❌ Restore ${id} was cancelled; nothing new was started.`);
+      return "cancelled";
+    }
+    expect(state).toBe("succeeded");
+    expect(workJobs().map((job) => job.metadata.name)).toContain(`pgbackrest-bot-${id}-restore`);
+    expect(said).not.toContain("**Cancelled**");
+    // Refused while it runs, or once it is done (a cancel just before the outcome is written).
+    const refused = new RegExp(
+      `@dana: ❌ Restore ${id} (is already running|has already been carried out); it was not cancelled\\.`,
+    );
+    expect(said).toMatch(refused);
+    return "running";
+  }
+
+  const plan = "ConfigMap mcpgov-backup-plan-";
+  it.each([
+    { when: "its first read of the plan", at: `get ${plan}`, nth: 1, ends: "cancelled" },
+    { when: "taking the lock", at: `create Lease ${LOCK_NAME}`, nth: 1, ends: "cancelled" },
+    { when: "its read of the plan under the lock", at: `get ${plan}`, nth: 2, ends: "cancelled" },
+    { when: "the check for running Jobs", at: "list Job", nth: 1, ends: "cancelled" },
+    { when: "the timeline check", at: "exec select timeline_id", nth: 1, ends: "cancelled" },
+    {
+      when: "the look at the repository",
+      at: "create Job pgbackrest-info-",
+      nth: 1,
+      ends: "cancelled",
+    },
+    { when: "its write of the plan as running", at: `update ${plan}`, nth: 1, ends: "cancelled" },
+    { when: "the safety backup", at: "create Job pgbackrest-bot-", nth: 1, ends: "running" },
+    { when: "the restore Job", at: "create Job pgbackrest-bot-", nth: 2, ends: "running" },
+  ] as const)("a cancel just before $when: the plan ends $ends", async ({ at, nth, ends }) => {
+    const id = await planned();
+    expect(await race(id, nthCall(at, nth))).toBe(true);
+    expect(await expectOneWinner(id)).toBe(ends);
+  });
+
+  it("at every call the confirmation makes to the cluster, one of them wins, and says so", async () => {
+    // The calls of a confirmation nobody cancels, from the comment to the lock's release.
+    const id = await planned();
+    const calls = watchCalls();
+    await deliver(probot, bot, commentPayload(`/restore confirm ${id}`));
+    expect(calls.length).toBeGreaterThan(40);
+    const winners = new Set<string>();
+    for (const [index, call] of calls.entries()) {
+      // A cluster and GitHub of its own for each race: the last one's answers go.
+      nock.cleanAll();
+      const again = await planned();
+      const before = (_call: string, i: number) => i === index;
+      expect(await race(again, before), `the cancel before call ${index}: ${call}`).toBe(true);
+      try {
+        winners.add(await expectOneWinner(again));
+      } catch (error) {
+        throw new Error(`the cancel before call ${index}, ${call}: ${(error as Error).message}`);
+      }
+    }
+    expect([...winners].sort()).toEqual(["cancelled", "running"]);
+  }, 60_000);
 });

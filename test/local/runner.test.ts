@@ -370,6 +370,18 @@ describe("a record's conditional update", () => {
     });
     await cluster.update({ ...written, data: { greeting: "hello" } });
   });
+
+  it("refuses a write that holds to no version, and one to an object that went", async () => {
+    const read = (await cluster.get("ConfigMap", ns, "settings")) as KubeObject;
+    const { resourceVersion: _, ...unversioned } = read.metadata;
+    await expect(
+      cluster.update({ ...read, metadata: unversioned, data: { greeting: "forced" } }),
+    ).rejects.toThrow("no resourceVersion to hold it to");
+    expect((await cluster.get("ConfigMap", ns, "settings"))?.data).toEqual(read.data);
+    const gone = { ...read, metadata: { ...read.metadata, name: "went" } };
+    await expect(cluster.update(gone)).rejects.toBeInstanceOf(ConflictError);
+    expect(await cluster.get("ConfigMap", ns, "went")).toBeUndefined();
+  });
 });
 
 describe("what the runner refuses", () => {

@@ -147,9 +147,8 @@ export class KubeCluster implements cluster.Cluster {
 
   async update(object: KubeObject): Promise<KubeObject> {
     const namespace = object.metadata.namespace ?? "default";
-    const { name, resourceVersion } = object.metadata;
-    if (!resourceVersion)
-      throw new Error(`update ${object.kind}/${name}: no resourceVersion to hold it to`);
+    const { name } = object.metadata;
+    cluster.heldVersion(object);
     // A JSON merge patch that carries metadata.resourceVersion is refused with 409 when the
     // object has moved on: the API server's own optimistic lock, under the patch verb.
     return this.retrying(`update ${object.kind}/${name}`, async (retried) => {

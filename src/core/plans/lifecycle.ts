@@ -137,26 +137,57 @@ export async function makePlan(
   return record;
 }
 
+/** What a confirmation or a cancellation that came too late did: nothing, said its way. */
+type Decision = "confirm" | "cancel";
+const NOTHING_DONE: Record<Decision, string> = {
+  confirm: "nothing new was started",
+  cancel: "it was not cancelled",
+};
+
+/** Where the plan is, and that this decision did nothing to it. */
+function tooLate(id: string, state: PlanState, decision: Decision): string {
+  // A plan that ended without starting: a cancel has nothing left to do.
+  if (decision === "cancel" && state === "cancelled")
+    return `Restore ${id} was cancelled already; there is nothing to cancel.`;
+  if (decision === "cancel" && state === "expired")
+    return `Restore ${id} has expired; there is nothing to cancel.`;
+  return `Restore ${id} ${WHERE_IT_IS[state]}; ${NOTHING_DONE[decision]}.`;
+}
+
 /** The plan, still waiting, asked for from where it was made. */
-async function waitingPlan(records: PlanRecords, id: string, origin: string): Promise<StoredPlan> {
+async function waitingPlan(
+  records: PlanRecords,
+  id: string,
+  origin: string,
+  decision: Decision,
+): Promise<StoredPlan> {
   const stored = await records.read(id);
   if (!stored || stored.record.origin !== origin)
     throw new UserError(`There is no planned restore ${id} here; plan one first.`);
   if (stored.record.state !== "planned")
-    throw new UserError(
-      `Restore ${id} ${WHERE_IT_IS[stored.record.state]}; nothing new was started.`,
-    );
+    throw new UserError(tooLate(id, stored.record.state, decision));
   return stored;
 }
 
-/** Moves a read record on, unless someone else moved it first. */
-async function moveOn(records: PlanRecords, stored: StoredPlan, change: Partial<PlanRecord>) {
+/**
+ * Moves a read record on, unless someone else moved it first: then says where that left
+ * it (cancelled, running, ...) and that this decision did nothing.
+ */
+async function moveOn(
+  records: PlanRecords,
+  stored: StoredPlan,
+  change: Partial<PlanRecord>,
+  decision: Decision,
+): Promise<StoredPlan> {
   try {
     return await records.save({ ...stored, record: { ...stored.record, ...change } });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
+    const { id, origin } = stored.record;
+    await waitingPlan(records, id, origin, decision);
+    // Still planned, at a newer version: changed by hand; this decision is not taken on it.
     throw new UserError(
-      `Restore ${stored.record.id} was changed by another request meanwhile (cancelled or confirmed); nothing new was started.`,
+      `Restore ${id} was changed by another request meanwhile; ${NOTHING_DONE[decision]}. Try again.`,
     );
   }
 }
@@ -169,11 +200,11 @@ export async function confirmPlan(
 ): Promise<ConfirmedPlan> {
   const { id, by, origin } = confirmation;
   const records = new PlanRecords(cluster, settings.records);
-  const first = await waitingPlan(records, id, origin);
+  const first = await waitingPlan(records, id, origin, "confirm");
   const expiresAt = Date.parse(first.record.expiresAt);
   // A plan without a readable expiry has expired: it was never one this product made.
   if (!(Date.now() <= expiresAt)) {
-    await moveOn(records, first, { state: "expired" });
+    await moveOn(records, first, { state: "expired" }, "confirm");
     const when = Number.isNaN(expiresAt) ? "(it has no expiry)" : `at ${isoUtcSecond(expiresAt)}`;
     throw new UserError(`Restore ${id} expired ${when}; nothing was started. Plan it again.`);
   }
@@ -196,12 +227,13 @@ export async function confirmPlan(
   // Read again under the lock: a confirmation handled meanwhile has moved it on; and a
   // scheduled Job may have started, or an expire removed the set, since it was planned.
   try {
-    const stored = await waitingPlan(records, id, origin);
+    const stored = await waitingPlan(records, id, origin, "confirm");
     await progress("check that no backup, validation or restore is running", () =>
       requireNoRunningJobs(cluster, settings.namespace),
     );
     await recheckPlan(cluster, { ...settings, lockHolder: id }, stored.record.restore, progress);
-    const running = await moveOn(records, stored, { state: "running", confirmedBy: by });
+    const change = { state: "running" as const, confirmedBy: by };
+    const running = await moveOn(records, stored, change, "confirm");
     return { stored: running, lock };
   } catch (error) {
     await lock.release();
@@ -215,8 +247,8 @@ export async function cancelPlan(
   request: { id: string; origin: string },
 ): Promise<PlanRecord> {
   const records = new PlanRecords(cluster, settings.records);
-  const stored = await waitingPlan(records, request.id, request.origin);
-  return (await moveOn(records, stored, { state: "cancelled" })).record;
+  const stored = await waitingPlan(records, request.id, request.origin, "cancel");
+  return (await moveOn(records, stored, { state: "cancelled" }, "cancel")).record;
 }
 
 /**

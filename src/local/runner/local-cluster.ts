@@ -253,7 +253,7 @@ export class LocalCluster implements cluster.Cluster {
     const namespace = object.metadata.namespace ?? "default";
     const { kind, metadata } = object;
     const stored = this.objects.get(kind, namespace, metadata.name);
-    if (!stored || stored.metadata.resourceVersion !== metadata.resourceVersion)
+    if (stored?.metadata.resourceVersion !== cluster.heldVersion(object) || !stored)
       throw new cluster.ConflictError(kind, namespace, metadata.name);
     // Only the data objects a record or a lock is kept in: a workload changes by apply or scale.
     if (kind !== "ConfigMap" && kind !== "Lease")

@@ -540,6 +540,17 @@ describe("KubeCluster's conditional update", () => {
     await expect(quick().update(record)).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it("refuses a write that holds to no version, and one to an object that went", async () => {
+    const { resourceVersion: _, ...unversioned } = record.metadata;
+    // No request at all: nock would refuse one that was not set up.
+    await expect(quick().update({ ...record, metadata: unversioned })).rejects.toThrow(
+      "no resourceVersion to hold it to",
+    );
+    api().get("/api/v1").reply(200, discovery["/api/v1"]);
+    api().patch(path).query(true).reply(404, status(404, "NotFound"));
+    await expect(quick().update(record)).rejects.toBeInstanceOf(ConflictError);
+  });
+
   it("recognises its own update whose answer was lost, and no one else's", async () => {
     api().get("/api/v1").times(2).reply(200, discovery["/api/v1"]);
     api().patch(path).query(true).reply(504, status(504, "Timeout"));

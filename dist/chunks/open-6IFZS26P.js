@@ -5,11 +5,12 @@ import {
   POSTGRES,
   containerArgv,
   endedConditions,
+  heldVersion,
   mergePatch,
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-AIPV3WCJ.js";
+} from "./chunk-II7LBQQY.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
@@ -1782,7 +1783,7 @@ var LocalCluster = class _LocalCluster {
     const namespace = object.metadata.namespace ?? "default";
     const { kind, metadata } = object;
     const stored = this.objects.get(kind, namespace, metadata.name);
-    if (!stored || stored.metadata.resourceVersion !== metadata.resourceVersion)
+    if (stored?.metadata.resourceVersion !== heldVersion(object) || !stored)
       throw new ConflictError(kind, namespace, metadata.name);
     if (kind !== "ConfigMap" && kind !== "Lease")
       throw new Error(

@@ -72,6 +72,14 @@ function namespaceMissing(error, namespace) {
     `namespace ${namespace} does not exist: a cluster admin creates it, with its Pod Security labels, from the manifests' namespace.yaml (kubectl kustomize <overlay> | kubectl apply -l app.kubernetes.io/component=namespace -f -), then runs this again`
   );
 }
+function heldVersion(object) {
+  const { resourceVersion } = object.metadata;
+  if (!resourceVersion)
+    throw new Error(
+      `update ${object.kind}/${object.metadata.name}: no resourceVersion to hold it to`
+    );
+  return resourceVersion;
+}
 async function written(write, refusal) {
   try {
     await write();
@@ -199,6 +207,7 @@ export {
   AlreadyExistsError,
   ConflictError,
   namespaceMissing,
+  heldVersion,
   written,
   createIfAbsent,
   mergePatch,
