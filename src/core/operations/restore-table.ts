@@ -71,7 +71,7 @@ export interface TableResult {
 // Runs in production's PostgreSQL container: the clone's copy of the table, made there
 // under the new name, dumped (rows and columns, no owner or grants) into production in one
 // transaction. The arguments are checked names, never spliced into this text.
-const COPY = `set -euo pipefail
+export const copyTableScript = `set -euo pipefail
 host=$1 db=$2 source=$3 copy=$4
 export PGPASSWORD="\${POSTGRES_PASSWORD:?}"
 clone=(-h "$host" -U "\${POSTGRES_USER:-postgres}" -d "$db" -X)
@@ -158,7 +158,7 @@ export async function restoreTable(
       const copied = await cluster.exec(production, [
         "bash",
         "-c",
-        COPY,
+        copyTableScript,
         "restore-table",
         clone.host,
         database,
