@@ -236,9 +236,63 @@ describe("/restore clone, /restore drop and /restore table", () => {
       "mcpgov",
       "public.governance_policies",
       expect.stringMatching(/^public\.governance_policies_restored_\d{8}t\d{6}$/),
+      "12",
     ]);
     expect(fake.scaled).toEqual([]);
     expect(await cloneObjectsNow()).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("says production has no copy when the copy fails midway, and a retry copies the table", async () => {
+    await setupClones();
+    const exec = fake.behaviour.exec;
+    let copyFails = true;
+    const dropped: string[] = [];
+    fake.behaviour.exec = (pod, command) => {
+      const out = (stdout: string, code = 0, stderr = "") => ({ code, stdout, stderr });
+      const last = command.at(-1) ?? "";
+      if (command[0] === "sh" && command[2]?.startsWith("printf")) return out("mcpgov");
+      if (command[3] === "in-clone")
+        return out(last.includes("to_regclass") ? "t" : last.includes("count") ? "12\n" : "");
+      if (command[3] === "restore-table")
+        return copyFails ? out("", 1, "pg_dump: error: connection lost") : out("");
+      if (last.startsWith("drop table if exists")) dropped.push(last);
+      if (last.includes("to_regclass('public.governance_policies_restored_")) return out("f");
+      if (last.includes("to_regclass('public.governance_policies')")) return out("f");
+      if (last.includes("select count(*) from public.governance_policies_restored_"))
+        return out("12");
+      return exec?.(pod, command) ?? out("");
+    };
+    const time = new Date(now - 2 * HOUR).toISOString();
+    const attempt = async () => {
+      const payload = commentPayload(`/restore table public.governance_policies ${time}`);
+      await deliver(probot, bot, payload);
+      await deliver(
+        probot,
+        bot,
+        commentPayload(`/restore confirm ${operationId(payload.comment.id)}`),
+      );
+      // The comment's Markdown escapes _: read as it shows.
+      return (github.latest().at(-1) ?? "").replaceAll("\\_", "_");
+    };
+
+    const failed = await attempt();
+    expect(failed).toContain("pg_dump: error: connection lost");
+    expect(failed).toMatch(
+      /Production has no mcpgov\.public\.governance_policies_restored_\d{8}t\d{6} \(checked\): nothing was written, and planning again retries/,
+    );
+    expect(failed).not.toContain("holds **");
+    expect(dropped).toEqual([
+      expect.stringMatching(
+        /^drop table if exists public\.governance_policies_restored_\d{8}t\d{6}$/,
+      ),
+    ]);
+    expect(await cloneObjectsNow()).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+
+    copyFails = false;
+    expect(await attempt()).toMatch(
+      /✅ `mcpgov\.public\.governance_policies_restored_\d{8}t\d{6}` holds \*\*12 rows\*\*/,
+    );
   });
 });
