@@ -178,6 +178,27 @@ describe("the merge offered", () => {
     expect(await prodSql("select count(*) from public.rules")).toBe("101");
   });
 
+  it("quotes the catalog's column names, so a name that is SQL stays a name", async () => {
+    const point = `create table public.odd ("Id" int primary key, "rule); drop table public.odd; --" text);
+       insert into public.odd select n, 'rule ' || n from generate_series(1, 30) n`;
+    await cloneSql(point);
+    await prodSql(point);
+    await prodSql(`delete from public.odd where "Id" <= 3`);
+    await prodSql(
+      `update public.odd set "rule); drop table public.odd; --" = 'changed' where "Id" = 9`,
+    );
+    const copyName = "public.odd_restored_20261124t143015";
+    expect((await copy("public.odd", copyName, 30)).code).toBe(0);
+    const merge = await tableMerge(prodSql, "public.odd", copyName);
+    if (!merge.offered) throw new Error(`no merge offered: ${merge.why}`);
+    expect(merge).toMatchObject({ missingRows: 3, changed: { rows: 1, keys: ["9"] } });
+    await prodSql(merge.addMissing);
+    await prodSql(merge.changed?.overwrite ?? "");
+    const rows = (q: (s: string) => Promise<string>) =>
+      q(`select count(*) || ':' || md5(string_agg(t::text, ';' order by "Id")) from public.odd t`);
+    expect(await rows(prodSql)).toBe(await rows(cloneSql));
+  });
+
   it("is not offered on a table without a primary key or unique constraint, saying why", async () => {
     const point = `create table public.log (id int, what text);
        insert into public.log select n, 'line ' || n from generate_series(1, 50) n`;
