@@ -185,13 +185,17 @@ export async function restoreTable(
         // Counted on every path: the script checks before it commits, and this after.
         const rows =
           copied.code === 0
-            ? Number(await inProduction(`select count(*) from ${restoredAs}`))
+            ? await inProduction(`select count(*) from ${restoredAs}`)
+                .then(Number)
+                .catch(() => null)
             : null;
         if (rows === rowsAtPoint) return rows;
         const why =
           copied.code !== 0
             ? copied.stderr.trim() || `exit code ${copied.code}`
-            : `${restoredAs} has ${rows} rows, the table had ${rowsAtPoint} at the point`;
+            : rows === null
+              ? `${restoredAs} could not be counted`
+              : `${restoredAs} has ${rows} rows, the table had ${rowsAtPoint} at the point`;
         // The transaction leaves nothing of an interrupted copy; whatever is there all the
         // same is dropped, so that production is as it was and a retry finds the name free.
         const left = await inProduction(`drop table if exists ${restoredAs}`)
