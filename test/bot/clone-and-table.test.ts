@@ -295,4 +295,42 @@ describe("/restore clone, /restore drop and /restore table", () => {
       /✅ `mcpgov\.public\.governance_policies_restored_\d{8}t\d{6}` holds \*\*12 rows\*\*/,
     );
   });
+
+  it("offers the missing rows back, and the changed ones as a choice of their own that names them", async () => {
+    await setupClones();
+    const exec = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) => {
+      const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
+      const last = command.at(-1) ?? "";
+      if (command[0] === "sh" && command[2]?.startsWith("printf")) return out("mcpgov");
+      if (command[3] === "in-clone")
+        return out(last.includes("to_regclass") ? "t" : last.includes("count") ? "12\n" : "");
+      if (command[3] === "restore-table") return out("");
+      if (last.includes("to_regclass('public.governance_policies_restored_")) return out("f");
+      if (last.includes("to_regclass('public.governance_policies')")) return out("t");
+      if (last.includes("from pg_constraint")) return out('["id"]');
+      if (last.includes("from pg_attribute")) return out('["id", "rule"]');
+      if (last.includes("where not exists")) return out("3");
+      if (last.includes("row_number()")) return out('2|["20", "21"]');
+      if (last.includes("select count(*) from public.governance_policies_restored_"))
+        return out("12");
+      if (last.includes("select count(*) from public.governance_policies")) return out("11");
+      return exec?.(pod, command) ?? out("");
+    };
+    const time = new Date(now - 2 * HOUR).toISOString();
+    const payload = commentPayload(`/restore table public.governance_policies ${time}`);
+    await deliver(probot, bot, payload);
+    await deliver(
+      probot,
+      bot,
+      commentPayload(`/restore confirm ${operationId(payload.comment.id)}`),
+    );
+    const done = (github.latest().at(-1) ?? "").replaceAll("\\_", "_");
+    expect(done).toMatch(
+      /or add back its 3 rows missing from the live table, leaving every row there as it is: `insert into public\.governance_policies \(id, rule\) select id, rule from public\.governance_policies_restored_\d{8}t\d{6} on conflict \(id\) do nothing;`/,
+    );
+    expect(done).toMatch(
+      /2 rows differ from the point \(key 20, 21; all of them: `select r\.id from .*`\)\. Taking the point's values \*\*overwrites what was written to them since\*\*; only if that is what you want: `update public\.governance_policies l set rule = r\.rule from .* where l\.id = r\.id and \(l\.rule\) is distinct from \(r\.rule\);`/,
+    );
+  });
 });

@@ -225,7 +225,13 @@ export async function restoreTable(
           ? { swap: `alter table ${restoredAs} rename to ${table};`, merge: null }
           : {
               swap: `begin; alter table ${source} rename to ${table}_replaced; alter table ${restoredAs} rename to ${table}; commit;`,
-              merge: await tableMerge(inProduction, source, restoredAs),
+              // The copy is made: a merge that cannot be worked out is not offered, and says why.
+              merge: await tableMerge(inProduction, source, restoredAs).catch(
+                (error: unknown): TableMerge => ({
+                  offered: false,
+                  why: `the live table's key and columns could not be read (${error instanceof Error ? error.message : String(error)})`,
+                }),
+              ),
             },
       clone,
     };
