@@ -311,7 +311,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
       if (last.includes("from pg_constraint")) return out('["id"]');
       if (last.includes("from pg_attribute")) return out('["id", "rule"]');
       if (last.includes("where not exists")) return out("3");
-      if (last.includes("row_number()")) return out('2|["20", "21"]');
+      if (last.includes("row_number()")) return out('{"rows": 2, "keys": ["(20)", "(21)"]}');
       if (last.includes("select count(*) from public.governance_policies_restored_"))
         return out("12");
       if (last.includes("select count(*) from public.governance_policies")) return out("11");

@@ -72,18 +72,18 @@ export async function tableMerge(
   const from = `${restoredAs} r join ${source} l on ${joinOn} where ${differs}`;
   // A one-column key prints as (20); shown as 20.
   const shown = (text: string) => (key.length === 1 ? text.replace(/^\((.*)\)$/, "$1") : text);
-  const [rows = "0", keys = "[]"] = (
+  const differing = JSON.parse(
     await query(
-      `select count(*), coalesce(json_agg(k order by n) filter (where n <= ${SHOWN_KEYS}), '[]') from (select ${keyText} k, row_number() over (order by ${keyOrder}) n from ${from}) d`,
-    )
-  ).split("|");
+      `select json_build_object('rows', count(*), 'keys', coalesce(json_agg(k order by n) filter (where n <= ${SHOWN_KEYS}), '[]')) from (select ${keyText} k, row_number() over (order by ${keyOrder}) n from ${from}) d`,
+    ),
+  ) as { rows: number; keys: string[] };
   return {
     offered: true,
     addMissing,
     missingRows,
     changed: {
-      rows: Number(rows),
-      keys: (JSON.parse(keys) as string[]).map(shown),
+      rows: differing.rows,
+      keys: differing.keys.map(shown),
       list: `select ${key.length === 1 ? `r.${key[0]}` : keyText} from ${from} order by ${keyOrder};`,
       overwrite: `update ${source} l set ${others.map((c) => `${c} = r.${c}`).join(", ")} from ${restoredAs} r where ${joinOn} and ${differs};`,
     },
