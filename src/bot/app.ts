@@ -47,7 +47,8 @@ export interface Bot {
   /**
    * At start, before any webhook: a lock whose holder has stopped renewing it is released
    * or kept as its holder said when it took it (core/lock.ts): a backup's or a table
-   * copy's goes, an interrupted restore's stays, for a person.
+   * copy's goes (the copy is committed whole or not at all), an interrupted restore's
+   * stays, for a person.
    */
   reconcile(log: (line: string) => void): Promise<void>;
   /**

@@ -34,7 +34,8 @@ export const LOCK_RENEW_MS = 60_000;
 /**
  * What a holder's interruption leaves, and so what becomes of its lock once it has gone
  * stale: `release` when the work finishes or fails on its own (a backup's Job, a table
- * copy's one transaction); `keep` when production may be left half-restored, for a person.
+ * copy's one transaction, committed whole or not at all); `keep` when production may be
+ * left half-restored, for a person.
  */
 export type IfInterrupted = "release" | "keep";
 

@@ -267,9 +267,101 @@ describe("/restore clone, /restore drop and /restore table", () => {
       "mcpgov",
       "public.governance_policies",
       expect.stringMatching(/^public\.governance_policies_restored_\d{8}t\d{6}$/),
+      "12",
     ]);
     expect(fake.scaled).toEqual([]);
     expect(await cloneObjectsNow()).toEqual([]);
     expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("says production has no copy when the copy fails midway, and a retry copies the table", async () => {
+    await setupClones();
+    const exec = fake.behaviour.exec;
+    let copyFails = true;
+    const dropped: string[] = [];
+    fake.behaviour.exec = (pod, command) => {
+      const out = (stdout: string, code = 0, stderr = "") => ({ code, stdout, stderr });
+      const last = command.at(-1) ?? "";
+      if (command[0] === "sh" && command[2]?.startsWith("printf")) return out("mcpgov");
+      if (command[3] === "in-clone")
+        return out(last.includes("to_regclass") ? "t" : last.includes("count") ? "12\n" : "");
+      if (command[3] === "restore-table")
+        return copyFails ? out("", 1, "pg_dump: error: connection lost") : out("");
+      if (last.startsWith("drop table if exists")) dropped.push(last);
+      if (last.includes("to_regclass('public.governance_policies_restored_")) return out("f");
+      if (last.includes("to_regclass('public.governance_policies')")) return out("f");
+      if (last.includes("select count(*) from public.governance_policies_restored_"))
+        return out("12");
+      return exec?.(pod, command) ?? out("");
+    };
+    const time = new Date(now - 2 * HOUR).toISOString();
+    const attempt = async () => {
+      const payload = commentPayload(`/restore table public.governance_policies ${time}`);
+      await deliver(probot, bot, payload);
+      await deliver(
+        probot,
+        bot,
+        commentPayload(`/restore confirm ${operationId(payload.comment.id)}`),
+      );
+      // The comment's Markdown escapes _: read as it shows.
+      return (github.latest().at(-1) ?? "").replaceAll("\\_", "_");
+    };
+
+    const failed = await attempt();
+    expect(failed).toContain("pg_dump: error: connection lost");
+    expect(failed).toMatch(
+      /Production has no mcpgov\.public\.governance_policies_restored_\d{8}t\d{6} \(checked\): nothing was written, and planning again retries/,
+    );
+    expect(failed).not.toContain("holds **");
+    expect(dropped).toEqual([
+      expect.stringMatching(
+        /^drop table if exists public\.governance_policies_restored_\d{8}t\d{6}$/,
+      ),
+    ]);
+    expect(await cloneObjectsNow()).toEqual([]);
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+
+    copyFails = false;
+    expect(await attempt()).toMatch(
+      /✅ `mcpgov\.public\.governance_policies_restored_\d{8}t\d{6}` holds \*\*12 rows\*\*/,
+    );
+  });
+
+  it("offers the missing rows back, and the changed ones as a choice of their own that names them", async () => {
+    await setupClones();
+    const exec = fake.behaviour.exec;
+    fake.behaviour.exec = (pod, command) => {
+      const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
+      const last = command.at(-1) ?? "";
+      if (command[0] === "sh" && command[2]?.startsWith("printf")) return out("mcpgov");
+      if (command[3] === "in-clone")
+        return out(last.includes("to_regclass") ? "t" : last.includes("count") ? "12\n" : "");
+      if (command[3] === "restore-table") return out("");
+      if (last.includes("to_regclass('public.governance_policies_restored_")) return out("f");
+      if (last.includes("to_regclass('public.governance_policies')")) return out("t");
+      if (last.includes("from pg_constraint")) return out('["id"]');
+      if (last.includes("from pg_attribute")) return out('["id", "rule"]');
+      if (last.includes("where not exists")) return out("3");
+      if (last.includes("row_number()")) return out('{"rows": 2, "keys": ["(20)", "(21)"]}');
+      if (last.includes("select count(*) from public.governance_policies_restored_"))
+        return out("12");
+      if (last.includes("select count(*) from public.governance_policies")) return out("11");
+      return exec?.(pod, command) ?? out("");
+    };
+    const time = new Date(now - 2 * HOUR).toISOString();
+    const payload = commentPayload(`/restore table public.governance_policies ${time}`);
+    await deliver(probot, bot, payload);
+    await deliver(
+      probot,
+      bot,
+      commentPayload(`/restore confirm ${operationId(payload.comment.id)}`),
+    );
+    const done = (github.latest().at(-1) ?? "").replaceAll("\\_", "_");
+    expect(done).toMatch(
+      /or add back its 3 rows missing from the live table, leaving every row there as it is: `insert into public\.governance_policies \(id, rule\) select id, rule from public\.governance_policies_restored_\d{8}t\d{6} on conflict \(id\) do nothing;`/,
+    );
+    expect(done).toMatch(
+      /2 rows differ from the point \(key 20, 21; all of them: `select r\.id from .*`\)\. Taking the point's values \*\*overwrites what was written to them since\*\*; only if that is what you want: `update public\.governance_policies l set rule = r\.rule from .* where l\.id = r\.id and \(l\.rule\) is distinct from \(r\.rule\);`/,
+    );
   });
 });

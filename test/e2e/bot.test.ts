@@ -412,7 +412,11 @@ describe("the bot on the local cluster", () => {
     expect(comment).toContain("the live `public.ledger` has 1006 rows and was not touched");
     expect(await sql(`select count(*), max(id) from ${copy}`)).toBe("1020|1020");
     // The merge the comment offers puts the lost rows back and keeps the later write.
-    const merge = /add its missing rows to the live table: `([^`]+)`/.exec(comment)?.[1] ?? "";
+    const merge =
+      /add back its 15 rows missing from the live table, leaving every row there as it is: `([^`]+)`/.exec(
+        comment,
+      )?.[1] ?? "";
+    expect(comment).toContain("no row the live table shares with the copy differs from the point");
     await sql(merge);
     expect(await sql("select count(*), max(id) from ledger")).toBe("1021|6000");
     expect(await e2e.cluster.list("Job", NS, { "app.kubernetes.io/component": "clone" })).toEqual(

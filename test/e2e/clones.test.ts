@@ -298,6 +298,74 @@ describe("clones", { timeout: TIMEOUT.test }, () => {
     expect(await listClones(e2e.cluster, NS)).toEqual([]);
   });
 
+  it("leaves production without the copy when the copy is cut off midway, says so, and copies it whole on a retry", async () => {
+    await sql("create table policy_rules (id int primary key, rule text not null)");
+    await sql("insert into policy_rules select n, 'rule ' || n from generate_series(1, 20000) n");
+    await markRestorePoint(
+      e2e.cluster,
+      DEFAULT_SETTINGS,
+      { name: "before-purge", timeoutMs: 120_000 },
+      withoutProgress,
+    );
+    await sql("delete from policy_rules where id % 10 = 0");
+    const plan = await planRestore(
+      e2e.cluster,
+      DEFAULT_SETTINGS,
+      { time: "mark:before-purge" },
+      withoutProgress,
+    );
+    // The copy's pg_dump stops after 5,000 of the 20,000 rows, as one killed by the
+    // clone's deadline or a /restore drop would: deterministic, not a race against a
+    // stream that ends in under a second. Everything else is the cluster as it is.
+    const cutAfter5000Rows = `pg_dump() { command pg_dump "$@" | awk '{ print } /^COPY .* FROM stdin;$/ { rows = 1; next } rows && ++seen >= 5000 { exit }'; return 1; }\n`;
+    const cutting = new Proxy(e2e.cluster, {
+      get(target, property) {
+        if (property === "exec")
+          return (where: DatabaseTarget, command: string[]) =>
+            target.exec(
+              where,
+              command[3] === "restore-table"
+                ? [
+                    command[0] ?? "",
+                    command[1] ?? "",
+                    cutAfter5000Rows + command[2],
+                    ...command.slice(3),
+                  ]
+                : command,
+            );
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const request = (cloneId: string) => ({
+      table: parseTableRef("public.policy_rules"),
+      plan,
+      cloneId,
+      annotations: {},
+      timeoutMs: TIMEOUT.job,
+    });
+    await expect(
+      restoreTable(cutting, DEFAULT_SETTINGS, request("cut1"), withoutProgress),
+    ).rejects.toThrow(
+      /copying public\.policy_rules from the clone failed .*Production has no mcpgov\.public\.policy_rules_restored_\d{8}t\d{6} \(checked\): nothing was written, and planning again retries/s,
+    );
+    expect(
+      await sql("select count(*) from pg_class where relname like 'policy_rules_restored_%'"),
+    ).toBe("0");
+    expect(await listClones(e2e.cluster, NS)).toEqual([]);
+
+    const result = await restoreTable(
+      e2e.cluster,
+      DEFAULT_SETTINGS,
+      request("cut2"),
+      withoutProgress,
+    );
+    expect(result).toMatchObject({ rowsAtPoint: 20000, rowsCopied: 20000, liveRows: 18000 });
+    expect(await sql(`select count(*), sum(id) from ${result.restoredAs}`)).toBe("20000|200010000");
+    expect(result.sql.merge).toMatchObject({ offered: true, missingRows: 2000 });
+    expect(await listClones(e2e.cluster, NS)).toEqual([]);
+  });
+
   it("stops serving by itself when its time is up, and goes with its claim, with no bot or Action there", async () => {
     const plan = await planRestore(
       e2e.cluster,

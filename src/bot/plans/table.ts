@@ -2,6 +2,7 @@
 // the SQL that puts the copy to use. Production is neither stopped nor rewound.
 import type { TableResult } from "../../core/operations/restore-table.ts";
 import { parseTableRef, restoredName } from "../../core/operations/restore-table.ts";
+import type { TableMerge } from "../../core/operations/table-merge.ts";
 import type { PlanRecord } from "../../core/plans/record.ts";
 import { code } from "../status-comment.ts";
 import { confirmLine, type PlanView } from "./view.ts";
@@ -22,6 +23,21 @@ function planText(record: PlanRecord, secondApprover: boolean): string {
   ].join("\n");
 }
 
+/** The merge's lines: missing rows, then changed rows as their own choice, or why none. */
+function mergeLines(merge: TableMerge | null): string[] {
+  if (merge === null) return [];
+  if (!merge.offered) return [`- no merge is offered: ${merge.why}`];
+  const { changed } = merge;
+  return [
+    `- or add back its ${merge.missingRows} rows missing from the live table, leaving every row there as it is: ${code(merge.addMissing)}`,
+    ...(changed && changed.rows > 0
+      ? [
+          `- ${changed.rows} rows differ from the point (key ${changed.keys.join(", ")}${changed.rows > changed.keys.length ? ", …" : ""}; all of them: ${code(changed.list)}). Taking the point's values **overwrites what was written to them since**; only if that is what you want: ${code(changed.overwrite)}`,
+        ]
+      : ["- no row the live table shares with the copy differs from the point"]),
+  ];
+}
+
 function resultText(_record: PlanRecord, result: TableResult): string {
   const live =
     result.liveRows === null
@@ -31,9 +47,7 @@ function resultText(_record: PlanRecord, result: TableResult): string {
     `✅ ${code(`${result.database}.${result.restoredAs}`)} holds **${result.rowsCopied} rows**, exactly the ${result.rowsAtPoint} that ${code(result.source)} had at ${result.clone.point}; ${live}. The clone it came from is removed.`,
     "Next, when the copy is what you want:",
     `- put it in the table's place: ${code(result.sql.swap)}`,
-    ...(result.sql.merge
-      ? [`- or add its missing rows to the live table: ${code(result.sql.merge)}`]
-      : []),
+    ...mergeLines(result.sql.merge),
   ].join("\n");
 }
 

@@ -2,7 +2,8 @@
 // under a new name, while production runs on and keeps every write since. A clone of that
 // point (operations/clone.ts, only the table's database restored) is the source; production
 // copies the table's rows from it over the network (pg_dump into psql, in one
-// transaction), and the clone is removed afterwards, whatever happened.
+// transaction that commits only with every row), and the clone is removed afterwards,
+// whatever happened. A failed copy leaves no table behind.
 
 import { deleteClone, PLAIN_NAME } from "../clone-objects.ts";
 import type { Cluster } from "../cluster.ts";
@@ -13,6 +14,7 @@ import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 import { type CloneResult, createClone } from "./clone.ts";
 import type { RestorePlan } from "./restore-plan.ts";
+import { type TableMerge, tableMerge } from "./table-merge.ts";
 
 export interface TableRef {
   /** Absent: the application's database (postgres-secret's POSTGRES_DB). */
@@ -63,21 +65,32 @@ export interface TableResult {
   rowsCopied: number;
   /** Rows of the live table now, or null when it no longer exists. */
   liveRows: number | null;
-  /** What to run next: put the copy in the table's place, or its rows back into the table. */
-  sql: { swap: string; merge?: string };
+  /**
+   * What to run next: put the copy in the table's place, or its rows back into the live
+   * table (null when there is no live table; not offered, with why, when it would be wrong).
+   */
+  sql: { swap: string; merge: TableMerge | null };
   clone: CloneResult;
 }
 
 // Runs in production's PostgreSQL container: the clone's copy of the table, made there
 // under the new name, dumped (rows and columns, no owner or grants) into production in one
-// transaction. The arguments are checked names, never spliced into this text.
-const COPY = `set -euo pipefail
-host=$1 db=$2 source=$3 copy=$4
+// transaction that commits only when the whole dump arrived and the copy holds the point's
+// count of rows. psql reads the stream as a file (-f -), where BEGIN and COMMIT are ours:
+// a dump cut short never sends COMMIT, and PostgreSQL rolls back what came (psql applies
+// --single-transaction to -c and -f only, never to stdin). The arguments are checked
+// names and a count, never spliced into this text.
+export const copyTableScript = `set -euo pipefail
+host=$1 db=$2 source=$3 copy=$4 rows=$5
 export PGPASSWORD="\${POSTGRES_PASSWORD:?}"
 clone=(-h "$host" -U "\${POSTGRES_USER:-postgres}" -d "$db" -X)
 psql "\${clone[@]}" -v ON_ERROR_STOP=1 -Atqc "create table $copy as table $source"
-pg_dump "\${clone[@]:0:6}" --table="$copy" --no-owner --no-privileges |
-	psql -U postgres -d "$db" -X -v ON_ERROR_STOP=1 --single-transaction -q`;
+{
+	echo 'begin;'
+	pg_dump "\${clone[@]:0:6}" --table="$copy" --no-owner --no-privileges || exit 1
+	echo "do \\$\\$ begin if (select count(*) from $copy) <> $rows then raise exception '$copy has % rows, the table had $rows at the point', (select count(*) from $copy); end if; end \\$\\$;"
+	echo 'commit;'
+} | psql -U postgres -d "$db" -X -v ON_ERROR_STOP=1 -q -f -`;
 
 /** The application's database: what postgres-secret's POSTGRES_DB names, as the image reads it. */
 async function applicationDatabase(cluster: Cluster, settings: Settings): Promise<string> {
@@ -154,31 +167,51 @@ export async function restoreTable(
         );
       return Number(await ask(`select count(*) from ${source}`));
     });
-    await progress(`copy ${source} into production as ${restoredAs}`, async () => {
-      const copied = await cluster.exec(production, [
-        "bash",
-        "-c",
-        COPY,
-        "restore-table",
-        clone.host,
-        database,
-        source,
-        restoredAs,
-      ]);
-      if (copied.code !== 0)
+    const inProduction = (query: string) => psql(cluster, query, production);
+    const rowsCopied = await progress(
+      `copy ${source} into production as ${restoredAs}`,
+      async () => {
+        const copied = await cluster.exec(production, [
+          "bash",
+          "-c",
+          copyTableScript,
+          "restore-table",
+          clone.host,
+          database,
+          source,
+          restoredAs,
+          String(rowsAtPoint),
+        ]);
+        // Counted on every path: the script checks before it commits, and this after.
+        const rows =
+          copied.code === 0
+            ? await inProduction(`select count(*) from ${restoredAs}`)
+                .then(Number)
+                .catch(() => null)
+            : null;
+        if (rows === rowsAtPoint) return rows;
+        const why =
+          copied.code !== 0
+            ? copied.stderr.trim() || `exit code ${copied.code}`
+            : rows === null
+              ? `${restoredAs} could not be counted`
+              : `${restoredAs} has ${rows} rows, the table had ${rowsAtPoint} at the point`;
+        // The transaction leaves nothing of an interrupted copy; whatever is there all the
+        // same is dropped, so that production is as it was and a retry finds the name free.
+        const left = await inProduction(`drop table if exists ${restoredAs}`)
+          .then(() => exists(restoredAs))
+          .catch(() => true);
         throw new Error(
-          `copying ${source} from the clone failed, and nothing was written to production (one transaction): ${copied.stderr.trim()}. Make a clone and copy by hand (docs/runbooks/undo-a-mistake.md)`,
+          `copying ${source} from the clone failed (${why}). ${
+            left
+              ? `${database}.${restoredAs} may hold part of the rows: drop it before you plan again.`
+              : `Production has no ${database}.${restoredAs} (checked): nothing was written, and planning again retries.`
+          } The clone was removed; to copy by hand, see docs/runbooks/undo-a-mistake.md`,
         );
-    });
-    const rowsCopied = Number(
-      await psql(cluster, `select count(*) from ${restoredAs}`, production),
+      },
     );
-    if (rowsCopied !== rowsAtPoint)
-      throw new Error(
-        `${restoredAs} has ${rowsCopied} rows, the table had ${rowsAtPoint} at the point; left in place for a look`,
-      );
     const liveRows = (await exists(source))
-      ? Number(await psql(cluster, `select count(*) from ${source}`, production))
+      ? Number(await inProduction(`select count(*) from ${source}`))
       : null;
     return {
       database,
@@ -189,10 +222,16 @@ export async function restoreTable(
       liveRows,
       sql:
         liveRows === null
-          ? { swap: `alter table ${restoredAs} rename to ${table};` }
+          ? { swap: `alter table ${restoredAs} rename to ${table};`, merge: null }
           : {
               swap: `begin; alter table ${source} rename to ${table}_replaced; alter table ${restoredAs} rename to ${table}; commit;`,
-              merge: `insert into ${source} select * from ${restoredAs} on conflict do nothing;`,
+              // The copy is made: a merge that cannot be worked out is not offered, and says why.
+              merge: await tableMerge(inProduction, source, restoredAs).catch(
+                (error: unknown): TableMerge => ({
+                  offered: false,
+                  why: `the live table's key and columns could not be read (${error instanceof Error ? error.message : String(error)})`,
+                }),
+              ),
             },
       clone,
     };

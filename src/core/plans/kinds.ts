@@ -106,7 +106,8 @@ export const PLAN_KINDS: Record<PlanKind, PlanKindFacts> = {
     ifInterrupted: "keep",
     carryOut: productionRestore,
   },
-  // A table copy is one transaction: interrupted, it leaves production as it was.
+  // A table copy is one transaction that commits only with every row: interrupted, it
+  // leaves production with the whole copy or without it, never part of one.
   table: {
     noun: "table's restore",
     stopsProduction: false,
