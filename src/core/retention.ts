@@ -103,3 +103,33 @@ export function fullWouldShrinkWindow(
   const labels = expired.map((b) => b.label).join(", ");
   return `A full backup now would shrink the recovery window below the last ${days} days (since ${isoUtc(floorMs)}), which no backup may do: repository ${repo} keeps ${keep} full backups (repo${repo}-retention-full=${keep}, count retention), so it would expire ${labels} and its WAL, and repository ${repo} would then reach back only to ${isoUtc(oldestKeptMs + 1000)}. Nothing was run. Take a diff or incr backup instead, or keep the window by time: repo${repo}-retention-full-type=time in pgbackrest.conf (README.md, "Retention").`;
 }
+
+/** What one repository guarantees, next to how far back its window actually reaches. */
+export interface WindowGuarantee {
+  repo: number;
+  /** describeGuarantee's sentence. */
+  says: string;
+  /** The days guaranteed in time; undefined when retention counts fulls or keeps all. */
+  days: number | undefined;
+  /** How many days back its window starts now, to a tenth; undefined without a backup. */
+  reachesBackDays: number | undefined;
+}
+
+export function windowGuarantees(
+  retentions: Retention[],
+  windows: { repo: number; start: string }[],
+  nowMs: number,
+): WindowGuarantee[] {
+  return retentions.map((retention) => {
+    const start = windows.find((w) => w.repo === retention.repo)?.start;
+    return {
+      repo: retention.repo,
+      says: describeGuarantee(retention),
+      days: retention.type === "time" ? retention.days : undefined,
+      reachesBackDays:
+        start === undefined
+          ? undefined
+          : Math.round((nowMs - Date.parse(start)) / (DAY_MS / 10)) / 10,
+    };
+  });
+}
