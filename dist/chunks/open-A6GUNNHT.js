@@ -9,7 +9,7 @@ import {
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-AIPV3WCJ.js";
+} from "./chunk-WDW2TWXE.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
