@@ -13,7 +13,7 @@ import { createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { DELIVERY_ID_ANNOTATION } from "../../src/core/names/labels.ts";
-import { INFO_TEMPLATE } from "../../src/core/names/objects.ts";
+import { INFO_TEMPLATE, PGBACKREST_CONFIG } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import {
@@ -75,11 +75,14 @@ export async function bot(lab: Lab): Promise<BotResult> {
     job: (job) => ({ outcome: "Complete", logs: isInfoJob(job) ? info() : "" }),
     exec: () => ({ code: 0, stdout: "", stderr: "" }),
   });
-  // As deployed: the rendered base puts them in its namespace.
+  // As deployed: the rendered base puts them in its namespace. A full reads the retention
+  // in pgbackrest-config before its Job.
   await cluster.apply(
     renderKustomization(projectPath("manifests")).filter(
       (o) =>
-        o.kind === "CronJob" && ["pgbackrest-full-backup", INFO_TEMPLATE].includes(o.metadata.name),
+        (o.kind === "CronJob" &&
+          ["pgbackrest-full-backup", INFO_TEMPLATE].includes(o.metadata.name)) ||
+        (o.kind === "ConfigMap" && o.metadata.name === PGBACKREST_CONFIG.configMap),
     ),
   );
   const app = createBot({ cluster, settings: testSettings() });

@@ -74,8 +74,20 @@ export function renderSummary(results: AnyStepResult[]): string {
     lines.push(
       "  section Restorable",
       `  any point in time :active, ${mermaidTime(from)}, ${mermaidTime(to)}`,
-      "```",
     );
+    // The window retention guarantees, ending where the actual one ends: it should lie inside it.
+    for (const g of status.guarantees) {
+      if (g.days === undefined) continue;
+      lines.push(
+        `  guaranteed repo${g.repo} (${g.days} days) :crit, ${mermaidTime(to - g.days * 86_400)}, ${mermaidTime(to)}`,
+      );
+    }
+    lines.push("```");
+    for (const g of status.guarantees)
+      lines.push(
+        "",
+        `Guaranteed window: ${cell(g.says)}; the actual one reaches back ${g.reachesBackDays ?? 0} days.`,
+      );
   }
   return `${lines.join("\n")}\n`;
 }

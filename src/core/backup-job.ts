@@ -42,3 +42,14 @@ export function backupJobFrom(
   }
   return job;
 }
+
+/** The repository a backup Job writes: its `--repo=N` or `--repo N`, repository 1 without. */
+export function backupRepo(job: KubeObject): number {
+  const args = (podSpecOf(job)?.containers ?? []).flatMap((c) => [
+    ...(c.command ?? []),
+    ...(c.args ?? []),
+  ]);
+  const at = args.findIndex((a) => a === "--repo" || a.startsWith("--repo="));
+  const value = at < 0 ? "1" : args[at]?.startsWith("--repo=") ? args[at]?.slice(7) : args[at + 1];
+  return Number(value) || 1;
+}

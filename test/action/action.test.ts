@@ -159,6 +159,14 @@ describe("the Action against the local cluster runner", () => {
         start: outputs["recovery-window-start"],
         end: outputs["recovery-window-end"],
       },
+      guarantees: [
+        {
+          repo: 1,
+          says: "repo1: the last 7 days (repo1-retention-full-type=time)",
+          days: 7,
+          reachesBackDays: expect.any(Number),
+        },
+      ],
     });
     expect(result?.outputs).toEqual(outputs);
     expect(code).toBe(0);

@@ -31,6 +31,14 @@ const status: AnyStepResult = {
       },
     ],
     recoveryWindow: { start: "2026-11-24T01:00:31.000Z", end: "2026-11-24T01:00:31.000Z" },
+    guarantees: [
+      {
+        repo: 1,
+        says: "repo1: the last 7 days (repo1-retention-full-type=time)",
+        days: 7,
+        reachesBackDays: 0,
+      },
+    ],
   },
 };
 
@@ -47,6 +55,11 @@ describe("the job summary", () => {
         "  full 20261124-020000F :done, 2026-11-24T02:00:00, 2026-11-24T02:05:00",
         "  section Restorable",
         "  any point in time :active, 2026-11-24T01:00:31, 2026-11-24T01:01:31",
+        // The guaranteed window ends where the actual one does: one can see it is not all there yet.
+        "  guaranteed repo1 (7 days) :crit, 2026-11-17T01:01:31, 2026-11-24T01:01:31",
+        "```",
+        "",
+        "Guaranteed window: repo1: the last 7 days (repo1-retention-full-type=time); the actual one reaches back 0 days.",
       ].join("\n"),
     );
   });

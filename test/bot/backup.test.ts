@@ -5,13 +5,17 @@
 import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
 import { commentPayload, deliver, INSTALLATION_TOKEN } from "../../src/fakes/github.ts";
+import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { baseObject } from "../support/base.ts";
 import {
   bot,
   fake,
   github,
+  HOUR,
   info,
   isInfoJob,
   NS,
+  now,
   operation,
   probot,
   serveInfo,
@@ -210,5 +214,75 @@ describe("/backup", () => {
     for (const body of [...github.comments.values()].flat())
       expect(body.length).toBeLessThanOrEqual(65_536);
     expect(github.latest()[0]).toContain("…(earlier lines cut)");
+  });
+});
+
+// Retention guarantees a window in time; a writer's ad-hoc full may not shrink it. The
+// backups are placed against the clock (hours and days before now), as a fake clock would.
+describe("/backup full and the guaranteed window", () => {
+  const DAY = 24 * HOUR;
+  const full = (day: number, ageMs: number) =>
+    sampleBackup(`202611${10 + day}-010000F`, "full", now - ageMs - 60_000, now - ageMs);
+
+  /** An overlay's count retention: pgBackRest then keeps `fulls` fulls, however young. */
+  async function countRetention(fulls: number): Promise<void> {
+    const config = baseObject("ConfigMap", "pgbackrest-config") as Any;
+    config.data["pgbackrest.conf"] = config.data["pgbackrest.conf"]
+      .replace(/^\s*repo1-retention-full-type=time\n/m, "")
+      .replace(/repo1-retention-full=\d+/, `repo1-retention-full=${fulls}`);
+    await fake.apply([config]);
+  }
+
+  it("is refused, naming the window, when count retention would expire a full younger than 7 days; no Job runs", async () => {
+    await setup();
+    await countRetention(4);
+    serveInfo(sampleInfo([full(1, 4 * HOUR), full(2, 3 * HOUR), full(3, 2 * HOUR), full(4, HOUR)]));
+    const payload = commentPayload("/backup full", { user: "bob" });
+    await deliver(probot, bot, payload);
+    expect(workJobs()).toEqual([]);
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("❌");
+    expect(body).toContain("the last 7 days");
+    // The full it would expire, and what the window would shrink to.
+    expect(body).toContain("20261111-010000F");
+    expect(body).toContain("repo1-retention-full=4");
+    expect((await operation(payload.comment.id)).state).not.toBe("succeeded");
+    expect(await fake.get("Lease", NS, "mcpgov-backup-lock")).toBeUndefined();
+  });
+
+  it("runs under count retention when what it expires is older than the window", async () => {
+    await setup();
+    await countRetention(4);
+    serveInfo(sampleInfo([full(1, 10 * DAY), full(2, 9 * DAY), full(3, 8 * DAY), full(4, HOUR)]));
+    await deliver(probot, bot, commentPayload("/backup full"));
+    expect(workJobs()).toHaveLength(1);
+    expect(github.latest()[0]).toContain("✅ full backup");
+  });
+
+  it("runs under the base's time retention however many fulls were taken today: pgBackRest keeps the last 7 days", async () => {
+    await setup();
+    const config = baseObject("ConfigMap", "pgbackrest-config") as Any;
+    expect(config.data["pgbackrest.conf"]).toMatch(/^\s*repo1-retention-full-type=time$/m);
+    serveInfo(sampleInfo([1, 2, 3, 4, 5, 6].map((day) => full(day, (7 - day) * 60_000))));
+    await deliver(probot, bot, commentPayload("/backup full"));
+    expect(workJobs()).toHaveLength(1);
+  });
+
+  it("/backup status shows the guaranteed window next to the actual one", async () => {
+    await setup();
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const body = github.latest()[0] ?? "";
+    expect(body).toMatch(
+      /- \*\*Guaranteed window:\*\* repo1: the last 7 days \(repo1-retention-full-type=time\); the window above reaches back 0\.1 days/,
+    );
+  });
+
+  it("/backup status says when count retention guarantees no time", async () => {
+    await setup();
+    await countRetention(4);
+    await deliver(probot, bot, commentPayload("/backup status"));
+    expect(github.latest()[0]).toContain(
+      "repo1: none in time (repo1-retention-full=4 counts fulls; the scheduled fulls expire the oldest); an ad-hoc full may not expire a backup of the last 7 days",
+    );
   });
 });

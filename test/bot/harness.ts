@@ -101,6 +101,8 @@ function cluster(): FakeCluster {
     baseObject("CronJob", "pgbackrest-restore-pitr"),
     // A clone's server's template, read at each clone (manifests/clone/).
     baseObject("CronJob", "mcpgov-clone"),
+    // pgbackrest.conf: its retention, read before an ad-hoc full and by /backup status.
+    baseObject("ConfigMap", "pgbackrest-config"),
   ]);
   return fake;
 }

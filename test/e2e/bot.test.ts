@@ -208,6 +208,8 @@ describe("the bot on the local cluster", () => {
   let before = 0;
   /** After rows 1011 to 1020 were written: a moment the restore to `target` leaves behind. */
   let leftBehind = "";
+  /** The first full backup, the only one before T: the restores to T must start from it. */
+  let firstFull = "";
 
   it("answers at once and takes a full backup on /backup full", async () => {
     await sql(
@@ -225,6 +227,7 @@ describe("the bot on the local cluster", () => {
     expect(github.comments.size).toBe(1);
     const [comment] = github.latest();
     expect(comment).toMatch(/✅ full backup `\d{8}-\d{6}F`: \d+ s, database [\d.]+ MiB/);
+    firstFull = /✅ full backup `(\d{8}-\d{6}F)`/.exec(comment ?? "")?.[1] ?? "";
     const [job] = await e2e.cluster.list("Job", NS, {
       "app.kubernetes.io/component": "full-backup",
     });
@@ -246,6 +249,9 @@ describe("the bot on the local cluster", () => {
     expect(status).toMatch(/\| full \| `\d{8}-\d{6}F` \|/);
     expect(status).toContain("| diff | none |");
     expect(status).toMatch(
+      /\*\*Guaranteed window:\*\* repo1: the last 7 days \(repo1-retention-full-type=time\); the window above reaches back 0 days/,
+    );
+    expect(status).toMatch(
       /\*\*WAL archiving:\*\* ✅ working — last archived `0{7}1[0-9A-F]{16}[^`]*` at \S+Z; 0 failures/,
     );
   }, 120_000);
@@ -262,7 +268,7 @@ describe("the bot on the local cluster", () => {
     expect(validation).toContain("<details><summary>Validation report (JSON)</summary>");
   }, 300_000);
 
-  it("plans /restore pitr T after more writes, and changes nothing until it is confirmed", async () => {
+  it("plans /restore pitr T after more writes and five /backup full in a row, and changes nothing until it is confirmed", async () => {
     await sleep(1500); // a target must lie a whole second after the backup ended
     for (let id = 1001; id <= 1010; id++) await sql(`insert into ledger (id) values (${id})`);
     await sleep(150);
@@ -275,6 +281,14 @@ describe("the bot on the local cluster", () => {
     leftBehind = await sql(
       `select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
     );
+    // Five fulls in a row by a writer, as after damage by someone who may not restore: a
+    // count of four fulls expired the full before T and its WAL; retention by time keeps
+    // every point of the last 7 days, however many fulls are taken.
+    for (let n = 1; n <= 5; n++) {
+      await send("/backup full");
+      await bot.idle();
+      expect(github.latest().at(-1)).toMatch(/✅ full backup `\d{8}-\d{6}F`/);
+    }
     before = await timeline(e2e.cluster, MCPGOV_DATABASE);
 
     await send(`/restore pitr ${target}`);
@@ -288,7 +302,7 @@ describe("the bot on the local cluster", () => {
       "stops `deployment/governance-api` and then `statefulset/postgres` for the restore",
     );
     expect(await sql("select count(*) from ledger")).toBe("1020");
-  }, 300_000);
+  }, 900_000);
 
   it("carries out the restore on /restore confirm: the ledger is cut exactly at T", async () => {
     const plan = github.latest().at(-1) ?? "";
@@ -301,7 +315,10 @@ describe("the bot on the local cluster", () => {
     expect(comment).toContain("**Confirmed** by @alice");
     expect(comment).toMatch(/✅ \| incr safety backup \(Job pgbackrest-bot-\w+-safety\)/);
     expect(comment).toContain("✅ | stop applications: deployment/governance-api");
-    expect(comment).toMatch(/✅ Restored to \*\*.+ UTC\*\* from backup set `\d{8}-\d{6}F`/);
+    // From the full before T: the five fulls after it expired nothing.
+    expect(comment).toMatch(
+      new RegExp(`✅ Restored to \\*\\*.+ UTC\\*\\* from backup set \`${firstFull}\``),
+    );
     expect(comment).toContain(`PostgreSQL is writable on timeline ${before + 1} (was ${before})`);
     // No scheduled backup or validation could start during the restore; all run again after.
     expect(suspendedDuringRestore).toEqual({

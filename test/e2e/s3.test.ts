@@ -374,6 +374,9 @@ describe("one key per job: only the repository host's may delete (manifests/s3/i
     "pgbackrest",
     "--stanza=mcpgov",
     "--repo=2",
+    // A count of one, over the bucket's time retention (28 days), which would expire none
+    // of these minutes-old fulls.
+    "--repo2-retention-full-type=count",
     "--repo2-retention-full=1",
     "expire",
   ];

@@ -54,6 +54,7 @@ function cluster(): FakeCluster {
   void fake.apply([
     baseObject("CronJob", "pgbackrest-full-backup"),
     baseObject("CronJob", "pgbackrest-info"),
+    baseObject("ConfigMap", "pgbackrest-config"),
   ]);
   return fake;
 }
@@ -100,6 +101,18 @@ describe("the recovery window", () => {
     // pgBackRest's behaviour, not with src/core/recovery-window.ts, which both faces use.
     expect(start).toBe(new Date(Math.floor(fullStopMs / 1000) * 1000 + 1000).toISOString());
     expect(end).toBe(new Date(archivedMs).toISOString());
+  });
+
+  it("is shown by both faces beside the window retention guarantees", async () => {
+    const step = await statusStep({ cluster: fake, inputs, ...action });
+    const said = await botSays("/backup status");
+    const guarantee = "repo1: the last 7 days (repo1-retention-full-type=time)";
+    // The full stopped 3 h ago: the actual window is an eighth of a day long.
+    expect(step.detail).toContain(`guaranteed window ${guarantee}, reaching back 0.1 days`);
+    expect(said).toContain(
+      `**Guaranteed window:** ${guarantee}; the window above reaches back 0.1 days`,
+    );
+    expect(step.data?.guarantees.map((g) => g.days)).toEqual([7]);
   });
 
   it("a target in the backup's stop second is refused by /restore pitr with the window status shows", async () => {

@@ -163,9 +163,10 @@ describe("the seed's names and values", () => {
     expect(find("PersistentVolumeClaim", "postgres-data").metadata.name).toBe("postgres-data");
   });
 
-  it("pgbackrest.conf keeps 4 full and 3 differential backups, for stanza mcpgov and any other", () => {
+  it("pgbackrest.conf keeps every point of the last 7 days and 3 differential backups, for stanza mcpgov and any other", () => {
     expect(pgbackrestConf.problems).toEqual([]);
-    expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-full")).toBe("4");
+    expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-full-type")).toBe("time");
+    expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-full")).toBe("7");
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-retention-diff")).toBe("3");
     expect(optionValue(pgbackrestConf.config, "mcpgov", "repo1-path")).toBe("/var/lib/pgbackrest");
     // The stanza is pgbackrest-config's `stanza`, set in one place; no file names it.

@@ -55,7 +55,8 @@ describe("pgbackrest.conf in the pgbackrest-config ConfigMap", () => {
   const postgres = () => pgbackrestEnv("postgres-statefulset.yaml", "StatefulSet");
   const restore = () => pgbackrestEnv("restore/pgbackrest-restore-pitr-cronjob.yaml", "CronJob");
   it.each([
-    ["repo-host.conf", "backup", "repo1-retention-full", "4", repoHost],
+    ["repo-host.conf", "backup", "repo1-retention-full-type", "time", repoHost],
+    ["repo-host.conf", "backup", "repo1-retention-full", "7", repoHost],
     ["repo-host.conf", "backup", "pg1-host", "postgres-service", repoHost],
     ["repo-host.conf", "server", "tls-server-address", "0.0.0.0", repoHost],
     ["repo-host.conf", "stanza-create", "pg1-host-type", "tls", repoHost],

@@ -27,6 +27,9 @@ export const statusStep: Step<"status"> = async (context) => {
     windows.length > 1
       ? ` (${windows.map((w) => `repo${w.repo} from ${w.start}`).join(", ")})`
       : "";
+  const guaranteed = status.guarantees
+    .map((g) => `${g.says}, reaching back ${g.reachesBackDays ?? 0} days`)
+    .join("; ");
   const entries: BackupEntry[] = backups.map((b) => ({
     label: b.label,
     type: b.type,
@@ -37,12 +40,12 @@ export const statusStep: Step<"status"> = async (context) => {
   }));
   return {
     ok: stanza.status.code === 0 && unreadable.length === 0,
-    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${validation}${marks}${clones}${problems ? `; ${problems}` : ""}`,
+    detail: `${backups.length} backup${backups.length === 1 ? "" : "s"}; recovery window ${window.start} → ${window.end}${perRepo}${guaranteed ? `; guaranteed window ${guaranteed}` : ""}${validation}${marks}${clones}${problems ? `; ${problems}` : ""}`,
     outputs: {
       "recovery-window-start": window.start,
       "recovery-window-end": window.end,
       "backups-json": JSON.stringify(entries),
     },
-    data: { backups: entries, recoveryWindow: window },
+    data: { backups: entries, recoveryWindow: window, guarantees: status.guarantees },
   };
 };

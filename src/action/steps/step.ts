@@ -7,6 +7,7 @@ import type { DeployResult } from "../../core/operations/deploy.ts";
 import type { VerifyResult } from "../../core/operations/verify.ts";
 import type { Progress } from "../../core/progress.ts";
 import type { RecoveryWindow } from "../../core/recovery-window.ts";
+import type { WindowGuarantee } from "../../core/retention.ts";
 import type { Settings } from "../../core/settings.ts";
 import type { ValidationReport } from "../../core/validation-report.ts";
 import type { Inputs, Operation } from "../inputs.ts";
@@ -67,7 +68,12 @@ export interface StepData {
     checks: number;
     reportPath: string;
   };
-  status: { backups: BackupEntry[]; recoveryWindow: RecoveryWindow };
+  status: {
+    backups: BackupEntry[];
+    recoveryWindow: RecoveryWindow;
+    /** What retention guarantees, per repository, next to the actual window. */
+    guarantees: WindowGuarantee[];
+  };
   mark: Mark & { segment: string };
   clone: Omit<CloneResult, "report">;
   "drop-clone": { removed: string[] };

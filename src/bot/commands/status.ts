@@ -5,6 +5,7 @@ import { mib } from "../../core/names/formats.ts";
 import { BACKUP_TYPES } from "../../core/names/kinds.ts";
 import { type LastValidation, readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
+import type { WindowGuarantee } from "../../core/retention.ts";
 import { isoUtc } from "../../core/time.ts";
 import { code, text } from "../status-comment.ts";
 import type { CommandContext } from "./context.ts";
@@ -25,6 +26,17 @@ function validationLine(last: LastValidation): string {
   return `${icon} ${text(report.status)} (${text(last.createdAt)}, Job ${code(last.job)}): ${detail}`;
 }
 
+/** What retention guarantees, beside how far back the window reaches (one repository: one line). */
+function guaranteeLines(guarantees: WindowGuarantee[]): string[] {
+  const reach = (g: WindowGuarantee, whose: string) =>
+    `${g.says}; ${whose} reaches back ${g.reachesBackDays === undefined ? "nowhere yet (no backup)" : `${g.reachesBackDays} days`}`;
+  const [only] = guarantees;
+  if (!only) return [];
+  if (guarantees.length === 1)
+    return [`- **Guaranteed window:** ${reach(only, "the window above")}`];
+  return ["- **Guaranteed window:**", ...guarantees.map((g) => `  - ${reach(g, "its window")}`)];
+}
+
 export async function statusCommand(context: CommandContext): Promise<string> {
   const name = context.stanza;
   const status = await operate(context, readStatus);
@@ -42,6 +54,7 @@ export async function statusCommand(context: CommandContext): Promise<string> {
       ? `- **Recovery window:** ${window.start} → ${window.end} (a point-in-time restore can reach any moment in it)`
       : "- **Recovery window:** none — there is no valid backup; run `/backup full`",
     ...(windows.length > 1 ? windows.map((w) => `  - repo${w.repo}: ${w.start} → ${w.end}`) : []),
+    ...guaranteeLines(status.guarantees),
     "",
     "| Type | Last backup | Ended | Took | Database | Stored | Repo |",
     "|---|---|---|---|---|---|---|",

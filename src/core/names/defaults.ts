@@ -11,3 +11,11 @@ export const BASE_STANZA = "mcpgov";
 
 /** How long a clone lives when nobody says: the Action's `clone-ttl` default (action.yml) and the bot's. */
 export const DEFAULT_CLONE_TTL = "4h";
+
+/**
+ * The days of point-in-time recovery the product guarantees when nothing says otherwise:
+ * the base's time retention (`repo1-retention-full-type=time`, `repo1-retention-full=7`),
+ * and, under an overlay's count retention, the floor an ad-hoc full may not shrink the
+ * window below (core/retention.ts). The seed's own example kept a week.
+ */
+export const GUARANTEED_WINDOW_DAYS = 7;

@@ -39,7 +39,19 @@ export const PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
  * The ConfigMap that says a deployment's stanza (its `stanza` key) and, by its namespace,
  * where the deployment lives (manifests/pgbackrest-config.yaml).
  */
-export const PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" } as const;
+export const PGBACKREST_CONFIG = {
+  configMap: "pgbackrest-config",
+  stanzaKey: "stanza",
+  /** pgbackrest.conf, which holds each repository's retention (core/retention.ts). */
+  confKey: "pgbackrest.conf",
+} as const;
+
+/**
+ * The S3 component's ConfigMap (manifests/s3/pgbackrest-s3.yaml): repository 2's options
+ * as PGBACKREST_REPO2_* variables, which win over pgbackrest.conf as pgBackRest's
+ * environment does. Absent without the component.
+ */
+export const PGBACKREST_S3_CONFIG = "pgbackrest-s3";
 
 /**
  * The admission policies' parameters for one installation (manifests/bot and

@@ -1,7 +1,9 @@
 // backup: one Job from the backup CronJob of the type (an incremental one from the
 // differential CronJob, the type changed), run to its end; the result is the backup
 // pgBackRest recorded. A Job that fails throws a JobFailedError with its diagnosis.
-import { backupJob } from "../backup-job.ts";
+// A full backup that would expire a backup of the guaranteed window (under an overlay's
+// count retention) is refused before its Job: a writer may not shrink the window.
+import { backupJob, backupRepo } from "../backup-job.ts";
 import type { Cluster } from "../cluster.ts";
 import { logTail, runJobToCompletion } from "../jobs.ts";
 import { requireUnlocked } from "../lock.ts";
@@ -9,7 +11,9 @@ import type { BackupType } from "../names/kinds.ts";
 import { repoOf, validBackups } from "../pgbackrest/info.ts";
 import type { Progress } from "../progress.ts";
 import { stanzaInfo } from "../repository.ts";
+import { fullWouldShrinkWindow, readRetention } from "../retention.ts";
 import type { Settings } from "../settings.ts";
+import { UserError } from "../user-error.ts";
 
 export interface BackupRequest {
   type: BackupType;
@@ -49,6 +53,17 @@ export async function runBackup(
     request.jobName,
     request.annotations,
   );
+  if (request.type === "full") {
+    const repo = backupRepo(job);
+    await progress("check that a full keeps the guaranteed recovery window", async () => {
+      const [retention] = await readRetention(cluster, settings, [repo]);
+      // Time retention keeps the window by itself: the repository need not be read.
+      if (retention?.type !== "count") return;
+      const stanza = await stanzaInfo(cluster, namespace, settings.stanza);
+      const why = fullWouldShrinkWindow(stanza, retention, Date.now());
+      if (why) throw new UserError(why);
+    });
+  }
   const title = request.title ?? `${request.type} backup`;
   const run = await progress(`${title} (Job ${request.jobName})`, () =>
     runJobToCompletion(cluster, job, request.timeoutMs, `the ${title}`),

@@ -12,6 +12,7 @@ import { type BackupInfo, type StanzaInfo, validBackups } from "../pgbackrest/in
 import type { Progress } from "../progress.ts";
 import { type RecoveryWindow, recoveryWindow, recoveryWindows } from "../recovery-window.ts";
 import { type RepoState, repositories, stanzaInfo } from "../repository.ts";
+import { readRetention, type WindowGuarantee, windowGuarantees } from "../retention.ts";
 import type { Settings } from "../settings.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
 
@@ -30,6 +31,11 @@ export interface StatusResult {
   window: RecoveryWindow | undefined;
   /** Each repository's own window, repo1 first. */
   windows: (RecoveryWindow & { repo: number })[];
+  /**
+   * What each repository's retention guarantees, next to how far back its window reaches;
+   * empty when the configuration could not be read (status goes on without).
+   */
+  guarantees: WindowGuarantee[];
   /** Valid backups, oldest first. */
   backups: BackupInfo[];
   archiver: ArchiverStatus;
@@ -83,12 +89,18 @@ export async function readStatus(
     listClones(cluster, settings.namespace).catch((): CloneInfo[] => []),
   );
   const window = recoveryWindow(stanza, archiver.lastArchivedTime);
+  const windows = recoveryWindows(stanza, archiver.lastArchivedTime);
+  const repos = [...new Set([1, ...(stanza.repo ?? []).map((r) => r.key)])].sort((a, b) => a - b);
+  const retention = await progress("read the retention (pgbackrest-config)", () =>
+    readRetention(cluster, settings, repos).catch(() => []),
+  );
   return {
     clones,
     stanza,
     repositories: repositories(stanza),
     window,
-    windows: recoveryWindows(stanza, archiver.lastArchivedTime),
+    windows,
+    guarantees: windowGuarantees(retention, windows, Date.now()),
     backups: validBackups(stanza),
     archiver,
     lastValidation: validation,

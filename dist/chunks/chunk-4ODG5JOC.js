@@ -133,7 +133,13 @@ var POSTGRES = {
 };
 var POSTGRES_WORKLOAD = { kind: "StatefulSet", name: POSTGRES.statefulSet };
 var PGBACKREST_IMAGE = "ghcr.io/org/mcpgov-backup-pgbackrest";
-var PGBACKREST_CONFIG = { configMap: "pgbackrest-config", stanzaKey: "stanza" };
+var PGBACKREST_CONFIG = {
+  configMap: "pgbackrest-config",
+  stanzaKey: "stanza",
+  /** pgbackrest.conf, which holds each repository's retention (core/retention.ts). */
+  confKey: "pgbackrest.conf"
+};
+var PGBACKREST_S3_CONFIG = "pgbackrest-s3";
 var POLICY_PARAMETERS = [
   "mcpgov-backup-bot-jobs",
   "mcpgov-backup-action-jobs"
@@ -219,6 +225,7 @@ export {
   POSTGRES_WORKLOAD,
   PGBACKREST_IMAGE,
   PGBACKREST_CONFIG,
+  PGBACKREST_S3_CONFIG,
   POLICY_PARAMETERS,
   LOCK_NAME,
   INFO_TEMPLATE,
