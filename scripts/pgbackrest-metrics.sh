@@ -220,16 +220,16 @@ metrics_wal_collect() {
 		ok=0
 	fi
 	local l="{stanza=\"$metrics_stanza\"}"
-	metrics_wal_sample mcpgov_backup_wal_timestamp_seconds gauge "When these WAL figures were collected from PostgreSQL." "$l" "$now"
-	metrics_wal_sample mcpgov_backup_wal_success gauge "1 when PostgreSQL answered the WAL query, 0 when it did not (see the metrics log)." "$l" "$ok"
-	metrics_wal_sample mcpgov_backup_rpo_target_seconds gauge "The RPO the alert PgBackRestRPOTooHigh holds the database to." "$l" "$metrics_rpo_target"
+	metrics_wal_sample "mcpgov_backup_wal_timestamp_seconds" gauge "When these WAL figures were collected from PostgreSQL." "$l" "$now"
+	metrics_wal_sample "mcpgov_backup_wal_success" gauge "1 when PostgreSQL answered the WAL query, 0 when it did not (see the metrics log)." "$l" "$ok"
+	metrics_wal_sample "mcpgov_backup_rpo_target_seconds" gauge "The RPO the alert PgBackRestRPOTooHigh holds the database to." "$l" "$metrics_rpo_target"
 	[ "$ok" = 1 ] || return 0
-	metrics_wal_sample mcpgov_backup_wal_archiving_enabled gauge "1 when archive_mode is on, 0 when it is off and no WAL is archived." "$l" "$enabled"
-	metrics_wal_sample mcpgov_backup_wal_archived_total counter "WAL files archived since the statistics were reset (pg_stat_archiver)." "$l" "$archived"
-	metrics_wal_sample mcpgov_backup_wal_archive_failed_total counter "Failed attempts to archive WAL files (pg_stat_archiver)." "$l" "$failed"
+	metrics_wal_sample "mcpgov_backup_wal_archiving_enabled" gauge "1 when archive_mode is on, 0 when it is off and no WAL is archived." "$l" "$enabled"
+	metrics_wal_sample "mcpgov_backup_wal_archived_total" counter "WAL files archived since the statistics were reset (pg_stat_archiver)." "$l" "$archived"
+	metrics_wal_sample "mcpgov_backup_wal_archive_failed_total" counter "Failed attempts to archive WAL files (pg_stat_archiver)." "$l" "$failed"
 	[ "$enabled" = 1 ] || return 0
-	metrics_wal_sample mcpgov_backup_wal_ready_segments gauge "WAL segments complete and waiting for archive_command." "$l" "$ready"
-	metrics_wal_sample mcpgov_backup_rpo_seconds gauge "Age of the oldest WAL segment written but not yet archived, 0 when all complete segments are." "$l" "$rpo"
+	metrics_wal_sample "mcpgov_backup_wal_ready_segments" gauge "WAL segments complete and waiting for archive_command." "$l" "$ready"
+	metrics_wal_sample "mcpgov_backup_rpo_seconds" gauge "Age of the oldest WAL segment written but not yet archived, 0 when all complete segments are." "$l" "$rpo"
 }
 
 # usage: metrics_wal_sample NAME TYPE HELP LABELS VALUE
