@@ -4,7 +4,8 @@
 // evaluating monitoring/pgbackrest-alerts.rules.yml (the file a VM loads). No
 // postgres_exporter. Before any WAL is switched nothing fires; after,
 // PgBackRestWALArchivingFailing, PgBackRestWALArchivingLagging and PgBackRestRPOTooHigh do,
-// and the RPO is above 0 and rising. The rules run as written but without their `for:`
+// and the RPO is above 0 and rising; restarted with archive_mode off,
+// PgBackRestWALArchivingDisabled fires and no RPO is exported. The rules run as written but without their `for:`
 // (minutes of waiting that promtool's unit tests cover); the RPO target is 2 s instead of
 // 15 minutes, set as an overlay sets it (METRICS_RPO_TARGET_SECONDS).
 import { readFileSync, writeFileSync } from "node:fs";
@@ -167,5 +168,18 @@ describe("the WAL alerts on a real PostgreSQL, the product's WAL figures and Pro
       return rpo > first ? rpo : undefined;
     });
     expect(later).toBeGreaterThan(first);
+  }, 120_000);
+
+  it("with archive_mode off, fires WALArchivingDisabled and exports no RPO rather than a reassuring 0", async () => {
+    await e2e.db.stop();
+    await e2e.db.start({ archive_mode: "off" });
+    const alerts = await until("WALArchivingDisabled firing", async () => {
+      const names = await firing();
+      return names.includes("PgBackRestWALArchivingDisabled") ? names : undefined;
+    });
+    expect(alerts).toContain("PgBackRestWALArchivingDisabled");
+    expect(await query("mcpgov_backup_wal_archiving_enabled")).toBe(0);
+    expect(await query("mcpgov_backup_rpo_seconds")).toBe(undefined);
+    expect(await firing()).not.toContain("PgBackRestRPOTooHigh");
   }, 120_000);
 });
