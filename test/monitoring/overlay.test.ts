@@ -109,6 +109,39 @@ describe("a stranger's overlay of the monitoring component", () => {
   });
 });
 
+/** A pod template's wal-metrics container, checked to mount only volumes the pod has. */
+function walMetrics(statefulSet: Any): Any {
+  const spec = statefulSet.spec.template.spec;
+  const container = spec.containers.find((c: Any) => c.name === "wal-metrics");
+  const volumes = new Set(spec.volumes.map((v: Any) => v.name));
+  for (const mount of container?.volumeMounts ?? []) expect(volumes).toContain(mount.name);
+  return container;
+}
+
+describe("the monitoring component over an adopted PostgreSQL (examples/adopt)", () => {
+  it("adds the same wal-metrics container to the adopted StatefulSet, on its socket volume", () => {
+    const dir = join(scratch, "adopt-monitored");
+    mkdirSync(dir, { recursive: true });
+    const root = relative(dir, projectPath());
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      `resources: [${root}/examples/adopt]\ncomponents: [${root}/manifests/monitoring]\n`,
+    );
+    const objects = renderKustomization(dir);
+    const adopted = objects.filter(
+      (o) => o.kind === "StatefulSet" && o.metadata.annotations?.["mcpgov-backup/adopt"] === "true",
+    );
+    expect(adopted).toHaveLength(1);
+    const container = walMetrics(adopted[0]);
+    const socket = container.volumeMounts.find((m: Any) => m.mountPath === "/var/run/postgresql");
+    expect(socket.name).toBe("pgbackrest-socket");
+    // The same container as the base's, but for its volumes' names.
+    const base = walMetrics(find(strangersOverlay(), "StatefulSet", "postgres"));
+    const withoutMounts = ({ volumeMounts: _, ...rest }: Any) => rest;
+    expect(withoutMounts(container)).toEqual(withoutMounts(base));
+  });
+});
+
 describe("an overlay that sets nothing (examples/production)", () => {
   it("keeps the default runbook base and no release label", () => {
     const objects = renderKustomization(projectPath("examples", "production"));
