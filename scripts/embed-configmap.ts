@@ -30,11 +30,28 @@ export const EMBEDDED_FILES: EmbeddedFile[] = [
   },
 ];
 
-/** The PrometheusRule whose spec is the plain rules file (the same groups). */
+/**
+ * The PrometheusRule whose spec is the plain rules files' groups, in this order: the
+ * alerts every installation loads, then the Kubernetes-only ones (a VM loads only the first).
+ */
 export const RULES = {
   manifest: "manifests/monitoring/pgbackrest-prometheusrule.yaml",
-  source: "monitoring/pgbackrest-alerts.rules.yml",
+  sources: [
+    "monitoring/pgbackrest-alerts.rules.yml",
+    "monitoring/pgbackrest-alerts-kubernetes.rules.yml",
+  ],
 };
+
+/** The groups of every rules file, as the PrometheusRule's spec holds them. */
+export function rulesSpec(root = "."): { groups: unknown[] } {
+  return {
+    groups: RULES.sources.flatMap(
+      (source) =>
+        (parseDocument(readFileSync(`${root}/${source}`, "utf8")).toJS() as { groups: unknown[] })
+          .groups,
+    ),
+  };
+}
 
 export function readEmbedded(file: EmbeddedFile, root = "."): unknown {
   return parseDocument(readFileSync(`${root}/${file.manifest}`, "utf8")).getIn(["data", file.key]);
@@ -51,7 +68,7 @@ function embed(file: EmbeddedFile): boolean {
 
 function embedRules(): boolean {
   const doc = parseDocument(readFileSync(RULES.manifest, "utf8"));
-  const rules = parseDocument(readFileSync(RULES.source, "utf8")).toJS();
+  const rules = rulesSpec();
   if (JSON.stringify((doc.toJS() as { spec?: unknown }).spec ?? null) === JSON.stringify(rules))
     return false;
   doc.setIn(["spec"], doc.createNode(rules));
@@ -69,6 +86,6 @@ if (import.meta.main) {
   }
   const changed = embedRules();
   console.log(
-    `${RULES.manifest}: spec ${changed ? "updated from" : "already matches"} ${RULES.source}`,
+    `${RULES.manifest}: spec ${changed ? "updated from" : "already matches"} ${RULES.sources.join(" and ")}`,
   );
 }

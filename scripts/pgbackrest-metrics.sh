@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pgbackrest-metrics.sh: the figures only pgBackRest and the restore validation know, in the
 # Prometheus text format: last backup of each type (time, duration, sizes), the recovery
-# window, each repository's health, the last validation's verdict and RTO.
+# window, each repository's health, the last validation's verdict and RTO; with --wal,
+# what only PostgreSQL knows: WAL not yet archived (the RPO) and the archiver's counters.
 #
 # On a VM it writes node_exporter's textfile collector directory from a timer; on
 # Kubernetes the pgbackrest-metrics Deployment runs it in a loop next to node_exporter
@@ -22,11 +23,22 @@ metrics, or write them atomically to a file for node_exporter's textfile collect
   --textfile FILE            write to FILE (through FILE.tmp and a rename, so a scrape
                              never sees half a file) instead of standard output
   --interval SECONDS         keep running, refreshing every SECONDS
+  --wal                      WAL figures instead, from PostgreSQL itself (psql over
+                             PGHOST/PGPORT as the postgres user): the RPO, segments
+                             waiting for archive_command, pg_stat_archiver's counters;
+                             needs --stanza (the label)
+  --rpo-target SECONDS       with --wal: the RPO alert's threshold, exported as
+                             mcpgov_backup_rpo_target_seconds (env
+                             METRICS_RPO_TARGET_SECONDS; default 900)
+  --pushgateway URL          with --wal: also PUT the figures to a Prometheus Pushgateway
+                             (env METRICS_PUSHGATEWAY), group job=pgbackrest-wal and the
+                             stanza; needs curl
   -h, --help                 show this text
 
 When pgBackRest cannot answer, the output still says so (mcpgov_backup_info_success 0),
-so an alert fires instead of the figures going stale in silence. pgbackrest and jq must
-be on PATH.
+so an alert fires instead of the figures going stale in silence; likewise
+mcpgov_backup_wal_success 0 when PostgreSQL cannot. pgbackrest and jq must be on PATH
+(psql instead of pgbackrest with --wal).
 EOF
 }
 
@@ -103,6 +115,11 @@ metrics_render() {
 		metric("mcpgov_backup_last_repo_size_bytes"; "gauge";
 			"What the newest good backup of the type added to the repository (compressed, deduplicated).";
 			each_type(select(.b) | {l, v: .b.info.repository.delta})),
+		metric("mcpgov_backup_repo_size_bytes"; "gauge";
+			"Bytes the backups kept in the repository take there (compressed, deduplicated; WAL not included).";
+			[$repos[] as $r | {l: {stanza: $r.stanza, repo: $r.repo}, v: ([$info[]
+				| select(.name == $r.stanza) | .backup[]?
+				| select((.database."repo-key" | tostring) == $r.repo) | .info.repository.delta // 0] | add // 0)}]),
 		metric("mcpgov_backup_backups"; "gauge";
 			"Good backups of the type kept in the repository.";
 			each_type(.l as $l | {l: $l, v: ([$backups[] | select(.stanza == $l.stanza
@@ -178,6 +195,71 @@ metrics_collect() {
 	metrics_render "$info" "$archived" "$reports" "$(date +%s)" "$ok"
 }
 
+# The WAL figures in one row: archive_mode on, segments waiting (.ready), the age of the
+# oldest (its .ready file is made when the segment is complete), pg_stat_archiver's
+# counters. The segment being written has no .ready yet: archive_timeout bounds its age.
+# pg_ls_archive_statusdir() needs PostgreSQL 12 and superuser or pg_monitor.
+METRICS_WAL_QUERY="SELECT (current_setting('archive_mode') <> 'off')::int,
+	count(s.name),
+	greatest(0, coalesce(floor(extract(epoch FROM now() - min(s.modification))), 0))::bigint,
+	a.archived_count, a.failed_count
+FROM pg_stat_archiver a
+LEFT JOIN pg_ls_archive_statusdir() s ON s.name LIKE '%.ready'
+GROUP BY a.archived_count, a.failed_count"
+
+# usage: metrics_wal_collect -- one round of WAL figures on standard output
+metrics_wal_collect() {
+	local row now ok=1 enabled="" ready="" rpo="" archived="" failed=""
+	now=$(date +%s)
+	if row=$(psql -X -v ON_ERROR_STOP=1 -qAt -F ' ' -d postgres -c "$METRICS_WAL_QUERY") &&
+		read -r enabled ready rpo archived failed <<<"$row" && [[ $failed =~ ^[0-9]+$ ]]; then
+		[ "$enabled" = 1 ] ||
+			metrics_log "archive_mode is off: no WAL reaches the repository; exporting mcpgov_backup_wal_archiving_enabled 0 and no RPO"
+	else
+		metrics_log "PostgreSQL did not answer the WAL query; exporting mcpgov_backup_wal_success 0"
+		ok=0
+	fi
+	local l="{stanza=\"$metrics_stanza\"}"
+	metrics_wal_sample "mcpgov_backup_wal_timestamp_seconds" gauge "When these WAL figures were collected from PostgreSQL." "$l" "$now"
+	metrics_wal_sample "mcpgov_backup_wal_success" gauge "1 when PostgreSQL answered the WAL query, 0 when it did not (see the metrics log)." "$l" "$ok"
+	metrics_wal_sample "mcpgov_backup_rpo_target_seconds" gauge "The RPO the alert PgBackRestRPOTooHigh holds the database to." "$l" "$metrics_rpo_target"
+	[ "$ok" = 1 ] || return 0
+	metrics_wal_sample "mcpgov_backup_wal_archiving_enabled" gauge "1 when archive_mode is on, 0 when it is off and no WAL is archived." "$l" "$enabled"
+	metrics_wal_sample "mcpgov_backup_wal_archived_total" counter "WAL files archived since the statistics were reset (pg_stat_archiver)." "$l" "$archived"
+	metrics_wal_sample "mcpgov_backup_wal_archive_failed_total" counter "Failed attempts to archive WAL files (pg_stat_archiver)." "$l" "$failed"
+	[ "$enabled" = 1 ] || return 0
+	metrics_wal_sample "mcpgov_backup_wal_ready_segments" gauge "WAL segments complete and waiting for archive_command." "$l" "$ready"
+	metrics_wal_sample "mcpgov_backup_rpo_seconds" gauge "Age of the oldest WAL segment written but not yet archived, 0 when all complete segments are." "$l" "$rpo"
+}
+
+# usage: metrics_wal_sample NAME TYPE HELP LABELS VALUE
+metrics_wal_sample() {
+	printf '# HELP %s %s\n# TYPE %s %s\n%s%s %s\n' "$1" "$3" "$1" "$2" "$1" "$4" "$5"
+}
+
+# usage: metrics_wal_push TEXT -- PUT the figures to the Pushgateway (the group replaced
+# whole); a failure is logged, the next round tries again
+metrics_wal_push() {
+	local url="${metrics_pushgateway%/}/metrics/job/pgbackrest-wal/stanza/$metrics_stanza" output
+	if ! output=$(curl --fail --silent --show-error --max-time 10 --request PUT \
+		--data-binary @- "$url" 2>&1 <<<"$1"); then
+		metrics_log "could not push the WAL figures to $url ($output)"
+		return 1
+	fi
+}
+
+# usage: metrics_wal_round TEXTFILE -- one round of --wal: printed, written, pushed
+metrics_wal_round() {
+	local text
+	text=$(metrics_wal_collect)
+	if [ -n "$1" ]; then
+		printf '%s\n' "$text" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+	elif [ -z "$metrics_pushgateway" ]; then
+		printf '%s\n' "$text"
+	fi
+	[ -z "$metrics_pushgateway" ] || metrics_wal_push "$text"
+}
+
 # usage: metrics_write FILE -- one round into FILE, replaced whole
 metrics_write() {
 	local file=$1 tmp="$1.tmp.$$"
@@ -193,13 +275,18 @@ metrics_write() {
 _main() {
 	metrics_stanza=${PGBACKREST_STANZA:-}
 	metrics_reports_dir=${METRICS_VALIDATION_REPORTS:-}
-	local textfile="" interval=""
+	metrics_rpo_target=${METRICS_RPO_TARGET_SECONDS:-900}
+	metrics_pushgateway=${METRICS_PUSHGATEWAY:-}
+	local textfile="" interval="" wal=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--stanza) metrics_stanza=${2:?--stanza needs a name} && shift ;;
 		--validation-reports) metrics_reports_dir=${2:?--validation-reports needs a directory} && shift ;;
 		--textfile) textfile=${2:?--textfile needs a file} && shift ;;
 		--interval) interval=${2:?--interval needs seconds} && shift ;;
+		--wal) wal=1 ;;
+		--rpo-target) metrics_rpo_target=${2:?--rpo-target needs seconds} && shift ;;
+		--pushgateway) metrics_pushgateway=${2:?--pushgateway needs a URL} && shift ;;
 		-h | --help) metrics_usage && return 0 ;;
 		*) metrics_usage >&2 && printf 'error: unknown argument: %s\n' "$1" >&2 && return 2 ;;
 		esac
@@ -217,6 +304,14 @@ _main() {
 		printf 'error: the directory of --textfile %s does not exist\n' "$textfile" >&2
 		return 2
 	fi
+	if [ -n "$wal" ]; then
+		metrics_wal_main "$textfile" "$interval"
+		return
+	fi
+	if [ -n "$metrics_pushgateway" ]; then
+		printf 'error: --pushgateway is for --wal figures only\n' >&2
+		return 2
+	fi
 	for tool in pgbackrest jq; do
 		command -v "$tool" >/dev/null || {
 			printf 'error: %s is not on PATH\n' "$tool" >&2
@@ -231,6 +326,34 @@ _main() {
 		fi
 		[ -n "$interval" ] || return 0
 		sleep "$interval"
+	done
+}
+
+# usage: metrics_wal_main TEXTFILE INTERVAL -- --wal's checks, then its rounds
+metrics_wal_main() {
+	if [ -z "$metrics_stanza" ]; then
+		printf 'error: --wal needs --stanza (or PGBACKREST_STANZA): the label of its figures\n' >&2
+		return 2
+	fi
+	if ! [[ $metrics_rpo_target =~ ^[1-9][0-9]*$ ]]; then
+		printf 'error: --rpo-target must be a whole number of seconds, 1 or more\n' >&2
+		return 2
+	fi
+	if [ -n "$metrics_pushgateway" ] && ! [[ $metrics_pushgateway =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._/-]*)?$ ]]; then
+		printf 'error: --pushgateway must be an http(s) URL such as http://pgbackrest-metrics:9091\n' >&2
+		return 2
+	fi
+	local tool
+	for tool in psql ${metrics_pushgateway:+curl}; do
+		command -v "$tool" >/dev/null || {
+			printf 'error: %s is not on PATH\n' "$tool" >&2
+			return 2
+		}
+	done
+	while :; do
+		metrics_wal_round "$1" || [ -n "$2" ] || return 1
+		[ -n "$2" ] || return 0
+		sleep "$2"
 	done
 }
 

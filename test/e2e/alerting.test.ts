@@ -1,9 +1,13 @@
-// The archiving alerts in a real Prometheus: PostgreSQL whose archive_command fails (the
-// stanza was never created), Debian's postgres_exporter scraping it with the product's
-// custom query, Prometheus evaluating monitoring/pgbackrest-alerts.rules.yml. Before any
-// WAL is switched nothing fires; after, PgBackRestWALArchivingFailing and
-// PgBackRestWALArchivingLagging do. The rules run as written but without their `for:`
-// (minutes of waiting that promtool's unit tests cover).
+// The WAL alerts in a real Prometheus, on the product's own figures: PostgreSQL whose
+// archive_command fails (the stanza was never created), `pgbackrest-metrics.sh --wal`
+// writing every second for node_exporter's textfile collector as on a VM, Prometheus
+// evaluating monitoring/pgbackrest-alerts.rules.yml (the file a VM loads). No
+// postgres_exporter. Before any WAL is switched nothing fires; after,
+// PgBackRestWALArchivingFailing, PgBackRestWALArchivingLagging and PgBackRestRPOTooHigh do,
+// and the RPO is above 0 and rising; restarted with archive_mode off,
+// PgBackRestWALArchivingDisabled fires and no RPO is exported. The rules run as written but without their `for:`
+// (minutes of waiting that promtool's unit tests cover); the RPO target is 2 s instead of
+// 15 minutes, set as an overlay sets it (METRICS_RPO_TARGET_SECONDS).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,8 +30,8 @@ interface Alert {
 }
 
 /**
- * The alerts firing, less PgBackRestMetricsAbsent: the product's own metrics are not
- * scraped here (test/e2e/metrics.test.ts covers them), so absent() is rightly true.
+ * The alerts firing, less PgBackRestMetricsAbsent: pgBackRest's own figures (the default
+ * mode) are not written here (test/e2e/metrics.test.ts covers them), so absent() is rightly true.
  */
 async function firing(): Promise<string[]> {
   const response = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/alerts`);
@@ -38,27 +42,46 @@ async function firing(): Promise<string[]> {
     .sort();
 }
 
-async function scrapes(): Promise<number> {
-  const response = await fetch(
-    `http://127.0.0.1:${prometheusPort}/api/v1/query?query=count_over_time(pg_stat_archiver_failed_count[1m])`,
-  );
-  const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
-  return Number(body.data.result[0]?.value[1] ?? 0);
+/** One PromQL query's first value, undefined when it has none. */
+async function query(promql: string): Promise<number | undefined> {
+  const url = `http://127.0.0.1:${prometheusPort}/api/v1/query?query=${encodeURIComponent(promql)}`;
+  const body = (await (await fetch(url)).json()) as {
+    data: { result: { value: [number, string] }[] };
+  };
+  const value = body.data.result[0]?.value[1];
+  return value === undefined ? undefined : Number(value);
 }
 
 // The manifests' archive_command; no stanza-create, so every archive-push fails.
 beforeAll(async () => {
-  exporterPort = await freePort();
+  const textfiles = join(e2e.db.dir, "textfile");
+  makeServiceSubdir(textfiles);
   daemons.start(
     [
-      "prometheus-postgres-exporter",
-      `--web.listen-address=127.0.0.1:${exporterPort}`,
-      `--extend.query-path=${stagedForService("monitoring", "postgres-exporter-queries.yaml")}`,
+      stagedForService("scripts", "pgbackrest-metrics.sh"),
+      "--wal",
+      "--stanza",
+      "mcpgov",
+      "--textfile",
+      join(textfiles, "wal.prom"),
+      "--interval",
+      "1",
     ],
     {
-      DATA_SOURCE_NAME: `host=${e2e.db.socketDir} port=${e2e.db.port} user=postgres dbname=postgres sslmode=disable`,
+      PGHOST: e2e.db.socketDir,
+      PGPORT: String(e2e.db.port),
+      PGUSER: "postgres",
+      METRICS_RPO_TARGET_SECONDS: "2",
     },
   );
+  exporterPort = await freePort();
+  daemons.start([
+    "prometheus-node-exporter",
+    `--web.listen-address=127.0.0.1:${exporterPort}`,
+    "--collector.disable-defaults",
+    "--collector.textfile",
+    `--collector.textfile.directory=${textfiles}`,
+  ]);
 
   const dir = join(e2e.db.dir, "prometheus");
   makeServiceSubdir(dir);
@@ -71,7 +94,7 @@ beforeAll(async () => {
       "global: {scrape_interval: 1s, evaluation_interval: 1s}",
       "rule_files: [rules.yml]",
       "scrape_configs:",
-      `  - {job_name: postgres, static_configs: [{targets: ["127.0.0.1:${exporterPort}"]}]}`,
+      `  - {job_name: node, static_configs: [{targets: ["127.0.0.1:${exporterPort}"]}]}`,
       "",
     ].join("\n"),
   );
@@ -86,28 +109,36 @@ beforeAll(async () => {
 
 afterAll(() => daemons.stopAll());
 
-describe("the WAL archiving alerts on a real PostgreSQL, postgres_exporter and Prometheus", () => {
-  it("postgres_exporter exports pg_stat_archiver and the ready-segment count", async () => {
-    const text = await until("postgres_exporter answering", async () => {
+describe("the WAL alerts on a real PostgreSQL, the product's WAL figures and Prometheus", () => {
+  it("node_exporter serves the WAL figures pgbackrest-metrics.sh --wal writes", async () => {
+    const text = await until("the WAL figures served", async () => {
       const body = await (await fetch(`http://127.0.0.1:${exporterPort}/metrics`)).text();
-      return body.includes("pg_up 1") ? body : undefined;
+      return body.includes("mcpgov_backup_wal_success") ? body : undefined;
     });
     const names = new Set(parseMetrics(text).map((s) => s.name));
     for (const name of [
-      "pg_stat_archiver_failed_count",
-      "pg_stat_archiver_archived_count",
-      "pg_archive_ready_segments",
+      "mcpgov_backup_rpo_seconds",
+      "mcpgov_backup_rpo_target_seconds",
+      "mcpgov_backup_wal_ready_segments",
+      "mcpgov_backup_wal_archived_total",
+      "mcpgov_backup_wal_archive_failed_total",
+      "mcpgov_backup_wal_timestamp_seconds",
     ]) {
       expect(names).toContain(name);
     }
   }, 60_000);
 
-  it("fires nothing while no WAL waits", async () => {
-    await until("two scrapes", async () => ((await scrapes()) >= 2 ? true : undefined));
+  it("fires nothing while no WAL waits: the RPO is 0", async () => {
+    await until("two scrapes", async () =>
+      ((await query("count_over_time(mcpgov_backup_rpo_seconds[1m])")) ?? 0) >= 2
+        ? true
+        : undefined,
+    );
+    expect(await query("mcpgov_backup_rpo_seconds")).toBe(0);
     expect(await firing()).toEqual([]);
   }, 60_000);
 
-  it("fires WALArchivingFailing and WALArchivingLagging once segments pile up unarchived", async () => {
+  it("fires WALArchivingFailing, WALArchivingLagging and RPOTooHigh once segments pile up unarchived, the RPO rising", async () => {
     for (let i = 0; i < 12; i++) {
       await e2e.db.sql(`create table filler_${i} as select g from generate_series(1, 1000) g`);
       await e2e.db.sql("select pg_switch_wal()");
@@ -115,13 +146,40 @@ describe("the WAL archiving alerts on a real PostgreSQL, postgres_exporter and P
     expect(Number(await e2e.db.sql("select failed_count from pg_stat_archiver"))).toBeGreaterThan(
       0,
     );
-    const alerts = await until("both archiving alerts firing", async () => {
+    const alerts = await until("the three WAL alerts firing", async () => {
       const names = await firing();
-      return names.includes("PgBackRestWALArchivingFailing") &&
-        names.includes("PgBackRestWALArchivingLagging")
+      return [
+        "PgBackRestWALArchivingFailing",
+        "PgBackRestWALArchivingLagging",
+        "PgBackRestRPOTooHigh",
+      ].every((n) => names.includes(n))
         ? names
         : undefined;
     });
-    expect(alerts).toEqual(["PgBackRestWALArchivingFailing", "PgBackRestWALArchivingLagging"]);
+    expect(alerts).toEqual([
+      "PgBackRestRPOTooHigh",
+      "PgBackRestWALArchivingFailing",
+      "PgBackRestWALArchivingLagging",
+    ]);
+    const first = (await query("mcpgov_backup_rpo_seconds")) ?? 0;
+    expect(first).toBeGreaterThan(0);
+    const later = await until("the RPO rising", async () => {
+      const rpo = (await query("mcpgov_backup_rpo_seconds")) ?? 0;
+      return rpo > first ? rpo : undefined;
+    });
+    expect(later).toBeGreaterThan(first);
+  }, 120_000);
+
+  it("with archive_mode off, fires WALArchivingDisabled and exports no RPO rather than a reassuring 0", async () => {
+    await e2e.db.stop();
+    await e2e.db.start({ archive_mode: "off" });
+    const alerts = await until("WALArchivingDisabled firing", async () => {
+      const names = await firing();
+      return names.includes("PgBackRestWALArchivingDisabled") ? names : undefined;
+    });
+    expect(alerts).toContain("PgBackRestWALArchivingDisabled");
+    expect(await query("mcpgov_backup_wal_archiving_enabled")).toBe(0);
+    expect(await query("mcpgov_backup_rpo_seconds")).toBe(undefined);
+    expect(await firing()).not.toContain("PgBackRestRPOTooHigh");
   }, 120_000);
 });

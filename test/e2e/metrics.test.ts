@@ -56,6 +56,7 @@ describe("pgbackrest-metrics.sh", () => {
       expect(last(samples, "success_timestamp_seconds", type)).toBe(0);
     }
     expect(sampleValue(samples, "mcpgov_backup_validation_last_timestamp_seconds", mcpgov)).toBe(0);
+    expect(sampleValue(samples, "mcpgov_backup_repo_size_bytes", mcpgov)).toBe(0);
     // Without a reports directory (Kubernetes) there is no validation figure at all.
     const plain = await metrics();
     expect(plain.samples.filter((s) => s.name.includes("validation"))).toEqual([]);
@@ -97,6 +98,11 @@ describe("pgbackrest-metrics.sh", () => {
       );
     }
     expect(last(samples, "success_timestamp_seconds", "incr")).toBe(0);
+    // What the kept backups take in the repository: the sum of what each added.
+    expect(sampleValue(samples, "mcpgov_backup_repo_size_bytes", mcpgov)).toBe(
+      stanza.backup.reduce((sum, b) => sum + b.info.repository.delta, 0),
+    );
+    expect(sampleValue(samples, "mcpgov_backup_repo_size_bytes", mcpgov)).toBeGreaterThan(0);
     // The same start as /backup status and the Action give (src/core/recovery-window.ts).
     const [window] = recoveryWindows(stanza, undefined);
     expect(
@@ -289,6 +295,51 @@ describe("pgbackrest-metrics.sh", () => {
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });
+
+  it("--wal: PostgreSQL's own archiver figures, RPO 0 once everything written is archived", async () => {
+    await e2e.db.sql("insert into ledger values (1)");
+    await e2e.db.sql("select pg_switch_wal()");
+    await e2e.db.run(["pgbackrest", "--stanza=mcpgov", "check"]); // waits until it is archived
+    const env = { PGHOST: e2e.db.socketDir, PGPORT: String(e2e.db.port) };
+    const { text, samples, code, stderr } = await metrics(["--wal", "--stanza", "mcpgov"], env);
+    expect(code, stderr).toBe(0);
+    expect(lintMetrics(text)).toBe("");
+    const archiver = (
+      await e2e.db.sql("select archived_count || ' ' || failed_count from pg_stat_archiver")
+    )
+      .trim()
+      .split(" ")
+      .map(Number);
+    const stanza = { stanza: "mcpgov" };
+    expect(sampleValue(samples, "mcpgov_backup_wal_success", stanza)).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_wal_archiving_enabled", stanza)).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_wal_archived_total", stanza)).toBe(archiver[0]);
+    expect(sampleValue(samples, "mcpgov_backup_wal_archive_failed_total", stanza)).toBe(
+      archiver[1],
+    );
+    expect(sampleValue(samples, "mcpgov_backup_wal_ready_segments", stanza)).toBe(0);
+    expect(sampleValue(samples, "mcpgov_backup_rpo_seconds", stanza)).toBe(0);
+    expect(sampleValue(samples, "mcpgov_backup_rpo_target_seconds", stanza)).toBe(900);
+    const now = Date.now() / 1000;
+    expect(sampleValue(samples, "mcpgov_backup_wal_timestamp_seconds", stanza)).toBeGreaterThan(
+      now - 60,
+    );
+
+    // An overlay's target; a PostgreSQL that does not answer is said, not hidden.
+    const target = await metrics(["--wal", "--stanza", "mcpgov"], {
+      ...env,
+      METRICS_RPO_TARGET_SECONDS: "300",
+    });
+    expect(sampleValue(target.samples, "mcpgov_backup_rpo_target_seconds", stanza)).toBe(300);
+    const down = await metrics(["--wal", "--stanza", "mcpgov"], { ...env, PGPORT: "1" });
+    expect(down.code).toBe(0);
+    expect(sampleValue(down.samples, "mcpgov_backup_wal_success", stanza)).toBe(0);
+    expect(sampleValue(down.samples, "mcpgov_backup_rpo_seconds", stanza)).toBe(undefined);
+    expect(down.stderr).toContain("PostgreSQL did not answer the WAL query");
+    const unnamed = await metrics(["--wal"], { ...env, PGBACKREST_STANZA: "" });
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain("--wal needs --stanza");
+  }, 120_000);
 
   it("explains itself with --help", async () => {
     const { code, text } = await e2e.db

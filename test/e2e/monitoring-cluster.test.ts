@@ -5,7 +5,8 @@
 // enforces the policies' ingress here: the repository host admits the metrics pod only by
 // the overlay's policy, and a pod that is not Prometheus cannot reach 9100. The weekly
 // validation, run from its CronJob, pushes its verdict and RTO to the Pushgateway in the
-// same pod, where Prometheus reads them; no other pod may push.
+// same pod, where Prometheus reads them; no other pod may push. The wal-metrics container
+// the component adds beside PostgreSQL pushes the WAL figures there too; no other pod may.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
@@ -48,20 +49,26 @@ const application = probePod("governance-api", { app: "governance-api" });
 beforeAll(async () => {
   // The backup comes first: the writer's first round, as the pod starts, must show it.
   await e2e.fullBackup("monitoring-full-1");
-  // The monitoring component's objects as examples/production installs them: in the
-  // base's namespace (the files name none).
+  // The monitoring component's objects as an overlay installs them: in the base's
+  // namespace (the files name none); then PostgreSQL's StatefulSet as the component
+  // patches it (its wal-metrics container), which replaces postgres-0.
   const names = new Set(
     loadMonitoringManifests().map(
       (d) => `${d.object.kind}/${(d.object as KubeObject).metadata.name}`,
     ),
   );
-  const monitoring = renderKustomization(projectPath("examples", "production")).filter((o) =>
-    names.has(`${o.kind}/${o.metadata.name}`),
+  const rendered = renderKustomization(projectPath("test/fixtures/manifests/with-monitoring"));
+  const monitoring = rendered.filter((o) => names.has(`${o.kind}/${o.metadata.name}`));
+  const postgres = rendered.filter(
+    (o) => o.kind === "StatefulSet" && o.metadata.name === "postgres",
   );
+  expect(postgres).toHaveLength(1);
   await e2e.cluster.apply([...monitoring, prometheus, impostor, application]);
   await e2e.cluster.waitForPodsReady(NS, METRICS_POD, 120_000).catch(async (error) => {
     throw new Error(`${error.message}; the metrics pod:\n${await metricsPodLogs()}`);
   });
+  await e2e.cluster.apply(postgres);
+  await e2e.cluster.waitForPodsReady(NS, POSTGRES.labels, 180_000);
 }, TIMEOUT.setUp);
 
 async function metricsPodLogs(): Promise<string> {
@@ -177,4 +184,52 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
       expect(pushed.code).toBe(28);
     }
   }, 660_000);
+
+  it("the wal-metrics container beside PostgreSQL pushes the WAL figures to the Pushgateway for Prometheus; another pod may not push them", async () => {
+    const group = { stanza: "mcpgov", job: "pgbackrest-wal" };
+    const samples = await until(
+      "the WAL figures pushed from postgres-0",
+      async () => {
+        const scraped = await fetchFrom(prometheus, PUSHGATEWAY_URL);
+        if (scraped.code !== 0) return undefined;
+        const parsed = parseMetrics(scraped.stdout);
+        return sampleValue(parsed, "mcpgov_backup_wal_success", group) === 1 ? parsed : undefined;
+      },
+      120_000,
+    ).catch(async (error) => {
+      const logs = await e2e.cluster.logs(NS, "postgres-0", "wal-metrics");
+      throw new Error(`${error.message}; wal-metrics:\n${logs}`);
+    });
+    expect(sampleValue(samples, "mcpgov_backup_wal_archiving_enabled", group)).toBe(1);
+    expect(sampleValue(samples, "mcpgov_backup_rpo_target_seconds", group)).toBe(900);
+    expect(sampleValue(samples, "mcpgov_backup_rpo_seconds", group)).toBeGreaterThanOrEqual(0);
+    // The full backup archived WAL: the archiver's own counter, read by the container.
+    expect(sampleValue(samples, "mcpgov_backup_wal_archived_total", group)).toBeGreaterThan(0);
+    const collected = sampleValue(samples, "mcpgov_backup_wal_timestamp_seconds", group) ?? 0;
+    expect(collected).toBeGreaterThan(Date.now() / 1000 - 300);
+
+    // A forged "all archived", from an application and from a pod that calls itself
+    // Prometheus in another namespace: both dropped.
+    for (const forger of [application, impostor]) {
+      const pushed = await e2e.cluster.exec(
+        {
+          namespace: forger.metadata.namespace ?? NS,
+          pod: forger.metadata.name,
+          container: "main",
+        },
+        [
+          "curl",
+          "-sS",
+          "--connect-timeout",
+          "3",
+          "--request",
+          "PUT",
+          "--data-binary",
+          'mcpgov_backup_rpo_seconds{stanza="mcpgov"} 0\n',
+          `${PUSHGATEWAY_URL}/job/pgbackrest-wal/stanza/mcpgov`,
+        ],
+      );
+      expect(pushed.code).toBe(28);
+    }
+  }, 240_000);
 });

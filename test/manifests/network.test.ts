@@ -230,12 +230,13 @@ describe("who reaches whom with everything installed (examples/production)", () 
     ]);
   });
 
-  it("the metrics pod: Prometheus of the monitoring namespace scrapes 9100 and 9091, only the validations push to 9091", () => {
+  it("the metrics pod: Prometheus of the monitoring namespace scrapes 9100 and 9091, only the validations and PostgreSQL (its WAL figures) push to 9091", () => {
     expect(who("Deployment/pgbackrest-metrics", 9100)).toEqual(["Prometheus"]);
     expect(who("Deployment/pgbackrest-metrics", 9091)).toEqual([
       "CronJob/pgbackrest-restore-validation",
       "CronJob/pgbackrest-restore-validation-s3",
       "Prometheus",
+      "StatefulSet/postgres",
     ]);
   });
 

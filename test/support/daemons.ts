@@ -1,5 +1,5 @@
 // The exporters and servers the monitoring tests run on loopback (node_exporter,
-// postgres_exporter, the Pushgateway, Prometheus), as the postgres user, stopped by the test.
+// the Pushgateway, Prometheus), as the postgres user, stopped by the test.
 import { type ChildProcess, spawn } from "node:child_process";
 import { serviceUser } from "../../src/local/host.ts";
 

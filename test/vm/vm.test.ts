@@ -231,6 +231,19 @@ describe("the metrics writer", () => {
     expect(lines).toContain(`* * * * * postgres ${command()}`);
   });
 
+  it("writes the local PostgreSQL's WAL figures too, from the timer and the cron file, linked for node_exporter", () => {
+    const service = readFileSync(
+      join(target, "etc/systemd/system/pgbackrest-metrics.service"),
+      "utf8",
+    );
+    const wal = [...service.matchAll(/^ExecStart=(.*)$/gm)].map((m) => m[1] ?? "")[1] ?? "";
+    expect(wal).toContain(" --wal --stanza mcpgov ");
+    const file = /--textfile (\S+)/.exec(wal)?.[1];
+    expect(readlinkSync(join(target, "var/lib/prometheus/node-exporter/wal.prom"))).toBe(file);
+    const lines = readFileSync(join(cronTarget, "etc/cron.d/mcpgov-backup"), "utf8").split("\n");
+    expect(lines).toContain(`* * * * * postgres ${wal}`);
+  });
+
   it("reads the validation's report where the validation writes it by default", () => {
     expect(command()).toContain("--validation-reports /var/lib/pgbackrest-validation ");
     expect(readFileSync(join(root, "scripts/restore-validation.sh"), "utf8")).toMatch(
