@@ -12,6 +12,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { DASHBOARD_FILE, labelValuesQuery, loadDashboard } from "../../scripts/dashboard.ts";
+import {
+  type DashboardResults,
+  PICTURE_FILE,
+  RESULTS_FILE,
+  renderDashboardSvg,
+} from "../../scripts/render-dashboard.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -156,5 +162,21 @@ describe("the Grafana dashboard", () => {
     expect(rendered.map((o) => [o.kind, o.metadata.name, o.metadata.namespace])).toEqual([
       ["ConfigMap", "pgbackrest-dashboard", namespace],
     ]);
+  });
+
+  it("is pictured in docs/monitoring.md from the answers to its own queries", () => {
+    const results = JSON.parse(readFileSync(RESULTS_FILE, "utf8")) as DashboardResults;
+    expect(results.queries.map((q) => [q.panel, q.refId, q.expr])).toEqual(
+      queries.map((q) => [q.panel, q.refId, q.query]),
+    );
+    for (const q of queries.filter((x) => x.product))
+      expect(
+        results.queries.find((r) => r.panel === q.panel && r.refId === q.refId)?.series.length,
+        `${q.title} ${q.refId}`,
+      ).toBeGreaterThan(0);
+    expect(readFileSync(PICTURE_FILE, "utf8")).toBe(renderDashboardSvg(dashboard, results));
+    expect(readFileSync(projectPath("docs", "monitoring.md"), "utf8")).toContain(
+      "(monitoring-dashboard.svg)",
+    );
   });
 });
