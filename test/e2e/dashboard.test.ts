@@ -97,11 +97,13 @@ beforeAll(async () => {
   // The product's two writers, every second: pgBackRest's figures, and the WAL's from
   // PostgreSQL itself.
   const env = { ...e2e.db.env, PATH: hostPath() };
-  daemons.start([writer, "--textfile", join(textfiles, "pgbackrest.prom"), "--interval", "1"], env);
-  daemons.start(
-    [writer, "--wal", "--textfile", join(textfiles, "pgbackrest-wal.prom"), "--interval", "1"],
-    { ...env, PGHOST: e2e.db.socketDir, PGPORT: String(e2e.db.port) },
-  );
+  const every = ["--stanza", VARIABLES.stanza, "--interval", "1"];
+  daemons.start([writer, ...every, "--textfile", join(textfiles, "pgbackrest.prom")], env);
+  daemons.start([writer, ...every, "--wal", "--textfile", join(textfiles, "pgbackrest-wal.prom")], {
+    ...env,
+    PGHOST: e2e.db.socketDir,
+    PGPORT: String(e2e.db.port),
+  });
   const labels = `labels: {namespace: ${VARIABLES.namespace}}`;
   writeFileSync(
     join(dir, "prometheus.yml"),
