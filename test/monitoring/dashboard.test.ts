@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { DASHBOARD_FILE, labelValuesQuery, loadDashboard } from "../../scripts/dashboard.ts";
 import {
   type DashboardResults,
+  formatValue,
   PICTURE_FILE,
   RESULTS_FILE,
   renderDashboardSvg,
@@ -178,5 +179,27 @@ describe("the Grafana dashboard", () => {
     expect(readFileSync(projectPath("docs", "monitoring.md"), "utf8")).toContain(
       "(monitoring-dashboard.svg)",
     );
+  });
+
+  it("draws each panel from its answers: stat panels their last values, time series their lines, a cluster's panel as no data", () => {
+    const results = JSON.parse(readFileSync(RESULTS_FILE, "utf8")) as DashboardResults;
+    const svg = renderDashboardSvg(dashboard, results);
+    expect([...svg.matchAll(/data-panel="(\d+)"/g)].map((m) => Number(m[1]))).toEqual(
+      dashboard.panels.map((p) => p.id),
+    );
+    const verdict = svg.slice(svg.indexOf('data-panel="1"')).split("</g>")[0] as string;
+    expect(verdict).toContain(">passed</text>");
+    const durations = [
+      ...svg.matchAll(/<g class="series" data-name="(\w+) repo1" data-last="([\d.]+)"/g),
+    ];
+    expect(durations.map((m) => m[1])).toEqual(expect.arrayContaining(["full", "diff", "incr"]));
+    const jobs = svg.slice(svg.indexOf('data-panel="8"'));
+    expect(jobs).toContain(">No data</text>");
+    expect(jobs).toContain("kube-state-metrics");
+    expect([
+      formatValue(42, "s"),
+      formatValue(5400, "s"),
+      formatValue(5480013, "decbytes"),
+    ]).toEqual(["42 s", "1.5 h", "5.48 MB"]);
   });
 });
