@@ -1,9 +1,10 @@
 // Copies repository files into the manifests that carry them, so the scripts a pod runs
 // and the alerts Prometheus loads are the files that are linted and tested:
-// scripts into ConfigMap keys, the rules file into the PrometheusRule's spec.
+// scripts and the Grafana dashboard into ConfigMap keys, the rules file into the
+// PrometheusRule's spec.
 // Run: npm run manifests:embed
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { isScalar, parseDocument } from "yaml";
 
 export interface EmbeddedFile {
   manifest: string;
@@ -27,6 +28,11 @@ export const EMBEDDED_FILES: EmbeddedFile[] = [
     manifest: "manifests/monitoring/pgbackrest-metrics-configmap.yaml",
     key: "pgbackrest-metrics.sh",
     source: "scripts/pgbackrest-metrics.sh",
+  },
+  {
+    manifest: "manifests/monitoring/pgbackrest-dashboard-configmap.yaml",
+    key: "mcpgov-backup.json",
+    source: "manifests/monitoring/dashboard/mcpgov-backup.json",
   },
 ];
 
@@ -61,7 +67,10 @@ function embed(file: EmbeddedFile): boolean {
   const doc = parseDocument(readFileSync(file.manifest, "utf8"));
   const content = readFileSync(file.source, "utf8");
   if (doc.getIn(["data", file.key]) === content) return false;
-  doc.setIn(["data", file.key], content);
+  const node = doc.getIn(["data", file.key], true);
+  // A key written as a literal block (`|`) stays one: the dashboard's JSON reads as itself.
+  if (isScalar(node) && node.type === "BLOCK_LITERAL") node.value = content;
+  else doc.setIn(["data", file.key], content);
   writeFileSync(file.manifest, String(doc));
   return true;
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderScalingSvg, SCALING_SVG, ticks } from "../../bench/report/plot.ts";
+import { renderScalingSvg, SCALING_SVG } from "../../bench/report/plot.ts";
 import { recommendations } from "../../bench/report/recommendations.ts";
 import { renderReport } from "../../bench/report/render.ts";
 import type { BenchResults } from "../../bench/report/results.ts";
@@ -13,6 +13,7 @@ import { targets } from "../../bench/report/targets.ts";
 import type { ScalingPoint } from "../../bench/suites/scaling.ts";
 import type { BackupResult } from "../../bench/support/pg.ts";
 import { percentile, summarize } from "../../bench/support/stats.ts";
+import { ticks } from "../../scripts/svg-chart.ts";
 
 const backup = (seconds: number, repoBytes: number, type: BackupResult["type"] = "full") => ({
   label: "20260101-000000F",
