@@ -75,10 +75,10 @@ describe("the Action reports to the ops issue", () => {
     // database stands (unknown here, with why), the commands that help, the run.
     const body = issue?.body ?? "";
     expect(body.split("\n")[0]).toBe(MARKER);
+    // verify's problems, in words: nothing is deployed.
     expect(body).toMatch(
-      /\*\*What failed:\*\* verify failed unexpectedly: pods .*postgres-0.* not found/,
+      /\*\*What failed:\*\* ConfigMap postgres-pgbackrest-config missing; .*CronJob pgbackrest-full-backup missing; .*WAL archiving could not be read: pods .*postgres-0.* not found/,
     );
-    expect(body).toContain("The diagnosis");
     expect(body).toMatch(
       /\| recovery window, last good backup and validation \| unknown \(CronJob pgbackrest-info not found/,
     );
@@ -102,7 +102,9 @@ describe("the Action reports to the ops issue", () => {
     expect(github.issues).toHaveLength(1);
     expect(github.issues[0]?.state).toBe("open");
     expect(github.issues[0]?.comments).toHaveLength(1);
-    expect(github.issues[0]?.comments[0]).toContain("**What failed:** verify failed");
+    expect(github.issues[0]?.comments[0]).toContain(
+      "**What failed:** ConfigMap postgres-pgbackrest-config missing;",
+    );
     expect(summary).toContain("verify failed: commented on the ops issue #1");
   }, 300_000);
 
