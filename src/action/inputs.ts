@@ -4,7 +4,11 @@ import { randomBytes } from "node:crypto";
 import * as core from "@actions/core";
 import { CLONE_ID, PLAIN_NAME, parseTtl } from "../core/clone-objects.ts";
 import { MARK_NAME } from "../core/marks.ts";
-import { DEFAULT_CLONE_TTL } from "../core/names/defaults.ts";
+import {
+  DEFAULT_CLONE_TTL,
+  DEFAULT_OPS_LABEL,
+  DEFAULT_RUN_INTERVAL,
+} from "../core/names/defaults.ts";
 import { BACKUP_TYPES, type BackupType } from "../core/names/kinds.ts";
 import { UserError } from "../core/user-error.ts";
 
@@ -41,7 +45,18 @@ export interface Inputs {
   cloneTtlMs: number;
   /** For clone (default: this run's) and drop-clone: the clone's id. */
   cloneId: string;
+  /** The token the report to the ops issue is made with; "" when the workflow gives none. */
+  githubToken: string;
+  /** When the ops issue hears of the run. */
+  report: ReportWhen;
+  /** The labels of the ops issue, besides the Action's own. */
+  reportLabels: string[];
+  /** How often the workflow runs: a credential that expires before the next run is warned of. */
+  runIntervalMs: number;
 }
+
+export const REPORT_WHEN = ["on-failure", "always", "never"] as const;
+export type ReportWhen = (typeof REPORT_WHEN)[number];
 
 /** A mistake in the workflow's `with:` block, told to the person who wrote it. */
 export class InputError extends UserError {
@@ -125,6 +140,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
   if (operations.includes("drop-clone") && !operations.includes("clone") && !get("clone-id"))
     throw new InputError("input clone-id: drop-clone needs the id of the clone to remove");
   return {
+    ...reportInputs(get),
     operations,
     cluster: oneOf("cluster", get("cluster") || "kubernetes", ["kubernetes", "local"] as const),
     namespace,
@@ -139,6 +155,41 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     cloneDatabase,
     cloneTtlMs,
     cloneId,
+  };
+}
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** The inputs of the report to the ops issue, and of the credential's warning. */
+function reportInputs(
+  get: (name: string) => string,
+): Pick<Inputs, "githubToken" | "report" | "reportLabels" | "runIntervalMs"> {
+  const labelsText = get("report-labels") || DEFAULT_OPS_LABEL;
+  const reportLabels = [
+    ...new Set(
+      labelsText
+        .split(",")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = reportLabels.find((l) => l.length > 50 || /\p{Cc}/u.test(l));
+  if (reportLabels.length === 0 || bad !== undefined)
+    throw new InputError(
+      `input report-labels: "${shown(bad ?? labelsText)}" is not a list of GitHub labels: names of at most 50 characters, separated by commas, such as ${DEFAULT_OPS_LABEL} (the label the bot takes commands on)`,
+    );
+  const interval = get("run-interval") || DEFAULT_RUN_INTERVAL;
+  const match = /^([1-9]\d{0,3})([mhdw])$/.exec(interval);
+  const runIntervalMs = match ? Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0) : 0;
+  if (!match || runIntervalMs > 366 * 86_400_000)
+    throw new InputError(
+      `input run-interval: "${shown(interval)}" should say how often the workflow runs, a number and a unit (m, h, d or w) up to a year, such as 24h or 7d`,
+    );
+  return {
+    githubToken: get("github-token").trim(),
+    report: oneOf("report", get("report") || "on-failure", REPORT_WHEN),
+    reportLabels,
+    runIntervalMs,
   };
 }
 

@@ -27,13 +27,18 @@ function mermaidTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 19);
 }
 
-export function renderSummary(results: AnyStepResult[]): string {
+export function renderSummary(
+  results: AnyStepResult[],
+  /** What the run says beside its steps: the credential's warnings, the report to the ops issue. */
+  notes: string[] = [],
+): string {
   const lines = ["## mcpgov-backup", "", "| step | result | detail | time |", "|---|---|---|---|"];
   for (const r of results) {
     lines.push(
       `| ${r.name} | ${r.ok ? "✅ ok" : "❌ failed"} | ${cell(r.detail)} | ${r.seconds.toFixed(1)}s |`,
     );
   }
+  for (const note of notes) lines.push("", `> ${cell(note)}`);
   for (const r of results.filter((r) => r.diagnostics)) {
     const text = (r.diagnostics ?? "").replaceAll("```", "'''");
     lines.push(

@@ -6,6 +6,7 @@
 // tries to loosen the floor stops every command (it fails closed), with the reason.
 import type { Context } from "probot";
 import { parse } from "yaml";
+import { DEFAULT_OPS_LABEL } from "../core/names/defaults.ts";
 import { TEAM_SLUG } from "../core/names/formats.ts";
 import { parseWorkload, type Workload, workloadText } from "../core/names/kinds.ts";
 import { POSTGRES_WORKLOAD } from "../core/names/objects.ts";
@@ -41,7 +42,7 @@ export interface Policy {
 }
 
 export const DEFAULT_POLICY: Policy = {
-  opsLabel: "ops",
+  opsLabel: DEFAULT_OPS_LABEL,
   permissions: { backup: "write", status: "write", validate: "write", restore: "admin" },
   restoreTeams: [],
   confirmMinutes: 15,

@@ -3,11 +3,14 @@
 // first and kept under GitHub's 65,536-character limit. A failed edit never stops the
 // operation: the next edit carries the whole state again.
 import type { Context } from "probot";
+import { fenced, text } from "../core/markdown.ts";
 import { redact } from "../core/redact.ts";
 import { commandText } from "./command.ts";
 import type { Operation } from "./records.ts";
 
 type Octokit = Context["octokit"];
+
+export { text };
 
 export const MAX_COMMENT = 65_536;
 /** Room kept for the table and result when log tails are cut to fit. */
@@ -38,47 +41,6 @@ const ICON: Record<StepState, string> = {
 /** Text inside `code`: a backtick or a blank line would end it early. */
 export function code(text: string): string {
   return `\`${text.replace(/`/g, "'").replace(/\r\n|\r|\n/g, " ")}\``;
-}
-
-/** Joins what follows it to what precedes it, invisibly: GitHub then sees no mention or reference. */
-const JOINER = "\u200d";
-
-/**
- * What GitHub acts on in a comment made inert, reading the same: an @mention (a
- * notification), #123, owner/repo#123 and GH-123 (a link, and a cross-reference in that
- * issue) and a bare URL (a link), each with a zero-width joiner after its @, #, GH or scheme.
- */
-function inert(value: string): string {
-  return value
-    .replace(/[@#]/g, `$&${JOINER}`)
-    .replace(/\bGH-/gi, (gh) => `${gh.slice(0, 2)}${JOINER}-`)
-    .replace(/:\/\//g, `:${JOINER}//`)
-    .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}${JOINER}.`);
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;");
-}
-
-/**
- * Text from the cluster (an annotation, pgBackRest's or a Job's message, an error that
- * quotes them, a step's name) shown as text, on one line, in a list or a table cell: HTML is escaped, and so is every character that
- * would start Markdown (a link, an image, emphasis, code, a cell's end); it pings no one
- * and links no issue.
- */
-export function text(value: string): string {
-  return inert(escapeHtml(value).replace(/[\\`*_[\]~|!#]/g, "\\$&")).replace(/\r\n|\r|\n/g, " ");
-}
-
-/** A fenced block that the text cannot close. */
-function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  return `${fence}text\n${text}\n${fence}`;
 }
 
 export function seconds(ms: number): string {

@@ -6,7 +6,11 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { InputError, readInputs } from "../../src/action/inputs.ts";
 import { parseTtl } from "../../src/core/clone-objects.ts";
-import { DEFAULT_CLONE_TTL } from "../../src/core/names/defaults.ts";
+import {
+  DEFAULT_CLONE_TTL,
+  DEFAULT_OPS_LABEL,
+  DEFAULT_RUN_INTERVAL,
+} from "../../src/core/names/defaults.ts";
 import { BACKUP_TYPES } from "../../src/core/names/kinds.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { UserError } from "../../src/core/user-error.ts";
@@ -31,6 +35,11 @@ describe("the Action's inputs", () => {
   it("declares in action.yml the module's defaults and backup types", () => {
     const inputs = parse(readFileSync(projectPath("action.yml"), "utf8")).inputs;
     expect(String(inputs["clone-ttl"].default)).toBe(DEFAULT_CLONE_TTL);
+    // The report's: the bot's default ops label, a weekly run, the workflow's token.
+    expect(String(inputs["report-labels"].default)).toBe(DEFAULT_OPS_LABEL);
+    expect(String(inputs["run-interval"].default)).toBe(DEFAULT_RUN_INTERVAL);
+    expect(String(inputs["github-token"].default)).toMatch(/^\$\{\{ github\.token \}\}$/);
+    expect(String(inputs.report.default)).toBe("on-failure");
     // A default here would be "given", and would be refused against an overlay of its own.
     expect(String(inputs.namespace.default)).toBe("");
     expect(String(inputs.stanza.default)).toBe("");

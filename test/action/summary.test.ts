@@ -109,4 +109,17 @@ describe("the job summary", () => {
     expect(mermaid).not.toMatch(/click|javascript/);
     expect(mermaid).toMatch(/^ {2}backup 20261124-010000F_+img_src_x_+mermaid :done, /m);
   });
+
+  it("says the credential's warning and the report to the ops issue under the table, as text", () => {
+    const text = renderSummary(
+      [{ name: "status", ok: true, detail: "2 backups", seconds: 1 }],
+      [
+        "⚠️ the kubeconfig's token of user ci expires at 2026-12-10T00:00:00.000Z (in 3 days)",
+        "status passed: commented on the ops issue #3 and closed it (https://github.com/org/ops/issues/3)",
+      ],
+    );
+    expect(text).toContain(
+      "| status | ✅ ok | 2 backups | 1.0s |\n\n> ⚠️ the kubeconfig's token of user ci expires at 2026-12-10T00:00:00.000Z (in 3 days)\n\n> status passed: commented on the ops issue #3",
+    );
+  });
 });

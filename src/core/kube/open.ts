@@ -13,13 +13,19 @@ export interface OpenedCluster {
   close(): Promise<void>;
 }
 
-export function openKubeCluster(kubeconfig = ""): OpenedCluster {
+/** A kubeconfig read, without any call to the cluster: a face can look at its user first. */
+export function loadKubeConfig(kubeconfig = ""): k8s.KubeConfig {
   const config = new k8s.KubeConfig();
   if (!kubeconfig)
     withoutQuoting("($KUBECONFIG or ~/.kube/config)", () => config.loadFromDefault());
   else if (kubeconfig.includes("apiVersion"))
     withoutQuoting("", () => config.loadFromString(kubeconfig));
   else withoutQuoting(kubeconfig, () => config.loadFromFile(kubeconfig));
+  return config;
+}
+
+export function openKubeCluster(kubeconfig: string | k8s.KubeConfig = ""): OpenedCluster {
+  const config = typeof kubeconfig === "string" ? loadKubeConfig(kubeconfig) : kubeconfig;
   return { cluster: new KubeCluster(config), close: async () => {} };
 }
 

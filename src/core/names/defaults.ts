@@ -19,3 +19,16 @@ export const DEFAULT_CLONE_TTL = "4h";
  * window below (core/retention.ts). The seed's own example kept a week.
  */
 export const GUARANTEED_WINDOW_DAYS = 7;
+
+/**
+ * The label of the issues the bot takes commands on when the policy names none
+ * (`ops_label`), and the labels the Action's report carries when its `report-labels`
+ * input says none (action.yml repeats it; a test holds the two equal).
+ */
+export const DEFAULT_OPS_LABEL = "ops";
+
+/** The Action's own label on the issues it opens, beside the ops label: how it finds them again. */
+export const ACTION_REPORT_LABEL = "mcpgov-backup";
+
+/** How often the Action's workflow runs when its `run-interval` input says nothing (action.yml repeats it). */
+export const DEFAULT_RUN_INTERVAL = "7d";

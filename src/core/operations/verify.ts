@@ -92,22 +92,30 @@ export async function verifyDeployment(
       return found;
     },
   );
+  // What cannot be read is a problem like the others: a deployment that is not there says
+  // what is missing, not a stack trace.
   const archiver = await progress("check WAL archiving (pg_stat_archiver)", () =>
-    archiverStatus(cluster, productionDatabase(settings)),
+    archiverStatus(cluster, productionDatabase(settings)).catch((error: Error) => {
+      problems.push(`WAL archiving could not be read: ${error.message}`);
+      return undefined;
+    }),
   );
-  if (!archiver.lastArchivedTime)
+  if (archiver && !archiver.lastArchivedTime)
     problems.push(
       "WAL archiving has not succeeded yet (pg_stat_archiver.last_archived_time is empty)",
     );
-  if (archivingFailing(archiver))
+  if (archiver && archivingFailing(archiver))
     problems.push(
       "WAL archiving is failing: the last archive_command failure is newer than the last success",
     );
   const stanza = await progress("read the repository (pgbackrest info)", () =>
-    stanzaInfo(cluster, namespace, name),
+    stanzaInfo(cluster, namespace, name).catch((error: Error) => {
+      problems.push(`the repository could not be read: ${error.message}`);
+      return undefined;
+    }),
   );
-  const noBackupYet = stanza.status.code === 2;
-  if (stanza.status.code !== 0 && !noBackupYet)
+  const noBackupYet = stanza?.status.code === 2;
+  if (stanza && stanza.status.code !== 0 && !noBackupYet)
     problems.push(`stanza ${name}: ${stanza.status.message}`);
-  return { problems, lastArchived: archiver.lastArchivedTime, noBackupYet };
+  return { problems, lastArchived: archiver?.lastArchivedTime ?? "", noBackupYet };
 }
