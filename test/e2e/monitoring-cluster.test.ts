@@ -26,6 +26,8 @@ const METRICS_POD = { app: "pgbackrest", "app.kubernetes.io/component": "metrics
 // By the Service's name across namespaces: Prometheus runs in its own.
 const SCRAPE_URL = `http://pgbackrest-metrics.${NS}:9100/metrics`;
 const PUSHGATEWAY_URL = `http://pgbackrest-metrics.${NS}:9091/metrics`;
+/** The WAL figures' own Pushgateway: only PostgreSQL pushes there. */
+const WAL_PUSHGATEWAY_URL = `http://pgbackrest-metrics.${NS}:9092/metrics`;
 const e2e = localClusterForFile({ deploy: true, enforceIngressPolicies: true });
 
 /** A pod that only sleeps, to run commands in with these labels. */
@@ -75,7 +77,7 @@ async function metricsPodLogs(): Promise<string> {
   const [pod] = await e2e.cluster.list("Pod", NS, METRICS_POD);
   if (!pod) return "no pod";
   const logs = [];
-  for (const container of ["writer", "node-exporter", "pushgateway"])
+  for (const container of ["writer", "node-exporter", "pushgateway", "pushgateway-wal"])
     logs.push(`${container}:\n${await e2e.cluster.logs(NS, pod.metadata.name, container)}`);
   return logs.join("\n");
 }
@@ -185,12 +187,12 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
     }
   }, 660_000);
 
-  it("the wal-metrics container beside PostgreSQL pushes the WAL figures to the Pushgateway for Prometheus; another pod may not push them", async () => {
+  it("the wal-metrics container beside PostgreSQL pushes the WAL figures to their own Pushgateway for Prometheus; another pod may not push them, and PostgreSQL may not push a verdict", async () => {
     const group = { stanza: "mcpgov", job: "pgbackrest-wal" };
     const samples = await until(
       "the WAL figures pushed from postgres-0",
       async () => {
-        const scraped = await fetchFrom(prometheus, PUSHGATEWAY_URL);
+        const scraped = await fetchFrom(prometheus, WAL_PUSHGATEWAY_URL);
         if (scraped.code !== 0) return undefined;
         const parsed = parseMetrics(scraped.stdout);
         return sampleValue(parsed, "mcpgov_backup_wal_success", group) === 1 ? parsed : undefined;
@@ -226,10 +228,27 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
           "PUT",
           "--data-binary",
           'mcpgov_backup_rpo_seconds{stanza="mcpgov"} 0\n',
-          `${PUSHGATEWAY_URL}/job/pgbackrest-wal/stanza/mcpgov`,
+          `${WAL_PUSHGATEWAY_URL}/job/pgbackrest-wal/stanza/mcpgov`,
         ],
       );
       expect(pushed.code).toBe(28);
     }
+
+    // Nor may PostgreSQL push a verdict: the validations' Pushgateway is not its own.
+    const forged = await e2e.cluster.exec(
+      { namespace: NS, pod: "postgres-0", container: "wal-metrics" },
+      [
+        "curl",
+        "-sS",
+        "--connect-timeout",
+        "3",
+        "--request",
+        "PUT",
+        "--data-binary",
+        "mcpgov_backup_validation_last_success 1\n",
+        `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
+      ],
+    );
+    expect(forged.code).toBe(28);
   }, 240_000);
 });

@@ -230,14 +230,15 @@ describe("who reaches whom with everything installed (examples/production)", () 
     ]);
   });
 
-  it("the metrics pod: Prometheus of the monitoring namespace scrapes 9100 and 9091, only the validations and PostgreSQL (its WAL figures) push to 9091", () => {
+  it("the metrics pod: Prometheus of the monitoring namespace scrapes 9100, 9091 and 9092; only the validations push to 9091 and only PostgreSQL (its WAL figures) to 9092", () => {
     expect(who("Deployment/pgbackrest-metrics", 9100)).toEqual(["Prometheus"]);
     expect(who("Deployment/pgbackrest-metrics", 9091)).toEqual([
       "CronJob/pgbackrest-restore-validation",
       "CronJob/pgbackrest-restore-validation-s3",
       "Prometheus",
-      "StatefulSet/postgres",
     ]);
+    // Each pusher its own Pushgateway: PostgreSQL cannot forge a verdict, a validation no RPO.
+    expect(who("Deployment/pgbackrest-metrics", 9092)).toEqual(["Prometheus", "StatefulSet/postgres"]);
   });
 
   it("the bot on 3000: webhooks through an ingress in any namespace", () => {
