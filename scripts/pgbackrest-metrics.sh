@@ -340,7 +340,7 @@ metrics_wal_main() {
 		return 2
 	fi
 	if [ -n "$metrics_pushgateway" ] && ! [[ $metrics_pushgateway =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._/-]*)?$ ]]; then
-		printf 'error: --pushgateway must be an http(s) URL such as http://pgbackrest-metrics:9091\n' >&2
+		printf 'error: --pushgateway must be an http(s) URL such as http://pgbackrest-metrics:9092\n' >&2
 		return 2
 	fi
 	local tool
