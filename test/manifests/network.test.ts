@@ -238,7 +238,10 @@ describe("who reaches whom with everything installed (examples/production)", () 
       "Prometheus",
     ]);
     // Each pusher its own Pushgateway: PostgreSQL cannot forge a verdict, a validation no RPO.
-    expect(who("Deployment/pgbackrest-metrics", 9092)).toEqual(["Prometheus", "StatefulSet/postgres"]);
+    expect(who("Deployment/pgbackrest-metrics", 9092)).toEqual([
+      "Prometheus",
+      "StatefulSet/postgres",
+    ]);
   });
 
   it("the bot on 3000: webhooks through an ingress in any namespace", () => {
