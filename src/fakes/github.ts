@@ -10,9 +10,31 @@ export const API = "https://api.github.com";
 const OWNER = "acme";
 const REPO = "ops";
 const ISSUE = 7;
-/** The bot's settings in these tests: it serves the test repository only. */
-export function testSettings(env: Record<string, string> = {}): BotSettings {
-  return botSettings({ MCPGOV_REPOSITORIES: `${OWNER}/${REPO}`, ...env });
+const TEST_REPOSITORY = `${OWNER}/${REPO}`;
+/** GitHub's id of the test repository: what the bot's targets file lists. */
+export const REPO_ID = 424242;
+/** The bot's own namespace in these tests, where its records live: no database's. */
+export const BOT_NS = "mcpgov-backup-bot";
+
+/**
+ * The targets file of these tests: the base's database (namespace ai-governance, stanza
+ * mcpgov), for the test repository only, under `floor` (a YAML mapping) when one is given.
+ */
+export function oneTarget(floor?: string): string {
+  return `targets:
+  - name: governance
+    namespace: ai-governance
+    stanza: mcpgov
+    repositories: [{id: ${REPO_ID}, name: ${OWNER}/${REPO}}]
+${floor ? `    floor: ${floor}\n` : ""}`;
+}
+
+/** The bot's settings in these tests: its environment, and the targets file's text. */
+export function testSettings(env: Record<string, string> = {}, targets = oneTarget()): BotSettings {
+  return botSettings(
+    { MCPGOV_TARGETS_FILE: "targets.yaml", MCPGOV_NAMESPACE: BOT_NS, ...env },
+    () => targets,
+  );
 }
 
 export const INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
@@ -55,6 +77,8 @@ export interface GitHubOptions {
   /** team slug → members. */
   teams?: Record<string, string[]>;
   labels?: string[];
+  /** owner/repo GitHub serves (the test repository, acme/ops, when absent): a renamed one's. */
+  repository?: string;
   /** Answer this many comment writes (create or edit) with 502 first, as GitHub does in an incident. */
   failWrites?: number;
 }
@@ -69,6 +93,7 @@ export class FakeGitHub {
 
   constructor(options: GitHubOptions = {}) {
     const roles = options.roles ?? { alice: "admin", bob: "write" };
+    const [OWNER, REPO] = (options.repository ?? TEST_REPOSITORY).split("/");
     const api = nock(API).persist();
     api.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, {
       token: INSTALLATION_TOKEN,
@@ -146,6 +171,8 @@ export interface CommentOptions {
   pullRequest?: boolean;
   /** owner/repo the comment is in; the test repository when absent. */
   repository?: string;
+  /** GitHub's id of that repository: the test repository's (REPO_ID) when it is that one, else another. */
+  repositoryId?: number;
   /** When GitHub says the comment was made (ISO); now when absent. */
   createdAt?: string;
 }
@@ -156,6 +183,9 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
   const [repoOwner = OWNER, repoName = REPO] = (options.repository ?? `${OWNER}/${REPO}`).split(
     "/",
   );
+  const fullName = `${repoOwner}/${repoName}`;
+  const repositoryId =
+    options.repositoryId ?? (fullName === `${OWNER}/${REPO}` ? REPO_ID : REPO_ID + 1);
   return {
     action: "created",
     issue: {
@@ -172,8 +202,9 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
       html_url: `https://github.com/${OWNER}/${REPO}/issues/${ISSUE}#issuecomment-${id}`,
     },
     repository: {
+      id: repositoryId,
       name: repoName,
-      full_name: `${repoOwner}/${repoName}`,
+      full_name: fullName,
       owner: { login: repoOwner },
     },
     installation: { id: 42 },

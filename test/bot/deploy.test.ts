@@ -4,7 +4,7 @@
 // really makes in test/e2e/bot.test.ts.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
+import { oneTarget, REPO_ID } from "../../src/fakes/github.ts";
 import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
 import { checkReferences } from "../../src/manifest-checks/references.ts";
 import { validateSchema } from "../../src/manifest-checks/schema.ts";
@@ -255,7 +256,7 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
     );
   });
 
-  it("will not start without the repositories it serves, and says what to set", () => {
+  it("will not start without its targets file, and says what to set", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const run = spawnSync(node, [main], {
       encoding: "utf8",
@@ -268,13 +269,15 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
-      "set MCPGOV_REPOSITORIES to the ops repositories the bot serves (owner/repo, comma-separated); it reads no other repository's comments",
+      "could not read the targets file /etc/mcpgov-backup-bot/targets.yaml (ENOENT: no such file or directory, open '/etc/mcpgov-backup-bot/targets.yaml'): mount the ConfigMap mcpgov-backup-bot-targets there, or set MCPGOV_TARGETS_FILE; the bot serves no repository without it",
     );
   });
 
   it("serves /healthz, refuses an unsigned webhook and stops cleanly on SIGTERM", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const port = await freePort();
+    const targets = join(mkdtempSync(join(tmpdir(), "bot-targets-")), "targets.yaml");
+    writeFileSync(targets, oneTarget());
     const child = spawn(node, [main], {
       env: {
         PATH: process.env.PATH,
@@ -282,7 +285,7 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
         APP_ID: "1",
         PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
         WEBHOOK_SECRET: "a-webhook-secret",
-        MCPGOV_REPOSITORIES: "acme/ops",
+        MCPGOV_TARGETS_FILE: targets,
         PORT: String(port),
         HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
@@ -317,7 +320,10 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    expect(output).toContain("serving acme/ops; namespace ai-governance");
+    expect(output).toContain(
+      `target governance: namespace ai-governance, stanza mcpgov, for acme/ops (id ${REPO_ID})`,
+    );
+    expect(output).toContain("records in namespace mcpgov-backup-bot");
     expect(output).toContain("SIGTERM: finishing the commands under way, taking no new ones");
   }, 30_000);
 });
