@@ -79,6 +79,8 @@ export interface GitHubOptions {
   labels?: string[];
   /** owner/repo GitHub serves (the test repository, acme/ops, when absent): a renamed one's. */
   repository?: string;
+  /** More repositories served alike (one bot for several teams' repositories). */
+  others?: string[];
   /** Answer this many comment writes (create or edit) with 502 first, as GitHub does in an incident. */
   failWrites?: number;
 }
@@ -87,6 +89,8 @@ export class FakeGitHub {
   /** Every comment the bot made, by id: its bodies, first to last. */
   readonly comments = new Map<number, string[]>();
   readonly reactions: string[] = [];
+  /** The repository (owner/repo) each comment was posted in. */
+  readonly repositoryOf = new Map<number, string>();
   /** Comment writes GitHub refused (502). */
   failedWrites = 0;
   private next = 1000;
@@ -94,13 +98,15 @@ export class FakeGitHub {
   constructor(options: GitHubOptions = {}) {
     const roles = options.roles ?? { alice: "admin", bob: "write" };
     const [OWNER, REPO] = (options.repository ?? TEST_REPOSITORY).split("/");
+    const served = [`${OWNER}/${REPO}`, ...(options.others ?? [])];
+    const repos = `(${served.map((r) => r.replace(/[.]/g, "\\.")).join("|")})`;
     const api = nock(API).persist();
     api.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, {
       token: INSTALLATION_TOKEN,
       expires_at: "2099-01-01T00:00:00Z",
     });
     api
-      .get(new RegExp(`/repos/${OWNER}/${REPO}/collaborators/([^/]+)/permission`))
+      .get(new RegExp(`/repos/${repos}/collaborators/([^/]+)/permission`))
       .reply((request: Request) => {
         const uri = request.url;
         if (options.permissionStatus) return [options.permissionStatus, { message: "boom" }];
@@ -120,7 +126,7 @@ export class FakeGitHub {
     api
       .get(/\/repos\/[^/]+\/[^/]+\/contents\/\.github(%2F|\/)mcpgov-backup\.yml/)
       .reply((request: Request) => {
-        const file = request.url.includes(`/repos/${OWNER}/${REPO}/`)
+        const file = served.some((r) => request.url.includes(`/repos/${r}/`))
           ? options.policy
           : request.url.includes(`/repos/${OWNER}/.github/`)
             ? options.orgPolicy
@@ -134,12 +140,15 @@ export class FakeGitHub {
       return [201, {}];
     });
     const outage = () => this.failedWrites < (options.failWrites ?? 0) && ++this.failedWrites > 0;
-    api.post(`/repos/${OWNER}/${REPO}/issues/${ISSUE}/comments`).reply(async (request: Request) => {
-      if (outage()) return [502, { message: "Server Error" }];
-      const id = this.next++;
-      this.comments.set(id, [((await request.json()) as { body: string }).body]);
-      return [201, { id }];
-    });
+    api
+      .post(new RegExp(`/repos/${repos}/issues/${ISSUE}/comments$`))
+      .reply(async (request: Request) => {
+        if (outage()) return [502, { message: "Server Error" }];
+        const id = this.next++;
+        this.comments.set(id, [((await request.json()) as { body: string }).body]);
+        this.repositoryOf.set(id, /\/repos\/([^/]+\/[^/]+)\//.exec(request.url)?.[1] ?? "");
+        return [201, { id }];
+      });
     api.patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)/).reply(async (request: Request) => {
       if (outage()) return [502, { message: "Server Error" }];
       const id = Number(/comments\/(\d+)/.exec(request.url)?.[1]);
@@ -153,6 +162,13 @@ export class FakeGitHub {
   /** The last body of each comment, in the order they were made. */
   latest(): string[] {
     return [...this.comments.values()].map((bodies) => bodies.at(-1) ?? "");
+  }
+
+  /** The last body of each comment posted in `repository`, in order. */
+  latestIn(repository: string): string[] {
+    return [...this.comments.entries()]
+      .filter(([id]) => this.repositoryOf.get(id) === repository)
+      .map(([, bodies]) => bodies.at(-1) ?? "");
   }
 
   /** Every body ever posted or edited. */
@@ -199,7 +215,7 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
       body,
       user: { login: user, type: options.userType ?? "User" },
       created_at: options.createdAt ?? new Date().toISOString(),
-      html_url: `https://github.com/${OWNER}/${REPO}/issues/${ISSUE}#issuecomment-${id}`,
+      html_url: `https://github.com/${fullName}/issues/${ISSUE}#issuecomment-${id}`,
     },
     repository: {
       id: repositoryId,
