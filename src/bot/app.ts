@@ -33,7 +33,7 @@ import {
   type Target,
   text,
 } from "./status-comment.ts";
-import { chooseTargets, runOnEach } from "./target-choice.ts";
+import { chooseTargets, roleMissing, runOnEach, targetsWithoutRole } from "./target-choice.ts";
 import type { BotTarget } from "./targets.ts";
 
 export interface BotOptions {
@@ -47,16 +47,14 @@ export interface BotOptions {
 export interface Bot {
   app: ApplicationFunction;
   /**
-   * At start, before any webhook: a lock whose holder has stopped renewing it is released
-   * or kept as its holder said when it took it (core/lock.ts): a backup's or a table
-   * copy's goes (the copy is committed whole or not at all), an interrupted restore's
-   * stays, for a person.
+   * At start, before any webhook: each target's lock whose holder stopped renewing it is
+   * released or kept as its holder said (core/lock.ts): a backup's or a table copy's goes
+   * (the copy is committed whole or not at all), an interrupted restore's stays.
    */
   reconcile(log: (line: string) => void): Promise<void>;
-  /**
-   * Removes the clones whose time is up (their server has stopped itself); at start and
-   * then every minute, so that a restart loses none (the expiry is on the objects).
-   */
+  /** At start: which targets give the bot no Role (their commands are refused, saying so). */
+  checkTargets(log: (line: string) => void): Promise<void>;
+  /** Removes expired clones (their server stopped itself); at start, then every minute. */
   reapClones(log: (line: string) => void): Promise<void>;
   /** Resolves when every command received so far has finished (for tests and shutdown). */
   idle(): Promise<void>;
@@ -69,12 +67,12 @@ export function createBot(options: BotOptions): Bot {
   const { settings } = options;
   const records = new OperationRecords(options.cluster, settings.recordsNamespace);
   const plans = new PlanRecords(options.cluster, settings.recordsNamespace);
-  const planSettings = (target: BotTarget) => ({
-    namespace: target.namespace,
-    stanza: target.stanza,
-    records: settings.recordsNamespace,
-  });
+  const planSettings = ({ namespace, stanza }: BotTarget) => {
+    return { namespace, stanza, records: settings.recordsNamespace };
+  };
   let lastPruned = 0;
+  /** Targets whose namespace gives the bot no Role, as seen at start (checkTargets). */
+  let withoutRole = new Set<string>();
 
   /** Old records go at most once an hour, after a command, never in its way. */
   async function prune(log: Context["log"]): Promise<void> {
@@ -165,6 +163,8 @@ export function createBot(options: BotOptions): Bot {
     if (parsed.kind === "invalid") return refuse(parsed.message);
     // Another team's target: refused from the settings alone, nothing of it read.
     if ("refused" in choice) return refuse(choice.refused);
+    const noRole = roleMissing(chosen, withoutRole);
+    if (noRole) return refuse(noRole);
     const command: Command = parsed.kind === "command" ? parsed.command : { name: "help" };
     const entry = entryFor(command);
     const right = entry.right;
@@ -336,6 +336,11 @@ export function createBot(options: BotOptions): Bot {
 
   return {
     app,
+    async checkTargets(log) {
+      withoutRole = await targetsWithoutRole(options.cluster, settings.targets, log);
+      for (const name of withoutRole)
+        log(`target ${name}: the bot has no Role in its namespace; its commands are refused`);
+    },
     reconcile,
     reapClones,
     async idle() {

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
 
   const { cluster, close: stop } = values.local ? await localCluster() : openKubeCluster();
   const bot = createBot({ cluster, settings });
+  await bot.checkTargets((line) => console.log(line));
   // Every operation looks at the lock again before it starts: a cluster out of reach now
   // does not keep the bot from serving.
   await bot

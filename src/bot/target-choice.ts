@@ -2,6 +2,7 @@
 // several, every command names one (`target=NAME`) but `/backup status`, which shows them
 // all. A name the repository may not act on is refused here, from the settings alone,
 // before anything of that target's is read: the refusal names what it may act on.
+import type { Cluster } from "../core/cluster.ts";
 import { type Command, commandText } from "./command.ts";
 import type { CommandContext, Outcome } from "./commands/context.ts";
 import type { Entry } from "./commands/registry.ts";
@@ -10,6 +11,32 @@ import { code } from "./status-comment.ts";
 import { type BotTarget, targetNames } from "./targets.ts";
 
 export type TargetChoice = { targets: BotTarget[] } | { refused: string };
+
+/**
+ * The targets whose namespace gives the bot no Role (manifests/bot-target not in its
+ * overlay): a read its Role grants there, refused (403). Looked at when the bot starts;
+ * one the cluster cannot be asked about now is not counted out.
+ */
+export async function targetsWithoutRole(
+  cluster: Cluster,
+  targets: BotTarget[],
+  log: (line: string) => void,
+): Promise<Set<string>> {
+  const without = new Set<string>();
+  for (const target of targets)
+    await cluster.get("CronJob", target.namespace, "pgbackrest-full-backup").catch((error) => {
+      if ((error as { code?: unknown }).code === 403) without.add(target.name);
+      log(`target ${target.name}: could not read its CronJobs: ${(error as Error).message}`);
+    });
+  return without;
+}
+
+/** The refusal of a command on a target the bot has no Role on, or undefined. */
+export function roleMissing(chosen: BotTarget[], without: Set<string>): string | undefined {
+  const missing = chosen.find((t) => without.has(t.name));
+  if (!missing) return undefined;
+  return `the bot has no Role in namespace \`${missing.namespace}\` (target \`${missing.name}\`): list manifests/bot-target in its overlay, apply it and restart the bot (docs/bot.md, "Targets"). Nothing was run.`;
+}
 
 /** The targets of `command` when it named `named` (or none), among the repository's own. */
 export function chooseTargets(

@@ -3,7 +3,15 @@
 // to the cluster; a repository of several targets names one, but for /backup status, which
 // shows every window; a rename keeps a repository's targets, a re-creation gets nothing.
 import { describe, expect, it } from "vitest";
-import { BOT_NS, commentPayload, deliver, REPO_ID } from "../../src/fakes/github.ts";
+import { createBot } from "../../src/bot/app.ts";
+import {
+  BOT_NS,
+  commentPayload,
+  deliver,
+  REPO_ID,
+  testProbot,
+  testSettings,
+} from "../../src/fakes/github.ts";
 import {
   addDatabase,
   bot,
@@ -130,6 +138,39 @@ describe("one bot for two teams' databases", () => {
     await setup(renamed, {}, TWO_TARGETS);
     await addDatabase(LEDGER);
     await deliver(probot, bot, commentPayload("/backup full", renamed));
+    expect(workJobs().map((job) => job.metadata.namespace)).toEqual([NS]);
+  });
+
+  it("refuses the commands of a target whose namespace gives it no Role, and says what to apply", async () => {
+    await setup(PLATFORM, {}, TWO_TARGETS);
+    await addDatabase(LEDGER);
+    // The cluster as a bot with no Role in ledger-db sees it: every call there refused.
+    const forbidden = new Proxy(fake, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) =>
+          args.includes(LEDGER)
+            ? Promise.reject(Object.assign(new Error("forbidden (HTTP 403)"), { code: 403 }))
+            : value.apply(target, args);
+      },
+    });
+    const said: string[] = [];
+    const withoutRole = createBot({ cluster: forbidden, settings: testSettings({}, TWO_TARGETS) });
+    await withoutRole.checkTargets((line) => said.push(line));
+    expect(said.at(-1)).toBe(
+      "target ledger: the bot has no Role in its namespace; its commands are refused",
+    );
+    const other = testProbot();
+    await other.load(withoutRole.app);
+    const calls = fake.calls.length;
+    await deliver(other, withoutRole, commentPayload("/backup full target=ledger", PLATFORM));
+    expect(github.latest().at(-1)).toBe(
+      '@alice: the bot has no Role in namespace `ledger-db` (target `ledger`): list manifests/bot-target in its overlay, apply it and restart the bot (docs/bot.md, "Targets"). Nothing was run.',
+    );
+    expect(fake.calls.slice(calls)).toEqual([]);
+    // Its other target is served.
+    await deliver(other, withoutRole, commentPayload("/backup full target=payments", PLATFORM));
     expect(workJobs().map((job) => job.metadata.namespace)).toEqual([NS]);
   });
 
