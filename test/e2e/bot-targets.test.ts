@@ -1,10 +1,11 @@
-// One bot for two teams' databases, end to end: the base (target payments: namespace
-// ai-governance, stanza mcpgov) and examples/second-database (target ledger: ledger-db,
-// stanza ledger), deployed side by side on the local cluster runner with real PostgreSQL
-// and pgBackRest, and one bot process behind a real Probot server receiving signed
-// webhooks. acme/ops may act on payments only, acme/ledger-ops on ledger only, the platform
-// team's acme/platform on both. Every Kubernetes call the bot makes is recorded with its
-// namespace: what one target's commands do must name no other's.
+// One bot for two teams' databases, end to end: the shipped examples/two-teams overlays
+// (target payments: namespace payments-db, stanza payments; target ledger: ledger-db,
+// stanza ledger, each with manifests/bot-target), deployed side by side on the local
+// cluster runner with real PostgreSQL and pgBackRest, and one bot process behind a real
+// Probot server receiving signed webhooks. acme/ops may act on payments only,
+// acme/ledger-ops on ledger only, the platform team's acme/platform on both. Every
+// Kubernetes call the bot makes is recorded with its namespace: what one target's commands
+// do must name no other's.
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -33,12 +34,17 @@ import { runActionSteps } from "../support/action-run.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import { type NamespacedAccess, recordingCluster } from "../support/rbac.ts";
 
-const PAYMENTS = { ...DEFAULT_SETTINGS, manifests: projectPath("manifests") };
+const PAYMENTS = {
+  ...DEFAULT_SETTINGS,
+  namespace: "payments-db",
+  stanza: "payments",
+  manifests: projectPath("examples", "two-teams", "payments"),
+};
 const LEDGER = {
   ...DEFAULT_SETTINGS,
   namespace: "ledger-db",
   stanza: "ledger",
-  manifests: projectPath("examples", "second-database"),
+  manifests: projectPath("examples", "two-teams", "ledger"),
 };
 const LEDGER_OPS = { repository: "acme/ledger-ops", repositoryId: 515151 };
 const PLATFORM = { repository: "acme/platform", repositoryId: 626262 };
@@ -159,9 +165,9 @@ describe("one bot, two targets on the local cluster", { timeout: TIMEOUT.test },
     const from = accesses.length;
     expect(await say("/backup full")).toMatch(/✅ full backup `\d{8}-\d{6}F`/);
     expect(touched(from)).toEqual([PAYMENTS.namespace]);
-    expect(validBackups(await stanzaInfo(e2e.cluster, PAYMENTS.namespace, "mcpgov"))).toHaveLength(
-      1,
-    );
+    expect(
+      validBackups(await stanzaInfo(e2e.cluster, PAYMENTS.namespace, "payments")),
+    ).toHaveLength(1);
     expect(validBackups(await stanzaInfo(e2e.cluster, LEDGER.namespace, "ledger"))).toHaveLength(0);
     // The ledger team backs up its own.
     expect(await say("/backup full", LEDGER_OPS)).toMatch(/✅ full backup `\d{8}-\d{6}F`/);
@@ -211,9 +217,9 @@ describe("one bot, two targets on the local cluster", { timeout: TIMEOUT.test },
       "this repository may act on `payments`, `ledger`: name one with `target=NAME`",
     );
     const status = await say("/backup status", PLATFORM);
-    expect(status).toContain("### Target `payments` (namespace `ai-governance`, stanza `mcpgov`)");
+    expect(status).toContain("### Target `payments` (namespace `payments-db`, stanza `payments`)");
     expect(status).toContain("### Target `ledger` (namespace `ledger-db`, stanza `ledger`)");
-    expect(status).toContain("**Stanza `mcpgov`:** ok (code 0)");
+    expect(status).toContain("**Stanza `payments`:** ok (code 0)");
     expect(status).toContain("**Stanza `ledger`:** ok (code 0)");
     expect(status.match(/\*\*Recovery window:\*\* \S+Z → \S+Z/g)).toHaveLength(2);
     mkdirSync(projectPath("test-results"), { recursive: true });
