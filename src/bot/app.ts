@@ -1,7 +1,7 @@
 // The Probot app: `issue_comment.created` only (edits and deletions never run anything),
-// human authors only, in the repositories the bot's settings name only. Repository, label,
-// permission and then every argument are checked before anything is recorded, run or read
-// from the cluster; /help, which does no work, is never recorded. The webhook is answered
+// human authors only, in the repositories the targets file lists (by id) only, on their own
+// targets only. Repository, target, label, permission and then every argument are checked
+// before anything is recorded, run or read from the cluster; /help, which does no work, is never recorded. The webhook is answered
 // at once; the command runs afterwards, with a reaction on receipt and one status comment
 // edited in place as it goes.
 import type { ApplicationFunction, Context } from "probot";
@@ -22,9 +22,9 @@ import type { CommandContext } from "./commands/context.ts";
 import { entryFor } from "./commands/registry.ts";
 import { failureText } from "./failure.ts";
 import { decide } from "./permission.ts";
-import { fetchPolicyFile, POLICY_FILE, type Policy, readPolicy } from "./policy.ts";
+import { fetchPolicyFile, POLICY_FILE, type Policy, type Right, readPolicy } from "./policy.ts";
 import { type Operation, OperationRecords, operationId } from "./records.ts";
-import { type BotSettings, serves } from "./settings.ts";
+import { type BotSettings, targetsFor } from "./settings.ts";
 import {
   code,
   operationHeading,
@@ -33,10 +33,12 @@ import {
   type Target,
   text,
 } from "./status-comment.ts";
+import { chooseTargets, roleMissing, runOnEach, targetsWithoutRole } from "./target-choice.ts";
+import type { BotTarget } from "./targets.ts";
 
 export interface BotOptions {
   cluster: Cluster;
-  /** The repositories served, the namespace and stanza, the floor under every policy file. */
+  /** The targets, who may act on each and their floors; where the records live. */
   settings: BotSettings;
   /** How often a held lock is renewed (60 s; its lease lasts 5 minutes). */
   lockRenewMs?: number;
@@ -45,16 +47,14 @@ export interface BotOptions {
 export interface Bot {
   app: ApplicationFunction;
   /**
-   * At start, before any webhook: a lock whose holder has stopped renewing it is released
-   * or kept as its holder said when it took it (core/lock.ts): a backup's or a table
-   * copy's goes (the copy is committed whole or not at all), an interrupted restore's
-   * stays, for a person.
+   * At start, before any webhook: each target's lock whose holder stopped renewing it is
+   * released or kept as its holder said (core/lock.ts): a backup's or a table copy's goes
+   * (the copy is committed whole or not at all), an interrupted restore's stays.
    */
   reconcile(log: (line: string) => void): Promise<void>;
-  /**
-   * Removes the clones whose time is up (their server has stopped itself); at start and
-   * then every minute, so that a restart loses none (the expiry is on the objects).
-   */
+  /** At start: which targets give the bot no Role (their commands are refused, saying so). */
+  checkTargets(log: (line: string) => void): Promise<void>;
+  /** Removes expired clones (their server stopped itself); at start, then every minute. */
   reapClones(log: (line: string) => void): Promise<void>;
   /** Resolves when every command received so far has finished (for tests and shutdown). */
   idle(): Promise<void>;
@@ -65,11 +65,14 @@ type CommentContext = Context<"issue_comment.created">;
 export function createBot(options: BotOptions): Bot {
   const running = new Set<Promise<void>>();
   const { settings } = options;
-  const { namespace, stanza } = settings;
   const records = new OperationRecords(options.cluster, settings.recordsNamespace);
   const plans = new PlanRecords(options.cluster, settings.recordsNamespace);
-  const planSettings = { namespace, stanza, records: settings.recordsNamespace };
+  const planSettings = ({ namespace, stanza }: BotTarget) => {
+    return { namespace, stanza, records: settings.recordsNamespace };
+  };
   let lastPruned = 0;
+  /** Targets whose namespace gives the bot no Role, as seen at start (checkTargets). */
+  let withoutRole = new Set<string>();
 
   /** Old records go at most once an hour, after a command, never in its way. */
   async function prune(log: Context["log"]): Promise<void> {
@@ -120,10 +123,12 @@ export function createBot(options: BotOptions): Bot {
       );
       return false;
     }
-    // A repository the bot does not serve gets nothing: no record, no reply, no API call.
-    if (!serves(settings, repository.full_name)) {
+    // A repository no target lists, by its id, gets nothing: no record, no reply, no API
+    // call. Its name decides nothing: a repository re-created under a listed name is new.
+    const mine = targetsFor(settings, repository.id);
+    if (mine.length === 0) {
       context.log.warn(
-        `ignored a command in ${repository.full_name}: it is not one of MCPGOV_REPOSITORIES`,
+        `ignored a command in ${repository.full_name} (id ${repository.id}): no target of the targets file lists it`,
       );
       return false;
     }
@@ -136,22 +141,35 @@ export function createBot(options: BotOptions): Bot {
       await reply(context.octokit, target, `@${user}: ${why}`);
       return false;
     };
-    let policy: Policy;
+    const asked = parsed.kind === "command" ? parsed : undefined;
+    const choice = chooseTargets(mine, asked?.command, asked?.target);
+    const chosen = "targets" in choice ? choice.targets : mine;
+    // The repository's file over each target's floor: it may only tighten each.
+    let policies: Policy[];
     try {
-      policy = readPolicy(await fetchPolicyFile(context.octokit, target), settings);
+      const file = await fetchPolicyFile(context.octokit, target);
+      policies = chosen.map((t) => readPolicy(file, t.floor));
     } catch (error) {
       return refuse(`nothing was run: ${(error as Error).message}`);
     }
+    // The label and the other settings of the file are the same over every floor.
+    const [policy] = policies;
+    if (!policy) return false;
     const labels = issue.labels.map((l) => (typeof l === "string" ? l : l.name));
     if (issue.pull_request || !labels.includes(policy.opsLabel))
       return refuse(
         `commands run only on issues labelled ${code(policy.opsLabel)} (set by \`ops_label\` in .github/${POLICY_FILE}).`,
       );
     if (parsed.kind === "invalid") return refuse(parsed.message);
+    // Another team's target: refused from the settings alone, nothing of it read.
+    if ("refused" in choice) return refuse(choice.refused);
+    const noRole = roleMissing(chosen, withoutRole);
+    if (noRole) return refuse(noRole);
     const command: Command = parsed.kind === "command" ? parsed.command : { name: "help" };
     const entry = entryFor(command);
-    if (entry.right) {
-      const decision = await decide(context.octokit, target, user, entry.right, policy);
+    const right = entry.right;
+    for (const each of right ? policies : []) {
+      const decision = await decide(context.octokit, target, user, right as Right, each);
       if (!decision.allowed)
         return refuse(
           `${code(commandText(command).split(" ").slice(0, 2).join(" "))} ${decision.reason}`,
@@ -180,6 +198,7 @@ export function createBot(options: BotOptions): Bot {
       deliveryId: context.id,
       createdAt: new Date().toISOString(),
       state: "received",
+      targets: chosen.map((t) => t.name),
     };
     let first: boolean;
     try {
@@ -210,12 +229,13 @@ export function createBot(options: BotOptions): Bot {
       heading: operationHeading(operation),
       log,
     });
-    const commandContext: CommandContext = {
+    const contexts: CommandContext[] = chosen.map((t, i) => ({
       cluster: options.cluster,
-      namespace,
-      stanza,
+      target: t.name,
+      namespace: t.namespace,
+      stanza: t.stanza,
       recordsNamespace: settings.recordsNamespace,
-      policy,
+      policy: policies[i] ?? policy,
       records,
       operation,
       comment: status,
@@ -228,7 +248,9 @@ export function createBot(options: BotOptions): Bot {
       },
       lockRenewMs: options.lockRenewMs,
       log,
-    };
+    }));
+    const [commandContext] = contexts;
+    if (!commandContext) return false;
     if ("answer" in entry) {
       await entry.answer(commandContext, command, target);
       if (operation.state === "received") {
@@ -248,7 +270,7 @@ export function createBot(options: BotOptions): Bot {
       if (entry.lock)
         lock = await holdLock(
           options.cluster,
-          namespace,
+          commandContext.namespace,
           {
             operation: operation.id,
             command: commandText(command),
@@ -258,7 +280,7 @@ export function createBot(options: BotOptions): Bot {
           },
           options.lockRenewMs,
         );
-      const outcome = await entry.run(commandContext, command);
+      const outcome = await runOnEach(entry, contexts, command);
       operation.state = outcome.planned ? "planned" : "succeeded";
       // Recorded before it is shown: a confirmation may follow the plan at once.
       await records.save(operation);
@@ -276,8 +298,16 @@ export function createBot(options: BotOptions): Bot {
     return true;
   }
 
+  /** Each target's lock on its own: one's failure does not keep another's from being looked at. */
   async function reconcile(log: (line: string) => void): Promise<void> {
-    const found = await reconcilePlans(options.cluster, planSettings);
+    for (const each of settings.targets)
+      await reconcileTarget(each, (line) => log(`target ${each.name}: ${line}`)).catch(
+        (error: Error) => log(`target ${each.name}: could not look at the lock: ${error.message}`),
+      );
+  }
+
+  async function reconcileTarget(each: BotTarget, log: (line: string) => void): Promise<void> {
+    const found = await reconcilePlans(options.cluster, planSettings(each));
     if (!found) return;
     const { held } = found;
     if (found.found === "alive") {
@@ -299,12 +329,18 @@ export function createBot(options: BotOptions): Bot {
   }
 
   async function reapClones(log: (line: string) => void): Promise<void> {
-    for (const id of await reapExpiredClones(options.cluster, namespace))
-      log(`removed clone ${id}: its time was up`);
+    for (const each of settings.targets)
+      for (const id of await reapExpiredClones(options.cluster, each.namespace))
+        log(`target ${each.name}: removed clone ${id}: its time was up`);
   }
 
   return {
     app,
+    async checkTargets(log) {
+      withoutRole = await targetsWithoutRole(options.cluster, settings.targets, log);
+      for (const name of withoutRole)
+        log(`target ${name}: the bot has no Role in its namespace; its commands are refused`);
+    },
     reconcile,
     reapClones,
     async idle() {

@@ -24,8 +24,13 @@ export type CommandName = Command["name"];
 
 export type Parsed =
   | { kind: "none" }
-  | { kind: "command"; command: Command }
+  /** `target`: the database it names (`target=NAME`), when it names one. */
+  | { kind: "command"; command: Command; target?: string }
   | { kind: "invalid"; message: string };
+
+/** A target's name, as the targets file gives it (targets.ts) and `target=` names it. */
+export const TARGET_OPTION = /^target=(.*)$/;
+const TARGET_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** Longest first line read as a command; anything longer is refused, not truncated. */
 export const MAX_COMMAND_LENGTH = 200;
@@ -43,6 +48,8 @@ export const USAGE = [
   "`/restore confirm <id>` — carry out a planned restore",
   "`/restore cancel <id>` — drop a planned restore",
   "`/help` — this list",
+  "",
+  "Where this repository may act on more than one database, add `target=NAME` to every command but `/backup status`, e.g. `/backup full target=payments`.",
 ].join("\n");
 
 const ID = /^[a-z0-9]{1,13}$/;
@@ -57,7 +64,23 @@ export function parseCommand(body: string): Parsed {
   if (!word) return { kind: "none" };
   if (firstLine.length > MAX_COMMAND_LENGTH)
     return invalid(`that command is longer than ${MAX_COMMAND_LENGTH} characters`);
-  const args = firstLine.split(/\s+/).slice(1);
+  const words = firstLine.split(/\s+/).slice(1);
+  // target=NAME anywhere: which database; the rest is the command as it always was.
+  const targets = words.filter((w) => TARGET_OPTION.test(w)).map((w) => w.slice("target=".length));
+  const args = words.filter((w) => !TARGET_OPTION.test(w));
+  const [target] = targets;
+  if (targets.length > 1) return invalid("name one target, once: `target=NAME`");
+  if (target !== undefined && !TARGET_NAME.test(target))
+    return invalid(
+      "`target=` needs a target's name: lower-case letters, digits and `-`, e.g. `target=payments`",
+    );
+  const parsed = parseArgs(word, args);
+  if (target === undefined || parsed.kind !== "command") return parsed;
+  if (parsed.command.name === "help") return invalid("`/help` takes no target");
+  return { ...parsed, target };
+}
+
+function parseArgs(word: string, args: string[]): Parsed {
   const [sub, ...rest] = args;
   if (word === "help") return args.length === 0 ? command({ name: "help" }) : usage("/help");
   if (word === "backup") {

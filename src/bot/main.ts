@@ -55,6 +55,7 @@ async function main(): Promise<void> {
 
   const { cluster, close: stop } = values.local ? await localCluster() : openKubeCluster();
   const bot = createBot({ cluster, settings });
+  await bot.checkTargets((line) => console.log(line));
   // Every operation looks at the lock again before it starts: a cluster out of reach now
   // does not keep the bot from serving.
   await bot
@@ -66,7 +67,11 @@ async function main(): Promise<void> {
       .catch((error: Error) => console.log(`could not look at the clones: ${error.message}`));
   await reap();
   setInterval(reap, 60_000).unref();
-  console.log(`serving ${settings.repositories.join(", ")}; namespace ${settings.namespace}`);
+  for (const each of settings.targets)
+    console.log(
+      `target ${each.name}: namespace ${each.namespace}, stanza ${each.stanza}, for ${each.repositories.map((r) => `${r.name} (id ${r.id})`).join(", ")}`,
+    );
+  console.log(`records in namespace ${settings.recordsNamespace}`);
   const middleware = await createNodeMiddleware(bot.app, { probot: createProbot() });
   const server = createServer((request, response) => {
     if (request.method === "GET" && request.url === "/healthz") {

@@ -1,7 +1,7 @@
 // The ops repository's policy, `.github/mcpgov-backup.yml` on its default branch: which
 // issues take commands, who may run what, and what a restore stops. Only that repository's
 // own file is read: no organisation-wide fallback, no `_extends`. Writers can change it,
-// so it can only tighten the floor the bot's settings set (settings.ts): more rights,
+// so it can only tighten the floor the target has in the bot's targets file (targets.ts): more rights,
 // fewer teams, a second approver. A policy that cannot be read, has a mistake in it or
 // tries to loosen the floor stops every command (it fails closed), with the reason.
 import type { Context } from "probot";
@@ -149,7 +149,7 @@ export function readPolicy(raw: unknown, floor: PolicyFloor = DEFAULT_FLOOR): Po
       const least = floor.minimumRights[right as Right];
       if (LEVELS.indexOf(asked) < LEVELS.indexOf(least))
         throw new PolicyError(
-          `permissions.${right} is ${asked}, below the ${least} the bot's settings require (MCPGOV_MIN_RIGHTS); this file can only ask for more`,
+          `permissions.${right} is ${asked}, below the ${least} the target's floor requires (floor.min_rights in the bot's targets file); this file can only ask for more`,
         );
       policy.permissions[right as Right] = asked;
     }
@@ -165,7 +165,7 @@ export function readPolicy(raw: unknown, floor: PolicyFloor = DEFAULT_FLOOR): Po
     );
     if (outside.length > 0)
       throw new PolicyError(
-        `restore_teams: ${outside.join(", ")} not among the teams the bot's settings allow (MCPGOV_RESTORE_TEAMS: ${floor.restoreTeams.join(", ") || "none"}); this file can only name fewer`,
+        `restore_teams: ${outside.join(", ")} not among the teams the target's floor allows (floor.restore_teams in the bot's targets file: ${floor.restoreTeams.join(", ") || "none"}); this file can only name fewer`,
       );
     policy.restoreTeams = (file.restore_teams as string[]).map((t) => t.toLowerCase());
   }
@@ -175,7 +175,7 @@ export function readPolicy(raw: unknown, floor: PolicyFloor = DEFAULT_FLOOR): Po
     const asked = flag(file.second_approver, "second_approver");
     if (floor.secondApprover && !asked)
       throw new PolicyError(
-        "second_approver: the bot's settings require a second approver (MCPGOV_SECOND_APPROVER); this file cannot turn it off",
+        "second_approver: the target's floor requires a second approver (floor.second_approver in the bot's targets file); this file cannot turn it off",
       );
     policy.secondApprover = asked;
   }

@@ -29,6 +29,8 @@ export interface Operation {
   deliveryId: string;
   createdAt: string;
   state: OperationState;
+  /** The targets it acts on, by name: one, or each of a repository's for `/backup status`. */
+  targets: string[];
   /** The comment that shows it; a plan's, edited again when it is confirmed or cancelled. */
   statusCommentId?: number;
 }

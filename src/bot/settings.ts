@@ -1,25 +1,20 @@
-// The bot's own settings, from its environment (the Deployment and its Secret), which no
-// repository can change: which repositories it serves, and the floor under every
-// repository's policy file. Without MCPGOV_REPOSITORIES it does not start: an App
-// installed on an organisation would otherwise take commands from any repository there,
-// including one a stranger just created.
-import { TEAM_SLUG } from "../core/names/formats.ts";
-import { DEFAULT_SETTINGS } from "../core/settings.ts";
-import { DEFAULT_POLICY, LEVELS, type Level, RIGHTS, type Right } from "./policy.ts";
+// The bot's own settings, which no repository can change: its targets (the databases it
+// serves, which repositories may act on each, by id, and each one's floor under the
+// repositories' policy files) from the targets file, a mounted ConfigMap; the rest from its
+// environment. Without a targets file it does not start: an App installed on an
+// organisation would otherwise take commands from any repository there, including one a
+// stranger just created.
+import { readFileSync } from "node:fs";
+import { BOT_NAMESPACE } from "../core/names/defaults.ts";
+import { type BotTarget, DEFAULT_TARGETS_FILE, readTargets, targetsOf } from "./targets.ts";
 
 export interface BotSettings {
-  /** owner/repo, lower case: the only repositories whose comments are read. */
-  repositories: string[];
+  /** The bot's own namespace (its pod's): its records live there, beside no database. */
   namespace: string;
-  stanza: string;
-  /** Where the bot's operation records live: a namespace of their own, apart from the product's configuration. */
+  /** Where the bot's operation records and plans live: its own namespace. */
   recordsNamespace: string;
-  /** The least role each right needs; a repository's file may only ask for more. */
-  minimumRights: Record<Right, Level>;
-  /** Teams that may also restore; a repository's file may only name fewer. */
-  restoreTeams: string[];
-  /** A second person confirms every restore; a repository's file cannot turn it off. */
-  secondApprover: boolean;
+  /** The databases it serves and who may act on each. */
+  targets: BotTarget[];
   /** Operation records older than this are removed (plans waiting and restores running are kept). */
   keepRecordsDays: number;
   /**
@@ -30,64 +25,51 @@ export interface BotSettings {
 }
 
 /** What `--help` says about each setting. */
-export const SETTINGS_HELP = `  MCPGOV_REPOSITORIES (required)   owner/repo[,owner/repo...]: the only repositories
-                                   whose comments the bot reads
-  MCPGOV_NAMESPACE (${DEFAULT_SETTINGS.namespace}), MCPGOV_STANZA (${DEFAULT_SETTINGS.stanza})
-                                   what to back up
-  MCPGOV_RECORDS_NAMESPACE         where the bot keeps its operation records and plans:
-                                   MCPGOV_NAMESPACE only, beside what they are about
-                                   (another is refused: its Role grants them there)
-  MCPGOV_MIN_RIGHTS                the least role per command, e.g. restore=admin,backup=write
-                                   (${rightsText(DEFAULT_POLICY.permissions)});
-                                   a repository's policy file may only ask for more
-  MCPGOV_RESTORE_TEAMS             team slugs whose members may also restore (none)
-  MCPGOV_SECOND_APPROVER           true: someone other than the requester confirms (false)
+export const SETTINGS_HELP = `  MCPGOV_TARGETS_FILE (${DEFAULT_TARGETS_FILE})
+                                   the databases the bot serves, the repositories (by id)
+                                   that may act on each, and each one's floor under their
+                                   policy files (docs/bot.md, "Targets"); required
+  MCPGOV_NAMESPACE (${BOT_NAMESPACE})  the bot's own namespace, where its records live:
+                                   no target's (the Deployment sets its pod's)
+  MCPGOV_RECORDS_NAMESPACE         MCPGOV_NAMESPACE only (another is refused: nothing
+                                   grants the bot its records there)
   MCPGOV_KEEP_RECORDS_DAYS         how long operation records are kept (30)
   MCPGOV_COMMENT_MAX_AGE_MINUTES   a comment older than this runs nothing: a replayed
                                    delivery is ignored (10)`;
 
-function rightsText(rights: Record<Right, Level>): string {
-  return Object.entries(rights)
-    .map(([right, level]) => `${right}=${level}`)
-    .join(",");
-}
+/**
+ * The settings of a bot that served one database. They matched repositories by name,
+ * which a repository re-created under an old name passes; so they are refused, never read
+ * as a target, and the message says what to write instead.
+ */
+const REPLACED: Record<string, string> = {
+  MCPGOV_REPOSITORIES: "each target's repositories, by id",
+  MCPGOV_STANZA: "each target's stanza",
+  MCPGOV_MIN_RIGHTS: "each target's floor.min_rights",
+  MCPGOV_RESTORE_TEAMS: "each target's floor.restore_teams",
+  MCPGOV_SECOND_APPROVER: "each target's floor.second_approver",
+};
 
-const REPOSITORY = /^[a-z0-9](?:[a-z0-9-]{0,38})\/[a-z0-9._-]{1,100}$/;
-
-/** The settings from the environment; an error that names the variable and what to set. */
-export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
-  const list = (value: string | undefined) =>
-    (value ?? "")
-      .split(",")
-      .map((item) => item.trim().toLowerCase())
-      .filter((item) => item !== "");
-  const repositories = list(env.MCPGOV_REPOSITORIES);
-  if (repositories.length === 0)
+/** The settings from the environment and the targets file; an error that says what to set. */
+export function botSettings(
+  env: NodeJS.ProcessEnv,
+  read: (file: string) => string = (file) => readFileSync(file, "utf8"),
+): BotSettings {
+  const replaced = Object.keys(REPLACED).filter((name) => env[name] !== undefined);
+  if (replaced.length > 0)
     throw new Error(
-      "set MCPGOV_REPOSITORIES to the ops repositories the bot serves (owner/repo, comma-separated); it reads no other repository's comments",
+      `${replaced.join(", ")}: the bot now reads these from its targets file (MCPGOV_TARGETS_FILE), as ${replaced.map((name) => REPLACED[name]).join("; ")}; remove them from its environment (docs/bot.md, "Targets")`,
     );
-  for (const repository of repositories)
-    if (!REPOSITORY.test(repository))
-      throw new Error(`MCPGOV_REPOSITORIES: "${repository}" is not owner/repo`);
-
-  const minimumRights = { ...DEFAULT_POLICY.permissions };
-  for (const item of list(env.MCPGOV_MIN_RIGHTS)) {
-    const [right = "", level = ""] = item.split("=");
-    if (!RIGHTS.includes(right as Right))
-      throw new Error(`MCPGOV_MIN_RIGHTS: "${right}" is not a right (${RIGHTS.join(", ")})`);
-    if (!LEVELS.includes(level as Level))
-      throw new Error(`MCPGOV_MIN_RIGHTS: ${right}=${level}; use one of ${LEVELS.join(", ")}`);
-    minimumRights[right as Right] = level as Level;
+  const file = env.MCPGOV_TARGETS_FILE || DEFAULT_TARGETS_FILE;
+  let text: string;
+  try {
+    text = read(file);
+  } catch (error) {
+    throw new Error(
+      `could not read the targets file ${file} (${(error as Error).message}): mount the ConfigMap mcpgov-backup-bot-targets there, or set MCPGOV_TARGETS_FILE; the bot serves no repository without it`,
+    );
   }
-
-  const restoreTeams = list(env.MCPGOV_RESTORE_TEAMS);
-  for (const team of restoreTeams)
-    if (!TEAM_SLUG.test(team))
-      throw new Error(`MCPGOV_RESTORE_TEAMS: "${team}" is not a team slug`);
-
-  const approver = (env.MCPGOV_SECOND_APPROVER ?? "false").trim().toLowerCase();
-  if (approver !== "true" && approver !== "false")
-    throw new Error(`MCPGOV_SECOND_APPROVER is "${approver}"; use true or false`);
+  const targets = readTargets(text, file);
 
   const days = Number(env.MCPGOV_KEEP_RECORDS_DAYS ?? 30);
   if (!Number.isInteger(days) || days < 1)
@@ -97,29 +79,31 @@ export function botSettings(env: NodeJS.ProcessEnv): BotSettings {
   if (!Number.isInteger(minutes) || minutes < 1)
     throw new Error("MCPGOV_COMMENT_MAX_AGE_MINUTES must be a whole number of minutes, 1 or more");
 
-  const namespace = env.MCPGOV_NAMESPACE || DEFAULT_SETTINGS.namespace;
+  const namespace = env.MCPGOV_NAMESPACE || BOT_NAMESPACE;
   // Nothing ships the Role a records namespace of its own would need (manifests/bot grants
   // the records' rights in the bot's namespace only), so another one would fail at the
   // first command, after the comment was read: refused at start instead.
   const recordsNamespace = env.MCPGOV_RECORDS_NAMESPACE || namespace;
   if (recordsNamespace !== namespace)
     throw new Error(
-      `MCPGOV_RECORDS_NAMESPACE is ${recordsNamespace}, not the bot's namespace ${namespace}: the bot keeps its records beside the database, where manifests/bot grants it the right to (leave it unset)`,
+      `MCPGOV_RECORDS_NAMESPACE is ${recordsNamespace}, not the bot's namespace ${namespace}: the bot keeps its records in its own namespace, where manifests/bot grants it the right to (leave it unset)`,
+    );
+  // Records beside a database would need ConfigMap rights where its configuration is.
+  const beside = targets.find((t) => t.namespace === namespace);
+  if (beside)
+    throw new Error(
+      `the bot runs in ${namespace}, target ${beside.name}'s namespace: run it in a namespace of its own (manifests/bot), so that it needs no right on ConfigMaps beside any database`,
     );
   return {
-    repositories,
     namespace,
-    stanza: env.MCPGOV_STANZA || DEFAULT_SETTINGS.stanza,
     recordsNamespace,
-    minimumRights,
-    restoreTeams,
-    secondApprover: approver === "true",
+    targets,
     keepRecordsDays: days,
     commentMaxAgeMinutes: minutes,
   };
 }
 
-/** Whether the bot serves the repository (GitHub's names are case-insensitive). */
-export function serves(settings: Pick<BotSettings, "repositories">, fullName: string): boolean {
-  return settings.repositories.includes(fullName.toLowerCase());
+/** The targets a repository may act on, by GitHub's id of it: none for any other. */
+export function targetsFor(settings: Pick<BotSettings, "targets">, repositoryId: number) {
+  return targetsOf(settings.targets, repositoryId);
 }

@@ -181,5 +181,6 @@ export async function reply(octokit: Octokit, target: Target, body: string): Pro
 
 /** The first line of an operation's status comment: what, which operation, who asked, where. */
 export function operationHeading(operation: Operation): string {
-  return `**mcpgov-backup** · ${code(commandText(operation.command))} · op ${code(operation.id)} · requested by @${operation.requester} ([comment](${operation.commentUrl}))`;
+  const on = operation.targets?.length ? ` · ${operation.targets.map(code).join(", ")}` : "";
+  return `**mcpgov-backup** · ${code(commandText(operation.command))}${on} · op ${code(operation.id)} · requested by @${operation.requester} ([comment](${operation.commentUrl}))`;
 }

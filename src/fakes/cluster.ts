@@ -39,7 +39,7 @@ export class FakeCluster implements Cluster {
   readonly suspensions: string[] = [];
   /** Every command run in a pod, in order. */
   readonly execs: { pod: string; command: string[] }[] = [];
-  /** Every call a product made, in order ("create ConfigMap/NS/NAME", "exec postgres-0"), not the test's own apply. */
+  /** Every call a product made, in order ("create ConfigMap/NS/NAME", "exec NS/postgres-0"), not the test's own apply. */
   readonly calls: string[] = [];
   private readonly endings = new Map<string, JobEnding>();
   /** Every write gives the object a new resourceVersion, as the API server does. */
@@ -148,8 +148,8 @@ export class FakeCluster implements Cluster {
     return this.endings.get(target.replace(/^job\//, ""))?.logs ?? "";
   }
 
-  async exec({ pod }: ExecTarget, command: string[]) {
-    this.calls.push(`exec ${pod}`);
+  async exec({ namespace, pod }: ExecTarget, command: string[]) {
+    this.calls.push(`exec ${namespace}/${pod}`);
     this.execs.push({ pod, command });
     const answer = this.behaviour.exec?.(pod, command);
     if (!answer) throw new Error(`exec in ${pod}: ${command.join(" ")} not expected`);

@@ -10,9 +10,31 @@ export const API = "https://api.github.com";
 const OWNER = "acme";
 const REPO = "ops";
 const ISSUE = 7;
-/** The bot's settings in these tests: it serves the test repository only. */
-export function testSettings(env: Record<string, string> = {}): BotSettings {
-  return botSettings({ MCPGOV_REPOSITORIES: `${OWNER}/${REPO}`, ...env });
+const TEST_REPOSITORY = `${OWNER}/${REPO}`;
+/** GitHub's id of the test repository: what the bot's targets file lists. */
+export const REPO_ID = 424242;
+/** The bot's own namespace in these tests, where its records live: no database's. */
+export const BOT_NS = "mcpgov-backup-bot";
+
+/**
+ * The targets file of these tests: the base's database (namespace ai-governance, stanza
+ * mcpgov), for the test repository only, under `floor` (a YAML mapping) when one is given.
+ */
+export function oneTarget(floor?: string): string {
+  return `targets:
+  - name: governance
+    namespace: ai-governance
+    stanza: mcpgov
+    repositories: [{id: ${REPO_ID}, name: ${OWNER}/${REPO}}]
+${floor ? `    floor: ${floor}\n` : ""}`;
+}
+
+/** The bot's settings in these tests: its environment, and the targets file's text. */
+export function testSettings(env: Record<string, string> = {}, targets = oneTarget()): BotSettings {
+  return botSettings(
+    { MCPGOV_TARGETS_FILE: "targets.yaml", MCPGOV_NAMESPACE: BOT_NS, ...env },
+    () => targets,
+  );
 }
 
 export const INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
@@ -55,6 +77,10 @@ export interface GitHubOptions {
   /** team slug → members. */
   teams?: Record<string, string[]>;
   labels?: string[];
+  /** owner/repo GitHub serves (the test repository, acme/ops, when absent): a renamed one's. */
+  repository?: string;
+  /** More repositories served alike (one bot for several teams' repositories). */
+  others?: string[];
   /** Answer this many comment writes (create or edit) with 502 first, as GitHub does in an incident. */
   failWrites?: number;
 }
@@ -63,19 +89,24 @@ export class FakeGitHub {
   /** Every comment the bot made, by id: its bodies, first to last. */
   readonly comments = new Map<number, string[]>();
   readonly reactions: string[] = [];
+  /** The repository (owner/repo) each comment was posted in. */
+  readonly repositoryOf = new Map<number, string>();
   /** Comment writes GitHub refused (502). */
   failedWrites = 0;
   private next = 1000;
 
   constructor(options: GitHubOptions = {}) {
     const roles = options.roles ?? { alice: "admin", bob: "write" };
+    const [OWNER, REPO] = (options.repository ?? TEST_REPOSITORY).split("/");
+    const served = [`${OWNER}/${REPO}`, ...(options.others ?? [])];
+    const repos = `(${served.map((r) => r.replace(/[.]/g, "\\.")).join("|")})`;
     const api = nock(API).persist();
     api.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, {
       token: INSTALLATION_TOKEN,
       expires_at: "2099-01-01T00:00:00Z",
     });
     api
-      .get(new RegExp(`/repos/${OWNER}/${REPO}/collaborators/([^/]+)/permission`))
+      .get(new RegExp(`/repos/${repos}/collaborators/([^/]+)/permission`))
       .reply((request: Request) => {
         const uri = request.url;
         if (options.permissionStatus) return [options.permissionStatus, { message: "boom" }];
@@ -95,7 +126,7 @@ export class FakeGitHub {
     api
       .get(/\/repos\/[^/]+\/[^/]+\/contents\/\.github(%2F|\/)mcpgov-backup\.yml/)
       .reply((request: Request) => {
-        const file = request.url.includes(`/repos/${OWNER}/${REPO}/`)
+        const file = served.some((r) => request.url.includes(`/repos/${r}/`))
           ? options.policy
           : request.url.includes(`/repos/${OWNER}/.github/`)
             ? options.orgPolicy
@@ -109,12 +140,15 @@ export class FakeGitHub {
       return [201, {}];
     });
     const outage = () => this.failedWrites < (options.failWrites ?? 0) && ++this.failedWrites > 0;
-    api.post(`/repos/${OWNER}/${REPO}/issues/${ISSUE}/comments`).reply(async (request: Request) => {
-      if (outage()) return [502, { message: "Server Error" }];
-      const id = this.next++;
-      this.comments.set(id, [((await request.json()) as { body: string }).body]);
-      return [201, { id }];
-    });
+    api
+      .post(new RegExp(`/repos/${repos}/issues/${ISSUE}/comments$`))
+      .reply(async (request: Request) => {
+        if (outage()) return [502, { message: "Server Error" }];
+        const id = this.next++;
+        this.comments.set(id, [((await request.json()) as { body: string }).body]);
+        this.repositoryOf.set(id, /\/repos\/([^/]+\/[^/]+)\//.exec(request.url)?.[1] ?? "");
+        return [201, { id }];
+      });
     api.patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)/).reply(async (request: Request) => {
       if (outage()) return [502, { message: "Server Error" }];
       const id = Number(/comments\/(\d+)/.exec(request.url)?.[1]);
@@ -128,6 +162,13 @@ export class FakeGitHub {
   /** The last body of each comment, in the order they were made. */
   latest(): string[] {
     return [...this.comments.values()].map((bodies) => bodies.at(-1) ?? "");
+  }
+
+  /** The last body of each comment posted in `repository`, in order. */
+  latestIn(repository: string): string[] {
+    return [...this.comments.entries()]
+      .filter(([id]) => this.repositoryOf.get(id) === repository)
+      .map(([, bodies]) => bodies.at(-1) ?? "");
   }
 
   /** Every body ever posted or edited. */
@@ -146,6 +187,8 @@ export interface CommentOptions {
   pullRequest?: boolean;
   /** owner/repo the comment is in; the test repository when absent. */
   repository?: string;
+  /** GitHub's id of that repository: the test repository's (REPO_ID) when it is that one, else another. */
+  repositoryId?: number;
   /** When GitHub says the comment was made (ISO); now when absent. */
   createdAt?: string;
 }
@@ -156,6 +199,9 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
   const [repoOwner = OWNER, repoName = REPO] = (options.repository ?? `${OWNER}/${REPO}`).split(
     "/",
   );
+  const fullName = `${repoOwner}/${repoName}`;
+  const repositoryId =
+    options.repositoryId ?? (fullName === `${OWNER}/${REPO}` ? REPO_ID : REPO_ID + 1);
   return {
     action: "created",
     issue: {
@@ -169,11 +215,12 @@ export function commentPayload(body: string, options: CommentOptions = {}) {
       body,
       user: { login: user, type: options.userType ?? "User" },
       created_at: options.createdAt ?? new Date().toISOString(),
-      html_url: `https://github.com/${OWNER}/${REPO}/issues/${ISSUE}#issuecomment-${id}`,
+      html_url: `https://github.com/${fullName}/issues/${ISSUE}#issuecomment-${id}`,
     },
     repository: {
+      id: repositoryId,
       name: repoName,
-      full_name: `${repoOwner}/${repoName}`,
+      full_name: fullName,
       owner: { login: repoOwner },
     },
     installation: { id: 42 },

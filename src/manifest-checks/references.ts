@@ -215,7 +215,7 @@ export function checkReferences(
   for (const doc of docs) {
     const o = doc.object as KubeObject & {
       roleRef?: { kind: string; name: string };
-      subjects?: { kind: string; name: string }[];
+      subjects?: { kind: string; name: string; namespace?: string }[];
     };
     const found: Found = (path, message) =>
       problems.push({ file: doc.file, object: objectName(o), path, message });
@@ -226,7 +226,9 @@ export function checkReferences(
     if (o.kind === "RoleBinding") {
       catalog.need(found, "roleRef", o.roleRef?.kind ?? "Role", o.roleRef?.name);
       for (const [i, s] of (o.subjects ?? []).entries()) {
-        if (s.kind === "ServiceAccount")
+        // One of another namespace's (the bot's own, manifests/bot) comes with its render.
+        const elsewhere = s.namespace !== undefined && s.namespace !== o.metadata.namespace;
+        if (s.kind === "ServiceAccount" && !elsewhere)
           catalog.need(found, `subjects[${i}]`, "ServiceAccount", s.name);
       }
     }

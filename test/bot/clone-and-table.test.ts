@@ -165,7 +165,7 @@ describe("/restore clone, /restore drop and /restore table", () => {
         };
     const restarted = createBot({ cluster: fake, settings: testSettings() });
     await restarted.reapClones((line) => said.push(line));
-    expect(said).toEqual([`removed clone ${id}: its time was up`]);
+    expect(said).toEqual([`target governance: removed clone ${id}: its time was up`]);
     expect(await cloneObjectsNow()).toEqual([]);
     expect(await fake.get("StatefulSet", NS, "postgres")).toBeDefined();
   });

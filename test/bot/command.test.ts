@@ -20,6 +20,34 @@ describe("parseCommand", () => {
   });
 
   it.each([
+    ["/backup full target=payments", { name: "backup", type: "full" }, "payments"],
+    ["/backup status target=ledger", { name: "status" }, "ledger"],
+    [
+      "/restore pitr 2026-11-24 14:30:00+00 target=payments",
+      { name: "pitr", time: "2026-11-24 14:30:00+00" },
+      "payments",
+    ],
+    [
+      "/restore clone target=payments latest db=reports ttl=2h",
+      { name: "clone", point: "latest", database: "reports", ttl: "2h" },
+      "payments",
+    ],
+    ["/restore confirm 1fq3x9k target=ledger", { name: "confirm", id: "1fq3x9k" }, "ledger"],
+  ])("reads %j with the target it names, apart from the command", (body, command, target) => {
+    expect(parseCommand(body)).toEqual({ kind: "command", command, target });
+  });
+
+  it.each([
+    ["/backup full target=Payments", "`target=` needs a target's name"],
+    ["/backup full target=", "`target=` needs a target's name"],
+    ["/backup full target=a target=b", "name one target, once"],
+    ["/help target=payments", "`/help` takes no target"],
+  ])("refuses %j", (body, message) => {
+    expect(parseCommand(body)).toMatchObject({ kind: "invalid" });
+    expect((parseCommand(body) as { message: string }).message).toContain(message);
+  });
+
+  it.each([
     "please run /backup full",
     "> /restore pitr 2026-11-24 14:30:00+00",
     "```\n/backup full\n```",

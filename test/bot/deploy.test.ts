@@ -4,32 +4,39 @@
 // really makes in test/e2e/bot.test.ts.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { loadManifestDir, loadManifestFile } from "../../src/core/manifests/load.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
+import { oneTarget, REPO_ID } from "../../src/fakes/github.ts";
 import { formatManifestProblem } from "../../src/manifest-checks/problem.ts";
 import { checkReferences } from "../../src/manifest-checks/references.ts";
 import { validateSchema } from "../../src/manifest-checks/schema.ts";
 import { checkPolicy } from "../../src/manifest-checks/security-rules.ts";
 import { accessOf, type PolicyRule, rightsOf, ruleAllows } from "../support/rbac.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
+type Any = any;
 const dir = projectPath("manifests", "bot");
-const docs = [...loadManifestDir(dir), ...loadManifestFile(join(dir, "bot-secret.yaml.example"))];
-const find = (kind: string) => {
-  const doc = docs.find((d) => d.object.kind === kind);
+const docs = [
+  ...loadManifestDir(dir),
+  ...loadManifestDir(projectPath("manifests", "bot-target")),
+  ...loadManifestFile(join(dir, "bot-secret.yaml.example")),
+];
+const find = (kind: string, name?: string) => {
+  const doc = docs.find(
+    (d) => d.object.kind === kind && (!name || (d.object.metadata as Any).name === name),
+  );
   if (!doc) throw new Error(`no ${kind} in manifests/bot`);
   // biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
   return doc.object as any;
 };
-// biome-ignore lint/suspicious/noExplicitAny: reading untyped YAML
-type Any = any;
 const dockerfile = readFileSync(projectPath("images", "bot", "Dockerfile"), "utf8");
 const packageJson = JSON.parse(readFileSync(projectPath("package.json"), "utf8"));
 /** The uid the image runs as, from its USER line. */
@@ -37,16 +44,20 @@ const imageUid = Number(/^USER (\d+)$/m.exec(dockerfile)?.[1]);
 
 describe("the bot's manifests", () => {
   it("are valid Kubernetes objects with no dangling reference", () => {
-    // The stanza comes from the base this component is added to.
-    const base = { "ConfigMap/pgbackrest-config": ["stanza"] };
-    const problems = [...docs.flatMap(validateSchema), ...checkReferences(docs, base)];
+    const problems = [...docs.flatMap(validateSchema), ...checkReferences(docs, {})];
     expect(problems.map(formatManifestProblem)).toEqual([]);
     expect(docs.map((d) => d.object.kind).sort()).toEqual([
+      // The targets file.
+      "ConfigMap",
       "Deployment",
+      "Namespace",
       "NetworkPolicy",
-      // The parameters of the cluster's policies (manifests/bot-policy) for this installation.
+      // The parameters of the cluster's policies (manifests/bot-policy) for one target.
       "PodTemplate",
+      // Its records' in its own namespace; one target's.
       "Role",
+      "Role",
+      "RoleBinding",
       "RoleBinding",
       "Secret",
       "Service",
@@ -101,17 +112,12 @@ describe("the bot's manifests", () => {
     expect(service.ports[0].targetPort).toBe(port.name);
   });
 
-  it("give the bot's ServiceAccount one Role, in the product's namespace, with no wildcard and nothing cluster-wide", () => {
+  it("give the bot's ServiceAccount its records' Role in its own namespace and one Role per target, with no wildcard and nothing cluster-wide", () => {
     expect(docs.filter((d) => String(d.object.kind).startsWith("Cluster"))).toEqual([]);
     // No cluster-wide object at all: the admission policies are installed once per cluster
     // (manifests/bot-policy), so two installations never overwrite each other's.
     expect(docs.filter((d) => String(d.object.kind).startsWith("ValidatingAdmission"))).toEqual([]);
     const roles = docs.filter((d) => d.object.kind === "Role").map((d) => d.object as Any);
-    expect(roles).toHaveLength(1);
-    const installed = renderKustomization(projectPath("examples", "production")).filter(
-      (o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"),
-    );
-    expect(installed.map((r) => r.metadata.namespace)).toEqual(["ai-governance"]);
     const everything = roles
       .flatMap((role) => role.rules as PolicyRule[])
       .flatMap((r) => [
@@ -121,30 +127,81 @@ describe("the bot's manifests", () => {
         ...(r.resourceNames ?? []),
       ]);
     expect(everything.filter((v) => v.includes("*"))).toEqual([]);
-    // Nothing on a Secret, nothing that changes a workload's spec. ConfigMaps are its
-    // records; that it writes no other (the validation script, archive_command) is held
-    // by the policy mcpgov-backup-bot-objects (test/bot/job-policy.test.ts).
-    const rights = rightsOf(find("Role").rules as PolicyRule[]);
-    expect(find("Role").metadata.namespace).toBeUndefined();
+    // In its own namespace: its records, ConfigMaps, and nothing else. That it writes no
+    // other is held by the policy mcpgov-backup-bot-objects (test/bot/job-policy.test.ts).
+    const records = rightsOf(find("Role", "mcpgov-backup-bot-records").rules as PolicyRule[]);
+    expect(new Set(records.map((r) => r.resource))).toEqual(new Set(["configmaps"]));
+    // In a target's: nothing on a Secret, no write of any ConfigMap (two read by name),
+    // nothing that changes a workload's spec.
+    const target = find("Role", "mcpgov-backup-bot");
+    const rights = rightsOf(target.rules as PolicyRule[]);
+    expect(target.metadata.namespace).toBeUndefined();
     expect(rights.filter((r) => r.resource === "secrets")).toEqual([]);
+    expect(
+      rights.filter((r) => r.resource === "configmaps").map((r) => `${r.verb} ${r.name}`),
+    ).toEqual(["get pgbackrest-config", "get pgbackrest-s3"]);
     expect(
       rights.filter(
         (r) => ["deployments", "statefulsets"].includes(r.resource) && r.verb !== "get",
       ),
     ).toEqual([]);
-    // It binds the bot's ServiceAccount where it runs, the database's namespace.
-    const bindings = renderKustomization(projectPath("examples", "production")).filter(
-      (o) => o.kind === "RoleBinding" && o.metadata.name.startsWith("mcpgov-backup-bot"),
+  });
+
+  it("give the bot nothing in a namespace that is not a target, and take a removed target's Role out of the render", () => {
+    const bound = (objects: Any[]) =>
+      objects
+        .filter(
+          (o) =>
+            o.kind.endsWith("RoleBinding") &&
+            o.subjects?.some((s: Any) => s.name === "mcpgov-backup-bot"),
+        )
+        .map((o) => `${o.kind}/${o.metadata.namespace}/${o.roleRef.name}`)
+        .sort();
+    const two = renderKustomization(projectPath("examples", "two-teams"));
+    expect(bound(two)).toEqual([
+      "RoleBinding/ledger-db/mcpgov-backup-bot",
+      "RoleBinding/mcpgov-backup-bot/mcpgov-backup-bot-records",
+      "RoleBinding/payments-db/mcpgov-backup-bot",
+    ]);
+    // Every subject is the bot's one ServiceAccount, in its own namespace.
+    for (const binding of two.filter((o) => o.kind === "RoleBinding") as Any[])
+      if (binding.metadata.name.startsWith("mcpgov-backup-bot"))
+        expect(binding.subjects).toEqual([
+          { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "mcpgov-backup-bot" },
+        ]);
+    // The ledger team's overlay without the component line: no Role of the bot's there.
+    const root = mkdtempSync(join(tmpdir(), "two-teams-"));
+    const example = projectPath("examples", "two-teams");
+    const ledger = readFileSync(join(example, "ledger", "kustomization.yaml"), "utf8")
+      .replaceAll("../../../manifests", relative(join(root, "ledger"), projectPath("manifests")))
+      .split("\n")
+      .filter((line) => !line.endsWith("/manifests/bot-target"))
+      .join("\n");
+    mkdirSync(join(root, "ledger"));
+    writeFileSync(join(root, "ledger", "kustomization.yaml"), ledger);
+    writeFileSync(
+      join(root, "kustomization.yaml"),
+      `resources: [${relative(root, join(example, "payments"))}, ledger, ${relative(root, join(example, "bot"))}]\n`,
     );
-    expect(bindings).toHaveLength(1);
-    for (const binding of bindings)
-      expect((binding as Any).subjects).toEqual([
-        { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "ai-governance" },
-      ]);
+    const one = renderKustomization(root);
+    expect(bound(one)).toEqual([
+      "RoleBinding/mcpgov-backup-bot/mcpgov-backup-bot-records",
+      "RoleBinding/payments-db/mcpgov-backup-bot",
+    ]);
+    expect(
+      one.filter(
+        (o) =>
+          o.metadata.namespace === "ledger-db" && o.metadata.name.startsWith("mcpgov-backup-bot"),
+      ),
+    ).toEqual([]);
+    // The database itself is still there: only the bot's access went.
+    expect(
+      one.filter((o) => o.kind === "StatefulSet" && o.metadata.namespace === "ledger-db"),
+    ).not.toEqual([]);
   });
 
   it("let the bot read the templates of manifests/restore/ and change nothing of them", () => {
-    const rights = rightsOf(find("Role").rules as PolicyRule[]);
+    const rights = rightsOf(find("Role", "mcpgov-backup-bot").rules as PolicyRule[]);
     const templates = ["pgbackrest-restore", "pgbackrest-restore-pitr", "pgbackrest-info"];
     expect(
       rights
@@ -157,7 +214,7 @@ describe("the bot's manifests", () => {
   });
 
   it("let the bot suspend and resume every scheduled CronJob, the -s3 ones included, and no other", () => {
-    const rights = rightsOf(find("Role").rules as PolicyRule[]);
+    const rights = rightsOf(find("Role", "mcpgov-backup-bot").rules as PolicyRule[]);
     const patched = rights.filter((r) => r.resource === "cronjobs" && r.verb === "patch");
     expect(patched.map((r) => r.name).sort()).toEqual([...SCHEDULED_CRONJOBS].sort());
     expect(SCHEDULED_CRONJOBS).toEqual(
@@ -170,7 +227,7 @@ describe("the bot's manifests", () => {
   });
 
   it("let the bot exec only in PostgreSQL: never in the repository host, whose volume is repository 1", () => {
-    const rules = find("Role").rules as PolicyRule[];
+    const rules = find("Role", "mcpgov-backup-bot").rules as PolicyRule[];
     const allowed = (pod: string) =>
       accessOf("exec", [{ namespace: "ai-governance", pod, container: "c" }, ["psql"]]).every(
         (access) => rules.some((rule) => ruleAllows(rule, access)),
@@ -255,7 +312,7 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
     );
   });
 
-  it("will not start without the repositories it serves, and says what to set", () => {
+  it("will not start without its targets file, and says what to set", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const run = spawnSync(node, [main], {
       encoding: "utf8",
@@ -268,13 +325,15 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
-      "set MCPGOV_REPOSITORIES to the ops repositories the bot serves (owner/repo, comma-separated); it reads no other repository's comments",
+      "could not read the targets file /etc/mcpgov-backup-bot/targets.yaml (ENOENT: no such file or directory, open '/etc/mcpgov-backup-bot/targets.yaml'): mount the ConfigMap mcpgov-backup-bot-targets there, or set MCPGOV_TARGETS_FILE; the bot serves no repository without it",
     );
   });
 
   it("serves /healthz, refuses an unsigned webhook and stops cleanly on SIGTERM", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const port = await freePort();
+    const targets = join(mkdtempSync(join(tmpdir(), "bot-targets-")), "targets.yaml");
+    writeFileSync(targets, oneTarget());
     const child = spawn(node, [main], {
       env: {
         PATH: process.env.PATH,
@@ -282,7 +341,7 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
         APP_ID: "1",
         PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
         WEBHOOK_SECRET: "a-webhook-secret",
-        MCPGOV_REPOSITORIES: "acme/ops",
+        MCPGOV_TARGETS_FILE: targets,
         PORT: String(port),
         HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
@@ -317,7 +376,10 @@ describe("the bot's server, as the image runs it (node src/bot/main.ts)", () => 
       child.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
-    expect(output).toContain("serving acme/ops; namespace ai-governance");
+    expect(output).toContain(
+      `target governance: namespace ai-governance, stanza mcpgov, for acme/ops (id ${REPO_ID})`,
+    );
+    expect(output).toContain("records in namespace mcpgov-backup-bot");
     expect(output).toContain("SIGTERM: finishing the commands under way, taking no new ones");
   }, 30_000);
 });

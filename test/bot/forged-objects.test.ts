@@ -18,7 +18,7 @@ type Any = any;
 
 const jobPolicy = botPolicies().get("mcpgov-backup-bot-jobs");
 const objectPolicy = botPolicies().get("mcpgov-backup-bot-objects");
-const [params] = loadManifestFile(projectPath("manifests/bot/bot-policy-params.yaml")).map(
+const [params] = loadManifestFile(projectPath("manifests/bot-target/bot-policy-params.yaml")).map(
   (d) => d.object as Any,
 );
 

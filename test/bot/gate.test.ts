@@ -5,7 +5,7 @@
 // catches up when GitHub refuses writes for a while.
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { commentPayload, deliver } from "../../src/fakes/github.ts";
+import { commentPayload, deliver, oneTarget } from "../../src/fakes/github.ts";
 import { bot, fake, github, HOUR, NS, now, operation, probot, setup, workJobs } from "./harness.ts";
 
 describe("who may run what, where", () => {
@@ -50,7 +50,7 @@ describe("who may run what, where", () => {
       commentPayload("/restore pitr 2026-11-24 14:30:00+00", { user: "bob" }),
     );
     expect(github.latest()).toEqual([
-      "@bob: nothing was run: .github/mcpgov-backup.yml: permissions.restore is write, below the admin the bot's settings require (MCPGOV_MIN_RIGHTS); this file can only ask for more",
+      "@bob: nothing was run: .github/mcpgov-backup.yml: permissions.restore is write, below the admin the target's floor requires (floor.min_rights in the bot's targets file); this file can only ask for more",
     ]);
     expect(records()).toEqual([]);
   });
@@ -77,7 +77,8 @@ describe("who may run what, where", () => {
   it("lets a member of a restore team plan a restore", async () => {
     await setup(
       { policy: "restore_teams: [dba-oncall]\n", teams: { "dba-oncall": ["bob"] } },
-      { MCPGOV_RESTORE_TEAMS: "dba-oncall" },
+      {},
+      oneTarget("{restore_teams: [dba-oncall]}"),
     );
     await deliver(
       probot,

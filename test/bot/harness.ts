@@ -12,8 +12,10 @@ import { planRecordName } from "../../src/core/names/objects.ts";
 import type { PlanRecord } from "../../src/core/plans/record.ts";
 import { FakeCluster, type JobEnding } from "../../src/fakes/cluster.ts";
 import {
+  BOT_NS,
   FakeGitHub,
   type GitHubOptions,
+  oneTarget,
   testProbot,
   testSettings,
 } from "../../src/fakes/github.ts";
@@ -21,8 +23,8 @@ import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import { baseObject } from "../support/base.ts";
 
 export const NS = "ai-governance";
-/** Where the bot keeps its operation records: its own namespace, the database's. */
-export const RECORDS = NS;
+/** Where the bot keeps its operation records: its own namespace, no database's. */
+export const RECORDS = BOT_NS;
 export const HOUR = 3_600_000;
 export const now = Date.now();
 
@@ -90,7 +92,13 @@ function cluster(): FakeCluster {
       return out("1");
     },
   });
-  void fake.apply([
+  void fake.apply(databaseObjects(NS));
+  return fake;
+}
+
+/** What the bot reads of one database, as the base renders it, in `namespace`. */
+function databaseObjects(namespace: string): KubeObject[] {
+  const objects = [
     baseObject("CronJob", "pgbackrest-full-backup"),
     baseObject("CronJob", "pgbackrest-diff-backup"),
     baseObject("CronJob", "pgbackrest-restore-validation"),
@@ -103,8 +111,14 @@ function cluster(): FakeCluster {
     baseObject("CronJob", "mcpgov-clone"),
     // pgbackrest.conf: its retention, read before an ad-hoc full and by /backup status.
     baseObject("ConfigMap", "pgbackrest-config"),
-  ]);
-  return fake;
+  ];
+  for (const object of objects) object.metadata.namespace = namespace;
+  return objects;
+}
+
+/** A second database in `namespace`, as a second target of the bot's. */
+export async function addDatabase(namespace: string): Promise<void> {
+  await fake.apply(databaseObjects(namespace));
 }
 
 export let probot: Probot;
@@ -114,10 +128,15 @@ export let github: FakeGitHub;
 
 /**
  * A new bot, GitHub and cluster for the running test; `settingsEnv` is the bot's own
- * settings (its environment), as MCPGOV_* variables. Nock lets nothing reach the network
- * until the test ends.
+ * settings (its environment), as MCPGOV_* variables, and `targets` its targets file (the
+ * base's database for the test repository). Nock lets nothing reach the network until the
+ * test ends.
  */
-export async function setup(options: GitHubOptions = {}, settingsEnv: Record<string, string> = {}) {
+export async function setup(
+  options: GitHubOptions = {},
+  settingsEnv: Record<string, string> = {},
+  targets = oneTarget(),
+) {
   nock.disableNetConnect();
   onTestFinished(() => {
     nock.cleanAll();
@@ -125,7 +144,7 @@ export async function setup(options: GitHubOptions = {}, settingsEnv: Record<str
   });
   github = new FakeGitHub(options);
   fake = cluster();
-  bot = createBot({ cluster: fake, settings: testSettings(settingsEnv) });
+  bot = createBot({ cluster: fake, settings: testSettings(settingsEnv, targets) });
   probot = testProbot();
   await probot.load(bot.app);
 }

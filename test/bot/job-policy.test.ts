@@ -17,8 +17,8 @@ type Any = any;
 const manifest = (file: string) =>
   loadManifestFile(projectPath("manifests", file)).map((d) => d.object as Any);
 const policy = botPolicies().get("mcpgov-backup-bot-jobs");
-/** The base installation's parameters: the product's image as manifests/bot names it. */
-const [params] = manifest("bot/bot-policy-params.yaml");
+/** The base installation's parameters: the product's image as manifests/bot-target names it. */
+const [params] = manifest("bot-target/bot-policy-params.yaml");
 
 /** The messages of the validations the Job fails, for a request by the bot. */
 function denied(job: KubeObject, with_ = params): string[] {

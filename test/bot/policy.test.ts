@@ -13,7 +13,7 @@ describe("readPolicy", () => {
   });
 
   it("reads every setting", () => {
-    // The bot's settings let status go as low as triage and restores to two teams.
+    // The target's floor lets status go as low as triage and restores to two teams.
     const floor = {
       ...DEFAULT_FLOOR,
       minimumRights: {
@@ -67,7 +67,7 @@ describe("readPolicy", () => {
   });
 });
 
-describe("the floor the bot's settings set under every policy file", () => {
+describe("the floor a target has in the bot's targets file, under every policy file", () => {
   const floor = {
     minimumRights: { backup: "write", status: "write", validate: "write", restore: "admin" },
     restoreTeams: ["dba"],
@@ -85,19 +85,19 @@ describe("the floor the bot's settings set under every policy file", () => {
   it.each([
     [
       { permissions: { restore: "write" } },
-      "permissions.restore is write, below the admin the bot's settings require (MCPGOV_MIN_RIGHTS); this file can only ask for more",
+      "permissions.restore is write, below the admin the target's floor requires (floor.min_rights in the bot's targets file); this file can only ask for more",
     ],
     [
       { permissions: { backup: "read" } },
-      "permissions.backup is read, below the write the bot's settings require",
+      "permissions.backup is read, below the write the target's floor requires",
     ],
     [
       { restore_teams: ["dba", "everyone"] },
-      "restore_teams: everyone not among the teams the bot's settings allow (MCPGOV_RESTORE_TEAMS: dba); this file can only name fewer",
+      "restore_teams: everyone not among the teams the target's floor allows (floor.restore_teams in the bot's targets file: dba); this file can only name fewer",
     ],
     [
       { second_approver: false },
-      "second_approver: the bot's settings require a second approver (MCPGOV_SECOND_APPROVER); this file cannot turn it off",
+      "second_approver: the target's floor requires a second approver (floor.second_approver in the bot's targets file); this file cannot turn it off",
     ],
     [{ _extends: ".github" }, "unknown setting _extends"],
   ])("refuses a file that loosens it: %j", (raw, message) => {

@@ -80,13 +80,15 @@ describe("one operation at a time, recorded once", () => {
     await fake.create(staleLease("restore1", "/restore pitr 2026-11-24 09:00:00+00", "keep"));
     await bot.reconcile((line) => said.push(line));
     expect(await fake.get("Lease", NS, LOCK_NAME)).toBeDefined();
-    expect(said[0]).toMatch(/^kept the lock of an interrupted restore: `\/restore pitr/);
+    expect(said[0]).toMatch(
+      /^target governance: kept the lock of an interrupted restore: `\/restore pitr/,
+    );
     await fake.delete("Lease", NS, LOCK_NAME);
     await fake.create(staleLease("backup1", "/backup full", "release"));
     await bot.reconcile((line) => said.push(line));
     expect(await fake.get("Lease", NS, LOCK_NAME)).toBeUndefined();
     expect(said[1]).toBe(
-      "released the lock of `/backup full` (op backup1): its holder stopped renewing it at 2026-11-24T10:01:00.000Z",
+      "target governance: released the lock of `/backup full` (op backup1): its holder stopped renewing it at 2026-11-24T10:01:00.000Z",
     );
   });
 

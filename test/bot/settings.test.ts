@@ -1,89 +1,107 @@
-// The bot's own settings: what its environment must say, and what each mistake is told.
+// The bot's own settings: its targets file and environment, what each must say, and what
+// each mistake is told. The targets file itself is test/bot/targets.test.ts.
 import { describe, expect, it } from "vitest";
-import { botSettings, serves } from "../../src/bot/settings.ts";
+import { botSettings, targetsFor } from "../../src/bot/settings.ts";
+import { oneTarget, REPO_ID } from "../../src/fakes/github.ts";
+
+const FILE = "/etc/mcpgov-backup-bot/targets.yaml";
+const read = (text: string) => (file: string) => {
+  if (file !== FILE) throw new Error(`ENOENT: no such file ${file}`);
+  return text;
+};
 
 describe("the bot's settings", () => {
-  it("needs the repositories it serves, and reads the rest with defaults", () => {
-    expect(botSettings({ MCPGOV_REPOSITORIES: " Acme/Ops , acme/ops-staging" })).toEqual({
-      repositories: ["acme/ops", "acme/ops-staging"],
-      namespace: "ai-governance",
-      stanza: "mcpgov",
-      recordsNamespace: "ai-governance",
-      minimumRights: { backup: "write", status: "write", validate: "write", restore: "admin" },
-      restoreTeams: [],
-      secondApprover: false,
+  it("needs its targets file, and reads the rest with defaults", () => {
+    expect(botSettings({}, read(oneTarget()))).toEqual({
+      namespace: "mcpgov-backup-bot",
+      recordsNamespace: "mcpgov-backup-bot",
+      targets: [
+        {
+          name: "governance",
+          namespace: "ai-governance",
+          stanza: "mcpgov",
+          repositories: [{ id: REPO_ID, name: "acme/ops" }],
+          floor: {
+            minimumRights: {
+              backup: "write",
+              status: "write",
+              validate: "write",
+              restore: "admin",
+            },
+            restoreTeams: [],
+            secondApprover: false,
+          },
+        },
+      ],
       keepRecordsDays: 30,
       commentMaxAgeMinutes: 10,
     });
   });
 
-  it("reads a floor, teams and a second approver", () => {
-    const settings = botSettings({
-      MCPGOV_REPOSITORIES: "acme/ops",
-      MCPGOV_MIN_RIGHTS: "restore=admin,status=triage",
-      MCPGOV_RESTORE_TEAMS: "dba,SRE",
-      MCPGOV_SECOND_APPROVER: "true",
-      MCPGOV_KEEP_RECORDS_DAYS: "7",
-      MCPGOV_COMMENT_MAX_AGE_MINUTES: "30",
-    });
-    expect(settings).toMatchObject({
-      minimumRights: { status: "triage", restore: "admin" },
+  it("reads a target's floor, and how long records and comments count", () => {
+    const settings = botSettings(
+      { MCPGOV_KEEP_RECORDS_DAYS: "7", MCPGOV_COMMENT_MAX_AGE_MINUTES: "30" },
+      read(
+        oneTarget(
+          "{min_rights: {restore: admin, status: triage}, restore_teams: [dba, SRE], second_approver: true}",
+        ),
+      ),
+    );
+    expect(settings).toMatchObject({ keepRecordsDays: 7, commentMaxAgeMinutes: 30 });
+    expect(settings.targets[0]?.floor).toEqual({
+      minimumRights: { backup: "write", status: "triage", validate: "write", restore: "admin" },
       restoreTeams: ["dba", "sre"],
       secondApprover: true,
-      keepRecordsDays: 7,
-      commentMaxAgeMinutes: 30,
     });
   });
 
-  const served = { MCPGOV_REPOSITORIES: "acme/ops" };
   it.each([
     [
-      { MCPGOV_REPOSITORIES: " " },
-      "set MCPGOV_REPOSITORIES to the ops repositories the bot serves",
+      { MCPGOV_TARGETS_FILE: "/nowhere/targets.yaml" },
+      "could not read the targets file /nowhere/targets.yaml (ENOENT: no such file /nowhere/targets.yaml): mount the ConfigMap mcpgov-backup-bot-targets there",
     ],
-    [{ MCPGOV_REPOSITORIES: "ops" }, 'MCPGOV_REPOSITORIES: "ops" is not owner/repo'],
-    [{ MCPGOV_REPOSITORIES: "acme/*" }, 'MCPGOV_REPOSITORIES: "acme/*" is not owner/repo'],
+    // The settings of a bot of one database matched repositories by name: refused, never
+    // read as a target, with what to write instead.
     [
-      { ...served, MCPGOV_MIN_RIGHTS: "delete=admin" },
-      'MCPGOV_MIN_RIGHTS: "delete" is not a right',
+      { MCPGOV_REPOSITORIES: "acme/ops" },
+      "MCPGOV_REPOSITORIES: the bot now reads these from its targets file (MCPGOV_TARGETS_FILE), as each target's repositories, by id",
     ],
+    [{ MCPGOV_STANZA: "mcpgov" }, "MCPGOV_STANZA: the bot now reads these from its targets file"],
+    [{ MCPGOV_MIN_RIGHTS: "restore=admin" }, "as each target's floor.min_rights"],
+    [{ MCPGOV_RESTORE_TEAMS: "dba" }, "as each target's floor.restore_teams"],
+    [{ MCPGOV_SECOND_APPROVER: "true" }, "as each target's floor.second_approver"],
+    [{ MCPGOV_KEEP_RECORDS_DAYS: "0" }, "MCPGOV_KEEP_RECORDS_DAYS must be a whole number"],
     [
-      { ...served, MCPGOV_MIN_RIGHTS: "restore=owner" },
-      "MCPGOV_MIN_RIGHTS: restore=owner; use one of read",
-    ],
-    [
-      { ...served, MCPGOV_RESTORE_TEAMS: "dba team" },
-      'MCPGOV_RESTORE_TEAMS: "dba team" is not a team slug',
-    ],
-    [
-      { ...served, MCPGOV_SECOND_APPROVER: "yes" },
-      'MCPGOV_SECOND_APPROVER is "yes"; use true or false',
+      { MCPGOV_NAMESPACE: "ops-bot", MCPGOV_RECORDS_NAMESPACE: "ops-records" },
+      "MCPGOV_RECORDS_NAMESPACE is ops-records, not the bot's namespace ops-bot",
     ],
     [
-      { ...served, MCPGOV_KEEP_RECORDS_DAYS: "0" },
-      "MCPGOV_KEEP_RECORDS_DAYS must be a whole number",
-    ],
-    [
-      { ...served, MCPGOV_NAMESPACE: "ledger-db", MCPGOV_RECORDS_NAMESPACE: "ops-records" },
-      "MCPGOV_RECORDS_NAMESPACE is ops-records, not the bot's namespace ledger-db",
-    ],
-    [
-      { ...served, MCPGOV_COMMENT_MAX_AGE_MINUTES: "0" },
+      { MCPGOV_COMMENT_MAX_AGE_MINUTES: "0" },
       "MCPGOV_COMMENT_MAX_AGE_MINUTES must be a whole number of minutes, 1 or more",
     ],
+    // Its records beside a database would need ConfigMap rights where its configuration is.
+    [
+      { MCPGOV_NAMESPACE: "ai-governance" },
+      "the bot runs in ai-governance, target governance's namespace: run it in a namespace of its own",
+    ],
   ])("refuses %j and says what to set", (env, message) => {
-    expect(() => botSettings(env)).toThrow(message);
+    expect(() => botSettings(env, read(oneTarget()))).toThrow(message);
+  });
+
+  it("refuses a targets file with a mistake, saying what to write", () => {
+    expect(() => botSettings({}, read("targets: []"))).toThrow(
+      `${FILE}: names no target: the bot would serve nothing`,
+    );
   });
 
   it("takes its own namespace as the records' namespace, said again", () => {
-    const env = { ...served, MCPGOV_NAMESPACE: "ledger-db", MCPGOV_RECORDS_NAMESPACE: "ledger-db" };
-    expect(botSettings(env).recordsNamespace).toBe("ledger-db");
+    const env = { MCPGOV_NAMESPACE: "ops-bot", MCPGOV_RECORDS_NAMESPACE: "ops-bot" };
+    expect(botSettings(env, read(oneTarget())).recordsNamespace).toBe("ops-bot");
   });
 
-  it("serves a repository whatever the case of its name, and no other", () => {
-    const settings = botSettings({ MCPGOV_REPOSITORIES: "acme/ops" });
-    expect(serves(settings, "ACME/Ops")).toBe(true);
-    expect(serves(settings, "acme/ops-sandbox")).toBe(false);
-    expect(serves(settings, "acme/sandbox")).toBe(false);
+  it("serves a repository by its id, whatever it is called, and no other", () => {
+    const settings = botSettings({}, read(oneTarget()));
+    expect(targetsFor(settings, REPO_ID).map((t) => t.name)).toEqual(["governance"]);
+    expect(targetsFor(settings, REPO_ID + 1)).toEqual([]);
   });
 });

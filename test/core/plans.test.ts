@@ -26,6 +26,8 @@ function record(kind: PlanKind, state: PlanRecord["state"]): PlanRecord {
     command: `/restore ${kind} …`,
     requester: "alice",
     origin: "acme/ops#7",
+    namespace: settings.namespace,
+    stanza: settings.stanza,
     ...(kind === "table" ? { table: "public.ledger" } : {}),
     restore: {
       target: "2026-11-24 14:30:00.000000+00",
@@ -52,6 +54,22 @@ async function recorded(kind: PlanKind, state: PlanRecord["state"]) {
 }
 
 describe("a plan's confirmation and cancellation", () => {
+  it("are refused for another database, even from where the plan was made", async () => {
+    // One bot keeps the plans of every target in its own namespace: a confirmation that
+    // names another target must not restore this one's plan there.
+    const { cluster, records } = await recorded("pitr", "planned");
+    const here = { id: "p1", by: "bob", origin: "acme/ops#7", secondApprover: false };
+    const payments = { ...settings, namespace: "payments-db", stanza: "payments" };
+    await expect(confirmPlan(cluster, payments, here, withoutProgress)).rejects.toThrow(
+      "There is no planned restore p1 here",
+    );
+    await expect(cancelPlan(cluster, payments, here)).rejects.toThrow(
+      "There is no planned restore p1 here",
+    );
+    expect((await records.read("p1"))?.record.state).toBe("planned");
+    expect(await readLock(cluster, payments.namespace)).toBeUndefined();
+  });
+
   it("are refused from anywhere but where the plan was made", async () => {
     const { cluster, records } = await recorded("pitr", "planned");
     const elsewhere = { id: "p1", by: "bob", origin: "acme/other#7", secondApprover: false };

@@ -18,6 +18,7 @@ import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
 import {
+  BOT_NS,
   commentPayload,
   FakeGitHub,
   testProbot,
@@ -35,14 +36,13 @@ import {
 } from "../support/rbac.ts";
 
 const NS = "ai-governance";
-/** Where the bot keeps its operation records: none of the product's configuration is there. */
-/** Where the bot keeps its records: its own namespace, the database's. */
-const RECORDS = NS;
+/** Where the bot keeps its records: its own namespace, where none of a database's configuration is. */
+const RECORDS = BOT_NS;
 const e2e = localClusterForFile({ deploy: true });
 const { sql } = e2e;
 let github: FakeGitHub;
 let bot: Bot;
-/** What the bot asked of the Kubernetes API, to hold it to manifests/bot/bot-rbac.yaml. */
+/** What the bot asked of the Kubernetes API, to hold it to its Roles (manifests/bot, manifests/bot-target). */
 let accesses: NamespacedAccess[];
 let server: Server;
 let url: string;
@@ -482,10 +482,13 @@ describe("the bot on the local cluster", () => {
 
   it("asked the Kubernetes API for nothing its Roles do not grant, and they grant nothing more", () => {
     // As installed (examples/production): the files name no namespace.
-    const roles = renderKustomization(projectPath("examples", "production")).filter(
-      (o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"),
-    );
-    expect(roles.map((r) => r.metadata.namespace)).toEqual([NS]);
+    // Its Role on the database (manifests/bot-target in the overlay) and its records' in its
+    // own namespace (manifests/bot): nothing else.
+    const roles = [
+      ...renderKustomization(projectPath("examples", "production")),
+      ...renderKustomization(projectPath("manifests", "bot")),
+    ].filter((o) => o.kind === "Role" && o.metadata.name.startsWith("mcpgov-backup-bot"));
+    expect(roles.map((r) => r.metadata.namespace)).toEqual([NS, BOT_NS]);
     const rulesIn = (namespace: string) =>
       roles
         .filter((r) => r.metadata.namespace === namespace)
@@ -497,7 +500,7 @@ describe("the bot on the local cluster", () => {
     );
     expect(denied).toEqual([]);
     // Every right was used here (reading events too: every wait may read a stuck pod's).
-    const unused = [NS].flatMap((namespace) =>
+    const unused = [NS, BOT_NS].flatMap((namespace) =>
       unusedRights(rulesIn(namespace), inNamespace(namespace)).map((r) => `${r} in ${namespace}`),
     );
     expect(unused).toEqual([]);

@@ -94,7 +94,7 @@ describe("clones", { timeout: TIMEOUT.test }, () => {
     expect(clone.report.status).toBe("passed");
     // The runner evaluates no admission policy: what it holds of the clone, made by the
     // builders the bot uses too, is evaluated here against the bot's, as a bot's request.
-    const [params] = loadManifestFile(projectPath("manifests/bot/bot-policy-params.yaml"));
+    const [params] = loadManifestFile(projectPath("manifests/bot-target/bot-policy-params.yaml"));
     const policies = botPolicies();
     const evaluated: string[] = [];
     for (const kind of CLONE_KINDS)

@@ -9,7 +9,9 @@ import { projectRoot } from "../../src/core/paths.ts";
 
 // Starting the bot reads templates only; no call reaches the cluster.
 const cluster = {} as Cluster;
-createBot({ cluster, settings: botSettings({ MCPGOV_REPOSITORIES: "org/ops" }) });
+const targets = `targets:
+  - {name: ops, namespace: ai-governance, stanza: mcpgov, repositories: [{id: 1, name: org/ops}]}`;
+createBot({ cluster, settings: botSettings({}, () => targets) });
 // The server's template comes from the cluster: a bare one stands in for it.
 const serverTemplate = {
   apiVersion: "batch/v1",

@@ -33,10 +33,13 @@ const dockerfiles = readdirSync(projectPath("images"), { withFileTypes: true })
   .map((entry) => `images/${entry.name}/Dockerfile`);
 const builds = steps.filter((s) => s.uses?.startsWith("docker/build-push-action@"));
 
-/** Every container image the base and its components name (the bot's with them). */
+/** Every container image the base, its components and the bot (in its own namespace) name. */
 const manifestImages = [
   ...new Set(
-    kustomize(projectPath("examples", "production")).flatMap((object) =>
+    [
+      ...kustomize(projectPath("examples", "production")),
+      ...kustomize(projectPath("manifests", "bot")),
+    ].flatMap((object) =>
       [...JSON.stringify(object).matchAll(/"image":"([^"]+)"/g)].map((m) => m[1] ?? ""),
     ),
   ),
@@ -259,7 +262,7 @@ describe("the image workflow (.github/workflows/image.yml)", () => {
     );
     writeFileSync(
       join(dir, "kustomization.yaml"),
-      `resources:\n  - ${relative(dir, projectPath("examples", "production"))}\ncomponents:\n  - release-images\n`,
+      `resources:\n  - ${relative(dir, projectPath("examples", "production"))}\n  - ${relative(dir, projectPath("manifests", "bot"))}\ncomponents:\n  - release-images\n`,
     );
     const images = new Set(
       kustomize(dir).flatMap((object) =>

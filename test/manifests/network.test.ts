@@ -243,9 +243,14 @@ describe("who reaches whom with everything installed (examples/production)", () 
       "StatefulSet/postgres",
     ]);
   });
+});
 
+describe("who reaches the bot, in its own namespace (manifests/bot)", () => {
   it("the bot on 3000: webhooks through an ingress in any namespace", () => {
-    expect(who("Deployment/mcpgov-backup-bot", 3000)).toContain("a pod in another namespace");
-    expect(who("Deployment/mcpgov-backup-bot", 8432)).toEqual([]);
+    const objects = renderKustomization(projectPath("manifests", "bot")) as Any[];
+    const bot = podsOf(objects).find((p) => p.name === "Deployment/mcpgov-backup-bot");
+    if (!bot) throw new Error("the bot's Deployment is not in manifests/bot");
+    expect(allowed(objects, outsider, bot, 3000)).toBe(true);
+    expect(allowed(objects, outsider, bot, 8432)).toBe(false);
   });
 });

@@ -62,8 +62,15 @@ const provided = {
 };
 
 describe("the shipped overlays", () => {
-  it("are adopt, kind, new-team, production and second-database", () => {
-    expect(overlays).toEqual(["adopt", "kind", "new-team", "production", "second-database"]);
+  it("are adopt, kind, new-team, production, second-database and two-teams", () => {
+    expect(overlays).toEqual([
+      "adopt",
+      "kind",
+      "new-team",
+      "production",
+      "second-database",
+      "two-teams",
+    ]);
   });
 
   it.each(overlays)("examples/%s renders and passes the offline checks", (overlay) => {
@@ -72,12 +79,17 @@ describe("the shipped overlays", () => {
     const docs: ManifestDoc[] = objects
       .filter((o) => !String(o.apiVersion).startsWith("monitoring.coreos.com/"))
       .map((object, index) => ({ file: `examples/${overlay} (rendered)`, index, object }));
-    // The restore Jobs' templates are among them (manifests/restore/), in the overlay's
-    // namespace: pods its network policies admit.
+    // The restore Jobs' templates are among them (manifests/restore/), one per database,
+    // in its namespace: pods its network policies admit.
+    const databases = objects.filter(
+      (o) => o.kind === "ConfigMap" && o.metadata.name === "pgbackrest-config",
+    );
     for (const name of ["pgbackrest-restore", "pgbackrest-restore-pitr"])
-      expect(objects.filter((o) => o.kind === "CronJob" && o.metadata.name === name)).toHaveLength(
-        1,
-      );
+      expect(
+        objects
+          .filter((o) => o.kind === "CronJob" && o.metadata.name === name)
+          .map((o) => o.metadata.namespace),
+      ).toEqual(databases.map((o) => o.metadata.namespace));
     const problems = verifyManifests(docs, provided, {
       "Deployment/mcpgov-backup-bot": BOT_UID,
     });
@@ -112,23 +124,26 @@ describe("the shipped overlays", () => {
     },
   );
 
-  it("moves the bot with the rest: a moved overlay puts all of it, records included, in its namespace", () => {
+  it("moves the bot's access with the database: a moved overlay puts its Role and parameters in its namespace, bound to the bot's own", () => {
     const objects = renderKustomization(projectPath("test/fixtures/manifests/bot-moved"));
     const bot = objects.filter((o) => o.metadata.name.startsWith("mcpgov-backup-bot"));
-    expect(bot.map((o) => o.kind).sort()).toEqual([
-      "Deployment",
-      "NetworkPolicy",
-      "PodTemplate",
-      "Role",
-      "RoleBinding",
-      "Service",
-      "ServiceAccount",
-    ]);
+    // The bot itself (Deployment, Service, records) is manifests/bot, in its own namespace.
+    expect(bot.map((o) => o.kind).sort()).toEqual(["PodTemplate", "Role", "RoleBinding"]);
     const moved = (objects.find((o) => o.kind === "Namespace") as Any).metadata.name;
     expect(new Set(bot.map((o) => o.metadata.namespace))).toEqual(new Set([moved]));
-    const deployment = bot.find((o) => o.kind === "Deployment") as Any;
+    const binding = bot.find((o) => o.kind === "RoleBinding") as Any;
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: "mcpgov-backup-bot", namespace: "mcpgov-backup-bot" },
+    ]);
+  });
+
+  it("runs the bot in its own namespace, with its records there and no setting naming another", () => {
+    const objects = renderKustomization(projectPath("manifests/bot"));
+    expect(new Set(objects.map((o) => o.metadata.namespace ?? o.metadata.name))).toEqual(
+      new Set(["mcpgov-backup-bot"]),
+    );
+    const deployment = objects.find((o) => o.kind === "Deployment") as Any;
     const env = deployment.spec.template.spec.containers[0].env as { name: string }[];
-    // Its records go where it runs: no setting names another namespace.
     expect(env.map((e) => e.name)).not.toContain("MCPGOV_RECORDS_NAMESPACE");
   });
 

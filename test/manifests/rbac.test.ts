@@ -29,6 +29,7 @@ type Any = any;
 const docs = [
   ...loadCommittedManifests(),
   ...loadManifestDir(join(manifestsDir, "bot")),
+  ...loadManifestDir(join(manifestsDir, "bot-target")),
   ...loadManifestFile(join(manifestsDir, "bot", "bot-secret.yaml.example")),
 ].map((d) => d.object as Any);
 
@@ -131,7 +132,10 @@ describe("the Action's Role (manifests/action/action-rbac.yaml)", () => {
   });
 
   it("grants nothing on PodTemplates: the Action cannot widen its own or the bot's policy parameters", () => {
-    const bot = loadManifestFile(projectPath("manifests", "bot", "bot-rbac.yaml"))
+    const bot = [
+      ...loadManifestFile(projectPath("manifests", "bot", "bot-rbac.yaml")),
+      ...loadManifestFile(projectPath("manifests", "bot-target", "bot-target-rbac.yaml")),
+    ]
       .map((d) => d.object as Any)
       .filter((o) => o.kind === "Role")
       .flatMap((o) => o.rules as PolicyRule[]);

@@ -14,7 +14,8 @@ import { baseObject } from "./base.ts";
 type Any = any;
 
 export const NS = "ai-governance";
-export const BOT = "system:serviceaccount:ai-governance:mcpgov-backup-bot";
+/** The bot as the API server names it: its ServiceAccount, in its own namespace (manifests/bot). */
+export const BOT = "system:serviceaccount:mcpgov-backup-bot:mcpgov-backup-bot";
 export const CLONE = {
   id: "x4",
   expiresAt: "2026-11-24T18:00:00Z",

@@ -11,6 +11,8 @@ import type { StatusComment } from "../status-comment.ts";
 
 export interface CommandContext {
   cluster: Cluster;
+  /** The target's name in the targets file; its namespace and stanza below. */
+  target: string;
   namespace: string;
   stanza: string;
   /** The bot's own namespace, where its records and the plans are kept. */

@@ -6,6 +6,12 @@
 /** The base kustomization's namespace; an overlay sets its own (settings.namespace). */
 export const BASE_NAMESPACE = "ai-governance";
 
+/**
+ * The bot's own namespace (manifests/bot's), apart from every database it serves: its
+ * records live there, so it needs no right on ConfigMaps beside a database.
+ */
+export const BOT_NAMESPACE = "mcpgov-backup-bot";
+
 /** The base's stanza, `pgbackrest-config`'s `stanza` key; an overlay sets its own (settings.stanza). */
 export const BASE_STANZA = "mcpgov";
 

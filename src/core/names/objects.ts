@@ -54,7 +54,7 @@ export const PGBACKREST_CONFIG = {
 export const PGBACKREST_S3_CONFIG = "pgbackrest-s3";
 
 /**
- * The admission policies' parameters for one installation (manifests/bot and
+ * The admission policies' parameters for one installation (manifests/bot-target and
  * manifests/action): PodTemplates that say what the bot's and the Action's Jobs may run.
  * An administrator's, like the Namespace: deploy applies neither, and no Role may write them.
  */

@@ -124,6 +124,8 @@ export async function makePlan(
     command: request.command,
     requester: request.requester,
     origin: request.origin,
+    namespace: settings.namespace,
+    stanza: settings.stanza,
     ...(request.table !== undefined ? { table: request.table } : {}),
     restore,
     workloads: facts.stopsProduction ? request.workloads : [],
@@ -157,12 +159,20 @@ function tooLate(id: string, state: PlanState, decision: Decision): string {
 /** The plan, still waiting, asked for from where it was made. */
 async function waitingPlan(
   records: PlanRecords,
+  where: Settings,
   id: string,
   origin: string,
   decision: Decision,
 ): Promise<StoredPlan> {
   const stored = await records.read(id);
-  if (!stored || stored.record.origin !== origin)
+  // Another database's plan is not this one's to confirm, even from the same issue.
+  const { namespace, stanza } = stored?.record ?? {};
+  if (
+    !stored ||
+    stored.record.origin !== origin ||
+    namespace !== where.namespace ||
+    stanza !== where.stanza
+  )
     throw new UserError(`There is no planned restore ${id} here; plan one first.`);
   if (stored.record.state !== "planned")
     throw new UserError(tooLate(id, stored.record.state, decision));
@@ -175,6 +185,7 @@ async function waitingPlan(
  */
 async function moveOn(
   records: PlanRecords,
+  where: Settings,
   stored: StoredPlan,
   change: Partial<PlanRecord>,
   decision: Decision,
@@ -184,7 +195,7 @@ async function moveOn(
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     const { id, origin } = stored.record;
-    await waitingPlan(records, id, origin, decision);
+    await waitingPlan(records, where, id, origin, decision);
     // Still planned, at a newer version: changed by hand; this decision is not taken on it.
     throw new UserError(
       `Restore ${id} was changed by another request meanwhile; ${NOTHING_DONE[decision]}. Try again.`,
@@ -200,11 +211,11 @@ export async function confirmPlan(
 ): Promise<ConfirmedPlan> {
   const { id, by, origin } = confirmation;
   const records = new PlanRecords(cluster, settings.records);
-  const first = await waitingPlan(records, id, origin, "confirm");
+  const first = await waitingPlan(records, settings, id, origin, "confirm");
   const expiresAt = Date.parse(first.record.expiresAt);
   // A plan without a readable expiry has expired: it was never one this product made.
   if (!(Date.now() <= expiresAt)) {
-    await moveOn(records, first, { state: "expired" }, "confirm");
+    await moveOn(records, settings, first, { state: "expired" }, "confirm");
     const when = Number.isNaN(expiresAt) ? "(it has no expiry)" : `at ${isoUtcSecond(expiresAt)}`;
     throw new UserError(`Restore ${id} expired ${when}; nothing was started. Plan it again.`);
   }
@@ -227,13 +238,13 @@ export async function confirmPlan(
   // Read again under the lock: a confirmation handled meanwhile has moved it on; and a
   // scheduled Job may have started, or an expire removed the set, since it was planned.
   try {
-    const stored = await waitingPlan(records, id, origin, "confirm");
+    const stored = await waitingPlan(records, settings, id, origin, "confirm");
     await progress("check that no backup, validation or restore is running", () =>
       requireNoRunningJobs(cluster, settings.namespace),
     );
     await recheckPlan(cluster, { ...settings, lockHolder: id }, stored.record.restore, progress);
     const change = { state: "running" as const, confirmedBy: by };
-    const running = await moveOn(records, stored, change, "confirm");
+    const running = await moveOn(records, settings, stored, change, "confirm");
     return { stored: running, lock };
   } catch (error) {
     await lock.release();
@@ -247,8 +258,8 @@ export async function cancelPlan(
   request: { id: string; origin: string },
 ): Promise<PlanRecord> {
   const records = new PlanRecords(cluster, settings.records);
-  const stored = await waitingPlan(records, request.id, request.origin, "cancel");
-  return (await moveOn(records, stored, { state: "cancelled" }, "cancel")).record;
+  const stored = await waitingPlan(records, settings, request.id, request.origin, "cancel");
+  return (await moveOn(records, settings, stored, { state: "cancelled" }, "cancel")).record;
 }
 
 /**

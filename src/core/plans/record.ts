@@ -13,7 +13,7 @@ import type { RestorePlan } from "../operations/restore-plan.ts";
 import { UserError } from "../user-error.ts";
 
 /** The record's shape; a record of any other is planned again, not read. */
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 /** The kinds of planned change; kinds.ts holds what differs between them. */
 export type PlanKind = "pitr" | "latest" | "table";
@@ -30,6 +30,12 @@ export interface PlanRecord {
   requester: string;
   /** Where it was asked, in the face's words (owner/repo#issue): confirmations come from there. */
   origin: string;
+  /**
+   * The database it changes: one face keeps the plans of several in one namespace, and a
+   * confirmation for another database must not find this one.
+   */
+  namespace: string;
+  stanza: string;
   /** Kind table: the table copied back, [database.]schema.table. */
   table?: string;
   /** The point, backup set, repository and timelines fixed when it was planned. */
