@@ -94,6 +94,30 @@ function fetchFrom(pod: KubeObject, url: string) {
   ]);
 }
 
+/** What `curl` in the pod's container gets when it PUTs these figures to the URL (a Pushgateway's group). */
+function pushFrom(
+  where: { namespace: string; pod: string; container: string },
+  figures: string,
+  url: string,
+) {
+  return e2e.cluster.exec(where, [
+    "curl",
+    "-sS",
+    "--connect-timeout",
+    "3",
+    "--request",
+    "PUT",
+    "--data-binary",
+    figures,
+    url,
+  ]);
+}
+
+/** A probe pod's main container. */
+function inProbe(pod: KubeObject) {
+  return { namespace: pod.metadata.namespace ?? NS, pod: pod.metadata.name, container: "main" };
+}
+
 /** The first exposition that holds the writer's figures (node_exporter answers before the writer has written). */
 function scrapeWritten(): Promise<Sample[]> {
   return until(
@@ -165,23 +189,10 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
     // A forged fresh verdict, from an application and from a pod that calls itself
     // Prometheus in another namespace: both dropped.
     for (const forger of [application, impostor]) {
-      const pushed = await e2e.cluster.exec(
-        {
-          namespace: forger.metadata.namespace ?? NS,
-          pod: forger.metadata.name,
-          container: "main",
-        },
-        [
-          "curl",
-          "-sS",
-          "--connect-timeout",
-          "3",
-          "--request",
-          "PUT",
-          "--data-binary",
-          "mcpgov_backup_validation_last_success 1\n",
-          `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
-        ],
+      const pushed = await pushFrom(
+        inProbe(forger),
+        "mcpgov_backup_validation_last_success 1\n",
+        `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
       );
       expect(pushed.code).toBe(28);
     }
@@ -213,41 +224,19 @@ describe("manifests/monitoring/ on the local cluster runner", () => {
     // A forged "all archived", from an application and from a pod that calls itself
     // Prometheus in another namespace: both dropped.
     for (const forger of [application, impostor]) {
-      const pushed = await e2e.cluster.exec(
-        {
-          namespace: forger.metadata.namespace ?? NS,
-          pod: forger.metadata.name,
-          container: "main",
-        },
-        [
-          "curl",
-          "-sS",
-          "--connect-timeout",
-          "3",
-          "--request",
-          "PUT",
-          "--data-binary",
-          'mcpgov_backup_rpo_seconds{stanza="mcpgov"} 0\n',
-          `${WAL_PUSHGATEWAY_URL}/job/pgbackrest-wal/stanza/mcpgov`,
-        ],
+      const pushed = await pushFrom(
+        inProbe(forger),
+        'mcpgov_backup_rpo_seconds{stanza="mcpgov"} 0\n',
+        `${WAL_PUSHGATEWAY_URL}/job/pgbackrest-wal/stanza/mcpgov`,
       );
       expect(pushed.code).toBe(28);
     }
 
     // Nor may PostgreSQL push a verdict: the validations' Pushgateway is not its own.
-    const forged = await e2e.cluster.exec(
+    const forged = await pushFrom(
       { namespace: NS, pod: "postgres-0", container: "wal-metrics" },
-      [
-        "curl",
-        "-sS",
-        "--connect-timeout",
-        "3",
-        "--request",
-        "PUT",
-        "--data-binary",
-        "mcpgov_backup_validation_last_success 1\n",
-        `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
-      ],
+      "mcpgov_backup_validation_last_success 1\n",
+      `${PUSHGATEWAY_URL}/job/pgbackrest-restore-validation/stanza/mcpgov/repo/1`,
     );
     expect(forged.code).toBe(28);
   }, 240_000);
