@@ -8,10 +8,7 @@
 // do must name no other's.
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import nock from "nock";
-import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
@@ -26,13 +23,13 @@ import {
   commentPayload,
   FakeGitHub,
   REPO_ID,
-  testProbot,
   testSettings,
   WEBHOOK_SECRET,
 } from "../../src/fakes/github.ts";
 import { runActionSteps } from "../support/action-run.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import { type NamespacedAccess, recordingCluster } from "../support/rbac.ts";
+import { startWebhookServer, type WebhookServer } from "../support/webhook-server.ts";
 
 const PAYMENTS = {
   ...DEFAULT_SETTINGS,
@@ -74,7 +71,7 @@ const sql = (namespace: string, query: string) => psql(e2e.cluster, query, db(na
 let github: FakeGitHub;
 let bot: Bot;
 let accesses: NamespacedAccess[];
-let server: Server;
+let server: WebhookServer | undefined;
 let url: string;
 
 beforeAll(async () => {
@@ -103,12 +100,8 @@ beforeAll(async () => {
   const recorded = recordingCluster(e2e.cluster);
   accesses = recorded.accesses;
   bot = createBot({ cluster: recorded.cluster, settings: testSettings({}, TARGETS) });
-  const middleware = await createNodeMiddleware(bot.app, { probot: testProbot() });
-  server = createServer((request, response) => {
-    void middleware(request, response, () => response.writeHead(404).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+  server = await startWebhookServer(bot.app);
+  url = server.url;
 }, TIMEOUT.setUp);
 
 afterAll(() => {

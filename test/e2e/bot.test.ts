@@ -5,10 +5,7 @@
 // cut exactly at T and the comments say so. GitHub's API is nock (no network here).
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import nock from "nock";
-import { createNodeMiddleware } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
@@ -21,7 +18,6 @@ import {
   BOT_NS,
   commentPayload,
   FakeGitHub,
-  testProbot,
   testSettings,
   WEBHOOK_SECRET,
 } from "../../src/fakes/github.ts";
@@ -34,6 +30,7 @@ import {
   recordingCluster,
   unusedRights,
 } from "../support/rbac.ts";
+import { startWebhookServer, type WebhookServer } from "../support/webhook-server.ts";
 
 const NS = "ai-governance";
 /** Where the bot keeps its records: its own namespace, where none of a database's configuration is. */
@@ -44,7 +41,7 @@ let github: FakeGitHub;
 let bot: Bot;
 /** What the bot asked of the Kubernetes API, to hold it to its Roles (manifests/bot, manifests/bot-target). */
 let accesses: NamespacedAccess[];
-let server: Server;
+let server: WebhookServer | undefined;
 let url: string;
 
 /** An application that must stop during a restore: two replicas of a stand-in process. */
@@ -142,13 +139,8 @@ beforeAll(async () => {
   accesses = recorded.accesses;
   // The lock is renewed every second, so that this run's restore renews it too.
   bot = createBot({ cluster: recorded.cluster, settings: testSettings(), lockRenewMs: 1000 });
-  const probot = testProbot();
-  const middleware = await createNodeMiddleware(bot.app, { probot });
-  server = createServer((request, response) => {
-    void middleware(request, response, () => response.writeHead(404).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+  server = await startWebhookServer(bot.app);
+  url = server.url;
 }, TIMEOUT.setUp);
 
 afterAll(() => {
