@@ -1,5 +1,8 @@
 // What the Action deploys: a kustomization rendered by the real kustomize (the bundled base
 // by default, or the caller's overlay), and what it says when it cannot.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { InputError, readInputs } from "../../src/action/inputs.ts";
 import { kubernetesObjects, objectsFor } from "../../src/action/manifests.ts";
@@ -83,15 +86,24 @@ const withImageInput = (manifests: string, image: string) =>
   objectsFor(readInputs((name) => ({ operations: "deploy", manifests, image })[name] ?? ""));
 
 describe("the Action's image input", () => {
-  const production = projectPath("examples", "production");
+  // A database's overlay and the bot beside it (the bot has a kustomization of its own, in
+  // its own namespace): the input must change neither the bot's image nor any other.
+  const production = mkdtempSync(join(tmpdir(), "mcpgov-backup-image-input-"));
+  writeFileSync(
+    join(production, "kustomization.yaml"),
+    `resources:\n  - ${relative(production, projectPath("examples", "production"))}\n  - ${relative(production, projectPath("manifests", "bot"))}\n`,
+  );
   const payments = paymentsOverlayWithoutComponents();
-  afterAll(() => payments.remove());
+  afterAll(() => {
+    payments.remove();
+    rmSync(production, { recursive: true, force: true });
+  });
 
   it("replaces the pgBackRest image only: the bot and every other container keep theirs", async () => {
     const before = imagesOf(kubernetesObjects(production));
     const image = "registry.example/team/pgbackrest:2.57.0";
     const after = imagesOf(await withImageInput(production, image));
-    expect([...after.keys()]).toEqual([...before.keys()]);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     const expected = new Map(
       [...before].map(([where, was]) => [
         where,
