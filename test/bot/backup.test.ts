@@ -71,6 +71,18 @@ describe("/backup", () => {
     expect(await fake.get("Job", NS, job.metadata.name)).toBeUndefined();
   });
 
+  it("says there is no window yet, rather than one that ends before it starts, while no WAL after the only backup is archived", async () => {
+    await setup();
+    // The only backup ended after the newest WAL the archiver reports (now).
+    const later = Date.now() + 60_000;
+    serveInfo(sampleInfo([sampleBackup("20261124-010000F", "full", later - 10_000, later)]));
+    await deliver(probot, bot, commentPayload("/backup status"));
+    const body = github.latest()[0] ?? "";
+    expect(body).toContain("- **Recovery window:** none yet — the newest WAL in the repository (");
+    expect(body).toContain("Until then `/restore latest` restores the newest backup");
+    expect(body).not.toContain("a point-in-time restore can reach any moment in it");
+  });
+
   it("says what pgBackRest said when the info Job fails, and removes that Job too", async () => {
     await setup();
     serveInfo({

@@ -5,6 +5,7 @@ import { mib } from "../../core/names/formats.ts";
 import { BACKUP_TYPES } from "../../core/names/kinds.ts";
 import { type LastValidation, readStatus } from "../../core/operations/status.ts";
 import { repoOf } from "../../core/pgbackrest/info.ts";
+import type { RecoveryWindow } from "../../core/recovery-window.ts";
 import type { WindowGuarantee } from "../../core/retention.ts";
 import { isoUtc } from "../../core/time.ts";
 import { code, text } from "../status-comment.ts";
@@ -37,6 +38,18 @@ function guaranteeLines(guarantees: WindowGuarantee[]): string[] {
   return ["- **Guaranteed window:**", ...guarantees.map((g) => `  - ${reach(g, "its window")}`)];
 }
 
+/**
+ * The window, or why there is none. Right after the first backup its end (the newest WAL
+ * archived) is before its start: no WAL written after the backup is in the repository yet,
+ * so no time can be restored to, though the backup itself can.
+ */
+function windowLine(window: RecoveryWindow | undefined): string {
+  if (!window) return "- **Recovery window:** none — there is no valid backup; run `/backup full`";
+  if (Date.parse(window.end) < Date.parse(window.start))
+    return `- **Recovery window:** none yet — the newest WAL in the repository (${window.end}) is older than the oldest backup's end; a restore to a time from ${window.start} on can be planned once WAL written after it is archived (within archive_timeout). Until then \`/restore latest\` restores the newest backup`;
+  return `- **Recovery window:** ${window.start} → ${window.end} (a point-in-time restore can reach any moment in it)`;
+}
+
 export async function statusCommand(context: CommandContext): Promise<string> {
   const name = context.stanza;
   const status = await operate(context, readStatus);
@@ -50,9 +63,7 @@ export async function statusCommand(context: CommandContext): Promise<string> {
             `- **repo${r.repo}** (${r.cipher === "none" ? "not encrypted" : text(r.cipher)}): ${r.ok ? "✅" : "❌"} ${text(r.message)}`,
         )
       : []),
-    window
-      ? `- **Recovery window:** ${window.start} → ${window.end} (a point-in-time restore can reach any moment in it)`
-      : "- **Recovery window:** none — there is no valid backup; run `/backup full`",
+    windowLine(window),
     ...(windows.length > 1 ? windows.map((w) => `  - repo${w.repo}: ${w.start} → ${w.end}`) : []),
     ...guaranteeLines(status.guarantees),
     "",
