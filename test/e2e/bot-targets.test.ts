@@ -209,12 +209,20 @@ describe("one bot, two targets on the local cluster", { timeout: TIMEOUT.test },
     expect(await say("/backup full", PLATFORM)).toContain(
       "this repository may act on `payments`, `ledger`: name one with `target=NAME`",
     );
+    // The ledger has archived no WAL since its only backup: some, a second after it, so
+    // that its window opens (until then there is none yet, test/bot/backup.test.ts).
+    await nextSecond();
+    await sql(LEDGER.namespace, "select pg_logical_emit_message(false, 'mcpgov-backup', 'open')");
+    await archiveNow(e2e.cluster, 60_000, db(LEDGER.namespace));
     const status = await say("/backup status", PLATFORM);
     expect(status).toContain("### Target `payments` (namespace `payments-db`, stanza `payments`)");
     expect(status).toContain("### Target `ledger` (namespace `ledger-db`, stanza `ledger`)");
     expect(status).toContain("**Stanza `payments`:** ok (code 0)");
     expect(status).toContain("**Stanza `ledger`:** ok (code 0)");
-    expect(status.match(/\*\*Recovery window:\*\* \S+Z → \S+Z/g)).toHaveLength(2);
+    const windows = [...status.matchAll(/\*\*Recovery window:\*\* (\S+Z) → (\S+Z)/g)];
+    expect(windows).toHaveLength(2);
+    for (const [, start = "", end = ""] of windows)
+      expect(Date.parse(end)).toBeGreaterThan(Date.parse(start));
     mkdirSync(projectPath("test-results"), { recursive: true });
     writeFileSync(
       projectPath("test-results/bot-targets-e2e-comments.md"),

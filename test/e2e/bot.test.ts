@@ -22,7 +22,7 @@ import {
   WEBHOOK_SECRET,
 } from "../../src/fakes/github.ts";
 import type { LocalCluster } from "../../src/local/runner/local-cluster.ts";
-import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
+import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import {
   type NamespacedAccess,
   notAllowedBy,
@@ -233,11 +233,18 @@ describe("the bot on the local cluster", () => {
   }, 300_000);
 
   it("answers /backup status with the recovery window, the last backups and WAL archiving", async () => {
+    // WAL written after the backup, archived a second after its end: a window to show
+    // (right after the first backup there is none yet, test/bot/backup.test.ts).
+    await nextSecond();
+    await sql("select pg_logical_emit_message(false, 'mcpgov-backup', 'a window opens')");
+    await archiveNow(e2e.cluster, 60_000, MCPGOV_DATABASE);
     await send("/backup status");
     await bot.idle();
     const status = github.latest().at(-1) ?? "";
     expect(status).toContain("**Stanza `mcpgov`:** ok (code 0)");
-    expect(status).toMatch(/\*\*Recovery window:\*\* \S+Z → \S+Z/);
+    const [, start = "", end = ""] =
+      /\*\*Recovery window:\*\* (\S+Z) → (\S+Z) \(a point-in-time restore/.exec(status) ?? [];
+    expect(Date.parse(end)).toBeGreaterThan(Date.parse(start));
     expect(status).toMatch(/\| full \| `\d{8}-\d{6}F` \|/);
     expect(status).toContain("| diff | none |");
     expect(status).toMatch(
