@@ -23,6 +23,11 @@ export const EMBEDDED_FILES: EmbeddedFile[] = [
     key: "restore-fence.sh",
     source: "scripts/restore-fence.sh",
   },
+  {
+    manifest: "manifests/pgbackrest-config.yaml",
+    key: "pgbackrest-info.sh",
+    source: "scripts/pgbackrest-info.sh",
+  },
 
   {
     manifest: "manifests/monitoring/pgbackrest-metrics-configmap.yaml",

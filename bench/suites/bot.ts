@@ -23,7 +23,7 @@ import {
   testSettings,
   WEBHOOK_SECRET,
 } from "../../src/fakes/github.ts";
-import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { infoLog, sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import type { Lab } from "../support/lab.ts";
 import { round, type Summary, summarize } from "../support/stats.ts";
 
@@ -61,28 +61,31 @@ const isInfoJob = (job: KubeObject) => job.metadata.name.startsWith(`${INFO_TEMP
 const backups = (cluster: FakeCluster) => cluster.createdJobs.filter((job) => !isInfoJob(job));
 
 /** A full backup that has just finished, as pgbackrest info reports it. */
-function info(): string {
+function info(conf: string): string {
   const now = Date.now();
-  return sampleInfo([sampleBackup("20260101-010000F", "full", now - 60_000, now)]);
+  return infoLog(sampleInfo([sampleBackup("20260101-010000F", "full", now - 60_000, now)]), conf);
 }
 
 export async function bot(lab: Lab): Promise<BotResult> {
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   new FakeGitHub();
+  const base = renderKustomization(projectPath("manifests"));
+  const config = base.find(
+    (o) => o.kind === "ConfigMap" && o.metadata.name === PGBACKREST_CONFIG.configMap,
+  );
+  const conf =
+    (config?.data as Record<string, string> | undefined)?.[PGBACKREST_CONFIG.confKey] ?? "";
   const cluster = new TimedCluster({
-    // pgbackrest info, read after each backup in a Job of its own.
-    job: (job) => ({ outcome: "Complete", logs: isInfoJob(job) ? info() : "" }),
+    // pgbackrest info and the retention, read before a full and after it in Jobs of their own.
+    job: (job) => ({ outcome: "Complete", logs: isInfoJob(job) ? info(conf) : "" }),
     exec: () => ({ code: 0, stdout: "", stderr: "" }),
   });
-  // As deployed: the rendered base puts them in its namespace. A full reads the retention
-  // in pgbackrest-config before its Job.
+  // As deployed: the rendered base puts them in its namespace.
   await cluster.apply(
-    renderKustomization(projectPath("manifests")).filter(
+    base.filter(
       (o) =>
-        (o.kind === "CronJob" &&
-          ["pgbackrest-full-backup", INFO_TEMPLATE].includes(o.metadata.name)) ||
-        (o.kind === "ConfigMap" && o.metadata.name === PGBACKREST_CONFIG.configMap),
+        o.kind === "CronJob" && ["pgbackrest-full-backup", INFO_TEMPLATE].includes(o.metadata.name),
     ),
   );
   const app = createBot({ cluster, settings: testSettings() });

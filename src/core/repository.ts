@@ -8,6 +8,7 @@ import { JobFailedError, jobFromTemplate, runJobToCompletion, templateCronJob } 
 import { INFO_TEMPLATE } from "./names/objects.ts";
 import { explainPgbackrest } from "./pgbackrest/errors.ts";
 import { findStanza, parseInfo, type StanzaInfo } from "./pgbackrest/info.ts";
+import { type Retention, retentionFromLog } from "./retention.ts";
 
 /** The template's activeDeadlineSeconds (300), and a little for the pod to start. */
 const INFO_TIMEOUT_MS = 360_000;
@@ -27,22 +28,35 @@ function infoJson(log: string): string {
   );
 }
 
+/** What one Job of the info template read: the stanza's info and each repository's retention. */
+export interface RepositoryLook {
+  stanza: StanzaInfo;
+  /**
+   * The retention of these repositories, as the repository host's configuration says it;
+   * undefined from a template older than this release (retentionFromLog).
+   */
+  retention(repos: number[]): Retention[] | undefined;
+}
+
 /**
- * `pgbackrest --output=json info` of the stanza, from a Job made of the template as the
- * cluster holds it, removed once read, whatever its end (the template's TTL removes one
- * that could not be).
+ * `pgbackrest --output=json info` of the stanza and the retention pgbackrest-info.sh prints
+ * after it, from a Job made of the template as the cluster holds it, removed once read,
+ * whatever its end (the template's TTL removes one that could not be).
  */
-export async function stanzaInfo(
+export async function readRepository(
   cluster: Cluster,
   namespace: string,
   stanza: string,
-): Promise<StanzaInfo> {
+): Promise<RepositoryLook> {
   const template = await templateCronJob(cluster, namespace, INFO_TEMPLATE, "pgbackrest info");
   const job = infoJob(template);
   const name = job.metadata.name;
   try {
     const { logs } = await runJobToCompletion(cluster, job, INFO_TIMEOUT_MS, "pgbackrest info");
-    return findStanza(parseInfo(infoJson(logs)), stanza);
+    return {
+      stanza: findStanza(parseInfo(infoJson(logs)), stanza),
+      retention: (repos) => retentionFromLog(logs, stanza, repos),
+    };
   } catch (error) {
     if (!(error instanceof JobFailedError)) throw error;
     const { failure } = error;
@@ -54,6 +68,15 @@ export async function stanzaInfo(
   } finally {
     await cluster.delete("Job", namespace, name).catch(() => undefined);
   }
+}
+
+/** The stanza's info alone (readRepository). */
+export async function stanzaInfo(
+  cluster: Cluster,
+  namespace: string,
+  stanza: string,
+): Promise<StanzaInfo> {
+  return (await readRepository(cluster, namespace, stanza)).stanza;
 }
 
 export interface RepoState {

@@ -8,12 +8,9 @@
 // - count (the default type): the oldest fulls beyond the count go, and their WAL, however
 //   young. No window in time is guaranteed; the product's own floor
 //   (GUARANTEED_WINDOW_DAYS) keeps an ad-hoc full from expiring a backup inside it.
-import type { Cluster } from "./cluster.ts";
 import { GUARANTEED_WINDOW_DAYS } from "./names/defaults.ts";
-import { PGBACKREST_CONFIG, PGBACKREST_S3_CONFIG } from "./names/objects.ts";
 import { optionValue, parsePgbackrestConfig } from "./pgbackrest/config.ts";
 import { type BackupInfo, repoOf, type StanzaInfo } from "./pgbackrest/info.ts";
-import type { Settings } from "./settings.ts";
 import { isoUtc } from "./time.ts";
 
 export type Retention =
@@ -43,21 +40,34 @@ export function retentionOf(
     : { repo, type: "count", fulls: value };
 }
 
-/** The retention of each repository, as the deployment's ConfigMaps say it. */
-export async function readRetention(
-  cluster: Cluster,
-  settings: Settings,
+/** Said when an info Job's log holds no retention (a template older than this release). */
+export const NO_RETENTION_PRINTED =
+  "the pgbackrest-info Job printed no retention: its template is older than this release; apply this release's manifests (the pgbackrest-info CronJob and pgbackrest-config)";
+
+/**
+ * The retention of each repository from an info Job's log: the lines pgbackrest-info.sh
+ * prints after the info (pgbackrest.conf's section headers and retention-full options, the
+ * S3 component's retention variables), so that reading it needs no right on ConfigMaps.
+ * Undefined when the log holds none (NO_RETENTION_PRINTED).
+ */
+export function retentionFromLog(
+  log: string,
+  stanza: string,
   repos: number[],
-): Promise<Retention[]> {
-  const { namespace, stanza } = settings;
-  const config = await cluster.get("ConfigMap", namespace, PGBACKREST_CONFIG.configMap);
-  const conf = (config?.data as Record<string, string> | undefined)?.[PGBACKREST_CONFIG.confKey];
-  if (conf === undefined)
-    throw new Error(
-      `ConfigMap ${PGBACKREST_CONFIG.configMap} (its ${PGBACKREST_CONFIG.confKey}) not found in ${namespace}; deploy the manifests first`,
-    );
-  const s3 = await cluster.get("ConfigMap", namespace, PGBACKREST_S3_CONFIG);
-  const environment = (s3?.data ?? {}) as Record<string, string>;
+): Retention[] | undefined {
+  const lines = log.split("\n").map((line) => line.trim());
+  if (!lines.includes("retention end")) return undefined;
+  const said = (kind: "conf" | "env") =>
+    lines
+      .filter((line) => line.startsWith(`retention ${kind} `))
+      .map((line) => line.slice(`retention ${kind} `.length));
+  const conf = said("conf").join("\n");
+  const environment = Object.fromEntries(
+    said("env").map((line) => {
+      const at = line.indexOf("=");
+      return [line.slice(0, at), line.slice(at + 1)];
+    }),
+  );
   return repos.map((repo) => retentionOf(conf, environment, stanza, repo));
 }
 

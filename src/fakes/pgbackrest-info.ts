@@ -33,3 +33,24 @@ export function sampleInfo(backups: object[]): string {
     },
   ]);
 }
+
+/**
+ * An info Job's log as scripts/pgbackrest-info.sh prints it: the JSON, then the retention
+ * options of `conf` and the retention variables of `environment` (test/scripts/
+ * pgbackrest-info.test.ts holds the script to these lines).
+ */
+export function infoLog(
+  json: string,
+  conf: string,
+  environment: Record<string, string> = {},
+): string {
+  const option = /^\s*(\[[^\]]*\]|repo[0-9]+-retention-full(-type)?\s*=.*)$/;
+  const confLines = conf
+    .split("\n")
+    .flatMap((line) => option.exec(line)?.[1] ?? [])
+    .map((line) => `retention conf ${line}`);
+  const envLines = Object.entries(environment)
+    .filter(([name]) => /^PGBACKREST_REPO[0-9]+_RETENTION_FULL(_TYPE)?$/.test(name))
+    .map(([name, value]) => `retention env ${name}=${value}`);
+  return [json, ...confLines, ...envLines, "retention end", ""].join("\n");
+}

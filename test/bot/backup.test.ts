@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { operationId } from "../../src/bot/records.ts";
 import { commentPayload, deliver, INSTALLATION_TOKEN } from "../../src/fakes/github.ts";
 import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
-import { baseObject } from "../support/base.ts";
 import {
+  baseConf,
   bot,
+  endWorkJobs,
   fake,
   github,
   HOUR,
@@ -18,6 +19,7 @@ import {
   now,
   operation,
   probot,
+  serveConf,
   serveInfo,
   setup,
   workJobs,
@@ -194,7 +196,7 @@ describe("/backup", () => {
       `token ${INSTALLATION_TOKEN}`,
       "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.signature",
     ];
-    fake.behaviour.job = () => ({
+    endWorkJobs({
       outcome: "Failed",
       reason: "BackoffLimitExceeded",
       logs: `${"x\n".repeat(100)}${secrets.join("\n")}\nERROR: [082]: WAL segment 000000010000000000000005 was not archived before the 60000ms timeout`,
@@ -217,7 +219,7 @@ describe("/backup", () => {
 
   it("keeps the status comment under GitHub's 65,536 characters with a huge log", async () => {
     await setup();
-    fake.behaviour.job = () => ({
+    endWorkJobs({
       outcome: "Failed",
       // Long lines: the tail shown is 40 lines, so only their length can overflow a comment.
       logs: `${"P00 INFO: backup file base/1/2613 (8KB, 0.00%) ".repeat(200)}\n`.repeat(100),
@@ -237,17 +239,17 @@ describe("/backup full and the guaranteed window", () => {
     sampleBackup(`202611${10 + day}-010000F`, "full", now - ageMs - 60_000, now - ageMs);
 
   /** An overlay's count retention: pgBackRest then keeps `fulls` fulls, however young. */
-  async function countRetention(fulls: number): Promise<void> {
-    const config = baseObject("ConfigMap", "pgbackrest-config") as Any;
-    config.data["pgbackrest.conf"] = config.data["pgbackrest.conf"]
-      .replace(/^\s*repo1-retention-full-type=time\n/m, "")
-      .replace(/repo1-retention-full=\d+/, `repo1-retention-full=${fulls}`);
-    await fake.apply([config]);
+  function countRetention(fulls: number): void {
+    serveConf(
+      baseConf()
+        .replace(/^\s*repo1-retention-full-type=time\n/m, "")
+        .replace(/repo1-retention-full=\d+/, `repo1-retention-full=${fulls}`),
+    );
   }
 
   it("is refused, naming the window, when count retention would expire a full younger than 7 days; no Job runs", async () => {
     await setup();
-    await countRetention(4);
+    countRetention(4);
     serveInfo(sampleInfo([full(1, 4 * HOUR), full(2, 3 * HOUR), full(3, 2 * HOUR), full(4, HOUR)]));
     const payload = commentPayload("/backup full", { user: "bob" });
     await deliver(probot, bot, payload);
@@ -264,7 +266,7 @@ describe("/backup full and the guaranteed window", () => {
 
   it("runs under count retention when what it expires is older than the window", async () => {
     await setup();
-    await countRetention(4);
+    countRetention(4);
     serveInfo(sampleInfo([full(1, 10 * DAY), full(2, 9 * DAY), full(3, 8 * DAY), full(4, HOUR)]));
     await deliver(probot, bot, commentPayload("/backup full"));
     expect(workJobs()).toHaveLength(1);
@@ -273,8 +275,7 @@ describe("/backup full and the guaranteed window", () => {
 
   it("runs under the base's time retention however many fulls were taken today: pgBackRest keeps the last 7 days", async () => {
     await setup();
-    const config = baseObject("ConfigMap", "pgbackrest-config") as Any;
-    expect(config.data["pgbackrest.conf"]).toMatch(/^\s*repo1-retention-full-type=time$/m);
+    expect(baseConf()).toMatch(/^\s*repo1-retention-full-type=time$/m);
     serveInfo(sampleInfo([1, 2, 3, 4, 5, 6].map((day) => full(day, (7 - day) * 60_000))));
     await deliver(probot, bot, commentPayload("/backup full"));
     expect(workJobs()).toHaveLength(1);
@@ -291,7 +292,7 @@ describe("/backup full and the guaranteed window", () => {
 
   it("/backup status says when count retention guarantees no time", async () => {
     await setup();
-    await countRetention(4);
+    countRetention(4);
     await deliver(probot, bot, commentPayload("/backup status"));
     expect(github.latest()[0]).toContain(
       "repo1: none in time (repo1-retention-full=4 counts fulls; the scheduled fulls expire the oldest); an ad-hoc full may not expire a backup of the last 7 days",

@@ -19,7 +19,7 @@ import {
   testProbot,
   testSettings,
 } from "../../src/fakes/github.ts";
-import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { infoLog, sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import { baseObject } from "../support/base.ts";
 
 export const NS = "ai-governance";
@@ -42,13 +42,32 @@ export const recovery = { replayed: () => new Date(now - 2 * HOUR - 60_000) };
 
 /**
  * How the next `pgbackrest info` Jobs end: the repository above, printed as JSON, unless a
- * test serves another answer (a log, or a failed Job) with serveInfo.
+ * test serves another answer (a log, or a failed Job) with serveInfo; a log is followed by
+ * the retention of the configuration served (serveConf, the base's unless a test says).
  */
 let infoEnding: () => JobEnding;
+let conf: string;
 
 export function serveInfo(ending: string | JobEnding): void {
-  infoEnding = () => (typeof ending === "string" ? { outcome: "Complete", logs: ending } : ending);
+  infoEnding = () =>
+    typeof ending === "string" ? { outcome: "Complete", logs: infoLog(ending, conf) } : ending;
 }
+
+/** The Jobs that do the work end so from now on; those that read pgbackrest info as served. */
+export function endWorkJobs(ending: JobEnding): void {
+  fake.behaviour.job = (job) => (isInfoJob(job) ? infoEnding() : ending);
+}
+
+/** The pgbackrest.conf the next info Jobs print the retention of. */
+export function serveConf(text: string): void {
+  conf = text;
+}
+
+/** The base's pgbackrest.conf. */
+export const baseConf = (): string =>
+  (baseObject("ConfigMap", "pgbackrest-config").data as Record<string, string>)[
+    "pgbackrest.conf"
+  ] as string;
 
 /** The info Jobs are named pgbackrest-info-<suffix> (core/repository.ts). */
 export const isInfoJob = (job: KubeObject) => job.metadata.name.startsWith("pgbackrest-info-");
@@ -59,7 +78,8 @@ export let marks: string[] = [];
 function cluster(): FakeCluster {
   let timeline = 1;
   marks = [];
-  infoEnding = () => ({ outcome: "Complete", logs: info() });
+  conf = baseConf();
+  serveInfo(info());
   const fake = new FakeCluster({
     job: (job) => {
       if (isInfoJob(job)) return infoEnding();
@@ -109,8 +129,6 @@ function databaseObjects(namespace: string): KubeObject[] {
     baseObject("CronJob", "pgbackrest-restore-pitr"),
     // A clone's server's template, read at each clone (manifests/clone/).
     baseObject("CronJob", "mcpgov-clone"),
-    // pgbackrest.conf: its retention, read before an ad-hoc full and by /backup status.
-    baseObject("ConfigMap", "pgbackrest-config"),
   ];
   for (const object of objects) object.metadata.namespace = namespace;
   return objects;

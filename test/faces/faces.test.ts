@@ -21,7 +21,7 @@ import {
   testProbot,
   testSettings,
 } from "../../src/fakes/github.ts";
-import { sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { infoLog, sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
 import { baseObject } from "../support/base.ts";
 
 const HOUR = 3_600_000;
@@ -34,11 +34,15 @@ const archivedMs = now - 30_000 + 250;
 const inputs = readInputs((name) => (name === "operations" ? "status" : ""));
 
 function cluster(): FakeCluster {
-  const info = sampleInfo([
-    sampleBackup("20261124-010000F", "full", fullStopMs - 90_000, fullStopMs),
-  ]);
+  const conf = (baseObject("ConfigMap", "pgbackrest-config").data as Record<string, string>)[
+    "pgbackrest.conf"
+  ] as string;
+  const info = infoLog(
+    sampleInfo([sampleBackup("20261124-010000F", "full", fullStopMs - 90_000, fullStopMs)]),
+    conf,
+  );
   const fake = new FakeCluster({
-    // pgbackrest info, in its Job (manifests/restore/pgbackrest-info-cronjob.yaml).
+    // pgbackrest info and the retention, in its Job (manifests/restore/pgbackrest-info-cronjob.yaml).
     job: () => ({ outcome: "Complete", logs: info }),
     exec: (_pod, command) => {
       const out = (stdout: string) => ({ code: 0, stdout, stderr: "" });
@@ -54,7 +58,6 @@ function cluster(): FakeCluster {
   void fake.apply([
     baseObject("CronJob", "pgbackrest-full-backup"),
     baseObject("CronJob", "pgbackrest-info"),
-    baseObject("ConfigMap", "pgbackrest-config"),
   ]);
   return fake;
 }

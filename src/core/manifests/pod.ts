@@ -79,13 +79,17 @@ export function containerArgv(container: V1Container): string[] {
 /** The restore's fence (scripts/restore-fence.sh, in pgbackrest-config), run by sh. */
 export const RESTORE_FENCE = "/etc/pgbackrest/restore-fence.sh";
 
+/** What the pgbackrest-info Jobs run (scripts/pgbackrest-info.sh, in pgbackrest-config). */
+export const INFO_SCRIPT = "/etc/pgbackrest/pgbackrest-info.sh";
+
 /**
  * The program a container runs in the end: its argv without the restore's fence before it
  * (`restore` runs pgbackrest, `start` execs its command) and the image's entrypoint,
- * which execs its arguments.
+ * which execs its arguments; the info script runs pgbackrest info.
  */
 export function programArgv(container: V1Container): string[] {
   const argv = containerArgv(container);
+  if (argv[0] === "sh" && argv[1] === INFO_SCRIPT) return ["pgbackrest", "--output=json", "info"];
   if (argv[0] !== "sh" || argv[1] !== RESTORE_FENCE) return argv;
   const [, , mode, ...rest] = argv;
   if (mode === "restore") return ["pgbackrest", ...rest];

@@ -10,8 +10,8 @@ import { requireUnlocked } from "../lock.ts";
 import type { BackupType } from "../names/kinds.ts";
 import { repoOf, validBackups } from "../pgbackrest/info.ts";
 import type { Progress } from "../progress.ts";
-import { stanzaInfo } from "../repository.ts";
-import { fullWouldShrinkWindow, readRetention } from "../retention.ts";
+import { readRepository, stanzaInfo } from "../repository.ts";
+import { fullWouldShrinkWindow, NO_RETENTION_PRINTED } from "../retention.ts";
 import type { Settings } from "../settings.ts";
 import { UserError } from "../user-error.ts";
 
@@ -56,11 +56,12 @@ export async function runBackup(
   if (request.type === "full") {
     const repo = backupRepo(job);
     await progress("check that a full keeps the guaranteed recovery window", async () => {
-      const [retention] = await readRetention(cluster, settings, [repo]);
-      // Time retention keeps the window by itself: the repository need not be read.
-      if (retention?.type !== "count") return;
-      const stanza = await stanzaInfo(cluster, namespace, settings.stanza);
-      const why = fullWouldShrinkWindow(stanza, retention, Date.now());
+      const look = await readRepository(cluster, namespace, settings.stanza);
+      const [retention] = look.retention([repo]) ?? [];
+      if (!retention) throw new Error(NO_RETENTION_PRINTED);
+      // Time retention keeps the window by itself.
+      if (retention.type !== "count") return;
+      const why = fullWouldShrinkWindow(look.stanza, retention, Date.now());
       if (why) throw new UserError(why);
     });
   }

@@ -11,8 +11,8 @@ import { COMPONENT, COMPONENT_LABEL } from "../names/labels.ts";
 import { type BackupInfo, type StanzaInfo, validBackups } from "../pgbackrest/info.ts";
 import type { Progress } from "../progress.ts";
 import { type RecoveryWindow, recoveryWindow, recoveryWindows } from "../recovery-window.ts";
-import { type RepoState, repositories, stanzaInfo } from "../repository.ts";
-import { readRetention, type WindowGuarantee, windowGuarantees } from "../retention.ts";
+import { type RepoState, readRepository, repositories } from "../repository.ts";
+import { type WindowGuarantee, windowGuarantees } from "../retention.ts";
 import type { Settings } from "../settings.ts";
 import { reportFromLog, type ValidationReport } from "../validation-report.ts";
 
@@ -70,9 +70,10 @@ export async function readStatus(
   settings: Settings,
   progress: Progress,
 ): Promise<StatusResult> {
-  const stanza = await progress("read the repository (pgbackrest info)", () =>
-    stanzaInfo(cluster, settings.namespace, settings.stanza),
+  const look = await progress("read the repository (pgbackrest info)", () =>
+    readRepository(cluster, settings.namespace, settings.stanza),
   );
+  const { stanza } = look;
   const archiver = await progress("read WAL archiving (pg_stat_archiver)", () =>
     archiverStatus(cluster, productionDatabase(settings)),
   );
@@ -91,9 +92,8 @@ export async function readStatus(
   const window = recoveryWindow(stanza, archiver.lastArchivedTime);
   const windows = recoveryWindows(stanza, archiver.lastArchivedTime);
   const repos = [...new Set([1, ...(stanza.repo ?? []).map((r) => r.key)])].sort((a, b) => a - b);
-  const retention = await progress("read the retention (pgbackrest-config)", () =>
-    readRetention(cluster, settings, repos).catch(() => []),
-  );
+  // An info template older than this release prints none: status goes on without.
+  const retention = look.retention(repos) ?? [];
   return {
     clones,
     stanza,

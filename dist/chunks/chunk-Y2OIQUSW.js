@@ -139,7 +139,6 @@ var PGBACKREST_CONFIG = {
   /** pgbackrest.conf, which holds each repository's retention (core/retention.ts). */
   confKey: "pgbackrest.conf"
 };
-var PGBACKREST_S3_CONFIG = "pgbackrest-s3";
 var POLICY_PARAMETERS = [
   "mcpgov-backup-bot-jobs",
   "mcpgov-backup-action-jobs"
@@ -225,7 +224,6 @@ export {
   POSTGRES_WORKLOAD,
   PGBACKREST_IMAGE,
   PGBACKREST_CONFIG,
-  PGBACKREST_S3_CONFIG,
   POLICY_PARAMETERS,
   LOCK_NAME,
   INFO_TEMPLATE,
