@@ -99,7 +99,7 @@ export function renderCapacity(r: BenchResults): string {
     "",
     "## The fits and their error",
     "",
-    `Each fit on every size, and, for the largest size and the size beyond memory, the fit on every other size predicting the one left out. The model is held to ${pct(MAX_ERROR)} there.`,
+    `Each fit on every size, and, for the largest size that fits in memory and each size beyond it, the fit on every other size predicting the one left out. The model is held to ${pct(MAX_ERROR)} there.`,
     "",
   );
   const held = all.flatMap(leaveOneOut);

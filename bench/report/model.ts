@@ -121,40 +121,33 @@ export interface HeldOut {
   predicted: number;
   /** (predicted − measured) / measured. */
   error: number;
-  why: "largest" | "beyond memory" | "largest, beyond memory";
+  why: "largest in memory" | "beyond memory";
 }
 
 /** The error bound the model is held to on a size it was not fitted on. */
 export const MAX_ERROR = 0.25;
 
 /**
- * Leave one out: for the largest size and each size beyond memory, fit on every other
- * size and predict the one left out. Needs three sizes of the cost at least.
+ * Leave one out: for the largest size that fits in memory and each size beyond memory,
+ * fit on every other size and predict the one left out. Needs three sizes of the cost.
  */
 export function leaveOneOut(cost: Cost): HeldOut[] {
   const { samples } = cost;
   if (samples.length < 3) return [];
-  const largest = samples.reduce((a, b) => (b.x > a.x ? b : a));
-  const out: HeldOut[] = [];
-  for (const sample of samples) {
-    const isLargest = sample === largest;
-    if (!isLargest && !sample.beyondMemory) continue;
-    const fit = fitLinear(samples.filter((s) => s !== sample));
-    const predicted = predict(fit, sample.x);
-    out.push({
-      cost,
-      sample,
-      predicted,
-      error: (predicted - sample.y) / sample.y,
-      why:
-        isLargest && sample.beyondMemory
-          ? "largest, beyond memory"
-          : isLargest
-            ? "largest"
-            : "beyond memory",
+  const inMemory = samples.filter((s) => !s.beyondMemory);
+  const largest = inMemory.length > 0 ? inMemory.reduce((a, b) => (b.x > a.x ? b : a)) : undefined;
+  return samples
+    .filter((s) => s === largest || s.beyondMemory)
+    .map((sample) => {
+      const predicted = predict(fitLinear(samples.filter((s) => s !== sample)), sample.x);
+      return {
+        cost,
+        sample,
+        predicted,
+        error: (predicted - sample.y) / sample.y,
+        why: sample.beyondMemory ? "beyond memory" : "largest in memory",
+      };
     });
-  }
-  return out;
 }
 
 /** The sizes the model predicts, GiB: 100 GiB, 1 TiB and 5 TiB. */
