@@ -57,7 +57,7 @@ a check fails or the backup does not restore, 2 on bad usage or a failed precond
                        restore costs what changed since the last run, not the database's
                        size; the checks stay the same (env VALIDATION_DELTA=1). The scratch
                        volume then holds production's data between runs: protect it as
-                       the repository is (docs/restore.md)
+                       the repository is (README.md, "Validation that scales")
   -h, --help           show this text
 
 PostgreSQL's bin directory (pg_ctl, postgres, psql, pg_amcheck) must be on PATH, and jq

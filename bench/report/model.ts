@@ -102,6 +102,12 @@ export function costs(points: ScalingPoint[], retention: Retention): Cost[] {
     series("restore", "restore until promoted, process-max 2", "seconds", (p) => restore(p, 2)),
     series("restore-1", "restore until promoted, process-max 1", "seconds", (p) => restore(p, 1)),
     series("validation", "weekly restore validation", "seconds", (p) => p.validation.totalSeconds),
+    series(
+      "validation-delta",
+      "restore validation with --delta after a day's change",
+      "seconds",
+      (p) => p.skewed?.validationDelta?.totalSeconds,
+    ),
     series("repository", "repository for the shipped retention", "bytes", (p) =>
       p.skewed
         ? retentionBytes(retention, {

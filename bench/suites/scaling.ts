@@ -25,6 +25,7 @@ import {
   type BackupResult,
   backup,
   dirBytes,
+  newestBackup,
   type RestoreResult,
   restoreCopy,
   type Settings,
@@ -85,6 +86,12 @@ export interface SkewedDay {
    */
   fileLevel: { full: BackupResult; incr: BackupResult };
   block: { full: BackupResult; incr: BackupResult };
+  /**
+   * The validation with --delta: its first run (restoring everything into the kept scratch
+   * volume) before the change, and the run after it, over that copy.
+   */
+  validationDeltaFirst?: Omit<ValidationRun, "checks">;
+  validationDelta?: Omit<ValidationRun, "checks">;
 }
 
 /** The operations the scaling suite times, in the order of the report's plot and table. */
@@ -162,6 +169,15 @@ async function skewedDay(lab: Lab, db: Source, at: string): Promise<SkewedDay> {
       backup(lab, host, "full", { env: envs.block, extra: ["--no-archive-check"] }),
     ),
   };
+  // The first --delta validation fills the scratch volume it keeps (the newest backup: the
+  // updated incr), the second restores over it after the day's change.
+  const kept = { scratch: lab.dir("validation-delta") };
+  const { checks: _c1, ...validationDeltaFirst } = await validate(
+    lab,
+    db,
+    (await newestBackup(host)).label,
+    kept,
+  );
   await archiveNow(host);
   const archive = join(host.repoPath, "archive");
   const archivedBefore = dirBytes(archive);
@@ -173,6 +189,8 @@ async function skewedDay(lab: Lab, db: Source, at: string): Promise<SkewedDay> {
   const incr = await lab.step(`${at}: incr after the skewed change`, () =>
     backup(lab, host, "incr"),
   );
+  const { checks: _c2, ...validationDelta } = await validate(lab, db, incr.label, kept);
+  lab.removeDir(kept.scratch);
   const candidateIncr = (kind: keyof typeof envs) =>
     lab.step(`${at}: incr after the skewed change, ${kind} candidate`, () =>
       backup(lab, host, "incr", { env: envs[kind], extra: ["--no-archive-check"] }),
@@ -184,6 +202,8 @@ async function skewedDay(lab: Lab, db: Source, at: string): Promise<SkewedDay> {
     incr,
     fileLevel: { full: fulls.fileLevel, incr: await candidateIncr("fileLevel") },
     block: { full: fulls.block, incr: await candidateIncr("block") },
+    validationDeltaFirst,
+    validationDelta,
   };
 }
 

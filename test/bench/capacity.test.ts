@@ -73,6 +73,19 @@ function point(
         full: backup(1, 1),
         incr: backup(incr.seconds * block.time, incr.repoBytes * block.bytes, "incr"),
       },
+      validationDeltaFirst: {
+        status: "passed",
+        totalSeconds: 2 + 3 * sizeGb,
+        rtoSeconds: 1,
+        phases: [{ name: "restore", seconds: 2 * sizeGb }],
+      },
+      // After a day's change --delta rewrites what changed; it still reads every file.
+      validationDelta: {
+        status: "passed",
+        totalSeconds: 2 + 1.5 * sizeGb,
+        rtoSeconds: 1,
+        phases: [{ name: "restore", seconds: 0.5 * sizeGb }],
+      },
     },
     ...(options.beyondMemory ? { memoryLimitBytes: GIB, memoryPeakBytes: GIB } : {}),
   };
@@ -226,6 +239,9 @@ describe("docs/capacity.md", () => {
     expect(md).toContain("## Against process-max");
     expect(md).toContain("## Block incremental on the day's change");
     expect(md).toContain("## Where the model stops being trustworthy");
+    expect(md).toContain("## Validation that scales: --delta");
+    expect(md).toContain("| 4 GiB | 14.0 s | 0.00 s | 14.0 s | 8.00 s | 2.00 s |");
+    expect(md).toMatch(/\| restore validation with --delta after a day's change \| /);
     expect(md).toContain("memory cgroup of 1.07 GB");
   });
 

@@ -282,6 +282,7 @@ describe("the benchmark's targets", () => {
       "full-vs-limit",
       "incr-fixed",
       "restore-vs-basebackup-0.65",
+      "validation-delta",
       "block-skewed",
       "capacity-error",
       "archive-lag-tpcb",
