@@ -24,8 +24,13 @@ export const AIMS: TargetRow[] = [
       "full backup ≤ 1.5× the machine's limit (the slower of reading PGDATA and zstd on all cores)",
     limit: 1.5,
     figure: ({ product, limits }) => ratioFigure(product?.full.seconds, limits?.limitSeconds),
-    why: ({ product, like, limits }) =>
-      `The product's full as the CronJob runs it; the same settings without the archive check took ${seconds(like?.full.seconds ?? 0)}, ${times((like?.full.seconds ?? 0) / (limits?.limitSeconds ?? 1))} the limit: the rest is pgBackRest's SHA-1 of every file, its page-checksum check and one compressed stream per file.${product && like && product !== like ? ` Waiting for the archive costs ${seconds(product.full.seconds - like.full.seconds)} of it.` : ""}`,
+    why: ({ product, like, limits }) => {
+      const rest =
+        "pgBackRest's SHA-1 of every file, its page-checksum check and one compressed stream per file";
+      if (!product || !like || like === product || !limits)
+        return `The product's full as the CronJob runs it, waiting for its last WAL segment in the archive; beyond the limit go ${rest}.`;
+      return `The product's full as the CronJob runs it; the same settings without the archive check took ${seconds(like.full.seconds)}, ${times(like.full.seconds / limits.limitSeconds)} the limit, so waiting for the archive costs ${seconds(product.full.seconds - like.full.seconds)} of it; the rest is ${rest}.`;
+    },
   },
   {
     id: "incr-fixed",
@@ -95,7 +100,7 @@ export const AIMS: TargetRow[] = [
   },
   {
     id: "capacity-error",
-    requirement: `the capacity model predicts a size it was not fitted on within ${pct(MAX_ERROR)} (the largest and the one beyond memory, every cost)`,
+    requirement: `the capacity model predicts a size it was not fitted on within ${pct(MAX_ERROR)} (the largest in memory and each beyond memory, every cost)`,
     limit: MAX_ERROR,
     figure: ({ r }) => {
       const held = costs(r.suites.scaling ?? [], retentionOf(r.productSettings)).flatMap(

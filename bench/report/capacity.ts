@@ -63,6 +63,11 @@ export function renderCapacity(r: BenchResults): string {
     push("Not measured: this run had no scaling suite of three sizes or more.", "");
     return `${lines.join("\n")}\n`;
   }
+  if (!points.some((p) => p.skewed))
+    push(
+      "**This run measured only some of the costs** (it predates the day's change, the restores by process-max and the size beyond memory): the tables fit what it has; the next `npm run bench` measures the rest.",
+      "",
+    );
   const caged = points.filter((p) => p.memoryLimitBytes !== undefined);
   const day = `${SKEW.percent} % of rows updated (${pct(SKEW.hotUpdates)} of them in a hot set of ${pct(SKEW.hotShare)} of the pages, the newest rows of each partition) and ${SKEW.appendPercent} % appended`;
   push(

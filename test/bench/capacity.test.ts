@@ -12,6 +12,7 @@ import {
   retentionOf,
 } from "../../bench/report/model.ts";
 import type { BenchResults } from "../../bench/report/results.ts";
+import { targets } from "../../bench/report/targets.ts";
 import type { ScalingPoint } from "../../bench/suites/scaling.ts";
 import type { BackupResult } from "../../bench/support/pg.ts";
 
@@ -263,5 +264,24 @@ describe("docs/capacity.md", () => {
   it("writes durations and bytes as a reader plans with them", () => {
     expect([duration(5), duration(600), duration(7200)]).toEqual(["5.00 s", "10 min", "2.0 h"]);
     expect([bytes(5e8), bytes(2.5e9), bytes(3e12)]).toEqual(["500 MB", "2.50 GB", "3.00 TB"]);
+  });
+});
+
+describe("the targets the capacity suite feeds", () => {
+  it("judge the --delta validation against the bare restore, block incremental and the model's error", () => {
+    const run = results([point(1), point(2), point(4), point(6, { beyondMemory: true, slow: 2 })]);
+    const byId = Object.fromEntries(targets(run).map((t) => [t.id, t]));
+    // At 4 GiB, the largest in memory: 2 + 1.5·4 = 8 s against a bare 1 + 1.5·4 = 7 s.
+    expect(byId["validation-delta"]).toMatchObject({
+      status: "pass",
+      measured: "1.14× (8.00 s / 7.00 s) at 4 GiB",
+    });
+    expect(byId["block-skewed"]).toMatchObject({
+      status: "report",
+      measured: "at worst 0.50× the bytes and 1.00× the time; adopt",
+    });
+    // The caged size's full took twice the line.
+    expect(byId["capacity-error"]?.status).toBe("miss");
+    expect(byId["capacity-error"]?.measured).toMatch(/^worst \d+ % \(.* at \d GiB\)$/);
   });
 });
