@@ -38,10 +38,13 @@ replay, restore validation, how full and incr backups, in-place PITR and validat
 with the database (one database per size of --sizes), WAL archiving under pgbench, the
 machine's limit (reading and compressing PGDATA), the bot's webhook-to-Job latency and
 the Action's bundle. Writes DIR/benchmarks.json, renders DIR/benchmarks.md, the plot
-DIR/benchmarks-scaling.svg and the capacity model DIR/capacity.md from it. Not part of npm test: a run with the defaults takes
-about 18 minutes on two cores (measured: 1074 s, the scaling suite 257 s of it), uses
-every core, and at its peak, while the scaling suite holds its 4 GiB database, about
-36 GB of disk under the system's temporary directory. Needs root (PostgreSQL runs as
+DIR/benchmarks-scaling.svg and the capacity model DIR/capacity.md from it. Not part of
+npm test: a run with the defaults took 1074 s on two cores before the scaling suite
+measured the capacity model's costs (its scaling suite 257 s of it); with them, about
+35 minutes (estimated from --small: the scaling suite does about two and a half times
+the work a size, and one more size). It uses every core, and at its peak, while the
+scaling suite holds its 4 GiB database, about 45 GB of disk under the system's
+temporary directory (estimated). Needs root (PostgreSQL runs as
 the postgres user; the page cache is dropped before timed runs). Leaves nothing behind,
 also when interrupted: Ctrl-C (or TERM) stops at the end of the current step, removes
 every server and directory the run made, writes no report and exits 130 (143).
@@ -53,7 +56,7 @@ every server and directory the run made, writes no report and exits 130 (143).
   --beyond-memory-gb N
                     one more scaling size, measured with the database's, pgBackRest's
                     and the bench's processes in a memory cgroup smaller than the
-                    database, so its page cache cannot hold it (default 6; 0 for none)
+                    database, so its page cache cannot hold it (default 3; 0 for none)
   --memory-limit-mib M
                     that cgroup's limit (default a quarter of the size, at least 768 MiB:
                     shared_buffers is 256 MB)
@@ -137,7 +140,7 @@ async function main(): Promise<number> {
   const sizeGb = Number(small && values["size-gb"] === "2" ? "0.25" : values["size-gb"]);
   if (!(sizeGb > 0 && sizeGb <= 1000))
     throw new Error("--size-gb: give a size in GiB, such as 2 or 0.5");
-  const beyondMemoryGb = Number(values["beyond-memory-gb"] ?? (small ? "1" : "6"));
+  const beyondMemoryGb = Number(values["beyond-memory-gb"] ?? (small ? "1" : "3"));
   if (!(beyondMemoryGb >= 0 && beyondMemoryGb <= 1000))
     throw new Error("--beyond-memory-gb: give a size in GiB, or 0 for none");
   const measuredSizes = parseSizes(values.sizes ?? (small ? "0.1,0.2,0.3" : "1,2,4"));

@@ -239,7 +239,7 @@ export function renderCapacity(r: BenchResults): string {
         ]),
       ),
       "",
-      "The volume holds production's data between runs: it is protected as the repository is (docs/restore.md).",
+      "The volume holds production's data between runs: it is protected as the repository is (README.md, Validation that scales).",
       "",
     );
   }

@@ -304,7 +304,7 @@ function details(r: BenchResults): string[] {
           "PITR --delta (restore + recovery)",
         ],
         scaling.map((p) => [
-          `${gib(p.sizeGb)} (${p.rows.toLocaleString("en")} rows)`,
+          `${gib(p.sizeGb)} (${p.rows.toLocaleString("en")} rows${p.memoryLimitBytes ? `; in a memory cgroup of ${Math.round(p.memoryLimitBytes / 2 ** 20)} MiB` : ""})`,
           `${mb(p.databaseBytes)} (PGDATA ${mb(p.pgdataBytes)})`,
           `${seconds(p.full.seconds)}, ${mb(p.full.repoBytes)}`,
           `${seconds(p.validation.totalSeconds)} (${p.validation.status})`,
