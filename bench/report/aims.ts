@@ -72,7 +72,7 @@ export const AIMS: TargetRow[] = [
       };
     },
     why: () =>
-      "--delta still reads every file of the copy to compare its checksum with the backup's, and pg_amcheck reads every page again: both grow with the size, only the writing shrinks to the change (docs/capacity.md).",
+      "--delta still reads every file of the copy to compare its checksum with the backup's and restores a changed file whole, and pg_amcheck reads every page again: all three grow with the size or the files touched, only the writing of untouched files is saved (docs/capacity.md).",
   },
   {
     id: "block-skewed",
