@@ -51,6 +51,13 @@ a check fails or the backup does not restore, 2 on bad usage or a failed precond
                        Pushgateway at URL (env VALIDATION_PUSHGATEWAY; on Kubernetes the
                        monitoring overlay sets it, docs/monitoring.md); needs curl
   --keep               leave the restored data directory for inspection
+  --delta              keep the copy in the scratch directory between runs and restore
+                       over it with pgBackRest's --delta, which compares every file with
+                       the backup by checksum and rewrites only those that differ: the
+                       restore costs what changed since the last run, not the database's
+                       size; the checks stay the same (env VALIDATION_DELTA=1). The scratch
+                       volume then holds production's data between runs: protect it as
+                       the repository is (README.md, "Validation that scales")
   -h, --help           show this text
 
 PostgreSQL's bin directory (pg_ctl, postgres, psql, pg_amcheck) must be on PATH, and jq
@@ -178,6 +185,10 @@ validation_preflight() {
 	local need have
 	need=$(jq -r '(.info.size * 1.1 + 256 * 1024 * 1024) | floor' <<<"$validation_backup")
 	have=$(df --output=avail -B1 "$validation_scratch" | tail -n 1 | tr -d ' ')
+	# --delta rewrites the copy in place: the space it holds counts as free.
+	if [ "$validation_delta" = 1 ] && [ -e "$validation_scratch/pgdata/PG_VERSION" ]; then
+		have=$((have + $(du -sb "$validation_scratch/pgdata" | cut -f1)))
+	fi
 	validation_sizes=$(jq -c -n --argjson need "$need" --argjson have "$have" \
 		--argjson db "$(jq .info.size <<<"$validation_backup")" \
 		--argjson repo "$(jq .info.repository.size <<<"$validation_backup")" \
@@ -185,8 +196,15 @@ validation_preflight() {
 	if [ "$have" -lt "$need" ]; then
 		validation_stop error 2 "not enough space in $validation_scratch: the restore needs about $((need / 1048576)) MiB, $((have / 1048576)) MiB free; give --scratch a larger volume (CronJob: raise the scratch volume's size)"
 	fi
-	rm -rf "${validation_scratch:?}/pgdata" "${validation_scratch:?}/socket"
-	mkdir -m 0700 "$validation_scratch/pgdata" "$validation_socket"
+	# --delta restores over the copy an earlier run left (the guard above made sure one did).
+	if [ "$validation_delta" = 1 ] && [ -e "$validation_scratch/pgdata/PG_VERSION" ]; then
+		validation_log "preflight: --delta over the copy the last validation left"
+		rm -rf "${validation_scratch:?}/socket"
+		mkdir -m 0700 "$validation_socket"
+	else
+		rm -rf "${validation_scratch:?}/pgdata" "${validation_scratch:?}/socket"
+		mkdir -m 0700 "$validation_scratch/pgdata" "$validation_socket"
+	fi
 	# From here on the copy is this run's: the EXIT trap removes it, and a later run may
 	# replace it.
 	: >"$validation_scratch/$validation_marker"
@@ -195,6 +213,7 @@ validation_preflight() {
 
 validation_restore() {
 	local args=(--stanza="$validation_stanza" --pg1-path="$validation_scratch/pgdata" --archive-mode=off)
+	[ "$validation_delta" != 1 ] || args+=(--delta)
 	[ -z "$validation_repo" ] || args+=(--repo="$validation_repo")
 	[ -z "$validation_target_timeline" ] || args+=(--target-timeline="$validation_target_timeline")
 	local db
@@ -339,9 +358,10 @@ validation_run_checks() {
 
 validation_stop_server() {
 	if [ -n "${validation_server_pid:-}" ] && kill -0 "$validation_server_pid" 2>/dev/null; then
-		# A clone is started again by its own pod: a clean shutdown spares it crash recovery.
+		# A clone is started again by its own pod, and a --delta copy restored over: a clean
+		# shutdown spares the one crash recovery and leaves the other no server's files.
 		local mode=immediate
-		[ "$validation_clone" != 1 ] || mode=fast
+		[ "$validation_clone" != 1 ] && [ "$validation_delta" != 1 ] || mode=fast
 		pg_ctl -D "$validation_scratch/pgdata" -m "$mode" -w stop >/dev/null 2>&1 ||
 			kill -KILL "$validation_server_pid" 2>/dev/null || true
 		wait "$validation_server_pid" 2>/dev/null || true
@@ -355,8 +375,11 @@ validation_finish() {
 	validation_phase cleanup
 	validation_stop_server
 	# Only what this run made: a refusal before the copy existed removes nothing.
-	if [ "$validation_keep" != 1 ] && [ "$validation_made_copy" = 1 ]; then
+	if [ "$validation_keep" != 1 ] && [ "$validation_delta" != 1 ] && [ "$validation_made_copy" = 1 ]; then
 		rm -rf "${validation_scratch:?}/pgdata" "${validation_socket:?}" "${validation_scratch:?}/$validation_marker"
+	elif [ "$validation_delta" = 1 ] && [ "$validation_made_copy" = 1 ]; then
+		# The copy and its marker stay for the next run's --delta.
+		rm -rf "${validation_socket:?}"
 	fi
 	validation_phase ""
 	if [ "$validation_status" = running ]; then
@@ -454,6 +477,7 @@ _main() {
 	validation_port=${VALIDATION_PORT:-55432}
 	validation_pushgateway=${VALIDATION_PUSHGATEWAY:-}
 	validation_jobs=${VALIDATION_JOBS:-2}
+	validation_delta=${VALIDATION_DELTA:-0}
 	validation_set="" validation_repo="" validation_target="" validation_mode=consistent validation_verify=0 validation_keep=0
 	validation_target_timeline="" validation_db_include=() validation_clone=0
 	validation_made_copy=0 validation_marker=.restore-validation-copy
@@ -480,6 +504,7 @@ _main() {
 		--report) validation_report=${2:?--report needs a file} && shift ;;
 		--pushgateway) validation_pushgateway=${2:?--pushgateway needs a URL} && shift ;;
 		--keep) validation_keep=1 ;;
+		--delta) validation_delta=1 ;;
 		-h | --help) validation_usage && return 0 ;;
 		*) validation_usage >&2 && printf 'error: unknown argument: %s\n' "$1" >&2 && return 2 ;;
 		esac

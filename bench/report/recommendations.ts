@@ -1,39 +1,48 @@
 // The product settings a run's figures argue for.
 import type { VariantBackups } from "../suites/backup.ts";
-import { type BenchResults, mb, seconds, times, variant } from "./results.ts";
+import { BLOCK_RULE, judgeBlockIncremental } from "./block-rule.ts";
+import { type BenchResults, gib, mb, seconds, times, variant } from "./results.ts";
 
 export function recommendations(r: BenchResults): string[] {
   const out: string[] = [];
   const backup = r.suites.backup;
   const product = variant(r, "product");
+  // The candidates run without the archive check: they compare with the product's
+  // settings measured the same way, when the run has them.
+  const like = variant(r, "product-candidate") ?? product;
   const zstdBase = backup?.baseBackups.find((b) => b.codec === "zstd");
-  if (backup && product) {
+  if (backup && product && like) {
     const sizeBound = zstdBase ? zstdBase.bytes * 1.05 : product.full.repoBytes * 1.05;
     // Codec and processes only: the repository layouts (bundle, block) have their own verdicts.
     const codecs = backup.variants.filter(
-      (v) => v.variant !== "bundle" && !v.variant.startsWith("block"),
+      (v) => v.variant !== "bundle" && !v.variant.startsWith("block") && v.variant !== like.variant,
     );
     const eligible = codecs
-      .filter((v) => v.full.repoBytes <= Math.max(sizeBound, product.full.repoBytes))
+      .filter((v) => v.variant !== "product")
+      .filter((v) => v.full.repoBytes <= Math.max(sizeBound, like.full.repoBytes))
       .sort((x, y) => x.full.seconds - y.full.seconds);
     const best = eligible[0];
-    if (best && best.variant !== "product" && best.full.seconds < product.full.seconds * 0.9) {
+    if (best && best.full.seconds < like.full.seconds * 0.9) {
       out.push(
-        `**compress settings: change to ${best.title}.** Its full backup took ${seconds(best.full.seconds)} against the product's ${seconds(product.full.seconds)} (${times(best.full.seconds / product.full.seconds)}) for a repository of ${mb(best.full.repoBytes)} against ${mb(product.full.repoBytes)}.`,
+        `**compress settings: change to ${best.title}.** Its full backup took ${seconds(best.full.seconds)} against ${seconds(like.full.seconds)} with the product's settings measured the same way (${times(best.full.seconds / like.full.seconds)}) for a repository of ${mb(best.full.repoBytes)} against ${mb(like.full.repoBytes)}.`,
       );
     } else {
       const others = codecs
         .filter((v) => v.variant !== "product")
         .map((v) => `${v.title}: ${seconds(v.full.seconds)}, ${mb(v.full.repoBytes)}`)
         .join("; ");
+      const same =
+        like === product
+          ? ""
+          : ` (${seconds(like.full.seconds)} measured as the candidates are, without the archive check)`;
       out.push(
-        `**${product.title}: keep.** Its full took ${seconds(product.full.seconds)} for ${mb(product.full.repoBytes)}; no other setting was more than 10 % faster within the size bound (${others}).`,
+        `**${product.title}: keep.** Its full took ${seconds(product.full.seconds)}${same} for ${mb(product.full.repoBytes)}; no other setting was more than 10 % faster within the size bound (${others}).`,
       );
     }
     const p1 = variant(r, "one-process");
     if (p1)
       out.push(
-        `**process-max=${r.machine.cores}:** one process took ${seconds(p1.full.seconds)}, ${times(p1.full.seconds / product.full.seconds)} the product's two; on ${r.machine.cores} cores more processes than cores only contend with PostgreSQL.`,
+        `**process-max=${r.machine.cores}:** one process took ${seconds(p1.full.seconds)}, ${times(p1.full.seconds / like.full.seconds)} the product's two; on ${r.machine.cores} cores more processes than cores only contend with PostgreSQL.`,
       );
   }
   const archiving = r.suites.archiving;
@@ -71,10 +80,11 @@ export function recommendations(r: BenchResults): string[] {
     }
   }
   const flipped = variant(r, "bundle");
-  if (product && flipped) {
-    // The "bundle" variant is the product with bundling the other way round.
+  if (like && flipped) {
+    // The "bundle" variant is the product with bundling the other way round; both without
+    // the archive check when the run measured the product's settings so.
     const bundles = r.productSettings["repo1-bundle"] === "y";
-    const [withIt, without] = bundles ? [product, flipped] : [flipped, product];
+    const [withIt, without] = bundles ? [like, flipped] : [flipped, like];
     const gain = (x?: { seconds: number }, y?: { seconds: number }) =>
       x && y ? times(x.seconds / y.seconds) : "—";
     const faster =
@@ -92,7 +102,7 @@ export function recommendations(r: BenchResults): string[] {
       `**repo1-bundle=y: ${verdict}.** It packs small files into one repository file, one write and sync instead of one per file: with it a full took ${gain(withIt.full, without.full)}, the incr after the append ${gain(withIt.incrAppended, without.incrAppended)} and the incr after the update ${gain(withIt.incrUpdated, without.incrUpdated)} the time without it (${seconds(withIt.full.seconds)} against ${seconds(without.full.seconds)} for the full; a stable option since pgBackRest 2.39; block incremental needs it). It matters more on S3, where every file is a request.`,
     );
   }
-  out.push(...blockIncremental(r));
+  out.push(...blockIncremental(r), ...skewedBlockIncremental(r));
   const top = r.suites.scaling?.at(-1);
   if (top) {
     const plain = top.incrIdleNoDelta.seconds;
@@ -132,7 +142,7 @@ function blockIncremental(r: BenchResults): string[] {
   if (pgbackrestSizes) {
     const gain = share(pgbackrestSizes) < 0.9 * share(product);
     out.push(
-      `**Block incremental with pgBackRest's block sizes (repo1-bundle=y, repo1-block=y; stable since 2.46, measured on ${r.machine.pgbackrest}): ${gain ? "adopt" : "no gain on this workload"}.** ${figures(pgbackrestSizes)}, where ${base}.${gain ? "" : " pgBackRest sizes a block from the file's size (16 KiB for 11 to 43 MB, 24 KiB up to 96 MB, then up to 88 KiB for a 1 GiB segment; doubled after a week, none after four), and a 1 % uniform update leaves few blocks of several pages unchanged."}`,
+      `**Block incremental with pgBackRest's block sizes (repo1-bundle=y, repo1-block=y; stable since 2.46, measured on ${r.machine.pgbackrest}): ${gain ? "less stored on this workload, adopted only by the skewed day's rule below" : "no gain on this workload"}.** ${figures(pgbackrestSizes)}, where ${base}.${gain ? "" : " pgBackRest sizes a block from the file's size (16 KiB for 11 to 43 MB, 24 KiB up to 96 MB, then up to 88 KiB for a 1 GiB segment; doubled after a week, none after four), and a 1 % uniform update leaves few blocks of several pages unchanged."}`,
     );
   }
   const mapped = blocks.filter((v) => v.variant !== "block");
@@ -150,4 +160,22 @@ function blockIncremental(r: BenchResults): string[] {
     );
   }
   return out;
+}
+
+/** Block incremental on the skewed day, by the adoption rule (block-rule.ts), at every size. */
+function skewedBlockIncremental(r: BenchResults): string[] {
+  const verdict = judgeBlockIncremental(r.suites.scaling ?? []);
+  if (verdict.sizes.length === 0) return [];
+  const figures = verdict.sizes
+    .map(
+      (s) =>
+        `${gib(s.sizeGb)}: ${mb(s.block.bytes)} in ${seconds(s.block.seconds)} against ${mb(s.fileLevel.bytes)} in ${seconds(s.fileLevel.seconds)} (${times(s.bytesRatio)} the bytes, ${times(s.timeRatio)} the time)`,
+    )
+    .join("; ");
+  const rule = `at most ${BLOCK_RULE.maxBytes}× file-level's bytes in at most ${BLOCK_RULE.maxTime}× its time at every size`;
+  return [
+    verdict.adopt
+      ? `**Block incremental (repo1-block=y) on a skewed day: adopt.** It stored ${rule}: ${figures}. Set repo1-block=y beside repo1-bundle=y in manifests/pgbackrest-config.yaml.`
+      : `**Block incremental (repo1-block=y) on a skewed day: not adopted.** The rule is ${rule}; measured: ${figures}.`,
+  ];
 }

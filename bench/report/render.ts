@@ -139,7 +139,7 @@ function details(r: BenchResults): string[] {
     out.push(
       "## Backups",
       "",
-      `Full backups of the same database; then incr and diff after ${b.appendedRows.toLocaleString("en")} rows appended (1 %), and incr after ${b.updatedRows.toLocaleString("en")} rows updated uniformly (1 %). Sizes are what each backup added to its repository (WAL not counted).`,
+      `Full backups of the same database; then incr and diff after ${b.appendedRows.toLocaleString("en")} rows appended (1 %), and incr after ${b.updatedRows.toLocaleString("en")} rows updated uniformly (1 %). Sizes are what each backup added to its repository (WAL not counted). Like with like: every row but the product's own runs in a repository of its own that receives no WAL, so without the archive check (--no-archive-check); the product's own row runs as the CronJob does, waiting for its last WAL segment in the archive, and the row of its settings as a candidate is measured as the others are. Comparisons between settings use that row.`,
       "",
       table(
         [
@@ -304,7 +304,7 @@ function details(r: BenchResults): string[] {
           "PITR --delta (restore + recovery)",
         ],
         scaling.map((p) => [
-          `${gib(p.sizeGb)} (${p.rows.toLocaleString("en")} rows)`,
+          `${gib(p.sizeGb)} (${p.rows.toLocaleString("en")} rows${p.memoryLimitBytes ? `; in a memory cgroup of ${Math.round(p.memoryLimitBytes / 2 ** 20)} MiB` : ""})`,
           `${mb(p.databaseBytes)} (PGDATA ${mb(p.pgdataBytes)})`,
           `${seconds(p.full.seconds)}, ${mb(p.full.repoBytes)}`,
           `${seconds(p.validation.totalSeconds)} (${p.validation.status})`,

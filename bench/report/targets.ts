@@ -8,6 +8,7 @@ import type { PitrCase } from "../suites/pitr.ts";
 import type { RestoreEntry } from "../suites/restore.ts";
 import type { ScalingPoint } from "../suites/scaling.ts";
 import type { ValidationResult } from "../suites/validation.ts";
+import { AIMS } from "./aims.ts";
 import {
   type BenchResults,
   gib,
@@ -15,98 +16,15 @@ import {
   ms,
   pct,
   ratio,
-  restoreOf,
   seconds,
   type Target,
   times,
-  variant,
 } from "./results.ts";
+import { judge, lookUp, type Run, ratioFigure, type TargetRow } from "./target-row.ts";
 
 export function targets(r: BenchResults): Target[] {
   const run = lookUp(r);
   return TARGETS.map((row) => judge(row, run));
-}
-
-/** What the targets read from a run, looked up once. */
-function lookUp(r: BenchResults) {
-  const pitr = (drift: PitrCase["drift"]) => r.suites.pitr?.find((c) => c.drift === drift);
-  return {
-    r,
-    cores: r.machine.cores,
-    limits: r.suites.limits,
-    product: variant(r, "product"),
-    defaults: variant(r, "defaults"),
-    zstdBase: r.suites.backup?.baseBackups.find((b) => b.codec === "zstd"),
-    appended: pitr("appended"),
-    updated: pitr("updated"),
-    restored: restoreOf(r, "product"),
-    untarred: restoreOf(r, "pg_basebackup-zstd"),
-    validation: r.suites.validation,
-    smallest: r.suites.scaling?.length ? r.suites.scaling[0] : undefined,
-    largest: r.suites.scaling?.length ? r.suites.scaling.at(-1) : undefined,
-    bot: r.suites.bot,
-    action: r.suites.action,
-  };
-}
-type Run = ReturnType<typeof lookUp>;
-
-/** The figure a target judges and how the table shows it; or why the run had none to give. */
-type Figure = { value: number; measured: string } | { failed: string };
-
-interface TargetRow {
-  id: string;
-  requirement: string;
-  /** The bound, or null when the figure is only reported. */
-  limit: number | null;
-  /** Strictly below the bound (`<`) rather than at most (`≤`). */
-  strict?: boolean;
-  /** A figure measured once earlier on this kind of machine. */
-  earlier?: string;
-  /** The run's figure; undefined when the run did not measure it. */
-  figure: (run: Run) => Figure | undefined;
-  /** For a miss or a report (so never without the figure): why, from the run's figures. */
-  why: (run: Run) => string;
-}
-
-/** One row against one run: pass or miss, and for a miss by how much. */
-function judge(row: TargetRow, run: Run): Target {
-  const { id, requirement, limit, strict, earlier } = row;
-  const figure = row.figure(run);
-  const measuredFigure = figure && "value" in figure ? figure : undefined;
-  // The keys in the order the report's JSON has always had them.
-  const target = {
-    id,
-    requirement,
-    measured: measuredFigure?.measured ?? "—",
-    value: measuredFigure?.value ?? null,
-    limit,
-    ...(earlier === undefined ? {} : { earlier }),
-    ...(strict === undefined ? {} : { strict }),
-  };
-  // What was measured failed: a miss, whatever the bound.
-  if (figure && "failed" in figure)
-    return { ...target, measured: "failed", status: "miss", note: figure.failed };
-  const value = target.value;
-  if (value === null || !Number.isFinite(value))
-    return { ...target, value: null, status: "not measured", measured: "—" };
-  if (limit === null) return { ...target, status: "report", note: row.why(run) };
-  if (strict ? value < limit : value <= limit) return { ...target, status: "pass" };
-  return {
-    ...target,
-    status: "miss",
-    note: `Missed by ${pct(value / limit - 1)} (${target.measured} against ${strict ? "<" : "≤"} ${limit}). ${row.why(run)}`,
-  };
-}
-
-/** a / b, shown as the ratio and the two figures it divides. */
-function ratioFigure(
-  a: number | undefined,
-  b: number | undefined,
-  unit: (x: number) => string = seconds,
-): Figure | undefined {
-  const value = ratio(a, b);
-  if (value === null) return undefined;
-  return { value, measured: `${times(value)} (${unit(a ?? 0)} / ${unit(b ?? 0)})` };
 }
 
 /** The archive backlog under one load, with the product's settings and with archive-async. */
@@ -199,8 +117,9 @@ const TARGETS: TargetRow[] = [
     requirement: "full backup ≤ 0.15× pgBackRest's out-of-the-box time",
     limit: 0.15,
     earlier: "defaults 22× the read, product 3.5× (0.16×)",
-    figure: ({ product, defaults }) => ratioFigure(product?.full.seconds, defaults?.full.seconds),
-    why: ({ product, defaults, limits }) => {
+    // Like with like: the product's settings measured as the defaults are.
+    figure: ({ like, defaults }) => ratioFigure(like?.full.seconds, defaults?.full.seconds),
+    why: ({ like: product, defaults, limits }) => {
       const d = defaults?.full.seconds ?? 0;
       if (!limits) return "The machine's limit was not measured in this run.";
       const floor = limits.limitSeconds / d;
@@ -353,6 +272,7 @@ const TARGETS: TargetRow[] = [
       return `Phases: ${phases}. The checks phase is pg_amcheck over every table and index, which reads every page of the restored database once more; the restore and recovery phases (the report's RTO, ${v.rtoSeconds ?? "—"} s) compare with the bare ${seconds(v.bare.totalSeconds)}, the difference being how often the script looks whether recovery has ended.`;
     },
   },
+  ...AIMS,
   archiveLag(
     "tpcb",
     "archive lag < 2 segments under a pgbench load on all cores (p95 of samples)",

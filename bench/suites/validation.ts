@@ -26,12 +26,21 @@ export interface ValidationResult extends ValidationRun {
   bare: RestoreResult;
 }
 
-/** scripts/restore-validation.sh of backup `label` from the database's repository, from a cold cache. */
-export async function validate(lab: Lab, db: Source, label: string): Promise<ValidationRun> {
-  const scratch = lab.dir("validation");
+/**
+ * scripts/restore-validation.sh of backup `label` from the database's repository, from a
+ * cold cache. With `delta`, in that scratch directory, which the caller keeps between runs
+ * and removes (--delta restores over the copy the last run left).
+ */
+export async function validate(
+  lab: Lab,
+  db: Source,
+  label: string,
+  delta?: { scratch: string },
+): Promise<ValidationRun> {
+  const scratch = delta?.scratch ?? lab.dir("validation");
   const reportFile = join(scratch, "report.json");
   const port = String(await freePort());
-  const run = await lab.step(`restore-validation.sh of ${label}`, () => {
+  const run = await lab.step(`restore-validation.sh${delta ? " --delta" : ""} of ${label}`, () => {
     lab.dropCaches();
     return timed(() =>
       db.host.run(
@@ -44,6 +53,7 @@ export async function validate(lab: Lab, db: Source, label: string): Promise<Val
           scratch,
           "--report",
           reportFile,
+          ...(delta ? ["--delta"] : []),
         ],
         { env: { VALIDATION_PORT: port }, allowFailure: true },
       ),
@@ -55,7 +65,7 @@ export async function validate(lab: Lab, db: Source, label: string): Promise<Val
     phases: { name: string; seconds: number }[];
     checks: { name: string; result: string }[];
   };
-  lab.removeDir(scratch);
+  if (!delta) lab.removeDir(scratch);
   if (report.status !== "passed")
     lab.log(`  validation ${report.status}: ${run.value.stderr.slice(-500)}`);
   return {

@@ -27,6 +27,18 @@ export const PRODUCT: Variant = {
   settings: {},
 };
 
+/**
+ * The product's settings measured as every candidate is: a repository of its own and no
+ * archive check. The product's backups wait until their last WAL segment is archived; the
+ * candidates' repositories get no WAL, so comparing them with the product's own figures
+ * would count that wait against the product.
+ */
+export const LIKE_PRODUCT: Variant = {
+  name: "product-candidate",
+  title: "product's settings as a candidate (own repository, no archive check)",
+  settings: {},
+};
+
 /** What pgBackRest does out of the box: gzip level 6, one process. */
 export const DEFAULTS: Variant = {
   name: "defaults",
@@ -58,6 +70,7 @@ const BUNDLE_FLIPPED: Variant = productBundles
 
 /** Other settings the product could ship, measured for the choice of defaults. */
 export const CANDIDATES: Variant[] = [
+  LIKE_PRODUCT,
   // The other zstd level: 3 (pgBackRest's zstd default) against the product's 1, or 1.
   {
     name: "zst-other-level",
@@ -107,7 +120,9 @@ export const CANDIDATES: Variant[] = [
 export const INCREMENTAL: Variant[] = [
   PRODUCT,
   DEFAULTS,
-  ...CANDIDATES.filter((c) => c.name === "bundle" || c.name.startsWith("block")),
+  ...CANDIDATES.filter(
+    (c) => c === LIKE_PRODUCT || c.name === "bundle" || c.name.startsWith("block"),
+  ),
 ];
 
 /** The product's full backup of the source database, with the full-backup CronJob's command. */

@@ -28,6 +28,8 @@ export interface Source {
   nextId: number;
   /** How many uniform updates ran (each picks other rows). */
   updates: number;
+  /** Rows each of the loaded partitions holds (the last may hold fewer). */
+  partitionRows: number;
 }
 
 function rowsSql(table: string, from: number, to: number): string {
@@ -143,6 +145,7 @@ export async function generate(lab: Lab, sizeGb: number): Promise<Source> {
     nextPartition: PARTITIONS,
     nextId: rows + 1,
     updates: 0,
+    partitionRows: per,
   };
 }
 
@@ -176,4 +179,35 @@ export async function updateUniformly(source: Source, percent = 1): Promise<numb
     DATABASE,
   );
   return Number(updated);
+}
+
+/** The skewed change's shape: the hot set's share of the loaded rows, and of the updates. */
+export const SKEW = { hotShare: 0.05, hotUpdates: 0.9, percent: 1, appendPercent: 1 } as const;
+
+/**
+ * A day of uneven change: `SKEW.percent` % of the rows updated, nine in ten of them in a hot
+ * set (the newest 5 % of each loaded partition: contiguous pages, as recent rows are), the
+ * rest spread over the whole table; then `SKEW.appendPercent` % appended to a new partition.
+ */
+export async function updateSkewed(source: Source): Promise<{ updated: number; appended: number }> {
+  const per = source.partitionRows;
+  const hotRows = Math.max(1, Math.round(per * SKEW.hotShare));
+  // Of the hot set, this share of rows (per 1000) is updated, so that the hot updates are
+  // hotUpdates of all; the cold ones are one row in `coldModulus`.
+  const hotPerMille = Math.min(
+    1000,
+    Math.round((SKEW.percent * SKEW.hotUpdates * 10) / SKEW.hotShare),
+  );
+  const coldModulus = Math.round(100 / (SKEW.percent * (1 - SKEW.hotUpdates)));
+  const hot = `(id - 1) % ${per} >= ${per - hotRows} and id % 1000 < ${hotPerMille}`;
+  const cold = `id % ${coldModulus} = ${(source.updates * 37 + 5) % coldModulus}`;
+  source.updates += 1;
+  const updated = await source.host.sql(
+    `with u as (update bench_events set blob = gen_random_bytes(200)
+       where id < ${per * PARTITIONS + 1} and ((${hot}) or (${cold})) returning 1)
+     select count(*) from u`,
+    DATABASE,
+  );
+  const appended = await appendRows(source, SKEW.appendPercent);
+  return { updated: Number(updated), appended };
 }

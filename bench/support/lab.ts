@@ -21,6 +21,8 @@ export interface LabOptions {
   sizesGb?: number[];
   /** Drop the page cache before each timed backup, restore and read (root only). */
   coldCache: boolean;
+  /** Scaling sizes measured in a memory cgroup smaller than the database, GiB → limit in bytes. */
+  memoryLimits?: Record<number, number>;
   signal?: AbortSignal;
 }
 
@@ -30,6 +32,7 @@ export class Lab {
   readonly sizesGb: number[];
   readonly coldCache: boolean;
   readonly signal: AbortSignal | undefined;
+  private readonly memoryLimits: Record<number, number>;
   private readonly started = performance.now();
   private readonly steps: Steps;
   private readonly memo = new Map<string, Promise<unknown>>();
@@ -39,8 +42,14 @@ export class Lab {
     this.sizeGb = options.sizeGb;
     this.sizesGb = options.sizesGb ?? [options.sizeGb];
     this.coldCache = options.coldCache;
+    this.memoryLimits = options.memoryLimits ?? {};
     this.signal = options.signal;
     this.steps = new Steps((line) => this.log(line), options.signal);
+  }
+
+  /** The memory cgroup limit the scaling suite runs `sizeGb` in, if it is a size beyond memory. */
+  memoryLimitBytes(sizeGb: number): number | undefined {
+    return this.memoryLimits[sizeGb];
   }
 
   /** A progress line on stderr, prefixed with the time since the start. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { backupCronJobName, backupJobFrom } from "../../src/core/backup-job.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { loadManifestFile } from "../../src/core/manifests/load.ts";
-import { podSpecOf } from "../../src/core/manifests/pod.ts";
+import { podSpecOf, programArgv } from "../../src/core/manifests/pod.ts";
 import { SQL_TARGET_US } from "../../src/core/names/formats.ts";
 import type { BackupType } from "../../src/core/names/kinds.ts";
 import { type BackupInfo, findStanza, parseInfo } from "../../src/core/pgbackrest/info.ts";
@@ -174,9 +174,8 @@ export function pitrJobArgs(lab: Lab, target: string): string[] {
   const job = loadManifestFile(file)[0]?.object as KubeObject | undefined;
   const container = job && podSpecOf(job)?.containers[0];
   if (!container?.args) throw new Error(`${file}: no container arguments`);
-  return [...(container.command ?? []), ...container.args].map((a) =>
-    a.replace("$(RESTORE_TARGET)", target),
-  );
+  // The fence around it (restore-fence.sh) marks the pod's volume; a host has none.
+  return programArgv(container).map((a) => a.replace("$(RESTORE_TARGET)", target));
 }
 
 /** The PITR Job's restore options alone (no command, stanza or archive mode), for a copy. */

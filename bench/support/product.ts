@@ -15,6 +15,9 @@ const KEYS = [
   "repo1-block",
   "repo1-block-size-map",
   "repo1-block-size-super",
+  "repo1-retention-full-type",
+  "repo1-retention-full",
+  "repo1-retention-diff",
 ];
 
 /** The settings the figures are about, as pgbackrest.conf's [global] sets them. */

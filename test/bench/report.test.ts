@@ -278,6 +278,13 @@ describe("the benchmark's targets", () => {
       "pitr-delta-updated",
       "restore-vs-basebackup",
       "validation",
+      "archive-check",
+      "full-vs-limit",
+      "incr-fixed",
+      "restore-vs-basebackup-0.65",
+      "validation-delta",
+      "block-skewed",
+      "capacity-error",
       "archive-lag-tpcb",
       "archive-lag-bulk",
       "bot-latency",
@@ -420,6 +427,54 @@ describe("the recommendations", () => {
     );
     bundle.full.seconds = product.full.seconds;
     expect(recommendations(run).join("\n")).toContain("**repo1-bundle=y: keep, for S3.**");
+  });
+
+  it("compare the layouts and codecs like with like: the product's settings without the archive check", () => {
+    const run = results();
+    run.productSettings["repo1-bundle"] = "y";
+    // The product's full waited for the archive (12 s); measured as the candidates are,
+    // its settings took 6 s, as fast as the layout without bundles.
+    run.suites.backup?.variants.push(
+      { variant: "product-candidate", title: "product as a candidate", full: backup(6, 1.1e9) },
+      { variant: "bundle", title: "bundle", full: backup(6, 1.1e9) },
+      { variant: "lz4", title: "lz4", full: backup(10, 1.12e9) },
+    );
+    const recs = recommendations(run).join("\n");
+    // Against the product's 12 s, bundling and lz4 would both look 2× faster.
+    expect(recs).toContain("**repo1-bundle=y: keep, for S3.**");
+    expect(recs).toContain("with it a full took 1.00×");
+    expect(recs).toContain(
+      "**product: keep.** Its full took 12.0 s (6.00 s measured as the candidates are, without the archive check)",
+    );
+    const check = targets(run).find((t) => t.id === "archive-check");
+    expect(check?.measured).toBe("2.00× (12.0 s / 6.00 s)");
+    const defaults = targets(run).find((t) => t.id === "full-vs-defaults");
+    expect(defaults?.measured).toBe("0.13× (6.00 s / 48.0 s)");
+  });
+
+  it("adopt block incremental on the skewed day only when it wins at every size", () => {
+    const run = results();
+    const skewed = (sizeGb: number, blockBytes: number, blockSeconds: number) => {
+      const p = point(sizeGb, 2 * sizeGb, 1);
+      const incr = backup(1, 1e8, "incr");
+      p.skewed = {
+        updatedRows: 1,
+        appendedRows: 1,
+        walArchivedBytes: 1,
+        incr,
+        fileLevel: { full: backup(2, 1e9), incr },
+        block: { full: backup(2, 1e9), incr: backup(blockSeconds, blockBytes, "incr") },
+      };
+      return p;
+    };
+    run.suites.scaling = [skewed(1, 5e7, 1), skewed(2, 7e7, 1.1)];
+    expect(recommendations(run).join("\n")).toContain(
+      "**Block incremental (repo1-block=y) on a skewed day: adopt.**",
+    );
+    run.suites.scaling = [skewed(1, 5e7, 1), skewed(2, 7.1e7, 1)];
+    expect(recommendations(run).join("\n")).toContain(
+      "**Block incremental (repo1-block=y) on a skewed day: not adopted.** The rule is at most 0.7× file-level's bytes in at most 1.1× its time at every size; measured: 1 GiB: 50.0 MB in 1.00 s against 100 MB in 1.00 s (0.50× the bytes, 1.00× the time); 2 GiB: 71.0 MB",
+    );
   });
 
   it("keep delta to restores when checksumming every file costs a backup much, and say so when the product does not", () => {

@@ -13,6 +13,7 @@ import {
   readFileSync,
   readlinkSync,
   statSync,
+  utimesSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -263,6 +264,53 @@ describe("restore-validation.sh on a good repository", () => {
     );
     expect(code).toBe(0);
   }, 120_000);
+
+  it("keeps the copy between runs with --delta and restores over it by checksum: a page damaged in the copy comes back from the backup", async () => {
+    const scratch = join(e2e.db.dir, "scratch-delta");
+    const run = async (args: string[]) => {
+      const report = join(e2e.db.dir, `report-delta-${++scratchCount}.json`);
+      const result = await e2e.db.run(
+        [script, "--scratch", scratch, "--report", report, "--timeout", "120", "--delta", ...args],
+        { allowFailure: true },
+      );
+      return { ...result, report: JSON.parse(readFileSync(report, "utf8")) as Report };
+    };
+    const first = await run([]);
+    expect(first.report.status).toBe("passed");
+    expect(first.code).toBe(0);
+    // The copy stays, stopped, beside the marker that lets the next run replace it.
+    expect(existsSync(join(scratch, "pgdata", "PG_VERSION"))).toBe(true);
+    expect(existsSync(join(scratch, "pgdata", "postmaster.pid"))).toBe(false);
+    expect(existsSync(join(scratch, ".restore-validation-copy"))).toBe(true);
+    const servers = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n");
+    expect(servers.filter((line) => line.includes(scratch))).toEqual([]);
+
+    // Damage a page of ledger in the kept copy, keeping the file's size and time: only a
+    // checksum tells it from the backup's.
+    const ledger = join(
+      scratch,
+      "pgdata",
+      await e2e.db.sql("select pg_relation_filepath('ledger')"),
+    );
+    const { atime, mtime } = statSync(ledger);
+    const fd = openSync(ledger, "r+");
+    writeSync(fd, Buffer.alloc(64, 0xab), 0, 64, 8000);
+    closeSync(fd);
+    utimesSync(ledger, atime, mtime);
+
+    const assertions = join(e2e.db.dir, "assertions-delta.tsv");
+    writeServiceFile(
+      assertions,
+      "postgres\tall 1500 ledger rows\tselect count(*) = 1500 from ledger\n",
+    );
+    const second = await run(["--latest", "--assertions", assertions]);
+    expect(second.stderr).toContain("--delta over the copy the last validation left");
+    expect(second.report.checks.map((c) => `${c.name}: ${c.result}`)).toEqual(
+      expect.arrayContaining(["pg_amcheck: pass", "assertion: all 1500 ledger rows: pass"]),
+    );
+    expect(second.report.status).toBe("passed");
+    expect(second.code).toBe(0);
+  }, 180_000);
 
   it("fails on a failed SQL assertion, naming it", async () => {
     const assertions = join(e2e.db.dir, "assertions-failing.tsv");
