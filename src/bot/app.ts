@@ -71,8 +71,6 @@ export function createBot(options: BotOptions): Bot {
     return { namespace, stanza, records: settings.recordsNamespace };
   };
   let lastPruned = 0;
-  /** Targets whose namespace gives the bot no Role, as seen at start (checkTargets). */
-  let withoutRole = new Set<string>();
 
   /** Old records go at most once an hour, after a command, never in its way. */
   async function prune(log: Context["log"]): Promise<void> {
@@ -163,8 +161,6 @@ export function createBot(options: BotOptions): Bot {
     if (parsed.kind === "invalid") return refuse(parsed.message);
     // Another team's target: refused from the settings alone, nothing of it read.
     if ("refused" in choice) return refuse(choice.refused);
-    const noRole = roleMissing(chosen, withoutRole);
-    if (noRole) return refuse(noRole);
     const command: Command = parsed.kind === "command" ? parsed.command : { name: "help" };
     const entry = entryFor(command);
     const right = entry.right;
@@ -185,6 +181,11 @@ export function createBot(options: BotOptions): Bot {
       if (!(error instanceof UserError)) throw error;
       return refuse(`nothing was run: ${text(error.message)}`);
     }
+    // The Role asked for at each command: one removed since the start is refused before
+    // anything runs, one added since is served without a restart.
+    const without = await targetsWithoutRole(options.cluster, chosen, (l) => context.log.warn(l));
+    const noRole = roleMissing(chosen, without);
+    if (noRole) return refuse(noRole);
 
     // Checked: now recorded, once. A redelivered webhook finds the record and stops here.
     const operation: Operation = {
@@ -337,8 +338,7 @@ export function createBot(options: BotOptions): Bot {
   return {
     app,
     async checkTargets(log) {
-      withoutRole = await targetsWithoutRole(options.cluster, settings.targets, log);
-      for (const name of withoutRole)
+      for (const name of await targetsWithoutRole(options.cluster, settings.targets, log))
         log(`target ${name}: the bot has no Role in its namespace; its commands are refused`);
     },
     reconcile,

@@ -14,8 +14,9 @@ export type TargetChoice = { targets: BotTarget[] } | { refused: string };
 
 /**
  * The targets whose namespace gives the bot no Role (manifests/bot-target not in its
- * overlay): a read its Role grants there, refused (403). Looked at when the bot starts;
- * one the cluster cannot be asked about now is not counted out.
+ * overlay): a read its Role grants there, refused (403). Looked at when the bot starts (to
+ * say so in its log) and before each command; one the cluster cannot be asked about now
+ * is not counted out.
  */
 export async function targetsWithoutRole(
   cluster: Cluster,
@@ -35,7 +36,7 @@ export async function targetsWithoutRole(
 export function roleMissing(chosen: BotTarget[], without: Set<string>): string | undefined {
   const missing = chosen.find((t) => without.has(t.name));
   if (!missing) return undefined;
-  return `the bot has no Role in namespace \`${missing.namespace}\` (target \`${missing.name}\`): list manifests/bot-target in its overlay, apply it and restart the bot (docs/bot.md, "Targets"). Nothing was run.`;
+  return `the bot has no Role in namespace \`${missing.namespace}\` (target \`${missing.name}\`): list manifests/bot-target in its overlay and apply it (docs/bot.md, "Targets"). Nothing was run.`;
 }
 
 /** The targets of `command` when it named `named` (or none), among the repository's own. */

@@ -4,6 +4,7 @@
 // shows every window; a rename keeps a repository's targets, a re-creation gets nothing.
 import { describe, expect, it } from "vitest";
 import { createBot } from "../../src/bot/app.ts";
+import { operationId } from "../../src/bot/records.ts";
 import {
   BOT_NS,
   commentPayload,
@@ -22,6 +23,7 @@ import {
   now,
   operation,
   probot,
+  RECORDS,
   setup,
   workJobs,
 } from "./harness.ts";
@@ -166,12 +168,45 @@ describe("one bot for two teams' databases", () => {
     const calls = fake.calls.length;
     await deliver(other, withoutRole, commentPayload("/backup full target=ledger", PLATFORM));
     expect(github.latest().at(-1)).toBe(
-      '@alice: the bot has no Role in namespace `ledger-db` (target `ledger`): list manifests/bot-target in its overlay, apply it and restart the bot (docs/bot.md, "Targets"). Nothing was run.',
+      '@alice: the bot has no Role in namespace `ledger-db` (target `ledger`): list manifests/bot-target in its overlay and apply it (docs/bot.md, "Targets"). Nothing was run.',
     );
     expect(fake.calls.slice(calls)).toEqual([]);
     // Its other target is served.
     await deliver(other, withoutRole, commentPayload("/backup full target=payments", PLATFORM));
     expect(workJobs().map((job) => job.metadata.namespace)).toEqual([NS]);
+  });
+
+  it("asks for the Role at each command: one applied after the start serves, one deleted refuses, no restart", async () => {
+    await setup(PLATFORM, {}, TWO_TARGETS);
+    await addDatabase(LEDGER);
+    let ledgerRole = false;
+    const cluster = new Proxy(fake, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) =>
+          args.includes(LEDGER) && !ledgerRole
+            ? Promise.reject(Object.assign(new Error("forbidden (HTTP 403)"), { code: 403 }))
+            : value.apply(target, args);
+      },
+    });
+    const started = createBot({ cluster, settings: testSettings({}, TWO_TARGETS) });
+    await started.checkTargets(() => undefined);
+    const other = testProbot();
+    await other.load(started.app);
+    // Applied after the start: the next command is served.
+    ledgerRole = true;
+    await deliver(other, started, commentPayload("/backup full target=ledger", PLATFORM));
+    expect(workJobs().map((job) => job.metadata.namespace)).toEqual([LEDGER]);
+    // Deleted again: refused before anything is recorded or run.
+    ledgerRole = false;
+    const payload = commentPayload("/backup diff target=ledger", PLATFORM);
+    await deliver(other, started, payload);
+    expect(github.latest().at(-1)).toContain("the bot has no Role in namespace `ledger-db`");
+    expect(workJobs()).toHaveLength(1);
+    expect(
+      await fake.get("ConfigMap", RECORDS, `mcpgov-bot-op-${operationId(payload.comment.id)}`),
+    ).toBeUndefined();
   });
 
   it("gives a repository re-created under a listed name (a new id) nothing at all", async () => {
