@@ -58,6 +58,8 @@ export class StatusComment {
   private result = "";
   private readonly log: (line: string) => void;
   id: number | undefined;
+  /** Put before each step's name while set: a command over several targets says whose step it is. */
+  stepPrefix = "";
 
   constructor(options: {
     octokit: Octokit;
@@ -78,7 +80,11 @@ export class StatusComment {
    * the work alone, not of posting the comment (GitHub throttles edits to about one a second).
    */
   async step<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const line: StepLine = { name, state: "running", startedAt: Date.now() };
+    const line: StepLine = {
+      name: `${this.stepPrefix}${name}`,
+      state: "running",
+      startedAt: Date.now(),
+    };
     this.steps.push(line);
     await this.publish();
     line.startedAt = Date.now();

@@ -73,10 +73,17 @@ export async function runOnEach(
   if (only && contexts.length === 1) return entry.run(only, command);
   const parts: string[] = [];
   for (const each of contexts) {
-    const result = await entry.run(each, command).then(
-      (outcome) => outcome.result,
-      (error: unknown) => failureText(error),
-    );
+    // One status comment for all: each step's line names its target.
+    each.comment.stepPrefix = `${each.target}: `;
+    const result = await entry
+      .run(each, command)
+      .then(
+        (outcome) => outcome.result,
+        (error: unknown) => failureText(error),
+      )
+      .finally(() => {
+        each.comment.stepPrefix = "";
+      });
     parts.push(
       `### Target ${code(each.target)} (namespace ${code(each.namespace)}, stanza ${code(each.stanza)})\n\n${result}`,
     );

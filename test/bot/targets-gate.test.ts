@@ -94,6 +94,9 @@ describe("one bot for two teams' databases", () => {
     expect(status).toContain("### Target `payments` (namespace `ai-governance`, stanza `mcpgov`)");
     expect(status).toContain("### Target `ledger` (namespace `ledger-db`, stanza `mcpgov`)");
     expect(status.match(/\*\*Recovery window:\*\*/g)).toHaveLength(2);
+    // Each step's line names its target.
+    expect(status).toMatch(/\| ✅ \| payments: read the repository \(pgbackrest info\) \|/);
+    expect(status).toMatch(/\| ✅ \| ledger: read the repository \(pgbackrest info\) \|/);
     expect(namespacesCalled()).toEqual([NS, LEDGER]);
   });
 

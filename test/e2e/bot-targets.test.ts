@@ -217,6 +217,7 @@ describe("one bot, two targets on the local cluster", { timeout: TIMEOUT.test },
     const status = await say("/backup status", PLATFORM);
     expect(status).toContain("### Target `payments` (namespace `payments-db`, stanza `payments`)");
     expect(status).toContain("### Target `ledger` (namespace `ledger-db`, stanza `ledger`)");
+    expect(status).toContain("| ✅ | ledger: read the repository (pgbackrest info) |");
     expect(status).toContain("**Stanza `payments`:** ok (code 0)");
     expect(status).toContain("**Stanza `ledger`:** ok (code 0)");
     const windows = [...status.matchAll(/\*\*Recovery window:\*\* (\S+Z) → (\S+Z)/g)];
