@@ -44,7 +44,12 @@ export interface DrillFigures {
   rpoSeconds: number | null;
   /** The overlay's RTO budget (pgbackrest-config's drill-rto-budget-seconds), when it sets one. */
   rtoBudgetSeconds: number | null;
+  /** How long the overlay allows without a passed drill (pgbackrest-config's drill-max-age-seconds). */
+  maxAgeSeconds: number;
 }
+
+/** How long without a passed drill when the overlay says nothing: a weekly drill, and a day's slack. */
+export const DEFAULT_DRILL_MAX_AGE_SECONDS = 8 * 86_400;
 
 /**
  * The drill's figures in Prometheus' text format, for a Pushgateway's group
@@ -85,6 +90,11 @@ export function drillMetrics(figures: DrillFigures): string {
       "Age of the oldest WAL production had written but the off-site copy did not hold when the last drill started.",
       figures.rpoSeconds,
     );
+  sample(
+    "mcpgov_backup_drill_max_age_seconds",
+    "How long the overlay allows without a passed drill (pgbackrest-config's drill-max-age-seconds).",
+    figures.maxAgeSeconds,
+  );
   if (figures.rtoBudgetSeconds !== null)
     sample(
       "mcpgov_backup_drill_rto_budget_seconds",

@@ -203,7 +203,7 @@ export async function listDrillObjects(
 export async function deleteDrillObjects(
   cluster: Cluster,
   namespace: string,
-  which: (object: { id: string; expiresAt: string }) => boolean,
+  which: (object: { kind: string; id: string; expiresAt: string }) => boolean,
 ): Promise<string[]> {
   const removed: string[] = [];
   for (const object of (await listDrillObjects(cluster, namespace)).filter(which)) {
@@ -216,15 +216,24 @@ export async function deleteDrillObjects(
   return removed;
 }
 
-/** Removes what drills left whose time is up: a drill killed with its job leaves it so. */
-export function reapExpiredDrills(
+/**
+ * Removes what drills left whose time is up: a drill killed with its job leaves it so. A pod
+ * whose drill has no object left (its StatefulSet gone, a cluster with no garbage
+ * collector's help) goes too.
+ */
+export async function reapExpiredDrills(
   cluster: Cluster,
   namespace: string,
   now = Date.now(),
 ): Promise<string[]> {
+  const owned = new Set(
+    (await listDrillObjects(cluster, namespace)).filter((o) => o.kind !== "Pod").map((o) => o.id),
+  );
   return deleteDrillObjects(
     cluster,
     namespace,
-    (o) => o.expiresAt !== "" && Date.parse(o.expiresAt) <= now,
+    (o) =>
+      (o.expiresAt !== "" && Date.parse(o.expiresAt) <= now) ||
+      (o.kind === "Pod" && !owned.has(o.id)),
   );
 }

@@ -4,18 +4,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeObject } from "../../core/cluster.ts";
-import { pushDrillMetrics } from "../../core/drill-measures.ts";
+import { DEFAULT_DRILL_MAX_AGE_SECONDS, pushDrillMetrics } from "../../core/drill-measures.ts";
 import { PGBACKREST_CONFIG } from "../../core/names/objects.ts";
 import { runDrill } from "../../core/operations/drill.ts";
 import { logProgress, type Step, stepSettings } from "./step.ts";
 
-/** The overlay's RTO budget: pgbackrest-config's drill-rto-budget-seconds, when it sets one. */
-export function rtoBudget(overlay: KubeObject[]): number | null {
+/** A whole number of seconds pgbackrest-config of the overlay sets under KEY, if it does. */
+function overlaySeconds(overlay: KubeObject[], key: string): number | null {
   const config = overlay.find(
     (o) => o.kind === "ConfigMap" && o.metadata.name === PGBACKREST_CONFIG.configMap,
   );
-  const text = (config?.data as Record<string, string> | undefined)?.["drill-rto-budget-seconds"];
-  return text && /^[1-9]\d{0,6}$/.test(text) ? Number(text) : null;
+  const text = (config?.data as Record<string, string> | undefined)?.[key];
+  return text && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
 }
 
 export function drillStep(overlay: KubeObject[]): Step<"drill"> {
@@ -47,7 +47,9 @@ export function drillStep(overlay: KubeObject[]): Step<"drill"> {
         endedAt: Math.round(Date.now() / 1000),
         rtoSeconds: drill.rtoSeconds,
         rpoSeconds: drill.rpoSeconds,
-        rtoBudgetSeconds: rtoBudget(overlay),
+        rtoBudgetSeconds: overlaySeconds(overlay, "drill-rto-budget-seconds"),
+        maxAgeSeconds:
+          overlaySeconds(overlay, "drill-max-age-seconds") ?? DEFAULT_DRILL_MAX_AGE_SECONDS,
       }).then(
         () => "; metrics pushed",
         (error: Error) => `; metrics not pushed: ${error.message}`,

@@ -68,6 +68,11 @@ export type DrillReport = Omit<ValidationReport, "status"> & {
   drill: DrillSection;
 };
 
+/** How long the clean-up waits for work its deadline cut off. */
+const CUT_OFF_GRACE_MS = 30_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A phase that did not end well: the drill stops there and says which. */
 class PhaseFailed extends Error {}
 
@@ -110,15 +115,21 @@ export async function runDrill(
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const begun = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const left = deadline - Date.now();
+    let timedOut = false;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new PhaseFailed(`the drill's time (${request.timeoutMs / 1000}s) ran out`)),
-        Math.max(0, left),
+        () => {
+          timedOut = true;
+          reject(new PhaseFailed(`the drill's time (${request.timeoutMs / 1000}s) ran out`));
+        },
+        Math.max(0, deadline - Date.now()),
       );
     });
     const running = progress(name, work);
-    running.catch(() => {}); // cut off: its end is not waited for
+    const settled = running.then(
+      () => {},
+      () => {},
+    );
     try {
       const value = await Promise.race([running, timeout]);
       phases.push({ name, seconds: (performance.now() - begun) / 1000, ok: true });
@@ -126,6 +137,9 @@ export async function runDrill(
     } catch (error) {
       phases.push({ name, seconds: (performance.now() - begun) / 1000, ok: false });
       failure = { phase: name, reason: (error as Error).message };
+      // Work cut off may still be making objects (a StatefulSet's pods): its waits end at
+      // the same deadline, so the clean-up waits for it, a little, to find all it made.
+      if (timedOut) await Promise.race([settled, sleep(CUT_OFF_GRACE_MS)]);
       throw new PhaseFailed(failure.reason);
     } finally {
       clearTimeout(timer);
@@ -135,7 +149,7 @@ export async function runDrill(
   try {
     await phase("remove expired drills", async () => {
       await reapExpiredDrills(cluster, namespace);
-      const running = await listDrillObjects(cluster, namespace);
+      const running = (await listDrillObjects(cluster, namespace)).filter((o) => o.kind !== "Pod");
       if (running.length)
         throw new Error(
           `drill ${running[0]?.id} is still in ${namespace} (until ${running[0]?.expiresAt}); one drill at a time`,
@@ -186,14 +200,18 @@ export async function runDrill(
         database: POSTGRES.database,
       };
       await psql(cluster, "select 1", target);
-      rtoSeconds = Math.round(Date.now() - started) / 1000;
+      // Not when cut off: the drill has failed by then.
+      if (!failure) rtoSeconds = Math.round(Date.now() - started) / 1000;
     });
   } catch (error) {
     if (!(error instanceof PhaseFailed)) throw error;
   } finally {
     const cleanup = await progress("remove everything the drill made", async () => {
       const begun = performance.now();
-      const removed = await deleteDrillObjects(cluster, namespace, (o) => o.id === request.id);
+      const ours = (o: { id: string }) => o.id === request.id;
+      const removed = await deleteDrillObjects(cluster, namespace, ours);
+      // Once more: a pod started while its StatefulSet was being removed.
+      removed.push(...(await deleteDrillObjects(cluster, namespace, ours)));
       const left = await listDrillObjects(cluster, namespace);
       const leftBehind = left.filter((o) => o.id === request.id).map((o) => `${o.kind}/${o.name}`);
       phases.push({
