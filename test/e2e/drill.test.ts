@@ -130,13 +130,21 @@ async function bucketListing(): Promise<string> {
   return result.stdout;
 }
 
-/** No drill object, pod or claim directory left in the drill namespace. */
+/** What the drill namespace holds of DRILL_KINDS: the administrator's objects only, between drills. */
+async function drillNamespaceObjects(): Promise<string[]> {
+  const found: string[] = [];
+  for (const kind of DRILL_KINDS)
+    for (const object of await e2e.cluster.list(kind, DRILL_NS))
+      found.push(`${kind}/${object.metadata.name}`);
+  return found;
+}
+
+let administrators: string[] = [];
+
+/** No drill object, pod or claim directory left in the drill namespace: only the administrator's. */
 async function expectNothingLeft(): Promise<void> {
   expect(await listDrillObjects(e2e.cluster, DRILL_NS)).toEqual([]);
-  for (const kind of DRILL_KINDS)
-    expect(
-      (await e2e.cluster.list(kind, DRILL_NS)).map((o) => `${kind}/${o.metadata.name}`),
-    ).toEqual([]);
+  expect(await drillNamespaceObjects()).toEqual(administrators);
   for (const claim of ["postgres-data", "pgbackrest-repo"])
     expect(existsSync(e2e.cluster.claimPath(DRILL_NS, claim))).toBe(false);
 }
@@ -148,6 +156,8 @@ beforeAll(async () => {
   const deployed = await action("deploy");
   if (!deployed.ok) throw new Error(deployed.log);
   await prepareDrillNamespace();
+  administrators = await drillNamespaceObjects();
+  expect(administrators).toEqual(["ConfigMap/pgbackrest-s3-ca"]);
 }, TIMEOUT.setUp);
 
 const sql = (query: string) => psql(e2e.cluster, query, MCPGOV_DATABASE);
