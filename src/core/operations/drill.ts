@@ -71,7 +71,8 @@ export type DrillReport = Omit<ValidationReport, "status"> & {
 /** How long the clean-up waits for work its deadline cut off. */
 const CUT_OFF_GRACE_MS = 30_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a wait cut short by the work ending keeps no process alive.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** A phase that did not end well: the drill stops there and says which. */
 class PhaseFailed extends Error {}
