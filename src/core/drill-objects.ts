@@ -91,9 +91,20 @@ type Container = {
   envFrom?: { configMapRef?: { name: string } }[];
 };
 
-/** No container reads a key that writes, and PostgreSQL archives nothing, whatever its config says. */
+/**
+ * The monitoring component's sidecar beside PostgreSQL: it pushes WAL figures under the
+ * stanza's name, and the drill's archiving is off on purpose.
+ */
+const WAL_METRICS_CONTAINER = "wal-metrics";
+
+/**
+ * No container reads a key that writes, PostgreSQL archives nothing whatever its config
+ * says, and nothing reports figures under production's stanza.
+ */
 function neverWrites(workload: KubeObject): KubeObject {
-  for (const container of (podSpecOf(workload)?.containers ?? []) as Container[]) {
+  const spec = podSpecOf(workload) as { containers: (Container & { name: string })[] } | undefined;
+  if (spec) spec.containers = spec.containers.filter((c) => c.name !== WAL_METRICS_CONTAINER);
+  for (const container of (spec?.containers ?? []) as Container[]) {
     container.env = container.env?.filter(
       (e) => !WRITER_SECRETS.has(e.valueFrom?.secretKeyRef?.name ?? ""),
     );

@@ -72,6 +72,19 @@ describe("a drill's objects (src/core/drill-objects.ts)", () => {
       expect(JSON.stringify(env(workload))).not.toMatch(/pgbackrest-s3-(writer|credentials)/);
     const postgres = containersOf(podSpecOf(made.workloads[0] as KubeObject) as Any)[0] as Any;
     expect(postgres.args.slice(-2)).toEqual(["-c", "archive_mode=off"]);
+    // The monitoring component's WAL figures would be reported under production's stanza.
+    const names = containersOf(podSpecOf(made.workloads[0] as KubeObject) as Any).map(
+      (c: Any) => c.name,
+    );
+    expect(names).toEqual(["postgres", "pgbackrest"]);
+    const productions = containersOf(
+      podSpecOf(
+        production.find(
+          (o) => o.kind === "StatefulSet" && o.metadata.name === "postgres",
+        ) as KubeObject,
+      ) as Any,
+    ).map((c: Any) => c.name);
+    expect(productions).toContain("wal-metrics");
   });
 
   it("are refused for an overlay without the off-site repository", () => {

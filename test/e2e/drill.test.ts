@@ -12,7 +12,7 @@ import { readInputs } from "../../src/action/inputs.ts";
 import { type ActionRun, runOperations } from "../../src/action/run.ts";
 import { actionSettings } from "../../src/action/settings.ts";
 import { renderSummary } from "../../src/action/summary.ts";
-import type { KubeObject } from "../../src/core/cluster.ts";
+import type { Cluster, ExecTarget, KubeObject } from "../../src/core/cluster.ts";
 import { archiveNow, MCPGOV_DATABASE, psql } from "../../src/core/database.ts";
 import { DRILL_KINDS, listDrillObjects } from "../../src/core/drill-objects.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
@@ -72,7 +72,11 @@ function overlay(): string {
 let manifests = "";
 
 /** The Action's operations, in this process, as its workflow step gives them; failed runs returned. */
-async function action(operations: string, extra: Record<string, string> = {}) {
+async function action(
+  operations: string,
+  extra: Record<string, string> = {},
+  cluster: Cluster = e2e.cluster,
+) {
   const inputs = readInputs(
     (name) =>
       ({
@@ -89,7 +93,7 @@ async function action(operations: string, extra: Record<string, string> = {}) {
   const log: string[] = [];
   process.env.RUNNER_TEMP = e2e.scratch;
   const run: ActionRun = await runOperations(
-    e2e.cluster,
+    cluster,
     inputs,
     await actionSettings(inputs, given),
     given,
@@ -97,6 +101,26 @@ async function action(operations: string, extra: Record<string, string> = {}) {
     (line) => log.push(line),
   );
   return { ...run, log: log.join("\n") };
+}
+
+/**
+ * The cluster, and the ledger's row count in the drill's own PostgreSQL, read when the drill
+ * asks it whether it accepts connections: the stack it rebuilt, before its clean-up.
+ */
+function watchingTheDrill(): { cluster: Cluster; ledger: () => string } {
+  let ledger = "";
+  const cluster = new Proxy(e2e.cluster, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property !== "exec") return typeof value === "function" ? value.bind(target) : value;
+      return async (at: ExecTarget, command: string[]) => {
+        if (at.namespace === DRILL_NS && command.includes("select 1"))
+          ledger = await psql(target, "select count(*) from ledger", { ...at, database: "mcpgov" });
+        return target.exec(at, command);
+      };
+    },
+  });
+  return { cluster, ledger: () => ledger };
 }
 
 /** What the administrator prepares once: the namespace, the read-only key, the cipher, TLS. */
@@ -190,8 +214,11 @@ describe("the disaster-recovery drill on the local cluster runner", { timeout: 9
     await e2e.cluster.delete("PersistentVolumeClaim", NS, "pgbackrest-repo");
     bucketBefore = await bucketListing();
 
-    const run = await action("drill");
+    const drill = watchingTheDrill();
+    const run = await action("drill", {}, drill.cluster);
     expect(run.log).not.toContain("FAILED");
+    // The drill's PostgreSQL holds production's ledger at the newest point.
+    expect(drill.ledger()).toBe(String(ROWS));
     expect(run.ok).toBe(true);
     expect(run.outputs["drill-status"]).toBe("passed");
     const rto = Number(run.outputs["drill-rto-seconds"]);
@@ -222,6 +249,7 @@ describe("the disaster-recovery drill on the local cluster runner", { timeout: 9
     expect(run.ok).toBe(false);
     expect(run.outputs["drill-status"]).toBe("failed");
     const [result] = run.results;
+    console.log(result?.detail);
     expect(result?.detail).toMatch(/failed in phase ".*": the drill's time \(6s\) ran out/);
     await expectNothingLeft();
     expect(await bucketListing()).toBe(bucketBefore);
@@ -239,6 +267,7 @@ describe("the disaster-recovery drill on the local cluster runner", { timeout: 9
     );
     expect(damaged.code).toBe(0);
     const run = await action("drill");
+    console.log(run.results[0]?.detail);
     expect(run.ok).toBe(false);
     expect(run.outputs["drill-status"]).toBe("failed");
     expect(run.results[0]?.detail).toMatch(
