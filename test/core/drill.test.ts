@@ -144,6 +144,11 @@ describe("the drill's admission policy (manifests/drill)", () => {
       }),
     );
     const objects = renderKustomization(dir) as Any[];
+    // The policy holds the drill namespaces only, never the database's, where deploy applies.
+    const binding = objects.find((o) => o.kind === "ValidatingAdmissionPolicyBinding");
+    expect(binding.spec.matchResources.namespaceSelector).toEqual({
+      matchLabels: { "mcpgov-backup/drill-namespace": "true" },
+    });
     const role = objects.find((o) => o.kind === "Role");
     expect(role.metadata.namespace).toBe("ai-governance-drill");
     const resources = role.rules.flatMap((r: Any) => r.resources);
