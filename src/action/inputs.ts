@@ -21,6 +21,7 @@ export const OPERATIONS = [
   "mark",
   "clone",
   "drop-clone",
+  "drill",
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -45,6 +46,11 @@ export interface Inputs {
   cloneTtlMs: number;
   /** For clone (default: this run's) and drop-clone: the clone's id. */
   cloneId: string;
+  /** For drill: the namespace the administrator prepared for it, a time to recover to ("" the newest), its id, where its metrics go ("" nowhere). */
+  drillNamespace: string;
+  drillPoint: string;
+  drillId: string;
+  drillPushgateway: string;
   /** The token the report to the ops issue is made with; "" when the workflow gives none. */
   githubToken: string;
   /** When the ops issue hears of the run. */
@@ -141,6 +147,7 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     throw new InputError("input clone-id: drop-clone needs the id of the clone to remove");
   return {
     ...reportInputs(get),
+    ...drillInputs(get, operations),
     operations,
     cluster: oneOf("cluster", get("cluster") || "kubernetes", ["kubernetes", "local"] as const),
     namespace,
@@ -156,6 +163,39 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
     cloneTtlMs,
     cloneId,
   };
+}
+
+/** The drill's inputs: its namespace (required by drill), point and Pushgateway. */
+function drillInputs(
+  get: (name: string) => string,
+  operations: Operation[],
+): Pick<Inputs, "drillNamespace" | "drillPoint" | "drillId" | "drillPushgateway"> {
+  const drillNamespace = get("drill-namespace");
+  if (operations.includes("drill") && !drillNamespace)
+    throw new InputError(
+      "input drill-namespace: drill needs the namespace the administrator prepared for it (docs/drill.md)",
+    );
+  if (drillNamespace && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(drillNamespace))
+    throw new InputError(
+      `input drill-namespace: "${shown(drillNamespace)}" is not a namespace name (lower-case letters, digits and -, at most 63)`,
+    );
+  const drillPoint = get("drill-point");
+  if (
+    drillPoint &&
+    !/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d(:?\d\d)?)$/.test(drillPoint)
+  )
+    throw new InputError(
+      `input drill-point: "${shown(drillPoint)}" is not a time with its zone, such as 2026-11-24 14:30:00+00`,
+    );
+  const drillPushgateway = get("drill-pushgateway");
+  if (
+    drillPushgateway &&
+    !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._/-]*)?$/.test(drillPushgateway)
+  )
+    throw new InputError(
+      `input drill-pushgateway: "${shown(drillPushgateway)}" is not an http(s) URL such as https://pushgateway.example:9091`,
+    );
+  return { drillNamespace, drillPoint, drillId: runCloneId().replace(/^c/, "d"), drillPushgateway };
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

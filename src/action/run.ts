@@ -11,6 +11,7 @@ import type { Inputs, Operation } from "./inputs.ts";
 import { backupStep } from "./steps/backup.ts";
 import { cloneStep, dropCloneStep } from "./steps/clone.ts";
 import { deployStep } from "./steps/deploy.ts";
+import { drillStep } from "./steps/drill.ts";
 import { markStep } from "./steps/mark.ts";
 import { statusStep } from "./steps/status.ts";
 import type { AnyStepResult, Outputs, Step, StepContext, StepOutcome } from "./steps/step.ts";
@@ -50,6 +51,7 @@ export async function runOperations(
     mark: markStep,
     clone: cloneStep,
     "drop-clone": dropCloneStep,
+    drill: async (context) => drillStep(await objects())(context),
   };
   const context: StepContext = {
     cluster,

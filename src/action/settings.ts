@@ -10,8 +10,8 @@ import {
 import type { Settings } from "../core/settings.ts";
 import { InputError, type Inputs, type Operation } from "./inputs.ts";
 
-/** The operations that apply or compare the manifests: they render them whatever is given. */
-const RENDERING: readonly Operation[] = ["deploy", "verify"];
+/** The operations that apply, compare or rebuild from the manifests: they render them whatever is given. */
+const RENDERING: readonly Operation[] = ["deploy", "verify", "drill"];
 
 /** Whether this run renders the manifests: it was given some, or deploys or verifies. */
 export function rendersManifests(inputs: Inputs): boolean {

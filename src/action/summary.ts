@@ -52,6 +52,25 @@ export function renderSummary(
       "</details>",
     );
   }
+  // The drill's phases, each with its time, and what it measured.
+  const drill = results.findLast((r): r is StepResult<"drill"> => r.name === "drill")?.data;
+  if (drill) {
+    lines.push(
+      "",
+      `### Drill in ${cell(drill.namespace)}: ${drill.status}`,
+      "",
+      "| phase | result | time |",
+      "|---|---|---|",
+    );
+    for (const p of drill.phases)
+      lines.push(`| ${cell(p.name)} | ${p.ok ? "✅" : "❌"} | ${p.seconds.toFixed(1)}s |`);
+    const figure = (seconds: number | null, unknown = "not reached") =>
+      seconds === null ? cell(unknown) : `${seconds}s`;
+    lines.push(
+      "",
+      `RTO ${figure(drill.rtoSeconds)}, RPO ${figure(drill.rpoSeconds, drill.rpoUnknown ?? "unknown")}; ${drill.leftBehind.length ? `left behind: ${cell(drill.leftBehind.join(", "))}` : `removed everything it made (${drill.removed.length} objects)`}.`,
+    );
+  }
   // The last status step's findings: what the repository held when the run ended.
   const status = results.findLast((r): r is StepResult<"status"> => r.name === "status")?.data;
   if (status && status.backups.length > 0) {

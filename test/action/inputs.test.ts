@@ -86,6 +86,19 @@ describe("the Action's inputs", () => {
       { operations: "mark", "restore-point": "before'; drop table ledger; --" },
       `input restore-point: "before'; drop table ledger; --" is not a restore point name`,
     ],
+    [{ operations: "drill" }, "input drill-namespace: drill needs the namespace"],
+    [
+      { operations: "drill", "drill-namespace": "Drill_NS" },
+      'input drill-namespace: "Drill_NS" is not a namespace name',
+    ],
+    [
+      { operations: "drill", "drill-namespace": "drill", "drill-point": "yesterday" },
+      'input drill-point: "yesterday" is not a time with its zone',
+    ],
+    [
+      { operations: "drill", "drill-namespace": "drill", "drill-pushgateway": "ftp://x" },
+      'input drill-pushgateway: "ftp://x" is not an http(s) URL',
+    ],
   ])("refuses %j, saying what it should be", (inputs, message) => {
     // A UserError: the Action shows its message as it is.
     expect(() => read(inputs)).toThrow(InputError);
@@ -105,6 +118,23 @@ describe("the Action's inputs", () => {
       operations: ["deploy", "verify", "backup"],
       stanza: "mcpgov_2",
       timeoutMs: 90 * 60_000,
+    });
+  });
+
+  it("takes a drill's namespace, point and Pushgateway", () => {
+    expect(
+      read({
+        operations: "drill",
+        "drill-namespace": "ai-governance-drill",
+        "drill-point": "2026-11-24 14:30:00+00",
+        "drill-pushgateway": "https://pushgateway.example:9091",
+      }),
+    ).toMatchObject({
+      operations: ["drill"],
+      drillNamespace: "ai-governance-drill",
+      drillPoint: "2026-11-24 14:30:00+00",
+      drillPushgateway: "https://pushgateway.example:9091",
+      drillId: expect.stringMatching(/^[a-z0-9]{1,20}$/),
     });
   });
 });

@@ -122,4 +122,38 @@ describe("the job summary", () => {
       "| status | ✅ ok | 2 backups | 1.0s |\n\n> ⚠️ the kubeconfig's token of user ci expires at 2026-12-10T00:00:00.000Z (in 3 days)\n\n> status passed: commented on the ops issue #3",
     );
   });
+
+  it("shows a drill's phases, each with its time, its RTO and RPO, and what it left", () => {
+    const drill: AnyStepResult = {
+      name: "drill",
+      ok: false,
+      detail: 'failed in phase "start PostgreSQL"',
+      seconds: 30,
+      data: {
+        id: "d1",
+        namespace: "ai-governance-drill",
+        point: "the newest point",
+        status: "failed",
+        failedPhase: "start PostgreSQL",
+        reason: "the drill's time (30s) ran out",
+        startedAt: "2026-11-24T01:00:00Z",
+        rtoSeconds: null,
+        rpoSeconds: 12,
+        rpoUnknown: null,
+        phases: [
+          { name: "restore from the off-site copy and check", seconds: 21.44, ok: true },
+          { name: "start PostgreSQL", seconds: 8.5, ok: false },
+          { name: "remove everything the drill made", seconds: 0.9, ok: true },
+        ],
+        removed: ["StatefulSet/postgres", "PersistentVolumeClaim/postgres-data"],
+        leftBehind: [],
+        reportPath: "/tmp/r.json",
+      },
+    };
+    const summary = renderSummary([drill]);
+    expect(summary).toContain("### Drill in ai-governance-drill: failed");
+    expect(summary).toContain("| restore from the off-site copy and check | ✅ | 21.4s |");
+    expect(summary).toContain("| start PostgreSQL | ❌ | 8.5s |");
+    expect(summary).toContain("RTO not reached, RPO 12s; removed everything it made (2 objects).");
+  });
 });

@@ -82,8 +82,13 @@ describe("the alert rules", () => {
     },
   );
 
-  it("read only product metrics that pgbackrest-metrics.sh writes", () => {
-    const script = readFileSync(projectPath("scripts", "pgbackrest-metrics.sh"), "utf8");
+  it("read only product metrics that pgbackrest-metrics.sh (or the Action's drill) writes", () => {
+    const script = [
+      projectPath("scripts", "pgbackrest-metrics.sh"),
+      projectPath("src", "core", "drill-measures.ts"),
+    ]
+      .map((file) => readFileSync(file, "utf8"))
+      .join("\n");
     const read = new Set(rules.flatMap((r) => r.expr.match(/mcpgov_backup_\w+/g) ?? []));
     expect([...read].filter((name) => !script.includes(`"${name}"`))).toEqual([]);
   });

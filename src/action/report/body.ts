@@ -48,6 +48,7 @@ const NEXT: Record<Operation, string[][]> = {
   mark: [["/backup mark <name>", "make the restore point again"], STATUS],
   clone: [["/restore clone latest", "a temporary copy of production's newest state"], STATUS],
   "drop-clone": [["/restore drop <clone>", "remove the clone"], STATUS],
+  drill: [["/restore validate", "validate the newest backup, which the drill restored"], STATUS],
 };
 
 /** Room for the diagnosis: the issue stays far under GitHub's 65,536 characters. */

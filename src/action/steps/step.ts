@@ -4,6 +4,7 @@ import type { Mark } from "../../core/marks.ts";
 import type { BackupResult } from "../../core/operations/backup.ts";
 import type { CloneResult } from "../../core/operations/clone.ts";
 import type { DeployResult } from "../../core/operations/deploy.ts";
+import type { DrillSection } from "../../core/operations/drill.ts";
 import type { VerifyResult } from "../../core/operations/verify.ts";
 import type { Progress } from "../../core/progress.ts";
 import type { RecoveryWindow } from "../../core/recovery-window.ts";
@@ -27,6 +28,10 @@ export const OUTPUT_NAMES = [
   "clone-service",
   "clone-host",
   "clone-expires-at",
+  "drill-status",
+  "drill-rto-seconds",
+  "drill-rpo-seconds",
+  "drill-report-path",
   "duration-seconds",
 ] as const;
 
@@ -77,6 +82,7 @@ export interface StepData {
   mark: Mark & { segment: string };
   clone: Omit<CloneResult, "report">;
   "drop-clone": { removed: string[] };
+  drill: DrillSection & { reportPath: string };
 }
 
 /** How a step that did not get far enough to find anything ends. */

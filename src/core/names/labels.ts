@@ -29,6 +29,8 @@ export const COMPONENT = {
   lock: "lock",
   /** The bot's records. */
   botOperation: "bot-operation",
+  /** A drill's restore Job (core/drill-objects.ts). */
+  drill: "drill",
   /** A plan's record (core/plans/record.ts). */
   plan: "plan",
 } as const;
@@ -41,12 +43,18 @@ export function productLabels(component: string): Record<string, string> {
   return { [PART_OF_LABEL]: PRODUCT, [COMPONENT_LABEL]: component };
 }
 
+/**
+ * Label: the disaster-recovery drill an object belongs to (its id), in the drill's own
+ * namespace; with EXPIRES_ANNOTATION, what the next drill removes if this one could not.
+ */
+export const DRILL_LABEL = `${PREFIX}/drill`;
+
 /** Label: the clone an object belongs to (its id). */
 export const CLONE_LABEL = `${PREFIX}/clone`;
 /** Label: a pod that may connect to clones (manifests/clone/mcpgov-clone-client.yaml). */
 export const CLONE_ACCESS_LABEL = `${PREFIX}/clone-access`;
 
-/** Annotation: when a clone expires (ISO-8601 UTC). */
+/** Annotation: when a clone or a drill's object expires (ISO-8601 UTC). */
 export const EXPIRES_ANNOTATION = `${PREFIX}/expires-at`;
 /** Annotation: the point a clone was restored to. */
 export const POINT_ANNOTATION = `${PREFIX}/point`;

@@ -112,3 +112,12 @@ export const BACKUP_LOCK_WAIT = "wait-for-backup-lock";
 
 /** pgBackRest's exit code when another process holds the lock it needs (LockAcquireError). */
 export const BACKUP_LOCK_HELD = 50;
+
+/**
+ * The CronJob a drill restores with (manifests/s3's): the restore validation of repository 2,
+ * with the read-only key, so the drill reads the off-site copy only.
+ */
+export const OFFSITE_VALIDATION_CRONJOB = "pgbackrest-restore-validation-s3";
+
+/** The repository a drill restores from: the off-site one (manifests/s3), never the volume. */
+export const OFFSITE_REPO = 2;
