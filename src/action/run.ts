@@ -3,6 +3,7 @@
 // do, so that a restore confirmed meanwhile is refused rather than run beside it.
 import { randomUUID } from "node:crypto";
 import type { Cluster, KubeObject } from "../core/cluster.ts";
+import { reapExpiredDrills } from "../core/drill-objects.ts";
 import { whileLocked } from "../core/lock.ts";
 import { REQUESTED_BY_ANNOTATION } from "../core/names/labels.ts";
 import type { Settings } from "../core/settings.ts";
@@ -62,6 +63,15 @@ export async function runOperations(
   };
   const results: AnyStepResult[] = [];
   const outputs: Outputs = {};
+  // A drill killed with its job leaves objects past their deadline: any run that names the
+  // drill namespace removes them (a drill does so itself, as its first phase).
+  if (inputs.drillNamespace && !inputs.operations.includes("drill"))
+    await reapExpiredDrills(cluster, inputs.drillNamespace).then(
+      (removed) =>
+        removed.length > 0 && log(`removed what an expired drill left: ${removed.join(", ")}`),
+      (error: Error) =>
+        log(`could not look for expired drills in ${inputs.drillNamespace}: ${error.message}`),
+    );
   for (const name of inputs.operations) {
     const started = performance.now();
     log(`▶ ${name}`);

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readInputs } from "../../src/action/inputs.ts";
+import { runOperations } from "../../src/action/run.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { drillMetrics, RPO_SQL } from "../../src/core/drill-measures.ts";
 import { drillObjects, reapExpiredDrills } from "../../src/core/drill-objects.ts";
@@ -15,6 +17,7 @@ import { loadManifestFile } from "../../src/core/manifests/load.ts";
 import { containersOf, podSpecOf, podTemplateOf } from "../../src/core/manifests/pod.ts";
 import { DRILL_LABEL, EXPIRES_ANNOTATION } from "../../src/core/names/labels.ts";
 import { projectPath } from "../../src/core/paths.ts";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
 import { policyMatches, refusals } from "../support/admission.ts";
 
@@ -193,6 +196,45 @@ describe("what a drill leaves when it is killed", () => {
         (o) => `${o.metadata.name} ${o.metadata.labels?.[DRILL_LABEL]}`,
       ),
     ).toEqual(["postgres now"]);
+  });
+});
+
+describe("an Action run that names the drill namespace", () => {
+  it("removes what an expired drill left, whatever its operations, and leaves a live drill's", async () => {
+    const cluster = new FakeCluster();
+    const expired = drillObjects(
+      production,
+      { ...SPEC, id: "old", expiresAt: "2026-01-01T00:00:00Z" },
+      ["--latest"],
+      {},
+    );
+    const live = drillObjects(
+      production,
+      { ...SPEC, id: "now", expiresAt: "2099-01-01T00:00:00Z" },
+      ["--latest"],
+      {},
+    );
+    await cluster.apply([...expired.setting.filter((o) => o.kind === "ConfigMap")]);
+    await cluster.apply(live.workloads.slice(0, 1));
+    const inputs = readInputs(
+      (name) => ({ operations: "verify", "drill-namespace": SPEC.namespace })[name] ?? "",
+    );
+    const said: string[] = [];
+    await runOperations(
+      cluster,
+      inputs,
+      DEFAULT_SETTINGS,
+      async () => [],
+      {},
+      (l) => said.push(l),
+    );
+    const left = (kind: string) =>
+      cluster
+        .list(kind, SPEC.namespace)
+        .then((all) => all.map((o) => o.metadata.labels?.[DRILL_LABEL]));
+    expect(await left("ConfigMap")).toEqual([]);
+    expect(await left("StatefulSet")).toEqual(["now"]);
+    expect(said[0]).toMatch(/^removed what an expired drill left: ConfigMap\//);
   });
 });
 

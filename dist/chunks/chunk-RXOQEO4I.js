@@ -146,6 +146,8 @@ var POLICY_PARAMETERS = [
 var LOCK_NAME = "mcpgov-backup-lock";
 var INFO_TEMPLATE = "pgbackrest-info";
 var CLONE_TEMPLATE = "mcpgov-clone";
+var OFFSITE_VALIDATION_CRONJOB = "pgbackrest-restore-validation-s3";
+var OFFSITE_REPO = 2;
 
 // src/core/manifests/pod.ts
 function jobTemplateOf(object) {
@@ -228,6 +230,8 @@ export {
   LOCK_NAME,
   INFO_TEMPLATE,
   CLONE_TEMPLATE,
+  OFFSITE_VALIDATION_CRONJOB,
+  OFFSITE_REPO,
   jobTemplateOf,
   podTemplateOf,
   podSpecOf,
