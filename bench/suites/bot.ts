@@ -4,11 +4,7 @@
 // and GitHub's API is answered in-process (nock), so this is the bot's own latency:
 // a real cluster and GitHub add their round trips (four GitHub calls and four cluster
 // writes come before the Job). Then a burst of commands at once, and the memory it takes.
-import { createHmac } from "node:crypto";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import nock from "nock";
-import { createNodeMiddleware } from "probot";
 import { createBot } from "../../src/bot/app.ts";
 import type { KubeObject } from "../../src/core/cluster.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
@@ -16,14 +12,9 @@ import { DELIVERY_ID_ANNOTATION } from "../../src/core/names/labels.ts";
 import { INFO_TEMPLATE, PGBACKREST_CONFIG } from "../../src/core/names/objects.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { FakeCluster } from "../../src/fakes/cluster.ts";
-import {
-  commentPayload,
-  FakeGitHub,
-  testProbot,
-  testSettings,
-  WEBHOOK_SECRET,
-} from "../../src/fakes/github.ts";
+import { commentPayload, FakeGitHub, testSettings } from "../../src/fakes/github.ts";
 import { infoLog, sampleBackup, sampleInfo } from "../../src/fakes/pgbackrest-info.ts";
+import { type Delivered, startWebhookServer } from "../../src/fakes/webhook-server.ts";
 import type { Lab } from "../support/lab.ts";
 import { round, type Summary, summarize } from "../support/stats.ts";
 
@@ -89,30 +80,11 @@ export async function bot(lab: Lab): Promise<BotResult> {
     ),
   );
   const app = createBot({ cluster, settings: testSettings() });
-  const middleware = await createNodeMiddleware(app.app, { probot: testProbot() });
-  const server = createServer((request, response) => {
-    void middleware(request, response, () => response.writeHead(404).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
-  let delivery = 0;
-  const send = async (): Promise<{ id: string; sent: number; answered: number }> => {
-    const body = JSON.stringify(commentPayload("/backup full"));
-    const id = `bench-${++delivery}`;
-    const sent = performance.now();
-    const response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "issue_comment",
-        "x-github-delivery": id,
-        "x-hub-signature-256": `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`,
-      },
-      body,
-    });
-    await response.text();
-    if (response.status >= 300) throw new Error(`webhook answered ${response.status}`);
-    return { id, sent, answered: performance.now() };
+  const server = await startWebhookServer(app.app, "bench");
+  const send = async (): Promise<Delivered> => {
+    const sent = await server.deliver(commentPayload("/backup full"));
+    if (sent.status >= 300) throw new Error(`webhook answered ${sent.status}`);
+    return sent;
   };
   try {
     const webhooks = 100;

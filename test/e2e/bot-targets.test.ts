@@ -6,13 +6,11 @@
 // acme/ledger-ops on ledger only, the platform team's acme/platform on both. Every
 // Kubernetes call the bot makes is recorded with its namespace: what one target's commands
 // do must name no other's.
-import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bot, createBot } from "../../src/bot/app.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
-import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { validBackups } from "../../src/core/pgbackrest/info.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
@@ -24,12 +22,11 @@ import {
   FakeGitHub,
   REPO_ID,
   testSettings,
-  WEBHOOK_SECRET,
 } from "../../src/fakes/github.ts";
-import { runActionSteps } from "../support/action-run.ts";
+import { startWebhookServer, type WebhookServer } from "../../src/fakes/webhook-server.ts";
+import { runOnOverlay } from "../support/action-run.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import { type NamespacedAccess, recordingCluster } from "../support/rbac.ts";
-import { startWebhookServer, type WebhookServer } from "../support/webhook-server.ts";
 
 const PAYMENTS = {
   ...DEFAULT_SETTINGS,
@@ -72,22 +69,10 @@ let github: FakeGitHub;
 let bot: Bot;
 let accesses: NamespacedAccess[];
 let server: WebhookServer | undefined;
-let url: string;
 
 beforeAll(async () => {
   for (const database of [PAYMENTS, LEDGER]) {
-    await runActionSteps(
-      e2e.cluster,
-      {
-        operations: "deploy",
-        cluster: "local",
-        namespace: database.namespace,
-        stanza: database.stanza,
-        manifests: database.manifests,
-        "timeout-minutes": "5",
-      },
-      manifestObjects(database.manifests),
-    );
+    await runOnOverlay(e2e.cluster, database, "deploy");
     await sql(
       database.namespace,
       "create table ledger (id bigint primary key, at timestamptz default clock_timestamp())",
@@ -100,8 +85,7 @@ beforeAll(async () => {
   const recorded = recordingCluster(e2e.cluster);
   accesses = recorded.accesses;
   bot = createBot({ cluster: recorded.cluster, settings: testSettings({}, TARGETS) });
-  server = await startWebhookServer(bot.app);
-  url = server.url;
+  server = await startWebhookServer(bot.app, "targets");
 }, TIMEOUT.setUp);
 
 afterAll(() => {
@@ -110,22 +94,10 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
-let delivery = 0;
-
 /** A comment delivered as GitHub does (signed JSON), in `where`'s repository; waits for the work. */
 async function say(body: string, where: { repository?: string; repositoryId?: number } = {}) {
-  const payload = JSON.stringify(commentPayload(body, where));
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": "issue_comment",
-      "x-github-delivery": `targets-${++delivery}`,
-      "x-hub-signature-256": `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(payload).digest("hex")}`,
-    },
-    body: payload,
-  });
-  expect(response.status).toBe(200);
+  const { status } = await (server as WebhookServer).deliver(commentPayload(body, where));
+  expect(status).toBe(200);
   await bot.idle();
   return github.latestIn(where.repository ?? "acme/ops").at(-1) ?? "";
 }

@@ -14,13 +14,8 @@ import { renderKustomization } from "../../src/core/kustomize.ts";
 import { podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { SCHEDULED_CRONJOBS } from "../../src/core/schedules.ts";
-import {
-  BOT_NS,
-  commentPayload,
-  FakeGitHub,
-  testSettings,
-  WEBHOOK_SECRET,
-} from "../../src/fakes/github.ts";
+import { BOT_NS, commentPayload, FakeGitHub, testSettings } from "../../src/fakes/github.ts";
+import { startWebhookServer, type WebhookServer } from "../../src/fakes/webhook-server.ts";
 import type { LocalCluster } from "../../src/local/runner/local-cluster.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import {
@@ -30,7 +25,6 @@ import {
   recordingCluster,
   unusedRights,
 } from "../support/rbac.ts";
-import { startWebhookServer, type WebhookServer } from "../support/webhook-server.ts";
 
 const NS = "ai-governance";
 /** Where the bot keeps its records: its own namespace, where none of a database's configuration is. */
@@ -42,7 +36,6 @@ let bot: Bot;
 /** What the bot asked of the Kubernetes API, to hold it to its Roles (manifests/bot, manifests/bot-target). */
 let accesses: NamespacedAccess[];
 let server: WebhookServer | undefined;
-let url: string;
 
 /** An application that must stop during a restore: two replicas of a stand-in process. */
 const governanceApi = {
@@ -139,8 +132,7 @@ beforeAll(async () => {
   accesses = recorded.accesses;
   // The lock is renewed every second, so that this run's restore renews it too.
   bot = createBot({ cluster: recorded.cluster, settings: testSettings(), lockRenewMs: 1000 });
-  server = await startWebhookServer(bot.app);
-  url = server.url;
+  server = await startWebhookServer(bot.app, "e2e");
 }, TIMEOUT.setUp);
 
 afterAll(() => {
@@ -149,28 +141,14 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
-let delivery = 0;
-
-/** Delivers a comment as GitHub does: JSON, signed with the webhook secret. */
+/** Delivers a comment as GitHub does: JSON, signed with the webhook secret (or forged). */
 async function send(
   comment: string | ReturnType<typeof commentPayload>,
   signature?: string,
 ): Promise<{ status: number; ms: number }> {
-  const payload = JSON.stringify(typeof comment === "string" ? commentPayload(comment) : comment);
-  const started = performance.now();
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": "issue_comment",
-      "x-github-delivery": `e2e-${++delivery}`,
-      "x-hub-signature-256":
-        signature ?? `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(payload).digest("hex")}`,
-    },
-    body: payload,
-  });
-  await response.text();
-  return { status: response.status, ms: performance.now() - started };
+  const payload = typeof comment === "string" ? commentPayload(comment) : comment;
+  const delivered = await (server as WebhookServer).deliver(payload, signature);
+  return { status: delivered.status, ms: delivered.answered - delivered.sent };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

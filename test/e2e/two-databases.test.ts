@@ -8,14 +8,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Operation } from "../../src/action/inputs.ts";
 import { archiveNow, type DatabaseTarget, psql } from "../../src/core/database.ts";
-import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 import { restoreProduction } from "../../src/core/operations/restore.ts";
 import { projectPath } from "../../src/core/paths.ts";
 import { validBackups } from "../../src/core/pgbackrest/info.ts";
 import { withoutProgress } from "../../src/core/progress.ts";
 import { stanzaInfo } from "../../src/core/repository.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import { runActionSteps } from "../support/action-run.ts";
+import { runOnOverlay } from "../support/action-run.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 
 const FIRST = { ...DEFAULT_SETTINGS, manifests: projectPath("manifests") };
@@ -35,21 +34,9 @@ const db = (namespace: string): DatabaseTarget => ({
 });
 const sql = (namespace: string, query: string) => psql(e2e.cluster, query, db(namespace));
 
-/** The Action's operations for one database, as its workflow step would give them. */
+/** The Action's operations for one database; its outputs. */
 async function action(database: typeof FIRST, operations: Operation[]) {
-  const run = await runActionSteps(
-    e2e.cluster,
-    {
-      operations: operations.join(" "),
-      cluster: "local",
-      namespace: database.namespace,
-      stanza: database.stanza,
-      manifests: database.manifests,
-      "timeout-minutes": "5",
-    },
-    manifestObjects(database.manifests),
-  );
-  return run.outputs;
+  return (await runOnOverlay(e2e.cluster, database, operations.join(" "))).outputs;
 }
 
 beforeAll(async () => {

@@ -11,6 +11,7 @@ import { readInputs } from "../../src/action/inputs.ts";
 import { type ActionRun, runOperations } from "../../src/action/run.ts";
 import { actionSettings } from "../../src/action/settings.ts";
 import type { Cluster, KubeObject } from "../../src/core/cluster.ts";
+import { manifestObjects } from "../../src/core/manifests/per-cluster-secrets.ts";
 
 export async function runActionSteps(
   cluster: Cluster,
@@ -42,4 +43,28 @@ export async function runActionSteps(
     else process.env.RUNNER_TEMP = before;
     rmSync(runnerTemp, { recursive: true, force: true });
   }
+}
+
+/** A database as an overlay deploys it: its namespace, stanza and kustomization directory. */
+export interface Overlay {
+  namespace: string;
+  stanza: string;
+  manifests: string;
+}
+
+/**
+ * The Action's operations on one overlay's database, as its workflow step would give them
+ * (the local cluster, five minutes each), with the objects that overlay renders.
+ */
+export function runOnOverlay(
+  cluster: Cluster,
+  overlay: Overlay,
+  operations: string,
+): Promise<ActionRun> {
+  const { namespace, stanza, manifests } = overlay;
+  return runActionSteps(
+    cluster,
+    { operations, cluster: "local", namespace, stanza, manifests, "timeout-minutes": "5" },
+    manifestObjects(manifests),
+  );
 }
