@@ -26,116 +26,19 @@ import { deployForBackups } from "../../src/local/deploy.ts";
 import { baseObject } from "../support/base.ts";
 import { localClusterForFile, nextSecond, TIMEOUT } from "../support/e2e-cluster.ts";
 import { runCronJob, runJob } from "../support/jobs.ts";
-import {
-  bundledS3Server,
-  iamGrants,
-  makeTestCertificates,
-  S3_KEYS,
-  type S3KeyName,
-  s3ServerCommand,
-  systemNode,
-} from "../support/s3.ts";
+import { S3_BUCKET, S3_PORT, s3Pod as s3PodOf, s3ServerObjects } from "../support/s3-in-cluster.ts";
 
 const NS = "ai-governance";
-const BUCKET = "mcpgov-offsite";
-const PORT = 9443;
+const BUCKET = S3_BUCKET;
 const ENDPOINT = `s3.${NS}.svc`;
 const MARKER = `mcpgov-cluster-marker-${process.pid}-c41d`;
 const e2e = localClusterForFile();
 
-const labels = { app: "s3", "app.kubernetes.io/part-of": "mcpgov-backup-tests" };
-
-/** The test's S3 server as a Deployment and a Service, its key and certificate in a Secret. */
-function s3Objects(): KubeObject[] {
-  const tls = makeTestCertificates(e2e.scratch, [ENDPOINT, "s3"]);
-  // The server bundled into a ConfigMap, run by the machine's node (see bundledS3Server).
-  const command = s3ServerCommand({
-    port: PORT,
-    dataDir: "/data",
-    keyFile: "/tls/server.key",
-    certFile: "/tls/server.crt",
-    bucket: BUCKET,
-    address: "0.0.0.0",
-    // The shipped IAM policy of each key, enforced by the server's front.
-    grantsFile: "/opt/s3/grants.json",
-    program: [systemNode(), "/opt/s3/s3-server.mjs"],
-  });
-  const meta = (name: string) => ({ name, namespace: NS, labels });
-  return [
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: meta("s3-tls"),
-      stringData: {
-        "server.key": readFileSync(tls.keyFile, "utf8"),
-        "server.crt": readFileSync(tls.certFile, "utf8"),
-      },
-    },
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: meta("s3-server"),
-      data: {
-        "s3-server.mjs": bundledS3Server(),
-        "grants.json": JSON.stringify(iamGrants(BUCKET)),
-      },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: meta("s3"),
-      spec: { selector: { app: "s3" }, ports: [{ port: PORT, targetPort: PORT }] },
-    },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: meta("s3"),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: "s3" } },
-        template: {
-          metadata: { labels },
-          spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
-            containers: [
-              {
-                name: "s3",
-                image: "example/s3rver:5",
-                command,
-                ports: [{ containerPort: PORT }],
-                readinessProbe: { tcpSocket: { port: PORT }, periodSeconds: 1 },
-                volumeMounts: [
-                  { name: "tls", mountPath: "/tls", readOnly: true },
-                  { name: "server", mountPath: "/opt/s3", readOnly: true },
-                  { name: "data", mountPath: "/data" },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "tls", secret: { secretName: "s3-tls", defaultMode: 0o440 } },
-              { name: "server", configMap: { name: "s3-server" } },
-              { name: "data", emptyDir: {} },
-            ],
-          },
-        },
-      },
-    },
-    // What a person makes from manifests/s3/: the settings, the CA, the four Secrets.
-    s3Settings(),
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "pgbackrest-s3-ca", namespace: NS },
-      data: { "ca.crt": readFileSync(tls.caFile, "utf8") },
-    },
-    keySecret("pgbackrest-s3-credentials-secret.yaml.example", "repoHost"),
-    keySecret("pgbackrest-s3-writer-secret.yaml.example", "writer"),
-    keySecret("pgbackrest-s3-reader-secret.yaml.example", "reader"),
-    secretFromExample("pgbackrest-cipher-secret.yaml.example", {
-      passphrase: "a-cluster-test-passphrase-91ce",
-    }),
-  ];
-}
+/**
+ * The test's S3 server as a Deployment and a Service, its key and certificate in a Secret;
+ * and what a person makes from manifests/s3/: the settings, the CA, the four Secrets.
+ */
+const s3Objects = (): KubeObject[] => [...s3ServerObjects(e2e.scratch, NS), s3Settings()];
 
 /** A file of manifests/s3/ as `kubectl -n NS apply -f` sends it. */
 const s3Manifest = (file: string): KubeObject => {
@@ -153,21 +56,10 @@ function s3Settings(): KubeObject {
       PGBACKREST_REPO2_S3_BUCKET: BUCKET,
       PGBACKREST_REPO2_S3_ENDPOINT: ENDPOINT,
       PGBACKREST_REPO2_S3_URI_STYLE: "path",
-      PGBACKREST_REPO2_STORAGE_PORT: String(PORT),
+      PGBACKREST_REPO2_STORAGE_PORT: String(S3_PORT),
       PGBACKREST_REPO2_STORAGE_CA_FILE: "/etc/pgbackrest/s3/ca.crt",
     },
   };
-}
-
-/** One key's Secret (docs/s3.md, "One key per job"), from its .example file. */
-const keySecret = (file: string, key: S3KeyName) =>
-  secretFromExample(file, { "s3-key": S3_KEYS[key].id, "s3-key-secret": S3_KEYS[key].secret });
-
-function secretFromExample(file: string, values: Record<string, string>): KubeObject {
-  const secret = s3Manifest(file);
-  const keys = Object.keys(secret.stringData as Record<string, string>).sort();
-  expect(Object.keys(values).sort()).toEqual(keys);
-  return { ...secret, stringData: values };
 }
 
 beforeAll(async () => {
@@ -368,8 +260,4 @@ const baseManifest = (file: string) =>
     baseObject(String(d.object.kind), (d.object as KubeObject).metadata.name),
   );
 
-async function s3Pod(): Promise<string> {
-  const [pod] = await e2e.cluster.list("Pod", NS, { app: "s3" });
-  if (!pod) throw new Error("no s3 pod");
-  return pod.metadata.name;
-}
+const s3Pod = () => s3PodOf(e2e.cluster, NS);

@@ -16,7 +16,8 @@ import {
 } from "./s3.ts";
 
 export const S3_BUCKET = "mcpgov-offsite";
-const PORT = 9443;
+export const S3_PORT = 9443;
+const PORT = S3_PORT;
 const labels = { app: "s3", "app.kubernetes.io/part-of": "mcpgov-backup-tests" };
 
 /** The server's Deployment, Service, certificate and program; the CA, keys and passphrase. */
@@ -37,10 +38,14 @@ export function s3ServerObjects(scratch: string, namespace: string): KubeObject[
     const object = loadManifestFile(projectPath("manifests", "s3", file))[0]?.object as KubeObject;
     return { ...object, metadata: { ...object.metadata, namespace } };
   };
-  const secret = (file: string, values: Record<string, string>) => ({
-    ...s3Manifest(file),
-    stringData: values,
-  });
+  // Each Secret from its .example file, with the keys that file names and no other.
+  const secret = (file: string, values: Record<string, string>) => {
+    const example = s3Manifest(file);
+    const keys = Object.keys(example.stringData as Record<string, string>).sort();
+    if (JSON.stringify(Object.keys(values).sort()) !== JSON.stringify(keys))
+      throw new Error(`${file} names the keys ${keys.join(", ")}, not ${Object.keys(values)}`);
+    return { ...example, stringData: values };
+  };
   const key = (file: string, name: S3KeyName) =>
     secret(file, { "s3-key": S3_KEYS[name].id, "s3-key-secret": S3_KEYS[name].secret });
   return [
