@@ -36,9 +36,15 @@ export function drillPushJobName(id: string): string {
   return `mcpgov-drill-${id}-metrics`;
 }
 
-/** Whether the overlay has the monitoring component: its metrics Service with the drill's port. */
-export function hasDrillPushgateway(overlay: KubeObject[]): boolean {
-  return overlay.some(
+/**
+ * Where the overlay's drill Pushgateway is: the namespace of its metrics Service with the
+ * drill's port (the monitoring component's, in production's namespace); undefined without it.
+ */
+export function drillPushgatewayNamespace(
+  overlay: KubeObject[],
+  productionNamespace?: string,
+): string | undefined {
+  const service = overlay.find(
     (o) =>
       o.kind === "Service" &&
       o.metadata.name === DRILL_PUSHGATEWAY.service &&
@@ -46,6 +52,8 @@ export function hasDrillPushgateway(overlay: KubeObject[]): boolean {
         (p) => p.port === DRILL_PUSHGATEWAY.port,
       ),
   );
+  // A render that names no namespace leaves the Service in production's.
+  return service && (service.metadata.namespace ?? productionNamespace);
 }
 
 /** Where the push Job sends the figures: production's metrics Service, across namespaces. */
@@ -154,12 +162,13 @@ export async function pushDrillFigures(
   text: string,
   annotations: Record<string, string>,
 ): Promise<DrillMetricsPush> {
-  if (!hasDrillPushgateway(overlay))
+  const productionNamespace = drillPushgatewayNamespace(overlay, target.productionNamespace);
+  if (!productionNamespace)
     return {
       pushed: false,
       detail: `no metrics pushed: the overlay has no monitoring component (Service ${DRILL_PUSHGATEWAY.service} with the drill's port ${DRILL_PUSHGATEWAY.port}), so there is no Pushgateway of the product's to push to`,
     };
-  const url = drillPushUrl(target.productionNamespace, target.stanza);
+  const url = drillPushUrl(productionNamespace, target.stanza);
   // Its own deadline: a drill cut off by its time still reports that it failed.
   const spec = {
     id: target.id,
@@ -174,7 +183,7 @@ export async function pushDrillFigures(
     await runJobToCompletion(cluster, job, PUSH_TIMEOUT_MS, "the drill's metrics push");
     outcome = {
       pushed: true,
-      detail: `metrics pushed to ${DRILL_PUSHGATEWAY.service}.${target.productionNamespace}:${DRILL_PUSHGATEWAY.port} by Job ${job.metadata.name}`,
+      detail: `metrics pushed to ${DRILL_PUSHGATEWAY.service}.${productionNamespace}:${DRILL_PUSHGATEWAY.port} by Job ${job.metadata.name}`,
     };
   } catch (error) {
     outcome = { pushed: false, detail: `metrics not pushed: ${(error as Error).message}` };

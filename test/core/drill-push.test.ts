@@ -9,9 +9,9 @@ import type { KubeObject } from "../../src/core/cluster.ts";
 import { drillMetrics } from "../../src/core/drill-measures.ts";
 import { drillObjects } from "../../src/core/drill-objects.ts";
 import {
+  drillPushgatewayNamespace,
   drillPushObjects,
   drillPushUrl,
-  hasDrillPushgateway,
   pushDrillFigures,
 } from "../../src/core/drill-push.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
@@ -153,8 +153,8 @@ describe("pushing a drill's figures", () => {
   });
 
   it("pushes nothing without the monitoring component, and says why", async () => {
-    expect(hasDrillPushgateway(production)).toBe(true);
-    expect(hasDrillPushgateway(withoutMonitoring)).toBe(false);
+    expect(drillPushgatewayNamespace(production)).toBe("ai-governance");
+    expect(drillPushgatewayNamespace(withoutMonitoring)).toBeUndefined();
     const cluster = new FakeCluster();
     const pushed = await pushDrillFigures(cluster, withoutMonitoring, target, TEXT, {});
     expect(pushed).toEqual({
