@@ -46,11 +46,10 @@ export interface Inputs {
   cloneTtlMs: number;
   /** For clone (default: this run's) and drop-clone: the clone's id. */
   cloneId: string;
-  /** For drill: the namespace the administrator prepared for it, a time to recover to ("" the newest), its id, where its metrics go ("" nowhere). */
+  /** For drill: the namespace the administrator prepared for it, a time to recover to ("" the newest), its id. */
   drillNamespace: string;
   drillPoint: string;
   drillId: string;
-  drillPushgateway: string;
   /** The token the report to the ops issue is made with; "" when the workflow gives none. */
   githubToken: string;
   /** When the ops issue hears of the run. */
@@ -165,11 +164,11 @@ export function readInputs(get: (name: string) => string = (name) => core.getInp
   };
 }
 
-/** The drill's inputs: its namespace (required by drill), point and Pushgateway. */
+/** The drill's inputs: its namespace (required by drill) and point. */
 function drillInputs(
   get: (name: string) => string,
   operations: Operation[],
-): Pick<Inputs, "drillNamespace" | "drillPoint" | "drillId" | "drillPushgateway"> {
+): Pick<Inputs, "drillNamespace" | "drillPoint" | "drillId"> {
   const drillNamespace = get("drill-namespace");
   if (operations.includes("drill") && !drillNamespace)
     throw new InputError(
@@ -187,15 +186,7 @@ function drillInputs(
     throw new InputError(
       `input drill-point: "${shown(drillPoint)}" is not a time with its zone, such as 2026-11-24 14:30:00+00`,
     );
-  const drillPushgateway = get("drill-pushgateway");
-  if (
-    drillPushgateway &&
-    !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._/-]*)?$/.test(drillPushgateway)
-  )
-    throw new InputError(
-      `input drill-pushgateway: "${shown(drillPushgateway)}" is not an http(s) URL such as https://pushgateway.example:9091`,
-    );
-  return { drillNamespace, drillPoint, drillId: runCloneId().replace(/^c/, "d"), drillPushgateway };
+  return { drillNamespace, drillPoint, drillId: runCloneId().replace(/^c/, "d") };
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -68,7 +68,7 @@ export function renderSummary(
       seconds === null ? cell(unknown) : `${seconds}s`;
     lines.push(
       "",
-      `RTO ${figure(drill.rtoSeconds)}, RPO ${figure(drill.rpoSeconds, drill.rpoUnknown ?? "unknown")}; ${drill.leftBehind.length ? `left behind: ${cell(drill.leftBehind.join(", "))}` : `removed everything it made (${drill.removed.length} objects)`}.`,
+      `RTO ${figure(drill.rtoSeconds)}, RPO ${figure(drill.rpoSeconds, drill.rpoUnknown ?? "unknown")}; ${drill.leftBehind.length ? `left behind: ${cell(drill.leftBehind.join(", "))}` : `removed everything it made (${drill.removed.length} objects)`}; ${cell(drill.metrics.detail)}.`,
     );
   }
   // The last status step's findings: what the repository held when the run ended.

@@ -1,8 +1,9 @@
 // What a drill measures besides its time to recover: the RPO as issue 28 defines it (the
 // metrics' mcpgov_backup_rpo_seconds, scripts/pgbackrest-metrics.sh --wal), and the figures
-// it pushes to Prometheus for the drill's alerts (manifests/monitoring).
-import type { Cluster } from "./cluster.ts";
+// it pushes to Prometheus for the drill's alerts (manifests/monitoring, core/drill-push.ts).
+import type { Cluster, KubeObject } from "./cluster.ts";
 import { productionDatabase, psql } from "./database.ts";
+import { PGBACKREST_CONFIG } from "./names/objects.ts";
 import type { Settings } from "./settings.ts";
 
 /**
@@ -50,6 +51,26 @@ export interface DrillFigures {
 
 /** How long without a passed drill when the overlay says nothing: a weekly drill, and a day's slack. */
 export const DEFAULT_DRILL_MAX_AGE_SECONDS = 8 * 86_400;
+
+/** A whole number of seconds pgbackrest-config of the overlay sets under KEY, if it does. */
+function overlaySeconds(overlay: KubeObject[], key: string): number | null {
+  const config = overlay.find(
+    (o) => o.kind === "ConfigMap" && o.metadata.name === PGBACKREST_CONFIG.configMap,
+  );
+  const text = (config?.data as Record<string, string> | undefined)?.[key];
+  return text && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
+}
+
+/** The overlay's RTO budget and how long it allows without a passed drill. */
+export function overlayDrillLimits(
+  overlay: KubeObject[],
+): Pick<DrillFigures, "rtoBudgetSeconds" | "maxAgeSeconds"> {
+  return {
+    rtoBudgetSeconds: overlaySeconds(overlay, "drill-rto-budget-seconds"),
+    maxAgeSeconds:
+      overlaySeconds(overlay, "drill-max-age-seconds") ?? DEFAULT_DRILL_MAX_AGE_SECONDS,
+  };
+}
 
 /**
  * The drill's figures in Prometheus' text format, for a Pushgateway's group
@@ -102,11 +123,4 @@ export function drillMetrics(figures: DrillFigures): string {
       figures.rtoBudgetSeconds,
     );
   return `${lines.join("\n")}\n`;
-}
-
-/** POSTs the figures to a Pushgateway (merged into the group: a failure keeps the last success). */
-export async function pushDrillMetrics(url: string, figures: DrillFigures): Promise<void> {
-  const target = `${url.replace(/\/+$/, "")}/metrics/job/mcpgov-backup-drill/stanza/${encodeURIComponent(figures.stanza)}`;
-  const response = await fetch(target, { method: "POST", body: drillMetrics(figures) });
-  if (!response.ok) throw new Error(`the Pushgateway at ${target} answered ${response.status}`);
 }

@@ -95,10 +95,6 @@ describe("the Action's inputs", () => {
       { operations: "drill", "drill-namespace": "drill", "drill-point": "yesterday" },
       'input drill-point: "yesterday" is not a time with its zone',
     ],
-    [
-      { operations: "drill", "drill-namespace": "drill", "drill-pushgateway": "ftp://x" },
-      'input drill-pushgateway: "ftp://x" is not an http(s) URL',
-    ],
   ])("refuses %j, saying what it should be", (inputs, message) => {
     // A UserError: the Action shows its message as it is.
     expect(() => read(inputs)).toThrow(InputError);
@@ -121,20 +117,19 @@ describe("the Action's inputs", () => {
     });
   });
 
-  it("takes a drill's namespace, point and Pushgateway", () => {
-    expect(
-      read({
-        operations: "drill",
-        "drill-namespace": "ai-governance-drill",
-        "drill-point": "2026-11-24 14:30:00+00",
-        "drill-pushgateway": "https://pushgateway.example:9091",
-      }),
-    ).toMatchObject({
+  it("takes a drill's namespace and point, and no Pushgateway: the drill pushes from inside the cluster", () => {
+    const inputs = read({
+      operations: "drill",
+      "drill-namespace": "ai-governance-drill",
+      "drill-point": "2026-11-24 14:30:00+00",
+    });
+    expect(inputs).toMatchObject({
       operations: ["drill"],
       drillNamespace: "ai-governance-drill",
       drillPoint: "2026-11-24 14:30:00+00",
-      drillPushgateway: "https://pushgateway.example:9091",
       drillId: expect.stringMatching(/^[a-z0-9]{1,20}$/),
     });
+    expect(inputs).not.toHaveProperty("drillPushgateway");
+    expect(readFileSync(projectPath("action.yml"), "utf8")).not.toContain("drill-pushgateway");
   });
 });

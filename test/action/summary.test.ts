@@ -123,7 +123,7 @@ describe("the job summary", () => {
     );
   });
 
-  it("shows a drill's phases, each with its time, its RTO and RPO, and what it left", () => {
+  it("shows a drill's phases, each with its time, its RTO and RPO, what it left, and where its figures went", () => {
     const drill: AnyStepResult = {
       name: "drill",
       ok: false,
@@ -147,6 +147,11 @@ describe("the job summary", () => {
         ],
         removed: ["StatefulSet/postgres", "PersistentVolumeClaim/postgres-data"],
         leftBehind: [],
+        metrics: {
+          pushed: false,
+          detail:
+            "no metrics pushed: the overlay has no monitoring component (Service pgbackrest-metrics with the drill's port 9093), so there is no Pushgateway of the product's to push to",
+        },
         reportPath: "/tmp/r.json",
       },
     };
@@ -154,6 +159,8 @@ describe("the job summary", () => {
     expect(summary).toContain("### Drill in ai-governance-drill: failed");
     expect(summary).toContain("| restore from the off-site copy and check | ✅ | 21.4s |");
     expect(summary).toContain("| start PostgreSQL | ❌ | 8.5s |");
-    expect(summary).toContain("RTO not reached, RPO 12s; removed everything it made (2 objects).");
+    expect(summary).toContain(
+      "RTO not reached, RPO 12s; removed everything it made (2 objects); no metrics pushed: the overlay has no monitoring component",
+    );
   });
 });

@@ -5,6 +5,11 @@
 // namespace the administrator prepared, from the bucket alone. It passes with its RTO and
 // RPO, leaves no claim, pod or directory, and adds not one object to the bucket. A drill
 // cut off by its time and one against a damaged bucket fail, say where, and leave nothing.
+// The overlay has the monitoring component: each drill's push Job, from the drill
+// namespace, takes its figures to production's real Pushgateway on the drill's port, where
+// Prometheus reads them (a failed drill keeps the last success). The runner enforces the
+// policies' ingress here: a push from a pod not labelled as the drill's pusher, or from a
+// namespace that is not a drill namespace, is dropped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -23,12 +28,57 @@ import { stanzaInfo } from "../../src/core/repository.ts";
 import { runActionSteps } from "../support/action-run.ts";
 import { localClusterForFile, TIMEOUT } from "../support/e2e-cluster.ts";
 import { runCronJob } from "../support/jobs.ts";
+import { parseMetrics, type Sample, sampleValue } from "../support/metrics.ts";
 import { S3_BUCKET, s3Pod, s3ServerObjects } from "../support/s3-in-cluster.ts";
 
 const NS = "ai-governance";
 const DRILL_NS = "ai-governance-drill";
 const ROWS = 1010;
-const e2e = localClusterForFile();
+const e2e = localClusterForFile({ enforceIngressPolicies: true });
+/** The drill's own Pushgateway, by the Service's name across namespaces. */
+const DRILL_PUSHGATEWAY_URL = `http://pgbackrest-metrics.${NS}:9093/metrics`;
+/** The group a drill's figures land in: pushed job and stanza, as Prometheus keeps them (honorLabels). */
+const DRILL_GROUP = { job: "mcpgov-backup-drill", stanza: "mcpgov" };
+
+/** A pod that only sleeps, to run curl in with these labels. */
+function probePod(name: string, namespace: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace, labels },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999 },
+      containers: [{ name: "main", image: "example/curl:8", command: ["sleep", "3600"] }],
+    },
+  };
+}
+
+const prometheus = probePod("prometheus", "monitoring", { "app.kubernetes.io/name": "prometheus" });
+/** The pusher's labels, in a namespace that is not a drill namespace: anyone may label a pod so. */
+const lookalike = probePod("lookalike", "other", {
+  "app.kubernetes.io/component": "drill-metrics",
+});
+/** A pod in the drill namespace that is not the drill's pusher. */
+const neighbour = probePod("neighbour", DRILL_NS, { app: "governance-api" });
+
+/** What curl in the probe pod gets from the URL (a POST of `body` when given). */
+function curlFrom(pod: KubeObject, url: string, body?: string) {
+  const post = body === undefined ? [] : ["--data-binary", body];
+  return e2e.cluster.exec(
+    { namespace: pod.metadata.namespace ?? NS, pod: pod.metadata.name, container: "main" },
+    ["curl", "-sS", "--connect-timeout", "3", ...post, url],
+  );
+}
+
+/** The drill's figures as Prometheus scrapes them from the drill's Pushgateway. */
+async function drillFigures(): Promise<Sample[]> {
+  const scraped = await curlFrom(prometheus, DRILL_PUSHGATEWAY_URL);
+  if (scraped.code !== 0) throw new Error(`scraping 9093: ${scraped.code} ${scraped.stderr}`);
+  return parseMetrics(scraped.stdout);
+}
+
+const figure = (samples: Sample[], name: string) =>
+  sampleValue(samples, `mcpgov_backup_drill_${name}`, DRILL_GROUP);
 
 /** The overlay a person would keep: the base, manifests/s3 with the test's bucket, an assertion. */
 function overlay(): string {
@@ -42,7 +92,10 @@ function overlay(): string {
       kind: "Kustomization",
       // kustomize takes no absolute path.
       resources: [relative(dir, projectPath("manifests"))],
-      components: [relative(dir, projectPath("manifests", "s3"))],
+      components: [
+        relative(dir, projectPath("manifests", "s3")),
+        relative(dir, projectPath("manifests", "monitoring")),
+      ],
       patches: [
         {
           target: { kind: "ConfigMap", name: "pgbackrest-s3" },
@@ -88,7 +141,11 @@ async function action(
         ...extra,
       })[name] ?? "",
   );
-  const objects = withPerClusterSecrets(renderKustomization(manifests));
+  // The Prometheus Operator's kinds, which the runner has no controller for (nor a cluster
+  // without the operator): the drill's figures reach the Pushgateway all the same.
+  const objects = withPerClusterSecrets(renderKustomization(manifests)).filter(
+    (o) => !String(o.apiVersion).startsWith("monitoring.coreos.com/"),
+  );
   const given = async () => objects;
   const log: string[] = [];
   process.env.RUNNER_TEMP = e2e.scratch;
@@ -137,7 +194,12 @@ async function prepareDrillNamespace(): Promise<void> {
     { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "x", namespace: DRILL_NS } },
   ]).filter((o) => o.kind === "Secret");
   await e2e.cluster.apply([
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: DRILL_NS } },
+    // Labelled by the administrator: production's Pushgateway admits the drill's pusher from here.
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: DRILL_NS, labels: { "mcpgov-backup/drill-namespace": "true" } },
+    },
     ...offsite,
     ...own,
     { ...ca, metadata: { name: ca.metadata.name, namespace: DRILL_NS } },
@@ -180,14 +242,23 @@ beforeAll(async () => {
   const deployed = await action("deploy");
   if (!deployed.ok) throw new Error(deployed.log);
   await prepareDrillNamespace();
+  await e2e.cluster.apply([prometheus, lookalike, neighbour]);
+  await e2e.cluster.waitForPodsReady(
+    NS,
+    { app: "pgbackrest", "app.kubernetes.io/component": "metrics" },
+    120_000,
+  );
   administrators = await drillNamespaceObjects();
-  expect(administrators).toEqual(["ConfigMap/pgbackrest-s3-ca"]);
+  // The namespace's own pod, not a drill's: the administrator's as far as the drill knows.
+  expect(administrators).toEqual(["Pod/neighbour", "ConfigMap/pgbackrest-s3-ca"]);
 }, TIMEOUT.setUp);
 
 const sql = (query: string) => psql(e2e.cluster, query, MCPGOV_DATABASE);
 
 describe("the disaster-recovery drill on the local cluster runner", { timeout: 900_000 }, () => {
   let bucketBefore = "";
+  /** When the passed drill ended, as pushed. */
+  let passedAt = 0;
 
   it("rebuilds from the bucket alone: passes, reports RTO and RPO, leaves nothing, adds nothing to the bucket", async () => {
     await sql(
@@ -240,8 +311,20 @@ describe("the disaster-recovery drill on the local cluster runner", { timeout: 9
     expect(summary).toContain("### Drill in ai-governance-drill: passed");
     expect(summary).toMatch(/\| start PostgreSQL on the copy .* \| ✅ \| \d+\.\ds \|/);
     console.log(summary);
+    expect(summary).toContain("metrics pushed to pgbackrest-metrics.ai-governance:9093");
     await expectNothingLeft();
     expect(await bucketListing()).toBe(bucketBefore);
+
+    // The figures at production's Pushgateway, pushed from the drill namespace.
+    const samples = await drillFigures();
+    expect(figure(samples, "last_status")).toBe(1);
+    expect(figure(samples, "last_rto_seconds")).toBe(rto);
+    expect(figure(samples, "last_rpo_seconds")).toBe(0);
+    expect(figure(samples, "rto_budget_seconds")).toBe(900);
+    expect(figure(samples, "max_age_seconds")).toBe(8 * 86_400);
+    passedAt = figure(samples, "last_success_timestamp_seconds") ?? 0;
+    expect(passedAt).toBeGreaterThan(Date.now() / 1000 - 600);
+    expect(figure(samples, "last_run_timestamp_seconds")).toBe(passedAt);
   });
 
   it("cut off by its time, fails in the phase it was in and leaves nothing", async () => {
@@ -253,6 +336,12 @@ describe("the disaster-recovery drill on the local cluster runner", { timeout: 9
     expect(result?.detail).toMatch(/failed in phase ".*": the drill's time \(6s\) ran out/);
     await expectNothingLeft();
     expect(await bucketListing()).toBe(bucketBefore);
+    // Its failure pushed, after its clean-up; the last success stands.
+    expect(result?.detail).toContain("metrics pushed to pgbackrest-metrics.ai-governance:9093");
+    const samples = await drillFigures();
+    expect(figure(samples, "last_status")).toBe(0);
+    expect(figure(samples, "last_success_timestamp_seconds")).toBe(passedAt);
+    expect(figure(samples, "last_run_timestamp_seconds")).toBeGreaterThan(passedAt);
   });
 
   it("against a damaged bucket, fails, names the restore phase, and leaves nothing", async () => {
@@ -274,5 +363,16 @@ describe("the disaster-recovery drill on the local cluster runner", { timeout: 9
       /failed in phase "restore from the off-site copy and check/,
     );
     await expectNothingLeft();
+  });
+
+  it("no pod but the drill's pusher in a drill namespace may push the drill's figures: a forged pass is dropped", async () => {
+    const forged = 'mcpgov_backup_drill_last_status{stanza="mcpgov"} 1\n';
+    const group = `${DRILL_PUSHGATEWAY_URL}/job/mcpgov-backup-drill/stanza/mcpgov`;
+    for (const forger of [neighbour, lookalike]) {
+      const pushed = await curlFrom(forger, group, forged);
+      // 28: the connection timed out (dropped), not a name that did not resolve (6) or a refusal (7).
+      expect(pushed.code).toBe(28);
+    }
+    expect(figure(await drillFigures(), "last_status")).toBe(0);
   });
 });

@@ -5,6 +5,8 @@
 // another namespace but what must.
 import { describe, expect, it } from "vitest";
 import { cloneObjects } from "../../src/core/clone-objects.ts";
+import { drillObjects } from "../../src/core/drill-objects.ts";
+import { drillPushObjects } from "../../src/core/drill-push.ts";
 import { renderKustomization } from "../../src/core/kustomize.ts";
 import { containersOf, podLabelsOf, podSpecOf } from "../../src/core/manifests/pod.ts";
 import { projectPath } from "../../src/core/paths.ts";
@@ -17,6 +19,8 @@ interface Pod {
   namespace: string;
   labels: Record<string, string>;
   ports: number[];
+  /** Its namespace's labels besides kubernetes.io/metadata.name, which every namespace has. */
+  namespaceLabels?: Record<string, string>;
 }
 
 /**
@@ -117,7 +121,10 @@ function peerMatches(peer: Any, from: Pod, policyNamespace: string): boolean {
   if (peer.ipBlock) return from.namespace !== policyNamespace; // outside the cluster's pods
   // Kubernetes labels every namespace with its name (kubernetes.io/metadata.name).
   const namespaceOk = peer.namespaceSelector
-    ? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": from.namespace })
+    ? selects(peer.namespaceSelector, {
+        ...from.namespaceLabels,
+        "kubernetes.io/metadata.name": from.namespace,
+      })
     : from.namespace === policyNamespace;
   const podOk = peer.podSelector ? selects(peer.podSelector, from.labels) : true;
   return namespaceOk && podOk;
@@ -181,7 +188,7 @@ function network(overlay: string) {
       .map((p) => p.name)
       .sort();
   };
-  return { pods, can, who };
+  return { objects, pods, can, who };
 }
 
 const overlays = ["adopt", "kind", "production", "second-database"];
@@ -252,5 +259,65 @@ describe("who reaches the bot, in its own namespace (manifests/bot)", () => {
     if (!bot) throw new Error("the bot's Deployment is not in manifests/bot");
     expect(allowed(objects, outsider, bot, 3000)).toBe(true);
     expect(allowed(objects, outsider, bot, 8432)).toBe(false);
+  });
+});
+
+/** A drill namespace, labelled so by the administrator who makes it (manifests/drill). */
+const DRILL_NAMESPACE = "ai-governance-drill";
+const DRILL_NAMESPACE_LABELS = { "mcpgov-backup/drill-namespace": "true" };
+
+describe("who pushes the drill's figures (manifests/monitoring, manifests/drill)", () => {
+  const { objects, pods, who } = network("production");
+  const spec = { id: "d1", namespace: DRILL_NAMESPACE, expiresAt: "2026-12-07T18:00:00Z" };
+  const drill = drillObjects(objects, spec, ["--latest"], {});
+  const push = drillPushObjects(objects, spec, { url: "http://x", text: "", annotations: {} });
+  const inDrillNamespace = (pod: Pod): Pod => ({ ...pod, namespaceLabels: DRILL_NAMESPACE_LABELS });
+  const pusher = inDrillNamespace(podsOf(push)[0] as Pod);
+  // Every other pod a drill runs, in the same namespace: the restore (it holds the off-site
+  // key) and the rebuilt PostgreSQL and repository host.
+  const drillPods = podsOf([drill.restoreJob, ...drill.workloads]).map(inDrillNamespace);
+  /** The same labels outside a drill namespace: anyone may label a pod so. */
+  const lookalike: Pod = {
+    ...pusher,
+    name: "a pod labelled as the pusher in another namespace",
+    namespace: "other",
+    namespaceLabels: {},
+  };
+  const metrics = pods.find((p) => p.name === "Deployment/pgbackrest-metrics") as Pod;
+  const around = [
+    ...pods,
+    ...drillPods,
+    pusher,
+    lookalike,
+    prometheus,
+    impostor,
+    appIn("ai-governance"),
+  ];
+  const reaching = (port: number) =>
+    around
+      .filter((from) => allowed([...objects, ...drill.setting], from, metrics, port))
+      .map((p) => p.name)
+      .sort();
+
+  it("the metrics pod on 9093: Prometheus scrapes it, and only the drill's push Job in a drill namespace pushes", () => {
+    expect(metrics.ports).toContain(9093);
+    expect(who("Deployment/pgbackrest-metrics", 9093)).toEqual(["Prometheus"]);
+    expect(reaching(9093)).toEqual([`Job/${push[1]?.metadata.name}`, "Prometheus"]);
+  });
+
+  it("the pusher nowhere else: not on 9091 or 9092, and on no pod of the drill's but its Job", () => {
+    expect(reaching(9091)).not.toContain(pusher.name);
+    expect(reaching(9092)).not.toContain(pusher.name);
+    const labelled = [...pods, ...drillPods].filter(
+      (p) => p.labels["app.kubernetes.io/component"] === "drill-metrics",
+    );
+    expect(labelled).toEqual([]);
+  });
+
+  it("the drill namespace's copied policies let the push Job out to 9093 and look up the name", () => {
+    const drillNs = [...objects, ...drill.setting];
+    const there = { ...metrics };
+    expect(allowed(drillNs, pusher, there, 9093)).toBe(true);
+    expect(allowed(drillNs, pusher, dns, 53)).toBe(true);
   });
 });

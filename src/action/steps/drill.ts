@@ -1,22 +1,11 @@
 // drill: the disaster-recovery drill (core/operations/drill.ts) in the drill namespace
-// the workflow names; its report becomes a file for later steps, its RTO and RPO outputs,
-// and, with drill-pushgateway, metrics for the drill's alerts.
+// the workflow names; its report becomes a file for later steps and its RTO and RPO
+// outputs; the operation pushes its metrics from inside the cluster (core/drill-push.ts).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeObject } from "../../core/cluster.ts";
-import { DEFAULT_DRILL_MAX_AGE_SECONDS, pushDrillMetrics } from "../../core/drill-measures.ts";
-import { PGBACKREST_CONFIG } from "../../core/names/objects.ts";
 import { runDrill } from "../../core/operations/drill.ts";
 import { logProgress, type Step, stepSettings } from "./step.ts";
-
-/** A whole number of seconds pgbackrest-config of the overlay sets under KEY, if it does. */
-function overlaySeconds(overlay: KubeObject[], key: string): number | null {
-  const config = overlay.find(
-    (o) => o.kind === "ConfigMap" && o.metadata.name === PGBACKREST_CONFIG.configMap,
-  );
-  const text = (config?.data as Record<string, string> | undefined)?.[key];
-  return text && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
-}
 
 export function drillStep(overlay: KubeObject[]): Step<"drill"> {
   return async (context) => {
@@ -39,21 +28,7 @@ export function drillStep(overlay: KubeObject[]): Step<"drill"> {
     const path = join(process.env.RUNNER_TEMP ?? process.cwd(), "mcpgov-backup-drill.json");
     writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
     const passed = drill.status === "passed";
-    let pushed = "";
-    if (inputs.drillPushgateway)
-      pushed = await pushDrillMetrics(inputs.drillPushgateway, {
-        stanza: settings.stanza,
-        passed,
-        endedAt: Math.round(Date.now() / 1000),
-        rtoSeconds: drill.rtoSeconds,
-        rpoSeconds: drill.rpoSeconds,
-        rtoBudgetSeconds: overlaySeconds(overlay, "drill-rto-budget-seconds"),
-        maxAgeSeconds:
-          overlaySeconds(overlay, "drill-max-age-seconds") ?? DEFAULT_DRILL_MAX_AGE_SECONDS,
-      }).then(
-        () => "; metrics pushed",
-        (error: Error) => `; metrics not pushed: ${error.message}`,
-      );
+    const pushed = `; ${drill.metrics.detail}`;
     const cleaned = drill.leftBehind.length
       ? `left behind ${drill.leftBehind.join(", ")}`
       : `removed ${drill.removed.length} objects`;

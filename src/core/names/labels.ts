@@ -31,6 +31,11 @@ export const COMPONENT = {
   botOperation: "bot-operation",
   /** A drill's restore Job (core/drill-objects.ts). */
   drill: "drill",
+  /**
+   * A drill's push Job (core/drill-push.ts): the one pod production's Pushgateway admits
+   * from a drill namespace, on the drill's port (manifests/monitoring's policy).
+   */
+  drillMetrics: "drill-metrics",
   /** A plan's record (core/plans/record.ts). */
   plan: "plan",
 } as const;

@@ -121,3 +121,12 @@ export const OFFSITE_VALIDATION_CRONJOB = "pgbackrest-restore-validation-s3";
 
 /** The repository a drill restores from: the off-site one (manifests/s3), never the volume. */
 export const OFFSITE_REPO = 2;
+
+/**
+ * The monitoring component's metrics Service (manifests/monitoring) and the port of the
+ * Pushgateway that keeps the drill's figures: its policy admits a drill's push Job only.
+ */
+export const DRILL_PUSHGATEWAY = { service: "pgbackrest-metrics", port: 9093 } as const;
+
+/** The ServiceAccount a drill's push Job runs as: the validations', which both policies allow. */
+export const DRILL_PUSH_ACCOUNT = "pgbackrest-restore-validation";

@@ -6,10 +6,18 @@
 // measures the RTO (start of the drill to a PostgreSQL accepting connections) and the RPO
 // (production's, when the drill starts). Then it removes everything it made, on failure and
 // on its deadline too; what a killed drill leaves expires, and the next drill removes it.
+// Last, after its clean-up (so a clean-up failure counts), a Job in the drill namespace
+// pushes its figures to production's Pushgateway when the overlay has the monitoring
+// component (core/drill-push.ts).
 // A failed drill is a verdict, returned with the phase that failed, not an error.
 import type { Cluster, KubeObject } from "../cluster.ts";
 import { psql } from "../database.ts";
-import { productionRpo, type RpoReading } from "../drill-measures.ts";
+import {
+  drillMetrics,
+  overlayDrillLimits,
+  productionRpo,
+  type RpoReading,
+} from "../drill-measures.ts";
 import {
   DRILL_ID,
   deleteDrillObjects,
@@ -17,6 +25,7 @@ import {
   listDrillObjects,
   reapExpiredDrills,
 } from "../drill-objects.ts";
+import { type DrillMetricsPush, pushDrillFigures } from "../drill-push.ts";
 import { runJobToCompletion } from "../jobs.ts";
 import { POSTGRES } from "../names/objects.ts";
 import type { Progress } from "../progress.ts";
@@ -60,6 +69,8 @@ export interface DrillSection {
   /** What the drill made and removed (kind/name), and what it could not remove. */
   removed: string[];
   leftBehind: string[];
+  /** Whether the figures reached production's Pushgateway, or why not. */
+  metrics: DrillMetricsPush;
 }
 
 /** The validation's report of the restore, with the drill's section. */
@@ -239,9 +250,38 @@ export async function runDrill(
       phases,
       removed: cleanup.removed,
       leftBehind: cleanup.leftBehind,
+      metrics: { pushed: false, detail: "not pushed yet" },
     };
   }
-  return drillReport(report, section);
+  const drill = section;
+  drill.metrics = await progress("push the drill's figures", () =>
+    pushFigures(cluster, settings, request, drill),
+  );
+  return drillReport(report, drill);
+}
+
+/** The drill's verdict, RTO and RPO to production's Pushgateway, from inside the cluster. */
+function pushFigures(
+  cluster: Cluster,
+  settings: Settings,
+  request: DrillRequest,
+  drill: DrillSection,
+): Promise<DrillMetricsPush> {
+  const text = drillMetrics({
+    stanza: settings.stanza,
+    passed: drill.status === "passed",
+    endedAt: Math.round(Date.now() / 1000),
+    rtoSeconds: drill.rtoSeconds,
+    rpoSeconds: drill.rpoSeconds,
+    ...overlayDrillLimits(request.overlay),
+  });
+  const target = {
+    id: request.id,
+    namespace: request.namespace,
+    productionNamespace: settings.namespace,
+    stanza: settings.stanza,
+  };
+  return pushDrillFigures(cluster, request.overlay, target, text, request.annotations);
 }
 
 /** The validation's report (or an empty one when the restore never reported) with the drill's section. */
