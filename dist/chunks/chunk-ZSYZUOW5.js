@@ -148,6 +148,8 @@ var INFO_TEMPLATE = "pgbackrest-info";
 var CLONE_TEMPLATE = "mcpgov-clone";
 var OFFSITE_VALIDATION_CRONJOB = "pgbackrest-restore-validation-s3";
 var OFFSITE_REPO = 2;
+var DRILL_PUSHGATEWAY = { service: "pgbackrest-metrics", port: 9093 };
+var DRILL_PUSH_ACCOUNT = "pgbackrest-restore-validation";
 
 // src/core/manifests/pod.ts
 function jobTemplateOf(object) {
@@ -232,6 +234,8 @@ export {
   CLONE_TEMPLATE,
   OFFSITE_VALIDATION_CRONJOB,
   OFFSITE_REPO,
+  DRILL_PUSHGATEWAY,
+  DRILL_PUSH_ACCOUNT,
   jobTemplateOf,
   podTemplateOf,
   podSpecOf,

@@ -10,7 +10,7 @@ import {
   podSpecOf,
   podSpecPath,
   projectPath
-} from "./chunk-RXOQEO4I.js";
+} from "./chunk-ZSYZUOW5.js";
 
 // src/local/runner/local-cluster.ts
 import { mkdirSync as mkdirSync7, mkdtempSync as mkdtempSync2, readdirSync as readdirSync2, rmSync as rmSync3 } from "node:fs";
