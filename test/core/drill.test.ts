@@ -160,21 +160,26 @@ describe("the drill's admission policy (manifests/drill)", () => {
   });
 });
 
+/** The objects of a drill whose time is up ("old") and of one still running ("now"). */
+const expiredAndLive = () => ({
+  expired: drillObjects(
+    production,
+    { ...SPEC, id: "old", expiresAt: "2026-01-01T00:00:00Z" },
+    ["--latest"],
+    {},
+  ),
+  live: drillObjects(
+    production,
+    { ...SPEC, id: "now", expiresAt: "2099-01-01T00:00:00Z" },
+    ["--latest"],
+    {},
+  ),
+});
+
 describe("what a drill leaves when it is killed", () => {
   it("is removed by the next drill once expired, and a live drill's is not", async () => {
     const cluster = new FakeCluster();
-    const expired = drillObjects(
-      production,
-      { ...SPEC, id: "old", expiresAt: "2026-01-01T00:00:00Z" },
-      ["--latest"],
-      {},
-    );
-    const live = drillObjects(
-      production,
-      { ...SPEC, id: "now", expiresAt: "2099-01-01T00:00:00Z" },
-      ["--latest"],
-      {},
-    );
+    const { expired, live } = expiredAndLive();
     await cluster.apply([
       ...expired.setting.filter((o) => o.kind === "PersistentVolumeClaim"),
       ...expired.workloads,
@@ -202,18 +207,7 @@ describe("what a drill leaves when it is killed", () => {
 describe("an Action run that names the drill namespace", () => {
   it("removes what an expired drill left, whatever its operations, and leaves a live drill's", async () => {
     const cluster = new FakeCluster();
-    const expired = drillObjects(
-      production,
-      { ...SPEC, id: "old", expiresAt: "2026-01-01T00:00:00Z" },
-      ["--latest"],
-      {},
-    );
-    const live = drillObjects(
-      production,
-      { ...SPEC, id: "now", expiresAt: "2099-01-01T00:00:00Z" },
-      ["--latest"],
-      {},
-    );
+    const { expired, live } = expiredAndLive();
     await cluster.apply([...expired.setting.filter((o) => o.kind === "ConfigMap")]);
     await cluster.apply(live.workloads.slice(0, 1));
     const inputs = readInputs(
