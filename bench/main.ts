@@ -39,12 +39,10 @@ with the database (one database per size of --sizes), WAL archiving under pgbenc
 machine's limit (reading and compressing PGDATA), the bot's webhook-to-Job latency and
 the Action's bundle. Writes DIR/benchmarks.json, renders DIR/benchmarks.md, the plot
 DIR/benchmarks-scaling.svg and the capacity model DIR/capacity.md from it. Not part of
-npm test: a run with the defaults took 1074 s on two cores before the scaling suite
-measured the capacity model's costs (its scaling suite 257 s of it); with them, about
-35 minutes (estimated from --small: the scaling suite does about two and a half times
-the work a size, and one more size). It uses every core, and at its peak, while the
-scaling suite holds its 4 GiB database, about 45 GB of disk under the system's
-temporary directory (estimated). Needs root (PostgreSQL runs as
+npm test: a run with the defaults took 1276 s on two cores (its scaling suite, with the
+capacity model's costs and the size beyond memory, 607 s of it). It uses every core, and
+at its peak, while the scaling suite holds its 4 GiB database, about 45 GB of disk under
+the system's temporary directory (estimated). Needs root (PostgreSQL runs as
 the postgres user; the page cache is dropped before timed runs). Leaves nothing behind,
 also when interrupted: Ctrl-C (or TERM) stops at the end of the current step, removes
 every server and directory the run made, writes no report and exits 130 (143).
